@@ -1,0 +1,105 @@
+# One non-recursive Makefile.  Targets:
+#   all (default)  ./tracker and ./client, optimized
+#   test           deps, sanitized build, unit + fuzz-corpus + integration tests
+#   demo           deps, build, scripted scenario on loopback
+#   fuzz           libFuzzer harnesses, FUZZ_SECONDS each (default 60)
+#   bench          benchmarks that print figures
+#   lint           source checks
+
+PKGS		:= sqlite3 libcrypto readline
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS	:= $(shell pkg-config --libs cmocka 2>/dev/null)
+
+CC		?= cc
+WARN		:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		   -Wformat=2 -Wwrite-strings -Werror
+BASE_CFLAGS	:= -std=c17 -D_GNU_SOURCE $(WARN) -Icommon $(PKG_CFLAGS) -MMD -MP
+REL_CFLAGS	:= $(BASE_CFLAGS) -O2 -g
+SAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all
+ASAN_CFLAGS	:= $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer $(SAN)
+LIBS		:= $(PKG_LIBS) -lpthread
+
+COMMON_SRC	:= $(wildcard common/*.c)
+TRACKER_SRC	:= $(wildcard tracker/*.c)
+CLIENT_SRC	:= $(wildcard client/*.c)
+UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
+FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
+
+obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
+
+.PHONY: all test demo fuzz bench lint deps clean unit-bins asan-bins
+all: tracker client
+
+tracker: $(call obj,rel,$(TRACKER_SRC) $(COMMON_SRC))
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+client: $(call obj,rel,$(CLIENT_SRC) $(COMMON_SRC))
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+
+build/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -c $< -o $@
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -c $< -o $@
+
+# Sanitized binaries and unit tests, for make test.
+ASAN_COMMON	:= $(call obj,asan,$(COMMON_SRC))
+ASAN_TRACKER	:= $(call obj,asan,$(filter-out tracker/main.c,$(TRACKER_SRC)))
+ASAN_CLIENT	:= $(call obj,asan,$(filter-out client/main.c,$(CLIENT_SRC)))
+
+build/asan/libcommon.a: $(ASAN_COMMON)
+	rm -f $@; ar rcs $@ $^
+build/asan/libtracker.a: $(ASAN_TRACKER)
+	rm -f $@; ar rcs $@ $^
+build/asan/libclient.a: $(ASAN_CLIENT)
+	rm -f $@; ar rcs $@ $^
+ASAN_LIBS	:= build/asan/libtracker.a build/asan/libclient.a build/asan/libcommon.a
+
+build/asan/tracker: build/asan/tracker/main.o $(ASAN_LIBS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+build/asan/client: build/asan/client/main.o $(ASAN_LIBS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+build/asan/tests/unit/%: build/asan/tests/unit/%.o $(ASAN_LIBS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
+# Fuzz harnesses linked with a replay main: make test runs their corpus.
+build/asan/tests/fuzz/replay_%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/replay.o $(ASAN_LIBS)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+
+UNIT_BINS	:= $(patsubst %.c,build/asan/%,$(UNIT_SRC))
+REPLAY_BINS	:= $(patsubst tests/fuzz/%.c,build/asan/tests/fuzz/replay_%,$(FUZZ_SRC))
+asan-bins: build/asan/tracker build/asan/client $(UNIT_BINS) $(REPLAY_BINS)
+
+test: deps
+	$(MAKE) --no-print-directory asan-bins all
+	scripts/checksrc.sh
+	scripts/runtests.sh
+
+demo: deps
+	$(MAKE) --no-print-directory all
+	scripts/demo.sh
+
+deps:
+	@scripts/deps.sh
+
+# libFuzzer builds need clang.
+FUZZ_SECONDS	?= 60
+FUZZ_CFLAGS	:= -std=c17 -D_GNU_SOURCE -g -O1 -Icommon $(PKG_CFLAGS) \
+		   -fsanitize=fuzzer,address,undefined
+FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
+fuzz: deps $(FUZZ_BINS)
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+bench: deps all
+	scripts/bench.sh
+
+lint:
+	scripts/checksrc.sh
+
+clean:
+	rm -rf build tracker client
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,115 @@
+/*
+ * crypto.c - OpenSSL EVP behind a small interface (see crypto.h).
+ */
+#include "crypto.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+struct sha1_ctx {
+	EVP_MD_CTX	*md;
+};
+
+struct sha1_ctx *
+sha1_new(void)
+{
+	struct sha1_ctx *c = OPENSSL_malloc(sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	if ((c->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(c->md, EVP_sha1(), NULL) != 1) {
+		EVP_MD_CTX_free(c->md);
+		OPENSSL_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int
+sha1_update(struct sha1_ctx *c, const void *p, size_t n)
+{
+	return EVP_DigestUpdate(c->md, p, n) == 1 ? 0 : -1;
+}
+
+int
+sha1_final(struct sha1_ctx *c, uint8_t out[SHA1_LEN])
+{
+	unsigned int n = 0;
+
+	if (EVP_DigestFinal_ex(c->md, out, &n) != 1 || n != SHA1_LEN)
+		return -1;
+	return 0;
+}
+
+void
+sha1_free(struct sha1_ctx *c)
+{
+	if (c == NULL)
+		return;
+	EVP_MD_CTX_free(c->md);
+	OPENSSL_free(c);
+}
+
+static int
+digest(const EVP_MD *md, const void *p, size_t n, uint8_t *out, unsigned want)
+{
+	unsigned int len = 0;
+
+	if (EVP_Digest(p, n, out, &len, md, NULL) != 1 || len != want)
+		return -1;
+	return 0;
+}
+
+int
+sha1(const void *p, size_t n, uint8_t out[SHA1_LEN])
+{
+	return digest(EVP_sha1(), p, n, out, SHA1_LEN);
+}
+
+int
+sha256(const void *p, size_t n, uint8_t out[SHA256_LEN])
+{
+	return digest(EVP_sha256(), p, n, out, SHA256_LEN);
+}
+
+void
+hex_encode(const uint8_t *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int
+random_bytes(void *p, size_t n)
+{
+	if (n > INT32_MAX)
+		return -1;
+	return RAND_bytes(p, (int)n) == 1 ? 0 : -1;
+}
+
+int
+pbkdf2_sha256(const char *pass, size_t passlen, const uint8_t *salt,
+    size_t saltlen, unsigned iter, uint8_t *out, size_t outlen)
+{
+	if (passlen > INT32_MAX || saltlen > INT32_MAX || outlen > INT32_MAX ||
+	    iter == 0 || iter > INT32_MAX)
+		return -1;
+	if (PKCS5_PBKDF2_HMAC(pass, (int)passlen, salt, (int)saltlen,
+	    (int)iter, EVP_sha256(), (int)outlen, out) != 1)
+		return -1;
+	return 0;
+}
+
+int
+ct_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * crypto.h - the one thin wrapper around OpenSSL.
+ *
+ * No other file includes OpenSSL headers.  Every call's return code is
+ * checked; failures return -1 (they mean a broken library or no entropy,
+ * which callers treat as fatal where they cannot answer otherwise).
+ */
+#ifndef CRYPTO_H
+#define CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA1_LEN	20
+#define SHA256_LEN	32
+#define SHA1_HEX	(2 * SHA1_LEN + 1)
+
+/* Incremental SHA1 over a stream; opaque to callers. */
+struct sha1_ctx;
+struct sha1_ctx	*sha1_new(void);
+int		 sha1_update(struct sha1_ctx *, const void *, size_t);
+int		 sha1_final(struct sha1_ctx *, uint8_t out[SHA1_LEN]);
+void		 sha1_free(struct sha1_ctx *);
+
+int	sha1(const void *, size_t, uint8_t out[SHA1_LEN]);
+int	sha256(const void *, size_t, uint8_t out[SHA256_LEN]);
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+void	hex_encode(const uint8_t *, size_t n, char *out);
+
+int	random_bytes(void *, size_t);
+/* PBKDF2-HMAC-SHA256. */
+int	pbkdf2_sha256(const char *pass, size_t passlen, const uint8_t *salt,
+	    size_t saltlen, unsigned iter, uint8_t *out, size_t outlen);
+/* 1 if equal, in time that depends only on n. */
+int	ct_equal(const void *, const void *, size_t n);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * wire.h - frames and messages of every protocol we speak.
+ *
+ * Pure codec: bytes to structs and back, no sockets, clocks or globals, so
+ * it is unit-tested and fuzzed on its own.
+ *
+ * FRAME
+ *	u32 body length | u16 type | u16 flags (0) | u32 request id | body
+ *
+ * All integers are big-endian.  The header is WIRE_HDR bytes.  Each type
+ * has a ceiling on its body length (64 KiB for control messages); a header
+ * announcing more is refused before any body byte is read or allocated.
+ * The request id is chosen by the requester and echoed in the reply
+ * (WT_OK, WT_ERROR or a typed reply), so requests may be pipelined.
+ *
+ * BODY
+ * Each type's body is described by a format string, one letter a field:
+ *	b u8	w u16	u u32	q u64
+ *	i id	 u8 length (1..64), bytes of [A-Za-z0-9._-], NUL
+ *	s string u16 length (0..WIRE_STR_MAX), bytes without NUL, NUL
+ *	h hash	 20 bytes (SHA1)
+ *	t token	 16 bytes (session token)
+ *	H hashes u32 count (0..WIRE_HASHES_MAX), count * 20 bytes
+ *	B blob	 u32 length, bytes
+ *	*	 the fields after it repeat until the body ends (a list)
+ * Strings travel with their terminating NUL so that a decoded field points
+ * straight into the frame as a C string: no copy, no allocation.
+ *
+ * The first frame on every connection is WT_HELLO from the side that
+ * connected: magic, protocol version, role.  The acceptor answers with its
+ * own WT_HELLO, or WT_ERROR and closes on a mismatch.
+ */
+#ifndef WIRE_H
+#define WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+#define WIRE_HDR	12
+#define WIRE_MAGIC	0x50325053u	/* "P2PS" */
+#define WIRE_VERSION	1
+#define WIRE_CTRL_MAX	(64 * 1024)
+#define WIRE_STR_MAX	4096
+#define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */
+#define WIRE_MAX_FIELDS	12
+#define WIRE_TOKEN_LEN	16
+#define WIRE_HASH_LEN	20
+
+enum wire_role {
+	ROLE_CLIENT = 1,	/* a client's shell talking to a tracker */
+	ROLE_TRACKER = 2,	/* tracker to tracker sync channel */
+	ROLE_PEER = 3,		/* client to client piece exchange */
+};
+
+/*
+ * Message types.  Numbers are part of the protocol: never reuse one.
+ * 1..15 generic replies, 16..63 client->tracker, 64..95 peer<->peer,
+ * 96..127 tracker<->tracker.
+ */
+enum wire_type {
+	WT_HELLO = 1,		/* "uwbs" magic, version, role, software */
+	WT_ERROR = 2,		/* "ws" code, message */
+	WT_OK = 3,		/* "" */
+	WT_NAMES = 4,		/* "*s" a list of names */
+	WT_SESSION = 5,		/* "ti" token, user */
+
+	WT_CREATE_USER = 16,	/* "is" user, password */
+	WT_LOGIN = 17,		/* "iss" user, password, peer address */
+	WT_LOGOUT = 18,		/* "t" */
+	WT_CREATE_GROUP = 19,	/* "ti" */
+	WT_JOIN_GROUP = 20,	/* "ti" */
+	WT_LEAVE_GROUP = 21,	/* "ti" */
+	WT_LIST_REQUESTS = 22,	/* "ti" -> WT_NAMES */
+	WT_ACCEPT_REQUEST = 23,	/* "tii" group, user */
+	WT_REJECT_REQUEST = 24,	/* "tii" group, user */
+	WT_LIST_GROUPS = 25,	/* "t" -> WT_NAMES */
+
+	WT_TYPE_MAX = 128
+};
+
+/* Codes carried by WT_ERROR; the message says the same in plain words. */
+enum wire_err {
+	WE_PROTO = 1,		/* malformed or unexpected message */
+	WE_AUTH = 2,		/* not logged in, or the session ended */
+	WE_DENIED = 3,		/* logged in but not allowed */
+	WE_EXISTS = 4,
+	WE_NOTFOUND = 5,
+	WE_INVALID = 6,		/* well-formed but unacceptable argument */
+	WE_INTERNAL = 7,	/* our fault: storage or similar */
+	WE_BUSY = 8,
+};
+
+enum wire_status { WIRE_NEED_MORE, WIRE_OK, WIRE_BAD };
+
+struct wire_hdr {
+	uint32_t	len;
+	uint16_t	type;
+	uint16_t	flags;
+	uint32_t	id;
+};
+
+/*
+ * One decoded field.  Numbers land in u; i/s land in s (NUL-terminated,
+ * n bytes without the NUL); h/t/B/H land in p with n bytes (H: n hashes).
+ * Pointers refer into the frame and live as long as it does.
+ */
+struct wire_field {
+	uint64_t	 u;
+	const char	*s;
+	const uint8_t	*p;
+	uint32_t	 n;
+};
+
+struct wire_msg {
+	struct wire_hdr		 h;
+	unsigned		 nf;		/* fixed fields decoded */
+	struct wire_field	 f[WIRE_MAX_FIELDS];
+	uint32_t		 nitems;	/* list items after '*' */
+	const uint8_t		*items;		/* their bytes, validated */
+	size_t			 items_len;
+};
+
+/* Name of a type for logs, or NULL if the type is unknown. */
+const char	*wire_type_name(unsigned type);
+/* Largest body the type may carry (0 if unknown). */
+uint32_t	 wire_max_body(unsigned type);
+
+/*
+ * Look at the first n bytes of a stream.  NEED_MORE: not a whole frame yet
+ * (the header, if present, was already checked); OK: a whole frame of
+ * WIRE_HDR + h->len bytes is there; BAD: unknown type, flags set, or a
+ * length over the type's ceiling; *why says which.
+ */
+enum wire_status wire_frame(const uint8_t *p, size_t n, struct wire_hdr *h,
+		    const char **why);
+
+/*
+ * Decode and fully validate a frame's body against its type's format.
+ * 0, or -1 with *why set.  Nothing is allocated.
+ */
+int		 wire_decode(const struct wire_hdr *h, const uint8_t *body,
+		    struct wire_msg *m, const char **why);
+
+/* Walk the list part of a decoded message, one item at a time. */
+struct wire_iter {
+	const char		*fmt;
+	const uint8_t		*p;
+	size_t			 len, off;
+};
+void		 wire_iter_init(struct wire_iter *, const struct wire_msg *);
+/* Decode the next item into f[]; 1 if there was one, 0 at the end. */
+int		 wire_iter_next(struct wire_iter *, struct wire_field *f);
+
+/*
+ * Encoder.  wire_begin() appends a header to b; each put appends one field
+ * and must match the type's format in order (a mismatch is a programming
+ * error: wire_end() then fails and logs it).  wire_end() patches the
+ * length, checks the ceiling, and on any failure removes the partial frame
+ * from b and returns -1.
+ */
+struct wire_enc {
+	struct buf	*b;
+	size_t		 start;		/* buf_used(b) at wire_begin */
+	const char	*fmt, *pos, *rep;
+	uint16_t	 type;
+	int		 err;
+};
+
+void	wire_begin(struct wire_enc *, struct buf *b, unsigned type, uint32_t id);
+void	wire_put_u8(struct wire_enc *, uint8_t);
+void	wire_put_u16(struct wire_enc *, uint16_t);
+void	wire_put_u32(struct wire_enc *, uint32_t);
+void	wire_put_u64(struct wire_enc *, uint64_t);
+void	wire_put_id(struct wire_enc *, const char *);
+void	wire_put_str(struct wire_enc *, const char *);
+void	wire_put_hash(struct wire_enc *, const uint8_t *);
+void	wire_put_token(struct wire_enc *, const uint8_t *);
+void	wire_put_hashes(struct wire_enc *, const uint8_t *, uint32_t count);
+void	wire_put_blob(struct wire_enc *, const void *, uint32_t len);
+int	wire_end(struct wire_enc *);
+
+/* Convenience: an WT_ERROR reply, and a WT_HELLO. */
+int	wire_error(struct buf *b, uint32_t id, unsigned code, const char *msg);
+int	wire_hello(struct buf *b, unsigned role);
+/* Check a decoded WT_HELLO: 0, or -1 with *why. */
+int	wire_hello_check(const struct wire_msg *m, unsigned want_role,
+	    const char **why);
+
+#endif
