@@ -1,5 +1,8 @@
 # One non-recursive Makefile.  Targets:
-#   all (default)  ./tracker and ./client, optimized
+#   all (default)  tracker/tracker and client/client, optimized
+#                  (a top-level ./tracker file cannot sit beside the
+#                  tracker/ source directory; run them from their folders,
+#                  where tracker_info.txt links to the top-level one)
 #   test           deps, sanitized build, unit + fuzz-corpus + integration tests
 #   demo           deps, build, scripted scenario on loopback
 #   fuzz           libFuzzer harnesses, FUZZ_SECONDS each (default 60)
@@ -29,11 +32,11 @@ FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
 
 .PHONY: all test demo fuzz bench lint deps clean unit-bins asan-bins
-all: tracker client
+all: tracker/tracker client/client
 
-tracker: $(call obj,rel,$(TRACKER_SRC) $(COMMON_SRC))
+tracker/tracker: $(call obj,rel,$(TRACKER_SRC) $(COMMON_SRC))
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
-client: $(call obj,rel,$(CLIENT_SRC) $(COMMON_SRC))
+client/client: $(call obj,rel,$(CLIENT_SRC) $(COMMON_SRC))
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
 
 build/rel/%.o: %.c
@@ -100,6 +103,6 @@ lint:
 	scripts/checksrc.sh
 
 clean:
-	rm -rf build tracker client
+	rm -rf build tracker/tracker client/client
 
 -include $(shell find build -name '*.d' 2>/dev/null)

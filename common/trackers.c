@@ -51,8 +51,10 @@ trackers_parse(const char *text, size_t len, struct tracker_list *tl,
 			snprintf(err, errlen, "line %d: NUL byte", lineno);
 			return -1;
 		}
+		if (line[strspn(line, " \t\r")] == '#')
+			continue;
 		nw = parse_words(line, store, sizeof(store), w, 3, &why);
-		if (nw == 0 || (nw > 0 && w[0][0] == '#'))
+		if (nw == 0)
 			continue;
 		if (nw < 0 || nw > 2) {
 			snprintf(err, errlen, "line %d: expected IP:PORT or "

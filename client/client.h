@@ -1,0 +1,48 @@
+/*
+ * client.h - state shared by the client's modules.
+ *
+ * One struct client per process.  The shell hands lines to commands.c;
+ * a command either finishes at once or sends a request through the
+ * tracker link and pauses the shell until client_done() is called.
+ */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include <stdint.h>
+
+#include "parse.h"
+#include "trackers.h"
+#include "wire.h"
+
+struct loop;
+struct shell;
+struct tlink;
+
+struct client {
+	struct loop		*loop;
+	struct tracker_list	 trackers;
+	char			 addr[HOST_MAX + 8];	/* our "ip:port" */
+	int			 lfd;			/* peer listener */
+	struct tlink		*tl;
+	struct shell		*sh;
+	int			 logged_in;
+	char			 user[ID_MAX + 1];
+	uint8_t			 token[WIRE_TOKEN_LEN];
+	int			 failed;	/* some command failed */
+	int			 quitting;
+	char			 ok_msg[256];	/* printed when the
+						   running command succeeds */
+};
+
+/* commands.c */
+const char *const *commands_names(void);
+void	commands_line(struct client *, char *line, int kind);
+/* The running command finished; ok 0 marks the session failed. */
+void	client_done(struct client *, int ok);
+/* Print "error: ..." on stderr and mark the session failed. */
+void	client_error(struct client *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* main.c: input ended or quit: log out and stop. */
+void	client_quit(struct client *);
+
+#endif

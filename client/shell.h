@@ -1,0 +1,38 @@
+/*
+ * shell.h - the client's input: readline on a terminal, lines on a pipe.
+ *
+ * On a terminal the shell shows a prompt and offers line editing, history
+ * and completion of command names (readline's callback interface, driven
+ * by our event loop).  Otherwise it reads standard input in chunks, cuts
+ * lines of at most LINE_MAX_LEN bytes, and prints nothing of its own.
+ *
+ * A command that waits for the network pauses the shell; no further line
+ * is taken (and no prompt shown) until shell_resume().  Input that epoll
+ * cannot watch (a regular file, /dev/null) is read directly.
+ */
+#ifndef SHELL_H
+#define SHELL_H
+
+struct loop;
+struct shell;
+
+enum shell_line { SHELL_LINE_OK, SHELL_LINE_TOO_LONG, SHELL_LINE_BINARY };
+
+struct shell_ops {
+	/* One line, without its newline; kind says if it was unusable. */
+	void	(*line)(void *arg, char *line, enum shell_line kind);
+	/* End of input, after the last line was handled. */
+	void	(*eof)(void *arg);
+};
+
+/* names: NULL-terminated command names offered for completion. */
+struct shell	*shell_new(struct loop *, const struct shell_ops *, void *arg,
+		    const char *const *names);
+void		 shell_free(struct shell *);
+void		 shell_pause(struct shell *);
+void		 shell_resume(struct shell *);
+/* Stop taking input for good (quit); eof is not called. */
+void		 shell_stop(struct shell *);
+int		 shell_is_tty(const struct shell *);
+
+#endif

@@ -1,0 +1,325 @@
+/*
+ * tracker_link.c - requests to the tracker cluster (see tracker_link.h).
+ *
+ * States: IDLE (no connection) -> CONNECTING -> HELLO (ours sent, waiting
+ * for theirs) -> READY.  Each request keeps its encoded frame until it is
+ * answered, so a failover can send it again unchanged.
+ */
+#include "tracker_link.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "crypto.h"
+#include "log.h"
+#include "loop.h"
+#include "net.h"
+#include "rbuf.h"
+#include "trackers.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define CONNECT_MS	3000	/* connect + HELLO, per tracker */
+#define REPLY_MS	15000	/* a reply overdue this long: fail over */
+#define LINK_IN_MAX	(WIRE_HDR + 32 * 1024 * 1024)
+#define LINK_OUT_MAX	(64 * 1024 * 1024)
+
+enum tstate { T_IDLE, T_CONNECTING, T_HELLO, T_READY };
+
+struct treq {
+	uint32_t	 id;
+	uint64_t	 sent;		/* loop time it last went out */
+	struct buf	 frame;
+	tlink_cb	 cb;
+	void		*arg;
+	struct treq	*next;
+};
+
+struct tlink {
+	struct loop			*loop;
+	const struct tracker_list	*tl;
+	enum tstate			 state;
+	struct conn			*c;
+	size_t				 cur;		/* tracker in use */
+	size_t				 tried;		/* failures in a row */
+	uint32_t			 next_id;
+	struct treq			*head, **tail;
+	struct treq			*building;
+	struct wire_enc			 enc;
+	struct loop_timer		*timer;
+	char				 lasterr[400];
+};
+
+static void	link_connect(struct tlink *);
+
+struct tlink *
+tlink_new(struct loop *l, const struct tracker_list *tl)
+{
+	struct tlink *t = xcalloc(1, sizeof(*t));
+
+	t->loop = l;
+	t->tl = tl;
+	t->tail = &t->head;
+	/* Random first id: ids stay unique across this client's restarts. */
+	if (random_bytes(&t->next_id, sizeof(t->next_id)) == -1)
+		t->next_id = 1;
+	return t;
+}
+
+static void
+req_free(struct treq *r)
+{
+	buf_free(&r->frame);
+	free(r);
+}
+
+void
+tlink_free(struct tlink *t)
+{
+	struct treq *r;
+
+	if (t == NULL)
+		return;
+	if (t->c != NULL) {
+		conn_set_arg(t->c, NULL);
+		conn_close(t->c, "client exiting");
+	}
+	while ((r = t->head) != NULL) {
+		t->head = r->next;
+		req_free(r);
+	}
+	if (t->building != NULL)
+		req_free(t->building);
+	loop_timer_cancel(t->loop, t->timer);
+	free(t);
+}
+
+unsigned
+tlink_pending(const struct tlink *t)
+{
+	unsigned n = 0;
+	const struct treq *r;
+
+	for (r = t->head; r != NULL; r = r->next)
+		n++;
+	return n;
+}
+
+/* Fail every waiting request with msg. */
+static void
+fail_all(struct tlink *t, const char *msg)
+{
+	struct treq *r;
+
+	while ((r = t->head) != NULL) {
+		t->head = r->next;
+		if (t->head == NULL)
+			t->tail = &t->head;
+		r->cb(r->arg, NULL, msg);
+		req_free(r);
+	}
+}
+
+static void
+send_pending(struct tlink *t)
+{
+	struct treq *r;
+
+	for (r = t->head; r != NULL; r = r->next) {
+		if (buf_append(conn_out(t->c), buf_head(&r->frame),
+		    buf_used(&r->frame)) == -1) {
+			conn_close(t->c, "output queue full");
+			return;
+		}
+		r->sent = loop_now(t->loop);
+	}
+	conn_flush(t->c);
+}
+
+/*
+ * The current tracker is gone: move on to the next, failing the waiting
+ * requests once every tracker has failed in a row.  The caller reconnects.
+ */
+static void
+link_lost(struct tlink *t, const char *why)
+{
+	char msg[512];
+
+	t->c = NULL;
+	t->state = T_IDLE;
+	snprintf(t->lasterr, sizeof(t->lasterr), "%.253s:%u: %.120s",
+	    t->tl->v[t->cur].host, t->tl->v[t->cur].port, why);
+	log_debug("tracker %s", t->lasterr);
+	t->cur = (t->cur + 1) % t->tl->n;
+	if (++t->tried >= t->tl->n) {
+		t->tried = 0;
+		if (t->tl->n == 1)
+			snprintf(msg, sizeof(msg), "tracker unreachable (%s)",
+			    t->lasterr);
+		else
+			snprintf(msg, sizeof(msg), "no tracker reachable "
+			    "(tried %zu; last: %s)", t->tl->n, t->lasterr);
+		fail_all(t, msg);
+	}
+}
+
+static void
+on_closed(struct conn *c, const char *why, void *arg)
+{
+	struct tlink *t = arg;
+
+	(void)c;
+	if (t == NULL)
+		return;		/* tlink_free() let go of it */
+	loop_timer_cancel(t->loop, t->timer);
+	t->timer = NULL;
+	link_lost(t, why);
+	if (t->head != NULL)
+		link_connect(t);
+}
+
+static void
+on_connected(struct conn *c, void *arg)
+{
+	struct tlink *t = arg;
+
+	t->state = T_HELLO;
+	wire_hello(conn_out(c), ROLE_CLIENT);
+}
+
+static void
+on_frame(struct conn *c, const struct wire_msg *m, void *arg)
+{
+	struct tlink *t = arg;
+	struct treq *r, **pp;
+	const char *why;
+
+	if (t->state == T_HELLO) {
+		if (wire_hello_check(m, ROLE_TRACKER, &why) == -1) {
+			if (m->h.type == WT_ERROR)
+				why = m->f[1].s;
+			log_warnx("%s: tracker refused: %s", conn_name(c), why);
+			conn_close(c, "tracker refused the HELLO");
+			return;
+		}
+		t->state = T_READY;
+		t->tried = 0;
+		send_pending(t);
+		return;
+	}
+	for (pp = &t->head; (r = *pp) != NULL; pp = &r->next)
+		if (r->id == m->h.id)
+			break;
+	if (r == NULL) {
+		log_debug("%s: reply to unknown request %u", conn_name(c),
+		    m->h.id);
+		return;
+	}
+	*pp = r->next;
+	if (t->tail == &r->next)
+		t->tail = pp;
+	r->cb(r->arg, m, NULL);
+	req_free(r);
+}
+
+static const struct conn_ops link_ops = {
+	.frame = on_frame,
+	.closed = on_closed,
+	.connected = on_connected,
+};
+
+/* Once a second while connected: enforce connect and reply deadlines. */
+static void
+watchdog(void *arg)
+{
+	struct tlink *t = arg;
+	uint64_t now = loop_now(t->loop);
+
+	t->timer = NULL;
+	if (t->c == NULL)
+		return;
+	if (t->state != T_READY && now - conn_last_rx(t->c) > CONNECT_MS) {
+		conn_close(t->c, "no answer in time");
+		return;
+	}
+	if (t->state == T_READY && t->head != NULL &&
+	    now - t->head->sent > REPLY_MS) {
+		conn_close(t->c, "reply overdue");
+		return;
+	}
+	t->timer = loop_timer(t->loop, 1000, watchdog, t);
+}
+
+static void
+link_connect(struct tlink *t)
+{
+	const struct tracker_addr *a;
+	char err[256], name[HOST_MAX + 8];
+	int fd;
+
+	while (t->state == T_IDLE) {
+		a = &t->tl->v[t->cur];
+		snprintf(name, sizeof(name), "%s:%u", a->host, a->port);
+		if ((fd = net_connect(a->host, a->port, err,
+		    sizeof(err))) == -1) {
+			link_lost(t, err);
+			if (t->head == NULL)
+				return;
+			continue;
+		}
+		if ((t->c = conn_new(t->loop, fd, name, 1, &link_ops, t,
+		    LINK_IN_MAX, LINK_OUT_MAX)) == NULL) {
+			link_lost(t, "cannot watch socket");
+			if (t->head == NULL)
+				return;
+			continue;
+		}
+		t->state = T_CONNECTING;
+		t->timer = loop_timer(t->loop, 1000, watchdog, t);
+	}
+}
+
+struct wire_enc *
+tlink_begin(struct tlink *t, unsigned type)
+{
+	struct treq *r = xcalloc(1, sizeof(*r));
+
+	if (t->building != NULL)
+		req_free(t->building);
+	r->id = t->next_id++;
+	buf_init(&r->frame, LINK_OUT_MAX);
+	wire_begin(&t->enc, &r->frame, type, r->id);
+	t->building = r;
+	return &t->enc;
+}
+
+void
+tlink_send(struct tlink *t, tlink_cb cb, void *arg)
+{
+	struct treq *r = t->building;
+
+	t->building = NULL;
+	if (r == NULL || wire_end(&t->enc) == -1) {
+		if (r != NULL)
+			req_free(r);
+		cb(arg, NULL, "request too large or malformed");
+		return;
+	}
+	r->cb = cb;
+	r->arg = arg;
+	*t->tail = r;
+	t->tail = &r->next;
+	if (t->state == T_READY) {
+		if (buf_append(conn_out(t->c), buf_head(&r->frame),
+		    buf_used(&r->frame)) == -1) {
+			conn_close(t->c, "output queue full");
+			return;
+		}
+		r->sent = loop_now(t->loop);
+		conn_flush(t->c);
+	} else if (t->state == T_IDLE) {
+		link_connect(t);
+	}
+}

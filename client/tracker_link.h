@@ -1,0 +1,36 @@
+/*
+ * tracker_link.h - the client's connection to the tracker cluster.
+ *
+ * Requests are queued with an id and answered through a callback, exactly
+ * once, with the reply frame or with an error in plain words.  The link
+ * connects on demand to the trackers of tracker_info.txt in order, uses
+ * the first that completes the HELLO exchange, and on losing it (or when a
+ * reply is overdue) moves on to the next one and sends the unanswered
+ * requests again.  When every tracker has been tried once in a row, the
+ * waiting requests fail.
+ */
+#ifndef TRACKER_LINK_H
+#define TRACKER_LINK_H
+
+#include <stdint.h>
+
+struct loop;
+struct tracker_list;
+struct wire_enc;
+struct wire_msg;
+struct tlink;
+
+/* reply is NULL when err is set; both live only during the call. */
+typedef void (*tlink_cb)(void *arg, const struct wire_msg *reply,
+	    const char *err);
+
+struct tlink	*tlink_new(struct loop *, const struct tracker_list *);
+void		 tlink_free(struct tlink *);
+/* Start a request; put its fields into the encoder returned. */
+struct wire_enc	*tlink_begin(struct tlink *, unsigned type);
+/* Finish the request begun last and queue it. */
+void		 tlink_send(struct tlink *, tlink_cb, void *arg);
+/* Requests not yet answered. */
+unsigned	 tlink_pending(const struct tlink *);
+
+#endif

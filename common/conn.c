@@ -1,0 +1,331 @@
+/*
+ * conn.c - framed connections (see conn.h).
+ *
+ * Connections with output waiting sit on one dirty list, flushed by a
+ * before-sleep hook; connections being closed sit on a dead list, reaped
+ * by a deferred call.  Both lists are intrusive, so neither costs an
+ * allocation per write or per close.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "loop.h"
+#include "net.h"
+#include "rbuf.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define READ_CHUNK	(64 * 1024)
+#define READS_PER_EVENT	8	/* then let other connections run */
+
+enum {
+	C_CONNECTING = 0x1,
+	C_CLOSING = 0x2,	/* on the dead list */
+	C_DIRTY = 0x4,		/* on the dirty list */
+	C_WANT_WRITE = 0x8,	/* EV_WRITE registered */
+	C_CLOSE_AFTER = 0x10,	/* close once output is drained */
+};
+
+struct conn {
+	struct loop		*loop;
+	int			 fd;
+	unsigned		 flags;
+	const struct conn_ops	*ops;
+	void			*arg;
+	struct buf		 in, out;
+	uint64_t		 last_rx;
+	const char		*why;
+	char			 name[64];
+	struct conn		*dirty_next, *dead_next;
+};
+
+static struct conn	*dirty_head;
+static struct conn	*dead_head;
+static struct loop	*hooked;	/* loop our flush hook is on */
+static size_t		 nconns;
+
+static void	conn_event(int, unsigned, void *);
+static void	flush_all(void *);
+static void	reap(void *);
+
+struct conn *
+conn_new(struct loop *l, int fd, const char *name, int connecting,
+    const struct conn_ops *ops, void *arg, size_t in_max, size_t out_max)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+
+	c->loop = l;
+	c->fd = fd;
+	c->ops = ops;
+	c->arg = arg;
+	c->last_rx = loop_now(l);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	buf_init(&c->in, in_max);
+	buf_init(&c->out, out_max);
+	if (hooked != l) {
+		loop_before_sleep(l, flush_all, NULL);
+		hooked = l;
+	}
+	if (connecting)
+		c->flags |= C_CONNECTING | C_WANT_WRITE;
+	if (loop_add(l, fd, connecting ? EV_WRITE : EV_READ, conn_event,
+	    c) == -1) {
+		log_warn("%s: epoll add", c->name);
+		close(fd);
+		buf_free(&c->in);
+		buf_free(&c->out);
+		free(c);
+		return NULL;
+	}
+	nconns++;
+	return c;
+}
+
+struct buf *
+conn_out(struct conn *c)
+{
+	return &c->out;
+}
+
+void
+conn_flush(struct conn *c)
+{
+	if (c->flags & (C_DIRTY | C_CLOSING))
+		return;
+	c->flags |= C_DIRTY;
+	c->dirty_next = dirty_head;
+	dirty_head = c;
+}
+
+void
+conn_close(struct conn *c, const char *why)
+{
+	if (c->flags & C_CLOSING)
+		return;
+	c->flags |= C_CLOSING;
+	c->why = why;
+	loop_del(c->loop, c->fd);
+	if (dead_head == NULL)
+		loop_defer(c->loop, reap, NULL);
+	c->dead_next = dead_head;
+	dead_head = c;
+}
+
+void
+conn_close_after_write(struct conn *c, const char *why)
+{
+	if (c->flags & C_CLOSING)
+		return;
+	c->flags |= C_CLOSE_AFTER;
+	c->why = why;
+	conn_flush(c);
+}
+
+int
+conn_closing(const struct conn *c)
+{
+	return (c->flags & (C_CLOSING | C_CLOSE_AFTER)) != 0;
+}
+
+const char *
+conn_name(const struct conn *c)
+{
+	return c->name;
+}
+
+uint64_t
+conn_last_rx(const struct conn *c)
+{
+	return c->last_rx;
+}
+
+void
+conn_set_arg(struct conn *c, void *arg)
+{
+	c->arg = arg;
+}
+
+size_t
+conn_count(void)
+{
+	return nconns;
+}
+
+static void
+reap(void *unused)
+{
+	(void)unused;
+	while (dead_head != NULL) {
+		struct conn *c = dead_head, **pp;
+
+		dead_head = c->dead_next;
+		if (c->flags & C_DIRTY) {
+			for (pp = &dirty_head; *pp != NULL;
+			    pp = &(*pp)->dirty_next)
+				if (*pp == c) {
+					*pp = c->dirty_next;
+					break;
+				}
+		}
+		log_debug("%s: closed: %s", c->name, c->why);
+		if (c->ops->closed != NULL)
+			c->ops->closed(c, c->why, c->arg);
+		close(c->fd);
+		buf_free(&c->in);
+		buf_free(&c->out);
+		free(c);
+		nconns--;
+	}
+}
+
+/* Write queued output; arrange EV_WRITE for the rest. */
+static void
+write_out(struct conn *c)
+{
+	unsigned want;
+
+	while (buf_used(&c->out) > 0) {
+		ssize_t n = write(c->fd, buf_head(&c->out), buf_used(&c->out));
+
+		if (n > 0) {
+			buf_consume(&c->out, (size_t)n);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		conn_close(c, "write failed");
+		return;
+	}
+	if (buf_used(&c->out) == 0 && (c->flags & C_CLOSE_AFTER)) {
+		conn_close(c, c->why);
+		return;
+	}
+	want = buf_used(&c->out) > 0 ? C_WANT_WRITE : 0;
+	if ((c->flags & C_WANT_WRITE) != want) {
+		c->flags = (c->flags & ~C_WANT_WRITE) | want;
+		loop_mod(c->loop, c->fd, (c->flags & C_CLOSE_AFTER ? 0 :
+		    EV_READ) | (want ? EV_WRITE : 0));
+	}
+}
+
+static void
+flush_all(void *unused)
+{
+	(void)unused;
+	while (dirty_head != NULL) {
+		struct conn *c = dirty_head;
+
+		dirty_head = c->dirty_next;
+		c->flags &= ~C_DIRTY;
+		/* A connect in progress is flushed by its completion. */
+		if (!(c->flags & (C_CLOSING | C_CONNECTING)))
+			write_out(c);
+	}
+}
+
+/* Cut whole frames off the input and dispatch them. */
+static void
+parse_frames(struct conn *c)
+{
+	struct wire_hdr h;
+	struct wire_msg m;
+	const char *why = NULL;
+	char esc[64];
+
+	while (!conn_closing(c)) {
+		const uint8_t *p = buf_head(&c->in);
+		size_t n = buf_used(&c->in);
+
+		switch (wire_frame(p, n, &h, &why)) {
+		case WIRE_NEED_MORE:
+			return;
+		case WIRE_BAD:
+			log_warnx("%s: dropping connection: %s (header %s)",
+			    c->name, why, log_escape(esc, sizeof(esc), p,
+			    n < WIRE_HDR ? n : WIRE_HDR));
+			conn_close(c, why);
+			return;
+		case WIRE_OK:
+			break;
+		}
+		if (wire_decode(&h, p + WIRE_HDR, &m, &why) == -1) {
+			log_warnx("%s: dropping connection: bad %s frame: %s",
+			    c->name, wire_type_name(h.type), why);
+			conn_close(c, why);
+			return;
+		}
+		c->ops->frame(c, &m, c->arg);
+		buf_consume(&c->in, WIRE_HDR + (size_t)h.len);
+	}
+}
+
+static void
+read_in(struct conn *c)
+{
+	int i;
+
+	for (i = 0; i < READS_PER_EVENT && !conn_closing(c); i++) {
+		size_t room = c->in.max - buf_used(&c->in);
+		uint8_t *t;
+		ssize_t n;
+
+		if (room == 0) {
+			/* wire_frame() caps frames below in_max. */
+			conn_close(c, "input buffer full");
+			return;
+		}
+		if (room > READ_CHUNK)
+			room = READ_CHUNK;
+		t = buf_reserve(&c->in, room);
+		n = read(c->fd, t, room);
+		if (n > 0) {
+			c->in.len += (size_t)n;
+			c->last_rx = loop_now(c->loop);
+			parse_frames(c);
+			if ((size_t)n < room)
+				return;
+			continue;
+		}
+		if (n == 0) {
+			conn_close(c, "connection closed by peer");
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			conn_close(c, "read failed");
+		return;
+	}
+}
+
+static void
+conn_event(int fd, unsigned ev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	if (c->flags & C_CONNECTING) {
+		if (net_connect_result(c->fd) == -1) {
+			conn_close(c, "connect failed");
+			return;
+		}
+		c->flags &= ~(C_CONNECTING | C_WANT_WRITE);
+		loop_mod(c->loop, c->fd, EV_READ);
+		if (c->ops->connected != NULL)
+			c->ops->connected(c, c->arg);
+		conn_flush(c);
+		return;
+	}
+	if ((ev & EV_READ) && !conn_closing(c))
+		read_in(c);
+	if ((ev & EV_WRITE) && !(c->flags & C_CLOSING))
+		write_out(c);
+}

@@ -1,0 +1,54 @@
+/*
+ * conn.h - a framed, non-blocking connection on the event loop.
+ *
+ * Input is read into a buffer capped at in_max and cut into frames with
+ * wire_frame(); each whole frame is decoded and handed to ops->frame.  A
+ * frame that is unknown, oversized or malformed closes the connection
+ * with a logged reason and nothing else.  Output is appended to conn_out()
+ * (capped at out_max) and written before the loop next sleeps, so replies
+ * produced in one iteration leave in as few writes as possible.
+ *
+ * Lifetime: conn_close() only marks the connection; it is torn down after
+ * the current iteration's callbacks, when ops->closed runs once and the
+ * struct is freed.  So a callback may close its own connection and go on
+ * using the pointer until it returns.
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct conn;
+struct loop;
+struct wire_msg;
+
+struct conn_ops {
+	/* A decoded frame.  Its pointers are valid until this returns. */
+	void	(*frame)(struct conn *, const struct wire_msg *, void *arg);
+	/* Torn down; why is a short reason.  The conn is freed after. */
+	void	(*closed)(struct conn *, const char *why, void *arg);
+	/* An outgoing connect completed (optional). */
+	void	(*connected)(struct conn *, void *arg);
+};
+
+/* Take over fd.  connecting: fd is an outgoing connect in progress. */
+struct conn	*conn_new(struct loop *, int fd, const char *name,
+		    int connecting, const struct conn_ops *, void *arg,
+		    size_t in_max, size_t out_max);
+/* Where to append outgoing frames; then call conn_flush(). */
+struct buf	*conn_out(struct conn *);
+void		 conn_flush(struct conn *);
+/* Mark for teardown (idempotent).  why is logged at debug level. */
+void		 conn_close(struct conn *, const char *why);
+/* Write what is queued, then close; reads stop at once. */
+void		 conn_close_after_write(struct conn *, const char *why);
+int		 conn_closing(const struct conn *);
+const char	*conn_name(const struct conn *);
+uint64_t	 conn_last_rx(const struct conn *);
+void		 conn_set_arg(struct conn *, void *arg);
+/* Connections open in this process. */
+size_t		 conn_count(void);
+
+#endif

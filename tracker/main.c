@@ -1,0 +1,320 @@
+/*
+ * main.c - the tracker: arguments, store, listener, stdin and signals.
+ *
+ *	tracker tracker_info.txt N [--db PATH] [--kdf-iter N] [-v | -q]
+ *
+ * N is this tracker's 1-based line in tracker_info.txt (0 means 1).  The
+ * database defaults to trackerN.db in the current directory, so several
+ * trackers may share a directory.  "quit" on standard input, SIGINT and
+ * SIGTERM shut down cleanly with status 0; end of input does not.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "loop.h"
+#include "net.h"
+#include "rbuf.h"
+#include "store.h"
+#include "tracker.h"
+#include "wire.h"
+#include "xalloc.h"
+
+static struct tracker	 T;
+static char		 stdin_line[256];
+static size_t		 stdin_len;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: tracker tracker_info.txt N [--db PATH] "
+	    "[--kdf-iter N] [-v | -q]\n");
+	exit(2);
+}
+
+static void
+link_unlink(struct link *l)
+{
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		T.links = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	T.nlinks--;
+}
+
+static void
+link_closed(struct conn *c, const char *why, void *arg)
+{
+	struct link *l = arg;
+
+	(void)c;
+	(void)why;
+	link_unlink(l);
+	free(l);
+}
+
+static void
+link_frame(struct conn *c, const struct wire_msg *m, void *arg)
+{
+	struct link *l = arg;
+	const char *why;
+
+	if (l->role == 0) {
+		if (wire_hello_check(m, 0, &why) == -1 ||
+		    (m->f[2].u != ROLE_CLIENT && (why = "unknown role"))) {
+			log_warnx("%s: refused: %s", conn_name(c), why);
+			wire_error(conn_out(c), m->h.id, WE_PROTO, why);
+			conn_close_after_write(c, why);
+			return;
+		}
+		l->role = (int)m->f[2].u;
+		wire_hello(conn_out(c), ROLE_TRACKER);
+		conn_flush(c);
+		return;
+	}
+	if (m->h.type == WT_HELLO) {
+		conn_close(c, "second HELLO");
+		return;
+	}
+	handlers_request(l->t, l, m);
+}
+
+static const struct conn_ops link_ops = {
+	.frame = link_frame,
+	.closed = link_closed,
+};
+
+static void
+accept_cb(int fd, unsigned ev, void *arg)
+{
+	char peer[64];
+	struct link *l;
+	int cfd;
+
+	(void)ev;
+	(void)arg;
+	for (;;) {
+		if ((cfd = net_accept(fd, peer, sizeof(peer))) == -1) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
+				log_warn("accept");
+			return;
+		}
+		if (T.nlinks >= TRACKER_MAX_CONNS) {
+			log_warnx("%s: refused: %zu connections already",
+			    peer, T.nlinks);
+			close(cfd);
+			continue;
+		}
+		l = xcalloc(1, sizeof(*l));
+		l->t = &T;
+		l->since = loop_now(T.loop);
+		if ((l->c = conn_new(T.loop, cfd, peer, 0, &link_ops, l,
+		    TRACKER_IN_MAX, TRACKER_OUT_MAX)) == NULL) {
+			free(l);
+			continue;
+		}
+		l->next = T.links;
+		if (T.links != NULL)
+			T.links->prev = l;
+		T.links = l;
+		T.nlinks++;
+		log_debug("%s: connected", peer);
+	}
+}
+
+/* Once a second: drop links that never said HELLO or went idle. */
+static void
+sweep(void *arg)
+{
+	uint64_t now = loop_now(T.loop);
+	struct link *l;
+
+	(void)arg;
+	for (l = T.links; l != NULL; l = l->next) {
+		if (l->role == 0 && now - l->since > TRACKER_HELLO_MS)
+			conn_close(l->c, "no HELLO in time");
+		else if (now - conn_last_rx(l->c) > TRACKER_IDLE_MS)
+			conn_close(l->c, "idle");
+	}
+	loop_timer(T.loop, 1000, sweep, NULL);
+}
+
+static void
+command(const char *line)
+{
+	char store[sizeof(stdin_line)], *w[2];
+	const char *why;
+	int n;
+
+	n = parse_words(line, store, sizeof(store), w, 2, &why);
+	if (n <= 0)
+		return;
+	if (strcasecmp(w[0], "quit") == 0 || strcasecmp(w[0], "exit") == 0) {
+		log_info("quit on standard input");
+		loop_stop(T.loop);
+	} else {
+		fprintf(stderr, "error: unknown tracker command (only quit)\n");
+	}
+}
+
+/* Cut lines out of standard input; overlong lines are dropped whole. */
+static void
+stdin_feed(const char *p, size_t n)
+{
+	static int skipping;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			stdin_line[stdin_len] = '\0';
+			if (!skipping)
+				command(stdin_line);
+			stdin_len = 0;
+			skipping = 0;
+		} else if (stdin_len + 1 < sizeof(stdin_line)) {
+			stdin_line[stdin_len++] = p[i] ? p[i] : ' ';
+		} else {
+			skipping = 1;
+		}
+	}
+}
+
+static void
+stdin_cb(int fd, unsigned ev, void *arg)
+{
+	char b[4096];
+	ssize_t n;
+
+	(void)ev;
+	(void)arg;
+	n = read(fd, b, sizeof(b));
+	if (n > 0) {
+		stdin_feed(b, (size_t)n);
+		return;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* End of input does not stop a tracker; stop watching it. */
+	if (stdin_len > 0)
+		stdin_feed("\n", 1);
+	loop_del(T.loop, fd);
+}
+
+static void
+signal_cb(int fd, unsigned ev, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void)ev;
+	(void)arg;
+	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		log_info("signal %u: shutting down", si.ssi_signo);
+		loop_stop(T.loop);
+	}
+}
+
+static void
+watch_stdin(void)
+{
+	char b[4096];
+	ssize_t n;
+
+	if (loop_add(T.loop, STDIN_FILENO, EV_READ, stdin_cb, NULL) == 0)
+		return;
+	if (errno != EPERM)
+		return;		/* closed or unusable: nothing to read */
+	/* A regular file or /dev/null: epoll cannot watch it, read it now. */
+	while ((n = read(STDIN_FILENO, b, sizeof(b))) > 0)
+		stdin_feed(b, (size_t)n);
+	if (stdin_len > 0)
+		stdin_feed("\n", 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[512], dbdef[64];
+	const char *db = NULL, *pos[2];
+	struct tracker_addr *me;
+	long long n, iter = KDF_ITER_DEFAULT;
+	int i, npos = 0, level = LOG_INFO, sfd;
+	sigset_t mask;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			db = argv[++i];
+		} else if (strcmp(argv[i], "--kdf-iter") == 0 && i + 1 < argc) {
+			if (parse_num(argv[++i], 1, 10000000, &iter) == -1)
+				usage();
+		} else if (strcmp(argv[i], "-v") == 0) {
+			level = LOG_DEBUG;
+		} else if (strcmp(argv[i], "-q") == 0) {
+			level = LOG_WARN;
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			usage();
+		} else if (npos < 2) {
+			pos[npos++] = argv[i];
+		} else {
+			usage();
+		}
+	}
+	if (npos != 2)
+		usage();
+	log_init("tracker", level);
+	if (trackers_load(pos[0], &T.cluster, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (parse_num(pos[1], 0, (long long)T.cluster.n, &n) == -1)
+		fatalx("N must be 1 to %zu (the tracker's line in %s)",
+		    T.cluster.n, pos[0]);
+	T.self = n == 0 ? 0 : (size_t)n - 1;
+	T.kdf_iter = (unsigned)iter;
+	me = &T.cluster.v[T.self];
+	if (db == NULL) {
+		snprintf(dbdef, sizeof(dbdef), "tracker%zu.db", T.self + 1);
+		db = dbdef;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+
+	if ((T.store = store_open(db, err, sizeof(err))) == NULL)
+		fatalx("database %s", err);
+	if ((T.loop = loop_new()) == NULL)
+		fatal("epoll");
+	if ((T.lfd = net_listen(me->host, me->port, err, sizeof(err))) == -1)
+		fatalx("%s", err);
+	loop_add(T.loop, T.lfd, EV_READ, accept_cb, NULL);
+	loop_add(T.loop, sfd, EV_READ, signal_cb, NULL);
+	loop_timer(T.loop, 1000, sweep, NULL);
+	watch_stdin();
+	log_info("tracker %zu of %zu listening on %s:%u, database %s",
+	    T.self + 1, T.cluster.n, me->host, me->port, db);
+
+	if (loop_run(T.loop) == -1)
+		fatalx("event loop failed");
+
+	for (struct link *l = T.links; l != NULL; l = l->next)
+		conn_close(l->c, "shutting down");
+	loop_drain(T.loop);	/* reaps them, freeing every link */
+	log_info("stopped");
+	store_close(T.store);
+	close(T.lfd);
+	close(sfd);
+	loop_free(T.loop);
+	return 0;
+}

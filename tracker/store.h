@@ -1,0 +1,96 @@
+/*
+ * store.h - the tracker's durable state, in SQLite.
+ *
+ * The only module that sees sqlite3.h.  The database runs in WAL mode with
+ * synchronous=FULL; every mutation below is one BEGIN IMMEDIATE ... COMMIT
+ * and returns only after COMMIT has returned, so a caller that answers a
+ * client after a successful call never acknowledges something a crash can
+ * take back.  Statements are prepared once, at open.
+ *
+ * The rules of the product live here, inside the transactions that apply
+ * them, so that they hold whichever request path reaches them:
+ *   - a group always has an owner who is a member;
+ *   - when the owner leaves, the member who joined earliest (lowest
+ *     "since", ties by name) becomes owner; the last member leaving
+ *     deletes the group with its requests;
+ *   - a user has at most one pending request per group and none for a
+ *     group they belong to.
+ *
+ * Functions return ST_OK, a rule's refusal (ST_NO_GROUP, ...), or ST_ERR
+ * when SQLite failed (logged here).
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse.h"
+
+struct store;
+
+enum store_rc {
+	ST_OK = 0,
+	ST_ERR,
+	ST_NO_USER,
+	ST_USER_EXISTS,
+	ST_NO_GROUP,
+	ST_GROUP_EXISTS,
+	ST_NOT_MEMBER,
+	ST_ALREADY_MEMBER,
+	ST_ALREADY_REQUESTED,
+	ST_NOT_OWNER,
+	ST_NO_REQUEST,
+	ST_NO_SESSION,
+};
+
+#define STORE_SALT_LEN		16
+#define STORE_HASH_LEN		32
+#define STORE_SCHEMA_VERSION	1
+
+struct user_cred {
+	uint8_t		salt[STORE_SALT_LEN];
+	uint8_t		hash[STORE_HASH_LEN];
+	unsigned	iter;
+};
+
+/* Called once per row of a listing. */
+typedef void (*store_row_cb)(void *arg, const char *name);
+
+/* Open or create; path ":memory:" for tests.  NULL with err filled. */
+struct store	*store_open(const char *path, char *err, size_t errlen);
+void		 store_close(struct store *);
+
+int	store_user_create(struct store *, const char *user,
+	    const struct user_cred *, int64_t now);
+int	store_user_cred(struct store *, const char *user, struct user_cred *);
+
+/* Sessions are keyed by the SHA-256 of the token, never the token. */
+int	store_session_add(struct store *, const uint8_t key[32],
+	    const char *user, const char *peer, int64_t now);
+/* The session's user into user[ID_MAX + 1]; ST_NO_SESSION if none. */
+int	store_session_user(struct store *, const uint8_t key[32],
+	    char user[ID_MAX + 1]);
+int	store_session_del(struct store *, const uint8_t key[32]);
+
+int	store_group_create(struct store *, const char *group,
+	    const char *owner, int64_t now);
+int	store_group_join(struct store *, const char *group, const char *user,
+	    int64_t now);
+int	store_group_leave(struct store *, const char *group,
+	    const char *user);
+int	store_group_accept(struct store *, const char *group,
+	    const char *owner, const char *user, int64_t now);
+int	store_group_reject(struct store *, const char *group,
+	    const char *owner, const char *user);
+/* Pending requests, for the owner only. */
+int	store_group_requests(struct store *, const char *group,
+	    const char *owner, store_row_cb, void *arg);
+int	store_groups(struct store *, store_row_cb, void *arg);
+/* The group's owner into owner[ID_MAX + 1]. */
+int	store_group_owner(struct store *, const char *group,
+	    char owner[ID_MAX + 1]);
+/* ST_OK if user is a member, ST_NOT_MEMBER or ST_NO_GROUP otherwise. */
+int	store_is_member(struct store *, const char *group, const char *user);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * tracker.h - state shared by the tracker's modules.
+ *
+ * One struct tracker per process, owned by main.c and driven by its event
+ * loop.  Each accepted socket is a struct peer_link until its HELLO says
+ * what it is; clients then send requests that handlers.c answers.
+ */
+#ifndef TRACKER_H
+#define TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trackers.h"
+
+struct conn;
+struct loop;
+struct store;
+struct wire_msg;
+
+#define TRACKER_MAX_CONNS	8192
+#define TRACKER_IN_MAX		(WIRE_HDR + 8 * 1024 * 1024)
+#define TRACKER_OUT_MAX		(32 * 1024 * 1024)
+#define TRACKER_IDLE_MS		(15 * 60 * 1000)
+#define TRACKER_HELLO_MS	(10 * 1000)
+#define KDF_ITER_DEFAULT	100000
+
+struct tracker {
+	struct loop		*loop;
+	struct store		*store;
+	struct tracker_list	 cluster;
+	size_t			 self;		/* index into cluster */
+	int			 lfd;
+	unsigned		 kdf_iter;
+	size_t			 nlinks;
+	struct link		*links;		/* every accepted connection */
+};
+
+struct link {
+	struct tracker		*t;
+	struct conn		*c;
+	int			 role;		/* 0 until HELLO */
+	uint64_t		 since;
+	struct link		*prev, *next;
+};
+
+/* handlers.c: answer one request from a client link. */
+void	handlers_request(struct tracker *, struct link *,
+	    const struct wire_msg *);
+
+#endif
