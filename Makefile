@@ -59,9 +59,11 @@ build/asan/libclient.a: $(ASAN_CLIENT)
 	rm -f $@; ar rcs $@ $^
 ASAN_LIBS	:= build/asan/libtracker.a build/asan/libclient.a build/asan/libcommon.a
 
-build/asan/tracker: build/asan/tracker/main.o $(ASAN_LIBS)
+build/asan/bin/tracker: build/asan/tracker/main.o $(ASAN_LIBS)
+	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
-build/asan/client: build/asan/client/main.o $(ASAN_LIBS)
+build/asan/bin/client: build/asan/client/main.o $(ASAN_LIBS)
+	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
 build/asan/tests/unit/%: build/asan/tests/unit/%.o $(ASAN_LIBS)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
@@ -71,7 +73,7 @@ build/asan/tests/fuzz/replay_%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/
 
 UNIT_BINS	:= $(patsubst %.c,build/asan/%,$(UNIT_SRC))
 REPLAY_BINS	:= $(patsubst tests/fuzz/%.c,build/asan/tests/fuzz/replay_%,$(FUZZ_SRC))
-asan-bins: build/asan/tracker build/asan/client $(UNIT_BINS) $(REPLAY_BINS)
+asan-bins: build/asan/bin/tracker build/asan/bin/client $(UNIT_BINS) $(REPLAY_BINS)
 
 test: deps
 	$(MAKE) --no-print-directory asan-bins all

@@ -17,7 +17,7 @@ trap 'rm -rf "$logs"' EXIT
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-export P2P_BIN=$top/build/asan
+export P2P_BIN=$top/build/asan/bin
 
 report() {	# name status log
 	if [ "$2" = ok ]; then

@@ -1,0 +1,97 @@
+# lib.sh - helpers for integration tests: real binaries on 127.0.0.1.
+#
+# Source it from a t_*.sh script.  Every test gets its own temp directory
+# and free ports; every process started is recorded by PID and killed on
+# exit.  Assertions print "PASS: name" or "FAIL: name" (counted by
+# scripts/runtests.sh).  Waits poll a condition with a bounded number of
+# tries; nothing sleeps in place of waiting for something.
+#
+# Binaries come from $P2P_BIN (the sanitized build under make test).
+
+set -u
+: "${P2P_BIN:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/asan/bin}"
+TRACKER=$P2P_BIN/tracker
+CLIENT=$P2P_BIN/client
+T=$(mktemp -d /tmp/p2p-test.XXXXXX)
+PIDS=()
+FAILS=0
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "$FAILS" -eq 0 ] && [ -z "${KEEP:-}" ]; then rm -rf "$T"; else echo "kept $T"; fi
+}
+trap cleanup EXIT
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1"; FAILS=$((FAILS + 1)); }
+# check NAME COMMAND...: pass if the command succeeds.
+check() { local n=$1; shift; if "$@"; then pass "$n"; else fail "$n"; fi; }
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else
+		fail "$1"; printf '  expected: %q\n  actual:   %q\n' "$2" "$3"; fi
+}
+
+# free_ports N: print N distinct free TCP ports on 127.0.0.1.
+free_ports() {
+	python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+
+# wait_for TRIES CMD...: retry CMD every 50 ms, at most TRIES times.
+wait_for() {
+	local n=$1 i; shift
+	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.05; done
+	return 1
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# cluster N: write $T/tracker_info.txt with N trackers on free ports.
+cluster() {
+	local ports p
+	ports=$(free_ports "$1")
+	TPORTS=($ports)
+	: >"$T/tracker_info.txt"
+	for p in $ports; do echo "127.0.0.1:$p" >>"$T/tracker_info.txt"; done
+}
+
+# start_tracker N [args...]: run tracker N in $T/tN (stdin /dev/null).
+start_tracker() {
+	local n=$1; shift
+	mkdir -p "$T/t$n"
+	cp "$T/tracker_info.txt" "$T/t$n/"
+	(cd "$T/t$n" && exec "$TRACKER" tracker_info.txt "$n" --kdf-iter 1000 "$@" \
+		</dev/null >>"$T/t$n/out.log" 2>>"$T/t$n/err.log") &
+	TPID[$n]=$!
+	PIDS+=($!)
+	wait_for 200 port_open "${TPORTS[$((n - 1))]}" ||
+		{ fail "tracker $n starts"; cat "$T/t$n/err.log"; exit 1; }
+}
+
+# stop_tracker N: SIGTERM, and the exit status must be 0.
+stop_tracker() {
+	local rc
+	kill -TERM "${TPID[$1]}"
+	wait "${TPID[$1]}"; rc=$?
+	[ "$rc" -eq 0 ] || { echo "tracker $1 exited $rc"; tail -20 "$T/t$1/err.log"; }
+	return "$rc"
+}
+
+# run_client NAME [tracker_info] < script: run a client to the end of its
+# input; stdout in $T/NAME.out, stderr in $T/NAME.err, status in RC.
+run_client() {
+	local name=$1 info=${2:-$T/tracker_info.txt} port
+	port=$(free_ports 1)
+	timeout 60 "$CLIENT" "127.0.0.1:$port" "$info" >"$T/$name.out" 2>"$T/$name.err"
+	RC=$?
+}
+out() { cat "$T/$1.out"; }
+err() { cat "$T/$1.err"; }
