@@ -9,6 +9,7 @@
  * after COMMIT.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,14 +20,36 @@
 #include "store.h"
 #include "tracker.h"
 #include "wire.h"
+#include "worker.h"
+#include "xalloc.h"
 
 #define PASS_MAX	256
 
 struct req {
 	struct tracker		*t;
 	struct link		*l;
-	const struct wire_msg	*m;
+	const struct wire_msg	*m;	/* NULL once the frame is gone */
+	uint32_t		 id;	/* request id, echoed in the reply */
+	uint16_t		 type;
 	char			 user[ID_MAX + 1];	/* session's user */
+};
+
+/*
+ * Password hashing runs on the worker pool.  The job carries copies of
+ * everything the reply needs, and holds its link so the link outlives it.
+ */
+#define KDF_JOBS_PER_LINK	4
+
+struct kdf_job {
+	struct worker_job	 w;
+	struct req		 r;
+	char			 pass[PASS_MAX + 1];
+	size_t			 passlen;
+	char			 peer[HOST_MAX + 8];
+	int			 known;		/* login: the user exists */
+	struct user_cred	 cred;
+	uint8_t			 out[STORE_HASH_LEN];
+	int			 ok;
 };
 
 typedef void (*handler_fn)(struct req *);
@@ -45,7 +68,7 @@ reply_end(struct req *r, struct wire_enc *e)
 {
 	if (wire_end(e) == -1) {
 		log_warnx("%s: reply to %s does not fit", conn_name(r->l->c),
-		    wire_type_name(r->m->h.type));
+		    wire_type_name(r->type));
 		conn_close(r->l->c, "output queue full");
 		return;
 	}
@@ -57,14 +80,14 @@ reply_ok(struct req *r)
 {
 	struct wire_enc e;
 
-	wire_begin(&e, conn_out(r->l->c), WT_OK, r->m->h.id);
+	wire_begin(&e, conn_out(r->l->c), WT_OK, r->id);
 	reply_end(r, &e);
 }
 
 static void
 reply_err(struct req *r, unsigned code, const char *msg)
 {
-	if (wire_error(conn_out(r->l->c), r->m->h.id, code, msg) == -1) {
+	if (wire_error(conn_out(r->l->c), r->id, code, msg) == -1) {
 		conn_close(r->l->c, "output queue full");
 		return;
 	}
@@ -137,65 +160,35 @@ reply_store(struct req *r, int rc, const char *group, const char *user)
 
 /* Accounts. */
 
-static int
-derive(struct tracker *t, const char *pass, size_t n, const uint8_t *salt,
-    unsigned iter, uint8_t *out)
+static void
+kdf_work(struct worker_job *w)
 {
-	(void)t;
-	return pbkdf2_sha256(pass, n, salt, STORE_SALT_LEN, iter, out,
-	    STORE_HASH_LEN);
+	struct kdf_job *j = (struct kdf_job *)w;
+
+	j->ok = pbkdf2_sha256(j->pass, j->passlen, j->cred.salt,
+	    STORE_SALT_LEN, j->cred.iter, j->out, STORE_HASH_LEN) == 0;
+	explicit_bzero(j->pass, sizeof(j->pass));
 }
 
 static void
-h_create_user(struct req *r)
+created(struct kdf_job *j)
 {
-	const char *user = r->m->f[0].s, *pass = r->m->f[1].s;
-	struct user_cred cred;
+	struct req *r = &j->r;
 
-	if (r->m->f[1].n == 0 || r->m->f[1].n > PASS_MAX) {
-		reply_err(r, WE_INVALID, "password must be 1 to 256 bytes");
-		return;
-	}
-	cred.iter = r->t->kdf_iter;
-	if (random_bytes(cred.salt, sizeof(cred.salt)) == -1 ||
-	    derive(r->t, pass, r->m->f[1].n, cred.salt, cred.iter,
-	    cred.hash) == -1) {
-		reply_err(r, WE_INTERNAL, "cannot hash password");
-		return;
-	}
-	reply_store(r, store_user_create(r->t->store, user, &cred,
-	    now_us()), NULL, user);
+	memcpy(j->cred.hash, j->out, STORE_HASH_LEN);
+	reply_store(r, store_user_create(r->t->store, r->user, &j->cred,
+	    now_us()), NULL, r->user);
 }
 
 static void
-h_login(struct req *r)
+logged_in(struct kdf_job *j)
 {
-	const char *user = r->m->f[0].s, *pass = r->m->f[1].s;
-	const char *peer = r->m->f[2].s;
-	uint8_t hash[STORE_HASH_LEN], token[WIRE_TOKEN_LEN], key[SHA256_LEN];
-	char host[HOST_MAX + 1];
-	struct user_cred cred;
+	struct req *r = &j->r;
+	uint8_t token[WIRE_TOKEN_LEN], key[SHA256_LEN];
 	struct wire_enc e;
-	uint16_t port;
 	int rc;
 
-	if (parse_hostport(peer, host, sizeof(host), &port) == -1) {
-		reply_err(r, WE_INVALID, "bad peer address");
-		return;
-	}
-	rc = store_user_cred(r->t->store, user, &cred);
-	if (rc == ST_NO_USER) {
-		/* Same words as a wrong password: ids are not probed. */
-		reply_err(r, WE_AUTH, "wrong user id or password");
-		return;
-	}
-	if (rc != ST_OK) {
-		reply_store(r, rc, NULL, user);
-		return;
-	}
-	if (r->m->f[1].n > PASS_MAX ||
-	    derive(r->t, pass, r->m->f[1].n, cred.salt, cred.iter,
-	    hash) == -1 || !ct_equal(hash, cred.hash, sizeof(hash))) {
+	if (!j->known || !ct_equal(j->out, j->cred.hash, STORE_HASH_LEN)) {
 		reply_err(r, WE_AUTH, "wrong user id or password");
 		return;
 	}
@@ -204,16 +197,121 @@ h_login(struct req *r)
 		reply_err(r, WE_INTERNAL, "cannot make a session token");
 		return;
 	}
-	if ((rc = store_session_add(r->t->store, key, user, peer,
+	if ((rc = store_session_add(r->t->store, key, r->user, j->peer,
 	    now_us())) != ST_OK) {
-		reply_store(r, rc, NULL, user);
+		reply_store(r, rc, NULL, r->user);
 		return;
 	}
-	log_info("%s: %s logged in", conn_name(r->l->c), user);
-	wire_begin(&e, conn_out(r->l->c), WT_SESSION, r->m->h.id);
+	log_info("%s: %s logged in", conn_name(r->l->c), r->user);
+	wire_begin(&e, conn_out(r->l->c), WT_SESSION, r->id);
 	wire_put_token(&e, token);
-	wire_put_id(&e, user);
+	wire_put_id(&e, r->user);
 	reply_end(r, &e);
+}
+
+static void
+kdf_done(struct worker_job *w)
+{
+	struct kdf_job *j = (struct kdf_job *)w;
+
+	if (link_release(j->r.l)) {
+		if (!j->ok)
+			reply_err(&j->r, WE_INTERNAL, "cannot hash password");
+		else if (j->r.type == WT_CREATE_USER)
+			created(j);
+		else
+			logged_in(j);
+	}
+	explicit_bzero(j, sizeof(*j));
+	free(j);
+}
+
+/* Queue the hashing of the request's password; the reply comes later. */
+static struct kdf_job *
+kdf_job(struct req *r)
+{
+	const struct wire_field *pass = &r->m->f[1];
+	struct kdf_job *j;
+
+	if (pass->n == 0 || pass->n > PASS_MAX) {
+		reply_err(r, WE_INVALID, "password must be 1 to 256 bytes");
+		return NULL;
+	}
+	if (r->l->jobs >= KDF_JOBS_PER_LINK) {
+		reply_err(r, WE_BUSY, "too many logins at once on this "
+		    "connection; try again");
+		return NULL;
+	}
+	j = xcalloc(1, sizeof(*j));
+	j->w.work = kdf_work;
+	j->w.done = kdf_done;
+	j->r = *r;
+	j->r.m = NULL;
+	snprintf(j->r.user, sizeof(j->r.user), "%s", r->m->f[0].s);
+	memcpy(j->pass, pass->s, pass->n);
+	j->passlen = pass->n;
+	return j;
+}
+
+static void
+submit(struct kdf_job *j)
+{
+	link_hold(j->r.l);
+	worker_submit(j->r.t->workers, &j->w);
+}
+
+static void
+h_create_user(struct req *r)
+{
+	struct user_cred cur;
+	struct kdf_job *j;
+	int rc;
+
+	/* Refuse a taken id before spending a hash on it. */
+	rc = store_user_cred(r->t->store, r->m->f[0].s, &cur);
+	if (rc != ST_NO_USER) {
+		reply_store(r, rc == ST_OK ? ST_USER_EXISTS : rc, NULL,
+		    r->m->f[0].s);
+		return;
+	}
+	if ((j = kdf_job(r)) == NULL)
+		return;
+	j->cred.iter = r->t->kdf_iter;
+	if (random_bytes(j->cred.salt, sizeof(j->cred.salt)) == -1) {
+		reply_err(r, WE_INTERNAL, "no randomness for a salt");
+		free(j);
+		return;
+	}
+	submit(j);
+}
+
+static void
+h_login(struct req *r)
+{
+	char host[HOST_MAX + 1];
+	struct kdf_job *j;
+	uint16_t port;
+	int rc;
+
+	if (parse_hostport(r->m->f[2].s, host, sizeof(host), &port) == -1) {
+		reply_err(r, WE_INVALID, "bad peer address");
+		return;
+	}
+	if ((j = kdf_job(r)) == NULL)
+		return;
+	snprintf(j->peer, sizeof(j->peer), "%s", r->m->f[2].s);
+	rc = store_user_cred(r->t->store, j->r.user, &j->cred);
+	if (rc == ST_OK) {
+		j->known = 1;
+	} else if (rc == ST_NO_USER) {
+		/* Hash anyway, so timing does not tell which ids exist. */
+		j->cred.iter = r->t->kdf_iter;
+	} else {
+		reply_store(r, rc, NULL, j->r.user);
+		free(j);
+		return;
+	}
+	submit(j);
 }
 
 static void
@@ -291,7 +389,7 @@ list_reply(struct req *r, int (*fn)(struct store *, const char *,
 	struct wire_enc e;
 	int rc;
 
-	wire_begin(&e, conn_out(r->l->c), WT_NAMES, r->m->h.id);
+	wire_begin(&e, conn_out(r->l->c), WT_NAMES, r->id);
 	if (fn != NULL)
 		rc = fn(r->t->store, group, r->user, put_name, &e);
 	else
@@ -345,6 +443,8 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 	r.t = t;
 	r.l = l;
 	r.m = m;
+	r.id = m->h.id;
+	r.type = m->h.type;
 	if (m->h.type >= WT_TYPE_MAX || table[m->h.type].fn == NULL) {
 		reply_err(&r, WE_PROTO, "not a request");
 		return;

@@ -26,6 +26,7 @@
 #include "store.h"
 #include "tracker.h"
 #include "wire.h"
+#include "worker.h"
 #include "xalloc.h"
 
 static struct tracker	 T;
@@ -60,7 +61,26 @@ link_closed(struct conn *c, const char *why, void *arg)
 	(void)c;
 	(void)why;
 	link_unlink(l);
-	free(l);
+	if (l->jobs > 0)
+		l->dead = 1;	/* the last job frees it */
+	else
+		free(l);
+}
+
+void
+link_hold(struct link *l)
+{
+	l->jobs++;
+}
+
+int
+link_release(struct link *l)
+{
+	if (--l->jobs == 0 && l->dead) {
+		free(l);
+		return 0;
+	}
+	return !l->dead;
 }
 
 static void
@@ -313,6 +333,7 @@ main(int argc, char **argv)
 		fatal("epoll");
 	if ((T.lfd = net_listen(me->host, me->port, err, sizeof(err))) == -1)
 		fatalx("%s", err);
+	T.workers = worker_pool_new(T.loop, KDF_THREADS);
 	loop_add(T.loop, T.lfd, EV_READ, accept_cb, NULL);
 	loop_add(T.loop, sfd, EV_READ, signal_cb, NULL);
 	loop_timer(T.loop, 1000, sweep, NULL);
@@ -325,7 +346,8 @@ main(int argc, char **argv)
 
 	for (struct link *l = T.links; l != NULL; l = l->next)
 		conn_close(l->c, "shutting down");
-	loop_drain(T.loop);	/* reaps them, freeing every link */
+	loop_drain(T.loop);	/* reaps them, freeing idle links */
+	worker_pool_free(T.workers);	/* runs what is left: frees the rest */
 	log_info("stopped");
 	store_close(T.store);
 	close(T.lfd);

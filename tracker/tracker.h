@@ -17,13 +17,15 @@ struct conn;
 struct loop;
 struct store;
 struct wire_msg;
+struct worker_pool;
 
 #define TRACKER_MAX_CONNS	8192
 #define TRACKER_IN_MAX		(WIRE_HDR + 8 * 1024 * 1024)
 #define TRACKER_OUT_MAX		(32 * 1024 * 1024)
 #define TRACKER_IDLE_MS		(15 * 60 * 1000)
 #define TRACKER_HELLO_MS	(10 * 1000)
-#define KDF_ITER_DEFAULT	100000
+#define KDF_ITER_DEFAULT	200000
+#define KDF_THREADS		2
 
 struct tracker {
 	struct loop		*loop;
@@ -32,6 +34,7 @@ struct tracker {
 	size_t			 self;		/* index into cluster */
 	int			 lfd;
 	unsigned		 kdf_iter;
+	struct worker_pool	*workers;	/* password hashing */
 	size_t			 nlinks;
 	struct link		*links;		/* every accepted connection */
 };
@@ -41,8 +44,14 @@ struct link {
 	struct conn		*c;
 	int			 role;		/* 0 until HELLO */
 	uint64_t		 since;
+	unsigned		 jobs;		/* worker jobs holding it */
+	int			 dead;		/* closed; freed at jobs 0 */
 	struct link		*prev, *next;
 };
+
+/* main.c: a job keeps its link alive; release says if it is still open. */
+void	link_hold(struct link *);
+int	link_release(struct link *);
 
 /* handlers.c: answer one request from a client link. */
 void	handlers_request(struct tracker *, struct link *,
