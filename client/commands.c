@@ -295,6 +295,18 @@ c_help(struct client *cl, int argc, char **argv)
 }
 
 static enum cmd_rc
+c_echo(struct client *cl, int argc, char **argv)
+{
+	int i;
+
+	(void)cl;
+	for (i = 1; i < argc; i++)
+		printf("%s%s", argv[i], i + 1 < argc ? " " : "");
+	printf("\n");
+	return CMD_DONE;
+}
+
+static enum cmd_rc
 c_quit(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
@@ -324,6 +336,8 @@ static const struct cmd table[] = {
 	{ "list_groups", "", 0, 0, 1, c_list_groups,
 	    "every group in the network" },
 	{ "help", "", 0, 0, 0, c_help, "this list" },
+	{ "echo", "[words...]", 0, WORDS_MAX - 1, 0, c_echo,
+	    "print the words (marks progress in scripts)" },
 	{ "quit", "", 0, 0, 0, c_quit, "log out and exit" },
 	{ "exit", "", 0, 0, 0, c_quit, "same as quit" },
 	{ NULL, NULL, 0, 0, 0, NULL, NULL }

@@ -175,6 +175,14 @@ on_closed(struct conn *c, const char *why, void *arg)
 		return;		/* tlink_free() let go of it */
 	loop_timer_cancel(t->loop, t->timer);
 	t->timer = NULL;
+	if (t->state == T_READY) {
+		/*
+		 * A tracker we were using went away: start a new round from
+		 * the first one listed, which may well be back already.
+		 */
+		t->cur = t->tl->n - 1;
+		t->tried = 0;
+	}
 	link_lost(t, why);
 	if (t->head != NULL)
 		link_connect(t);

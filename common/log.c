@@ -20,7 +20,7 @@ log_init(const char *prog, int level)
 	log_verbosity = level;
 }
 
-static void
+static void __attribute__((format(printf, 4, 0)))
 vlog(int level, const char *tag, int with_errno, const char *fmt, va_list ap)
 {
 	char msg[1024];

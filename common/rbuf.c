@@ -36,7 +36,7 @@ buf_reserve(struct buf *b, size_t n)
 
 	if (n > b->max || used > b->max - n)
 		return NULL;
-	if (b->len + n <= b->cap)
+	if (b->len + n <= b->cap && b->data != NULL)
 		return b->data + b->len;
 	/* Reclaim the consumed prefix before growing. */
 	if (b->off > 0) {
@@ -50,7 +50,7 @@ buf_reserve(struct buf *b, size_t n)
 	while (want < used + n)
 		want *= 2;
 	if (want > b->max)
-		want = b->max;
+		want = b->max > 0 ? b->max : 1;
 	b->data = xreallocarray(b->data, want, 1);
 	b->cap = want;
 	return b->data + b->len;

@@ -29,17 +29,34 @@ trackers_parse(const char *text, size_t len, struct tracker_list *tl,
 	char line[512], store[512], *w[3];
 	char pending[HOST_MAX + 1] = "";
 	const char *why;
-	size_t i = 0, n;
+	const char *nl0;
+	size_t i = 0, j, n;
 	int lineno = 0, pending_line = 0, nw;
 	long long port;
 	uint16_t p16;
 
 	tl->n = 0;
+	/* A NUL anywhere means this is not the text file it claims to be. */
+	if ((nl0 = memchr(text, '\0', len)) != NULL) {
+		for (j = 0, lineno = 1; text + j < nl0; j++)
+			lineno += text[j] == '\n';
+		snprintf(err, errlen, "line %d: NUL byte", lineno);
+		return -1;
+	}
+	lineno = 0;
 	while (i < len) {
 		const char *nl = memchr(text + i, '\n', len - i);
 
 		n = nl ? (size_t)(nl - (text + i)) : len - i;
 		lineno++;
+		/* Comments are skipped whatever they hold, however long. */
+		for (j = 0; j < n && (text[i + j] == ' ' ||
+		    text[i + j] == '\t'); j++)
+			;
+		if (j < n && text[i + j] == '#') {
+			i += n + (nl != NULL);
+			continue;
+		}
 		if (n >= sizeof(line)) {
 			snprintf(err, errlen, "line %d: too long", lineno);
 			return -1;
@@ -47,12 +64,6 @@ trackers_parse(const char *text, size_t len, struct tracker_list *tl,
 		memcpy(line, text + i, n);
 		line[n] = '\0';
 		i += n + (nl != NULL);
-		if (memchr(line, '\0', n) != NULL) {
-			snprintf(err, errlen, "line %d: NUL byte", lineno);
-			return -1;
-		}
-		if (line[strspn(line, " \t\r")] == '#')
-			continue;
 		nw = parse_words(line, store, sizeof(store), w, 3, &why);
 		if (nw == 0)
 			continue;
@@ -92,7 +103,13 @@ trackers_parse(const char *text, size_t len, struct tracker_list *tl,
 			pending[0] = '\0';
 			continue;
 		}
-		if (!parse_host(w[0]) || parse_num(w[0], 0, 65535, &port) == 0) {
+		/*
+		 * An address alone awaits its port on the next line.  One
+		 * colon means a mistyped IP:PORT (an IPv6 literal has more).
+		 */
+		if (!parse_host(w[0]) || parse_num(w[0], 0, 65535, &port) == 0 ||
+		    (strchr(w[0], ':') != NULL &&
+		    strchr(w[0], ':') == strrchr(w[0], ':'))) {
 			snprintf(err, errlen, "line %d: bad address '%.64s'",
 			    lineno, w[0]);
 			return -1;

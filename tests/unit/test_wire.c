@@ -1,0 +1,1727 @@
+/*
+ * test_wire.c - unit tests for common/wire.c, the frame and message codec.
+ *
+ * Covers: the spec table (names and body formats of every type defined so
+ * far); encode/decode roundtrips for each of them, with NAMES lists of 0, 1
+ * and many items walked in order by wire_iter; the exact bytes of a frame;
+ * wire_frame (NEED_MORE for every strict prefix, OK for the whole frame,
+ * BAD for an unknown type, set flags or a length over the type's ceiling
+ * with only the 12-byte header present); wire_decode refusing truncated
+ * fields, trailing bytes, bad or unterminated ids, strings with an embedded
+ * NUL or over WIRE_STR_MAX; the encoder refusing a format mismatch, a bad
+ * id, an over-long string or an oversized body and leaving the buffer as it
+ * was; wire_hello/wire_hello_check.  Ends with randomized runs (fixed seed)
+ * of random byte streams and mutated valid frames: nothing may read out of
+ * bounds (bodies are copied into exact-size allocations for ASan), and any
+ * frame that decodes must encode back to the very same bytes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "parse.h"
+#include "rbuf.h"
+#include "wire.h"
+
+static uint64_t rng_state;
+
+static void
+rng_seed(uint64_t s)
+{
+	rng_state = s ? s : 1;
+}
+
+static uint32_t
+rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static uint32_t
+rng_below(uint32_t n)
+{
+	return n ? rng() % n : 0;
+}
+
+static const char id_chars[] =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+
+/* The types and formats wire.h documents. */
+static const struct {
+	unsigned	 type;
+	const char	*name;
+	const char	*fmt;
+} table[] = {
+	{ WT_HELLO,		"HELLO",		"uwbs" },
+	{ WT_ERROR,		"ERROR",		"ws" },
+	{ WT_OK,		"OK",			"" },
+	{ WT_NAMES,		"NAMES",		"*s" },
+	{ WT_SESSION,		"SESSION",		"ti" },
+	{ WT_CREATE_USER,	"CREATE_USER",		"is" },
+	{ WT_LOGIN,		"LOGIN",		"iss" },
+	{ WT_LOGOUT,		"LOGOUT",		"t" },
+	{ WT_CREATE_GROUP,	"CREATE_GROUP",		"ti" },
+	{ WT_JOIN_GROUP,	"JOIN_GROUP",		"ti" },
+	{ WT_LEAVE_GROUP,	"LEAVE_GROUP",		"ti" },
+	{ WT_LIST_REQUESTS,	"LIST_REQUESTS",	"ti" },
+	{ WT_ACCEPT_REQUEST,	"ACCEPT_REQUEST",	"tii" },
+	{ WT_REJECT_REQUEST,	"REJECT_REQUEST",	"tii" },
+	{ WT_LIST_GROUPS,	"LIST_GROUPS",		"t" },
+};
+#define NTABLE	(sizeof(table) / sizeof(table[0]))
+
+static const uint8_t tok[WIRE_TOKEN_LEN] = {
+	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+};
+
+/* A type's body format as the encoder sees it, or NULL if unknown. */
+static const char *
+type_fmt(unsigned type)
+{
+	struct wire_enc e;
+	struct buf b;
+	const char *fmt;
+
+	buf_init(&b, WIRE_HDR);
+	wire_begin(&e, &b, type, 0);
+	fmt = e.err ? NULL : e.fmt;
+	buf_free(&b);
+	return fmt;
+}
+
+static void *
+dup_exact(const void *p, size_t n)
+{
+	void *q = malloc(n > 0 ? n : 1);
+
+	assert_non_null(q);
+	if (n > 0)
+		memcpy(q, p, n);
+	return q;
+}
+
+static void
+mk_hdr(uint8_t *p, uint32_t len, uint16_t type, uint16_t flags, uint32_t id)
+{
+	put_be32(p, len);
+	put_be16(p + 4, type);
+	put_be16(p + 6, flags);
+	put_be32(p + 8, id);
+}
+
+/*
+ * b must hold exactly one whole frame.  Check it with wire_frame and return
+ * an exact-size copy of its body (free it after the message is done).
+ */
+static uint8_t *
+take_frame(const struct buf *b, struct wire_hdr *h)
+{
+	const char *why = NULL;
+	uint8_t *copy;
+
+	assert_true(buf_used(b) >= WIRE_HDR);
+	copy = dup_exact(buf_head(b), buf_used(b));
+	assert_int_equal(wire_frame(copy, buf_used(b), h, &why), WIRE_OK);
+	free(copy);
+	assert_int_equal(buf_used(b), WIRE_HDR + (size_t)h->len);
+	return dup_exact(buf_head(b) + WIRE_HDR, h->len);
+}
+
+/* Encode-side helper: b holds one frame; decode it into m; return body. */
+static uint8_t *
+decode_ok(const struct buf *b, struct wire_msg *m)
+{
+	struct wire_hdr h;
+	const char *why = NULL;
+	uint8_t *body;
+
+	body = take_frame(b, &h);
+	if (wire_decode(&h, body, m, &why) != 0)
+		fail_msg("decode failed: %s", why);
+	return body;
+}
+
+/* Decode a hand-made body of type; the body is freed before returning. */
+static int
+decode_raw(unsigned type, const void *body, size_t len, const char **why)
+{
+	struct wire_hdr h = { (uint32_t)len, (uint16_t)type, 0, 1 };
+	struct wire_msg m;
+	uint8_t *copy = dup_exact(body, len);
+	int rc;
+
+	*why = NULL;
+	rc = wire_decode(&h, copy, &m, why);
+	if (rc == -1)
+		assert_non_null(*why);
+	free(copy);
+	return rc;
+}
+
+/* Generic field values, for the table-driven and randomized tests. */
+
+#define GEN_STR	40
+
+struct fval {
+	char		c;
+	uint64_t	u;
+	char		s[(GEN_STR > ID_MAX ? GEN_STR : ID_MAX) + 1];
+	uint8_t		p[64];
+	uint32_t	n;
+};
+
+#define GEN_ITEMS	24
+
+struct msgval {
+	unsigned	type;
+	uint32_t	id;
+	const char	*fmt, *rep;
+	unsigned	nf, nrep, nitems;
+	struct fval	f[WIRE_MAX_FIELDS];
+	struct fval	items[GEN_ITEMS][WIRE_MAX_FIELDS];
+};
+
+static void
+gen_field(char c, struct fval *v)
+{
+	static const uint64_t edge[] = { 0, 1, 0x7f, 0x80, 0xff, 0x100,
+	    0xffff, 0x10000, 0xffffffffull, 0x100000000ull, UINT64_MAX };
+	size_t i, n;
+
+	memset(v, 0, sizeof(*v));
+	v->c = c;
+	v->u = rng_below(3) == 0 ? edge[rng_below(sizeof(edge) /
+	    sizeof(edge[0]))] : (uint64_t)rng() << 32 | rng();
+	switch (c) {
+	case 'b':
+		v->u &= 0xff;
+		break;
+	case 'w':
+		v->u &= 0xffff;
+		break;
+	case 'u':
+		v->u &= 0xffffffffull;
+		break;
+	case 'q':
+		break;
+	case 'i':
+		n = rng_below(4) == 0 ? ID_MAX : 1 + rng_below(12);
+		for (i = 0; i < n; i++)
+			v->s[i] = id_chars[rng_below(sizeof(id_chars) - 1)];
+		v->n = (uint32_t)n;
+		break;
+	case 's':
+		n = rng_below(GEN_STR + 1);
+		for (i = 0; i < n; i++)
+			v->s[i] = (char)(1 + rng_below(255));
+		v->n = (uint32_t)n;
+		break;
+	case 'h':
+	case 't':
+		v->n = c == 'h' ? WIRE_HASH_LEN : WIRE_TOKEN_LEN;
+		for (i = 0; i < v->n; i++)
+			v->p[i] = (uint8_t)rng();
+		break;
+	case 'H':
+		v->n = rng_below(4);
+		for (i = 0; i < v->n * WIRE_HASH_LEN; i++)
+			v->p[i] = (uint8_t)rng();
+		break;
+	case 'B':
+		v->n = rng_below(sizeof(v->p) + 1);
+		for (i = 0; i < v->n; i++)
+			v->p[i] = (uint8_t)rng();
+		break;
+	default:
+		fail_msg("format letter '%c' unknown to this test", c);
+	}
+}
+
+static void
+put_fval(struct wire_enc *e, const struct fval *v)
+{
+	switch (v->c) {
+	case 'b': wire_put_u8(e, (uint8_t)v->u); break;
+	case 'w': wire_put_u16(e, (uint16_t)v->u); break;
+	case 'u': wire_put_u32(e, (uint32_t)v->u); break;
+	case 'q': wire_put_u64(e, v->u); break;
+	case 'i': wire_put_id(e, v->s); break;
+	case 's': wire_put_str(e, v->s); break;
+	case 'h': wire_put_hash(e, v->p); break;
+	case 't': wire_put_token(e, v->p); break;
+	case 'H': wire_put_hashes(e, v->p, v->n); break;
+	case 'B': wire_put_blob(e, v->p, v->n); break;
+	default: fail_msg("format letter '%c' unknown to this test", v->c);
+	}
+}
+
+static void
+check_fval(const struct wire_field *f, const struct fval *v)
+{
+	switch (v->c) {
+	case 'b':
+	case 'w':
+	case 'u':
+	case 'q':
+		assert_true(f->u == v->u);
+		break;
+	case 'i':
+	case 's':
+		assert_non_null(f->s);
+		assert_int_equal(f->n, v->n);
+		assert_int_equal(strlen(f->s), v->n);
+		assert_memory_equal(f->s, v->s, v->n + 1);
+		break;
+	case 'h':
+	case 't':
+	case 'B':
+		assert_int_equal(f->n, v->n);
+		if (v->n > 0)
+			assert_memory_equal(f->p, v->p, v->n);
+		break;
+	case 'H':
+		assert_int_equal(f->n, v->n);
+		if (v->n > 0)
+			assert_memory_equal(f->p, v->p,
+			    (size_t)v->n * WIRE_HASH_LEN);
+		break;
+	}
+}
+
+static void
+gen_msg(struct msgval *mv, unsigned type, unsigned nitems)
+{
+	const char *c;
+	unsigned i, k;
+
+	mv->type = type;
+	mv->id = rng();
+	mv->fmt = type_fmt(type);
+	assert_non_null(mv->fmt);
+	mv->rep = strchr(mv->fmt, '*');
+	mv->nf = 0;
+	for (c = mv->fmt; *c != '\0' && *c != '*'; c++)
+		gen_field(*c, &mv->f[mv->nf++]);
+	mv->nrep = 0;
+	mv->nitems = 0;
+	if (mv->rep == NULL)
+		return;
+	mv->rep++;
+	mv->nrep = (unsigned)strlen(mv->rep);
+	assert_true(mv->nrep >= 1 && mv->nrep <= WIRE_MAX_FIELDS);
+	mv->nitems = nitems < GEN_ITEMS ? nitems : GEN_ITEMS;
+	for (i = 0; i < mv->nitems; i++)
+		for (k = 0; k < mv->nrep; k++)
+			gen_field(mv->rep[k], &mv->items[i][k]);
+}
+
+static int
+encode_msg(struct buf *b, const struct msgval *mv)
+{
+	struct wire_enc e;
+	unsigned i, k;
+
+	wire_begin(&e, b, mv->type, mv->id);
+	for (i = 0; i < mv->nf; i++)
+		put_fval(&e, &mv->f[i]);
+	for (i = 0; i < mv->nitems; i++)
+		for (k = 0; k < mv->nrep; k++)
+			put_fval(&e, &mv->items[i][k]);
+	return wire_end(&e);
+}
+
+/* Encode, frame, decode and compare every field and list item. */
+static void
+roundtrip(const struct msgval *mv)
+{
+	struct wire_field items[WIRE_MAX_FIELDS];
+	struct wire_msg m;
+	struct wire_iter it;
+	struct buf b;
+	uint8_t *body;
+	unsigned i, k;
+
+	buf_init(&b, WIRE_HDR + (size_t)wire_max_body(mv->type));
+	if (encode_msg(&b, mv) != 0)
+		fail_msg("encoding %s failed", wire_type_name(mv->type));
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, mv->type);
+	assert_int_equal(m.h.id, mv->id);
+	assert_int_equal(m.h.flags, 0);
+	assert_int_equal(m.nf, mv->nf);
+	for (i = 0; i < mv->nf; i++)
+		check_fval(&m.f[i], &mv->f[i]);
+	assert_int_equal(m.nitems, mv->nitems);
+	wire_iter_init(&it, &m);
+	for (i = 0; i < mv->nitems; i++) {
+		assert_int_equal(wire_iter_next(&it, items), 1);
+		for (k = 0; k < mv->nrep; k++)
+			check_fval(&items[k], &mv->items[i][k]);
+	}
+	assert_int_equal(wire_iter_next(&it, items), 0);
+	free(body);
+	buf_free(&b);
+}
+
+/* Tests: the table. */
+
+static void
+test_spec_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NTABLE; i++) {
+		const char *name = wire_type_name(table[i].type);
+		const char *fmt = type_fmt(table[i].type);
+
+		if (name == NULL || strcmp(name, table[i].name) != 0)
+			fail_msg("type %u: name %s, want %s", table[i].type,
+			    name ? name : "(null)", table[i].name);
+		if (fmt == NULL || strcmp(fmt, table[i].fmt) != 0)
+			fail_msg("%s: format \"%s\", want \"%s\"",
+			    table[i].name, fmt ? fmt : "(null)", table[i].fmt);
+		if (table[i].type != WT_OK)
+			assert_true(wire_max_body(table[i].type) > 0);
+	}
+}
+
+static void
+test_unknown_types(void **state)
+{
+	static const unsigned bad[] = { 0, 6, 15, 26, 63, 95, 127,
+	    WT_TYPE_MAX, 1000, 0xffff, 0xffffffffu };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_null(wire_type_name(bad[i]));
+		assert_int_equal(wire_max_body(bad[i]), 0);
+		assert_null(type_fmt(bad[i]));
+	}
+}
+
+/* Tests: roundtrips. */
+
+static void
+test_roundtrip_hello(void **state)
+{
+	struct wire_msg m;
+	struct buf b;
+	uint8_t *body;
+
+	(void)state;
+	buf_init(&b, 1024);
+	assert_int_equal(wire_hello(&b, ROLE_TRACKER), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, WT_HELLO);
+	assert_int_equal(m.nf, 4);
+	assert_int_equal(m.f[0].u, WIRE_MAGIC);
+	assert_int_equal(m.f[1].u, WIRE_VERSION);
+	assert_int_equal(m.f[2].u, ROLE_TRACKER);
+	assert_string_equal(m.f[3].s, "p2ps/1");
+	free(body);
+	buf_free(&b);
+}
+
+static void
+test_roundtrip_error(void **state)
+{
+	struct wire_msg m;
+	struct buf b;
+	uint8_t *body;
+
+	(void)state;
+	buf_init(&b, 1024);
+	assert_int_equal(wire_error(&b, 0xdeadbeefu, WE_NOTFOUND,
+	    "no such group"), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, WT_ERROR);
+	assert_int_equal(m.h.id, 0xdeadbeefu);
+	assert_int_equal(m.f[0].u, WE_NOTFOUND);
+	assert_string_equal(m.f[1].s, "no such group");
+	assert_int_equal(m.f[1].n, 13);
+	free(body);
+
+	buf_reset(&b);
+	assert_int_equal(wire_error(&b, 1, WE_PROTO, ""), 0);
+	body = decode_ok(&b, &m);
+	assert_string_equal(m.f[1].s, "");
+	assert_int_equal(m.f[1].n, 0);
+	free(body);
+	buf_free(&b);
+}
+
+static void
+test_roundtrip_ok(void **state)
+{
+	struct wire_enc e;
+	struct wire_msg m;
+	struct buf b;
+	uint8_t *body;
+
+	(void)state;
+	buf_init(&b, 64);
+	wire_begin(&e, &b, WT_OK, 42);
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(buf_used(&b), WIRE_HDR);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.len, 0);
+	assert_int_equal(m.h.id, 42);
+	assert_int_equal(m.nf, 0);
+	assert_int_equal(m.nitems, 0);
+	free(body);
+	buf_free(&b);
+}
+
+static void
+names_roundtrip(unsigned n)
+{
+	struct wire_field f[WIRE_MAX_FIELDS];
+	struct wire_msg m;
+	struct wire_iter it;
+	struct wire_enc e;
+	struct buf b;
+	char name[80];
+	uint8_t *body;
+	unsigned i;
+
+	buf_init(&b, 1024 * 1024);
+	wire_begin(&e, &b, WT_NAMES, 9);
+	for (i = 0; i < n; i++) {
+		/* Varying lengths, including the empty string. */
+		memset(name, 'a' + (int)(i % 26), sizeof(name));
+		name[i % 70] = '\0';
+		wire_put_str(&e, name);
+	}
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.nf, 0);
+	assert_int_equal(m.nitems, n);
+	wire_iter_init(&it, &m);
+	for (i = 0; i < n; i++) {
+		memset(name, 'a' + (int)(i % 26), sizeof(name));
+		name[i % 70] = '\0';
+		assert_int_equal(wire_iter_next(&it, f), 1);
+		assert_string_equal(f[0].s, name);
+		assert_int_equal(f[0].n, i % 70);
+	}
+	assert_int_equal(wire_iter_next(&it, f), 0);
+	assert_int_equal(wire_iter_next(&it, f), 0);
+	free(body);
+	buf_free(&b);
+}
+
+static void
+test_roundtrip_names(void **state)
+{
+	(void)state;
+	names_roundtrip(0);
+	names_roundtrip(1);
+	names_roundtrip(2);
+	names_roundtrip(1000);
+}
+
+static void
+test_roundtrip_session(void **state)
+{
+	struct wire_enc e;
+	struct wire_msg m;
+	struct buf b;
+	uint8_t *body;
+
+	(void)state;
+	buf_init(&b, 1024);
+	wire_begin(&e, &b, WT_SESSION, 3);
+	wire_put_token(&e, tok);
+	wire_put_id(&e, "alice");
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.nf, 2);
+	assert_int_equal(m.f[0].n, WIRE_TOKEN_LEN);
+	assert_memory_equal(m.f[0].p, tok, WIRE_TOKEN_LEN);
+	assert_string_equal(m.f[1].s, "alice");
+	assert_int_equal(m.f[1].n, 5);
+	free(body);
+	buf_free(&b);
+}
+
+static void
+test_roundtrip_create_user_login_logout(void **state)
+{
+	char longid[ID_MAX + 1];
+	struct wire_enc e;
+	struct wire_msg m;
+	struct buf b;
+	uint8_t *body;
+
+	(void)state;
+	memset(longid, 'Z', ID_MAX);
+	longid[ID_MAX] = '\0';
+	buf_init(&b, 64 * 1024);
+
+	wire_begin(&e, &b, WT_CREATE_USER, 1);
+	wire_put_id(&e, longid);
+	wire_put_str(&e, "pass word \"with\" quotes");
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_string_equal(m.f[0].s, longid);
+	assert_int_equal(m.f[0].n, ID_MAX);
+	assert_string_equal(m.f[1].s, "pass word \"with\" quotes");
+	free(body);
+
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_LOGIN, 2);
+	wire_put_id(&e, "bob.b-1_x");
+	wire_put_str(&e, "");
+	wire_put_str(&e, "127.0.0.1:9000");
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.nf, 3);
+	assert_string_equal(m.f[0].s, "bob.b-1_x");
+	assert_string_equal(m.f[1].s, "");
+	assert_string_equal(m.f[2].s, "127.0.0.1:9000");
+	free(body);
+
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_LOGOUT, 3);
+	wire_put_token(&e, tok);
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.len, WIRE_TOKEN_LEN);
+	assert_memory_equal(m.f[0].p, tok, WIRE_TOKEN_LEN);
+	free(body);
+	buf_free(&b);
+}
+
+static void
+test_roundtrip_group_requests(void **state)
+{
+	static const unsigned ti[] = { WT_CREATE_GROUP, WT_JOIN_GROUP,
+	    WT_LEAVE_GROUP, WT_LIST_REQUESTS };
+	static const unsigned tii[] = { WT_ACCEPT_REQUEST, WT_REJECT_REQUEST };
+	struct wire_enc e;
+	struct wire_msg m;
+	struct buf b;
+	uint8_t *body;
+	size_t i;
+
+	(void)state;
+	buf_init(&b, 1024);
+	for (i = 0; i < sizeof(ti) / sizeof(ti[0]); i++) {
+		buf_reset(&b);
+		wire_begin(&e, &b, ti[i], (uint32_t)i);
+		wire_put_token(&e, tok);
+		wire_put_id(&e, "group-1");
+		assert_int_equal(wire_end(&e), 0);
+		body = decode_ok(&b, &m);
+		assert_int_equal(m.h.type, ti[i]);
+		assert_memory_equal(m.f[0].p, tok, WIRE_TOKEN_LEN);
+		assert_string_equal(m.f[1].s, "group-1");
+		free(body);
+	}
+	for (i = 0; i < sizeof(tii) / sizeof(tii[0]); i++) {
+		buf_reset(&b);
+		wire_begin(&e, &b, tii[i], 77);
+		wire_put_token(&e, tok);
+		wire_put_id(&e, "g");
+		wire_put_id(&e, "carol");
+		assert_int_equal(wire_end(&e), 0);
+		body = decode_ok(&b, &m);
+		assert_int_equal(m.h.type, tii[i]);
+		assert_int_equal(m.nf, 3);
+		assert_string_equal(m.f[1].s, "g");
+		assert_string_equal(m.f[2].s, "carol");
+		free(body);
+	}
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_LIST_GROUPS, 5);
+	wire_put_token(&e, tok);
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, WT_LIST_GROUPS);
+	assert_memory_equal(m.f[0].p, tok, WIRE_TOKEN_LEN);
+	free(body);
+	buf_free(&b);
+}
+
+/* Every type the codec knows, with random field values. */
+static void
+test_roundtrip_all_types_random(void **state)
+{
+	static struct msgval mv;
+	unsigned t, iter;
+
+	(void)state;
+	rng_seed(0x77697265ull);
+	for (t = 0; t < WT_TYPE_MAX; t++) {
+		if (wire_type_name(t) == NULL)
+			continue;
+		for (iter = 0; iter < 50; iter++) {
+			gen_msg(&mv, t, iter % 3 == 0 ? 0 :
+			    rng_below(GEN_ITEMS));
+			roundtrip(&mv);
+		}
+	}
+}
+
+static void
+test_exact_bytes(void **state)
+{
+	static const uint8_t want_cu[] = {
+		0x00, 0x00, 0x00, 0x0c,	0x00, 0x10, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x07,
+		0x05, 'a', 'l', 'i', 'c', 'e', 0x00,
+		0x00, 0x02, 'p', 'w', 0x00,
+	};
+	static const uint8_t want_names[] = {
+		0x00, 0x00, 0x00, 0x07,	0x00, 0x04, 0x00, 0x00,
+		0x01, 0x02, 0x03, 0x04,
+		0x00, 0x01, 'a', 0x00,
+		0x00, 0x00, 0x00,
+	};
+	struct wire_enc e;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 1024);
+	wire_begin(&e, &b, WT_CREATE_USER, 7);
+	wire_put_id(&e, "alice");
+	wire_put_str(&e, "pw");
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(buf_used(&b), sizeof(want_cu));
+	assert_memory_equal(buf_head(&b), want_cu, sizeof(want_cu));
+
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_NAMES, 0x01020304);
+	wire_put_str(&e, "a");
+	wire_put_str(&e, "");
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(buf_used(&b), sizeof(want_names));
+	assert_memory_equal(buf_head(&b), want_names, sizeof(want_names));
+	buf_free(&b);
+}
+
+/* Frames appended after other bytes, with a consumed prefix in the buffer. */
+static void
+test_encode_after_consumed_prefix(void **state)
+{
+	struct wire_hdr h;
+	struct wire_msg m;
+	struct wire_enc e;
+	struct buf b;
+	const char *why;
+	int i;
+
+	(void)state;
+	buf_init(&b, 300);
+	for (i = 0; i < 10; i++) {
+		assert_int_equal(buf_append(&b, "0123456789abcdefghij", 20), 0);
+		buf_consume(&b, 20 - (size_t)i);
+		/* Now i junk bytes pending, then the frame. */
+		wire_begin(&e, &b, WT_SESSION, (uint32_t)i);
+		wire_put_token(&e, tok);
+		wire_put_id(&e, "dave");
+		assert_int_equal(wire_end(&e), 0);
+		buf_consume(&b, (size_t)i);
+		assert_int_equal(wire_frame(buf_head(&b), buf_used(&b), &h,
+		    &why), WIRE_OK);
+		assert_int_equal(h.id, (uint32_t)i);
+		assert_int_equal(h.len, WIRE_TOKEN_LEN + 1 + 4 + 1);
+		assert_int_equal(wire_decode(&h, buf_head(&b) + WIRE_HDR, &m,
+		    &why), 0);
+		assert_string_equal(m.f[1].s, "dave");
+		buf_consume(&b, WIRE_HDR + h.len);
+		assert_int_equal(buf_used(&b), 0);
+	}
+	buf_free(&b);
+}
+
+/* Tests: wire_frame. */
+
+static void
+test_frame_prefixes(void **state)
+{
+	struct wire_hdr h;
+	struct wire_enc e;
+	struct buf b;
+	const char *why;
+	uint8_t *p;
+	size_t n, k;
+
+	(void)state;
+	buf_init(&b, 4096);
+	wire_begin(&e, &b, WT_LOGIN, 0xabcdef01u);
+	wire_put_id(&e, "erin");
+	wire_put_str(&e, "secret");
+	wire_put_str(&e, "10.0.0.1:4000");
+	assert_int_equal(wire_end(&e), 0);
+	n = buf_used(&b);
+	for (k = 0; k < n; k++) {
+		p = dup_exact(buf_head(&b), k);
+		why = NULL;
+		if (wire_frame(p, k, &h, &why) != WIRE_NEED_MORE)
+			fail_msg("prefix of %zu/%zu bytes: not NEED_MORE",
+			    k, n);
+		free(p);
+	}
+	p = dup_exact(buf_head(&b), n);
+	assert_int_equal(wire_frame(p, n, &h, &why), WIRE_OK);
+	assert_int_equal(h.len, n - WIRE_HDR);
+	assert_int_equal(h.type, WT_LOGIN);
+	assert_int_equal(h.flags, 0);
+	assert_int_equal(h.id, 0xabcdef01u);
+	free(p);
+
+	/* More bytes after the frame: still OK, same length. */
+	assert_int_equal(buf_append(&b, "\0\0\0\0\0", 5), 0);
+	assert_int_equal(wire_frame(buf_head(&b), buf_used(&b), &h, &why),
+	    WIRE_OK);
+	assert_int_equal(h.len, n - WIRE_HDR);
+	buf_free(&b);
+}
+
+static enum wire_status
+frame_hdr_only(uint32_t len, uint16_t type, uint16_t flags, const char **why)
+{
+	struct wire_hdr h;
+	enum wire_status st;
+	uint8_t *p = malloc(WIRE_HDR);
+
+	assert_non_null(p);
+	mk_hdr(p, len, type, flags, 99);
+	*why = NULL;
+	st = wire_frame(p, WIRE_HDR, &h, why);
+	free(p);
+	if (st == WIRE_BAD)
+		assert_non_null(*why);
+	return st;
+}
+
+static void
+test_frame_bad_type(void **state)
+{
+	static const uint16_t bad[] = { 0, 6, 15, 26, 63, 64, 96, 127,
+	    WT_TYPE_MAX, 0x7fff, 0xffff };
+	const char *why;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (frame_hdr_only(0, bad[i], 0, &why) != WIRE_BAD)
+			fail_msg("type %u not refused", bad[i]);
+}
+
+static void
+test_frame_bad_flags(void **state)
+{
+	static const uint16_t flags[] = { 1, 2, 0x80, 0x100, 0x8000, 0xffff };
+	const char *why;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		assert_int_equal(frame_hdr_only(0, WT_OK, flags[i], &why),
+		    WIRE_BAD);
+		assert_int_equal(frame_hdr_only(20, WT_LOGIN, flags[i], &why),
+		    WIRE_BAD);
+	}
+}
+
+static void
+test_frame_over_ceiling(void **state)
+{
+	const char *why;
+	uint32_t max;
+	unsigned t;
+	int n = 0;
+
+	(void)state;
+	for (t = 0; t < WT_TYPE_MAX; t++) {
+		if (wire_type_name(t) == NULL)
+			continue;
+		n++;
+		max = wire_max_body(t);
+		if (frame_hdr_only(max + 1, (uint16_t)t, 0, &why) != WIRE_BAD)
+			fail_msg("%s: length %u over ceiling %u not refused",
+			    wire_type_name(t), max + 1, max);
+		assert_int_equal(frame_hdr_only(0xffffffffu, (uint16_t)t, 0,
+		    &why), WIRE_BAD);
+		/* At the ceiling: fine, the body is still to come. */
+		assert_int_equal(frame_hdr_only(max, (uint16_t)t, 0, &why),
+		    max == 0 ? WIRE_OK : WIRE_NEED_MORE);
+	}
+	assert_true(n >= (int)NTABLE);
+}
+
+/* Tests: wire_decode refusals. */
+
+static size_t
+session_body(uint8_t *p, uint8_t idlen, const void *id, size_t idbytes)
+{
+	memcpy(p, tok, WIRE_TOKEN_LEN);
+	p[WIRE_TOKEN_LEN] = idlen;
+	memcpy(p + WIRE_TOKEN_LEN + 1, id, idbytes);
+	return WIRE_TOKEN_LEN + 1 + idbytes;
+}
+
+static void
+test_decode_truncated(void **state)
+{
+	struct wire_hdr h;
+	struct wire_msg m;
+	struct wire_enc e;
+	struct buf b;
+	const char *why;
+	uint8_t *body, *cut;
+	size_t t, k;
+	static struct msgval mv;
+
+	(void)state;
+	rng_seed(0x7472756eull);
+	buf_init(&b, 64 * 1024);
+	/* Every strict prefix of a fixed-format body is refused. */
+	for (t = 0; t < NTABLE; t++) {
+		if (strchr(table[t].fmt, '*') != NULL)
+			continue;
+		gen_msg(&mv, table[t].type, 0);
+		buf_reset(&b);
+		assert_int_equal(encode_msg(&b, &mv), 0);
+		body = take_frame(&b, &h);
+		for (k = 0; k < h.len; k++) {
+			struct wire_hdr hk = h;
+
+			hk.len = (uint32_t)k;
+			cut = dup_exact(body, k);
+			why = NULL;
+			if (wire_decode(&hk, cut, &m, &why) != -1)
+				fail_msg("%s: body cut to %zu/%u decoded",
+				    table[t].name, k, h.len);
+			assert_non_null(why);
+			free(cut);
+		}
+		free(body);
+	}
+
+	/* NAMES: a cut inside an item is refused, one between items is not. */
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_NAMES, 1);
+	wire_put_str(&e, "abc");
+	wire_put_str(&e, "de");
+	assert_int_equal(wire_end(&e), 0);
+	body = take_frame(&b, &h);
+	assert_int_equal(h.len, 6 + 5);
+	for (k = 0; k <= h.len; k++) {
+		struct wire_hdr hk = h;
+		int rc;
+
+		hk.len = (uint32_t)k;
+		cut = dup_exact(body, k);
+		rc = wire_decode(&hk, cut, &m, &why);
+		assert_int_equal(rc, (k == 0 || k == 6 || k == 11) ? 0 : -1);
+		if (rc == 0)
+			assert_int_equal(m.nitems, k == 0 ? 0 : k == 6 ? 1 : 2);
+		free(cut);
+	}
+	free(body);
+	buf_free(&b);
+}
+
+static void
+test_decode_trailing(void **state)
+{
+	static struct msgval mv;
+	uint8_t *body, *more;
+	struct wire_hdr h;
+	struct buf b;
+	const char *why;
+	size_t t;
+
+	(void)state;
+	rng_seed(0x747261696cull);
+	buf_init(&b, 64 * 1024);
+	for (t = 0; t < NTABLE; t++) {
+		gen_msg(&mv, table[t].type, 2);
+		buf_reset(&b);
+		assert_int_equal(encode_msg(&b, &mv), 0);
+		body = take_frame(&b, &h);
+		more = malloc((size_t)h.len + 1);
+		assert_non_null(more);
+		if (h.len > 0)
+			memcpy(more, body, h.len);
+		more[h.len] = 0;
+		if (decode_raw(table[t].type, more, (size_t)h.len + 1,
+		    &why) != -1)
+			fail_msg("%s: trailing byte accepted", table[t].name);
+		free(more);
+		free(body);
+	}
+	buf_free(&b);
+}
+
+static void
+test_decode_bad_ids(void **state)
+{
+	static const char *bad[] = { "bo/b", "bo b", "a\x80", "x:y", "a\"",
+	    "\t", "a\nb" };
+	char longid[ID_MAX + 2];
+	uint8_t body[128];
+	const char *why;
+	size_t i, n;
+
+	(void)state;
+	/* Sanity: the good one. */
+	n = session_body(body, 3, "bob", 4);
+	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), 0);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t l = strlen(bad[i]);
+
+		n = session_body(body, (uint8_t)l, bad[i], l + 1);
+		if (decode_raw(WT_SESSION, body, n, &why) != -1)
+			fail_msg("id \"%s\" accepted", bad[i]);
+	}
+	/* Empty id. */
+	n = session_body(body, 0, "", 1);
+	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), -1);
+	/* 64 is the longest; 65 is refused. */
+	memset(longid, 'k', sizeof(longid));
+	longid[ID_MAX] = '\0';
+	n = session_body(body, ID_MAX, longid, ID_MAX + 1);
+	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), 0);
+	longid[ID_MAX] = 'k';
+	longid[ID_MAX + 1] = '\0';
+	n = session_body(body, ID_MAX + 1, longid, ID_MAX + 2);
+	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), -1);
+	/* The terminator is not a NUL. */
+	n = session_body(body, 3, "bobx", 4);
+	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), -1);
+	/* No terminator at all: the body ends after the id. */
+	n = session_body(body, 3, "bob", 3);
+	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), -1);
+	/* The NUL comes early, inside the announced length. */
+	n = session_body(body, 3, "bo\0\0", 4);
+	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), -1);
+	/* The length runs past the body. */
+	n = session_body(body, 200, "bob", 4);
+	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), -1);
+}
+
+/* A CREATE_USER body: id "al", then a string with the given raw bytes. */
+static size_t
+cu_body(uint8_t *p, uint16_t slen, const void *s, size_t sbytes)
+{
+	memcpy(p, "\x02" "al\0", 4);
+	put_be16(p + 4, slen);
+	memcpy(p + 6, s, sbytes);
+	return 6 + sbytes;
+}
+
+static void
+test_decode_bad_strings(void **state)
+{
+	static uint8_t body[WIRE_STR_MAX + 64];
+	static char big[WIRE_STR_MAX + 2];
+	const char *why;
+	size_t n;
+
+	(void)state;
+	n = cu_body(body, 5, "ab cd\0", 6);
+	assert_int_equal(decode_raw(WT_CREATE_USER, body, n, &why), 0);
+	/* Embedded NUL. */
+	n = cu_body(body, 5, "ab\0cd\0", 6);
+	assert_int_equal(decode_raw(WT_CREATE_USER, body, n, &why), -1);
+	n = cu_body(body, 1, "\0\0", 2);
+	assert_int_equal(decode_raw(WT_CREATE_USER, body, n, &why), -1);
+	/* Terminator missing or not a NUL. */
+	n = cu_body(body, 2, "ab", 2);
+	assert_int_equal(decode_raw(WT_CREATE_USER, body, n, &why), -1);
+	n = cu_body(body, 2, "abc", 3);
+	assert_int_equal(decode_raw(WT_CREATE_USER, body, n, &why), -1);
+	/* The length runs past the body. */
+	n = cu_body(body, 0xffff, "abc\0", 4);
+	assert_int_equal(decode_raw(WT_CREATE_USER, body, n, &why), -1);
+	/* WIRE_STR_MAX is the longest. */
+	memset(big, 'y', sizeof(big));
+	big[WIRE_STR_MAX] = '\0';
+	n = cu_body(body, WIRE_STR_MAX, big, WIRE_STR_MAX + 1);
+	assert_int_equal(decode_raw(WT_CREATE_USER, body, n, &why), 0);
+	big[WIRE_STR_MAX] = 'y';
+	big[WIRE_STR_MAX + 1] = '\0';
+	n = cu_body(body, WIRE_STR_MAX + 1, big, WIRE_STR_MAX + 2);
+	assert_int_equal(decode_raw(WT_CREATE_USER, body, n, &why), -1);
+}
+
+static void
+test_decode_bad_list_item(void **state)
+{
+	/* NAMES: "ok", then an item with an embedded NUL, then "ok". */
+	static const uint8_t body[] = {
+		0x00, 0x02, 'o', 'k', 0x00,
+		0x00, 0x03, 'a', 0x00, 'b', 0x00,
+		0x00, 0x02, 'o', 'k', 0x00,
+	};
+	static const uint8_t body2[] = {	/* item length past the end */
+		0x00, 0x02, 'o', 'k', 0x00,
+		0x00, 0x09, 'x', 0x00,
+	};
+	const char *why;
+
+	(void)state;
+	assert_int_equal(decode_raw(WT_NAMES, body, 5, &why), 0);
+	assert_int_equal(decode_raw(WT_NAMES, body, sizeof(body), &why), -1);
+	assert_int_equal(decode_raw(WT_NAMES, body2, sizeof(body2), &why), -1);
+}
+
+static void
+test_decode_refuses_bad_header(void **state)
+{
+	struct wire_hdr h;
+	struct wire_msg m;
+	const char *why;
+	uint8_t *body = malloc(1);
+
+	(void)state;
+	assert_non_null(body);
+	/* Unknown type. */
+	h.len = 0;
+	h.type = 6;
+	h.flags = 0;
+	h.id = 0;
+	why = NULL;
+	assert_int_equal(wire_decode(&h, body, &m, &why), -1);
+	assert_non_null(why);
+	/* A length over the ceiling is refused without touching the body. */
+	h.type = WT_LOGOUT;
+	h.len = wire_max_body(WT_LOGOUT) + 1;
+	why = NULL;
+	assert_int_equal(wire_decode(&h, body, &m, &why), -1);
+	assert_non_null(why);
+	free(body);
+}
+
+/* Tests: the encoder's refusals. */
+
+/* b holds a HELLO frame; check it is all b holds, unchanged. */
+static void
+expect_only_hello(const struct buf *b, const uint8_t *before, size_t n)
+{
+	assert_int_equal(buf_used(b), n);
+	assert_memory_equal(buf_head(b), before, n);
+}
+
+static void
+test_encode_format_mismatch(void **state)
+{
+	uint8_t before[1024];
+	struct wire_enc e;
+	struct buf b;
+	size_t n;
+
+	(void)state;
+	buf_init(&b, 4096);
+	assert_int_equal(wire_hello(&b, ROLE_CLIENT), 0);
+	n = buf_used(&b);
+	memcpy(before, buf_head(&b), n);
+
+	/* u32 where a token is expected. */
+	wire_begin(&e, &b, WT_SESSION, 1);
+	wire_put_u32(&e, 5);
+	wire_put_id(&e, "alice");
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* u32 where an id is expected. */
+	wire_begin(&e, &b, WT_CREATE_USER, 1);
+	wire_put_u32(&e, 5);
+	wire_put_str(&e, "pw");
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* Right letters, wrong order. */
+	wire_begin(&e, &b, WT_SESSION, 1);
+	wire_put_id(&e, "alice");
+	wire_put_token(&e, tok);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* str where the list wants... an id. */
+	wire_begin(&e, &b, WT_NAMES, 1);
+	wire_put_str(&e, "a");
+	wire_put_id(&e, "b");
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+	buf_free(&b);
+}
+
+static void
+test_encode_wrong_field_count(void **state)
+{
+	uint8_t before[1024];
+	struct wire_enc e;
+	struct buf b;
+	size_t n;
+
+	(void)state;
+	buf_init(&b, 4096);
+	assert_int_equal(wire_hello(&b, ROLE_PEER), 0);
+	n = buf_used(&b);
+	memcpy(before, buf_head(&b), n);
+
+	/* Too few. */
+	wire_begin(&e, &b, WT_LOGIN, 1);
+	wire_put_id(&e, "alice");
+	wire_put_str(&e, "pw");
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	wire_begin(&e, &b, WT_SESSION, 1);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* Too many. */
+	wire_begin(&e, &b, WT_LOGOUT, 1);
+	wire_put_token(&e, tok);
+	wire_put_token(&e, tok);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	wire_begin(&e, &b, WT_OK, 1);
+	wire_put_u8(&e, 0);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+	buf_free(&b);
+}
+
+static void
+test_encode_bad_values(void **state)
+{
+	static char big[WIRE_STR_MAX + 2];
+	char longid[ID_MAX + 2];
+	uint8_t before[1024];
+	struct wire_enc e;
+	struct buf b;
+	size_t n;
+
+	(void)state;
+	buf_init(&b, 64 * 1024);
+	assert_int_equal(wire_hello(&b, ROLE_PEER), 0);
+	n = buf_used(&b);
+	memcpy(before, buf_head(&b), n);
+
+	/* Bad ids. */
+	memset(longid, 'a', sizeof(longid));
+	longid[ID_MAX + 1] = '\0';
+	{
+		const char *bad[] = { "", "a b", "a/b", "\xff", longid };
+		size_t i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			wire_begin(&e, &b, WT_SESSION, 1);
+			wire_put_token(&e, tok);
+			wire_put_id(&e, bad[i]);
+			assert_int_equal(wire_end(&e), -1);
+			expect_only_hello(&b, before, n);
+		}
+	}
+	/* A string over WIRE_STR_MAX; WIRE_STR_MAX itself is fine. */
+	memset(big, 's', sizeof(big));
+	big[WIRE_STR_MAX + 1] = '\0';
+	wire_begin(&e, &b, WT_CREATE_USER, 1);
+	wire_put_id(&e, "a");
+	wire_put_str(&e, big);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+	big[WIRE_STR_MAX] = '\0';
+	wire_begin(&e, &b, WT_CREATE_USER, 1);
+	wire_put_id(&e, "a");
+	wire_put_str(&e, big);
+	assert_int_equal(wire_end(&e), 0);
+	assert_true(buf_used(&b) > n);
+
+	/* Unknown type. */
+	buf_truncate(&b, n);
+	wire_begin(&e, &b, 6, 1);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+	buf_free(&b);
+}
+
+static void
+test_encode_over_ceiling(void **state)
+{
+	char sw[600];
+	uint8_t before[1024];
+	struct wire_enc e;
+	struct buf b;
+	size_t n;
+
+	(void)state;
+	buf_init(&b, 64 * 1024);
+	assert_int_equal(wire_hello(&b, ROLE_PEER), 0);
+	n = buf_used(&b);
+	memcpy(before, buf_head(&b), n);
+	/* HELLO's ceiling is far below WIRE_STR_MAX. */
+	memset(sw, 'v', sizeof(sw));
+	sw[sizeof(sw) - 1] = '\0';
+	wire_begin(&e, &b, WT_HELLO, 0);
+	wire_put_u32(&e, WIRE_MAGIC);
+	wire_put_u16(&e, WIRE_VERSION);
+	wire_put_u8(&e, ROLE_PEER);
+	wire_put_str(&e, sw);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+	buf_free(&b);
+}
+
+static void
+test_encode_buffer_full(void **state)
+{
+	uint8_t before[64];
+	struct wire_enc e;
+	struct buf b;
+	size_t n;
+
+	(void)state;
+	/* Room for the header and a little more, not for the whole frame. */
+	buf_init(&b, 40);
+	assert_int_equal(buf_append(&b, "prefix", 6), 0);
+	n = buf_used(&b);
+	memcpy(before, buf_head(&b), n);
+	wire_begin(&e, &b, WT_LOGIN, 1);
+	wire_put_id(&e, "alice");
+	wire_put_str(&e, "a fairly long password");
+	wire_put_str(&e, "127.0.0.1:1234");
+	assert_int_equal(wire_end(&e), -1);
+	assert_int_equal(buf_used(&b), n);
+	assert_memory_equal(buf_head(&b), before, n);
+	buf_free(&b);
+	/* Not even room for a header. */
+	buf_init(&b, 8);
+	wire_begin(&e, &b, WT_OK, 1);
+	assert_int_equal(wire_end(&e), -1);
+	assert_int_equal(buf_used(&b), 0);
+	buf_free(&b);
+}
+
+/* Tests: wire_iter. */
+
+static void
+test_iter(void **state)
+{
+	static const char *names[] = { "first", "", "third item", "4",
+	    "fifth \"quoted\"" };
+	struct wire_field f[WIRE_MAX_FIELDS];
+	struct wire_iter it;
+	struct wire_msg m;
+	struct wire_enc e;
+	struct buf b;
+	uint8_t *body;
+	size_t i;
+
+	(void)state;
+	buf_init(&b, 4096);
+	wire_begin(&e, &b, WT_NAMES, 1);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		wire_put_str(&e, names[i]);
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.nitems, sizeof(names) / sizeof(names[0]));
+	assert_ptr_equal(m.items, body);
+	assert_int_equal(m.items_len, m.h.len);
+	wire_iter_init(&it, &m);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(wire_iter_next(&it, f), 1);
+		assert_string_equal(f[0].s, names[i]);
+		assert_int_equal(f[0].n, strlen(names[i]));
+	}
+	assert_int_equal(wire_iter_next(&it, f), 0);
+	/* Walking again from the start gives the same. */
+	wire_iter_init(&it, &m);
+	assert_int_equal(wire_iter_next(&it, f), 1);
+	assert_string_equal(f[0].s, names[0]);
+	free(body);
+
+	/* A type without a list has no items. */
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_SESSION, 1);
+	wire_put_token(&e, tok);
+	wire_put_id(&e, "x");
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.nitems, 0);
+	wire_iter_init(&it, &m);
+	assert_int_equal(wire_iter_next(&it, f), 0);
+	free(body);
+	buf_free(&b);
+}
+
+/* Tests: HELLO. */
+
+static void
+hello_raw(struct buf *b, uint32_t magic, uint16_t version, uint8_t role)
+{
+	struct wire_enc e;
+
+	buf_reset(b);
+	wire_begin(&e, b, WT_HELLO, 0);
+	wire_put_u32(&e, magic);
+	wire_put_u16(&e, version);
+	wire_put_u8(&e, role);
+	wire_put_str(&e, "other/9");
+	assert_int_equal(wire_end(&e), 0);
+}
+
+static void
+test_hello_check(void **state)
+{
+	static const unsigned roles[] = {
+		ROLE_CLIENT, ROLE_TRACKER, ROLE_PEER
+	};
+	struct wire_msg m;
+	struct buf b;
+	const char *why;
+	uint8_t *body;
+	size_t i, k;
+
+	(void)state;
+	buf_init(&b, 1024);
+	for (i = 0; i < 3; i++) {
+		buf_reset(&b);
+		assert_int_equal(wire_hello(&b, roles[i]), 0);
+		body = decode_ok(&b, &m);
+		for (k = 0; k < 3; k++) {
+			why = NULL;
+			assert_int_equal(wire_hello_check(&m, roles[k], &why),
+			    i == k ? 0 : -1);
+			if (i != k)
+				assert_non_null(why);
+		}
+		/* Role 0: any role will do. */
+		assert_int_equal(wire_hello_check(&m, 0, &why), 0);
+		free(body);
+	}
+
+	/* Another implementation's software string is fine. */
+	hello_raw(&b, WIRE_MAGIC, WIRE_VERSION, ROLE_PEER);
+	body = decode_ok(&b, &m);
+	assert_int_equal(wire_hello_check(&m, ROLE_PEER, &why), 0);
+	free(body);
+	buf_free(&b);
+}
+
+static void
+test_hello_check_rejects(void **state)
+{
+	struct wire_msg m;
+	struct buf b;
+	const char *why;
+	uint8_t *body;
+
+	(void)state;
+	buf_init(&b, 1024);
+	hello_raw(&b, WIRE_MAGIC ^ 1, WIRE_VERSION, ROLE_PEER);
+	body = decode_ok(&b, &m);
+	why = NULL;
+	assert_int_equal(wire_hello_check(&m, ROLE_PEER, &why), -1);
+	assert_non_null(why);
+	assert_int_equal(wire_hello_check(&m, 0, &why), -1);
+	free(body);
+
+	hello_raw(&b, 0x53503250u, WIRE_VERSION, ROLE_PEER);	/* swapped */
+	body = decode_ok(&b, &m);
+	assert_int_equal(wire_hello_check(&m, ROLE_PEER, &why), -1);
+	free(body);
+
+	hello_raw(&b, WIRE_MAGIC, WIRE_VERSION + 1, ROLE_PEER);
+	body = decode_ok(&b, &m);
+	why = NULL;
+	assert_int_equal(wire_hello_check(&m, ROLE_PEER, &why), -1);
+	assert_non_null(why);
+	free(body);
+
+	hello_raw(&b, WIRE_MAGIC, 0, ROLE_PEER);
+	body = decode_ok(&b, &m);
+	assert_int_equal(wire_hello_check(&m, 0, &why), -1);
+	free(body);
+
+	hello_raw(&b, WIRE_MAGIC, WIRE_VERSION, 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(wire_hello_check(&m, ROLE_CLIENT, &why), -1);
+	free(body);
+
+	/* Not a HELLO at all. */
+	buf_reset(&b);
+	assert_int_equal(wire_error(&b, 0, WE_PROTO, "x"), 0);
+	body = decode_ok(&b, &m);
+	why = NULL;
+	assert_int_equal(wire_hello_check(&m, 0, &why), -1);
+	assert_non_null(why);
+	free(body);
+	buf_free(&b);
+}
+
+/* Randomized. */
+
+static void
+put_field(struct wire_enc *e, char c, const struct wire_field *f)
+{
+	switch (c) {
+	case 'b': wire_put_u8(e, (uint8_t)f->u); break;
+	case 'w': wire_put_u16(e, (uint16_t)f->u); break;
+	case 'u': wire_put_u32(e, (uint32_t)f->u); break;
+	case 'q': wire_put_u64(e, f->u); break;
+	case 'i': wire_put_id(e, f->s); break;
+	case 's': wire_put_str(e, f->s); break;
+	case 'h': wire_put_hash(e, f->p); break;
+	case 't': wire_put_token(e, f->p); break;
+	case 'H': wire_put_hashes(e, f->p, f->n); break;
+	case 'B': wire_put_blob(e, f->p, f->n); break;
+	default: fail_msg("format letter '%c' unknown to this test", c);
+	}
+}
+
+/* Encode a decoded message again; it must give back frame[0..n). */
+static void
+reencode(const struct wire_msg *m, const uint8_t *frame, size_t n)
+{
+	struct wire_field items[WIRE_MAX_FIELDS];
+	const char *fmt = type_fmt(m->h.type), *rep, *c;
+	struct wire_iter it;
+	struct wire_enc e;
+	struct buf b;
+	unsigned i;
+
+	assert_non_null(fmt);
+	rep = strchr(fmt, '*');
+	buf_init(&b, WIRE_HDR + (size_t)wire_max_body(m->h.type));
+	wire_begin(&e, &b, m->h.type, m->h.id);
+	for (i = 0; i < m->nf; i++)
+		put_field(&e, fmt[i], &m->f[i]);
+	if (rep != NULL) {
+		rep++;
+		wire_iter_init(&it, m);
+		while (wire_iter_next(&it, items))
+			for (c = rep; *c != '\0'; c++)
+				put_field(&e, *c, &items[c - rep]);
+	}
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(buf_used(&b), n);
+	assert_memory_equal(buf_head(&b), frame, n);
+	buf_free(&b);
+}
+
+/*
+ * Feed a byte stream as a connection would: frame, decode, re-encode, until
+ * a BAD header or the end.  Every buffer handed over is an exact-size copy.
+ * Returns the number of frames that decoded.
+ */
+static unsigned
+feed(const uint8_t *data, size_t size)
+{
+	struct wire_hdr h;
+	struct wire_msg m;
+	enum wire_status st;
+	const char *why;
+	uint8_t *rest, *body;
+	size_t off = 0;
+	unsigned ok = 0;
+
+	for (;;) {
+		rest = dup_exact(data + off, size - off);
+		why = NULL;
+		st = wire_frame(rest, size - off, &h, &why);
+		free(rest);
+		if (st == WIRE_BAD)
+			assert_non_null(why);
+		if (st != WIRE_OK)
+			break;
+		assert_true(size - off >= WIRE_HDR + (size_t)h.len);
+		assert_true(h.len <= wire_max_body(h.type));
+		body = dup_exact(data + off + WIRE_HDR, h.len);
+		why = NULL;
+		if (wire_decode(&h, body, &m, &why) == 0) {
+			reencode(&m, data + off, WIRE_HDR + (size_t)h.len);
+			ok++;
+		} else
+			assert_non_null(why);
+		free(body);
+		off += WIRE_HDR + (size_t)h.len;
+	}
+	return ok;
+}
+
+static unsigned
+random_type(void)
+{
+	unsigned t;
+
+	do
+		t = rng_below(WT_TYPE_MAX);
+	while (wire_type_name(t) == NULL);
+	return t;
+}
+
+static void
+test_random_bytes(void **state)
+{
+	static uint8_t data[512];
+	unsigned decoded = 0;
+	uint32_t len;
+	size_t n, i;
+	int iter;
+
+	(void)state;
+	rng_seed(0x72616e64ull);
+	for (iter = 0; iter < 3000; iter++) {
+		n = rng_below(sizeof(data) + 1);
+		for (i = 0; i < n; i++)
+			data[i] = (uint8_t)rng();
+		/* Sometimes mostly small bytes, to hit short lengths. */
+		if (rng_below(3) == 0)
+			for (i = 0; i < n; i++)
+				data[i] &= rng_below(2) ? 0x03 : 0x7f;
+		switch (rng_below(3)) {
+		case 0:
+			/* A plausible header over random body bytes. */
+			if (n >= WIRE_HDR)
+				mk_hdr(data, rng_below(2) ?
+				    (uint32_t)(n - WIRE_HDR) :
+				    rng_below((uint32_t)(n - WIRE_HDR) + 8),
+				    (uint16_t)random_type(), 0, rng());
+			break;
+		case 1:
+			/* A run of OK and LOGOUT frames, then random bytes. */
+			for (i = 0; i + WIRE_HDR + WIRE_TOKEN_LEN <= n &&
+			    rng_below(8) != 0; i += WIRE_HDR + len) {
+				len = rng_below(2) ? 0 : WIRE_TOKEN_LEN;
+				mk_hdr(data + i, len, len ? WT_LOGOUT : WT_OK,
+				    0, rng());
+			}
+			break;
+		default:
+			break;		/* all random */
+		}
+		decoded += feed(data, n);
+	}
+	assert_true(decoded > 0);
+}
+
+static void
+test_random_mutations(void **state)
+{
+	static struct msgval mv;
+	static uint8_t data[8192];
+	struct buf b;
+	size_t n, k, i, pos;
+	unsigned decoded = 0, t;
+	int iter;
+
+	(void)state;
+	rng_seed(0x6d757461ull);
+	buf_init(&b, sizeof(data));
+	for (iter = 0; iter < 4000; iter++) {
+		/* One to three valid frames back to back. */
+		buf_reset(&b);
+		for (k = 1 + rng_below(3); k > 0; k--) {
+			t = random_type();
+			gen_msg(&mv, t, rng_below(6));
+			assert_int_equal(encode_msg(&b, &mv), 0);
+		}
+		n = buf_used(&b);
+		memcpy(data, buf_head(&b), n);
+		assert_true(feed(data, n) > 0);
+
+		for (k = 1 + rng_below(3); k > 0; k--) {
+			switch (rng_below(6)) {
+			case 0:		/* bit flips */
+			case 1:
+				for (i = 1 + rng_below(3); i > 0; i--) {
+					pos = rng_below((uint32_t)n);
+					data[pos] ^=
+					    (uint8_t)(1u << rng_below(8));
+				}
+				break;
+			case 2:		/* truncate */
+				n = rng_below((uint32_t)n + 1);
+				break;
+			case 3:		/* overwrite a byte */
+				if (n > 0)
+					data[rng_below((uint32_t)n)] =
+					    (uint8_t)rng();
+				break;
+			case 4:		/* insert a byte */
+				if (n < sizeof(data)) {
+					pos = rng_below((uint32_t)n + 1);
+					memmove(data + pos + 1, data + pos,
+					    n - pos);
+					data[pos] = (uint8_t)rng_below(4);
+					n++;
+				}
+				break;
+			case 5:		/* change a length field */
+				if (n >= WIRE_HDR)
+					put_be32(data, rng_below(2) ?
+					    rng_below(256) : rng());
+				break;
+			}
+		}
+		decoded += feed(data, n);
+	}
+	/* The mutations must not all be trivially refused. */
+	assert_true(decoded > 1000);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spec_table),
+		cmocka_unit_test(test_unknown_types),
+		cmocka_unit_test(test_roundtrip_hello),
+		cmocka_unit_test(test_roundtrip_error),
+		cmocka_unit_test(test_roundtrip_ok),
+		cmocka_unit_test(test_roundtrip_names),
+		cmocka_unit_test(test_roundtrip_session),
+		cmocka_unit_test(test_roundtrip_create_user_login_logout),
+		cmocka_unit_test(test_roundtrip_group_requests),
+		cmocka_unit_test(test_roundtrip_all_types_random),
+		cmocka_unit_test(test_exact_bytes),
+		cmocka_unit_test(test_encode_after_consumed_prefix),
+		cmocka_unit_test(test_frame_prefixes),
+		cmocka_unit_test(test_frame_bad_type),
+		cmocka_unit_test(test_frame_bad_flags),
+		cmocka_unit_test(test_frame_over_ceiling),
+		cmocka_unit_test(test_decode_truncated),
+		cmocka_unit_test(test_decode_trailing),
+		cmocka_unit_test(test_decode_bad_ids),
+		cmocka_unit_test(test_decode_bad_strings),
+		cmocka_unit_test(test_decode_bad_list_item),
+		cmocka_unit_test(test_decode_refuses_bad_header),
+		cmocka_unit_test(test_encode_format_mismatch),
+		cmocka_unit_test(test_encode_wrong_field_count),
+		cmocka_unit_test(test_encode_bad_values),
+		cmocka_unit_test(test_encode_over_ceiling),
+		cmocka_unit_test(test_encode_buffer_full),
+		cmocka_unit_test(test_iter),
+		cmocka_unit_test(test_hello_check),
+		cmocka_unit_test(test_hello_check_rejects),
+		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test(test_random_mutations),
+	};
+
+	/* The encoder logs its refusals; the tests provoke them on purpose. */
+	log_init("test_wire", LOG_ERR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
