@@ -271,7 +271,7 @@ loop_run(struct loop *l)
 	int i, n, timeout;
 	size_t h;
 
-	l->stop = 0;
+	/* A stop asked for before the loop ran (input read at start) holds. */
 	while (!l->stop) {
 		l->now = loop_clock_ms();
 		timeout = run_timers(l);

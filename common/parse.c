@@ -34,6 +34,23 @@ parse_id(const char *s)
 }
 
 int
+parse_filename(const char *s)
+{
+	size_t n = strnlen(s, NAME_MAX_LEN + 1), i;
+
+	if (n == 0 || n > NAME_MAX_LEN || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '/' || c < 0x20 || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+int
 parse_num(const char *s, long long min, long long max, long long *out)
 {
 	char *end;

@@ -21,6 +21,14 @@ int	parse_id(const char *s);
 /* Same, for n bytes that need not be NUL-terminated. */
 int	parse_id_n(const char *s, size_t n);
 
+#define NAME_MAX_LEN	255	/* a shared file's name in its group */
+
+/*
+ * 1 if s can name a file in a group and be created inside a directory:
+ * 1..255 bytes, no '/', no control characters, not "." or "..".
+ */
+int	parse_filename(const char *s);
+
 /* Decimal integer in [min, max], nothing else around it.  0 or -1. */
 int	parse_num(const char *s, long long min, long long max, long long *out);
 

@@ -26,6 +26,9 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_OK] =		{ "OK", "", 0 },
 	[WT_NAMES] =		{ "NAMES", "*s", 16 * 1024 * 1024 },
 	[WT_SESSION] =		{ "SESSION", "ti", 128 },
+	[WT_FILES] =		{ "FILES", "*sqh", 64 * 1024 * 1024 },
+	[WT_FILE] =		{ "FILE", "sqhH*s", 8 * 1024 * 1024 },
+	[WT_SHARES] =		{ "SHARES", "*isshqq", 64 * 1024 * 1024 },
 	[WT_CREATE_USER] =	{ "CREATE_USER", "is", CTRL },
 	[WT_LOGIN] =		{ "LOGIN", "iss", CTRL },
 	[WT_LOGOUT] =		{ "LOGOUT", "t", 64 },
@@ -36,6 +39,19 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_ACCEPT_REQUEST] =	{ "ACCEPT_REQUEST", "tii", 256 },
 	[WT_REJECT_REQUEST] =	{ "REJECT_REQUEST", "tii", 256 },
 	[WT_LIST_GROUPS] =	{ "LIST_GROUPS", "t", 64 },
+	[WT_PING] =		{ "PING", "t", 64 },
+	[WT_UPLOAD] =		{ "UPLOAD", "tisqhHsq", 8 * 1024 * 1024 },
+	[WT_LIST_FILES] =	{ "LIST_FILES", "ti", 128 },
+	[WT_FILE_INFO] =	{ "FILE_INFO", "tis", CTRL },
+	[WT_SHARE] =		{ "SHARE", "tis", CTRL },
+	[WT_STOP_SHARE] =	{ "STOP_SHARE", "tis", CTRL },
+	[WT_MY_SHARES] =	{ "MY_SHARES", "t", 64 },
+	[WT_P_WANT] =		{ "P_WANT", "h", 64 },
+	[WT_P_BITFIELD] =	{ "P_BITFIELD", "hB", 64 * 1024 },
+	[WT_P_HAVE] =		{ "P_HAVE", "hu", 64 },
+	[WT_P_REQUEST] =	{ "P_REQUEST", "huuu", 64 },
+	[WT_P_PIECE] =		{ "P_PIECE", "huuR", 28 + WIRE_BLOCK_MAX },
+	[WT_P_CANCEL] =		{ "P_CANCEL", "huuu", 64 },
 };
 #undef CTRL
 
@@ -167,6 +183,10 @@ field(struct rd *r, char c, struct wire_field *f, const char **why)
 		if (rd_u32(r, &u32) == -1 || rd_bytes(r, &f->p, u32) == -1)
 			goto short_;
 		f->n = u32;
+		return 0;
+	case 'R':
+		f->n = (uint32_t)rd_left(r);
+		rd_bytes(r, &f->p, f->n);
 		return 0;
 	}
 	*why = "bad format";	/* unreachable with a correct table */
@@ -392,6 +412,30 @@ wire_put_blob(struct wire_enc *e, const void *p, uint32_t len)
 		return;
 	put(e, buf_put_u32(e->b, len));
 	put(e, buf_append(e->b, p, len));
+}
+
+void
+wire_put_rest(struct wire_enc *e, const void *p, uint32_t len)
+{
+	if (expect(e, 'R') == 0)
+		put(e, buf_append(e->b, p, len));
+}
+
+int
+wire_end_external(struct wire_enc *e, uint32_t len)
+{
+	size_t body;
+
+	if (expect(e, 'R') == -1 || *e->pos != '\0')
+		goto fail;
+	body = buf_used(e->b) - e->start - WIRE_HDR + len;
+	if (body > wire_max_body(e->type))
+		goto fail;
+	put_be32(e->b->data + e->b->off + e->start, (uint32_t)body);
+	return 0;
+fail:
+	buf_truncate(e->b, e->start);
+	return -1;
 }
 
 int

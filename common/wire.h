@@ -22,6 +22,7 @@
  *	t token	 16 bytes (session token)
  *	H hashes u32 count (0..WIRE_HASHES_MAX), count * 20 bytes
  *	B blob	 u32 length, bytes
+ *	R rest	 every byte left in the body, raw (piece data; last field)
  *	*	 the fields after it repeat until the body ends (a list)
  * Strings travel with their terminating NUL so that a decoded field points
  * straight into the frame as a C string: no copy, no allocation.
@@ -47,6 +48,8 @@ struct buf;
 #define WIRE_MAX_FIELDS	12
 #define WIRE_TOKEN_LEN	16
 #define WIRE_HASH_LEN	20
+#define WIRE_PIECE_LEN	(512 * 1024)	/* the piece size of every file */
+#define WIRE_BLOCK_MAX	WIRE_PIECE_LEN	/* most data one PIECE carries */
 
 enum wire_role {
 	ROLE_CLIENT = 1,	/* a client's shell talking to a tracker */
@@ -65,6 +68,11 @@ enum wire_type {
 	WT_OK = 3,		/* "" */
 	WT_NAMES = 4,		/* "*s" a list of names */
 	WT_SESSION = 5,		/* "ti" token, user */
+	WT_FILES = 6,		/* "*sqh" name, size, sha1 */
+	WT_FILE = 7,		/* "sqhH*s" name, size, sha1, piece hashes,
+				   then the peer address of each source */
+	WT_SHARES = 8,		/* "*isshqq" group, name, local path, sha1,
+				   size, mtime: what the user shares */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
 	WT_LOGIN = 17,		/* "iss" user, password, peer address */
@@ -76,6 +84,30 @@ enum wire_type {
 	WT_ACCEPT_REQUEST = 23,	/* "tii" group, user */
 	WT_REJECT_REQUEST = 24,	/* "tii" group, user */
 	WT_LIST_GROUPS = 25,	/* "t" -> WT_NAMES */
+	WT_PING = 26,		/* "t": keeps the session's link (and so its
+				   shares) online */
+	WT_UPLOAD = 27,		/* "tisqhHsq" group, name, size, sha1, piece
+				   hashes, local path, mtime: this user shares
+				   the file, this session serves it */
+	WT_LIST_FILES = 28,	/* "ti" -> WT_FILES */
+	WT_FILE_INFO = 29,	/* "tis" group, name -> WT_FILE */
+	WT_SHARE = 30,		/* "tis" group, name: this session serves
+				   (part of) a file the group has */
+	WT_STOP_SHARE = 31,	/* "tis" group, name */
+	WT_MY_SHARES = 32,	/* "t" -> WT_SHARES */
+
+	/*
+	 * Peer protocol.  Files are addressed by their whole-file SHA1,
+	 * never by a name or path.  WANT subscribes to a file: the server
+	 * answers with its BITFIELD and then sends HAVE for each piece it
+	 * verifies later.  Data moves in blocks of a piece.
+	 */
+	WT_P_WANT = 64,		/* "h" sha1 -> WT_P_BITFIELD or WT_ERROR */
+	WT_P_BITFIELD = 65,	/* "hB" sha1, bitfield (MSB first) */
+	WT_P_HAVE = 66,		/* "hu" sha1, piece */
+	WT_P_REQUEST = 67,	/* "huuu" sha1, piece, offset, length */
+	WT_P_PIECE = 68,	/* "huuR" sha1, piece, offset, data */
+	WT_P_CANCEL = 69,	/* "huuu" sha1, piece, offset, length */
 
 	WT_TYPE_MAX = 128
 };
@@ -179,6 +211,14 @@ void	wire_put_hash(struct wire_enc *, const uint8_t *);
 void	wire_put_token(struct wire_enc *, const uint8_t *);
 void	wire_put_hashes(struct wire_enc *, const uint8_t *, uint32_t count);
 void	wire_put_blob(struct wire_enc *, const void *, uint32_t len);
+/* Raw bytes to the end of the body (an 'R' field). */
+void	wire_put_rest(struct wire_enc *, const void *, uint32_t len);
+/*
+ * Finish a frame whose 'R' field of len bytes will be sent separately
+ * (from a file, with sendfile): the length counts them, the buffer does
+ * not hold them.  0 or -1 as wire_end().
+ */
+int	wire_end_external(struct wire_enc *, uint32_t len);
 int	wire_end(struct wire_enc *);
 
 /* Convenience: an WT_ERROR reply, and a WT_HELLO. */

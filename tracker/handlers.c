@@ -32,6 +32,7 @@ struct req {
 	uint32_t		 id;	/* request id, echoed in the reply */
 	uint16_t		 type;
 	char			 user[ID_MAX + 1];	/* session's user */
+	uint8_t			 key[32];		/* and its key */
 };
 
 /*
@@ -53,6 +54,8 @@ struct kdf_job {
 };
 
 typedef void (*handler_fn)(struct req *);
+
+static void	put_name(void *, const char *);
 
 static int64_t
 now_us(void)
@@ -98,7 +101,7 @@ reply_err(struct req *r, unsigned code, const char *msg)
 static void
 reply_store(struct req *r, int rc, const char *group, const char *user)
 {
-	char msg[256];
+	char msg[512];
 	unsigned code = WE_INVALID;
 
 	switch (rc) {
@@ -149,6 +152,21 @@ reply_store(struct req *r, int rc, const char *group, const char *user)
 	case ST_NO_SESSION:
 		snprintf(msg, sizeof(msg), "not logged in (session ended)");
 		code = WE_AUTH;
+		break;
+	case ST_NO_FILE:
+		snprintf(msg, sizeof(msg), "no file named %.255s in group %s",
+		    user, group);
+		code = WE_NOTFOUND;
+		break;
+	case ST_FILE_CONFLICT:
+		snprintf(msg, sizeof(msg), "group %s already has a different "
+		    "file named %.255s", group, user);
+		code = WE_EXISTS;
+		break;
+	case ST_NOT_SHARER:
+		snprintf(msg, sizeof(msg), "you do not share %.255s in group "
+		    "%s", user, group);
+		code = WE_NOTFOUND;
 		break;
 	default:
 		snprintf(msg, sizeof(msg), "tracker storage error");
@@ -317,13 +335,160 @@ h_login(struct req *r)
 static void
 h_logout(struct req *r)
 {
-	uint8_t key[SHA256_LEN];
+	handlers_unbind(r->t, r->l);
+	reply_store(r, store_session_del(r->t->store, r->key), NULL, r->user);
+}
 
-	if (sha256(r->m->f[0].p, WIRE_TOKEN_LEN, key) == -1) {
-		reply_err(r, WE_INTERNAL, "cannot hash token");
+static void
+h_ping(struct req *r)
+{
+	reply_ok(r);
+}
+
+/* Files. */
+
+static int
+check_name(struct req *r, const char *name)
+{
+	if (parse_filename(name))
+		return 0;
+	reply_err(r, WE_INVALID, "invalid file name");
+	return -1;
+}
+
+static void
+h_upload(struct req *r)
+{
+	const struct wire_field *f = r->m->f;
+	const char *g = f[1].s, *name = f[2].s, *path = f[6].s;
+	struct file_meta m;
+	uint64_t want;
+
+	if (check_name(r, name) == -1)
+		return;
+	m.size = f[3].u;
+	memcpy(m.sha1, f[4].p, 20);
+	m.pieces = f[5].p;
+	m.npieces = f[5].n;
+	want = (m.size + WIRE_PIECE_LEN - 1) / WIRE_PIECE_LEN;
+	if (m.npieces != want || f[6].n == 0 || f[7].u > INT64_MAX) {
+		reply_err(r, WE_INVALID, "piece hashes do not match the size");
 		return;
 	}
-	reply_store(r, store_session_del(r->t->store, key), NULL, r->user);
+	reply_store(r, store_upload(r->t->store, r->key, r->user, g, name,
+	    &m, path, (int64_t)f[7].u, now_us()), g, name);
+}
+
+static void
+put_file(void *arg, const char *name, uint64_t size, const uint8_t *sha1)
+{
+	struct wire_enc *e = arg;
+
+	wire_put_str(e, name);
+	wire_put_u64(e, size);
+	wire_put_hash(e, sha1);
+}
+
+static void
+h_list_files(struct req *r)
+{
+	const char *g = r->m->f[1].s;
+	struct wire_enc e;
+	int rc;
+
+	wire_begin(&e, conn_out(r->l->c), WT_FILES, r->id);
+	if ((rc = store_list_files(r->t->store, g, r->user, put_file,
+	    &e)) != ST_OK) {
+		e.err = 1;
+		wire_end(&e);
+		reply_store(r, rc, g, r->user);
+		return;
+	}
+	reply_end(r, &e);
+}
+
+static void
+h_file_info(struct req *r)
+{
+	const char *g = r->m->f[1].s, *name = r->m->f[2].s;
+	struct file_meta m;
+	struct wire_enc e;
+	int rc;
+
+	if (check_name(r, name) == -1)
+		return;
+	if ((rc = store_file_info(r->t->store, g, name, r->user, &m)) !=
+	    ST_OK) {
+		reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
+		return;
+	}
+	wire_begin(&e, conn_out(r->l->c), WT_FILE, r->id);
+	wire_put_str(&e, name);
+	wire_put_u64(&e, m.size);
+	wire_put_hash(&e, m.sha1);
+	wire_put_hashes(&e, m.pieces, m.npieces);
+	if (store_sources(r->t->store, g, name, r->key, put_name, &e) !=
+	    ST_OK) {
+		e.err = 1;
+		wire_end(&e);
+		reply_store(r, ST_ERR, g, name);
+		return;
+	}
+	reply_end(r, &e);
+}
+
+static void
+h_share(struct req *r)
+{
+	const char *g = r->m->f[1].s, *name = r->m->f[2].s;
+	int rc;
+
+	if (check_name(r, name) == -1)
+		return;
+	rc = store_serve(r->t->store, r->key, r->user, g, name);
+	reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
+}
+
+static void
+h_stop_share(struct req *r)
+{
+	const char *g = r->m->f[1].s, *name = r->m->f[2].s;
+	int rc;
+
+	if (check_name(r, name) == -1)
+		return;
+	rc = store_stop_share(r->t->store, r->key, r->user, g, name);
+	reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
+}
+
+static void
+put_share(void *arg, const struct share_row *sr)
+{
+	struct wire_enc *e = arg;
+
+	wire_put_id(e, sr->group);
+	wire_put_str(e, sr->name);
+	wire_put_str(e, sr->path);
+	wire_put_hash(e, sr->sha1);
+	wire_put_u64(e, sr->size);
+	wire_put_u64(e, (uint64_t)sr->mtime);
+}
+
+static void
+h_my_shares(struct req *r)
+{
+	struct wire_enc e;
+	int rc;
+
+	wire_begin(&e, conn_out(r->l->c), WT_SHARES, r->id);
+	if ((rc = store_my_shares(r->t->store, r->user, put_share, &e)) !=
+	    ST_OK) {
+		e.err = 1;
+		wire_end(&e);
+		reply_store(r, rc, NULL, r->user);
+		return;
+	}
+	reply_end(r, &e);
 }
 
 /* Groups. */
@@ -430,13 +595,41 @@ static const struct {
 	[WT_ACCEPT_REQUEST] =	{ h_accept, 1 },
 	[WT_REJECT_REQUEST] =	{ h_reject, 1 },
 	[WT_LIST_GROUPS] =	{ h_list_groups, 1 },
+	[WT_PING] =		{ h_ping, 1 },
+	[WT_UPLOAD] =		{ h_upload, 1 },
+	[WT_LIST_FILES] =	{ h_list_files, 1 },
+	[WT_FILE_INFO] =	{ h_file_info, 1 },
+	[WT_SHARE] =		{ h_share, 1 },
+	[WT_STOP_SHARE] =	{ h_stop_share, 1 },
+	[WT_MY_SHARES] =	{ h_my_shares, 1 },
 };
+
+void
+handlers_unbind(struct tracker *t, struct link *l)
+{
+	if (!l->bound)
+		return;
+	store_online(t->store, l->key, 0);
+	l->bound = 0;
+}
+
+/* The link now speaks for this session: it is online through us. */
+static void
+bind(struct tracker *t, struct link *l, const uint8_t key[32])
+{
+	if (l->bound && memcmp(l->key, key, 32) == 0)
+		return;
+	handlers_unbind(t, l);
+	if (store_online(t->store, key, 1) == ST_OK) {
+		memcpy(l->key, key, 32);
+		l->bound = 1;
+	}
+}
 
 void
 handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 {
 	struct req r;
-	uint8_t key[SHA256_LEN];
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -446,19 +639,23 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 	r.id = m->h.id;
 	r.type = m->h.type;
 	if (m->h.type >= WT_TYPE_MAX || table[m->h.type].fn == NULL) {
-		reply_err(&r, WE_PROTO, "not a request");
+		log_warnx("%s: dropping connection: %s is not a request",
+		    conn_name(l->c), wire_type_name(m->h.type));
+		conn_close(l->c, "not a request");
 		return;
 	}
 	if (table[m->h.type].session) {
-		if (sha256(m->f[0].p, WIRE_TOKEN_LEN, key) == -1) {
+		if (sha256(m->f[0].p, WIRE_TOKEN_LEN, r.key) == -1) {
 			reply_err(&r, WE_INTERNAL, "cannot hash token");
 			return;
 		}
-		rc = store_session_user(t->store, key, r.user);
+		rc = store_session_user(t->store, r.key, r.user);
 		if (rc != ST_OK) {
 			reply_store(&r, rc, NULL, NULL);
 			return;
 		}
+		if (m->h.type != WT_LOGOUT)
+			bind(t, l, r.key);
 	}
 	table[m->h.type].fn(&r);
 }

@@ -60,6 +60,7 @@ link_closed(struct conn *c, const char *why, void *arg)
 
 	(void)c;
 	(void)why;
+	handlers_unbind(l->t, l);
 	link_unlink(l);
 	if (l->jobs > 0)
 		l->dead = 1;	/* the last job frees it */
@@ -103,6 +104,7 @@ link_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		return;
 	}
 	if (m->h.type == WT_HELLO) {
+		log_warnx("%s: dropping connection: second HELLO", conn_name(c));
 		conn_close(c, "second HELLO");
 		return;
 	}

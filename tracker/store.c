@@ -37,7 +37,39 @@ static const char schema[] =
     "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
     "  user TEXT NOT NULL REFERENCES users(name),"
     "  at INTEGER NOT NULL,"
-    "  PRIMARY KEY(grp, user)) WITHOUT ROWID;";
+    "  PRIMARY KEY(grp, user)) WITHOUT ROWID;"
+    /* Version 2: files, who shares them, which session serves them. */
+    "CREATE TABLE IF NOT EXISTS file("
+    "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL, size INTEGER NOT NULL,"
+    "  sha1 BLOB NOT NULL, pieces BLOB NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  PRIMARY KEY(grp, name)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS share("
+    "  grp TEXT NOT NULL, name TEXT NOT NULL,"
+    "  user TEXT NOT NULL REFERENCES users(name),"
+    "  path TEXT NOT NULL, mtime INTEGER NOT NULL,"
+    "  PRIMARY KEY(grp, name, user),"
+    "  FOREIGN KEY(grp, name) REFERENCES file(grp, name)"
+    "    ON DELETE CASCADE) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS share_user ON share(user);"
+    "CREATE TABLE IF NOT EXISTS serving("
+    "  key BLOB NOT NULL REFERENCES sessions(key) ON DELETE CASCADE,"
+    "  grp TEXT NOT NULL, name TEXT NOT NULL,"
+    "  PRIMARY KEY(key, grp, name),"
+    "  FOREIGN KEY(grp, name) REFERENCES file(grp, name)"
+    "    ON DELETE CASCADE) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS serving_file ON serving(grp, name);";
+
+/*
+ * Which sessions have a live connection to this tracker.  Not durable and
+ * not replicated: it describes this process's sockets.  A TEMP table, so
+ * the query for a file's sources is one join.
+ */
+static const char temp_schema[] =
+    "PRAGMA temp_store=MEMORY;"
+    "CREATE TEMP TABLE online(key BLOB PRIMARY KEY, links INTEGER NOT NULL)"
+    "  WITHOUT ROWID;";
 
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
@@ -48,6 +80,10 @@ enum stmt {
 	S_MEMBER_INSERT, S_MEMBER_GET, S_MEMBER_DELETE, S_MEMBER_OLDEST,
 	S_MEMBER_NEXT_SINCE,
 	S_REQ_INSERT, S_REQ_GET, S_REQ_DELETE, S_REQ_LIST,
+	S_FILE_GET, S_FILE_INSERT, S_FILE_LIST, S_FILE_GC,
+	S_SHARE_UPSERT, S_SHARE_DELETE, S_SHARE_DELETE_GROUP, S_SHARE_MINE,
+	S_SERVE_INSERT, S_SERVE_DELETE, S_SERVE_DELETE_GROUP, S_SERVE_SOURCES,
+	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC,
 	S_COUNT
 };
 
@@ -88,11 +124,53 @@ static const char *const sql[S_COUNT] = {
 	    " AND user = :user",
 	[S_REQ_LIST] = "SELECT user FROM request WHERE grp = :grp"
 	    " ORDER BY at, user",
+	[S_FILE_GET] = "SELECT size, sha1, pieces FROM file"
+	    " WHERE grp = :grp AND name = :name",
+	[S_FILE_INSERT] = "INSERT INTO file(grp, name, size, sha1, pieces,"
+	    " created) VALUES(:grp, :name, :size, :sha1, :pieces, :now)",
+	/* A file is listed while at least one user shares it. */
+	[S_FILE_LIST] = "SELECT name, size, sha1 FROM file f WHERE grp = :grp"
+	    " AND EXISTS(SELECT 1 FROM share s WHERE s.grp = f.grp"
+	    " AND s.name = f.name) ORDER BY name",
+	/* Files nobody shares any more are forgotten: the name is free. */
+	[S_FILE_GC] = "DELETE FROM file WHERE grp = :grp AND NOT EXISTS("
+	    "SELECT 1 FROM share s WHERE s.grp = file.grp"
+	    " AND s.name = file.name)",
+	[S_SHARE_UPSERT] = "INSERT INTO share(grp, name, user, path, mtime)"
+	    " VALUES(:grp, :name, :user, :path, :mtime)"
+	    " ON CONFLICT(grp, name, user) DO UPDATE SET path = excluded.path,"
+	    " mtime = excluded.mtime",
+	[S_SHARE_DELETE] = "DELETE FROM share WHERE grp = :grp"
+	    " AND name = :name AND user = :user",
+	[S_SHARE_DELETE_GROUP] = "DELETE FROM share WHERE grp = :grp"
+	    " AND user = :user",
+	[S_SHARE_MINE] = "SELECT s.grp, s.name, s.path, f.sha1, f.size,"
+	    " s.mtime FROM share s JOIN file f ON f.grp = s.grp"
+	    " AND f.name = s.name WHERE s.user = :user ORDER BY s.grp, s.name",
+	[S_SERVE_INSERT] = "INSERT OR IGNORE INTO serving(key, grp, name)"
+	    " VALUES(:key, :grp, :name)",
+	[S_SERVE_DELETE] = "DELETE FROM serving WHERE key = :key"
+	    " AND grp = :grp AND name = :name",
+	[S_SERVE_DELETE_GROUP] = "DELETE FROM serving WHERE grp = :grp"
+	    " AND key IN (SELECT key FROM sessions WHERE user = :user)",
+	/* Sources: sessions serving the file, online here, not the asker. */
+	[S_SERVE_SOURCES] = "SELECT DISTINCT s.peer FROM serving v"
+	    " JOIN sessions s ON s.key = v.key"
+	    " JOIN temp.online o ON o.key = v.key"
+	    " WHERE v.grp = :grp AND v.name = :name AND v.key != :key"
+	    " ORDER BY s.peer",
+	[S_ONLINE_ADD] = "INSERT INTO temp.online(key, links) VALUES(:key, 1)"
+	    " ON CONFLICT(key) DO UPDATE SET links = links + 1",
+	[S_ONLINE_DROP] = "UPDATE temp.online SET links = links - 1"
+	    " WHERE key = :key",
+	[S_ONLINE_GC] = "DELETE FROM temp.online WHERE links <= 0",
 };
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[S_COUNT];
+	uint8_t		*pieces;	/* last file_get()'s piece hashes */
+	uint32_t	 npieces_cap;
 };
 
 /* Log a failure of statement s (or of the database if s < 0). */
@@ -248,6 +326,8 @@ store_open(const char *path, char *err, size_t errlen)
 		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
 			goto fail_msg;
 	}
+	if (sqlite3_exec(s->db, temp_schema, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail_msg;
 	for (i = 0; i < S_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
@@ -274,6 +354,7 @@ store_close(struct store *s)
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	free(s->pieces);
 	free(s);
 }
 
@@ -501,6 +582,15 @@ store_group_join(struct store *s, const char *group, const char *user,
 	return commit(s, ST_OK);
 }
 
+static int
+file_gc(struct store *s, const char *group)
+{
+	sqlite3_stmt *q = stmt(s, S_FILE_GC);
+
+	bind_text(q, ":grp", group);
+	return exec(s, q);
+}
+
 int
 store_group_leave(struct store *s, const char *group, const char *user)
 {
@@ -514,7 +604,10 @@ store_group_leave(struct store *s, const char *group, const char *user)
 		return rollback(s, r);
 	if ((r = is_member(s, group, user)) != 1)
 		return rollback(s, r == 0 ? ST_NOT_MEMBER : ST_ERR);
-	if (grp_user(s, S_MEMBER_DELETE, group, user) == -1)
+	if (grp_user(s, S_MEMBER_DELETE, group, user) == -1 ||
+	    grp_user(s, S_SHARE_DELETE_GROUP, group, user) == -1 ||
+	    grp_user(s, S_SERVE_DELETE_GROUP, group, user) == -1 ||
+	    file_gc(s, group) == -1)
 		return rollback(s, ST_ERR);
 	q = stmt(s, S_MEMBER_OLDEST);
 	bind_text(q, ":grp", group);
@@ -644,4 +737,237 @@ store_is_member(struct store *s, const char *group, const char *user)
 	if ((r = is_member(s, group, user)) == -1)
 		return ST_ERR;
 	return r == 1 ? ST_OK : ST_NOT_MEMBER;
+}
+
+/* Files. */
+
+/* Group exists and user is a member: ST_OK, else the refusal. */
+static int
+member_check(struct store *s, const char *group, const char *user)
+{
+	int r;
+
+	if ((r = group_owner(s, group, NULL)) != ST_OK)
+		return r;
+	if ((r = is_member(s, group, user)) == -1)
+		return ST_ERR;
+	return r == 1 ? ST_OK : ST_NOT_MEMBER;
+}
+
+/* Read a file row; ST_OK (m filled), ST_NO_FILE or ST_ERR. */
+static int
+file_get(struct store *s, const char *group, const char *name,
+    struct file_meta *m)
+{
+	sqlite3_stmt *q = stmt(s, S_FILE_GET);
+	int r;
+
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	if ((r = row(s, q)) != 1)
+		return r == 0 ? ST_NO_FILE : ST_ERR;
+	m->size = (uint64_t)sqlite3_column_int64(q, 0);
+	if (sqlite3_column_bytes(q, 1) != 20 ||
+	    sqlite3_column_bytes(q, 2) % 20 != 0) {
+		sqlite3_reset(q);
+		log_warnx("store: file %s/%s is malformed", group, name);
+		return ST_ERR;
+	}
+	memcpy(m->sha1, sqlite3_column_blob(q, 1), 20);
+	m->npieces = (uint32_t)(sqlite3_column_bytes(q, 2) / 20);
+	/* Copied out, so no statement stays open between calls. */
+	if (m->npieces > s->npieces_cap) {
+		s->pieces = xreallocarray(s->pieces, m->npieces, 20);
+		s->npieces_cap = m->npieces;
+	}
+	if (m->npieces > 0)
+		memcpy(s->pieces, sqlite3_column_blob(q, 2),
+		    (size_t)m->npieces * 20);
+	m->pieces = s->pieces;
+	sqlite3_reset(q);
+	return ST_OK;
+}
+
+static int
+serve(struct store *s, const uint8_t key[32], const char *group,
+    const char *name)
+{
+	sqlite3_stmt *q = stmt(s, S_SERVE_INSERT);
+
+	bind_blob(q, ":key", key, 32);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	return exec(s, q);
+}
+
+int
+store_upload(struct store *s, const uint8_t key[32], const char *user,
+    const char *group, const char *name, const struct file_meta *m,
+    const char *path, int64_t mtime, int64_t now)
+{
+	struct file_meta cur;
+	sqlite3_stmt *q;
+	int r;
+
+	if (begin(s) == -1)
+		return ST_ERR;
+	if ((r = member_check(s, group, user)) != ST_OK)
+		return rollback(s, r);
+	r = file_get(s, group, name, &cur);
+	if (r == ST_OK) {
+		if (cur.size != m->size || memcmp(cur.sha1, m->sha1, 20) != 0)
+			return rollback(s, ST_FILE_CONFLICT);
+	} else if (r == ST_NO_FILE) {
+		q = stmt(s, S_FILE_INSERT);
+		bind_text(q, ":grp", group);
+		bind_text(q, ":name", name);
+		bind_int(q, ":size", (int64_t)m->size);
+		bind_blob(q, ":sha1", m->sha1, 20);
+		bind_blob(q, ":pieces", m->pieces, (int)m->npieces * 20);
+		bind_int(q, ":now", now);
+		if (exec(s, q) == -1)
+			return rollback(s, ST_ERR);
+	} else {
+		return rollback(s, r);
+	}
+	q = stmt(s, S_SHARE_UPSERT);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	bind_text(q, ":user", user);
+	bind_text(q, ":path", path);
+	bind_int(q, ":mtime", mtime);
+	if (exec(s, q) == -1 || serve(s, key, group, name) == -1)
+		return rollback(s, ST_ERR);
+	return commit(s, ST_OK);
+}
+
+int
+store_list_files(struct store *s, const char *group, const char *user,
+    void (*cb)(void *, const char *, uint64_t, const uint8_t *), void *arg)
+{
+	sqlite3_stmt *q;
+	int r;
+
+	if ((r = member_check(s, group, user)) != ST_OK)
+		return r;
+	q = stmt(s, S_FILE_LIST);
+	bind_text(q, ":grp", group);
+	while ((r = row(s, q)) == 1) {
+		if (sqlite3_column_bytes(q, 2) != 20)
+			continue;
+		cb(arg, (const char *)sqlite3_column_text(q, 0),
+		    (uint64_t)sqlite3_column_int64(q, 1),
+		    sqlite3_column_blob(q, 2));
+	}
+	return r == 0 ? ST_OK : ST_ERR;
+}
+
+int
+store_file_info(struct store *s, const char *group, const char *name,
+    const char *user, struct file_meta *m)
+{
+	int r;
+
+	if ((r = member_check(s, group, user)) != ST_OK)
+		return r;
+	return file_get(s, group, name, m);
+}
+
+int
+store_sources(struct store *s, const char *group, const char *name,
+    const uint8_t key[32], store_row_cb cb, void *arg)
+{
+	sqlite3_stmt *q = stmt(s, S_SERVE_SOURCES);
+
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	bind_blob(q, ":key", key, 32);
+	return each_row(s, q, cb, arg);
+}
+
+int
+store_serve(struct store *s, const uint8_t key[32], const char *user,
+    const char *group, const char *name)
+{
+	struct file_meta m;
+	int r;
+
+	if (begin(s) == -1)
+		return ST_ERR;
+	if ((r = member_check(s, group, user)) != ST_OK)
+		return rollback(s, r);
+	if ((r = file_get(s, group, name, &m)) != ST_OK)
+		return rollback(s, r);
+	if (serve(s, key, group, name) == -1)
+		return rollback(s, ST_ERR);
+	return commit(s, ST_OK);
+}
+
+int
+store_stop_share(struct store *s, const uint8_t key[32], const char *user,
+    const char *group, const char *name)
+{
+	sqlite3_stmt *q;
+	int changed;
+	int r;
+
+	if (begin(s) == -1)
+		return ST_ERR;
+	if ((r = member_check(s, group, user)) != ST_OK)
+		return rollback(s, r);
+	q = stmt(s, S_SHARE_DELETE);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	bind_text(q, ":user", user);
+	if (exec(s, q) == -1)
+		return rollback(s, ST_ERR);
+	changed = sqlite3_changes(s->db);
+	q = stmt(s, S_SERVE_DELETE);
+	bind_blob(q, ":key", key, 32);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	if (exec(s, q) == -1)
+		return rollback(s, ST_ERR);
+	changed += sqlite3_changes(s->db);
+	if (changed == 0)
+		return rollback(s, ST_NOT_SHARER);
+	if (file_gc(s, group) == -1)
+		return rollback(s, ST_ERR);
+	return commit(s, ST_OK);
+}
+
+int
+store_my_shares(struct store *s, const char *user, store_share_cb cb,
+    void *arg)
+{
+	sqlite3_stmt *q = stmt(s, S_SHARE_MINE);
+	struct share_row sr;
+	int r;
+
+	bind_text(q, ":user", user);
+	while ((r = row(s, q)) == 1) {
+		if (sqlite3_column_bytes(q, 3) != 20)
+			continue;
+		sr.group = (const char *)sqlite3_column_text(q, 0);
+		sr.name = (const char *)sqlite3_column_text(q, 1);
+		sr.path = (const char *)sqlite3_column_text(q, 2);
+		sr.sha1 = sqlite3_column_blob(q, 3);
+		sr.size = (uint64_t)sqlite3_column_int64(q, 4);
+		sr.mtime = sqlite3_column_int64(q, 5);
+		cb(arg, &sr);
+	}
+	return r == 0 ? ST_OK : ST_ERR;
+}
+
+int
+store_online(struct store *s, const uint8_t key[32], int up)
+{
+	sqlite3_stmt *q = stmt(s, up ? S_ONLINE_ADD : S_ONLINE_DROP);
+
+	bind_blob(q, ":key", key, 32);
+	if (exec(s, q) == -1)
+		return ST_ERR;
+	if (!up && exec(s, stmt(s, S_ONLINE_GC)) == -1)
+		return ST_ERR;
+	return ST_OK;
 }

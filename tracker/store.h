@@ -16,6 +16,14 @@
  *   - a user has at most one pending request per group and none for a
  *     group they belong to.
  *
+ * Files: a file belongs to a group under a name, with its size, SHA1 and
+ * piece hashes.  "share" records that a user shares it, with where it
+ * lives on that user's disk, so a later login can offer it again; it is
+ * what makes a file listed.  "serving" records which session (client)
+ * serves it now, partial downloads included; only sessions online on this
+ * tracker are handed out as sources.  A file nobody shares is forgotten.
+ * Leaving a group stops the user's shares in it.
+ *
  * Functions return ST_OK, a rule's refusal (ST_NO_GROUP, ...), or ST_ERR
  * when SQLite failed (logged here).
  */
@@ -42,11 +50,14 @@ enum store_rc {
 	ST_NOT_OWNER,
 	ST_NO_REQUEST,
 	ST_NO_SESSION,
+	ST_NO_FILE,
+	ST_FILE_CONFLICT,	/* same name, other content */
+	ST_NOT_SHARER,
 };
 
 #define STORE_SALT_LEN		16
 #define STORE_HASH_LEN		32
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 struct user_cred {
 	uint8_t		salt[STORE_SALT_LEN];
@@ -92,5 +103,51 @@ int	store_group_owner(struct store *, const char *group,
 	    char owner[ID_MAX + 1]);
 /* ST_OK if user is a member, ST_NOT_MEMBER or ST_NO_GROUP otherwise. */
 int	store_is_member(struct store *, const char *group, const char *user);
+
+struct file_meta {
+	uint64_t	 size;
+	uint8_t		 sha1[20];
+	const uint8_t	*pieces;	/* npieces * 20; from the store:
+					   valid until its next file call */
+	uint32_t	 npieces;
+};
+
+/* One row of store_my_shares(). */
+struct share_row {
+	const char	*group, *name, *path;
+	const uint8_t	*sha1;
+	uint64_t	 size;
+	int64_t		 mtime;
+};
+typedef void (*store_share_cb)(void *arg, const struct share_row *);
+
+/*
+ * user (of session key) shares a file: the file is added if the group has
+ * none of that name; the same content makes one more sharer; other content
+ * is ST_FILE_CONFLICT.
+ */
+int	store_upload(struct store *, const uint8_t key[32], const char *user,
+	    const char *group, const char *name, const struct file_meta *,
+	    const char *path, int64_t mtime, int64_t now);
+/* Files of the group that someone shares (members only). */
+int	store_list_files(struct store *, const char *group, const char *user,
+	    void (*cb)(void *, const char *name, uint64_t size,
+	    const uint8_t *sha1), void *arg);
+/* Metadata (members only); m->pieces valid until the next call. */
+int	store_file_info(struct store *, const char *group, const char *name,
+	    const char *user, struct file_meta *m);
+/* Peer addresses of the online sessions serving it, except key's. */
+int	store_sources(struct store *, const char *group, const char *name,
+	    const uint8_t key[32], store_row_cb, void *arg);
+/* The session serves (part of) a file of the group. */
+int	store_serve(struct store *, const uint8_t key[32], const char *user,
+	    const char *group, const char *name);
+int	store_stop_share(struct store *, const uint8_t key[32],
+	    const char *user, const char *group, const char *name);
+int	store_my_shares(struct store *, const char *user, store_share_cb,
+	    void *arg);
+
+/* Online bookkeeping: one call per link bound to / unbound from a key. */
+int	store_online(struct store *, const uint8_t key[32], int up);
 
 #endif

@@ -45,6 +45,8 @@ struct link {
 	int			 role;		/* 0 until HELLO */
 	uint64_t		 since;
 	unsigned		 jobs;		/* worker jobs holding it */
+	int			 bound;		/* key is online through us */
+	uint8_t			 key[32];	/* session last seen here */
 	int			 dead;		/* closed; freed at jobs 0 */
 	struct link		*prev, *next;
 };
@@ -56,5 +58,7 @@ int	link_release(struct link *);
 /* handlers.c: answer one request from a client link. */
 void	handlers_request(struct tracker *, struct link *,
 	    const struct wire_msg *);
+/* handlers.c: a link closes; its session is no longer online by it. */
+void	handlers_unbind(struct tracker *, struct link *);
 
 #endif

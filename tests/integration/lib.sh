@@ -95,3 +95,43 @@ run_client() {
 }
 out() { cat "$T/$1.out"; }
 err() { cat "$T/$1.err"; }
+
+# start_client NAME [tracker_info]: a client that stays up, reading its
+# commands from the fifo $T/NAME.in (fed by send); stdout in $T/NAME.out,
+# stderr in $T/NAME.err, PID in CPID_NAME.  NAME must be an identifier.
+# A sleep holds the fifo open for writing (so no fd of this shell leaks
+# into processes started later); end_client ends it to close the input.
+start_client() {
+	local name=$1 info=${2:-$T/tracker_info.txt} port
+	port=$(free_ports 1)
+	mkfifo "$T/$name.in"
+	"$CLIENT" "127.0.0.1:$port" "$info" <"$T/$name.in" \
+		>"$T/$name.out" 2>"$T/$name.err" &
+	PIDS+=($!)
+	printf -v "CPID_$name" %s "$!"
+	(exec sleep 3600 >"$T/$name.in") &
+	PIDS+=($!)
+	printf -v "CHOLD_$name" %s "$!"
+}
+# send NAME LINE...: write each LINE to the client's standard input.
+send() {
+	local f=$T/$1.in; shift
+	printf '%s\n' "$@" >>"$f"
+}
+# end_client NAME: close the client's input, wait for it; status in RC.
+end_client() {
+	local pid_var="CPID_$1" hold_var="CHOLD_$1"
+	kill "${!hold_var}" 2>/dev/null; wait "${!hold_var}" 2>/dev/null
+	wait_for 400 exited "${!pid_var}" || kill -9 "${!pid_var}"
+	wait "${!pid_var}"; RC=$?
+}
+# exited PID: the process is gone or a zombie (waiting to be reaped).
+exited() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ "${st:0:1}" = Z ] || [ -z "$st" ]
+}
+# has_line FILE LINE: FILE holds LINE as a whole line.
+has_line() { grep -qxF -- "$2" "$1" 2>/dev/null; }
+# nlines FILE N: FILE has at least N lines.
+nlines() { [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
