@@ -107,4 +107,5 @@ lint:
 clean:
 	rm -rf build tracker/tracker client/client
 
+.SECONDARY:
 -include $(shell find build -name '*.d' 2>/dev/null)
