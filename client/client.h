@@ -14,9 +14,12 @@
 #include "trackers.h"
 #include "wire.h"
 
+struct download;
 struct loop;
+struct share;
 struct shell;
 struct tlink;
+struct worker_pool;
 
 struct client {
 	struct loop		*loop;
@@ -30,6 +33,12 @@ struct client {
 	uint8_t			 token[WIRE_TOKEN_LEN];
 	int			 failed;	/* some command failed */
 	int			 quitting;
+	struct worker_pool	*workers;	/* hashing */
+	struct share		*shares;	/* files served */
+	struct download		*downloads;	/* this session's */
+	unsigned		 next_dl_id;
+	uint64_t		 bytes_served;
+	struct loop_timer	*ping;		/* keepalive while logged in */
 	char			 ok_msg[256];	/* printed when the
 						   running command succeeds */
 };
@@ -42,7 +51,17 @@ void	client_done(struct client *, int ok);
 /* Print "error: ..." on stderr and mark the session failed. */
 void	client_error(struct client *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-/* main.c: input ended or quit: log out and stop. */
+/* main.c: input ended or quit: finish downloads, log out and stop. */
 void	client_quit(struct client *);
+/* main.c: a download ended; quitting may go on. */
+void	client_download_ended(struct client *);
+/* main.c: start / stop the session's keepalive and serving. */
+void	client_session_started(struct client *);
+void	client_session_ended(struct client *);
+
+/* peer_server.c */
+void	peer_server_start(struct client *);
+void	peer_server_have(struct client *, struct share *, uint32_t piece);
+void	peer_server_stop_all(struct client *);
 
 #endif

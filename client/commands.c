@@ -8,14 +8,26 @@
  * client_done().  Arguments are checked here before anything is sent, so
  * a malformed id never reaches the network; the tracker checks again.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "client.h"
+#include "crypto.h"
+#include "download.h"
+#include "log.h"
+#include "loop.h"
+#include "shares.h"
 #include "shell.h"
 #include "tracker_link.h"
+#include "xalloc.h"
 
 enum cmd_rc { CMD_DONE, CMD_FAIL, CMD_WAIT };
 
@@ -29,6 +41,7 @@ struct cmd {
 };
 
 static const struct cmd	table[];
+static void	reshare(struct client *);
 
 void
 client_error(struct client *cl, const char *fmt, ...)
@@ -107,14 +120,141 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 		memcpy(cl->token, m->f[0].p, WIRE_TOKEN_LEN);
 		snprintf(cl->user, sizeof(cl->user), "%s", m->f[1].s);
 		cl->logged_in = 1;
-		printf("logged in as %s\n", cl->user);
-		break;
+		client_session_started(cl);
+		reshare(cl);
+		return;
 	default:
 		client_error(cl, "unexpected reply from tracker");
 		client_done(cl, 0);
 		return;
 	}
 	client_done(cl, 1);
+}
+
+/*
+ * Login: offer again every file this user shared before that is still on
+ * disk unchanged (same size and modification time), without hashing.  A
+ * file whose time changed but size did not is hashed again in the
+ * background and offered only if its content is the same.
+ */
+struct recheck {
+	struct client	*cl;
+	char		 group[ID_MAX + 1], name[NAME_MAX_LEN + 1];
+	char		 path[PATH_MAX];
+	uint8_t		 sha1[20];
+	int		 fd;
+	uint64_t	 mtime;
+};
+
+static void
+reshared(void *arg, const struct wire_msg *m, const char *err)
+{
+	(void)arg;
+	if (err != NULL || m->h.type == WT_ERROR)
+		log_warnx("re-sharing refused: %s", err ? err : m->f[1].s);
+}
+
+static void
+send_share(struct client *cl, unsigned type, const char *group,
+    const char *name, const struct share *sh, uint64_t mtime)
+{
+	struct wire_enc *e = tlink_begin(cl->tl, type);
+
+	wire_put_token(e, cl->token);
+	wire_put_id(e, group);
+	wire_put_str(e, name);
+	if (type == WT_UPLOAD) {
+		wire_put_u64(e, sh->size);
+		wire_put_hash(e, sh->sha1);
+		wire_put_hashes(e, sh->hashes, sh->npieces);
+		wire_put_str(e, sh->path);
+		wire_put_u64(e, mtime);
+	}
+	tlink_send(cl->tl, reshared, cl);
+}
+
+static void
+rechecked(void *arg, struct file_hash *h)
+{
+	struct recheck *r = arg;
+	struct client *cl = r->cl;
+	struct share *sh;
+	char err[256];
+
+	if (h->ok && cl->logged_in && memcmp(h->sha1, r->sha1, 20) == 0 &&
+	    shares_get(cl, r->group, r->name) == NULL &&
+	    (sh = shares_add(cl, r->group, r->name, r->path, h->sha1, h->size,
+	    h->pieces, h->npieces, 1, err, sizeof(err))) != NULL)
+		send_share(cl, WT_UPLOAD, r->group, r->name, sh, r->mtime);
+	free(h->pieces);
+	close(r->fd);
+	free(r);
+}
+
+static void
+on_my_shares(void *arg, const struct wire_msg *m, const char *err)
+{
+	struct client *cl = arg;
+	struct wire_field f[6];
+	struct wire_iter it;
+	struct share *sh;
+	struct stat st;
+	char e[256];
+	unsigned n = 0, checking = 0;
+
+	if (err == NULL && m->h.type == WT_SHARES && cl->logged_in) {
+		wire_iter_init(&it, m);
+		while (wire_iter_next(&it, f)) {
+			const char *g = f[0].s, *name = f[1].s, *path = f[2].s;
+			uint64_t size = f[4].u, mtime = f[5].u;
+
+			if (!parse_filename(name) || shares_get(cl, g, name) ||
+			    stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+			    (uint64_t)st.st_size != size)
+				continue;
+			if ((uint64_t)st.st_mtime != mtime) {
+				struct recheck *r = xcalloc(1, sizeof(*r));
+
+				r->cl = cl;
+				snprintf(r->group, sizeof(r->group), "%s", g);
+				snprintf(r->name, sizeof(r->name), "%s", name);
+				snprintf(r->path, sizeof(r->path), "%s", path);
+				memcpy(r->sha1, f[3].p, 20);
+				r->mtime = (uint64_t)st.st_mtime;
+				if ((r->fd = open(path, O_RDONLY |
+				    O_CLOEXEC)) == -1) {
+					free(r);
+					continue;
+				}
+				hash_file(cl, r->fd, size, rechecked, r);
+				checking++;
+				continue;
+			}
+			/* Unchanged: serve it again as it is. */
+			sh = shares_add(cl, g, name, path, f[3].p, size, NULL,
+			    0, 1, e, sizeof(e));
+			if (sh == NULL)
+				continue;
+			send_share(cl, WT_SHARE, g, name, NULL, 0);
+			n++;
+		}
+	}
+	printf("logged in as %s", cl->user);
+	if (n > 0 || checking > 0)
+		printf(" (sharing %u file%s again%s)", n + checking,
+		    n + checking == 1 ? "" : "s", checking ?
+		    ", some being rechecked" : "");
+	printf("\n");
+	client_done(cl, 1);
+}
+
+static void
+reshare(struct client *cl)
+{
+	struct wire_enc *e = tlink_begin(cl->tl, WT_MY_SHARES);
+
+	wire_put_token(e, cl->token);
+	tlink_send(cl->tl, on_my_shares, cl);
 }
 
 /* Send a request whose fields are the token (if any) then ids. */
@@ -183,6 +323,7 @@ on_logout(void *arg, const struct wire_msg *m, const char *err)
 	 */
 	cl->logged_in = 0;
 	memset(cl->token, 0, sizeof(cl->token));
+	client_session_ended(cl);
 	/* A session the tracker no longer knows is just as ended. */
 	if (err == NULL && (m->h.type == WT_OK || (m->h.type == WT_ERROR &&
 	    m->f[0].u == WE_AUTH))) {
@@ -280,6 +421,246 @@ c_list_groups(struct client *cl, int argc, char **argv)
 	return simple(cl, WT_LIST_GROUPS, NULL, NULL);
 }
 
+/* Files. */
+
+struct upload {
+	struct client		*cl;
+	struct hash_task	*task;
+	struct loop_timer	*bar;
+	char			 group[ID_MAX + 1];
+	char			 name[NAME_MAX_LEN + 1];
+	char			 path[PATH_MAX];
+	uint64_t		 size, mtime;
+	struct file_hash	 h;
+	int			 fd;
+	int			 shown;
+};
+
+static void
+upload_free(struct upload *u)
+{
+	loop_timer_cancel(u->cl->loop, u->bar);
+	if (u->shown)
+		fprintf(stderr, "\r\033[K");
+	free(u->h.pieces);
+	close(u->fd);
+	free(u);
+}
+
+/* On a terminal, a progress bar while a large file hashes. */
+static void
+upload_bar(void *arg)
+{
+	struct upload *u = arg;
+	uint64_t done = hash_progress(u->task);
+	int pct = u->size ? (int)(done * 100 / u->size) : 100, i;
+
+	u->bar = NULL;
+	fprintf(stderr, "\rhashing %.40s [", u->name);
+	for (i = 0; i < 30; i++)
+		fputc(i * 100 < pct * 30 ? '#' : '.', stderr);
+	fprintf(stderr, "] %3d%%", pct);
+	fflush(stderr);
+	u->shown = 1;
+	u->bar = loop_timer(u->cl->loop, 100, upload_bar, u);
+}
+
+static void
+uploaded(void *arg, const struct wire_msg *m, const char *err)
+{
+	struct upload *u = arg;
+	struct client *cl = u->cl;
+	struct share *sh;
+	char e[300];
+
+	if (err == NULL && m->h.type == WT_OK) {
+		if ((sh = shares_get(cl, u->group, u->name)) != NULL)
+			shares_remove(cl, sh);
+		sh = shares_add(cl, u->group, u->name, u->path, u->h.sha1,
+		    u->size, u->h.pieces, u->h.npieces, 1, e, sizeof(e));
+		if (sh == NULL) {
+			client_error(cl, "%s", e);
+			upload_free(u);
+			client_done(cl, 0);
+			return;
+		}
+		printf("sharing %s in group %s (%llu bytes, %u pieces)\n",
+		    u->name, u->group, (unsigned long long)u->size,
+		    u->h.npieces);
+		upload_free(u);
+		client_done(cl, 1);
+		return;
+	}
+	upload_free(u);
+	on_reply(cl, m, err);
+}
+
+static void
+hashed(void *arg, struct file_hash *h)
+{
+	struct upload *u = arg;
+	struct client *cl = u->cl;
+	struct wire_enc *e;
+
+	u->h = *h;
+	loop_timer_cancel(cl->loop, u->bar);
+	u->bar = NULL;
+	if (u->shown) {
+		fprintf(stderr, "\r\033[K");
+		u->shown = 0;
+	}
+	if (!h->ok || !cl->logged_in) {
+		client_error(cl, "%s: %s", u->path, h->ok ? "logged out" :
+		    h->err);
+		upload_free(u);
+		client_done(cl, 0);
+		return;
+	}
+	e = tlink_begin(cl->tl, WT_UPLOAD);
+	wire_put_token(e, cl->token);
+	wire_put_id(e, u->group);
+	wire_put_str(e, u->name);
+	wire_put_u64(e, u->size);
+	wire_put_hash(e, h->sha1);
+	wire_put_hashes(e, h->pieces, h->npieces);
+	wire_put_str(e, u->path);
+	wire_put_u64(e, u->mtime);
+	tlink_send(cl->tl, uploaded, u);
+}
+
+static enum cmd_rc
+c_upload_file(struct client *cl, int argc, char **argv)
+{
+	struct upload *u;
+	struct stat st;
+	const char *base;
+
+	(void)argc;
+	if (check_id(cl, "group id", argv[2]) == -1)
+		return CMD_FAIL;
+	u = xcalloc(1, sizeof(*u));
+	u->cl = cl;
+	u->fd = -1;
+	snprintf(u->group, sizeof(u->group), "%s", argv[2]);
+	if (realpath(argv[1], u->path) == NULL ||
+	    (u->fd = open(u->path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(u->fd, &st) == -1) {
+		client_error(cl, "%s: %s", argv[1], strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		client_error(cl, "%s: not a regular file", argv[1]);
+		goto fail;
+	}
+	base = strrchr(u->path, '/') ? strrchr(u->path, '/') + 1 : u->path;
+	if (!parse_filename(base)) {
+		client_error(cl, "%s: the file name cannot be shared",
+		    argv[1]);
+		goto fail;
+	}
+	snprintf(u->name, sizeof(u->name), "%.255s", base);
+	u->size = (uint64_t)st.st_size;
+	u->mtime = (uint64_t)st.st_mtime;
+	u->task = hash_file(cl, u->fd, u->size, hashed, u);
+	if (shell_is_tty(cl->sh) && u->size >= 64 * 1024 * 1024)
+		u->bar = loop_timer(cl->loop, 200, upload_bar, u);
+	return CMD_WAIT;
+fail:
+	if (u->fd != -1)
+		close(u->fd);
+	free(u);
+	return CMD_FAIL;
+}
+
+static void
+on_files(void *arg, const struct wire_msg *m, const char *err)
+{
+	struct client *cl = arg;
+	struct wire_field f[3];
+	struct wire_iter it;
+	char hex[SHA1_HEX];
+
+	if (err != NULL || m->h.type != WT_FILES) {
+		on_reply(arg, m, err);
+		return;
+	}
+	wire_iter_init(&it, m);
+	while (wire_iter_next(&it, f)) {
+		hex_encode(f[2].p, 20, hex);
+		print_safe(stdout, f[0].s);
+		printf("\t%llu\t%s\n", (unsigned long long)f[1].u, hex);
+	}
+	client_done(cl, 1);
+}
+
+static enum cmd_rc
+c_list_files(struct client *cl, int argc, char **argv)
+{
+	struct wire_enc *e;
+
+	(void)argc;
+	if (check_id(cl, "group id", argv[1]) == -1)
+		return CMD_FAIL;
+	e = tlink_begin(cl->tl, WT_LIST_FILES);
+	wire_put_token(e, cl->token);
+	wire_put_id(e, argv[1]);
+	tlink_send(cl->tl, on_files, cl);
+	return CMD_WAIT;
+}
+
+static enum cmd_rc
+c_download_file(struct client *cl, int argc, char **argv)
+{
+	(void)argc;
+	if (check_id(cl, "group id", argv[1]) == -1)
+		return CMD_FAIL;
+	if (!parse_filename(argv[2])) {
+		client_error(cl, "invalid file name '%.80s'", argv[2]);
+		return CMD_FAIL;
+	}
+	return download_start(cl, argv[1], argv[2], argv[3]) == 0 ?
+	    CMD_WAIT : CMD_FAIL;
+}
+
+static enum cmd_rc
+c_show_downloads(struct client *cl, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	download_list(cl);
+	return CMD_DONE;
+}
+
+static enum cmd_rc
+c_stop_share(struct client *cl, int argc, char **argv)
+{
+	struct share *sh;
+	struct wire_enc *e;
+
+	(void)argc;
+	if (check_id(cl, "group id", argv[1]) == -1)
+		return CMD_FAIL;
+	if (!parse_filename(argv[2])) {
+		client_error(cl, "invalid file name '%.80s'", argv[2]);
+		return CMD_FAIL;
+	}
+	if ((sh = shares_get(cl, argv[1], argv[2])) != NULL) {
+		if (!sh->complete) {
+			client_error(cl, "%s is still downloading", argv[2]);
+			return CMD_FAIL;
+		}
+		shares_remove(cl, sh);
+	}
+	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "stopped sharing %s in "
+	    "group %s", argv[2], argv[1]);
+	e = tlink_begin(cl->tl, WT_STOP_SHARE);
+	wire_put_token(e, cl->token);
+	wire_put_id(e, argv[1]);
+	wire_put_str(e, argv[2]);
+	tlink_send(cl->tl, on_reply, cl);
+	return CMD_WAIT;
+}
+
 static enum cmd_rc
 c_help(struct client *cl, int argc, char **argv)
 {
@@ -335,6 +716,18 @@ static const struct cmd table[] = {
 	    c_reject_request, "turn a request down (owner)" },
 	{ "list_groups", "", 0, 0, 1, c_list_groups,
 	    "every group in the network" },
+	{ "list_files", "<group_id>", 1, 1, 1, c_list_files,
+	    "files shared in a group: name, size, SHA1" },
+	{ "upload_file", "<file_path> <group_id>", 2, 2, 1, c_upload_file,
+	    "share a file with a group" },
+	{ "download_file", "<group_id> <file_name> <destination_path>", 3, 3,
+	    1, c_download_file, "download in the background" },
+	{ "show_downloads", "", 0, 0, 1, c_show_downloads,
+	    "this session's downloads and their progress" },
+	{ "stop_share", "<group_id> <file_name>", 2, 2, 1, c_stop_share,
+	    "stop sharing a file (it stays on disk)" },
+	{ "stop_sharing", "<group_id> <file_name>", 2, 2, 1, c_stop_share,
+	    "same as stop_share" },
 	{ "help", "", 0, 0, 0, c_help, "this list" },
 	{ "echo", "[words...]", 0, WORDS_MAX - 1, 0, c_echo,
 	    "print the words (marks progress in scripts)" },

@@ -17,12 +17,15 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "download.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
 #include "shell.h"
+#include "shares.h"
 #include "tracker_link.h"
 #include "wire.h"
+#include "worker.h"
 
 static struct client CL;
 
@@ -69,15 +72,12 @@ logged_out(void *arg, const struct wire_msg *m, const char *err)
 	loop_stop(cl->loop);
 }
 
-void
-client_quit(struct client *cl)
+/* Every download is over: log out and stop. */
+static void
+finish_quit(struct client *cl)
 {
 	struct wire_enc *e;
 
-	if (cl->quitting)
-		return;
-	cl->quitting = 1;
-	shell_stop(cl->sh);
 	fflush(stdout);
 	if (!cl->logged_in) {
 		loop_stop(cl->loop);
@@ -88,16 +88,93 @@ client_quit(struct client *cl)
 	tlink_send(cl->tl, logged_out, cl);
 }
 
-/* Peer connections: piece serving arrives with the sharing work. */
-static void
-peer_accept(int fd, unsigned ev, void *arg)
+void
+client_quit(struct client *cl)
 {
-	int cfd;
+	if (cl->quitting)
+		return;
+	cl->quitting = 1;
+	shell_stop(cl->sh);
+	fflush(stdout);
+	/* Running downloads finish (or fail) first; the last one ends it. */
+	if (download_running(cl) == 0)
+		finish_quit(cl);
+}
 
-	(void)ev;
-	(void)arg;
-	while ((cfd = net_accept(fd, NULL, 0)) != -1)
-		close(cfd);
+void
+client_download_ended(struct client *cl)
+{
+	if (cl->quitting && download_running(cl) == 0)
+		finish_quit(cl);
+}
+
+static void
+pinged(void *arg, const struct wire_msg *m, const char *err)
+{
+	struct client *cl = arg;
+
+	if (err == NULL && m->h.type == WT_ERROR && m->f[0].u == WE_AUTH &&
+	    cl->logged_in) {
+		fprintf(stderr, "error: the tracker ended this session\n");
+		cl->logged_in = 0;
+		client_session_ended(cl);
+	}
+}
+
+static void
+ping(struct client *cl)
+{
+	struct wire_enc *e;
+
+	if (!cl->logged_in)
+		return;
+	e = tlink_begin(cl->tl, WT_PING);
+	wire_put_token(e, cl->token);
+	tlink_send(cl->tl, pinged, cl);
+}
+
+/*
+ * While logged in, the tracker connection stays open and says who we are
+ * now and then: that is what keeps this client listed as a source.
+ */
+static void
+ping_timer(void *arg)
+{
+	struct client *cl = arg;
+
+	cl->ping = NULL;
+	if (!cl->logged_in)
+		return;
+	if (tlink_pending(cl->tl) == 0)
+		ping(cl);
+	cl->ping = loop_timer(cl->loop, 20000, ping_timer, cl);
+}
+
+/* A (new) tracker connection: tell it this session is online here. */
+static void
+link_ready(void *arg)
+{
+	struct client *cl = arg;
+
+	if (cl->logged_in && tlink_pending(cl->tl) == 0)
+		ping(cl);
+}
+
+void
+client_session_started(struct client *cl)
+{
+	loop_timer_cancel(cl->loop, cl->ping);
+	cl->ping = loop_timer(cl->loop, 20000, ping_timer, cl);
+}
+
+void
+client_session_ended(struct client *cl)
+{
+	loop_timer_cancel(cl->loop, cl->ping);
+	cl->ping = NULL;
+	download_abort_all(cl, "logged out");
+	shares_clear(cl);
+	peer_server_stop_all(cl);
 }
 
 static void
@@ -147,17 +224,25 @@ main(int argc, char **argv)
 		die("epoll: %s", strerror(errno));
 	if ((CL.lfd = net_listen(host, port, err, sizeof(err))) == -1)
 		die("%s", err);
-	loop_add(CL.loop, CL.lfd, EV_READ, peer_accept, &CL);
+	CL.workers = worker_pool_new(CL.loop, 2);
+	peer_server_start(&CL);
 	loop_add(CL.loop, sfd, EV_READ, signal_cb, &CL);
 	CL.tl = tlink_new(CL.loop, &CL.trackers);
+	tlink_on_ready(CL.tl, link_ready, &CL);
 	CL.sh = shell_new(CL.loop, &shell_ops, &CL, commands_names());
 
 	loop_run(CL.loop);
 
 	fflush(stdout);
 	shell_free(CL.sh);
+	loop_timer_cancel(CL.loop, CL.ping);
+	download_abort_all(&CL, "client exiting");
+	peer_server_stop_all(&CL);
 	tlink_free(CL.tl);
 	loop_drain(CL.loop);
+	worker_pool_free(CL.workers);	/* jobs report to their downloads */
+	download_free_all(&CL);
+	shares_clear(&CL);
 	close(CL.lfd);
 	close(sfd);
 	loop_free(CL.loop);

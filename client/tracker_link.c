@@ -50,6 +50,8 @@ struct tlink {
 	struct wire_enc			 enc;
 	struct loop_timer		*timer;
 	char				 lasterr[400];
+	void				(*ready_cb)(void *);
+	void				*ready_arg;
 };
 
 static void	link_connect(struct tlink *);
@@ -94,6 +96,13 @@ tlink_free(struct tlink *t)
 		req_free(t->building);
 	loop_timer_cancel(t->loop, t->timer);
 	free(t);
+}
+
+void
+tlink_on_ready(struct tlink *t, void (*cb)(void *), void *arg)
+{
+	t->ready_cb = cb;
+	t->ready_arg = arg;
 }
 
 unsigned
@@ -215,6 +224,8 @@ on_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		t->state = T_READY;
 		t->tried = 0;
 		send_pending(t);
+		if (t->ready_cb != NULL)
+			t->ready_cb(t->ready_arg);
 		return;
 	}
 	for (pp = &t->head; (r = *pp) != NULL; pp = &r->next)

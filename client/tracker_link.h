@@ -30,6 +30,8 @@ void		 tlink_free(struct tlink *);
 struct wire_enc	*tlink_begin(struct tlink *, unsigned type);
 /* Finish the request begun last and queue it. */
 void		 tlink_send(struct tlink *, tlink_cb, void *arg);
+/* cb(arg) each time a tracker connection becomes ready. */
+void		 tlink_on_ready(struct tlink *, void (*cb)(void *), void *arg);
 /* Requests not yet answered. */
 unsigned	 tlink_pending(const struct tlink *);
 

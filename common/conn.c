@@ -9,9 +9,11 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -32,6 +34,20 @@ enum {
 	C_CLOSE_AFTER = 0x10,	/* close once output is drained */
 };
 
+/*
+ * A file range in the output stream.  at is the count of memory bytes
+ * (since the connection began) that must be written before it, so memory
+ * and file data leave in the order they were queued without copying
+ * either into the other.
+ */
+struct fseg {
+	struct fseg	*next;
+	int		 fd;
+	uint64_t	 at;
+	off_t		 off;
+	size_t		 len;
+};
+
 struct conn {
 	struct loop		*loop;
 	int			 fd;
@@ -39,6 +55,10 @@ struct conn {
 	const struct conn_ops	*ops;
 	void			*arg;
 	struct buf		 in, out;
+	uint64_t		 out_sent;	/* memory bytes written, ever */
+	struct fseg		*fhead, **ftail;
+	unsigned		 nfseg;
+	uint64_t		 fbytes;	/* file bytes queued */
 	uint64_t		 last_rx;
 	const char		*why;
 	char			 name[64];
@@ -68,6 +88,7 @@ conn_new(struct loop *l, int fd, const char *name, int connecting,
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	buf_init(&c->in, in_max);
 	buf_init(&c->out, out_max);
+	c->ftail = &c->fhead;
 	if (hooked != l) {
 		loop_before_sleep(l, flush_all, NULL);
 		hooked = l;
@@ -157,6 +178,54 @@ conn_count(void)
 	return nconns;
 }
 
+int
+conn_sendfile(struct conn *c, int fd, uint64_t off, uint32_t len)
+{
+	struct fseg *f;
+	int dfd;
+
+	if (len == 0)
+		return 0;
+	if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	f = xmalloc(sizeof(*f));
+	f->next = NULL;
+	f->fd = dfd;
+	f->at = c->out_sent + buf_used(&c->out);
+	f->off = (off_t)off;
+	f->len = len;
+	*c->ftail = f;
+	c->ftail = &f->next;
+	c->nfseg++;
+	c->fbytes += len;
+	return 0;
+}
+
+unsigned
+conn_file_queue(const struct conn *c)
+{
+	return c->nfseg;
+}
+
+uint64_t
+conn_queued(const struct conn *c)
+{
+	return buf_used(&c->out) + c->fbytes;
+}
+
+static void
+fseg_pop(struct conn *c)
+{
+	struct fseg *f = c->fhead;
+
+	if ((c->fhead = f->next) == NULL)
+		c->ftail = &c->fhead;
+	c->nfseg--;
+	c->fbytes -= f->len;
+	close(f->fd);
+	free(f);
+}
+
 static void
 reap(void *unused)
 {
@@ -176,6 +245,8 @@ reap(void *unused)
 		log_debug("%s: closed: %s", c->name, c->why);
 		if (c->ops->closed != NULL)
 			c->ops->closed(c, c->why, c->arg);
+		while (c->fhead != NULL)
+			fseg_pop(c);
 		close(c->fd);
 		buf_free(&c->in);
 		buf_free(&c->out);
@@ -184,18 +255,43 @@ reap(void *unused)
 	}
 }
 
-/* Write queued output; arrange EV_WRITE for the rest. */
+/* Write queued output, memory and files in order; EV_WRITE for the rest. */
 static void
 write_out(struct conn *c)
 {
 	unsigned want;
+	ssize_t n;
 
-	while (buf_used(&c->out) > 0) {
-		ssize_t n = write(c->fd, buf_head(&c->out), buf_used(&c->out));
+	for (;;) {
+		struct fseg *f = c->fhead;
+		size_t mem = buf_used(&c->out);
 
-		if (n > 0) {
-			buf_consume(&c->out, (size_t)n);
-			continue;
+		if (f != NULL && f->at - c->out_sent < mem)
+			mem = (size_t)(f->at - c->out_sent);
+		if (mem > 0) {
+			n = write(c->fd, buf_head(&c->out), mem);
+			if (n > 0) {
+				buf_consume(&c->out, (size_t)n);
+				c->out_sent += (uint64_t)n;
+				continue;
+			}
+		} else if (f != NULL) {
+			n = sendfile(c->fd, f->fd, &f->off, f->len);
+			if (n > 0) {
+				f->len -= (size_t)n;
+				c->fbytes -= (uint64_t)n;
+				if (f->len == 0)
+					fseg_pop(c);
+				continue;
+			}
+			if (n == 0) {
+				log_warnx("%s: shared file is shorter than "
+				    "announced", c->name);
+				conn_close(c, "file shrank");
+				return;
+			}
+		} else {
+			break;
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -204,11 +300,11 @@ write_out(struct conn *c)
 		conn_close(c, "write failed");
 		return;
 	}
-	if (buf_used(&c->out) == 0 && (c->flags & C_CLOSE_AFTER)) {
+	if (conn_queued(c) == 0 && (c->flags & C_CLOSE_AFTER)) {
 		conn_close(c, c->why);
 		return;
 	}
-	want = buf_used(&c->out) > 0 ? C_WANT_WRITE : 0;
+	want = conn_queued(c) > 0 ? C_WANT_WRITE : 0;
 	if ((c->flags & C_WANT_WRITE) != want) {
 		c->flags = (c->flags & ~C_WANT_WRITE) | want;
 		loop_mod(c->loop, c->fd, (c->flags & C_CLOSE_AFTER ? 0 :

@@ -40,6 +40,17 @@ struct conn	*conn_new(struct loop *, int fd, const char *name,
 /* Where to append outgoing frames; then call conn_flush(). */
 struct buf	*conn_out(struct conn *);
 void		 conn_flush(struct conn *);
+/*
+ * Queue len bytes of file fd from off, to go out right after everything
+ * appended to conn_out() so far, with sendfile (no copy through us).  The
+ * fd is duplicated; the caller keeps its own.  If the file turns out
+ * shorter, the connection is closed.  0, or -1 (dup failed).
+ */
+int		 conn_sendfile(struct conn *, int fd, uint64_t off, uint32_t len);
+/* File ranges queued and not yet sent. */
+unsigned	 conn_file_queue(const struct conn *);
+/* Bytes queued for the socket: memory and file ranges. */
+uint64_t	 conn_queued(const struct conn *);
 /* Mark for teardown (idempotent).  why is logged at debug level. */
 void		 conn_close(struct conn *, const char *why);
 /* Write what is queued, then close; reads stop at once. */

@@ -1,16 +1,24 @@
 /*
  * test_wire.c - unit tests for common/wire.c, the frame and message codec.
  *
- * Covers: the spec table (names and body formats of every type defined so
- * far); encode/decode roundtrips for each of them, with NAMES lists of 0, 1
- * and many items walked in order by wire_iter; the exact bytes of a frame;
- * wire_frame (NEED_MORE for every strict prefix, OK for the whole frame,
- * BAD for an unknown type, set flags or a length over the type's ceiling
- * with only the 12-byte header present); wire_decode refusing truncated
- * fields, trailing bytes, bad or unterminated ids, strings with an embedded
- * NUL or over WIRE_STR_MAX; the encoder refusing a format mismatch, a bad
- * id, an over-long string or an oversized body and leaving the buffer as it
- * was; wire_hello/wire_hello_check.  Ends with randomized runs (fixed seed)
+ * Covers: the spec table (names and body formats of every type, and that
+ * no other type is known; 'R' only ever last); the unknown types, found by
+ * scanning rather than hard-coded; encode/decode roundtrips for each type,
+ * with NAMES, FILES, FILE sources and SHARES lists of 0, 1 and many items
+ * walked in order by wire_iter, FILE/UPLOAD with 0, several and
+ * WIRE_HASHES_MAX piece hashes, P_PIECE with 0, 1 and WIRE_BLOCK_MAX data
+ * bytes; the exact bytes of a frame; wire_frame (NEED_MORE for every strict
+ * prefix, OK for the whole frame, BAD for an unknown type, set flags or a
+ * length over the type's ceiling, P_PIECE's included, with only the 12-byte
+ * header present); wire_decode refusing truncated fields, trailing bytes,
+ * bad or unterminated ids, strings with an embedded NUL or over
+ * WIRE_STR_MAX, too many hashes, and an 'R' field taking every byte left
+ * (none included); the encoder refusing a format mismatch, a bad id, an
+ * over-long string, too many hashes or an oversized body and leaving the
+ * buffer as it was; wire_end_external (header length = buffered body + the
+ * external bytes; refused, buffer restored, unless the format's last field
+ * 'R' is the one left, or when the total passes the ceiling);
+ * wire_hello/wire_hello_check.  Ends with randomized runs (fixed seed)
  * of random byte streams and mutated valid frames: nothing may read out of
  * bounds (bodies are copied into exact-size allocations for ASan), and any
  * frame that decodes must encode back to the very same bytes.
@@ -21,6 +29,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +76,9 @@ static const struct {
 	{ WT_OK,		"OK",			"" },
 	{ WT_NAMES,		"NAMES",		"*s" },
 	{ WT_SESSION,		"SESSION",		"ti" },
+	{ WT_FILES,		"FILES",		"*sqh" },
+	{ WT_FILE,		"FILE",			"sqhH*s" },
+	{ WT_SHARES,		"SHARES",		"*isshqq" },
 	{ WT_CREATE_USER,	"CREATE_USER",		"is" },
 	{ WT_LOGIN,		"LOGIN",		"iss" },
 	{ WT_LOGOUT,		"LOGOUT",		"t" },
@@ -76,6 +89,19 @@ static const struct {
 	{ WT_ACCEPT_REQUEST,	"ACCEPT_REQUEST",	"tii" },
 	{ WT_REJECT_REQUEST,	"REJECT_REQUEST",	"tii" },
 	{ WT_LIST_GROUPS,	"LIST_GROUPS",		"t" },
+	{ WT_PING,		"PING",			"t" },
+	{ WT_UPLOAD,		"UPLOAD",		"tisqhHsq" },
+	{ WT_LIST_FILES,	"LIST_FILES",		"ti" },
+	{ WT_FILE_INFO,		"FILE_INFO",		"tis" },
+	{ WT_SHARE,		"SHARE",		"tis" },
+	{ WT_STOP_SHARE,	"STOP_SHARE",		"tis" },
+	{ WT_MY_SHARES,		"MY_SHARES",		"t" },
+	{ WT_P_WANT,		"P_WANT",		"h" },
+	{ WT_P_BITFIELD,	"P_BITFIELD",		"hB" },
+	{ WT_P_HAVE,		"P_HAVE",		"hu" },
+	{ WT_P_REQUEST,		"P_REQUEST",		"huuu" },
+	{ WT_P_PIECE,		"P_PIECE",		"huuR" },
+	{ WT_P_CANCEL,		"P_CANCEL",		"huuu" },
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
 
@@ -83,6 +109,28 @@ static const uint8_t tok[WIRE_TOKEN_LEN] = {
 	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
 	0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
 };
+
+/* SHA1 of the empty string. */
+static const uint8_t sha[WIRE_HASH_LEN] = {
+	0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55,
+	0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09,
+};
+
+/* The fixed part of a P_PIECE body: sha1, piece, offset. */
+#define PIECE_FIXED	(WIRE_HASH_LEN + 4 + 4)
+
+/* Deterministic filler bytes, different for each seed. */
+static void
+fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 12345;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345;
+		p[i] = (uint8_t)(x >> 16);
+	}
+}
 
 /* A type's body format as the encoder sees it, or NULL if unknown. */
 static const char *
@@ -238,7 +286,10 @@ gen_field(char c, struct fval *v)
 			v->p[i] = (uint8_t)rng();
 		break;
 	case 'B':
-		v->n = rng_below(sizeof(v->p) + 1);
+	case 'R':
+		/* 'R': empty now and then, else any length up to p[]. */
+		v->n = c == 'R' && rng_below(5) == 0 ? 0 :
+		    rng_below(sizeof(v->p) + 1);
 		for (i = 0; i < v->n; i++)
 			v->p[i] = (uint8_t)rng();
 		break;
@@ -261,6 +312,7 @@ put_fval(struct wire_enc *e, const struct fval *v)
 	case 't': wire_put_token(e, v->p); break;
 	case 'H': wire_put_hashes(e, v->p, v->n); break;
 	case 'B': wire_put_blob(e, v->p, v->n); break;
+	case 'R': wire_put_rest(e, v->p, v->n); break;
 	default: fail_msg("format letter '%c' unknown to this test", v->c);
 	}
 }
@@ -285,6 +337,7 @@ check_fval(const struct wire_field *f, const struct fval *v)
 	case 'h':
 	case 't':
 	case 'B':
+	case 'R':
 		assert_int_equal(f->n, v->n);
 		if (v->n > 0)
 			assert_memory_equal(f->p, v->p, v->n);
@@ -378,6 +431,7 @@ roundtrip(const struct msgval *mv)
 static void
 test_spec_table(void **state)
 {
+	unsigned t;
 	size_t i;
 
 	(void)state;
@@ -393,21 +447,73 @@ test_spec_table(void **state)
 			    table[i].name, fmt ? fmt : "(null)", table[i].fmt);
 		if (table[i].type != WT_OK)
 			assert_true(wire_max_body(table[i].type) > 0);
+		/* Only the letters wire.h documents; 'R' only as the very
+		   last field, never in a list. */
+		assert_true(strspn(fmt, "bwuqishtHBR*") == strlen(fmt));
+		assert_true(strchr(fmt, '*') == strrchr(fmt, '*'));
+		if (strchr(fmt, 'R') != NULL) {
+			assert_true(strchr(fmt, 'R') == fmt + strlen(fmt) - 1);
+			assert_null(strchr(fmt, '*'));
+		}
 	}
+	/* The table above is every type there is: no type is known that
+	   this test does not check. */
+	for (t = 0; t < WT_TYPE_MAX; t++) {
+		if (wire_type_name(t) == NULL)
+			continue;
+		for (i = 0; i < NTABLE && table[i].type != t; i++)
+			;
+		if (i == NTABLE)
+			fail_msg("type %u (%s) is missing from this test", t,
+			    wire_type_name(t));
+	}
+	/* The ceilings admit the largest legal fields. */
+	assert_int_equal(wire_max_body(WT_P_PIECE),
+	    PIECE_FIXED + WIRE_BLOCK_MAX);
+	assert_true(wire_max_body(WT_P_BITFIELD) >=
+	    WIRE_HASH_LEN + 4 + WIRE_HASHES_MAX / 8);
+	assert_true(wire_max_body(WT_FILE) >= 2 + WIRE_STR_MAX + 1 + 8 +
+	    WIRE_HASH_LEN + 4 + (size_t)WIRE_HASHES_MAX * WIRE_HASH_LEN);
+	assert_true(wire_max_body(WT_UPLOAD) >= WIRE_TOKEN_LEN + 2 + ID_MAX +
+	    2 * (2 + WIRE_STR_MAX + 1) + 8 + WIRE_HASH_LEN + 4 +
+	    (size_t)WIRE_HASHES_MAX * WIRE_HASH_LEN + 8);
 }
 
+/*
+ * Types the codec does not know are found by asking it, not hard-coded,
+ * so that a new type never makes this test wrong; but the numbering
+ * leaves gaps in every range, so some must be unknown below WT_TYPE_MAX.
+ */
 static void
 test_unknown_types(void **state)
 {
-	static const unsigned bad[] = { 0, 6, 15, 26, 63, 95, 127,
-	    WT_TYPE_MAX, 1000, 0xffff, 0xffffffffu };
+	static const unsigned far[] = { WT_TYPE_MAX, WT_TYPE_MAX + 1, 1000,
+	    0xffff, 0x10000, 0x10000 + WT_HELLO, 0x7fffffffu, 0xffffffffu };
+	unsigned t, known = 0, below = 0;
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_null(wire_type_name(bad[i]));
-		assert_int_equal(wire_max_body(bad[i]), 0);
-		assert_null(type_fmt(bad[i]));
+	for (t = 0; t <= 0x1ffff; t++) {
+		if (wire_type_name(t) != NULL) {
+			assert_true(t < WT_TYPE_MAX);
+			assert_non_null(type_fmt(t));
+			known++;
+			continue;
+		}
+		if (t < WT_TYPE_MAX)
+			below++;
+		assert_int_equal(wire_max_body(t), 0);
+		assert_null(type_fmt(t));
+	}
+	assert_int_equal(known, NTABLE);
+	assert_true(below > 0);
+	assert_null(wire_type_name(0));
+	/* Past the table, including numbers that alias a known type when
+	   cut to 16 bits or wrapped. */
+	for (i = 0; i < sizeof(far) / sizeof(far[0]); i++) {
+		assert_null(wire_type_name(far[i]));
+		assert_int_equal(wire_max_body(far[i]), 0);
+		assert_null(type_fmt(far[i]));
 	}
 }
 
@@ -690,6 +796,14 @@ test_exact_bytes(void **state)
 		0x00, 0x01, 'a', 0x00,
 		0x00, 0x00, 0x00,
 	};
+	static const uint8_t want_piece[] = {	/* and 3 data bytes */
+		0x00, 0x00, 0x00, 0x1f,	0x00, 0x44, 0x00, 0x00,
+		0x0a, 0x0b, 0x0c, 0x0d,
+		0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55,
+		0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09,
+		0x00, 0x00, 0x00, 0x02,
+		0x00, 0x00, 0x40, 0x00,
+	};
 	struct wire_enc e;
 	struct buf b;
 
@@ -709,6 +823,30 @@ test_exact_bytes(void **state)
 	assert_int_equal(wire_end(&e), 0);
 	assert_int_equal(buf_used(&b), sizeof(want_names));
 	assert_memory_equal(buf_head(&b), want_names, sizeof(want_names));
+
+	/* P_PIECE: the rest is raw bytes, no length, NULs and all. */
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_P_PIECE, 0x0a0b0c0d);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 2);
+	wire_put_u32(&e, 0x4000);
+	wire_put_rest(&e, "x\0y", 3);
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(buf_used(&b), sizeof(want_piece) + 3);
+	assert_memory_equal(buf_head(&b), want_piece, sizeof(want_piece));
+	assert_memory_equal(buf_head(&b) + sizeof(want_piece), "x\0y", 3);
+
+	/* The same head, 1000 bytes to follow from elsewhere. */
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_P_PIECE, 0x0a0b0c0d);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 2);
+	wire_put_u32(&e, 0x4000);
+	assert_int_equal(wire_end_external(&e, 1000), 0);
+	assert_int_equal(buf_used(&b), sizeof(want_piece));
+	assert_memory_equal(buf_head(&b), "\x00\x00\x04\x04", 4);
+	assert_memory_equal(buf_head(&b) + 4, want_piece + 4,
+	    sizeof(want_piece) - 4);
 	buf_free(&b);
 }
 
@@ -808,18 +946,28 @@ frame_hdr_only(uint32_t len, uint16_t type, uint16_t flags, const char **why)
 	return st;
 }
 
+/* Every 16-bit type the codec does not know is refused from the header. */
 static void
 test_frame_bad_type(void **state)
 {
-	static const uint16_t bad[] = { 0, 6, 15, 26, 63, 64, 96, 127,
-	    WT_TYPE_MAX, 0x7fff, 0xffff };
 	const char *why;
-	size_t i;
+	unsigned t, bad = 0;
 
 	(void)state;
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (frame_hdr_only(0, bad[i], 0, &why) != WIRE_BAD)
-			fail_msg("type %u not refused", bad[i]);
+	for (t = 0; t <= 0xffff; t++) {
+		if (wire_type_name(t) != NULL) {
+			/* Known: an empty body is a whole frame. */
+			assert_int_equal(frame_hdr_only(0, (uint16_t)t, 0,
+			    &why), WIRE_OK);
+			continue;
+		}
+		bad++;
+		if (frame_hdr_only(0, (uint16_t)t, 0, &why) != WIRE_BAD)
+			fail_msg("type %u not refused", t);
+		if (frame_hdr_only(1, (uint16_t)t, 0, &why) != WIRE_BAD)
+			fail_msg("type %u, length 1, not refused", t);
+	}
+	assert_int_equal(bad, 0x10000 - NTABLE);
 }
 
 static void
@@ -890,24 +1038,53 @@ test_decode_truncated(void **state)
 	(void)state;
 	rng_seed(0x7472756eull);
 	buf_init(&b, 64 * 1024);
-	/* Every strict prefix of a fixed-format body is refused. */
+	/*
+	 * Every strict prefix of a fixed-format body is refused, except
+	 * that an 'R' field takes whatever is left: there, a cut inside the
+	 * fields before it is refused and one inside its bytes decodes to
+	 * the shorter rest.
+	 */
 	for (t = 0; t < NTABLE; t++) {
+		size_t fixed;
+		int rest;
+
 		if (strchr(table[t].fmt, '*') != NULL)
 			continue;
+		rest = strchr(table[t].fmt, 'R') != NULL;
 		gen_msg(&mv, table[t].type, 0);
+		if (rest && mv.f[mv.nf - 1].n == 0) {
+			/* At least a few rest bytes to cut into. */
+			mv.f[mv.nf - 1].n = 5;
+			fill(mv.f[mv.nf - 1].p, 5, (uint32_t)t);
+		}
 		buf_reset(&b);
 		assert_int_equal(encode_msg(&b, &mv), 0);
 		body = take_frame(&b, &h);
+		fixed = rest ? h.len - mv.f[mv.nf - 1].n : h.len;
 		for (k = 0; k < h.len; k++) {
 			struct wire_hdr hk = h;
 
 			hk.len = (uint32_t)k;
 			cut = dup_exact(body, k);
 			why = NULL;
-			if (wire_decode(&hk, cut, &m, &why) != -1)
+			if (k >= fixed) {
+				if (wire_decode(&hk, cut, &m, &why) != 0)
+					fail_msg("%s: rest cut to %zu bytes: "
+					    "%s", table[t].name, k - fixed,
+					    why);
+				assert_int_equal(m.nf, mv.nf);
+				assert_int_equal(m.f[m.nf - 1].n, k - fixed);
+				if (k > fixed) {
+					assert_ptr_equal(m.f[m.nf - 1].p,
+					    cut + fixed);
+					assert_memory_equal(m.f[m.nf - 1].p,
+					    mv.f[mv.nf - 1].p, k - fixed);
+				}
+			} else if (wire_decode(&hk, cut, &m, &why) != -1)
 				fail_msg("%s: body cut to %zu/%u decoded",
 				    table[t].name, k, h.len);
-			assert_non_null(why);
+			else
+				assert_non_null(why);
 			free(cut);
 		}
 		free(body);
@@ -960,7 +1137,23 @@ test_decode_trailing(void **state)
 		if (h.len > 0)
 			memcpy(more, body, h.len);
 		more[h.len] = 0;
-		if (decode_raw(table[t].type, more, (size_t)h.len + 1,
+		if (strchr(table[t].fmt, 'R') != NULL) {
+			/* Nothing trails an 'R' field: it takes the byte. */
+			struct wire_hdr h1 = h;
+			struct wire_msg m;
+			const struct fval *r = &mv.f[mv.nf - 1];
+
+			h1.len++;
+			why = NULL;
+			if (wire_decode(&h1, more, &m, &why) != 0)
+				fail_msg("%s: one more rest byte: %s",
+				    table[t].name, why);
+			assert_int_equal(m.f[m.nf - 1].n, r->n + 1);
+			if (r->n > 0)
+				assert_memory_equal(m.f[m.nf - 1].p, r->p,
+				    r->n);
+			assert_int_equal(m.f[m.nf - 1].p[r->n], 0);
+		} else if (decode_raw(table[t].type, more, (size_t)h.len + 1,
 		    &why) != -1)
 			fail_msg("%s: trailing byte accepted", table[t].name);
 		free(more);
@@ -1089,18 +1282,25 @@ test_decode_refuses_bad_header(void **state)
 	struct wire_hdr h;
 	struct wire_msg m;
 	const char *why;
+	unsigned t, n = 0;
 	uint8_t *body = malloc(1);
 
 	(void)state;
 	assert_non_null(body);
-	/* Unknown type. */
+	/* Unknown types, every one of them. */
 	h.len = 0;
-	h.type = 6;
 	h.flags = 0;
 	h.id = 0;
-	why = NULL;
-	assert_int_equal(wire_decode(&h, body, &m, &why), -1);
-	assert_non_null(why);
+	for (t = 0; t <= 0xffff; t++) {
+		if (wire_type_name(t) != NULL)
+			continue;
+		h.type = (uint16_t)t;
+		why = NULL;
+		assert_int_equal(wire_decode(&h, body, &m, &why), -1);
+		assert_non_null(why);
+		n++;
+	}
+	assert_true(n > 0);
 	/* A length over the ceiling is refused without touching the body. */
 	h.type = WT_LOGOUT;
 	h.len = wire_max_body(WT_LOGOUT) + 1;
@@ -1211,6 +1411,7 @@ test_encode_bad_values(void **state)
 	uint8_t before[1024];
 	struct wire_enc e;
 	struct buf b;
+	unsigned t, unknown = 0;
 	size_t n;
 
 	(void)state;
@@ -1249,11 +1450,25 @@ test_encode_bad_values(void **state)
 	assert_int_equal(wire_end(&e), 0);
 	assert_true(buf_used(&b) > n);
 
-	/* Unknown type. */
+	/* Unknown types, as the codec itself says: nothing is appended,
+	   with or without fields, by either finisher. */
 	buf_truncate(&b, n);
-	wire_begin(&e, &b, 6, 1);
-	assert_int_equal(wire_end(&e), -1);
-	expect_only_hello(&b, before, n);
+	for (t = 0; t <= WT_TYPE_MAX + 1; t++) {
+		if (wire_type_name(t) != NULL)
+			continue;
+		unknown++;
+		wire_begin(&e, &b, t, 1);
+		assert_int_equal(wire_end(&e), -1);
+		expect_only_hello(&b, before, n);
+		wire_begin(&e, &b, t, 1);
+		wire_put_token(&e, tok);
+		assert_int_equal(wire_end(&e), -1);
+		expect_only_hello(&b, before, n);
+		wire_begin(&e, &b, t, 1);
+		assert_int_equal(wire_end_external(&e, 0), -1);
+		expect_only_hello(&b, before, n);
+	}
+	assert_true(unknown > 1);
 	buf_free(&b);
 }
 
@@ -1471,6 +1686,898 @@ test_hello_check_rejects(void **state)
 	buf_free(&b);
 }
 
+/* Tests: the file-sharing types (tracker side). */
+
+static void
+files_roundtrip(unsigned n)
+{
+	static const uint64_t sizes[] = { 0, 1, WIRE_PIECE_LEN,
+	    WIRE_PIECE_LEN + 1ull, 0xffffffffull + 1, UINT64_MAX };
+	struct wire_field f[WIRE_MAX_FIELDS];
+	uint8_t h[WIRE_HASH_LEN];
+	struct wire_msg m;
+	struct wire_iter it;
+	struct wire_enc e;
+	struct buf b;
+	char name[64];
+	uint8_t *body;
+	unsigned i;
+
+	buf_init(&b, 1024 * 1024);
+	wire_begin(&e, &b, WT_FILES, 100 + n);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), i == 1 ? "" : "file %u.bin", i);
+		fill(h, sizeof(h), i);
+		wire_put_str(&e, name);
+		wire_put_u64(&e, sizes[i % 6] ^ i);
+		wire_put_hash(&e, h);
+	}
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, WT_FILES);
+	assert_int_equal(m.h.id, 100 + n);
+	assert_int_equal(m.nf, 0);
+	assert_int_equal(m.nitems, n);
+	wire_iter_init(&it, &m);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), i == 1 ? "" : "file %u.bin", i);
+		fill(h, sizeof(h), i);
+		assert_int_equal(wire_iter_next(&it, f), 1);
+		assert_string_equal(f[0].s, name);
+		assert_int_equal(f[0].n, strlen(name));
+		assert_true(f[1].u == (sizes[i % 6] ^ i));
+		assert_int_equal(f[2].n, WIRE_HASH_LEN);
+		assert_memory_equal(f[2].p, h, WIRE_HASH_LEN);
+	}
+	assert_int_equal(wire_iter_next(&it, f), 0);
+	free(body);
+	buf_free(&b);
+}
+
+static void
+test_roundtrip_files(void **state)
+{
+	(void)state;
+	files_roundtrip(0);
+	files_roundtrip(1);
+	files_roundtrip(2);
+	files_roundtrip(7);
+	files_roundtrip(500);
+}
+
+static void
+src_addr(char *s, size_t size, unsigned i)
+{
+	snprintf(s, size, "10.0.%u.%u:%u", i / 256, i % 256, 6000 + i);
+}
+
+/* A FILE with nh piece hashes and ns sources. */
+static void
+file_roundtrip(uint32_t nh, unsigned ns)
+{
+	struct wire_field f[WIRE_MAX_FIELDS];
+	struct wire_msg m;
+	struct wire_iter it;
+	struct wire_enc e;
+	struct buf b;
+	char src[32];
+	uint8_t *hashes, *body;
+	size_t want;
+	unsigned i;
+
+	hashes = malloc((size_t)nh * WIRE_HASH_LEN + 1);
+	assert_non_null(hashes);
+	fill(hashes, (size_t)nh * WIRE_HASH_LEN, nh);
+	buf_init(&b, WIRE_HDR + (size_t)wire_max_body(WT_FILE));
+	wire_begin(&e, &b, WT_FILE, nh);
+	wire_put_str(&e, "movie.mkv");
+	wire_put_u64(&e, (uint64_t)nh * WIRE_PIECE_LEN - (nh > 0));
+	wire_put_hash(&e, sha);
+	wire_put_hashes(&e, hashes, nh);
+	want = 2 + 9 + 1 + 8 + WIRE_HASH_LEN + 4 + (size_t)nh * WIRE_HASH_LEN;
+	for (i = 0; i < ns; i++) {
+		src_addr(src, sizeof(src), i);
+		wire_put_str(&e, src);
+		want += 2 + strlen(src) + 1;
+	}
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, WT_FILE);
+	assert_int_equal(m.h.len, want);
+	assert_int_equal(m.nf, 4);
+	assert_string_equal(m.f[0].s, "movie.mkv");
+	assert_true(m.f[1].u == (uint64_t)nh * WIRE_PIECE_LEN - (nh > 0));
+	assert_int_equal(m.f[2].n, WIRE_HASH_LEN);
+	assert_memory_equal(m.f[2].p, sha, WIRE_HASH_LEN);
+	assert_int_equal(m.f[3].n, nh);
+	if (nh > 0)
+		assert_memory_equal(m.f[3].p, hashes,
+		    (size_t)nh * WIRE_HASH_LEN);
+	assert_int_equal(m.nitems, ns);
+	wire_iter_init(&it, &m);
+	for (i = 0; i < ns; i++) {
+		src_addr(src, sizeof(src), i);
+		assert_int_equal(wire_iter_next(&it, f), 1);
+		assert_string_equal(f[0].s, src);
+	}
+	assert_int_equal(wire_iter_next(&it, f), 0);
+	free(body);
+	buf_free(&b);
+	free(hashes);
+}
+
+static void
+test_roundtrip_file(void **state)
+{
+	(void)state;
+	file_roundtrip(0, 0);
+	file_roundtrip(0, 3);
+	file_roundtrip(1, 0);
+	file_roundtrip(1, 1);
+	file_roundtrip(5, 2);
+	file_roundtrip(300, 40);
+	/* The most hashes a field may carry still fits FILE's ceiling. */
+	file_roundtrip(WIRE_HASHES_MAX, 2);
+}
+
+/* A FILE body announcing one hash too many is refused by its count. */
+static void
+test_decode_too_many_hashes(void **state)
+{
+	static const uint8_t head[] = {
+		0x00, 0x01, 'f', 0x00,			/* name */
+		0, 0, 0, 0, 0, 0, 0, 1,			/* size */
+	};
+	uint8_t body[sizeof(head) + WIRE_HASH_LEN + 4 + WIRE_HASH_LEN];
+	const char *why;
+	uint8_t *big;
+	size_t n, big_len;
+
+	(void)state;
+	memcpy(body, head, sizeof(head));
+	n = sizeof(head);
+	memcpy(body + n, sha, WIRE_HASH_LEN);
+	n += WIRE_HASH_LEN;
+	put_be32(body + n, 1);
+	memcpy(body + n + 4, sha, WIRE_HASH_LEN);
+	assert_int_equal(decode_raw(WT_FILE, body, sizeof(body), &why), 0);
+	put_be32(body + n, 2);		/* runs past the body */
+	assert_int_equal(decode_raw(WT_FILE, body, sizeof(body), &why), -1);
+	put_be32(body + n, WIRE_HASHES_MAX + 1);
+	assert_int_equal(decode_raw(WT_FILE, body, sizeof(body), &why), -1);
+	put_be32(body + n, 0xffffffffu);
+	assert_int_equal(decode_raw(WT_FILE, body, sizeof(body), &why), -1);
+
+	/* Every hash really there, within FILE's ceiling: one over the
+	   limit is refused all the same; the limit itself is fine. */
+	big_len = n + 4 + ((size_t)WIRE_HASHES_MAX + 1) * WIRE_HASH_LEN;
+	assert_true(big_len <= wire_max_body(WT_FILE));
+	big = calloc(1, big_len);
+	assert_non_null(big);
+	memcpy(big, body, n);
+	put_be32(big + n, WIRE_HASHES_MAX + 1);
+	assert_int_equal(decode_raw(WT_FILE, big, big_len, &why), -1);
+	put_be32(big + n, WIRE_HASHES_MAX);
+	assert_int_equal(decode_raw(WT_FILE, big, big_len - WIRE_HASH_LEN,
+	    &why), 0);
+	free(big);
+}
+
+/*
+ * The encoder refuses one hash over WIRE_HASHES_MAX by its count, though
+ * the buffer and FILE's ceiling would have room for the bytes.
+ */
+static void
+test_encode_too_many_hashes(void **state)
+{
+	const size_t nb = ((size_t)WIRE_HASHES_MAX + 1) * WIRE_HASH_LEN;
+	uint8_t before[1024];
+	struct wire_enc e;
+	struct buf b;
+	uint8_t *hashes;
+	size_t n;
+
+	(void)state;
+	assert_true(2 + 1 + 1 + 8 + WIRE_HASH_LEN + 4 + nb <=
+	    wire_max_body(WT_FILE));
+	hashes = calloc(1, nb);
+	assert_non_null(hashes);
+	buf_init(&b, 1024 + WIRE_HDR + (size_t)wire_max_body(WT_FILE));
+	assert_int_equal(wire_hello(&b, ROLE_CLIENT), 0);
+	n = buf_used(&b);
+	memcpy(before, buf_head(&b), n);
+	wire_begin(&e, &b, WT_FILE, 1);
+	wire_put_str(&e, "f");
+	wire_put_u64(&e, 1);
+	wire_put_hash(&e, sha);
+	wire_put_hashes(&e, hashes, WIRE_HASHES_MAX + 1);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+	/* One fewer is fine. */
+	wire_begin(&e, &b, WT_FILE, 1);
+	wire_put_str(&e, "f");
+	wire_put_u64(&e, 1);
+	wire_put_hash(&e, sha);
+	wire_put_hashes(&e, hashes, WIRE_HASHES_MAX);
+	assert_int_equal(wire_end(&e), 0);
+	buf_free(&b);
+	free(hashes);
+}
+
+static void
+share_row(unsigned i, char *group, char *name, char *path, size_t size)
+{
+	snprintf(group, size, "group_%u", i % 3);
+	snprintf(name, size, i % 4 == 2 ? "" : "name %u", i);
+	snprintf(path, size, i % 5 == 3 ? "" : "/home/u/share/%u.dat", i);
+}
+
+static void
+shares_roundtrip(unsigned n)
+{
+	struct wire_field f[WIRE_MAX_FIELDS];
+	char group[48], name[48], path[48];
+	uint8_t h[WIRE_HASH_LEN];
+	struct wire_msg m;
+	struct wire_iter it;
+	struct wire_enc e;
+	struct buf b;
+	uint8_t *body;
+	unsigned i;
+
+	buf_init(&b, 1024 * 1024);
+	wire_begin(&e, &b, WT_SHARES, 8);
+	for (i = 0; i < n; i++) {
+		share_row(i, group, name, path, sizeof(group));
+		fill(h, sizeof(h), 1000 + i);
+		wire_put_id(&e, group);
+		wire_put_str(&e, name);
+		wire_put_str(&e, path);
+		wire_put_hash(&e, h);
+		wire_put_u64(&e, (uint64_t)i * 1000003);
+		wire_put_u64(&e, i % 2 ? UINT64_MAX - i : 1700000000ull + i);
+	}
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, WT_SHARES);
+	assert_int_equal(m.nf, 0);
+	assert_int_equal(m.nitems, n);
+	wire_iter_init(&it, &m);
+	for (i = 0; i < n; i++) {
+		share_row(i, group, name, path, sizeof(group));
+		fill(h, sizeof(h), 1000 + i);
+		assert_int_equal(wire_iter_next(&it, f), 1);
+		assert_string_equal(f[0].s, group);
+		assert_string_equal(f[1].s, name);
+		assert_string_equal(f[2].s, path);
+		assert_int_equal(f[2].n, strlen(path));
+		assert_memory_equal(f[3].p, h, WIRE_HASH_LEN);
+		assert_true(f[4].u == (uint64_t)i * 1000003);
+		assert_true(f[5].u ==
+		    (i % 2 ? UINT64_MAX - i : 1700000000ull + i));
+	}
+	assert_int_equal(wire_iter_next(&it, f), 0);
+	free(body);
+	buf_free(&b);
+}
+
+static void
+test_roundtrip_shares(void **state)
+{
+	(void)state;
+	shares_roundtrip(0);
+	shares_roundtrip(1);
+	shares_roundtrip(6);
+	shares_roundtrip(200);
+}
+
+static void
+test_roundtrip_tracker_file_requests(void **state)
+{
+	static const unsigned t_only[] = { WT_PING, WT_MY_SHARES };
+	static const unsigned tis[] = { WT_FILE_INFO, WT_SHARE,
+	    WT_STOP_SHARE };
+	static const uint32_t nhs[] = { 0, 1, 3 };
+	uint8_t hashes[3 * WIRE_HASH_LEN];
+	struct wire_enc e;
+	struct wire_msg m;
+	struct buf b;
+	uint8_t *body;
+	size_t i;
+
+	(void)state;
+	buf_init(&b, 64 * 1024);
+	for (i = 0; i < sizeof(t_only) / sizeof(t_only[0]); i++) {
+		buf_reset(&b);
+		wire_begin(&e, &b, t_only[i], 11);
+		wire_put_token(&e, tok);
+		assert_int_equal(wire_end(&e), 0);
+		body = decode_ok(&b, &m);
+		assert_int_equal(m.h.type, t_only[i]);
+		assert_int_equal(m.h.len, WIRE_TOKEN_LEN);
+		assert_int_equal(m.nf, 1);
+		assert_memory_equal(m.f[0].p, tok, WIRE_TOKEN_LEN);
+		free(body);
+	}
+
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_LIST_FILES, 12);
+	wire_put_token(&e, tok);
+	wire_put_id(&e, "grp");
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, WT_LIST_FILES);
+	assert_int_equal(m.nf, 2);
+	assert_string_equal(m.f[1].s, "grp");
+	free(body);
+
+	for (i = 0; i < sizeof(tis) / sizeof(tis[0]); i++) {
+		buf_reset(&b);
+		wire_begin(&e, &b, tis[i], 13);
+		wire_put_token(&e, tok);
+		wire_put_id(&e, "g.1");
+		wire_put_str(&e, i == 1 ? "" : "some file name.txt");
+		assert_int_equal(wire_end(&e), 0);
+		body = decode_ok(&b, &m);
+		assert_int_equal(m.h.type, tis[i]);
+		assert_int_equal(m.nf, 3);
+		assert_memory_equal(m.f[0].p, tok, WIRE_TOKEN_LEN);
+		assert_string_equal(m.f[1].s, "g.1");
+		assert_string_equal(m.f[2].s,
+		    i == 1 ? "" : "some file name.txt");
+		free(body);
+	}
+
+	fill(hashes, sizeof(hashes), 77);
+	for (i = 0; i < sizeof(nhs) / sizeof(nhs[0]); i++) {
+		buf_reset(&b);
+		wire_begin(&e, &b, WT_UPLOAD, 14);
+		wire_put_token(&e, tok);
+		wire_put_id(&e, "team");
+		wire_put_str(&e, "report.pdf");
+		wire_put_u64(&e, 1234567);
+		wire_put_hash(&e, sha);
+		wire_put_hashes(&e, hashes, nhs[i]);
+		wire_put_str(&e, "/tmp/report.pdf");
+		wire_put_u64(&e, 1700000000);
+		assert_int_equal(wire_end(&e), 0);
+		body = decode_ok(&b, &m);
+		assert_int_equal(m.h.type, WT_UPLOAD);
+		assert_int_equal(m.nf, 8);
+		assert_int_equal(m.nitems, 0);
+		assert_memory_equal(m.f[0].p, tok, WIRE_TOKEN_LEN);
+		assert_string_equal(m.f[1].s, "team");
+		assert_string_equal(m.f[2].s, "report.pdf");
+		assert_int_equal(m.f[3].u, 1234567);
+		assert_memory_equal(m.f[4].p, sha, WIRE_HASH_LEN);
+		assert_int_equal(m.f[5].n, nhs[i]);
+		if (nhs[i] > 0)
+			assert_memory_equal(m.f[5].p, hashes,
+			    (size_t)nhs[i] * WIRE_HASH_LEN);
+		assert_string_equal(m.f[6].s, "/tmp/report.pdf");
+		assert_int_equal(m.f[7].u, 1700000000);
+		free(body);
+	}
+	buf_free(&b);
+}
+
+/* Tests: the peer protocol. */
+
+static void
+test_roundtrip_peer(void **state)
+{
+	static const unsigned huuu[] = { WT_P_REQUEST, WT_P_CANCEL };
+	static const uint32_t bflen[] = { 0, 1, 7, WIRE_HASHES_MAX / 8 };
+	static uint8_t bits[WIRE_HASHES_MAX / 8];
+	struct wire_enc e;
+	struct wire_msg m;
+	struct buf b;
+	uint8_t *body;
+	size_t i;
+
+	(void)state;
+	buf_init(&b, 64 * 1024 + WIRE_HDR);
+
+	wire_begin(&e, &b, WT_P_WANT, 1);
+	wire_put_hash(&e, sha);
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, WT_P_WANT);
+	assert_int_equal(m.h.len, WIRE_HASH_LEN);
+	assert_int_equal(m.nf, 1);
+	assert_memory_equal(m.f[0].p, sha, WIRE_HASH_LEN);
+	free(body);
+
+	fill(bits, sizeof(bits), 3);
+	for (i = 0; i < sizeof(bflen) / sizeof(bflen[0]); i++) {
+		buf_reset(&b);
+		wire_begin(&e, &b, WT_P_BITFIELD, 2);
+		wire_put_hash(&e, sha);
+		wire_put_blob(&e, bits, bflen[i]);
+		assert_int_equal(wire_end(&e), 0);
+		body = decode_ok(&b, &m);
+		assert_int_equal(m.h.type, WT_P_BITFIELD);
+		assert_int_equal(m.h.len, WIRE_HASH_LEN + 4 + bflen[i]);
+		assert_int_equal(m.nf, 2);
+		assert_memory_equal(m.f[0].p, sha, WIRE_HASH_LEN);
+		assert_int_equal(m.f[1].n, bflen[i]);
+		if (bflen[i] > 0)
+			assert_memory_equal(m.f[1].p, bits, bflen[i]);
+		free(body);
+	}
+
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_P_HAVE, 3);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 0xfffffffeu);
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, WT_P_HAVE);
+	assert_int_equal(m.nf, 2);
+	assert_int_equal(m.f[1].u, 0xfffffffeu);
+	free(body);
+
+	for (i = 0; i < sizeof(huuu) / sizeof(huuu[0]); i++) {
+		buf_reset(&b);
+		wire_begin(&e, &b, huuu[i], 4);
+		wire_put_hash(&e, sha);
+		wire_put_u32(&e, 0xffffffffu);
+		wire_put_u32(&e, WIRE_PIECE_LEN - 16384);
+		wire_put_u32(&e, 16384);
+		assert_int_equal(wire_end(&e), 0);
+		body = decode_ok(&b, &m);
+		assert_int_equal(m.h.type, huuu[i]);
+		assert_int_equal(m.h.len, WIRE_HASH_LEN + 12);
+		assert_int_equal(m.nf, 4);
+		assert_memory_equal(m.f[0].p, sha, WIRE_HASH_LEN);
+		assert_int_equal(m.f[1].u, 0xffffffffu);
+		assert_int_equal(m.f[2].u, WIRE_PIECE_LEN - 16384);
+		assert_int_equal(m.f[3].u, 16384);
+		free(body);
+	}
+	buf_free(&b);
+}
+
+/* A P_PIECE carrying n data bytes, buffered (wire_put_rest). */
+static void
+piece_roundtrip(uint32_t n)
+{
+	struct wire_msg m;
+	struct wire_enc e;
+	struct buf b;
+	uint8_t *data, *body;
+
+	data = malloc((size_t)n + 1);
+	assert_non_null(data);
+	fill(data, n, n);
+	buf_init(&b, WIRE_HDR + PIECE_FIXED + (size_t)WIRE_BLOCK_MAX);
+	wire_begin(&e, &b, WT_P_PIECE, n);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 17);
+	wire_put_u32(&e, WIRE_PIECE_LEN - n);
+	wire_put_rest(&e, data, n);
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(buf_used(&b), WIRE_HDR + PIECE_FIXED + (size_t)n);
+	body = decode_ok(&b, &m);
+	assert_int_equal(m.h.type, WT_P_PIECE);
+	assert_int_equal(m.h.id, n);
+	assert_int_equal(m.h.len, PIECE_FIXED + n);
+	assert_int_equal(m.nf, 4);
+	assert_int_equal(m.nitems, 0);
+	assert_memory_equal(m.f[0].p, sha, WIRE_HASH_LEN);
+	assert_int_equal(m.f[1].u, 17);
+	assert_int_equal(m.f[2].u, WIRE_PIECE_LEN - n);
+	assert_int_equal(m.f[3].n, n);
+	if (n > 0) {
+		/* Straight into the frame, no copy. */
+		assert_ptr_equal(m.f[3].p, body + PIECE_FIXED);
+		assert_memory_equal(m.f[3].p, data, n);
+	}
+	free(body);
+	buf_free(&b);
+	free(data);
+}
+
+static void
+test_roundtrip_piece(void **state)
+{
+	(void)state;
+	piece_roundtrip(0);
+	piece_roundtrip(1);
+	piece_roundtrip(2);
+	piece_roundtrip(16384);
+	piece_roundtrip(WIRE_BLOCK_MAX - 1);
+	piece_roundtrip(WIRE_BLOCK_MAX);
+}
+
+static void
+test_encode_piece_over_ceiling(void **state)
+{
+	uint8_t before[1024];
+	struct wire_enc e;
+	struct buf b;
+	uint8_t *data;
+	size_t n;
+
+	(void)state;
+	data = calloc(1, (size_t)WIRE_BLOCK_MAX + 1);
+	assert_non_null(data);
+	/* Room in the buffer: the ceiling, not the buffer, refuses. */
+	buf_init(&b, 1024 + WIRE_HDR + PIECE_FIXED + (size_t)WIRE_BLOCK_MAX);
+	assert_int_equal(wire_hello(&b, ROLE_PEER), 0);
+	n = buf_used(&b);
+	memcpy(before, buf_head(&b), n);
+	wire_begin(&e, &b, WT_P_PIECE, 1);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 0);
+	wire_put_u32(&e, 0);
+	wire_put_rest(&e, data, WIRE_BLOCK_MAX + 1);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+	buf_free(&b);
+	free(data);
+}
+
+/* P_PIECE one byte over its ceiling: refused from the header alone. */
+static void
+test_frame_piece_over_ceiling(void **state)
+{
+	const uint32_t max = PIECE_FIXED + WIRE_BLOCK_MAX;
+	struct wire_hdr h;
+	struct wire_msg m;
+	const char *why;
+	uint8_t *p;
+
+	(void)state;
+	assert_int_equal(wire_max_body(WT_P_PIECE), max);
+	assert_int_equal(frame_hdr_only(max + 1, WT_P_PIECE, 0, &why),
+	    WIRE_BAD);
+	assert_int_equal(frame_hdr_only(max, WT_P_PIECE, 0, &why),
+	    WIRE_NEED_MORE);
+	assert_int_equal(frame_hdr_only(PIECE_FIXED, WT_P_PIECE, 0, &why),
+	    WIRE_NEED_MORE);
+	/* Still BAD with every byte present. */
+	p = calloc(1, WIRE_HDR + (size_t)max + 1);
+	assert_non_null(p);
+	mk_hdr(p, max + 1, WT_P_PIECE, 0, 5);
+	why = NULL;
+	assert_int_equal(wire_frame(p, WIRE_HDR + (size_t)max + 1, &h, &why),
+	    WIRE_BAD);
+	assert_non_null(why);
+	mk_hdr(p, max, WT_P_PIECE, 0, 5);
+	assert_int_equal(wire_frame(p, WIRE_HDR + (size_t)max + 1, &h, &why),
+	    WIRE_OK);
+	assert_int_equal(h.len, max);
+	/* And wire_decode agrees, whatever the header said. */
+	h.len = max + 1;
+	why = NULL;
+	assert_int_equal(wire_decode(&h, p + WIRE_HDR, &m, &why), -1);
+	assert_non_null(why);
+	h.len = max;
+	assert_int_equal(wire_decode(&h, p + WIRE_HDR, &m, &why), 0);
+	assert_int_equal(m.f[3].n, WIRE_BLOCK_MAX);
+	free(p);
+}
+
+/* 'R' decodes to every byte left, including none, whatever they are. */
+static void
+test_decode_rest(void **state)
+{
+	static const uint8_t odd[] = { 0x00, 0xff, 0x00, '\n', 0x80 };
+	struct wire_hdr h = { PIECE_FIXED, WT_P_PIECE, 0, 1 };
+	struct wire_msg m;
+	const char *why;
+	uint8_t *body;
+	size_t k;
+
+	(void)state;
+	/* Empty rest. */
+	body = malloc(PIECE_FIXED);
+	assert_non_null(body);
+	memcpy(body, sha, WIRE_HASH_LEN);
+	put_be32(body + WIRE_HASH_LEN, 9);
+	put_be32(body + WIRE_HASH_LEN + 4, 4096);
+	why = NULL;
+	if (wire_decode(&h, body, &m, &why) != 0)
+		fail_msg("empty rest: %s", why);
+	assert_int_equal(m.nf, 4);
+	assert_int_equal(m.f[1].u, 9);
+	assert_int_equal(m.f[2].u, 4096);
+	assert_int_equal(m.f[3].n, 0);
+	assert_null(m.f[3].s);
+	/* No bytes to point at: nothing, or the end of the body. */
+	assert_true(m.f[3].p == NULL || m.f[3].p == body + PIECE_FIXED);
+	assert_int_equal(m.nitems, 0);
+	free(body);
+
+	/* NULs, high bytes, a newline: raw. */
+	for (k = 1; k <= sizeof(odd); k++) {
+		body = malloc(PIECE_FIXED + k);
+		assert_non_null(body);
+		memset(body, 0, PIECE_FIXED);
+		memcpy(body + PIECE_FIXED, odd, k);
+		h.len = (uint32_t)(PIECE_FIXED + k);
+		why = NULL;
+		assert_int_equal(wire_decode(&h, body, &m, &why), 0);
+		assert_int_equal(m.f[3].n, k);
+		assert_ptr_equal(m.f[3].p, body + PIECE_FIXED);
+		assert_memory_equal(m.f[3].p, odd, k);
+		free(body);
+	}
+}
+
+/* The encoder and the 'R' letter. */
+static void
+test_encode_rest_mismatch(void **state)
+{
+	uint8_t before[1024];
+	struct wire_enc e;
+	struct buf b;
+	size_t n;
+
+	(void)state;
+	buf_init(&b, 4096);
+	assert_int_equal(wire_hello(&b, ROLE_PEER), 0);
+	n = buf_used(&b);
+	memcpy(before, buf_head(&b), n);
+
+	/* 'R' where the format has a blob, a u32, or nothing. */
+	wire_begin(&e, &b, WT_P_BITFIELD, 1);
+	wire_put_hash(&e, sha);
+	wire_put_rest(&e, "ab", 2);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	wire_begin(&e, &b, WT_P_PIECE, 1);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 0);
+	wire_put_rest(&e, "ab", 2);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	wire_begin(&e, &b, WT_OK, 1);
+	wire_put_rest(&e, "", 0);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* A list of strings is not a rest. */
+	wire_begin(&e, &b, WT_NAMES, 1);
+	wire_put_rest(&e, "\0\0\0", 3);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* Nothing may follow the rest, not even another rest. */
+	wire_begin(&e, &b, WT_P_PIECE, 1);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 0);
+	wire_put_u32(&e, 0);
+	wire_put_rest(&e, "ab", 2);
+	wire_put_rest(&e, "cd", 2);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	wire_begin(&e, &b, WT_P_PIECE, 1);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 0);
+	wire_put_u32(&e, 0);
+	wire_put_rest(&e, "ab", 2);
+	wire_put_u8(&e, 0);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* The rest is a field like any other: even empty, it is put. */
+	wire_begin(&e, &b, WT_P_PIECE, 1);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 0);
+	wire_put_u32(&e, 0);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* And then it is fine. */
+	wire_begin(&e, &b, WT_P_PIECE, 1);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 0);
+	wire_put_u32(&e, 0);
+	wire_put_rest(&e, "", 0);
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(buf_used(&b), n + WIRE_HDR + PIECE_FIXED);
+	buf_free(&b);
+}
+
+/* Tests: wire_end_external. */
+
+/* Begin a P_PIECE in b with its three fixed fields. */
+static void
+piece_head(struct wire_enc *e, struct buf *b, uint32_t id)
+{
+	wire_begin(e, b, WT_P_PIECE, id);
+	wire_put_hash(e, sha);
+	wire_put_u32(e, 3);
+	wire_put_u32(e, 65536);
+}
+
+static void
+test_end_external(void **state)
+{
+	static const uint32_t lens[] = { 0, 1, 2, 4096, 16384,
+	    WIRE_BLOCK_MAX - 1, WIRE_BLOCK_MAX };
+	struct wire_hdr h;
+	struct wire_msg m;
+	struct wire_enc e;
+	struct buf b;
+	const char *why;
+	uint8_t *data, *frame;
+	size_t i, pre;
+
+	(void)state;
+	data = malloc(WIRE_BLOCK_MAX);
+	assert_non_null(data);
+	fill(data, WIRE_BLOCK_MAX, 99);
+	buf_init(&b, 4096);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		/* Some bytes before the frame, part of them consumed. */
+		buf_reset(&b);
+		assert_int_equal(buf_append(&b, "0123456789", 10), 0);
+		buf_consume(&b, 3 + i % 4);
+		pre = buf_used(&b);
+		piece_head(&e, &b, (uint32_t)i);
+		assert_int_equal(wire_end_external(&e, lens[i]), 0);
+		/* The buffer holds the header and fixed fields only. */
+		assert_int_equal(buf_used(&b), pre + WIRE_HDR + PIECE_FIXED);
+		assert_memory_equal(buf_head(&b), "0123456789" + 10 - pre,
+		    pre);
+		/* The header counts the external bytes. */
+		why = NULL;
+		assert_int_equal(wire_frame(buf_head(&b) + pre,
+		    WIRE_HDR + PIECE_FIXED, &h, &why),
+		    lens[i] == 0 ? WIRE_OK : WIRE_NEED_MORE);
+		assert_int_equal(h.len, PIECE_FIXED + lens[i]);
+		assert_int_equal(h.type, WT_P_PIECE);
+		assert_int_equal(h.flags, 0);
+		assert_int_equal(h.id, i);
+
+		/* With the data sent after it, it is a whole frame that
+		   decodes to those bytes. */
+		frame = malloc(WIRE_HDR + PIECE_FIXED + (size_t)lens[i]);
+		assert_non_null(frame);
+		memcpy(frame, buf_head(&b) + pre, WIRE_HDR + PIECE_FIXED);
+		if (lens[i] > 0)
+			memcpy(frame + WIRE_HDR + PIECE_FIXED, data, lens[i]);
+		assert_int_equal(wire_frame(frame, WIRE_HDR + PIECE_FIXED +
+		    (size_t)lens[i], &h, &why), WIRE_OK);
+		if (wire_decode(&h, frame + WIRE_HDR, &m, &why) != 0)
+			fail_msg("external %u: %s", lens[i], why);
+		assert_memory_equal(m.f[0].p, sha, WIRE_HASH_LEN);
+		assert_int_equal(m.f[1].u, 3);
+		assert_int_equal(m.f[2].u, 65536);
+		assert_int_equal(m.f[3].n, lens[i]);
+		if (lens[i] > 0)
+			assert_memory_equal(m.f[3].p, data, lens[i]);
+		/* The same bytes as buffering the data would give. */
+		if (lens[i] <= 2048) {
+			struct buf b2;
+
+			buf_init(&b2, 4096);
+			piece_head(&e, &b2, (uint32_t)i);
+			wire_put_rest(&e, data, lens[i]);
+			assert_int_equal(wire_end(&e), 0);
+			assert_int_equal(buf_used(&b2), WIRE_HDR +
+			    PIECE_FIXED + (size_t)lens[i]);
+			assert_memory_equal(buf_head(&b2), frame,
+			    buf_used(&b2));
+			buf_free(&b2);
+		}
+		free(frame);
+	}
+	buf_free(&b);
+	free(data);
+}
+
+static void
+test_end_external_refused(void **state)
+{
+	static struct msgval mv;
+	uint8_t before[1024];
+	struct wire_enc e;
+	struct buf b;
+	unsigned t;
+	size_t n, i;
+
+	(void)state;
+	rng_seed(0x65787465ull);
+	buf_init(&b, 64 * 1024);
+	assert_int_equal(wire_hello(&b, ROLE_PEER), 0);
+	n = buf_used(&b);
+	memcpy(before, buf_head(&b), n);
+
+	/* Every type whose format does not end in 'R', its fields all
+	   put (a list with and without items): refused. */
+	for (t = 0; t < WT_TYPE_MAX; t++) {
+		const char *fmt = type_fmt(t);
+
+		if (fmt == NULL || (*fmt != '\0' &&
+		    fmt[strlen(fmt) - 1] == 'R'))
+			continue;
+		for (i = 0; i < 2; i++) {
+			unsigned k, j;
+
+			gen_msg(&mv, t, (unsigned)i * 2);
+			wire_begin(&e, &b, t, 1);
+			for (k = 0; k < mv.nf; k++)
+				put_fval(&e, &mv.f[k]);
+			for (k = 0; k < mv.nitems; k++)
+				for (j = 0; j < mv.nrep; j++)
+					put_fval(&e, &mv.items[k][j]);
+			if (wire_end_external(&e, 0) != -1)
+				fail_msg("%s: wire_end_external accepted",
+				    wire_type_name(t));
+			expect_only_hello(&b, before, n);
+		}
+	}
+
+	/* P_PIECE with fields missing. */
+	wire_begin(&e, &b, WT_P_PIECE, 1);
+	assert_int_equal(wire_end_external(&e, 10), -1);
+	expect_only_hello(&b, before, n);
+	wire_begin(&e, &b, WT_P_PIECE, 1);
+	wire_put_hash(&e, sha);
+	assert_int_equal(wire_end_external(&e, 10), -1);
+	expect_only_hello(&b, before, n);
+	wire_begin(&e, &b, WT_P_PIECE, 1);
+	wire_put_hash(&e, sha);
+	wire_put_u32(&e, 1);
+	assert_int_equal(wire_end_external(&e, 10), -1);
+	expect_only_hello(&b, before, n);
+
+	/* The rest already put in the buffer: not also external. */
+	piece_head(&e, &b, 1);
+	wire_put_rest(&e, "x", 1);
+	assert_int_equal(wire_end_external(&e, 10), -1);
+	expect_only_hello(&b, before, n);
+	piece_head(&e, &b, 1);
+	wire_put_rest(&e, "", 0);
+	assert_int_equal(wire_end_external(&e, 0), -1);
+	expect_only_hello(&b, before, n);
+
+	/* An earlier put went wrong. */
+	wire_begin(&e, &b, WT_P_PIECE, 1);
+	wire_put_hash(&e, sha);
+	wire_put_u8(&e, 1);
+	wire_put_u32(&e, 1);
+	assert_int_equal(wire_end_external(&e, 10), -1);
+	expect_only_hello(&b, before, n);
+
+	/* Over the ceiling: by one, by a lot, by wrapping 32 bits. */
+	piece_head(&e, &b, 1);
+	assert_int_equal(wire_end_external(&e, WIRE_BLOCK_MAX + 1), -1);
+	expect_only_hello(&b, before, n);
+	piece_head(&e, &b, 1);
+	assert_int_equal(wire_end_external(&e, 0x80000000u), -1);
+	expect_only_hello(&b, before, n);
+	piece_head(&e, &b, 1);
+	assert_int_equal(wire_end_external(&e, UINT32_MAX - PIECE_FIXED + 1),
+	    -1);
+	expect_only_hello(&b, before, n);
+	piece_head(&e, &b, 1);
+	assert_int_equal(wire_end_external(&e, UINT32_MAX), -1);
+	expect_only_hello(&b, before, n);
+
+	/* At the ceiling: fine. */
+	piece_head(&e, &b, 1);
+	assert_int_equal(wire_end_external(&e, WIRE_BLOCK_MAX), 0);
+	assert_int_equal(buf_used(&b), n + WIRE_HDR + PIECE_FIXED);
+	buf_free(&b);
+
+	/* The buffer cannot hold even the fixed fields. */
+	buf_init(&b, 16 + WIRE_HDR + 10);
+	assert_int_equal(buf_append(&b, "sixteen bytes..", 16), 0);
+	piece_head(&e, &b, 1);
+	assert_int_equal(wire_end_external(&e, 1), -1);
+	assert_int_equal(buf_used(&b), 16);
+	assert_memory_equal(buf_head(&b), "sixteen bytes..", 16);
+	buf_free(&b);
+}
+
 /* Randomized. */
 
 static void
@@ -1487,6 +2594,7 @@ put_field(struct wire_enc *e, char c, const struct wire_field *f)
 	case 't': wire_put_token(e, f->p); break;
 	case 'H': wire_put_hashes(e, f->p, f->n); break;
 	case 'B': wire_put_blob(e, f->p, f->n); break;
+	case 'R': wire_put_rest(e, f->p, f->n); break;
 	default: fail_msg("format letter '%c' unknown to this test", c);
 	}
 }
@@ -1696,6 +2804,12 @@ main(void)
 		cmocka_unit_test(test_roundtrip_session),
 		cmocka_unit_test(test_roundtrip_create_user_login_logout),
 		cmocka_unit_test(test_roundtrip_group_requests),
+		cmocka_unit_test(test_roundtrip_files),
+		cmocka_unit_test(test_roundtrip_file),
+		cmocka_unit_test(test_roundtrip_shares),
+		cmocka_unit_test(test_roundtrip_tracker_file_requests),
+		cmocka_unit_test(test_roundtrip_peer),
+		cmocka_unit_test(test_roundtrip_piece),
 		cmocka_unit_test(test_roundtrip_all_types_random),
 		cmocka_unit_test(test_exact_bytes),
 		cmocka_unit_test(test_encode_after_consumed_prefix),
@@ -1703,17 +2817,25 @@ main(void)
 		cmocka_unit_test(test_frame_bad_type),
 		cmocka_unit_test(test_frame_bad_flags),
 		cmocka_unit_test(test_frame_over_ceiling),
+		cmocka_unit_test(test_frame_piece_over_ceiling),
 		cmocka_unit_test(test_decode_truncated),
 		cmocka_unit_test(test_decode_trailing),
 		cmocka_unit_test(test_decode_bad_ids),
 		cmocka_unit_test(test_decode_bad_strings),
 		cmocka_unit_test(test_decode_bad_list_item),
+		cmocka_unit_test(test_decode_too_many_hashes),
+		cmocka_unit_test(test_decode_rest),
 		cmocka_unit_test(test_decode_refuses_bad_header),
 		cmocka_unit_test(test_encode_format_mismatch),
 		cmocka_unit_test(test_encode_wrong_field_count),
 		cmocka_unit_test(test_encode_bad_values),
 		cmocka_unit_test(test_encode_over_ceiling),
+		cmocka_unit_test(test_encode_too_many_hashes),
+		cmocka_unit_test(test_encode_piece_over_ceiling),
+		cmocka_unit_test(test_encode_rest_mismatch),
 		cmocka_unit_test(test_encode_buffer_full),
+		cmocka_unit_test(test_end_external),
+		cmocka_unit_test(test_end_external_refused),
 		cmocka_unit_test(test_iter),
 		cmocka_unit_test(test_hello_check),
 		cmocka_unit_test(test_hello_check_rejects),

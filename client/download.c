@@ -1,0 +1,985 @@
+/*
+ * download.c - multi-peer downloads (see download.h).
+ *
+ * Data structures: a download owns a picker (which blocks are had, asked
+ * for, how rare each piece is), a table of sources (every peer address
+ * the tracker ever named, with strikes and a retry time), and a list of
+ * connected peers.  Each peer keeps the blocks it was asked for, so a
+ * lost peer gives exactly those back to the picker.  contrib[] records
+ * which source delivered each block, to blame the right ones when a piece
+ * fails its hash.
+ */
+#include "download.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bitfield.h"
+#include "client.h"
+#include "conn.h"
+#include "crypto.h"
+#include "log.h"
+#include "loop.h"
+#include "net.h"
+#include "picker.h"
+#include "rbuf.h"
+#include "shares.h"
+#include "tracker_link.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define PIPELINE	24		/* blocks asked of one peer at once */
+#define MAX_PEERS	32
+#define STALL_MS	10000		/* asked, nothing came: drop the peer */
+#define RETRY_MS	2000		/* before reconnecting to a source */
+#define REFRESH_MS	3000		/* ask the tracker for new sources */
+#define TICK_MS		500
+#define PEER_IN_MAX	(WIRE_HDR + 28 + WIRE_BLOCK_MAX + 4096)
+#define PEER_OUT_MAX	(1024 * 1024)
+#define NO_SOURCE	0xffff
+
+enum dl_state { DL_META, DL_CHECK, DL_RUN, DL_FINISH, DL_DONE, DL_FAILED };
+enum peer_state { P_CONNECTING, P_HELLO, P_WANT, P_ACTIVE };
+
+struct source {
+	char		 addr[HOST_MAX + 8];
+	unsigned	 strikes;
+	int		 banned;
+	int		 connected;
+	uint64_t	 next_try;
+};
+
+struct dpeer {
+	struct download	*d;
+	struct conn	*c;
+	uint16_t	 src;
+	enum peer_state	 state;
+	struct bitfield	 has;
+	int		 has_bf;
+	uint32_t	 req[PIPELINE];
+	unsigned	 nreq;
+	uint64_t	 last_data;
+	struct dpeer	*next;
+};
+
+struct download {
+	struct download	*next;
+	struct client	*cl;
+	enum dl_state	 state;
+	char		 why[200];
+	char		 group[ID_MAX + 1];
+	char		 name[NAME_MAX_LEN + 1];
+	char		 dest[PATH_MAX];
+	char		 part[PATH_MAX + 8];
+	uint64_t	 size;
+	uint8_t		 sha1[20];
+	uint8_t		*hashes;
+	uint32_t	 npieces;
+	int		 fd;
+	struct share	*sh;
+	struct picker	 pk;
+	uint16_t	*contrib;
+	struct source	*src;
+	unsigned	 nsrc;
+	struct dpeer	*peers;
+	unsigned	 npeers;
+	unsigned	 checking;	/* resume checks in flight */
+	unsigned	 verifying;	/* piece checks in flight */
+	int		 announced;	/* tracker knows we serve it */
+	int		 refreshing;
+	int		 ended;		/* client_download_ended called */
+	uint64_t	 t_start, t_end, t_useful, t_refresh;
+	uint64_t	 bytes;		/* verified payload received */
+	uint64_t	 rate_bytes, rate_t;
+	double		 rate;		/* bytes/s, smoothed */
+	struct loop_timer *tick;
+	int		 cmd_pending;	/* the shell waits for the start */
+};
+
+static void	peer_fill(struct dpeer *);
+static void	dl_fail(struct download *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	dl_tick(void *);
+static void	dl_connect_sources(struct download *);
+
+static uint64_t
+now_ms(struct download *d)
+{
+	return loop_now(d->cl->loop);
+}
+
+/* Peers. */
+
+static int
+peer_asked(void *arg, uint32_t b)
+{
+	struct dpeer *p = arg;
+	unsigned i;
+
+	for (i = 0; i < p->nreq; i++)
+		if (p->req[i] == b)
+			return 1;
+	return 0;
+}
+
+static void
+peer_closed(struct conn *c, const char *why, void *arg)
+{
+	struct dpeer *p = arg, **pp;
+	struct download *d = p->d;
+	unsigned i;
+
+	(void)c;
+	log_debug("peer %s: %s", d->src[p->src].addr, why);
+	for (i = 0; i < p->nreq; i++)
+		picker_unrequested(&d->pk, p->req[i]);
+	if (p->has_bf)
+		picker_peer_remove(&d->pk, &p->has);
+	bitfield_free(&p->has);
+	d->src[p->src].connected = 0;
+	d->src[p->src].next_try = now_ms(d) + RETRY_MS;
+	for (pp = &d->peers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	d->npeers--;
+	free(p);
+	/* Its blocks go to the others. */
+	for (p = d->peers; p != NULL; p = p->next)
+		peer_fill(p);
+}
+
+static void
+peer_drop(struct dpeer *p, const char *why)
+{
+	log_warnx("peer %s: dropped: %s", p->d->src[p->src].addr, why);
+	conn_close(p->c, why);
+}
+
+static void
+peer_send_request(struct dpeer *p, unsigned type, uint32_t b)
+{
+	uint32_t piece, off, len;
+	struct wire_enc e;
+
+	picker_block(&p->d->pk, b, &piece, &off, &len);
+	wire_begin(&e, conn_out(p->c), type, b);
+	wire_put_hash(&e, p->d->sha1);
+	wire_put_u32(&e, piece);
+	wire_put_u32(&e, off);
+	wire_put_u32(&e, len);
+	if (wire_end(&e) == -1)
+		conn_close(p->c, "output full");
+	else
+		conn_flush(p->c);
+}
+
+/* Keep PIPELINE requests in flight with this peer. */
+static void
+peer_fill(struct dpeer *p)
+{
+	struct download *d = p->d;
+	uint32_t b;
+
+	if (p->state != P_ACTIVE || d->state != DL_RUN || conn_closing(p->c))
+		return;
+	while (p->nreq < PIPELINE &&
+	    picker_pick(&d->pk, &p->has, peer_asked, p, &b)) {
+		if (p->nreq == 0)
+			p->last_data = now_ms(d);
+		picker_requested(&d->pk, b);
+		p->req[p->nreq++] = b;
+		peer_send_request(p, WT_P_REQUEST, b);
+	}
+}
+
+/* Forget block b on every peer but `except` (endgame: it came). */
+static void
+cancel_others(struct download *d, struct dpeer *except, uint32_t b)
+{
+	struct dpeer *p;
+	unsigned i;
+
+	for (p = d->peers; p != NULL; p = p->next) {
+		if (p == except)
+			continue;
+		for (i = 0; i < p->nreq; i++)
+			if (p->req[i] == b) {
+				p->req[i] = p->req[--p->nreq];
+				peer_send_request(p, WT_P_CANCEL, b);
+				break;
+			}
+	}
+}
+
+static void	piece_checked(void *, uint32_t, int);
+
+static int
+write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t w = pwrite(fd, p, n, (off_t)off);
+
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+static void
+on_piece(struct dpeer *p, const struct wire_msg *m)
+{
+	struct download *d = p->d;
+	uint32_t piece = (uint32_t)m->f[1].u, off = (uint32_t)m->f[2].u;
+	uint32_t b, ep, eo, el;
+	unsigned i;
+	int r;
+
+	if (memcmp(m->f[0].p, d->sha1, 20) != 0 || piece >= d->npieces ||
+	    off % PICK_BLOCK != 0) {
+		peer_drop(p, "data we did not ask for");
+		return;
+	}
+	b = piece * PICK_BPP + off / PICK_BLOCK;
+	for (i = 0; i < p->nreq; i++)
+		if (p->req[i] == b)
+			break;
+	picker_block(&d->pk, b, &ep, &eo, &el);
+	if (i == p->nreq || m->f[3].n != el) {
+		/* A cancelled block may still arrive: harmless, ignore. */
+		if (i == p->nreq && m->f[3].n == el && d->pk.have[b])
+			return;
+		peer_drop(p, "data we did not ask for");
+		return;
+	}
+	p->req[i] = p->req[--p->nreq];
+	p->last_data = now_ms(d);
+	d->t_useful = p->last_data;
+	r = picker_received(&d->pk, b);
+	if (r == -1) {
+		peer_fill(p);
+		return;
+	}
+	if (write_all(d->fd, m->f[3].p, el, (uint64_t)piece *
+	    WIRE_PIECE_LEN + off) == -1) {
+		dl_fail(d, "cannot write %s: %s", d->part, strerror(errno));
+		return;
+	}
+	d->contrib[b] = p->src;
+	d->rate_bytes += el;
+	if (picker_endgame(&d->pk))
+		cancel_others(d, p, b);
+	if (r == 1) {
+		d->verifying++;
+		hash_piece(d->cl, d->fd, (uint64_t)piece * WIRE_PIECE_LEN,
+		    picker_piece_len(&d->pk, piece), d->hashes + 20 * piece,
+		    piece, piece_checked, d);
+	}
+	peer_fill(p);
+}
+
+static void
+peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
+{
+	struct dpeer *p = arg;
+	struct download *d = p->d;
+	struct wire_enc e;
+	const char *why;
+
+	switch (p->state) {
+	case P_CONNECTING:
+	case P_HELLO:
+		if (wire_hello_check(m, ROLE_PEER, &why) == -1) {
+			peer_drop(p, why);
+			return;
+		}
+		p->state = P_WANT;
+		wire_begin(&e, conn_out(c), WT_P_WANT, 0);
+		wire_put_hash(&e, d->sha1);
+		if (wire_end(&e) == -1)
+			conn_close(c, "output full");
+		conn_flush(c);
+		return;
+	case P_WANT:
+		if (m->h.type == WT_ERROR) {
+			conn_close(c, "does not share the file");
+			return;
+		}
+		if (m->h.type != WT_P_BITFIELD ||
+		    memcmp(m->f[0].p, d->sha1, 20) != 0 ||
+		    bitfield_load(&p->has, m->f[1].p, m->f[1].n) == -1) {
+			peer_drop(p, "bad bitfield");
+			return;
+		}
+		p->has_bf = 1;
+		p->state = P_ACTIVE;
+		picker_peer_add(&d->pk, &p->has);
+		peer_fill(p);
+		return;
+	case P_ACTIVE:
+		break;
+	}
+	switch (m->h.type) {
+	case WT_P_PIECE:
+		on_piece(p, m);
+		break;
+	case WT_P_HAVE:
+		if (memcmp(m->f[0].p, d->sha1, 20) != 0 ||
+		    m->f[1].u >= d->npieces) {
+			peer_drop(p, "bad HAVE");
+			return;
+		}
+		if (!bitfield_get(&p->has, (uint32_t)m->f[1].u)) {
+			bitfield_set(&p->has, (uint32_t)m->f[1].u);
+			picker_peer_have(&d->pk, (uint32_t)m->f[1].u);
+			peer_fill(p);
+		}
+		break;
+	case WT_ERROR:
+		/* A block it no longer has: give the request back. */
+		if (m->h.id < d->pk.nblocks && peer_asked(p, m->h.id)) {
+			unsigned i;
+
+			for (i = 0; i < p->nreq; i++)
+				if (p->req[i] == m->h.id) {
+					p->req[i] = p->req[--p->nreq];
+					break;
+				}
+			picker_unrequested(&d->pk, m->h.id);
+			bitfield_clear(&p->has, m->h.id / PICK_BPP);
+		}
+		break;
+	default:
+		peer_drop(p, "unexpected message");
+		break;
+	}
+}
+
+static void
+peer_connected(struct conn *c, void *arg)
+{
+	struct dpeer *p = arg;
+
+	p->state = P_HELLO;
+	wire_hello(conn_out(c), ROLE_PEER);
+}
+
+static const struct conn_ops peer_ops = {
+	.frame = peer_frame,
+	.closed = peer_closed,
+	.connected = peer_connected,
+};
+
+static void
+peer_connect(struct download *d, unsigned si)
+{
+	char host[HOST_MAX + 1], err[256];
+	struct source *s = &d->src[si];
+	struct dpeer *p;
+	uint16_t port;
+	int fd;
+
+	if (parse_hostport(s->addr, host, sizeof(host), &port) == -1 ||
+	    (fd = net_connect(host, port, err, sizeof(err))) == -1) {
+		s->next_try = now_ms(d) + RETRY_MS;
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->d = d;
+	p->src = (uint16_t)si;
+	p->last_data = now_ms(d);
+	bitfield_init(&p->has, d->npieces);
+	if ((p->c = conn_new(d->cl->loop, fd, s->addr, 1, &peer_ops, p,
+	    PEER_IN_MAX, PEER_OUT_MAX)) == NULL) {
+		bitfield_free(&p->has);
+		free(p);
+		return;
+	}
+	s->connected = 1;
+	p->next = d->peers;
+	d->peers = p;
+	d->npeers++;
+}
+
+static void
+dl_connect_sources(struct download *d)
+{
+	uint64_t now = now_ms(d);
+	unsigned i;
+
+	for (i = 0; i < d->nsrc && d->npeers < MAX_PEERS; i++) {
+		struct source *s = &d->src[i];
+
+		if (!s->banned && !s->connected && s->next_try <= now &&
+		    strcmp(s->addr, d->cl->addr) != 0)
+			peer_connect(d, i);
+	}
+}
+
+static void
+add_source(struct download *d, const char *addr)
+{
+	unsigned i;
+
+	for (i = 0; i < d->nsrc; i++)
+		if (strcmp(d->src[i].addr, addr) == 0)
+			return;
+	if (d->nsrc >= NO_SOURCE)
+		return;
+	d->src = xreallocarray(d->src, d->nsrc + 1, sizeof(*d->src));
+	memset(&d->src[d->nsrc], 0, sizeof(d->src[d->nsrc]));
+	snprintf(d->src[d->nsrc].addr, sizeof(d->src[d->nsrc].addr), "%s",
+	    addr);
+	d->nsrc++;
+}
+
+/* Lifecycle. */
+
+static void
+dl_end(struct download *d)
+{
+	struct dpeer *p;
+
+	d->t_end = now_ms(d);
+	loop_timer_cancel(d->cl->loop, d->tick);
+	d->tick = NULL;
+	for (p = d->peers; p != NULL; p = p->next)
+		conn_close(p->c, "download over");
+	if (!d->ended) {
+		d->ended = 1;
+		client_download_ended(d->cl);
+	}
+}
+
+static void
+dl_fail(struct download *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->state == DL_DONE || d->state == DL_FAILED)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->why, sizeof(d->why), fmt, ap);
+	va_end(ap);
+	d->state = DL_FAILED;
+	d->cl->failed = 1;
+	if (d->sh != NULL) {
+		shares_remove(d->cl, d->sh);
+		d->sh = NULL;
+	}
+	if (d->cmd_pending) {
+		d->cmd_pending = 0;
+		client_error(d->cl, "%s", d->why);
+		client_done(d->cl, 0);
+	}
+	dl_end(d);
+}
+
+static void
+on_uploaded(void *arg, const struct wire_msg *m, const char *err)
+{
+	struct download *d = arg;
+
+	if (err != NULL || m->h.type == WT_ERROR)
+		log_warnx("%s: tracker did not record the share: %s", d->name,
+		    err ? err : m->f[1].s);
+}
+
+static void
+whole_checked(void *arg, struct file_hash *h)
+{
+	struct download *d = arg;
+	struct wire_enc *e;
+	struct stat st;
+	char dir[PATH_MAX];
+	int dfd;
+
+	free(h->pieces);
+	if (d->state != DL_FINISH)
+		return;
+	if (!h->ok || memcmp(h->sha1, d->sha1, 20) != 0) {
+		dl_fail(d, h->ok ? "whole-file SHA1 does not match" : "%s",
+		    h->err);
+		return;
+	}
+	if (fsync(d->fd) == -1 || rename(d->part, d->dest) == -1) {
+		dl_fail(d, "cannot move into place: %s", strerror(errno));
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", d->dest);
+	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) != -1) {
+		fsync(dfd);
+		close(dfd);
+	}
+	d->state = DL_DONE;
+	if (d->sh != NULL) {
+		snprintf(d->sh->path, sizeof(d->sh->path), "%s", d->dest);
+		d->sh->complete = 1;
+	}
+	/* This user now shares it, across logins. */
+	if (fstat(d->fd, &st) == 0 && d->cl->logged_in) {
+		e = tlink_begin(d->cl->tl, WT_UPLOAD);
+		wire_put_token(e, d->cl->token);
+		wire_put_id(e, d->group);
+		wire_put_str(e, d->name);
+		wire_put_u64(e, d->size);
+		wire_put_hash(e, d->sha1);
+		wire_put_hashes(e, d->hashes, d->npieces);
+		wire_put_str(e, d->dest);
+		wire_put_u64(e, (uint64_t)st.st_mtime);
+		tlink_send(d->cl->tl, on_uploaded, d);
+	}
+	dl_end(d);
+}
+
+static void
+dl_finish(struct download *d)
+{
+	d->state = DL_FINISH;
+	hash_file(d->cl, d->fd, d->size, whole_checked, d);
+}
+
+static void
+on_announced(void *arg, const struct wire_msg *m, const char *err)
+{
+	struct download *d = arg;
+
+	if (err != NULL || m->h.type == WT_ERROR) {
+		d->announced = 0;	/* try again with the next piece */
+		log_debug("%s: SHARE refused: %s", d->name,
+		    err ? err : m->f[1].s);
+	}
+}
+
+static void
+announce(struct download *d)
+{
+	struct wire_enc *e;
+
+	if (d->announced || !d->cl->logged_in)
+		return;
+	d->announced = 1;
+	e = tlink_begin(d->cl->tl, WT_SHARE);
+	wire_put_token(e, d->cl->token);
+	wire_put_id(e, d->group);
+	wire_put_str(e, d->name);
+	tlink_send(d->cl->tl, on_announced, d);
+}
+
+static void
+strike(struct download *d, uint32_t piece)
+{
+	uint32_t b, n = picker_blocks(&d->pk, piece);
+	struct dpeer *p;
+	unsigned si;
+
+	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++) {
+		if ((si = d->contrib[b]) == NO_SOURCE)
+			continue;
+		d->contrib[b] = NO_SOURCE;
+		/* One strike per source per piece. */
+		for (uint32_t k = b + 1; k < piece * PICK_BPP + n; k++)
+			if (d->contrib[k] == si)
+				d->contrib[k] = NO_SOURCE;
+		if (++d->src[si].strikes < PEER_MAX_STRIKES)
+			continue;
+		d->src[si].banned = 1;
+		for (p = d->peers; p != NULL; p = p->next)
+			if (p->src == si)
+				peer_drop(p, "sent pieces that fail their "
+				    "SHA1");
+	}
+}
+
+static void
+piece_checked(void *arg, uint32_t piece, int ok)
+{
+	struct download *d = arg;
+	struct dpeer *p;
+
+	if (d->state == DL_CHECK) {
+		/* Resume: a piece already in the .part file. */
+		if (ok) {
+			picker_mark_done(&d->pk, piece);
+			bitfield_set(&d->sh->have, piece);
+			d->bytes += picker_piece_len(&d->pk, piece);
+		}
+		if (--d->checking == 0) {
+			d->state = DL_RUN;
+			if (picker_complete(&d->pk))
+				dl_finish(d);
+			else
+				dl_connect_sources(d);
+		}
+		return;
+	}
+	d->verifying--;
+	if (d->state != DL_RUN)
+		return;
+	picker_verified(&d->pk, piece, ok);
+	if (ok) {
+		d->bytes += picker_piece_len(&d->pk, piece);
+		shares_have(d->cl, d->sh, piece);
+		announce(d);
+	} else {
+		log_warnx("%s: piece %u failed its SHA1", d->name, piece);
+		strike(d, piece);
+	}
+	if (picker_complete(&d->pk)) {
+		dl_finish(d);
+		return;
+	}
+	for (p = d->peers; p != NULL; p = p->next)
+		peer_fill(p);
+}
+
+static void
+on_sources(void *arg, const struct wire_msg *m, const char *err)
+{
+	struct download *d = arg;
+	struct wire_field f[1];
+	struct wire_iter it;
+
+	d->refreshing = 0;
+	if (err != NULL || m->h.type != WT_FILE || d->state >= DL_DONE)
+		return;
+	wire_iter_init(&it, m);
+	while (wire_iter_next(&it, f))
+		add_source(d, f[0].s);
+	if (d->state == DL_RUN)
+		dl_connect_sources(d);
+}
+
+static void
+refresh_sources(struct download *d)
+{
+	struct wire_enc *e;
+
+	if (d->refreshing || !d->cl->logged_in)
+		return;
+	d->refreshing = 1;
+	d->t_refresh = now_ms(d);
+	e = tlink_begin(d->cl->tl, WT_FILE_INFO);
+	wire_put_token(e, d->cl->token);
+	wire_put_id(e, d->group);
+	wire_put_str(e, d->name);
+	tlink_send(d->cl->tl, on_sources, d);
+}
+
+/* Does any connected peer hold a piece we still need? */
+static int
+someone_useful(struct download *d)
+{
+	struct dpeer *p;
+	uint32_t i;
+
+	for (p = d->peers; p != NULL; p = p->next) {
+		if (p->state != P_ACTIVE)
+			continue;
+		if (p->nreq > 0)
+			return 1;
+		for (i = 0; i < d->npieces; i++)
+			if (d->pk.state[i] == PIECE_NEED &&
+			    bitfield_get(&p->has, i))
+				return 1;
+	}
+	return 0;
+}
+
+static void
+dl_tick(void *arg)
+{
+	struct download *d = arg;
+	uint64_t now = now_ms(d);
+	struct dpeer *p;
+	unsigned i, live = 0;
+
+	d->tick = NULL;
+	/* Smoothed speed over the ticks. */
+	if (now > d->rate_t) {
+		double inst = (double)d->rate_bytes * 1000.0 /
+		    (double)(now - d->rate_t);
+
+		d->rate = d->rate == 0 ? inst : 0.6 * d->rate + 0.4 * inst;
+		d->rate_bytes = 0;
+		d->rate_t = now;
+	}
+	if (d->state == DL_RUN) {
+		for (p = d->peers; p != NULL; p = p->next)
+			if (p->nreq > 0 && now - p->last_data > STALL_MS)
+				peer_drop(p, "stalled");
+		if (someone_useful(d) || d->verifying > 0)
+			d->t_useful = now;
+		for (i = 0; i < d->nsrc; i++)
+			live += !d->src[i].banned;
+		if (live == 0 && d->nsrc > 0 && d->npeers == 0)
+			dl_fail(d, "no source left that can supply the "
+			    "missing pieces correctly");
+		else if (now - d->t_useful > DL_DEAD_MS)
+			dl_fail(d, "no source had the missing pieces for "
+			    "%d seconds", DL_DEAD_MS / 1000);
+		else {
+			dl_connect_sources(d);
+			if (now - d->t_refresh > REFRESH_MS)
+				refresh_sources(d);
+		}
+	}
+	if (d->state < DL_DONE)
+		d->tick = loop_timer(d->cl->loop, TICK_MS, dl_tick, d);
+}
+
+/* Starting. */
+
+/* Where the file goes: inside dest if it is a directory. */
+static int
+resolve_dest(struct download *d, const char *dest)
+{
+	struct stat st;
+	char dir[PATH_MAX];
+
+	if (stat(dest, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (snprintf(d->dest, sizeof(d->dest), "%s/%s", dest,
+		    d->name) >= (int)sizeof(d->dest))
+			return -1;
+	} else if (snprintf(d->dest, sizeof(d->dest), "%s", dest) >=
+	    (int)sizeof(d->dest)) {
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", d->dest);
+	if (stat(dirname(dir), &st) == -1 || !S_ISDIR(st.st_mode)) {
+		snprintf(d->why, sizeof(d->why), "no directory for %.150s",
+		    d->dest);
+		return -1;
+	}
+	if (snprintf(d->part, sizeof(d->part), "%s.part", d->dest) >=
+	    (int)sizeof(d->part))
+		return -1;
+	return 0;
+}
+
+static void
+on_meta(void *arg, const struct wire_msg *m, const char *err)
+{
+	struct download *d = arg;
+	struct client *cl = d->cl;
+	char e[256];
+	struct stat st;
+	uint64_t want;
+	uint32_t i;
+	int resume;
+
+	if (err != NULL) {
+		dl_fail(d, "%s", err);
+		return;
+	}
+	if (m->h.type == WT_ERROR) {
+		dl_fail(d, "%s", m->f[1].s);
+		return;
+	}
+	if (m->h.type != WT_FILE) {
+		dl_fail(d, "unexpected reply from tracker");
+		return;
+	}
+	d->size = m->f[1].u;
+	memcpy(d->sha1, m->f[2].p, 20);
+	d->npieces = m->f[3].n;
+	want = (d->size + WIRE_PIECE_LEN - 1) / WIRE_PIECE_LEN;
+	if (d->npieces != want) {
+		dl_fail(d, "tracker sent inconsistent metadata");
+		return;
+	}
+	d->hashes = xreallocarray(NULL, d->npieces ? d->npieces : 1, 20);
+	if (d->npieces > 0)
+		memcpy(d->hashes, m->f[3].p, (size_t)d->npieces * 20);
+	on_sources(d, m, NULL);
+	d->fd = open(d->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->fd == -1 || fstat(d->fd, &st) == -1) {
+		dl_fail(d, "%s: %s", d->part, strerror(errno));
+		return;
+	}
+	resume = st.st_size > 0 && (uint64_t)st.st_size <= d->size;
+	if ((uint64_t)st.st_size != d->size &&
+	    ftruncate(d->fd, (off_t)d->size) == -1) {
+		dl_fail(d, "%s: %s", d->part, strerror(errno));
+		return;
+	}
+	picker_init(&d->pk, d->size, ((uint64_t)getpid() << 32) ^
+	    loop_clock_ms() ^ (uint64_t)(uintptr_t)d);
+	d->contrib = xreallocarray(NULL, d->pk.nblocks + 1,
+	    sizeof(*d->contrib));
+	for (i = 0; i <= d->pk.nblocks; i++)
+		d->contrib[i] = NO_SOURCE;
+	d->sh = shares_add(cl, d->group, d->name, d->part, d->sha1, d->size,
+	    d->hashes, d->npieces, 0, e, sizeof(e));
+	if (d->sh == NULL) {
+		dl_fail(d, "%s", e);
+		return;
+	}
+	d->t_start = d->t_useful = d->rate_t = now_ms(d);
+	d->state = DL_RUN;
+	if (resume && d->npieces > 0) {
+		/* Keep what is already there, once it is rechecked. */
+		d->state = DL_CHECK;
+		d->checking = d->npieces;
+		for (i = 0; i < d->npieces; i++)
+			hash_piece(cl, d->fd, (uint64_t)i * WIRE_PIECE_LEN,
+			    picker_piece_len(&d->pk, i), d->hashes + 20 * i,
+			    i, piece_checked, d);
+	}
+	printf("downloading %s from group %s to %s\n", d->name, d->group,
+	    d->dest);
+	d->cmd_pending = 0;
+	client_done(cl, 1);
+	d->tick = loop_timer(cl->loop, TICK_MS, dl_tick, d);
+	if (d->state == DL_RUN) {
+		if (picker_complete(&d->pk))
+			dl_finish(d);
+		else
+			dl_connect_sources(d);
+	}
+}
+
+int
+download_start(struct client *cl, const char *group, const char *name,
+    const char *dest)
+{
+	struct download *d, *o;
+	struct wire_enc *e;
+	struct stat st;
+
+	d = xcalloc(1, sizeof(*d));
+	d->cl = cl;
+	d->fd = -1;
+	snprintf(d->group, sizeof(d->group), "%s", group);
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	if (resolve_dest(d, dest) == -1) {
+		client_error(cl, "%s", d->why[0] ? d->why :
+		    "destination path too long");
+		free(d);
+		return -1;
+	}
+	if (stat(d->dest, &st) == 0) {
+		client_error(cl, "%s already exists", d->dest);
+		free(d);
+		return -1;
+	}
+	for (o = cl->downloads; o != NULL; o = o->next)
+		if (strcmp(o->dest, d->dest) == 0 && o->state < DL_DONE) {
+			client_error(cl, "already downloading to %s", d->dest);
+			free(d);
+			return -1;
+		}
+	d->state = DL_META;
+	d->cmd_pending = 1;
+	d->next = cl->downloads;
+	cl->downloads = d;
+	e = tlink_begin(cl->tl, WT_FILE_INFO);
+	wire_put_token(e, cl->token);
+	wire_put_id(e, group);
+	wire_put_str(e, name);
+	tlink_send(cl->tl, on_meta, d);
+	return 0;
+}
+
+/* Reporting. */
+
+static void
+human_rate(double bps, char *out, size_t n)
+{
+	if (bps >= 1024.0 * 1024.0)
+		snprintf(out, n, "%.1f MiB/s", bps / (1024.0 * 1024.0));
+	else
+		snprintf(out, n, "%.1f KiB/s", bps / 1024.0);
+}
+
+void
+download_list(struct client *cl)
+{
+	struct download *d;
+	char rate[32];
+
+	for (d = cl->downloads; d != NULL; d = d->next) {
+		double pct = d->size ? 100.0 * (double)d->bytes /
+		    (double)d->size : 100.0;
+		uint64_t left = d->size - d->bytes;
+
+		switch (d->state) {
+		case DL_META:
+			printf("[D] [%s] %s starting\n", d->group, d->name);
+			break;
+		case DL_CHECK:
+			printf("[D] [%s] %s checking the pieces already "
+			    "there\n", d->group, d->name);
+			break;
+		case DL_RUN:
+		case DL_FINISH:
+			human_rate(d->rate, rate, sizeof(rate));
+			printf("[D] [%s] %s %.1f%% %s %u peer%s", d->group,
+			    d->name, pct, rate, d->npeers,
+			    d->npeers == 1 ? "" : "s");
+			if (d->rate > 1)
+				printf(" ETA %.0fs", (double)left / d->rate);
+			printf("\n");
+			break;
+		case DL_DONE:
+			printf("[C] [%s] %s\n", d->group, d->name);
+			break;
+		case DL_FAILED:
+			printf("[F] [%s] %s %s\n", d->group, d->name, d->why);
+			break;
+		}
+	}
+}
+
+unsigned
+download_running(const struct client *cl)
+{
+	const struct download *d;
+	unsigned n = 0;
+
+	for (d = cl->downloads; d != NULL; d = d->next)
+		n += d->state < DL_DONE;
+	return n;
+}
+
+void
+download_abort_all(struct client *cl, const char *why)
+{
+	struct download *d;
+
+	for (d = cl->downloads; d != NULL; d = d->next)
+		if (d->state < DL_DONE)
+			dl_fail(d, "%s", why);
+}
+
+void
+download_free_all(struct client *cl)
+{
+	struct download *d;
+
+	while ((d = cl->downloads) != NULL) {
+		cl->downloads = d->next;
+		loop_timer_cancel(cl->loop, d->tick);
+		if (d->fd != -1)
+			close(d->fd);
+		if (d->npieces > 0 || d->pk.have != NULL)
+			picker_free(&d->pk);
+		free(d->contrib);
+		free(d->hashes);
+		free(d->src);
+		free(d);
+	}
+}

@@ -1,0 +1,46 @@
+/*
+ * download.h - downloads running in the background of the client.
+ *
+ * A download asks the tracker for the file's metadata and sources,
+ * connects to every source (peer.c's protocol, from the peer server's
+ * other side), learns who holds which piece, and requests blocks from
+ * many peers at once as the picker says.  Blocks are written to
+ * <destination>.part; each completed piece is checked against its SHA1 on
+ * the worker pool and, once good, served onward at once (the .part file
+ * is a share, and the tracker is told this client is a source).  When
+ * every piece is in, the whole-file SHA1 is checked, the file is synced
+ * and renamed to its destination, and this user becomes a full sharer.
+ *
+ * A piece that fails its hash is fetched again and everyone who sent part
+ * of it gets a strike; a source with PEER_MAX_STRIKES is dropped for the
+ * rest of the download.  A peer that disconnects or stalls loses its
+ * requests to the others.  New sources are picked up from the tracker
+ * while the download runs.  It fails when no source has been reachable,
+ * or none has had a missing piece, for DL_DEAD_MS.
+ */
+#ifndef DOWNLOAD_H
+#define DOWNLOAD_H
+
+#include <stdint.h>
+
+struct client;
+
+#define DL_DEAD_MS		30000
+#define PEER_MAX_STRIKES	3
+
+/*
+ * Start downloading group/name to dest (a directory or a file path).
+ * Reports an error line itself and returns -1 if it cannot start; else 0
+ * and the command completes once the download is under way.
+ */
+int	download_start(struct client *, const char *group, const char *name,
+	    const char *dest);
+/* One line a download of this session, as show_downloads prints. */
+void	download_list(struct client *);
+/* Downloads not yet complete or failed. */
+unsigned download_running(const struct client *);
+/* Stop every download (logout): they end as failed. */
+void	download_abort_all(struct client *, const char *why);
+void	download_free_all(struct client *);
+
+#endif

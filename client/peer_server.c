@@ -1,0 +1,278 @@
+/*
+ * peer_server.c - serve verified pieces of shared files to other peers.
+ *
+ * A peer connects, says HELLO (role peer), then WANTs files by their
+ * whole-file SHA1: it gets the bitfield of verified pieces and, from then
+ * on, a HAVE for every piece verified later.  It REQUESTs blocks; each is
+ * checked (file shared, piece verified, range inside the piece, size
+ * bounded) and answered with a PIECE header followed by the bytes straight
+ * from the file with sendfile.  Nothing is ever looked up by name or path
+ * from the network.  A peer that queues too many requests without reading
+ * the answers, or sends anything malformed, is dropped.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "conn.h"
+#include "log.h"
+#include "loop.h"
+#include "net.h"
+#include "picker.h"
+#include "rbuf.h"
+#include "shares.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define PS_MAX_CONNS	512
+#define PS_MAX_SUBS	32	/* files one connection may follow */
+#define PS_MAX_QUEUED	256	/* blocks queued, not yet sent */
+#define PS_IN_MAX	(64 * 1024)
+#define PS_OUT_MAX	(4 * 1024 * 1024)
+#define PS_IDLE_MS	(5 * 60 * 1000)
+
+struct pconn {
+	struct client	*cl;
+	struct conn	*c;
+	int		 hello;
+	unsigned	 nsubs;
+	uint8_t		 subs[PS_MAX_SUBS][20];
+	struct pconn	*prev, *next;
+};
+
+static struct pconn	*pconns;
+static size_t		 npconns;
+
+static void
+ps_closed(struct conn *c, const char *why, void *arg)
+{
+	struct pconn *p = arg;
+
+	(void)c;
+	(void)why;
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		pconns = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	npconns--;
+	free(p);
+}
+
+static void
+drop(struct pconn *p, const char *why)
+{
+	log_warnx("%s: dropping peer: %s", conn_name(p->c), why);
+	conn_close(p->c, why);
+}
+
+static void
+send_error(struct pconn *p, uint32_t id, unsigned code, const char *msg)
+{
+	if (wire_error(conn_out(p->c), id, code, msg) == -1)
+		conn_close(p->c, "output full");
+	else
+		conn_flush(p->c);
+}
+
+static void
+on_want(struct pconn *p, const struct wire_msg *m)
+{
+	const uint8_t *sha = m->f[0].p;
+	struct share *s = shares_find(p->cl, sha);
+	struct wire_enc e;
+	unsigned i;
+
+	if (s == NULL || !p->cl->logged_in) {
+		send_error(p, m->h.id, WE_NOTFOUND, "not shared here");
+		return;
+	}
+	for (i = 0; i < p->nsubs; i++)
+		if (memcmp(p->subs[i], sha, 20) == 0)
+			break;
+	if (i == p->nsubs) {
+		if (p->nsubs == PS_MAX_SUBS) {
+			send_error(p, m->h.id, WE_BUSY, "too many files");
+			return;
+		}
+		memcpy(p->subs[p->nsubs++], sha, 20);
+	}
+	wire_begin(&e, conn_out(p->c), WT_P_BITFIELD, m->h.id);
+	wire_put_hash(&e, s->sha1);
+	wire_put_blob(&e, s->have.bits, (uint32_t)bitfield_bytes(s->have.n));
+	if (wire_end(&e) == -1)
+		conn_close(p->c, "output full");
+	else
+		conn_flush(p->c);
+}
+
+static void
+on_request(struct pconn *p, const struct wire_msg *m)
+{
+	const struct wire_field *f = m->f;
+	struct share *s = shares_find(p->cl, f[0].p);
+	uint64_t piece = f[1].u, off = f[2].u, len = f[3].u, plen;
+	struct wire_enc e;
+
+	if (s == NULL || !p->cl->logged_in) {
+		send_error(p, m->h.id, WE_NOTFOUND, "not shared here");
+		return;
+	}
+	if (piece >= s->npieces) {
+		drop(p, "request past the last piece");
+		return;
+	}
+	plen = s->size - piece * WIRE_PIECE_LEN < WIRE_PIECE_LEN ?
+	    s->size - piece * WIRE_PIECE_LEN : WIRE_PIECE_LEN;
+	if (len == 0 || len > WIRE_BLOCK_MAX || off >= plen ||
+	    len > plen - off) {
+		drop(p, "request outside the piece");
+		return;
+	}
+	if (!bitfield_get(&s->have, (uint32_t)piece)) {
+		send_error(p, m->h.id, WE_NOTFOUND, "piece not here");
+		return;
+	}
+	if (conn_file_queue(p->c) >= PS_MAX_QUEUED) {
+		drop(p, "too many requests without reading");
+		return;
+	}
+	wire_begin(&e, conn_out(p->c), WT_P_PIECE, m->h.id);
+	wire_put_hash(&e, s->sha1);
+	wire_put_u32(&e, (uint32_t)piece);
+	wire_put_u32(&e, (uint32_t)off);
+	if (wire_end_external(&e, (uint32_t)len) == -1 ||
+	    conn_sendfile(p->c, s->fd, piece * WIRE_PIECE_LEN + off,
+	    (uint32_t)len) == -1) {
+		conn_close(p->c, "cannot queue piece");
+		return;
+	}
+	p->cl->bytes_served += len;
+	conn_flush(p->c);
+}
+
+static void
+ps_frame(struct conn *c, const struct wire_msg *m, void *arg)
+{
+	struct pconn *p = arg;
+	const char *why;
+
+	if (!p->hello) {
+		if (wire_hello_check(m, ROLE_PEER, &why) == -1) {
+			log_warnx("%s: refused peer: %s", conn_name(c), why);
+			wire_error(conn_out(c), m->h.id, WE_PROTO, why);
+			conn_close_after_write(c, why);
+			return;
+		}
+		p->hello = 1;
+		wire_hello(conn_out(c), ROLE_PEER);
+		conn_flush(c);
+		return;
+	}
+	switch (m->h.type) {
+	case WT_P_WANT:
+		on_want(p, m);
+		break;
+	case WT_P_REQUEST:
+		on_request(p, m);
+		break;
+	case WT_P_CANCEL:
+		break;		/* already queued to the kernel: let it go */
+	default:
+		drop(p, "unexpected message");
+		break;
+	}
+}
+
+static const struct conn_ops ps_ops = {
+	.frame = ps_frame,
+	.closed = ps_closed,
+};
+
+static void
+ps_accept(int fd, unsigned ev, void *arg)
+{
+	struct client *cl = arg;
+	struct pconn *p;
+	char name[64];
+	int cfd;
+
+	(void)ev;
+	while ((cfd = net_accept(fd, name, sizeof(name))) != -1) {
+		if (npconns >= PS_MAX_CONNS || !cl->logged_in) {
+			close(cfd);
+			continue;
+		}
+		p = xcalloc(1, sizeof(*p));
+		p->cl = cl;
+		if ((p->c = conn_new(cl->loop, cfd, name, 0, &ps_ops, p,
+		    PS_IN_MAX, PS_OUT_MAX)) == NULL) {
+			free(p);
+			continue;
+		}
+		p->next = pconns;
+		if (pconns != NULL)
+			pconns->prev = p;
+		pconns = p;
+		npconns++;
+	}
+}
+
+/* Drop connections that said nothing for a long while. */
+static void
+ps_sweep(void *arg)
+{
+	struct client *cl = arg;
+	uint64_t now = loop_now(cl->loop);
+	struct pconn *p;
+
+	for (p = pconns; p != NULL; p = p->next)
+		if (now - conn_last_rx(p->c) > PS_IDLE_MS &&
+		    conn_queued(p->c) == 0)
+			conn_close(p->c, "idle");
+	loop_timer(cl->loop, 10000, ps_sweep, cl);
+}
+
+void
+peer_server_start(struct client *cl)
+{
+	loop_add(cl->loop, cl->lfd, EV_READ, ps_accept, cl);
+	loop_timer(cl->loop, 10000, ps_sweep, cl);
+}
+
+void
+peer_server_have(struct client *cl, struct share *s, uint32_t piece)
+{
+	struct wire_enc e;
+	struct pconn *p;
+	unsigned i;
+
+	(void)cl;
+	for (p = pconns; p != NULL; p = p->next)
+		for (i = 0; i < p->nsubs; i++) {
+			if (memcmp(p->subs[i], s->sha1, 20) != 0)
+				continue;
+			wire_begin(&e, conn_out(p->c), WT_P_HAVE, 0);
+			wire_put_hash(&e, s->sha1);
+			wire_put_u32(&e, piece);
+			if (wire_end(&e) == -1)
+				conn_close(p->c, "output full");
+			else
+				conn_flush(p->c);
+			break;
+		}
+}
+
+void
+peer_server_stop_all(struct client *cl)
+{
+	struct pconn *p;
+
+	(void)cl;
+	for (p = pconns; p != NULL; p = p->next)
+		conn_close(p->c, "logged out");
+}

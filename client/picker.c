@@ -1,0 +1,281 @@
+/*
+ * picker.c - piece and block choice (see picker.h).
+ *
+ * A pick is one pass over the pieces: 2,048 of them for a GiB, which costs
+ * less than the request it produces.
+ */
+#include "picker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+#define DEFAULT_WINDOW	32
+
+static uint64_t
+next_rand(struct picker *p)
+{
+	/* xorshift64*: plenty for tie-breaking. */
+	p->rng ^= p->rng >> 12;
+	p->rng ^= p->rng << 25;
+	p->rng ^= p->rng >> 27;
+	return p->rng * 0x2545f4914f6cdd1dull;
+}
+
+void
+picker_init(struct picker *p, uint64_t size, uint64_t seed)
+{
+	uint32_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->size = size;
+	p->npieces = (uint32_t)((size + WIRE_PIECE_LEN - 1) / WIRE_PIECE_LEN);
+	p->nblocks = p->npieces * PICK_BPP;
+	p->have = xcalloc(p->nblocks + 1, 1);
+	p->reqs = xcalloc(p->nblocks + 1, 1);
+	p->state = xcalloc(p->npieces + 1, 1);
+	p->unreq = xcalloc(p->npieces + 1, 1);
+	p->touched = xcalloc(p->npieces + 1, 1);
+	p->avail = xcalloc(p->npieces + 1, sizeof(*p->avail));
+	p->window = DEFAULT_WINDOW;
+	p->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+	for (i = 0; i < p->npieces; i++) {
+		p->unreq[i] = (uint8_t)picker_blocks(p, i);
+		p->unrequested += p->unreq[i];
+	}
+}
+
+void
+picker_free(struct picker *p)
+{
+	free(p->have);
+	free(p->reqs);
+	free(p->state);
+	free(p->unreq);
+	free(p->touched);
+	free(p->avail);
+	memset(p, 0, sizeof(*p));
+}
+
+uint32_t
+picker_piece_len(const struct picker *p, uint32_t piece)
+{
+	uint64_t off = (uint64_t)piece * WIRE_PIECE_LEN;
+
+	if (piece >= p->npieces)
+		return 0;
+	return p->size - off < WIRE_PIECE_LEN ? (uint32_t)(p->size - off) :
+	    WIRE_PIECE_LEN;
+}
+
+uint32_t
+picker_blocks(const struct picker *p, uint32_t piece)
+{
+	return (picker_piece_len(p, piece) + PICK_BLOCK - 1) / PICK_BLOCK;
+}
+
+void
+picker_block(const struct picker *p, uint32_t b, uint32_t *piece,
+    uint32_t *off, uint32_t *len)
+{
+	uint32_t plen;
+
+	*piece = b / PICK_BPP;
+	*off = (b % PICK_BPP) * PICK_BLOCK;
+	plen = picker_piece_len(p, *piece);
+	*len = plen - *off < PICK_BLOCK ? plen - *off : PICK_BLOCK;
+}
+
+void
+picker_peer_add(struct picker *p, const struct bitfield *has)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->npieces; i++)
+		if (bitfield_get(has, i) && p->avail[i] < UINT16_MAX)
+			p->avail[i]++;
+}
+
+void
+picker_peer_remove(struct picker *p, const struct bitfield *has)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->npieces; i++)
+		if (bitfield_get(has, i) && p->avail[i] > 0)
+			p->avail[i]--;
+}
+
+void
+picker_peer_have(struct picker *p, uint32_t piece)
+{
+	if (piece < p->npieces && p->avail[piece] < UINT16_MAX)
+		p->avail[piece]++;
+}
+
+/* First block of piece i that is missing and not asked for. */
+static int
+first_unrequested(const struct picker *p, uint32_t i, uint32_t *block)
+{
+	uint32_t b, n = picker_blocks(p, i);
+
+	for (b = i * PICK_BPP; b < i * PICK_BPP + n; b++)
+		if (!p->have[b] && p->reqs[b] == 0) {
+			*block = b;
+			return 1;
+		}
+	return 0;
+}
+
+static int
+pick_endgame(struct picker *p, const struct bitfield *has,
+    int (*asked)(void *, uint32_t), void *arg, uint32_t *block)
+{
+	uint32_t i, b, n, best = 0;
+	int found = 0;
+
+	for (i = 0; i < p->npieces; i++) {
+		if (p->state[i] != PIECE_NEED || !bitfield_get(has, i))
+			continue;
+		n = picker_blocks(p, i);
+		for (b = i * PICK_BPP; b < i * PICK_BPP + n; b++) {
+			if (p->have[b] || p->reqs[b] >= PICK_MAX_DUP ||
+			    (asked != NULL && asked(arg, b)))
+				continue;
+			if (!found || p->reqs[b] < p->reqs[best]) {
+				best = b;
+				found = 1;
+			}
+		}
+	}
+	if (found)
+		*block = best;
+	return found;
+}
+
+int
+picker_pick(struct picker *p, const struct bitfield *has,
+    int (*asked)(void *, uint32_t), void *arg, uint32_t *block)
+{
+	uint32_t i, best = 0, ties = 0;
+	unsigned min = UINT16_MAX + 1u;
+
+	if (p->unrequested == 0)
+		return pick_endgame(p, has, asked, arg, block);
+	for (i = 0; i < p->npieces; i++) {
+		if (p->state[i] != PIECE_NEED || p->unreq[i] == 0 ||
+		    !bitfield_get(has, i))
+			continue;
+		if (p->touched[i])
+			return first_unrequested(p, i, block);
+		if (p->avail[i] < min) {
+			min = p->avail[i];
+			best = i;
+			ties = 1;
+		} else if (p->avail[i] == min && ties < p->window) {
+			/* Reservoir sampling over the first `window` ties. */
+			ties++;
+			if (next_rand(p) % ties == 0)
+				best = i;
+		}
+	}
+	if (ties == 0)
+		return 0;
+	return first_unrequested(p, best, block);
+}
+
+void
+picker_requested(struct picker *p, uint32_t b)
+{
+	uint32_t i = b / PICK_BPP;
+
+	if (b >= p->nblocks)
+		return;
+	if (p->reqs[b] == 0 && !p->have[b] && p->state[i] == PIECE_NEED) {
+		p->unreq[i]--;
+		p->unrequested--;
+	}
+	if (p->reqs[b] < UINT8_MAX)
+		p->reqs[b]++;
+	p->touched[i] = 1;
+}
+
+void
+picker_unrequested(struct picker *p, uint32_t b)
+{
+	uint32_t i = b / PICK_BPP;
+
+	if (b >= p->nblocks || p->reqs[b] == 0)
+		return;
+	p->reqs[b]--;
+	if (p->reqs[b] == 0 && !p->have[b] && p->state[i] == PIECE_NEED) {
+		p->unreq[i]++;
+		p->unrequested++;
+	}
+}
+
+int
+picker_received(struct picker *p, uint32_t b)
+{
+	uint32_t i = b / PICK_BPP, n, k;
+
+	if (b >= p->nblocks || p->have[b] || p->state[i] != PIECE_NEED)
+		return -1;
+	if (p->reqs[b] == 0) {
+		/* Unasked-for data is refused by the caller; count it anyway. */
+		p->unreq[i]--;
+		p->unrequested--;
+	}
+	p->reqs[b] = 0;
+	p->have[b] = 1;
+	p->touched[i] = 1;
+	n = picker_blocks(p, i);
+	for (k = i * PICK_BPP; k < i * PICK_BPP + n; k++)
+		if (!p->have[k])
+			return 0;
+	p->state[i] = PIECE_VERIFY;
+	return 1;
+}
+
+void
+picker_verified(struct picker *p, uint32_t piece, int ok)
+{
+	uint32_t b, n;
+
+	if (piece >= p->npieces || p->state[piece] != PIECE_VERIFY)
+		return;
+	if (ok) {
+		p->state[piece] = PIECE_DONE;
+		p->done++;
+		return;
+	}
+	n = picker_blocks(p, piece);
+	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++) {
+		p->have[b] = 0;
+		if (p->reqs[b] == 0) {
+			p->unreq[piece]++;
+			p->unrequested++;
+		}
+	}
+	p->state[piece] = PIECE_NEED;
+	p->touched[piece] = 0;
+}
+
+void
+picker_mark_done(struct picker *p, uint32_t piece)
+{
+	uint32_t b, n;
+
+	if (piece >= p->npieces || p->state[piece] == PIECE_DONE)
+		return;
+	n = picker_blocks(p, piece);
+	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++)
+		p->have[b] = 1;
+	if (p->state[piece] == PIECE_NEED) {
+		p->unrequested -= p->unreq[piece];
+		p->unreq[piece] = 0;
+	}
+	p->state[piece] = PIECE_DONE;
+	p->done++;
+}

@@ -1,0 +1,365 @@
+/*
+ * shares.c - served files and hashing jobs (see shares.h).
+ */
+#include "shares.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "crypto.h"
+#include "log.h"
+#include "worker.h"
+#include "xalloc.h"
+
+#define READ_CHUNK	(1024 * 1024)	/* two pieces a read */
+
+struct share *
+shares_add(struct client *cl, const char *group, const char *name,
+    const char *path, const uint8_t sha1[20], uint64_t size,
+    const uint8_t *hashes, uint32_t npieces, int complete, char *err,
+    size_t errlen)
+{
+	struct share *s;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	snprintf(s->group, sizeof(s->group), "%s", group);
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	memcpy(s->sha1, sha1, 20);
+	s->size = size;
+	s->npieces = (uint32_t)((size + WIRE_PIECE_LEN - 1) / WIRE_PIECE_LEN);
+	if (hashes != NULL && npieces == s->npieces && npieces > 0) {
+		s->hashes = xreallocarray(NULL, npieces, 20);
+		memcpy(s->hashes, hashes, (size_t)npieces * 20);
+	}
+	bitfield_init(&s->have, s->npieces);
+	if (complete)
+		bitfield_fill(&s->have);
+	s->complete = complete;
+	s->fd = fd;
+	s->next = cl->shares;
+	cl->shares = s;
+	return s;
+}
+
+struct share *
+shares_find(struct client *cl, const uint8_t sha1[20])
+{
+	struct share *s, *best = NULL;
+
+	/* Prefer a complete copy when the same content is shared twice. */
+	for (s = cl->shares; s != NULL; s = s->next)
+		if (memcmp(s->sha1, sha1, 20) == 0 &&
+		    (best == NULL || (s->complete && !best->complete)))
+			best = s;
+	return best;
+}
+
+struct share *
+shares_get(struct client *cl, const char *group, const char *name)
+{
+	struct share *s;
+
+	for (s = cl->shares; s != NULL; s = s->next)
+		if (strcmp(s->group, group) == 0 && strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+void
+shares_remove(struct client *cl, struct share *s)
+{
+	struct share **pp;
+
+	for (pp = &cl->shares; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	close(s->fd);
+	bitfield_free(&s->have);
+	free(s->hashes);
+	free(s);
+}
+
+void
+shares_clear(struct client *cl)
+{
+	while (cl->shares != NULL)
+		shares_remove(cl, cl->shares);
+}
+
+void
+shares_have(struct client *cl, struct share *s, uint32_t piece)
+{
+	bitfield_set(&s->have, piece);
+	peer_server_have(cl, s, piece);
+}
+
+/* Whole-file hashing: two jobs over the same fd. */
+
+struct hash_task {
+	struct worker_job	 pieces_job, whole_job;
+	int			 fd;
+	uint64_t		 size;
+	_Atomic uint64_t	 done_pieces, done_whole;
+	int			 pending;	/* jobs not yet back */
+	int			 failed;
+	char			 err[200];
+	uint8_t			 sha1[20];
+	uint8_t			*pieces;
+	uint32_t		 npieces;
+	hash_done_fn		 done;
+	void			*arg;
+};
+
+/* Read [0, size) in chunks, calling fn on each; -1 on a read error. */
+static int
+read_all(struct hash_task *t, _Atomic uint64_t *progress,
+    int (*fn)(struct hash_task *, const uint8_t *, size_t, uint64_t, void *),
+    void *arg)
+{
+	uint8_t *b = xmalloc(READ_CHUNK);
+	uint64_t off = 0;
+	int rc = 0;
+
+	while (off < t->size) {
+		size_t want = t->size - off < READ_CHUNK ?
+		    (size_t)(t->size - off) : READ_CHUNK;
+		ssize_t n = pread(t->fd, b, want, (off_t)off);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(t->err, sizeof(t->err), n == 0 ?
+			    "file shrank while hashing" : "read: %s",
+			    strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (fn(t, b, (size_t)n, off, arg) == -1) {
+			rc = -1;
+			break;
+		}
+		off += (uint64_t)n;
+		atomic_store(progress, off);
+	}
+	free(b);
+	return rc;
+}
+
+struct piece_acc {
+	struct sha1_ctx	*ctx;
+	uint64_t	 in_piece;
+	uint32_t	 index;
+};
+
+static int
+feed_pieces(struct hash_task *t, const uint8_t *p, size_t n, uint64_t off,
+    void *arg)
+{
+	struct piece_acc *a = arg;
+
+	(void)off;
+	while (n > 0) {
+		size_t take = WIRE_PIECE_LEN - a->in_piece < n ?
+		    (size_t)(WIRE_PIECE_LEN - a->in_piece) : n;
+
+		if (sha1_update(a->ctx, p, take) == -1)
+			return -1;
+		p += take;
+		n -= take;
+		a->in_piece += take;
+		if (a->in_piece == WIRE_PIECE_LEN) {
+			if (sha1_final(a->ctx, t->pieces + 20 * a->index) ==
+			    -1)
+				return -1;
+			sha1_free(a->ctx);
+			a->index++;
+			a->in_piece = 0;
+			if ((a->ctx = sha1_new()) == NULL)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+pieces_work(struct worker_job *w)
+{
+	struct hash_task *t = (struct hash_task *)((char *)w -
+	    offsetof(struct hash_task, pieces_job));
+	struct piece_acc a = { sha1_new(), 0, 0 };
+
+	if (a.ctx == NULL || read_all(t, &t->done_pieces, feed_pieces,
+	    &a) == -1 || (a.in_piece > 0 &&
+	    sha1_final(a.ctx, t->pieces + 20 * a.index) == -1))
+		t->failed = 1;
+	sha1_free(a.ctx);
+}
+
+static int
+feed_whole(struct hash_task *t, const uint8_t *p, size_t n, uint64_t off,
+    void *arg)
+{
+	(void)t;
+	(void)off;
+	return sha1_update(arg, p, n);
+}
+
+static void
+whole_work(struct worker_job *w)
+{
+	struct hash_task *t = (struct hash_task *)((char *)w -
+	    offsetof(struct hash_task, whole_job));
+	struct sha1_ctx *c = sha1_new();
+
+	if (c == NULL || read_all(t, &t->done_whole, feed_whole, c) == -1 ||
+	    sha1_final(c, t->sha1) == -1)
+		t->failed = 1;
+	sha1_free(c);
+}
+
+static void
+task_back(struct hash_task *t)
+{
+	struct file_hash r;
+
+	if (--t->pending > 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.ok = !t->failed;
+	snprintf(r.err, sizeof(r.err), "%s", t->err[0] ? t->err :
+	    "hashing failed");
+	r.size = t->size;
+	memcpy(r.sha1, t->sha1, 20);
+	r.pieces = t->pieces;
+	r.npieces = t->npieces;
+	close(t->fd);
+	t->done(t->arg, &r);
+	free(t);
+}
+
+static void
+pieces_back(struct worker_job *w)
+{
+	task_back((struct hash_task *)((char *)w -
+	    offsetof(struct hash_task, pieces_job)));
+}
+
+static void
+whole_back(struct worker_job *w)
+{
+	task_back((struct hash_task *)((char *)w -
+	    offsetof(struct hash_task, whole_job)));
+}
+
+struct hash_task *
+hash_file(struct client *cl, int fd, uint64_t size, hash_done_fn done,
+    void *arg)
+{
+	struct hash_task *t = xcalloc(1, sizeof(*t));
+
+	t->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	t->size = size;
+	t->npieces = (uint32_t)((size + WIRE_PIECE_LEN - 1) / WIRE_PIECE_LEN);
+	t->pieces = xreallocarray(NULL, t->npieces ? t->npieces : 1, 20);
+	t->done = done;
+	t->arg = arg;
+	t->pending = 2;
+	if (t->fd == -1) {
+		t->failed = 1;
+		snprintf(t->err, sizeof(t->err), "dup: %s", strerror(errno));
+	}
+	t->pieces_job.work = pieces_work;
+	t->pieces_job.done = pieces_back;
+	t->whole_job.work = whole_work;
+	t->whole_job.done = whole_back;
+	worker_submit(cl->workers, &t->pieces_job);
+	worker_submit(cl->workers, &t->whole_job);
+	return t;
+}
+
+uint64_t
+hash_progress(const struct hash_task *t)
+{
+	uint64_t a = atomic_load(&t->done_pieces);
+	uint64_t b = atomic_load(&t->done_whole);
+
+	return a < b ? a : b;
+}
+
+/* One piece. */
+
+struct piece_job {
+	struct worker_job	 w;
+	int			 fd;
+	uint64_t		 off;
+	uint32_t		 len, piece;
+	uint8_t			 want[20];
+	int			 ok;
+	void			(*done)(void *, uint32_t, int);
+	void			*arg;
+};
+
+static void
+piece_work(struct worker_job *w)
+{
+	struct piece_job *j = (struct piece_job *)w;
+	uint8_t *b = xmalloc(j->len ? j->len : 1), got[20];
+	size_t have = 0;
+
+	while (have < j->len) {
+		ssize_t n = pread(j->fd, b + have, j->len - have,
+		    (off_t)(j->off + have));
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	j->ok = have == j->len && sha1(b, j->len, got) == 0 &&
+	    memcmp(got, j->want, 20) == 0;
+	free(b);
+}
+
+static void
+piece_back(struct worker_job *w)
+{
+	struct piece_job *j = (struct piece_job *)w;
+
+	close(j->fd);
+	j->done(j->arg, j->piece, j->ok);
+	free(j);
+}
+
+void
+hash_piece(struct client *cl, int fd, uint64_t off, uint32_t len,
+    const uint8_t want[20], uint32_t piece,
+    void (*done)(void *, uint32_t, int), void *arg)
+{
+	struct piece_job *j = xcalloc(1, sizeof(*j));
+
+	j->w.work = piece_work;
+	j->w.done = piece_back;
+	j->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	j->off = off;
+	j->len = len;
+	j->piece = piece;
+	memcpy(j->want, want, 20);
+	j->done = done;
+	j->arg = arg;
+	worker_submit(cl->workers, &j->w);
+}

@@ -1,0 +1,82 @@
+/*
+ * shares.h - the files this client serves, and the hashing behind them.
+ *
+ * A share is a file (complete, or the .part of a running download) that
+ * peers may ask pieces of, addressed by its whole-file SHA1.  Its have-map
+ * says which pieces are verified; only those are ever served.  The list
+ * lives in struct client and is emptied on logout.
+ *
+ * Hashing runs on the client's worker pool:
+ *  - a whole file (upload, login re-check): two jobs read it in parallel,
+ *    one for the piece SHA1s and one for the whole-file SHA1, so hashing
+ *    takes about the time of one SHA1 pass on a two-core machine;
+ *  - one piece (download): read back from the .part file and compared.
+ */
+#ifndef SHARES_H
+#define SHARES_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "bitfield.h"
+#include "parse.h"
+
+struct client;
+
+struct share {
+	struct share	*next;
+	char		 group[ID_MAX + 1];
+	char		 name[NAME_MAX_LEN + 1];
+	char		 path[PATH_MAX];
+	uint8_t		 sha1[20];
+	uint64_t	 size;
+	uint32_t	 npieces;
+	uint8_t		*hashes;	/* npieces * 20, or NULL if not
+					   known here (served, not checked) */
+	struct bitfield	 have;		/* verified pieces */
+	int		 fd;		/* open for reading */
+	int		 complete;
+};
+
+/*
+ * Add a share of path (opened here); complete: every piece is had.
+ * hashes (npieces of them) may be NULL; the piece count follows size.
+ */
+struct share	*shares_add(struct client *, const char *group,
+		    const char *name, const char *path, const uint8_t sha1[20],
+		    uint64_t size, const uint8_t *hashes, uint32_t npieces,
+		    int complete, char *err, size_t errlen);
+struct share	*shares_find(struct client *, const uint8_t sha1[20]);
+struct share	*shares_get(struct client *, const char *group,
+		    const char *name);
+void		 shares_remove(struct client *, struct share *);
+void		 shares_clear(struct client *);
+/* Piece verified: mark it and tell subscribed peers. */
+void		 shares_have(struct client *, struct share *, uint32_t piece);
+
+/* Result of hashing a whole file. */
+struct file_hash {
+	int		 ok;
+	char		 err[256];
+	uint64_t	 size;
+	uint8_t		 sha1[20];
+	uint8_t		*pieces;	/* npieces * 20, caller frees */
+	uint32_t	 npieces;
+};
+typedef void (*hash_done_fn)(void *arg, struct file_hash *);
+struct hash_task;
+/*
+ * Hash fd (size bytes; the fd is duplicated) on the worker pool; done()
+ * runs on the loop.  hash_progress() reports bytes hashed so far by the
+ * slower of the two passes.
+ */
+struct hash_task *hash_file(struct client *, int fd, uint64_t size,
+		    hash_done_fn, void *arg);
+uint64_t	 hash_progress(const struct hash_task *);
+
+/* Verify piece of fd against want: done(arg, piece, ok) on the loop. */
+void		 hash_piece(struct client *, int fd, uint64_t off, uint32_t len,
+		    const uint8_t want[20], uint32_t piece,
+		    void (*done)(void *, uint32_t, int), void *arg);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * bitfield.c - piece bitfields (see bitfield.h).
+ */
+#include "bitfield.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void
+bitfield_init(struct bitfield *b, uint32_t n)
+{
+	b->n = n;
+	b->count = 0;
+	b->bits = xcalloc(bitfield_bytes(n) ? bitfield_bytes(n) : 1, 1);
+}
+
+void
+bitfield_free(struct bitfield *b)
+{
+	free(b->bits);
+	b->bits = NULL;
+	b->n = b->count = 0;
+}
+
+void
+bitfield_set(struct bitfield *b, uint32_t i)
+{
+	if (i >= b->n || bitfield_get(b, i))
+		return;
+	b->bits[i >> 3] |= (uint8_t)(0x80u >> (i & 7));
+	b->count++;
+}
+
+void
+bitfield_clear(struct bitfield *b, uint32_t i)
+{
+	if (i >= b->n || !bitfield_get(b, i))
+		return;
+	b->bits[i >> 3] &= (uint8_t)~(0x80u >> (i & 7));
+	b->count--;
+}
+
+void
+bitfield_fill(struct bitfield *b)
+{
+	size_t nb = bitfield_bytes(b->n);
+
+	if (nb == 0)
+		return;
+	memset(b->bits, 0xff, nb);
+	if (b->n & 7)
+		b->bits[nb - 1] = (uint8_t)(0xff00u >> (b->n & 7));
+	b->count = b->n;
+}
+
+int
+bitfield_load(struct bitfield *b, const uint8_t *p, size_t len)
+{
+	size_t nb = bitfield_bytes(b->n), i;
+	uint32_t count = 0;
+
+	if (len != nb)
+		return -1;
+	if (nb > 0 && (b->n & 7) &&
+	    (p[nb - 1] & (uint8_t)~(0xff00u >> (b->n & 7))) != 0)
+		return -1;
+	for (i = 0; i < nb; i++)
+		count += (uint32_t)__builtin_popcount(p[i]);
+	if (nb > 0)
+		memcpy(b->bits, p, nb);
+	b->count = count;
+	return 0;
+}
