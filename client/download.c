@@ -8,6 +8,12 @@
  * lost peer gives exactly those back to the picker.  contrib[] records
  * which source delivered each block, to blame the right ones when a piece
  * fails its hash.
+ *
+ * Blame: a piece that fails with blocks from several sources proves
+ * nothing about any one of them, so it is not held against them; instead
+ * the piece goes "solo": it is fetched again from one source only.  A
+ * piece that fails with every block from one source is proof, and that is
+ * a strike.  So an honest peer is never banned for a liar's block.
  */
 #include "download.h"
 
@@ -65,6 +71,8 @@ struct dpeer {
 	int		 has_bf;
 	uint32_t	 req[PIPELINE];
 	unsigned	 nreq;
+	uint32_t	 cancelled[PIPELINE];	/* recently cancelled blocks: */
+	unsigned	 ncancelled;		/* their data may still come */
 	uint64_t	 last_data;
 	struct dpeer	*next;
 };
@@ -86,6 +94,8 @@ struct download {
 	struct share	*sh;
 	struct picker	 pk;
 	uint16_t	*contrib;
+	uint8_t		*solo;		/* per piece: one source only */
+	uint16_t	*owner;		/* per solo piece: that source */
 	struct source	*src;
 	unsigned	 nsrc;
 	struct dpeer	*peers;
@@ -129,6 +139,17 @@ peer_asked(void *arg, uint32_t b)
 	return 0;
 }
 
+/* Solo pieces belong to the source that took them first. */
+static int
+peer_piece_ok(void *arg, uint32_t piece)
+{
+	struct dpeer *p = arg;
+	struct download *d = p->d;
+
+	return !d->solo[piece] || d->owner[piece] == NO_SOURCE ||
+	    d->owner[piece] == p->src;
+}
+
 static void
 peer_closed(struct conn *c, const char *why, void *arg)
 {
@@ -140,6 +161,9 @@ peer_closed(struct conn *c, const char *why, void *arg)
 	log_debug("peer %s: %s", d->src[p->src].addr, why);
 	for (i = 0; i < p->nreq; i++)
 		picker_unrequested(&d->pk, p->req[i]);
+	for (i = 0; i < d->npieces; i++)
+		if (d->solo != NULL && d->owner[i] == p->src)
+			d->owner[i] = NO_SOURCE;
 	if (p->has_bf)
 		picker_peer_remove(&d->pk, &p->has);
 	bitfield_free(&p->has);
@@ -189,12 +213,20 @@ peer_fill(struct dpeer *p)
 	struct download *d = p->d;
 	uint32_t b;
 
+	unsigned depth = PIPELINE;
+
 	if (p->state != P_ACTIVE || d->state != DL_RUN || conn_closing(p->c))
 		return;
-	while (p->nreq < PIPELINE &&
+	/* In endgame a peer takes duplicates only when nearly idle. */
+	if (picker_endgame(&d->pk))
+		depth = 2;
+	d->pk.piece_ok = peer_piece_ok;
+	while (p->nreq < depth &&
 	    picker_pick(&d->pk, &p->has, peer_asked, p, &b)) {
 		if (p->nreq == 0)
 			p->last_data = now_ms(d);
+		if (d->solo[b / PICK_BPP])
+			d->owner[b / PICK_BPP] = p->src;
 		picker_requested(&d->pk, b);
 		p->req[p->nreq++] = b;
 		peer_send_request(p, WT_P_REQUEST, b);
@@ -214,6 +246,7 @@ cancel_others(struct download *d, struct dpeer *except, uint32_t b)
 		for (i = 0; i < p->nreq; i++)
 			if (p->req[i] == b) {
 				p->req[i] = p->req[--p->nreq];
+				p->cancelled[p->ncancelled++ % PIPELINE] = b;
 				peer_send_request(p, WT_P_CANCEL, b);
 				break;
 			}
@@ -259,9 +292,10 @@ on_piece(struct dpeer *p, const struct wire_msg *m)
 			break;
 	picker_block(&d->pk, b, &ep, &eo, &el);
 	if (i == p->nreq || m->f[3].n != el) {
-		/* A cancelled block may still arrive: harmless, ignore. */
-		if (i == p->nreq && m->f[3].n == el && d->pk.have[b])
-			return;
+		/* A block we cancelled may still arrive: ignore it. */
+		for (i = 0; i < PIPELINE && i < p->ncancelled; i++)
+			if (p->cancelled[i] == b && m->f[3].n == el)
+				return;
 		peer_drop(p, "data we did not ask for");
 		return;
 	}
@@ -359,7 +393,11 @@ peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
 					break;
 				}
 			picker_unrequested(&d->pk, m->h.id);
-			bitfield_clear(&p->has, m->h.id / PICK_BPP);
+			if (bitfield_get(&p->has, m->h.id / PICK_BPP)) {
+				bitfield_clear(&p->has, m->h.id / PICK_BPP);
+				picker_peer_unhave(&d->pk,
+				    m->h.id / PICK_BPP);
+			}
 		}
 		break;
 	default:
@@ -583,25 +621,23 @@ static void
 strike(struct download *d, uint32_t piece)
 {
 	uint32_t b, n = picker_blocks(&d->pk, piece);
+	unsigned si = d->contrib[piece * PICK_BPP];
 	struct dpeer *p;
-	unsigned si;
 
-	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++) {
-		if ((si = d->contrib[b]) == NO_SOURCE)
-			continue;
+	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++)
+		if (d->contrib[b] != si)
+			si = NO_SOURCE;
+	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++)
 		d->contrib[b] = NO_SOURCE;
-		/* One strike per source per piece. */
-		for (uint32_t k = b + 1; k < piece * PICK_BPP + n; k++)
-			if (d->contrib[k] == si)
-				d->contrib[k] = NO_SOURCE;
-		if (++d->src[si].strikes < PEER_MAX_STRIKES)
-			continue;
-		d->src[si].banned = 1;
-		for (p = d->peers; p != NULL; p = p->next)
-			if (p->src == si)
-				peer_drop(p, "sent pieces that fail their "
-				    "SHA1");
-	}
+	/* Fetch it again from one source, so the next failure is proof. */
+	d->solo[piece] = 1;
+	d->owner[piece] = NO_SOURCE;
+	if (si == NO_SOURCE || ++d->src[si].strikes < PEER_MAX_STRIKES)
+		return;
+	d->src[si].banned = 1;
+	for (p = d->peers; p != NULL; p = p->next)
+		if (p->src == si)
+			peer_drop(p, "sent pieces that fail their SHA1");
 }
 
 static void
@@ -822,6 +858,10 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 	    sizeof(*d->contrib));
 	for (i = 0; i <= d->pk.nblocks; i++)
 		d->contrib[i] = NO_SOURCE;
+	d->solo = xcalloc(d->npieces + 1, 1);
+	d->owner = xreallocarray(NULL, d->npieces + 1, sizeof(*d->owner));
+	for (i = 0; i <= d->npieces; i++)
+		d->owner[i] = NO_SOURCE;
 	d->sh = shares_add(cl, d->group, d->name, d->part, d->sha1, d->size,
 	    d->hashes, d->npieces, 0, e, sizeof(e));
 	if (d->sh == NULL) {
@@ -978,6 +1018,8 @@ download_free_all(struct client *cl)
 		if (d->npieces > 0 || d->pk.have != NULL)
 			picker_free(&d->pk);
 		free(d->contrib);
+		free(d->solo);
+		free(d->owner);
 		free(d->hashes);
 		free(d->src);
 		free(d);

@@ -114,6 +114,21 @@ picker_peer_have(struct picker *p, uint32_t piece)
 		p->avail[piece]++;
 }
 
+/* A block that holds data: inside the file, not past a short piece. */
+static int
+valid_block(const struct picker *p, uint32_t b)
+{
+	return b < p->nblocks &&
+	    b % PICK_BPP < picker_blocks(p, b / PICK_BPP);
+}
+
+void
+picker_peer_unhave(struct picker *p, uint32_t piece)
+{
+	if (piece < p->npieces && p->avail[piece] > 0)
+		p->avail[piece]--;
+}
+
 /* First block of piece i that is missing and not asked for. */
 static int
 first_unrequested(const struct picker *p, uint32_t i, uint32_t *block)
@@ -136,7 +151,8 @@ pick_endgame(struct picker *p, const struct bitfield *has,
 	int found = 0;
 
 	for (i = 0; i < p->npieces; i++) {
-		if (p->state[i] != PIECE_NEED || !bitfield_get(has, i))
+		if (p->state[i] != PIECE_NEED || !bitfield_get(has, i) ||
+		    (p->piece_ok != NULL && !p->piece_ok(arg, i)))
 			continue;
 		n = picker_blocks(p, i);
 		for (b = i * PICK_BPP; b < i * PICK_BPP + n; b++) {
@@ -165,7 +181,8 @@ picker_pick(struct picker *p, const struct bitfield *has,
 		return pick_endgame(p, has, asked, arg, block);
 	for (i = 0; i < p->npieces; i++) {
 		if (p->state[i] != PIECE_NEED || p->unreq[i] == 0 ||
-		    !bitfield_get(has, i))
+		    !bitfield_get(has, i) ||
+		    (p->piece_ok != NULL && !p->piece_ok(arg, i)))
 			continue;
 		if (p->touched[i])
 			return first_unrequested(p, i, block);
@@ -190,7 +207,7 @@ picker_requested(struct picker *p, uint32_t b)
 {
 	uint32_t i = b / PICK_BPP;
 
-	if (b >= p->nblocks)
+	if (!valid_block(p, b))
 		return;
 	if (p->reqs[b] == 0 && !p->have[b] && p->state[i] == PIECE_NEED) {
 		p->unreq[i]--;
@@ -206,7 +223,7 @@ picker_unrequested(struct picker *p, uint32_t b)
 {
 	uint32_t i = b / PICK_BPP;
 
-	if (b >= p->nblocks || p->reqs[b] == 0)
+	if (!valid_block(p, b) || p->reqs[b] == 0)
 		return;
 	p->reqs[b]--;
 	if (p->reqs[b] == 0 && !p->have[b] && p->state[i] == PIECE_NEED) {
@@ -220,7 +237,7 @@ picker_received(struct picker *p, uint32_t b)
 {
 	uint32_t i = b / PICK_BPP, n, k;
 
-	if (b >= p->nblocks || p->have[b] || p->state[i] != PIECE_NEED)
+	if (!valid_block(p, b) || p->have[b] || p->state[i] != PIECE_NEED)
 		return -1;
 	if (p->reqs[b] == 0) {
 		/* Unasked-for data is refused by the caller; count it anyway. */

@@ -20,6 +20,9 @@
  *     stall the end.  The first copy to arrive wins; the rest are
  *     cancelled.
  *
+ * Block numbers past the end of a short last piece hold no data; every
+ * call ignores them.
+ *
  * Piece states: NEED -> (all blocks in) VERIFY -> DONE, or back to NEED
  * with every block missing when its hash fails.
  */
@@ -52,6 +55,8 @@ struct picker {
 	uint32_t	 done;		/* pieces DONE */
 	uint32_t	 window;
 	uint64_t	 rng;
+	/* Optional: may the peer being served take blocks of this piece? */
+	int		(*piece_ok)(void *arg, uint32_t piece);
 };
 
 void	 picker_init(struct picker *, uint64_t size, uint64_t seed);
@@ -67,10 +72,13 @@ uint32_t picker_piece_len(const struct picker *, uint32_t piece);
 void	 picker_peer_add(struct picker *, const struct bitfield *);
 void	 picker_peer_remove(struct picker *, const struct bitfield *);
 void	 picker_peer_have(struct picker *, uint32_t piece);
+/* A peer turned out not to have a piece after all. */
+void	 picker_peer_unhave(struct picker *, uint32_t piece);
 
 /*
  * Choose a block for a peer with bitfield has.  asked(arg, b) tells
- * whether this peer already has a request out for block b (endgame only).
+ * whether this peer already has a request out for block b (endgame only);
+ * p->piece_ok(arg, piece), if set, may rule pieces out for this peer.
  * 1 with *block set, or 0 if nothing suits this peer now.
  */
 int	 picker_pick(struct picker *, const struct bitfield *has,

@@ -135,3 +135,44 @@ exited() {
 has_line() { grep -qxF -- "$2" "$1" 2>/dev/null; }
 # nlines FILE N: FILE has at least N lines.
 nlines() { [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
+
+# --- helpers for the file-sharing tests (t_share_*.sh) ---
+
+# make_group GROUP OWNER [MEMBER...]: create the users (password
+# pw-<user>), OWNER creates GROUP, every MEMBER joins and is accepted.
+make_group() {
+	local g=$1 owner=$2 u s; shift 2
+	s="create_user $owner pw-$owner"
+	for u in "$@"; do s+=$'\n'"create_user $u pw-$u"; done
+	s+=$'\n'"login $owner pw-$owner"$'\n'"create_group $g"$'\n'"logout"
+	for u in "$@"; do
+		s+=$'\n'"login $u pw-$u"$'\n'"join_group $g"$'\n'"logout"
+	done
+	s+=$'\n'"login $owner pw-$owner"
+	for u in "$@"; do s+=$'\n'"accept_request $g $u"; done
+	run_client "mkgroup-$g" <<<"$s"
+	[ "$RC" -eq 0 ] || { fail "make_group $g"; err "mkgroup-$g"; }
+}
+# randfile PATH SIZE: a file of SIZE random bytes.
+randfile() { head -c "$2" /dev/urandom >"$1"; }
+# sha1_of FILE: the file's SHA1 in hex.
+sha1_of() { sha1sum "$1" | cut -d' ' -f1; }
+# client_pid NAME / client_port NAME: a long-running client's PID, and
+# the TCP port it listens on for peers.
+client_pid() { local v="CPID_$1"; echo "${!v}"; }
+client_port() {
+	tr '\0' '\n' <"/proc/$(client_pid "$1")/cmdline" | sed -n '2s/.*://p'
+}
+# rchar PID: bytes the process has read so far (read(2), sendfile(2)...).
+rchar() { awk '/^rchar:/ {print $2}' "/proc/$1/io"; }
+# has_prefix FILE PREFIX: some line of FILE starts with PREFIX.
+has_prefix() {
+	awk -v p="$2" 'index($0, p) == 1 { f = 1 } END { exit !f }' "$1" \
+		2>/dev/null
+}
+# sent_has NAME CMD PREFIX: send CMD to the long-running client NAME and
+# tell whether its output so far has a line starting with PREFIX (meant
+# for wait_for: each try sends CMD again).
+sent_has() { send "$1" "$2"; has_prefix "$T/$1.out" "$3"; }
+# reap PID: wait for a process started here that was killed.
+reap() { { wait "$1"; } 2>/dev/null; true; }

@@ -1,0 +1,68 @@
+"""share_watch.py - kill a process at a precise point of a transfer.
+
+Transfers between two clients on 127.0.0.1 take a fraction of a second, too
+fast for a shell loop to catch one in the middle.  This watcher polls in a
+tight loop and sends SIGKILL the moment a condition holds:
+
+  served WATCH_PID BYTES KILL_PID DEST TIMEOUT
+      when the process WATCH_PID has read BYTES more than when the watcher
+      started (rchar of /proc/PID/io counts what a seeder's sendfile(2)
+      sends), kill KILL_PID.
+  written PART BYTES KILL_PID DEST TIMEOUT
+      when PART has BYTES of data allocated on disk (a downloader's .part
+      file starts sparse), kill KILL_PID.
+
+It prints "ready" once it has its baseline (start the transfer after
+that), then "killed AMOUNT DEST_EXISTED" (AMOUNT: bytes served or written
+at the kill; DEST_EXISTED: 1 if DEST already existed, i.e. the transfer
+had finished) or "timeout AMOUNT".  Exit status 0 when it killed.
+"""
+import os
+import signal
+import sys
+import time
+
+
+def rchar(pid):
+    with open("/proc/%d/io" % pid) as f:
+        for line in f:
+            if line.startswith("rchar:"):
+                return int(line.split()[1])
+    raise RuntimeError("no rchar")
+
+
+def allocated(path):
+    try:
+        return os.stat(path).st_blocks * 512
+    except FileNotFoundError:
+        return 0
+
+
+def main():
+    mode = sys.argv[1]
+    target, need, kill_pid = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    dest, timeout = sys.argv[5], float(sys.argv[6])
+    if mode == "served":
+        pid = int(target)
+        base = rchar(pid)
+        amount = lambda: rchar(pid) - base
+    elif mode == "written":
+        amount = lambda: allocated(target)
+    else:
+        sys.exit("unknown mode " + mode)
+    print("ready", flush=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        a = amount()
+        if a >= need:
+            existed = os.path.exists(dest)
+            os.kill(kill_pid, signal.SIGKILL)
+            print("killed %d %d" % (a, 1 if existed else 0), flush=True)
+            return 0
+        time.sleep(0.0002)
+    print("timeout %d" % amount(), flush=True)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

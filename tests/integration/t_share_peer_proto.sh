@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The peer protocol spoken by hand (share_peer.py) to a seeder's listen
+# port: WANT of an unknown SHA1 gets ERROR; WANT of the shared file gets a
+# full BITFIELD; REQUEST of valid blocks (first, middle, the short last
+# one, every block pipelined) gets PIECE with the file's bytes; REQUEST
+# past the last piece, outside the piece, of length 0 or over 512 KiB
+# closes the connection; no HELLO first, a wrong role or an oversized
+# header gets the peer dropped.  After each, the seeder still serves both
+# a fresh connection and a normal download.
+. "$(dirname "$0")/lib.sh"
+
+cluster 1
+start_tracker 1
+make_group g sam dan
+
+# 3 whole pieces and a short fourth one.
+size=$((3 * 524288 + 1000))
+mkdir -p "$T/seed" "$T/dl"
+randfile "$T/seed/pp.bin" "$size"
+start_client S
+send S "login sam pw-sam" "upload_file $T/seed/pp.bin g" "list_files g"
+check "proto: seeder shares pp.bin" wait_for 400 has_prefix "$T/S.out" "pp.bin	"
+sha=$(awk -F'\t' '$1 == "pp.bin" {print $3}' "$T/S.out")
+check_eq "proto: list_files gives the file's SHA1" "$(sha1_of "$T/seed/pp.bin")" "$sha"
+port=$(client_port S)
+peer() { python3 "$(dirname "$0")/share_peer.py" "$port" "$@"; }
+still_serves() { check "proto: still serves after $1" peer serves "$sha"; }
+
+check "proto: WANT of an unknown SHA1 gets ERROR" peer want-unknown
+check "proto: WANT of the file gets a BITFIELD with all 4 pieces" \
+	peer want "$sha" 4
+check "proto: REQUEST of the first block gets its bytes" \
+	peer request "$sha" "$T/seed/pp.bin" 0 0 131072
+check "proto: REQUEST of an odd range inside a piece gets its bytes" \
+	peer request "$sha" "$T/seed/pp.bin" 1 1000 70000
+check "proto: REQUEST of a whole 512 KiB piece gets its bytes" \
+	peer request "$sha" "$T/seed/pp.bin" 2 0 524288
+check "proto: REQUEST of the short last piece gets its bytes" \
+	peer request "$sha" "$T/seed/pp.bin" 3 0 1000
+check "proto: every block requested at once, all right" \
+	peer pipeline "$sha" "$T/seed/pp.bin"
+check "proto: REQUEST for a file not shared gets ERROR" peer unshared-request
+
+check "proto: REQUEST past the last piece closes" peer bad-request "$sha" 4 0 1024
+still_serves "a request past the last piece"
+check "proto: REQUEST far past the last piece closes" \
+	peer bad-request "$sha" 4294967295 0 1024
+check "proto: REQUEST beyond the end of a piece closes" \
+	peer bad-request "$sha" 0 524000 1024
+check "proto: REQUEST at an offset past the piece closes" \
+	peer bad-request "$sha" 1 524288 16
+check "proto: REQUEST beyond the end of the short last piece closes" \
+	peer bad-request "$sha" 3 0 1001
+still_serves "requests outside a piece"
+check "proto: REQUEST of length 0 closes" peer bad-request "$sha" 0 0 0
+check "proto: REQUEST of 512 KiB + 1 closes" peer bad-request "$sha" 0 0 524289
+check "proto: REQUEST of 4 GiB - 1 closes" peer bad-request "$sha" 0 0 4294967295
+still_serves "requests of bad lengths"
+check "proto: no HELLO first: dropped" peer no-hello "$sha"
+check "proto: HELLO with the wrong role: dropped" peer wrong-role
+check "proto: an oversized header: dropped" peer oversized
+still_serves "peers that broke the protocol"
+alive() { ! exited "$1"; }
+check "proto: seeder still running" alive "$(client_pid S)"
+
+# A normal download from the same seeder is still fine.
+run_client dl <<S
+login dan pw-dan
+download_file g pp.bin $T/dl
+S
+check_eq "proto: download after the abuse exits 0" 0 "$RC"
+check "proto: download after the abuse byte-identical" \
+	cmp -s "$T/seed/pp.bin" "$T/dl/pp.bin"
+
+# Logged out, the client serves nobody.
+send S "logout"
+check "proto: seeder logs out" wait_for 200 has_line "$T/S.out" "logged out"
+check "proto: a logged-out client refuses peers" peer refused
+send S "login sam pw-sam"
+check "proto: seeder logs in again" wait_for 200 has_line "$T/S.out" \
+	"logged in as sam (sharing 1 file again)"
+check "proto: serves again after login" peer want "$sha" 4
+send S "logout"
+two_logouts() { [ "$(grep -c '^logged out$' "$T/S.out")" -ge 2 ]; }
+check "proto: seeder logs out again" wait_for 200 two_logouts
+end_client S
+check_eq "proto: seeder exits 0" 0 "$RC"
+check_eq "proto: seeder wrote no error line" "" \
+	"$(grep '^error: ' "$T/S.err")"
+grep -q 'AddressSanitizer\|runtime error' "$T/S.err" &&
+	fail "proto: seeder sanitizer report" || pass "proto: no sanitizer report"
+stop_tracker 1 && pass "proto: tracker exits 0" || fail "proto: tracker exits 0"
