@@ -95,6 +95,29 @@ run carol "leave_group movies"
 run bob   "leave_group movies"
 run carol "list_groups"
 
+say "Sharing: alice (owner of music) lets bob and carol in; alice and bob share a file"
+head -c $((24 * 1024 * 1024 + 12345)) /dev/urandom >"$D/concert.flac"
+run bob   "join_group music"
+run alice "accept_request music bob"
+run carol "join_group music"
+run alice "accept_request music carol"
+run alice "upload_file $D/concert.flac music"
+run bob   "upload_file $D/concert.flac music"
+run carol "list_files music"
+
+say "carol downloads: pieces come from alice and bob at once, each checked"
+mkdir -p "$D/carol"
+rchar() { awk '/^rchar/ {print $2}' "/proc/$1/io"; }
+a0=$(rchar "${PIDS[2]}"); b0=$(rchar "${PIDS[3]}")
+run carol "download_file music concert.flac $D/carol"
+for _ in $(seq 800); do [ -f "$D/carol/concert.flac" ] && break; sleep 0.025; done
+run carol "show_downloads"
+printf '        alice served %d KiB, bob served %d KiB\n' \
+	$((($(rchar "${PIDS[2]}") - a0) / 1024)) $((($(rchar "${PIDS[3]}") - b0) / 1024))
+printf '        sha1 of the original:   %s\n        sha1 of carol'"'"'s copy: %s\n' \
+	"$(sha1sum <"$D/concert.flac" | cut -c1-40)" "$(sha1sum <"$D/carol/concert.flac" | cut -c1-40)"
+cmp -s "$D/concert.flac" "$D/carol/concert.flac" && echo "        identical"
+
 say "Done: each client logs out at the end of its input"
 close_fifos
 for i in 2 3 4; do

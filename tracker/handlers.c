@@ -363,6 +363,7 @@ h_upload(struct req *r)
 	const char *g = f[1].s, *name = f[2].s, *path = f[6].s;
 	struct file_meta m;
 	uint64_t want;
+	int rc;
 
 	if (check_name(r, name) == -1)
 		return;
@@ -375,8 +376,9 @@ h_upload(struct req *r)
 		reply_err(r, WE_INVALID, "piece hashes do not match the size");
 		return;
 	}
-	reply_store(r, store_upload(r->t->store, r->key, r->user, g, name,
-	    &m, path, (int64_t)f[7].u, now_us()), g, name);
+	rc = store_upload(r->t->store, r->key, r->user, g, name, &m, path,
+	    (int64_t)f[7].u, now_us());
+	reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
 }
 
 static void
