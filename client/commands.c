@@ -36,6 +36,9 @@ struct cmd {
 	const char	*args;		/* usage after the name */
 	int		 min, max;	/* word count after the name */
 	int		 session;	/* 1: must be logged in, -1: must not */
+	const char	*kinds;		/* checked before fn, one letter an
+					   argument: g group id, u user id,
+					   f file name, - anything */
 	enum cmd_rc	(*fn)(struct client *, int, char **);
 	const char	*help;
 };
@@ -74,6 +77,35 @@ check_id(struct client *cl, const char *what, const char *id)
 	client_error(cl, "invalid %s '%.80s': use 1 to %d letters, digits, "
 	    "'.', '_' or '-'", what, id, ID_MAX);
 	return -1;
+}
+
+/* Check each argument against its kind in the command's row. */
+static int
+check_args(struct client *cl, const char *kinds, int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; kinds[i] != '\0' && i + 1 < argc; i++) {
+		const char *a = argv[i + 1];
+
+		switch (kinds[i]) {
+		case 'g':
+			if (check_id(cl, "group id", a) == -1)
+				return -1;
+			break;
+		case 'u':
+			if (check_id(cl, "user id", a) == -1)
+				return -1;
+			break;
+		case 'f':
+			if (!parse_filename(a)) {
+				client_error(cl, "invalid file name '%.80s'", a);
+				return -1;
+			}
+			break;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -278,8 +310,6 @@ c_create_user(struct client *cl, int argc, char **argv)
 	struct wire_enc *e;
 
 	(void)argc;
-	if (check_id(cl, "user id", argv[1]) == -1)
-		return CMD_FAIL;
 	if (argv[2][0] == '\0' || strlen(argv[2]) > 256) {
 		client_error(cl, "password must be 1 to 256 characters");
 		return CMD_FAIL;
@@ -298,8 +328,6 @@ c_login(struct client *cl, int argc, char **argv)
 	struct wire_enc *e;
 
 	(void)argc;
-	if (check_id(cl, "user id", argv[1]) == -1)
-		return CMD_FAIL;
 	if (argv[2][0] == '\0' || strlen(argv[2]) > 256) {
 		client_error(cl, "password must be 1 to 256 characters");
 		return CMD_FAIL;
@@ -352,8 +380,6 @@ static enum cmd_rc
 c_create_group(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
-	if (check_id(cl, "group id", argv[1]) == -1)
-		return CMD_FAIL;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "group %s created",
 	    argv[1]);
 	return simple(cl, WT_CREATE_GROUP, argv[1], NULL);
@@ -363,8 +389,6 @@ static enum cmd_rc
 c_join_group(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
-	if (check_id(cl, "group id", argv[1]) == -1)
-		return CMD_FAIL;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "asked to join group %s",
 	    argv[1]);
 	return simple(cl, WT_JOIN_GROUP, argv[1], NULL);
@@ -374,8 +398,6 @@ static enum cmd_rc
 c_leave_group(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
-	if (check_id(cl, "group id", argv[1]) == -1)
-		return CMD_FAIL;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "left group %s", argv[1]);
 	return simple(cl, WT_LEAVE_GROUP, argv[1], NULL);
 }
@@ -384,8 +406,6 @@ static enum cmd_rc
 c_list_requests(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
-	if (check_id(cl, "group id", argv[1]) == -1)
-		return CMD_FAIL;
 	return simple(cl, WT_LIST_REQUESTS, argv[1], NULL);
 }
 
@@ -393,9 +413,6 @@ static enum cmd_rc
 c_accept_request(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
-	if (check_id(cl, "group id", argv[1]) == -1 ||
-	    check_id(cl, "user id", argv[2]) == -1)
-		return CMD_FAIL;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "%s accepted into group %s",
 	    argv[2], argv[1]);
 	return simple(cl, WT_ACCEPT_REQUEST, argv[1], argv[2]);
@@ -405,9 +422,6 @@ static enum cmd_rc
 c_reject_request(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
-	if (check_id(cl, "group id", argv[1]) == -1 ||
-	    check_id(cl, "user id", argv[2]) == -1)
-		return CMD_FAIL;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "request of %s to join "
 	    "group %s rejected", argv[2], argv[1]);
 	return simple(cl, WT_REJECT_REQUEST, argv[1], argv[2]);
@@ -536,8 +550,6 @@ c_upload_file(struct client *cl, int argc, char **argv)
 	const char *base;
 
 	(void)argc;
-	if (check_id(cl, "group id", argv[2]) == -1)
-		return CMD_FAIL;
 	u = xcalloc(1, sizeof(*u));
 	u->cl = cl;
 	u->fd = -1;
@@ -599,8 +611,6 @@ c_list_files(struct client *cl, int argc, char **argv)
 	struct wire_enc *e;
 
 	(void)argc;
-	if (check_id(cl, "group id", argv[1]) == -1)
-		return CMD_FAIL;
 	e = tlink_begin(cl->tl, WT_LIST_FILES);
 	wire_put_token(e, cl->token);
 	wire_put_id(e, argv[1]);
@@ -612,12 +622,6 @@ static enum cmd_rc
 c_download_file(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
-	if (check_id(cl, "group id", argv[1]) == -1)
-		return CMD_FAIL;
-	if (!parse_filename(argv[2])) {
-		client_error(cl, "invalid file name '%.80s'", argv[2]);
-		return CMD_FAIL;
-	}
 	return download_start(cl, argv[1], argv[2], argv[3]) == 0 ?
 	    CMD_WAIT : CMD_FAIL;
 }
@@ -638,12 +642,6 @@ c_stop_share(struct client *cl, int argc, char **argv)
 	struct wire_enc *e;
 
 	(void)argc;
-	if (check_id(cl, "group id", argv[1]) == -1)
-		return CMD_FAIL;
-	if (!parse_filename(argv[2])) {
-		client_error(cl, "invalid file name '%.80s'", argv[2]);
-		return CMD_FAIL;
-	}
 	if ((sh = shares_get(cl, argv[1], argv[2])) != NULL) {
 		if (!sh->complete) {
 			client_error(cl, "%s is still downloading", argv[2]);
@@ -697,43 +695,43 @@ c_quit(struct client *cl, int argc, char **argv)
 }
 
 static const struct cmd table[] = {
-	{ "create_user", "<user_id> <password>", 2, 2, 0, c_create_user,
+	{ "create_user", "<user_id> <password>", 2, 2, 0, "u-", c_create_user,
 	    "create an account" },
-	{ "login", "<user_id> <password>", 2, 2, -1, c_login,
+	{ "login", "<user_id> <password>", 2, 2, -1, "u-", c_login,
 	    "start a session" },
-	{ "logout", "", 0, 0, 1, c_logout, "end the session" },
-	{ "create_group", "<group_id>", 1, 1, 1, c_create_group,
+	{ "logout", "", 0, 0, 1, "", c_logout, "end the session" },
+	{ "create_group", "<group_id>", 1, 1, 1, "g", c_create_group,
 	    "create a group you own" },
-	{ "join_group", "<group_id>", 1, 1, 1, c_join_group,
+	{ "join_group", "<group_id>", 1, 1, 1, "g", c_join_group,
 	    "ask the owner to let you in" },
-	{ "leave_group", "<group_id>", 1, 1, 1, c_leave_group,
+	{ "leave_group", "<group_id>", 1, 1, 1, "g", c_leave_group,
 	    "leave a group" },
-	{ "list_requests", "<group_id>", 1, 1, 1, c_list_requests,
+	{ "list_requests", "<group_id>", 1, 1, 1, "g", c_list_requests,
 	    "pending join requests (owner)" },
-	{ "accept_request", "<group_id> <user_id>", 2, 2, 1,
+	{ "accept_request", "<group_id> <user_id>", 2, 2, 1, "gu",
 	    c_accept_request, "let a user in (owner)" },
-	{ "reject_request", "<group_id> <user_id>", 2, 2, 1,
+	{ "reject_request", "<group_id> <user_id>", 2, 2, 1, "gu",
 	    c_reject_request, "turn a request down (owner)" },
-	{ "list_groups", "", 0, 0, 1, c_list_groups,
+	{ "list_groups", "", 0, 0, 1, "", c_list_groups,
 	    "every group in the network" },
-	{ "list_files", "<group_id>", 1, 1, 1, c_list_files,
+	{ "list_files", "<group_id>", 1, 1, 1, "g", c_list_files,
 	    "files shared in a group: name, size, SHA1" },
-	{ "upload_file", "<file_path> <group_id>", 2, 2, 1, c_upload_file,
+	{ "upload_file", "<file_path> <group_id>", 2, 2, 1, "-g", c_upload_file,
 	    "share a file with a group" },
 	{ "download_file", "<group_id> <file_name> <destination_path>", 3, 3,
-	    1, c_download_file, "download in the background" },
-	{ "show_downloads", "", 0, 0, 1, c_show_downloads,
+	    1, "gf-", c_download_file, "download in the background" },
+	{ "show_downloads", "", 0, 0, 1, "", c_show_downloads,
 	    "this session's downloads and their progress" },
-	{ "stop_share", "<group_id> <file_name>", 2, 2, 1, c_stop_share,
+	{ "stop_share", "<group_id> <file_name>", 2, 2, 1, "gf", c_stop_share,
 	    "stop sharing a file (it stays on disk)" },
-	{ "stop_sharing", "<group_id> <file_name>", 2, 2, 1, c_stop_share,
+	{ "stop_sharing", "<group_id> <file_name>", 2, 2, 1, "gf", c_stop_share,
 	    "same as stop_share" },
-	{ "help", "", 0, 0, 0, c_help, "this list" },
-	{ "echo", "[words...]", 0, WORDS_MAX - 1, 0, c_echo,
+	{ "help", "", 0, 0, 0, "", c_help, "this list" },
+	{ "echo", "[words...]", 0, WORDS_MAX - 1, 0, "", c_echo,
 	    "print the words (marks progress in scripts)" },
-	{ "quit", "", 0, 0, 0, c_quit, "log out and exit" },
-	{ "exit", "", 0, 0, 0, c_quit, "same as quit" },
-	{ NULL, NULL, 0, 0, 0, NULL, NULL }
+	{ "quit", "", 0, 0, 0, "", c_quit, "log out and exit" },
+	{ "exit", "", 0, 0, 0, "", c_quit, "same as quit" },
+	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
 };
 
 const char *const *
@@ -801,6 +799,11 @@ commands_line(struct client *cl, char *line, int kind)
 	if (c->session == -1 && cl->logged_in) {
 		client_error(cl, "already logged in as %s (logout first)",
 		    cl->user);
+		return;
+	}
+	if (check_args(cl, c->kinds, argc, argv) == -1) {
+		cl->failed = 1;
+		fflush(stdout);
 		return;
 	}
 	cl->ok_msg[0] = '\0';
