@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "bitfield.h"
@@ -51,7 +52,6 @@
 #define TICK_MS		500
 #define WHOLE_RUN	64		/* pieces per whole-file SHA1 job */
 #define PBUF_MAX	40		/* piece buffers a client: 20 MiB */
-#define PBUF_KEEP	8		/* idle ones kept for new pieces */
 #define PEER_IN_MAX	(WIRE_HDR + 28 + WIRE_BLOCK_MAX + 4096)
 #define PEER_OUT_MAX	(1024 * 1024)
 #define NO_SOURCE	0xffff
@@ -100,7 +100,10 @@ struct download {
 	uint8_t		*bounce;	/* aligned copy of a block for dio */
 	struct pbuf	**pb;		/* per piece: its buffer, or NULL */
 	uint8_t		*ondisk;	/* per piece: blocks went to disk */
-	struct pbuf	*chain_buf;	/* being fed to the whole-file SHA1 */
+	struct pbuf	*chain_bufs[CHAIN_IOV];	/* being fed to the */
+	int		 nchain_bufs;		/* whole-file SHA1 */
+	struct pbuf	*kept[PBUF_MAX];	/* verified, held for it */
+	unsigned	 nkept;
 	struct share	*sh;
 	struct hash_chain *whole;	/* SHA1 of the verified prefix */
 	struct picker	 pk;
@@ -285,13 +288,15 @@ write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 
 /*
  * Piece buffers.  A piece is assembled in memory, checked there, and
- * written to disk in one go by a pool thread; it stays in memory until
- * the whole-file SHA1 has read it when that is near and buffers are to
- * spare, so in the common case every byte is copied once from the socket
- * and read twice from memory.  When every buffer is taken, a new piece's
- * blocks go straight to disk and it is checked by reading it back.
- * Buffers are reused, never freed before exit: fresh memory is what
- * costs most on the benchmark VM.
+ * written to disk in one go by a pool thread.  It then stays in memory
+ * until the whole-file SHA1 reads it (runs of up to CHAIN_IOV pieces a
+ * job), unless a new piece needs the buffer: then the verified piece
+ * furthest ahead gives it up and is read back from disk later.  So in
+ * the common case every byte is copied once from the socket and read
+ * twice from memory.  When every buffer is taken by pieces in progress,
+ * a new piece's blocks go straight to disk and it is checked by reading
+ * it back.  Buffers are reused, never freed before exit: fresh memory is
+ * what costs most on the benchmark VM.
  */
 struct pbuf {
 	struct worker_job	 w;
@@ -307,12 +312,28 @@ struct pbuf {
 	int			 err;
 };
 
-static struct pbuf *
-pbuf_get(struct client *cl)
-{
-	struct pbuf *b = cl->pbuf_free;
+static void	pb_release(struct download *, uint32_t);
 
-	if (b != NULL) {
+/*
+ * A buffer for a new piece of d: an idle one, a new one, or, when all
+ * are taken, the one d holds for the verified piece furthest from the
+ * whole-file SHA1 (which will read that piece back from disk instead).
+ */
+static struct pbuf *
+pbuf_get(struct download *d)
+{
+	struct client *cl = d->cl;
+	struct pbuf *b;
+	unsigned i, far = 0;
+
+	if (cl->pbuf_free == NULL && cl->pbuf_total >= cl->pbuf_max &&
+	    d->nkept > 0) {
+		for (i = 1; i < d->nkept; i++)
+			if (d->kept[i]->piece > d->kept[far]->piece)
+				far = i;
+		pb_release(d, d->kept[far]->piece);
+	}
+	if ((b = cl->pbuf_free) != NULL) {
 		cl->pbuf_free = b->next;
 		cl->pbuf_idle--;
 		return b;
@@ -325,11 +346,16 @@ pbuf_get(struct client *cl)
 	return b;
 }
 
-/* Are buffers to spare for holding verified pieces? */
-static int
-pbuf_spare(const struct client *cl)
+static void
+unkeep(struct download *d, struct pbuf *b)
 {
-	return cl->pbuf_idle + (cl->pbuf_max - cl->pbuf_total) > PBUF_KEEP;
+	unsigned i;
+
+	for (i = 0; i < d->nkept; i++)
+		if (d->kept[i] == b) {
+			d->kept[i] = d->kept[--d->nkept];
+			return;
+		}
 }
 
 /* Give piece's buffer back, unless a pool thread still reads it. */
@@ -340,6 +366,7 @@ pb_release(struct download *d, uint32_t piece)
 
 	if (d->pb == NULL || (b = d->pb[piece]) == NULL || b->busy)
 		return;
+	unkeep(d, b);
 	d->pb[piece] = NULL;
 	b->next = d->cl->pbuf_free;
 	d->cl->pbuf_free = b;
@@ -474,7 +501,7 @@ store_block(struct download *d, uint32_t piece, uint32_t off,
 	struct pbuf *b = d->pb[piece];
 
 	if (b == NULL && !d->ondisk[piece] &&
-	    (b = pbuf_get(d->cl)) != NULL) {
+	    (b = pbuf_get(d)) != NULL) {
 		b->piece = piece;
 		d->pb[piece] = b;
 	}
@@ -814,6 +841,7 @@ static void	whole_fed(void *, int);
 static void
 whole_advance(struct download *d)
 {
+	struct iovec iov[CHAIN_IOV];
 	struct pbuf *b;
 	uint32_t from, to;
 	uint64_t end;
@@ -823,11 +851,18 @@ whole_advance(struct download *d)
 		return;
 	from = hash_chain_hashed(d->whole) == d->size ? d->npieces :
 	    (uint32_t)(hash_chain_hashed(d->whole) / WIRE_PIECE_LEN);
-	if (from < d->npieces && d->pk.state[from] == PIECE_DONE &&
-	    d->pb != NULL && (b = d->pb[from]) != NULL && !b->busy) {
+	for (to = from; to < d->npieces && to - from < CHAIN_IOV &&
+	    d->pk.state[to] == PIECE_DONE && d->pb != NULL &&
+	    (b = d->pb[to]) != NULL && !b->busy; to++) {
+		unkeep(d, b);
 		b->busy = 1;
-		d->chain_buf = b;
-		hash_chain_feed_mem(d->cl, d->whole, b->data, b->len,
+		iov[to - from].iov_base = b->data;
+		iov[to - from].iov_len = b->len;
+		d->chain_bufs[to - from] = b;
+	}
+	if (to > from) {
+		d->nchain_bufs = (int)(to - from);
+		hash_chain_feed_mem(d->cl, d->whole, iov, d->nchain_bufs,
 		    whole_fed, d);
 		return;
 	}
@@ -852,11 +887,14 @@ whole_fed(void *arg, int ok)
 	struct download *d = arg;
 	struct pbuf *b;
 
-	if ((b = d->chain_buf) != NULL) {
-		d->chain_buf = NULL;
+	int i;
+
+	for (i = 0; i < d->nchain_bufs; i++) {
+		b = d->chain_bufs[i];
 		b->busy = 0;
 		pb_release(d, b->piece);
 	}
+	d->nchain_bufs = 0;
 	if (!ok) {
 		dl_fail(d, "cannot read %s: %s", d->part,
 		    hash_chain_error(d->whole));
@@ -952,10 +990,9 @@ piece_checked(void *arg, uint32_t piece, int ok)
 	}
 	picker_verified(&d->pk, piece, ok);
 	if (ok) {
-		/* Keep it for the whole-file SHA1 if that comes soon. */
-		if (!pbuf_spare(d->cl) || piece - (uint32_t)
-		    (hash_chain_hashed(d->whole) / WIRE_PIECE_LEN) > WHOLE_RUN)
-			pb_release(d, piece);
+		/* Keep it for the whole-file SHA1 (pbuf_get may take it). */
+		if (d->pb[piece] != NULL)
+			d->kept[d->nkept++] = d->pb[piece];
 		d->bytes += picker_piece_len(&d->pk, piece);
 		shares_have(d->cl, d->sh, piece);
 		announce(d);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -402,7 +403,8 @@ struct hash_chain {
 	uint8_t			*buf;
 	uint64_t		 next;		/* bytes hashed so far */
 	uint64_t		 off, len;	/* the range in flight */
-	const uint8_t		*mem;		/* its bytes, if in memory */
+	struct iovec		 iov[CHAIN_IOV];	/* its bytes, if */
+	int			 niov;			/* in memory */
 	int			 busy, ok;
 	const char		*err;
 	void			(*done)(void *, int);
@@ -429,8 +431,12 @@ chain_work(struct worker_job *w)
 {
 	struct hash_chain *h = (struct hash_chain *)w;
 
-	if (h->mem != NULL) {
-		h->ok = sha1_update(h->ctx, h->mem, h->len) == 0;
+	int i;
+
+	if (h->niov > 0) {
+		for (i = 0, h->ok = 1; i < h->niov && h->ok; i++)
+			h->ok = sha1_update(h->ctx, h->iov[i].iov_base,
+			    h->iov[i].iov_len) == 0;
 		h->err = h->ok ? NULL : "SHA1 failed";
 	} else {
 		h->ok = hash_range(h->fd, h->off, h->len, h->ctx, h->buf,
@@ -453,28 +459,46 @@ chain_back(struct worker_job *w)
 	h->done(h->arg, h->ok);
 }
 
-int
-hash_chain_feed(struct client *cl, struct hash_chain *h, uint64_t len,
+static void
+chain_submit(struct client *cl, struct hash_chain *h, uint64_t len,
     void (*done)(void *, int), void *arg)
 {
-	return hash_chain_feed_mem(cl, h, NULL, len, done, arg);
-}
-
-int
-hash_chain_feed_mem(struct client *cl, struct hash_chain *h,
-    const uint8_t *mem, uint64_t len, void (*done)(void *, int), void *arg)
-{
-	if (h->busy)
-		return -1;
 	h->busy = 1;
 	h->off = h->next;
 	h->len = len;
-	h->mem = mem;
 	h->done = done;
 	h->arg = arg;
 	h->w.work = chain_work;
 	h->w.done = chain_back;
 	worker_submit(cl->seq_workers, &h->w);
+}
+
+int
+hash_chain_feed(struct client *cl, struct hash_chain *h, uint64_t len,
+    void (*done)(void *, int), void *arg)
+{
+	if (h->busy || len == 0)
+		return -1;
+	h->niov = 0;
+	chain_submit(cl, h, len, done, arg);
+	return 0;
+}
+
+int
+hash_chain_feed_mem(struct client *cl, struct hash_chain *h,
+    const struct iovec *iov, int niov, void (*done)(void *, int), void *arg)
+{
+	uint64_t len = 0;
+	int i;
+
+	if (h->busy || niov <= 0 || niov > CHAIN_IOV)
+		return -1;
+	for (i = 0; i < niov; i++) {
+		h->iov[i] = iov[i];
+		len += iov[i].iov_len;
+	}
+	h->niov = niov;
+	chain_submit(cl, h, len, done, arg);
 	return 0;
 }
 

@@ -98,9 +98,11 @@ struct hash_chain;
 struct hash_chain *hash_chain_new(int fd);
 int		 hash_chain_feed(struct client *, struct hash_chain *,
 		    uint64_t len, void (*done)(void *, int), void *arg);
-/* The same, with the next len bytes already in memory at mem. */
+/* The same, with the next bytes already in memory: niov <= CHAIN_IOV. */
+#define CHAIN_IOV	16
+struct iovec;
 int		 hash_chain_feed_mem(struct client *, struct hash_chain *,
-		    const uint8_t *mem, uint64_t len,
+		    const struct iovec *, int niov,
 		    void (*done)(void *, int), void *arg);
 uint64_t	 hash_chain_hashed(const struct hash_chain *);
 int		 hash_chain_busy(const struct hash_chain *);
