@@ -322,6 +322,15 @@ p2p>"
 		wait_for 200 bottom_is "p2p> show_downloads
 [C] [ng] notice.bin
 p2p>"
+	# A download that cannot start is its command's error, no notice.
+	"${TMX[@]}" send-keys "download_file ng nosuch.bin $T/ntty" Enter \
+		"echo fence" Enter
+	check "notice: none for a download_file that failed" wait_for 200 \
+		bottom_is "p2p> download_file ng nosuch.bin $T/ntty
+error: no file named nosuch.bin in group ng
+p2p> echo fence
+fence
+p2p>"
 	# During a history search: the search stays on screen as it was,
 	# and leaving it brings the prompt back.
 	kill -STOP "$nspid"
