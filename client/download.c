@@ -39,6 +39,7 @@
 #include "picker.h"
 #include "rbuf.h"
 #include "shares.h"
+#include "shell.h"
 #include "tracker_link.h"
 #include "wire.h"
 #include "worker.h"
@@ -55,6 +56,7 @@
 #define PEER_IN_MAX	(WIRE_HDR + 28 + WIRE_BLOCK_MAX + 4096)
 #define PEER_OUT_MAX	(1024 * 1024)
 #define NO_SOURCE	0xffff
+#define STATUS_MAX	(ID_MAX + NAME_MAX_LEN + 200 + 100)	/* why[] is 200 */
 
 enum dl_state { DL_META, DL_CHECK, DL_RUN, DL_FINISH, DL_DONE, DL_FAILED };
 enum peer_state { P_CONNECTING, P_HELLO, P_WANT, P_ACTIVE };
@@ -132,6 +134,7 @@ static void	dl_fail(struct download *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	dl_tick(void *);
 static void	dl_connect_sources(struct download *);
+static void	dl_status(const struct download *, char *, size_t);
 
 static uint64_t
 now_ms(struct download *d)
@@ -745,6 +748,17 @@ dl_end(struct download *d)
 		conn_close(p->c, "download over");
 	if (!d->ended) {
 		d->ended = 1;
+		/*
+		 * Tell the user at the terminal, unless it never got under
+		 * way (t_start unset): then download_file itself failed and
+		 * said why.
+		 */
+		if (d->t_start != 0) {
+			char line[STATUS_MAX];
+
+			dl_status(d, line, sizeof(line));
+			shell_notice(d->cl->sh, "%s", line);
+		}
 		client_download_ended(d->cl);
 	}
 }
@@ -1298,42 +1312,52 @@ human_rate(double bps, char *out, size_t n)
 		snprintf(out, n, "%.1f KiB/s", bps / 1024.0);
 }
 
+/* The line show_downloads prints for d, without its newline. */
+static void
+dl_status(const struct download *d, char *out, size_t n)
+{
+	double pct = d->size ? 100.0 * (double)d->bytes / (double)d->size :
+	    100.0;
+	uint64_t left = d->size - d->bytes;
+	char rate[32];
+	int k;
+
+	switch (d->state) {
+	case DL_META:
+		snprintf(out, n, "[D] [%s] %s starting", d->group, d->name);
+		break;
+	case DL_CHECK:
+		snprintf(out, n, "[D] [%s] %s checking the pieces already "
+		    "there", d->group, d->name);
+		break;
+	case DL_RUN:
+	case DL_FINISH:
+		human_rate(d->rate, rate, sizeof(rate));
+		k = snprintf(out, n, "[D] [%s] %s %.1f%% %s %u peer%s",
+		    d->group, d->name, pct, rate, d->npeers,
+		    d->npeers == 1 ? "" : "s");
+		if (d->rate > 1 && k >= 0 && (size_t)k < n)
+			snprintf(out + k, n - (size_t)k, " ETA %.0fs",
+			    (double)left / d->rate);
+		break;
+	case DL_DONE:
+		snprintf(out, n, "[C] [%s] %s", d->group, d->name);
+		break;
+	case DL_FAILED:
+		snprintf(out, n, "[F] [%s] %s %s", d->group, d->name, d->why);
+		break;
+	}
+}
+
 void
 download_list(struct client *cl)
 {
 	struct download *d;
-	char rate[32];
+	char line[STATUS_MAX];
 
 	for (d = cl->downloads; d != NULL; d = d->next) {
-		double pct = d->size ? 100.0 * (double)d->bytes /
-		    (double)d->size : 100.0;
-		uint64_t left = d->size - d->bytes;
-
-		switch (d->state) {
-		case DL_META:
-			printf("[D] [%s] %s starting\n", d->group, d->name);
-			break;
-		case DL_CHECK:
-			printf("[D] [%s] %s checking the pieces already "
-			    "there\n", d->group, d->name);
-			break;
-		case DL_RUN:
-		case DL_FINISH:
-			human_rate(d->rate, rate, sizeof(rate));
-			printf("[D] [%s] %s %.1f%% %s %u peer%s", d->group,
-			    d->name, pct, rate, d->npeers,
-			    d->npeers == 1 ? "" : "s");
-			if (d->rate > 1)
-				printf(" ETA %.0fs", (double)left / d->rate);
-			printf("\n");
-			break;
-		case DL_DONE:
-			printf("[C] [%s] %s\n", d->group, d->name);
-			break;
-		case DL_FAILED:
-			printf("[F] [%s] %s %s\n", d->group, d->name, d->why);
-			break;
-		}
+		dl_status(d, line, sizeof(line));
+		printf("%s\n", line);
 	}
 }
 

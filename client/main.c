@@ -238,6 +238,7 @@ main(int argc, char **argv)
 
 	fflush(stdout);
 	shell_free(CL.sh);
+	CL.sh = NULL;		/* downloads aborted below notify nobody */
 	loop_timer_cancel(CL.loop, CL.ping);
 	download_abort_all(&CL, "client exiting");
 	peer_server_stop_all(&CL);
