@@ -37,7 +37,7 @@ static void
 fmt_addr(const struct sockaddr *sa, char *out, size_t outlen)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
+	unsigned port;
 
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)sa;

@@ -190,10 +190,9 @@ rd_u64(struct rd *r, uint64_t *v)
 {
 	uint32_t hi, lo;
 
-	if (r->len - r->off < 8)
+	if (r->len - r->off < 8 || rd_u32(r, &hi) == -1 ||
+	    rd_u32(r, &lo) == -1)
 		return -1;
-	rd_u32(r, &hi);
-	rd_u32(r, &lo);
 	*v = (uint64_t)hi << 32 | lo;
 	return 0;
 }

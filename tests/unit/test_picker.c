@@ -443,7 +443,7 @@ test_rarest_first(void **state)
 	static const uint32_t pd[] = { 0, 4, 8, 11 };
 	struct bitfield peers[NPEERS], all, part;
 	struct picker p;
-	uint32_t avail[NP], i, b, min, k, order[NP], n = 0;
+	uint32_t avail[NP], i, b, min, k, order[NP], n;
 
 	(void)state;
 	picker_init(&p, NP * PL, 11);
