@@ -1225,6 +1225,7 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 		d->contrib[i] = NO_SOURCE;
 	d->solo = xcalloc(d->npieces + 1, 1);
 	d->ondisk = xcalloc(d->npieces + 1, 1);
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	d->pb = xcalloc(d->npieces + 1, sizeof(*d->pb));
 	d->owner = xreallocarray(NULL, d->npieces + 1, sizeof(*d->owner));
 	for (i = 0; i <= d->npieces; i++)

@@ -226,7 +226,7 @@ stdin_feed(const char *p, size_t n)
 			stdin_len = 0;
 			skipping = 0;
 		} else if (stdin_len + 1 < sizeof(stdin_line)) {
-			stdin_line[stdin_len++] = p[i] ? p[i] : ' ';
+			stdin_line[stdin_len++] = (char)(p[i] ? p[i] : ' ');
 		} else {
 			skipping = 1;
 		}
@@ -362,12 +362,11 @@ main(int argc, char **argv)
 			level = LOG_DEBUG;
 		} else if (strcmp(argv[i], "-q") == 0) {
 			level = LOG_WARN;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+		} else if ((argv[i][0] == '-' && argv[i][1] != '\0') ||
+		    npos == 2) {
 			usage();
-		} else if (npos < 2) {
-			pos[npos++] = argv[i];
 		} else {
-			usage();
+			pos[npos++] = argv[i];
 		}
 	}
 	if (npos != 2)

@@ -1374,6 +1374,8 @@ m_check(struct store *s, const struct mgroup *m, int step)
 	for (n = 0, gi = 0; gi < M_GROUPS; gi++) {
 		if (!m[gi].exists)
 			continue;
+		/* Insertion sort: sorted[0..n) is set before it is read. */
+		/* cppcheck-suppress uninitvar */
 		for (i = n; i > 0 && strcmp(sorted[i - 1],
 		    m_group[gi]) > 0; i--)
 			sorted[i] = sorted[i - 1];
