@@ -252,7 +252,7 @@ peer_fill(struct dpeer *p)
 
 /* Forget block b on every peer but `except` (endgame: it came). */
 static void
-cancel_others(struct download *d, struct dpeer *except, uint32_t b)
+cancel_others(struct download *d, const struct dpeer *except, uint32_t b)
 {
 	struct dpeer *p;
 	unsigned i;
@@ -350,7 +350,7 @@ pbuf_get(struct download *d)
 }
 
 static void
-unkeep(struct download *d, struct pbuf *b)
+unkeep(struct download *d, const struct pbuf *b)
 {
 	unsigned i;
 
@@ -400,8 +400,6 @@ pbuf_free_all(struct client *cl)
 	cl->pbuf_total = cl->pbuf_idle = 0;
 }
 
-static int	write_all(int, const uint8_t *, size_t, uint64_t);
-
 static void
 store_work(struct worker_job *w)
 {
@@ -429,8 +427,6 @@ fail:
 	b->ok = -1;
 	b->err = errno;
 }
-
-static void	piece_checked(void *, uint32_t, int);
 
 static void
 store_back(struct worker_job *w)
@@ -804,14 +800,14 @@ dl_complete(struct download *d)
 	struct wire_enc *e;
 	struct stat st;
 	char dir[PATH_MAX];
-	uint8_t sha1[20];
+	uint8_t got[20];
 	int dfd;
 
-	if (hash_chain_final(d->whole, sha1) == -1) {
+	if (hash_chain_final(d->whole, got) == -1) {
 		dl_fail(d, "SHA1 failed");
 		return;
 	}
-	if (memcmp(sha1, d->sha1, 20) != 0) {
+	if (memcmp(got, d->sha1, 20) != 0) {
 		dl_fail(d, "whole-file SHA1 does not match");
 		return;
 	}

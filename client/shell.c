@@ -264,7 +264,7 @@ notices_flush(struct shell *s)
 {
 	if (s->nnotices == 0 && s->dropped == 0)
 		return;
-	fwrite(s->notices, 1, s->nnotices, stdout);
+	(void)fwrite(s->notices, 1, s->nnotices, stdout);
 	if (s->dropped > 0)
 		printf("(%u more notice%s dropped)\n", s->dropped,
 		    s->dropped == 1 ? "" : "s");

@@ -672,8 +672,8 @@ apply_session(struct store *s, const struct wire_msg *m,
 	const uint8_t *key = m->f[0].p;
 	const char *user = m->f[1].s;
 	sqlite3_stmt *q;
-	uint64_t born;
-	uint32_t origin;
+	uint64_t born = 0;
+	uint32_t origin = 0;
 	int r;
 
 	(void)c;

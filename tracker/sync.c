@@ -107,13 +107,13 @@ sp_schedule(struct speer *p)
 	p->retry = loop_timer(sy->t->loop, p->backoff, sp_connect, p);
 }
 
+/* Replaced connections are orphaned first, so c is always p->c. */
 static void
 sp_closed(struct conn *c, const char *why, void *arg)
 {
 	struct speer *p = arg;
 
-	if (p->c != c)
-		return;
+	(void)c;
 	if (p->state == SP_READY) {
 		log_info("sync: tracker %u: channel down: %s", p->id, why);
 		store_remote_clear(p->sy->t->store, p->id);
@@ -381,7 +381,6 @@ sp_connect(void *arg)
  */
 struct pending {
 	struct sync	*sy;
-	uint64_t	 since;
 };
 
 static void
@@ -597,7 +596,7 @@ sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 {
 	struct sync *sy = xcalloc(1, sizeof(*sy));
 	uint8_t b[TRACKERS_MAX * (HOST_MAX + 8) + 64];
-	size_t off = 0, i;
+	size_t off, i;
 	uint32_t id;
 
 	sy->t = t;
