@@ -135,15 +135,17 @@ enum wire_type {
 	WT_OP_USER = 112,	/* "iBBu" name, salt, hash, iterations */
 	WT_OP_SESSION = 113,	/* "Biqus" key, user, its incarnation, peer */
 	WT_OP_LOGOUT = 114,	/* "B" key */
-	WT_OP_GROUP = 115,	/* "iiqu" group, creator, incarnation */
-	WT_OP_JOIN = 116,	/* "iqui" group, incarnation, user */
-	WT_OP_ACCEPT = 117,	/* "iqui" */
-	WT_OP_REJECT = 118,	/* "iqui" */
-	WT_OP_LEAVE = 119,	/* "iqui" */
+	WT_OP_GROUP = 115,	/* "iiquu" group, creator, incarnation, the
+				   creator's membership round (epoch) */
+	WT_OP_JOIN = 116,	/* "iquiu" group, incarnation, user, epoch */
+	WT_OP_ACCEPT = 117,	/* "iquiu" */
+	WT_OP_REJECT = 118,	/* "iquiu" */
+	WT_OP_LEAVE = 119,	/* "iquiu" */
 	WT_OP_UPLOAD = 120,	/* "iqusqhHisqB" group, incarnation, name,
 				   size, sha1, piece hashes, user, path,
 				   mtime, session key */
-	WT_OP_SERVE = 121,	/* "iqusB" group, incarnation, name, key */
+	WT_OP_SERVE = 121,	/* "iqushB" group, incarnation, name, sha1 of
+				   the content served, key */
 	WT_OP_STOP = 122,	/* "iqusiB" group, incarnation, name, user,
 				   key */
 

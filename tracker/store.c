@@ -37,42 +37,63 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);"
     /* Ended sessions, so a late op cannot revive one; why for the user. */
     "CREATE TABLE IF NOT EXISTS session_dead("
-    "  key BLOB PRIMARY KEY, why TEXT) WITHOUT ROWID;"
+    "  key BLOB PRIMARY KEY, user TEXT NOT NULL,"
+    "  ubirth INTEGER NOT NULL, uorigin INTEGER NOT NULL) WITHOUT ROWID;"
     /* A group with no member is gone; its name may be taken again. */
+    /* revived: the last creation's stamp; older requests are void. */
     "CREATE TABLE IF NOT EXISTS grp("
     "  name TEXT PRIMARY KEY,"
-    "  born INTEGER NOT NULL, origin INTEGER NOT NULL) WITHOUT ROWID;"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  revived INTEGER NOT NULL) WITHOUT ROWID;"
+    /*
+     * One row per user who ever asked to join a group: where they stand
+     * (state: 1 asked, 2 refused, 3 member, 4 left) in which round
+     * (epoch: one more each time they ask again after a refusal or a
+     * leave), and the stamp of the op that put them there.  Rows only
+     * move up in (epoch, state, stamp, origin), so every tracker ends
+     * with the same row whatever order the ops came in.
+     */
     "CREATE TABLE IF NOT EXISTS member("
     "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
     "  user TEXT NOT NULL REFERENCES users(name),"
-    "  since INTEGER NOT NULL,"
+    "  epoch INTEGER NOT NULL, state INTEGER NOT NULL,"
+    "  stamp INTEGER NOT NULL, origin INTEGER NOT NULL,"
     "  PRIMARY KEY(grp, user)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS request("
-    "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
-    "  user TEXT NOT NULL REFERENCES users(name),"
-    "  at INTEGER NOT NULL,"
-    "  PRIMARY KEY(grp, user)) WITHOUT ROWID;"
-    /* A file nobody shares is gone; its name may be taken again. */
+    /*
+     * A file name holds the content of the latest upload (by stamp):
+     * while a file is shared, the tracker refuses other content under its
+     * name, so a newer content arrives only once the old one is gone, or
+     * from a tracker cut off from this one.  A file nobody shares is gone.
+     */
     "CREATE TABLE IF NOT EXISTS file("
     "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
     "  name TEXT NOT NULL, size INTEGER NOT NULL,"
     "  sha1 BLOB NOT NULL, pieces BLOB NOT NULL,"
     "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
     "  PRIMARY KEY(grp, name)) WITHOUT ROWID;"
+    /*
+     * Who shares which content (on, or stopped) and which session serves
+     * it: the latest op by stamp decides each row.  A row counts only
+     * for the file's current content and, for shares, if made while the
+     * user is a member (so leaving ends them, and joining again does not
+     * bring them back).
+     */
     "CREATE TABLE IF NOT EXISTS share("
-    "  grp TEXT NOT NULL, name TEXT NOT NULL,"
+    "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
     "  user TEXT NOT NULL REFERENCES users(name),"
+    "  present INTEGER NOT NULL, sha1 BLOB NOT NULL,"
     "  path TEXT NOT NULL, mtime INTEGER NOT NULL,"
-    "  PRIMARY KEY(grp, name, user),"
-    "  FOREIGN KEY(grp, name) REFERENCES file(grp, name)"
-    "    ON DELETE CASCADE) WITHOUT ROWID;"
+    "  stamp INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(grp, name, user)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS share_user ON share(user);"
     "CREATE TABLE IF NOT EXISTS serving("
     "  key BLOB NOT NULL REFERENCES sessions(key) ON DELETE CASCADE,"
-    "  grp TEXT NOT NULL, name TEXT NOT NULL,"
-    "  PRIMARY KEY(key, grp, name),"
-    "  FOREIGN KEY(grp, name) REFERENCES file(grp, name)"
-    "    ON DELETE CASCADE) WITHOUT ROWID;"
+    "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  present INTEGER NOT NULL, sha1 BLOB NOT NULL,"
+    "  stamp INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(key, grp, name)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS serving_file ON serving(grp, name);"
     /* Every op applied here, in the order applied (lseq). */
     "CREATE TABLE IF NOT EXISTS oplog("
@@ -105,20 +126,23 @@ static const char temp_schema[] =
     "  key BLOB NOT NULL, PRIMARY KEY(tracker, key)) WITHOUT ROWID;"
     "CREATE INDEX temp.remote_online_key ON remote_online(key);";
 
+/* A share row that counts: on, for the current content, by a member. */
+#define LIVE_SHARE \
+	" AND s.present = 1 AND s.sha1 = f.sha1 AND m.state = 3" \
+	" AND s.stamp > m.stamp"
+
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_USER_INSERT, S_USER_GET, S_USER_BORN, S_USER_REPLACE,
 	S_SESS_INSERT, S_SESS_GET, S_SESS_DEL, S_SESS_KILL_USER,
-	S_SESS_DEL_USER, S_DEAD_ADD, S_DEAD_GET,
+	S_SESS_DEL_USER, S_DEAD_ADD, S_DEAD_MOVE, S_DEAD_GET,
 	S_GROUP_INSERT, S_GROUP_BORN, S_GROUP_DELETE, S_GROUP_OWNER,
 	S_GROUP_LIST,
-	S_MEMBER_INSERT, S_MEMBER_GET, S_MEMBER_DELETE,
-	S_REQ_INSERT, S_REQ_GET, S_REQ_DELETE, S_REQ_LIST, S_REQ_DELETE_GROUP,
-	S_FILE_GET, S_FILE_INSERT, S_FILE_REPLACE, S_FILE_SHARED, S_FILE_LIST,
-	S_SHARE_UPSERT, S_SHARE_DELETE, S_SHARE_DELETE_GROUP,
-	S_SHARE_DELETE_FILE, S_SHARE_MINE, S_SHARE_OR_SERVE,
-	S_SERVE_INSERT, S_SERVE_DELETE, S_SERVE_DELETE_GROUP,
-	S_SERVE_DELETE_FILE, S_SERVE_SOURCES,
+	S_GROUP_REVIVE, S_MEM_GET, S_MEM_PUT, S_MEMBER_GET, S_REQ_GET,
+	S_REQ_LIST,
+	S_FILE_GET, S_FILE_INSERT, S_FILE_REPLACE, S_FILE_BUMP, S_FILE_SHARED,
+	S_FILE_LIST, S_SHARE_PUT, S_SHARE_MINE, S_SHARE_OR_SERVE,
+	S_SERVE_PUT, S_SERVE_SOURCES,
 	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC, S_ONLINE_GET, S_ONLINE_LIST,
 	S_RONLINE_ADD, S_RONLINE_DEL, S_RONLINE_CLEAR,
 	S_LOG_INSERT, S_LOG_AFTER, S_LOG_LAST, S_HWM_GET, S_HWM_SET,
@@ -141,14 +165,23 @@ static const char *const sql[S_COUNT] = {
 	    " ubirth, uorigin) VALUES(:key, :user, :peer, :born, :origin)",
 	[S_SESS_GET] = "SELECT user FROM sessions WHERE key = :key",
 	[S_SESS_DEL] = "DELETE FROM sessions WHERE key = :key",
-	[S_SESS_KILL_USER] = "INSERT OR IGNORE INTO session_dead(key, why)"
-	    " SELECT key, :why FROM sessions WHERE user = :user",
+	[S_SESS_KILL_USER] = "INSERT OR IGNORE INTO session_dead(key, user,"
+	    " ubirth, uorigin) SELECT key, user, ubirth, uorigin FROM sessions"
+	    " WHERE user = :user",
 	[S_SESS_DEL_USER] = "DELETE FROM sessions WHERE user = :user",
-	[S_DEAD_ADD] = "INSERT OR IGNORE INTO session_dead(key, why)"
-	    " VALUES(:key, :why)",
-	[S_DEAD_GET] = "SELECT why FROM session_dead WHERE key = :key",
-	[S_GROUP_INSERT] = "INSERT INTO grp(name, born, origin)"
-	    " VALUES(:grp, :born, :origin)",
+	[S_DEAD_ADD] = "INSERT OR IGNORE INTO session_dead(key, user, ubirth,"
+	    " uorigin) VALUES(:key, :user, :born, :origin)",
+	[S_DEAD_MOVE] = "INSERT OR IGNORE INTO session_dead(key, user, ubirth,"
+	    " uorigin) SELECT key, user, ubirth, uorigin FROM sessions"
+	    " WHERE key = :key",
+	/* Why it ended: its account lost to an earlier one, or not. */
+	[S_DEAD_GET] = "SELECT d.user, u.born IS NOT d.ubirth OR"
+	    " u.origin IS NOT d.uorigin FROM session_dead d"
+	    " LEFT JOIN users u ON u.name = d.user WHERE d.key = :key",
+	[S_GROUP_INSERT] = "INSERT INTO grp(name, born, origin, revived)"
+	    " VALUES(:grp, :born, :origin, :born)",
+	[S_GROUP_REVIVE] = "UPDATE grp SET revived = max(revived, :stamp)"
+	    " WHERE name = :grp",
 	[S_GROUP_BORN] = "SELECT born, origin FROM grp WHERE name = :grp",
 	[S_GROUP_DELETE] = "DELETE FROM grp WHERE name = :grp",
 	/*
@@ -156,24 +189,26 @@ static const char *const sql[S_COUNT] = {
 	 * derived, so every tracker agrees on it once members agree.
 	 */
 	[S_GROUP_OWNER] = "SELECT user FROM member WHERE grp = :grp"
-	    " ORDER BY since, user LIMIT 1",
+	    " AND state = 3 ORDER BY stamp, origin, user LIMIT 1",
 	[S_GROUP_LIST] = "SELECT name FROM grp g WHERE EXISTS(SELECT 1"
-	    " FROM member m WHERE m.grp = g.name) ORDER BY name",
-	[S_MEMBER_INSERT] = "INSERT OR IGNORE INTO member(grp, user, since)"
-	    " VALUES(:grp, :user, :since)",
+	    " FROM member m WHERE m.grp = g.name AND m.state = 3)"
+	    " ORDER BY name",
+	[S_MEM_GET] = "SELECT epoch, state, stamp, origin FROM member"
+	    " WHERE grp = :grp AND user = :user",
+	[S_MEM_PUT] = "INSERT INTO member(grp, user, epoch, state, stamp,"
+	    " origin) VALUES(:grp, :user, :epoch, :state, :stamp, :origin)"
+	    " ON CONFLICT(grp, user) DO UPDATE SET epoch = excluded.epoch,"
+	    " state = excluded.state, stamp = excluded.stamp,"
+	    " origin = excluded.origin",
 	[S_MEMBER_GET] = "SELECT 1 FROM member WHERE grp = :grp"
-	    " AND user = :user",
-	[S_MEMBER_DELETE] = "DELETE FROM member WHERE grp = :grp"
-	    " AND user = :user",
-	[S_REQ_INSERT] = "INSERT OR IGNORE INTO request(grp, user, at)"
-	    " VALUES(:grp, :user, :at)",
-	[S_REQ_GET] = "SELECT 1 FROM request WHERE grp = :grp"
-	    " AND user = :user",
-	[S_REQ_DELETE] = "DELETE FROM request WHERE grp = :grp"
-	    " AND user = :user",
-	[S_REQ_LIST] = "SELECT user FROM request WHERE grp = :grp"
-	    " ORDER BY at, user",
-	[S_REQ_DELETE_GROUP] = "DELETE FROM request WHERE grp = :grp",
+	    " AND user = :user AND state = 3",
+	/* A request counts if made since the group was last created. */
+	[S_REQ_GET] = "SELECT 1 FROM member m JOIN grp g ON g.name = m.grp"
+	    " WHERE m.grp = :grp AND m.user = :user AND m.state = 1"
+	    " AND m.stamp > g.revived",
+	[S_REQ_LIST] = "SELECT m.user FROM member m JOIN grp g"
+	    " ON g.name = m.grp WHERE m.grp = :grp AND m.state = 1"
+	    " AND m.stamp > g.revived ORDER BY m.stamp, m.origin, m.user",
 	[S_FILE_GET] = "SELECT size, sha1, pieces, born, origin FROM file"
 	    " WHERE grp = :grp AND name = :name",
 	[S_FILE_INSERT] = "INSERT INTO file(grp, name, size, sha1, pieces,"
@@ -182,43 +217,58 @@ static const char *const sql[S_COUNT] = {
 	[S_FILE_REPLACE] = "UPDATE file SET size = :size, sha1 = :sha1,"
 	    " pieces = :pieces, born = :born, origin = :origin"
 	    " WHERE grp = :grp AND name = :name",
-	[S_FILE_SHARED] = "SELECT 1 FROM share WHERE grp = :grp"
-	    " AND name = :name LIMIT 1",
+	[S_FILE_BUMP] = "UPDATE file SET born = :born, origin = :origin"
+	    " WHERE grp = :grp AND name = :name",
+	[S_FILE_SHARED] = "SELECT 1 FROM file f JOIN share s"
+	    " ON s.grp = f.grp AND s.name = f.name"
+	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
+	    " WHERE f.grp = :grp AND f.name = :name" LIVE_SHARE " LIMIT 1",
 	/* A file is listed while at least one user shares it. */
-	[S_FILE_LIST] = "SELECT name, size, sha1 FROM file f WHERE grp = :grp"
-	    " AND EXISTS(SELECT 1 FROM share s WHERE s.grp = f.grp"
-	    " AND s.name = f.name) ORDER BY name",
-	[S_SHARE_UPSERT] = "INSERT INTO share(grp, name, user, path, mtime)"
-	    " VALUES(:grp, :name, :user, :path, :mtime)"
-	    " ON CONFLICT(grp, name, user) DO UPDATE SET path = excluded.path,"
-	    " mtime = excluded.mtime",
-	[S_SHARE_DELETE] = "DELETE FROM share WHERE grp = :grp"
-	    " AND name = :name AND user = :user",
-	[S_SHARE_DELETE_GROUP] = "DELETE FROM share WHERE grp = :grp"
-	    " AND user = :user",
-	[S_SHARE_DELETE_FILE] = "DELETE FROM share WHERE grp = :grp"
-	    " AND name = :name",
+	[S_FILE_LIST] = "SELECT f.name, f.size, f.sha1 FROM file f"
+	    " WHERE f.grp = :grp AND EXISTS(SELECT 1 FROM share s"
+	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
+	    " WHERE s.grp = f.grp AND s.name = f.name" LIVE_SHARE ")"
+	    " ORDER BY f.name",
+	/* Last writer wins: the op with the higher (stamp, origin). */
+	[S_SHARE_PUT] = "INSERT INTO share(grp, name, user, present, sha1,"
+	    " path, mtime, stamp, origin) VALUES(:grp, :name, :user,"
+	    " :present, :sha1, :path, :mtime, :stamp, :origin)"
+	    " ON CONFLICT(grp, name, user) DO UPDATE SET"
+	    " present = excluded.present, sha1 = excluded.sha1,"
+	    " path = excluded.path, mtime = excluded.mtime,"
+	    " stamp = excluded.stamp, origin = excluded.origin"
+	    " WHERE (excluded.stamp, excluded.origin) > (stamp, origin)",
 	[S_SHARE_MINE] = "SELECT s.grp, s.name, s.path, f.sha1, f.size,"
 	    " s.mtime FROM share s JOIN file f ON f.grp = s.grp"
-	    " AND f.name = s.name WHERE s.user = :user ORDER BY s.grp, s.name",
-	[S_SHARE_OR_SERVE] = "SELECT 1 WHERE EXISTS(SELECT 1 FROM share"
-	    " WHERE grp = :grp AND name = :name AND user = :user) OR"
-	    " EXISTS(SELECT 1 FROM serving WHERE key = :key AND grp = :grp"
-	    " AND name = :name)",
-	[S_SERVE_INSERT] = "INSERT OR IGNORE INTO serving(key, grp, name)"
-	    " SELECT :key, :grp, :name WHERE EXISTS(SELECT 1 FROM sessions"
-	    " WHERE key = :key)",
-	[S_SERVE_DELETE] = "DELETE FROM serving WHERE key = :key"
-	    " AND grp = :grp AND name = :name",
-	[S_SERVE_DELETE_GROUP] = "DELETE FROM serving WHERE grp = :grp"
-	    " AND key IN (SELECT key FROM sessions WHERE user = :user)",
-	[S_SERVE_DELETE_FILE] = "DELETE FROM serving WHERE grp = :grp"
-	    " AND name = :name",
-	/* Sources: sessions serving the file, online somewhere, not the
-	 * asker. */
+	    " AND f.name = s.name JOIN member m ON m.grp = s.grp"
+	    " AND m.user = s.user WHERE s.user = :user" LIVE_SHARE
+	    " ORDER BY s.grp, s.name",
+	[S_SHARE_OR_SERVE] = "SELECT 1 WHERE EXISTS(SELECT 1 FROM share s"
+	    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
+	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
+	    " WHERE s.grp = :grp AND s.name = :name AND s.user = :user"
+	    LIVE_SHARE ") OR EXISTS(SELECT 1 FROM serving"
+	    " WHERE key = :key AND grp = :grp AND name = :name"
+	    " AND present = 1)",
+	[S_SERVE_PUT] = "INSERT INTO serving(key, grp, name, present, sha1,"
+	    " stamp, origin) SELECT :key, :grp, :name, :present, :sha1,"
+	    " :stamp, :origin WHERE EXISTS(SELECT 1 FROM sessions"
+	    " WHERE key = :key)"
+	    " ON CONFLICT(key, grp, name) DO UPDATE SET"
+	    " present = excluded.present, sha1 = excluded.sha1,"
+	    " stamp = excluded.stamp, origin = excluded.origin"
+	    " WHERE (excluded.stamp, excluded.origin) > (stamp, origin)",
+	/*
+	 * Sources: sessions serving the file's current content whose user
+	 * is still a member, online somewhere, not the asker.
+	 */
 	[S_SERVE_SOURCES] = "SELECT DISTINCT s.peer FROM serving v"
 	    " JOIN sessions s ON s.key = v.key"
+	    " JOIN file f ON f.grp = v.grp AND f.name = v.name"
+	    " JOIN member m ON m.grp = v.grp AND m.user = s.user"
 	    " WHERE v.grp = :grp AND v.name = :name AND v.key != :key"
+	    " AND v.present = 1 AND v.sha1 = f.sha1 AND m.state = 3"
+	    " AND v.stamp > m.stamp"
 	    " AND (EXISTS(SELECT 1 FROM temp.online o WHERE o.key = v.key)"
 	    " OR EXISTS(SELECT 1 FROM temp.remote_online r"
 	    " WHERE r.key = v.key)) ORDER BY s.peer",
@@ -476,17 +526,6 @@ wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Statements taking :grp and :user only. */
-static int
-grp_user(struct store *s, enum stmt i, const char *group, const char *user)
-{
-	sqlite3_stmt *q = stmt(s, i);
-
-	bind_text(q, ":grp", group);
-	bind_text(q, ":user", user);
-	return exec(s, q);
-}
-
 static int
 grp_user_exists(struct store *s, enum stmt i, const char *group,
     const char *user)
@@ -603,11 +642,19 @@ struct opctx {
 	uint32_t	origin;
 };
 
+/* What the user of a session of a losing account is told. */
+static void
+lost_why(char *why, size_t len, const char *user)
+{
+	snprintf(why, len, "the account %s was also created on another "
+	    "tracker at the same time, and that one was kept; create an "
+	    "account under another name", user);
+}
+
 static int
 apply_user(struct store *s, const struct wire_msg *m, const struct opctx *c)
 {
 	const char *user = m->f[0].s;
-	char why[256];
 	sqlite3_stmt *q;
 	uint64_t born;
 	uint32_t origin;
@@ -624,15 +671,10 @@ apply_user(struct store *s, const struct wire_msg *m, const struct opctx *c)
 		if (r > 0)
 			return lost(s, "user", user, c->hlc, c->origin);
 		/* Ours is earlier: the account here was the loser. */
-		snprintf(why, sizeof(why), "the account %s was also created on "
-		    "another tracker at the same time, and that one was kept: "
-		    "this session has ended; create an account under another "
-		    "name", user);
 		if (lost(s, "user", user, born, origin) == -1)
 			return -1;
 		q = stmt(s, S_SESS_KILL_USER);
 		bind_text(q, ":user", user);
-		bind_text(q, ":why", why);
 		if (exec(s, q) == -1)
 			return -1;
 		q = stmt(s, S_SESS_DEL_USER);
@@ -652,16 +694,20 @@ apply_user(struct store *s, const struct wire_msg *m, const struct opctx *c)
 	return exec(s, q);
 }
 
+/*
+ * Ended sessions keep their user and its incarnation, so why one ended
+ * is worked out when asked, the same on every tracker.
+ */
 static int
-dead_add(struct store *s, const uint8_t *key, const char *why)
+dead_add(struct store *s, const uint8_t *key, const char *user,
+    uint64_t born, uint32_t origin)
 {
 	sqlite3_stmt *q = stmt(s, S_DEAD_ADD);
 
 	bind_blob(q, ":key", key, 32);
-	if (why != NULL)
-		bind_text(q, ":why", why);
-	else
-		sqlite3_bind_null(q, sqlite3_bind_parameter_index(q, ":why"));
+	bind_text(q, ":user", user);
+	bind_int(q, ":born", (int64_t)born);
+	bind_int(q, ":origin", origin);
 	return exec(s, q);
 }
 
@@ -686,8 +732,7 @@ apply_session(struct store *s, const struct wire_msg *m,
 	if ((r = user_born(s, user, &born, &origin)) == -1)
 		return -1;
 	if (r == 0 || born != m->f[2].u || origin != m->f[3].u)
-		return dead_add(s, key, "this account was replaced by one of "
-		    "the same name created earlier on another tracker");
+		return dead_add(s, key, user, m->f[2].u, (uint32_t)m->f[3].u);
 	q = stmt(s, S_SESS_INSERT);
 	bind_blob(q, ":key", key, 32);
 	bind_text(q, ":user", user);
@@ -706,26 +751,97 @@ apply_logout(struct store *s, const struct wire_msg *m,
 	(void)c;
 	if (m->f[0].n != 32)
 		return -2;
-	q = stmt(s, S_SESS_DEL);
+	q = stmt(s, S_DEAD_MOVE);
 	bind_blob(q, ":key", m->f[0].p, 32);
 	if (exec(s, q) == -1)
 		return -1;
-	return dead_add(s, m->f[0].p, NULL);
+	q = stmt(s, S_SESS_DEL);
+	bind_blob(q, ":key", m->f[0].p, 32);
+	return exec(s, q);
 }
 
-static int
-add_member(struct store *s, const char *group, const char *user,
-    uint64_t since)
-{
-	sqlite3_stmt *q;
+enum { M_ASKED = 1, M_REFUSED, M_MEMBER, M_LEFT };
 
-	if (grp_user(s, S_REQ_DELETE, group, user) == -1)
-		return -1;
-	q = stmt(s, S_MEMBER_INSERT);
+struct mkey {
+	uint32_t	epoch, state;
+	uint64_t	stamp;
+	uint32_t	origin;
+};
+
+static int
+mkey_cmp(const struct mkey *a, const struct mkey *b)
+{
+	if (a->epoch != b->epoch)
+		return a->epoch < b->epoch ? -1 : 1;
+	if (a->state != b->state)
+		return a->state < b->state ? -1 : 1;
+	return hlc_cmp(a->stamp, a->origin, b->stamp, b->origin);
+}
+
+/* Where user stands in group: 1 (k filled), 0 never asked, -1. */
+static int
+mem_get(struct store *s, const char *group, const char *user,
+    struct mkey *k)
+{
+	sqlite3_stmt *q = stmt(s, S_MEM_GET);
+	int r;
+
 	bind_text(q, ":grp", group);
 	bind_text(q, ":user", user);
-	bind_int(q, ":since", (int64_t)since);
-	return exec(s, q);
+	if ((r = row(s, q)) != 1) {
+		memset(k, 0, sizeof(*k));
+		return r;
+	}
+	k->epoch = (uint32_t)sqlite3_column_int64(q, 0);
+	k->state = (uint32_t)sqlite3_column_int64(q, 1);
+	k->stamp = (uint64_t)sqlite3_column_int64(q, 2);
+	k->origin = (uint32_t)sqlite3_column_int64(q, 3);
+	sqlite3_reset(q);
+	return 1;
+}
+
+/*
+ * Merge (epoch, state) stamped c into user's row: it replaces the row
+ * only if it is higher.  1 if it did, 0 if not, -1.
+ */
+static int
+mem_merge(struct store *s, const char *group, const char *user,
+    uint32_t epoch, uint32_t state, const struct opctx *c)
+{
+	struct mkey cur, k = { epoch, state, c->hlc, c->origin };
+	sqlite3_stmt *q;
+	int r;
+
+	if ((r = mem_get(s, group, user, &cur)) == -1)
+		return -1;
+	if (r == 1 && mkey_cmp(&k, &cur) <= 0)
+		return 0;
+	q = stmt(s, S_MEM_PUT);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":user", user);
+	bind_int(q, ":epoch", epoch);
+	bind_int(q, ":state", state);
+	bind_int(q, ":stamp", (int64_t)c->hlc);
+	bind_int(q, ":origin", c->origin);
+	return exec(s, q) == -1 ? -1 : 1;
+}
+
+/* The epoch an op of the given state about user belongs to. */
+static int
+mem_epoch(struct store *s, const char *group, const char *user,
+    uint32_t state, uint32_t *epoch)
+{
+	struct mkey cur;
+	int r;
+
+	if ((r = mem_get(s, group, user, &cur)) == -1)
+		return -1;
+	*epoch = r == 0 ? 1 : cur.epoch;
+	/* Asking again, or made a member again, starts a new round. */
+	if (r == 1 && (state == M_ASKED || state == M_MEMBER) &&
+	    (cur.state == M_REFUSED || cur.state == M_LEFT))
+		(*epoch)++;
+	return 0;
 }
 
 static int
@@ -734,17 +850,25 @@ apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
 	const char *group = m->f[0].s, *creator = m->f[1].s;
 	uint64_t inc = m->f[2].u, born;
 	uint32_t inco = (uint32_t)m->f[3].u, origin;
+	uint32_t epoch = (uint32_t)m->f[4].u;
 	sqlite3_stmt *q;
 	int r;
 
 	if ((r = group_born(s, group, &born, &origin)) == -1)
 		return -1;
-	if (r == 1) {
-		if ((r = hlc_cmp(inc, inco, born, origin)) == 0)
-			/* Created again after it emptied, or a duplicate. */
-			return add_member(s, group, creator, c->hlc);
-		if (r > 0)
-			return lost(s, "group", group, inc, inco);
+	if (r == 1 && (r = hlc_cmp(inc, inco, born, origin)) == 0) {
+		/* Created again after it emptied: old requests are void. */
+		q = stmt(s, S_GROUP_REVIVE);
+		bind_text(q, ":grp", group);
+		bind_int(q, ":stamp", (int64_t)c->hlc);
+		if (exec(s, q) == -1)
+			return -1;
+		return mem_merge(s, group, creator, epoch, M_MEMBER, c) ==
+		    -1 ? -1 : 0;
+	}
+	if (r > 0)
+		return lost(s, "group", group, inc, inco);
+	if (r < 0) {
 		if (lost(s, "group", group, born, origin) == -1)
 			return -1;
 		q = stmt(s, S_GROUP_DELETE);	/* cascades to its rows */
@@ -758,88 +882,51 @@ apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
 	bind_int(q, ":origin", inco);
 	if (exec(s, q) == -1)
 		return -1;
-	return add_member(s, group, creator, c->hlc);
+	return mem_merge(s, group, creator, epoch, M_MEMBER, c) == -1 ? -1 : 0;
 }
 
-/* Ops "iqui": group, incarnation, user.  1 if the group is that one. */
+/*
+ * Ops "iquiu": group, incarnation, user, epoch; merged into the user's
+ * row as state.
+ */
 static int
-about_group(struct store *s, const struct wire_msg *m)
+apply_member_op(struct store *s, const struct wire_msg *m,
+    const struct opctx *c, uint32_t state)
 {
-	return group_is(s, m->f[0].s, m->f[1].u, (uint32_t)m->f[2].u);
+	const char *group = m->f[0].s, *user = m->f[3].s;
+	int r;
+
+	if ((r = group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
+		return r;
+	/* Shares made before a leave stop counting by themselves. */
+	return mem_merge(s, group, user, (uint32_t)m->f[4].u, state, c) ==
+	    -1 ? -1 : 0;
 }
 
 static int
 apply_join(struct store *s, const struct wire_msg *m, const struct opctx *c)
 {
-	const char *group = m->f[0].s, *user = m->f[3].s;
-	sqlite3_stmt *q;
-	int r;
-
-	if ((r = about_group(s, m)) != 1)
-		return r;
-	if ((r = group_owner(s, group, NULL)) != ST_OK)
-		return r == ST_NO_GROUP ? 0 : -1;	/* emptied meanwhile */
-	if ((r = is_member(s, group, user)) != 0)
-		return r == 1 ? 0 : -1;
-	q = stmt(s, S_REQ_INSERT);
-	bind_text(q, ":grp", group);
-	bind_text(q, ":user", user);
-	bind_int(q, ":at", (int64_t)c->hlc);
-	return exec(s, q);
+	return apply_member_op(s, m, c, M_ASKED);
 }
 
 static int
 apply_accept(struct store *s, const struct wire_msg *m,
     const struct opctx *c)
 {
-	const char *group = m->f[0].s, *user = m->f[3].s;
-	int r;
-
-	if ((r = about_group(s, m)) != 1)
-		return r;
-	if ((r = is_member(s, group, user)) != 0)
-		return r == 1 ? 0 : -1;
-	return add_member(s, group, user, c->hlc);
+	return apply_member_op(s, m, c, M_MEMBER);
 }
 
 static int
 apply_reject(struct store *s, const struct wire_msg *m,
     const struct opctx *c)
 {
-	const char *group = m->f[0].s, *user = m->f[3].s;
-	int r;
-
-	(void)c;
-	if ((r = about_group(s, m)) != 1)
-		return r;
-	if ((r = is_member(s, group, user)) != 0)
-		return r == 1 ? 0 : -1;
-	return grp_user(s, S_REQ_DELETE, group, user);
+	return apply_member_op(s, m, c, M_REFUSED);
 }
 
 static int
 apply_leave(struct store *s, const struct wire_msg *m, const struct opctx *c)
 {
-	const char *group = m->f[0].s, *user = m->f[3].s;
-	sqlite3_stmt *q;
-	int r;
-
-	(void)c;
-	if ((r = about_group(s, m)) != 1)
-		return r;
-	if ((r = is_member(s, group, user)) != 1)
-		return r;
-	if (grp_user(s, S_MEMBER_DELETE, group, user) == -1 ||
-	    grp_user(s, S_SHARE_DELETE_GROUP, group, user) == -1 ||
-	    grp_user(s, S_SERVE_DELETE_GROUP, group, user) == -1)
-		return -1;
-	if ((r = group_owner(s, group, NULL)) == ST_NO_GROUP) {
-		/* Last one out: the group is gone with its requests. */
-		q = stmt(s, S_REQ_DELETE_GROUP);
-		bind_text(q, ":grp", group);
-		return exec(s, q);
-	}
-	return r == ST_OK ? 0 : -1;
+	return apply_member_op(s, m, c, M_LEFT);
 }
 
 /* Read a file row; ST_OK (m filled), ST_NO_FILE or ST_ERR. */
@@ -906,35 +993,53 @@ live_file(struct store *s, const char *group, const char *name,
 }
 
 static int
-file_op(struct store *s, enum stmt i, const char *group, const char *name)
+share_put(struct store *s, const char *group, const char *name,
+    const char *user, int present, const uint8_t *sha1, const char *path,
+    int64_t mtime, const struct opctx *c)
 {
-	sqlite3_stmt *q = stmt(s, i);
+	sqlite3_stmt *q = stmt(s, S_SHARE_PUT);
 
 	bind_text(q, ":grp", group);
 	bind_text(q, ":name", name);
+	bind_text(q, ":user", user);
+	bind_int(q, ":present", present);
+	bind_blob(q, ":sha1", sha1, 20);
+	bind_text(q, ":path", path);
+	bind_int(q, ":mtime", mtime);
+	bind_int(q, ":stamp", (int64_t)c->hlc);
+	bind_int(q, ":origin", c->origin);
 	return exec(s, q);
 }
 
 static int
-serve(struct store *s, const uint8_t *key, const char *group,
-    const char *name)
+serve_put(struct store *s, const uint8_t *key, const char *group,
+    const char *name, int present, const uint8_t *sha1,
+    const struct opctx *c)
 {
-	sqlite3_stmt *q = stmt(s, S_SERVE_INSERT);
+	sqlite3_stmt *q = stmt(s, S_SERVE_PUT);
 
 	bind_blob(q, ":key", key, 32);
 	bind_text(q, ":grp", group);
 	bind_text(q, ":name", name);
+	bind_int(q, ":present", present);
+	bind_blob(q, ":sha1", sha1, 20);
+	bind_int(q, ":stamp", (int64_t)c->hlc);
+	bind_int(q, ":origin", c->origin);
 	return exec(s, q);
 }
 
+/*
+ * The file's content is that of the latest upload by (stamp, origin):
+ * the same content moves the stamp up, other content replaces it only
+ * if newer.  A maximum, so the order uploads arrive in does not matter.
+ */
 static int
 apply_upload(struct store *s, const struct wire_msg *m,
     const struct opctx *c)
 {
 	const char *group = m->f[0].s, *name = m->f[3].s, *user = m->f[7].s;
 	struct file_meta cur;
-	char what[ID_MAX + NAME_MAX_LEN + 2];
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	uint64_t born;
 	uint32_t origin;
 	int r, same;
@@ -942,87 +1047,64 @@ apply_upload(struct store *s, const struct wire_msg *m,
 	if (m->f[10].n != 32 || m->f[6].n != (m->f[4].u + WIRE_PIECE_LEN -
 	    1) / WIRE_PIECE_LEN)
 		return -2;
-	if ((r = group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1 ||
-	    (r = is_member(s, group, user)) != 1)
+	/* No membership test here: shares count only for members anyway. */
+	if ((r = group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
 		return r;
 	r = file_get(s, group, name, &cur, &born, &origin);
 	if (r == ST_ERR)
 		return -1;
 	same = r == ST_OK && cur.size == m->f[4].u &&
 	    memcmp(cur.sha1, m->f[5].p, 20) == 0;
-	if (r == ST_OK && !same) {
-		if ((r = file_shared(s, group, name)) == -1)
-			return -1;
-		snprintf(what, sizeof(what), "%s/%s", group, name);
-		if (r == 1 && hlc_cmp(c->hlc, c->origin, born, origin) > 0)
-			return lost(s, "file", what, c->hlc, c->origin);
-		if (r == 1 && (lost(s, "file", what, born, origin) == -1 ||
-		    file_op(s, S_SHARE_DELETE_FILE, group, name) == -1 ||
-		    file_op(s, S_SERVE_DELETE_FILE, group, name) == -1))
-			return -1;
-	}
-	if (!same) {
-		q = stmt(s, r == ST_NO_FILE ? S_FILE_INSERT : S_FILE_REPLACE);
+	if (r == ST_NO_FILE)
+		q = stmt(s, S_FILE_INSERT);
+	else if (hlc_cmp(c->hlc, c->origin, born, origin) > 0)
+		q = stmt(s, same ? S_FILE_BUMP : S_FILE_REPLACE);
+	if (q != NULL) {
 		bind_text(q, ":grp", group);
 		bind_text(q, ":name", name);
-		bind_int(q, ":size", (int64_t)m->f[4].u);
-		bind_blob(q, ":sha1", m->f[5].p, 20);
-		bind_blob(q, ":pieces", m->f[6].p, (int)m->f[6].n * 20);
+		if (!same) {
+			bind_int(q, ":size", (int64_t)m->f[4].u);
+			bind_blob(q, ":sha1", m->f[5].p, 20);
+			bind_blob(q, ":pieces", m->f[6].p,
+			    (int)m->f[6].n * 20);
+		}
 		bind_int(q, ":born", (int64_t)c->hlc);
 		bind_int(q, ":origin", c->origin);
 		if (exec(s, q) == -1)
 			return -1;
 	}
-	q = stmt(s, S_SHARE_UPSERT);
-	bind_text(q, ":grp", group);
-	bind_text(q, ":name", name);
-	bind_text(q, ":user", user);
-	bind_text(q, ":path", m->f[8].s);
-	bind_int(q, ":mtime", (int64_t)m->f[9].u);
-	if (exec(s, q) == -1)
+	if (share_put(s, group, name, user, 1, m->f[5].p, m->f[8].s,
+	    (int64_t)m->f[9].u, c) == -1)
 		return -1;
-	return serve(s, m->f[10].p, group, name);
+	return serve_put(s, m->f[10].p, group, name, 1, m->f[5].p, c);
 }
 
 static int
 apply_serve(struct store *s, const struct wire_msg *m, const struct opctx *c)
 {
-	struct file_meta cur;
 	int r;
 
-	(void)c;
-	if (m->f[4].n != 32)
+	if (m->f[4].n != 20 || m->f[5].n != 32)
 		return -2;
 	if ((r = group_is(s, m->f[0].s, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
 		return r;
-	if ((r = file_get(s, m->f[0].s, m->f[3].s, &cur, NULL, NULL)) != ST_OK)
-		return r == ST_NO_FILE ? 0 : -1;
-	return serve(s, m->f[4].p, m->f[0].s, m->f[3].s);
+	return serve_put(s, m->f[5].p, m->f[0].s, m->f[3].s, 1, m->f[4].p, c);
 }
 
 static int
 apply_stop(struct store *s, const struct wire_msg *m, const struct opctx *c)
 {
+	static const uint8_t none[20];
 	const char *group = m->f[0].s, *name = m->f[3].s;
-	sqlite3_stmt *q;
 	int r;
 
-	(void)c;
 	if (m->f[5].n != 32)
 		return -2;
 	if ((r = group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
 		return r;
-	q = stmt(s, S_SHARE_DELETE);
-	bind_text(q, ":grp", group);
-	bind_text(q, ":name", name);
-	bind_text(q, ":user", m->f[4].s);
-	if (exec(s, q) == -1)
+	if (share_put(s, group, name, m->f[4].s, 0, none, "", 0, c) == -1)
 		return -1;
-	q = stmt(s, S_SERVE_DELETE);
-	bind_blob(q, ":key", m->f[5].p, 32);
-	bind_text(q, ":grp", group);
-	bind_text(q, ":name", name);
-	return exec(s, q);
+	return serve_put(s, m->f[5].p, group, name, 0, none, c);
 }
 
 typedef int (*apply_fn)(struct store *, const struct wire_msg *,
@@ -1255,6 +1337,13 @@ store_session_add(struct store *s, const uint8_t key[32], const char *user,
 	bind_blob(q, ":key", key, 32);
 	if ((r = exists(s, q)) != 0)
 		return rollback(s, r == 1 ? ST_SESSION_ENDED : ST_ERR);
+	/* A key is one session's, once: 128 random bits never repeat. */
+	q = stmt(s, S_SESS_GET);
+	bind_blob(q, ":key", key, 32);
+	if ((r = exists(s, q)) != 0) {
+		log_warnx("store: session key used twice");
+		return rollback(s, ST_ERR);
+	}
 	op_begin(s, &e, WT_OP_SESSION);
 	wire_put_blob(&e, key, 32);
 	wire_put_id(&e, user);
@@ -1288,10 +1377,12 @@ store_session_user(struct store *s, const uint8_t key[32],
 	if ((r = row(s, q)) != 1)
 		return r == 0 ? ST_NO_SESSION : ST_ERR;
 	u = sqlite3_column_text(q, 0);
-	snprintf(s->dead_why, sizeof(s->dead_why), "%s",
-	    u ? (const char *)u : "");
+	r = sqlite3_column_int(q, 1);
+	if (r)
+		lost_why(s->dead_why, sizeof(s->dead_why),
+		    u ? (const char *)u : "");
 	sqlite3_reset(q);
-	return s->dead_why[0] != '\0' ? ST_SESSION_ENDED : ST_NO_SESSION;
+	return r ? ST_SESSION_ENDED : ST_NO_SESSION;
 }
 
 const char *
@@ -1328,21 +1419,24 @@ has_request(struct store *s, const char *group, const char *user)
 	return grp_user_exists(s, S_REQ_GET, group, user);
 }
 
-/* An op "iqui" about group (its current incarnation) and user. */
+/* An op "iquiu" about group (its current incarnation) and user. */
 static int
-group_op(struct store *s, unsigned type, const char *group, const char *user)
+group_op(struct store *s, unsigned type, uint32_t state, const char *group,
+    const char *user)
 {
 	struct wire_enc e;
 	uint64_t born;
-	uint32_t origin;
+	uint32_t origin, epoch;
 
-	if (group_born(s, group, &born, &origin) != 1)
+	if (group_born(s, group, &born, &origin) != 1 ||
+	    mem_epoch(s, group, user, state, &epoch) == -1)
 		return ST_ERR;
 	op_begin(s, &e, type);
 	wire_put_id(&e, group);
 	wire_put_u64(&e, born);
 	wire_put_u32(&e, origin);
 	wire_put_id(&e, user);
+	wire_put_u32(&e, epoch);
 	return op_local(s, &e, op_stamp(s));
 }
 
@@ -1352,7 +1446,7 @@ store_group_create(struct store *s, const char *group, const char *owner,
 {
 	struct wire_enc e;
 	uint64_t born, hlc;
-	uint32_t origin;
+	uint32_t origin, epoch;
 	int r;
 
 	(void)now;
@@ -1370,11 +1464,16 @@ store_group_create(struct store *s, const char *group, const char *owner,
 		born = hlc;
 		origin = s->origin;
 	}
+	if (r == 0)
+		epoch = 1;
+	else if (mem_epoch(s, group, owner, M_MEMBER, &epoch) == -1)
+		return rollback(s, ST_ERR);
 	op_begin(s, &e, WT_OP_GROUP);
 	wire_put_id(&e, group);
 	wire_put_id(&e, owner);
 	wire_put_u64(&e, born);
 	wire_put_u32(&e, origin);
+	wire_put_u32(&e, epoch);
 	if (op_local(s, &e, hlc) != ST_OK)
 		return rollback(s, ST_ERR);
 	return commit_op(s, ST_OK);
@@ -1395,7 +1494,7 @@ store_group_join(struct store *s, const char *group, const char *user,
 		return rollback(s, r == 1 ? ST_ALREADY_MEMBER : ST_ERR);
 	if ((r = has_request(s, group, user)) != 0)
 		return rollback(s, r == 1 ? ST_ALREADY_REQUESTED : ST_ERR);
-	if (group_op(s, WT_OP_JOIN, group, user) != ST_OK)
+	if (group_op(s, WT_OP_JOIN, M_ASKED, group, user) != ST_OK)
 		return rollback(s, ST_ERR);
 	return commit_op(s, ST_OK);
 }
@@ -1411,7 +1510,7 @@ store_group_leave(struct store *s, const char *group, const char *user)
 		return rollback(s, r);
 	if ((r = is_member(s, group, user)) != 1)
 		return rollback(s, r == 0 ? ST_NOT_MEMBER : ST_ERR);
-	if (group_op(s, WT_OP_LEAVE, group, user) != ST_OK)
+	if (group_op(s, WT_OP_LEAVE, M_LEFT, group, user) != ST_OK)
 		return rollback(s, ST_ERR);
 	return commit_op(s, ST_OK);
 }
@@ -1439,8 +1538,8 @@ owner_and_request(struct store *s, const char *group, const char *owner,
 }
 
 static int
-decide(struct store *s, unsigned type, const char *group, const char *owner,
-    const char *user)
+decide(struct store *s, unsigned type, uint32_t state, const char *group,
+    const char *owner, const char *user)
 {
 	int r;
 
@@ -1448,7 +1547,7 @@ decide(struct store *s, unsigned type, const char *group, const char *owner,
 		return ST_ERR;
 	if ((r = owner_and_request(s, group, owner, user)) != ST_OK)
 		return rollback(s, r);
-	if (group_op(s, type, group, user) != ST_OK)
+	if (group_op(s, type, state, group, user) != ST_OK)
 		return rollback(s, ST_ERR);
 	return commit_op(s, ST_OK);
 }
@@ -1458,14 +1557,14 @@ store_group_accept(struct store *s, const char *group, const char *owner,
     const char *user, int64_t now)
 {
 	(void)now;
-	return decide(s, WT_OP_ACCEPT, group, owner, user);
+	return decide(s, WT_OP_ACCEPT, M_MEMBER, group, owner, user);
 }
 
 int
 store_group_reject(struct store *s, const char *group, const char *owner,
     const char *user)
 {
-	return decide(s, WT_OP_REJECT, group, owner, user);
+	return decide(s, WT_OP_REJECT, M_REFUSED, group, owner, user);
 }
 
 /* Feed every row's first column of q to cb. */
@@ -1641,6 +1740,7 @@ store_serve(struct store *s, const uint8_t key[32], const char *user,
 		return rollback(s, r);
 	if (file_op_begin(s, &e, WT_OP_SERVE, group, name) == -1)
 		return rollback(s, ST_ERR);
+	wire_put_hash(&e, m.sha1);
 	wire_put_blob(&e, key, 32);
 	if (op_local(s, &e, op_stamp(s)) != ST_OK)
 		return rollback(s, ST_ERR);

@@ -1,0 +1,538 @@
+/*
+ * test_replica.c - replication of tracker/store.c: ops applied elsewhere.
+ *
+ * Three stores play three trackers (origins 1, 2, 3), each a database in
+ * a temporary directory.  Covers: an op applied twice changes nothing;
+ * an op whose predecessor is missing is refused (ST_GAP) and a malformed
+ * op is refused (ST_BAD_OP); the same user or group created on two
+ * trackers before either heard of the other ends with the earlier one on
+ * both, the loser recorded in `lost` and the losing account's sessions
+ * ended with a reason; a request key travels with its op.
+ * Ends with a randomized model test (fixed seeds): random mutations on
+ * random trackers, random partial deliveries between them in each
+ * sender's log order (as the sync channel does), then full delivery; the
+ * logical contents of the three databases must then be identical.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../tracker/store.h"
+#include "wire.h"
+
+#define NT	3
+
+static uint64_t rng_state;
+
+static uint32_t
+rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static uint32_t
+rng_below(uint32_t n)
+{
+	return n ? rng() % n : 0;
+}
+
+struct cluster {
+	char		 dir[64];
+	char		 path[NT + 1][PATH_MAX];
+	struct store	*s[NT + 1];		/* by origin, 1..NT */
+	uint64_t	 cursor[NT + 1][NT + 1];	/* [from][to]: lseq */
+};
+
+static int
+setup(void **state)
+{
+	struct cluster *c = calloc(1, sizeof(*c));
+	char err[256];
+	int i;
+
+	assert_non_null(c);
+	memcpy(c->dir, "/tmp/test_replica.XXXXXX", 25);
+	assert_non_null(mkdtemp(c->dir));
+	for (i = 1; i <= NT; i++) {
+		char dir[sizeof(c->dir)];
+
+		memcpy(dir, c->dir, sizeof(dir));
+		snprintf(c->path[i], sizeof(c->path[i]), "%s/t%d.db", dir, i);
+		c->s[i] = store_open(c->path[i], err, sizeof(err));
+		if (c->s[i] == NULL)
+			fail_msg("%s", err);
+		store_set_origin(c->s[i], (uint32_t)i);
+	}
+	*state = c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct cluster *c = *state;
+	char p[PATH_MAX + 8];
+	int i;
+
+	for (i = 1; i <= NT; i++) {
+		store_close(c->s[i]);
+		unlink(c->path[i]);
+		snprintf(p, sizeof(p), "%s-wal", c->path[i]);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", c->path[i]);
+		unlink(p);
+	}
+	rmdir(c->dir);
+	free(c);
+	return 0;
+}
+
+/* Delivery from one store's log to another, as the sync channel does. */
+struct deliver {
+	struct store	*to;
+	uint64_t	 cursor;
+	unsigned	 left;		/* ops still to deliver this round */
+	unsigned	 applied;
+};
+
+static int
+deliver_one(void *arg, const struct store_op *o)
+{
+	struct deliver *d = arg;
+	uint64_t had;
+
+	if (d->left == 0)
+		return -1;
+	d->left--;
+	d->cursor = o->lseq;
+	had = store_hwm(d->to, o->origin);
+	assert_int_equal(store_apply(d->to, o->origin, o->seq, o->hlc,
+	    o->req, o->reqlen, o->op, o->oplen), ST_OK);
+	d->applied += store_hwm(d->to, o->origin) > had;
+	return 0;
+}
+
+/* Up to n ops of from's log to to; how many were new there. */
+static unsigned
+sync_pair(struct cluster *c, int from, int to, unsigned n)
+{
+	struct deliver d = { c->s[to], c->cursor[from][to], n, 0 };
+
+	assert_int_equal(store_log_after(c->s[from], d.cursor, n,
+	    deliver_one, &d), ST_OK);
+	c->cursor[from][to] = d.cursor;
+	return d.applied;
+}
+
+static void
+sync_all(struct cluster *c)
+{
+	unsigned moved, round = 0;
+	int a, b;
+
+	do {
+		moved = 0;
+		for (a = 1; a <= NT; a++)
+			for (b = 1; b <= NT; b++)
+				if (a != b)
+					moved += sync_pair(c, a, b, UINT_MAX);
+		assert_true(++round < 10);
+	} while (moved > 0);
+}
+
+/* Append every row of sql to out, one line a row. */
+static void
+dump_query(sqlite3 *db, const char *sql, char **out, size_t *len)
+{
+	sqlite3_stmt *q;
+	int i, n;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		n = sqlite3_column_count(q);
+		for (i = 0; i < n; i++) {
+			const unsigned char *t = sqlite3_column_text(q, i);
+			size_t tl = t ? strlen((const char *)t) : 4;
+
+			*out = realloc(*out, *len + tl + 2);
+			assert_non_null(*out);
+			memcpy(*out + *len, t ? (const char *)t : "NULL", tl);
+			*len += tl;
+			(*out)[(*len)++] = i + 1 < n ? '|' : '\n';
+		}
+	}
+	sqlite3_finalize(q);
+	*out = realloc(*out, *len + 1);
+	(*out)[*len] = '\0';
+}
+
+/* The logical contents: everything but positions in the log. */
+static char *
+dump(const char *path)
+{
+	static const char *const q[] = {
+	    "SELECT 'user', name, hex(hash), born, origin FROM users"
+	    " ORDER BY name",
+	    "SELECT 'session', hex(key), user FROM sessions ORDER BY key",
+	    "SELECT 'dead', hex(key), user, ubirth, uorigin FROM session_dead"
+	    " ORDER BY key",
+	    "SELECT 'group', name, born, origin, revived FROM grp"
+	    " ORDER BY name",
+	    "SELECT 'member', grp, user, epoch, state, stamp, origin"
+	    " FROM member ORDER BY grp, user",
+	    "SELECT 'file', grp, name, size, hex(sha1), born, origin"
+	    " FROM file ORDER BY grp, name",
+	    "SELECT 'share', grp, name, user, present, hex(sha1), path,"
+	    " mtime, stamp, origin FROM share ORDER BY grp, name, user",
+	    "SELECT 'serving', hex(key), grp, name, present, hex(sha1), stamp,"
+	    " origin FROM serving ORDER BY key, grp, name",
+	    "SELECT 'lost', kind, name, born, origin FROM lost"
+	    " ORDER BY kind, name, born, origin",
+	    "SELECT 'hwm', origin, seq FROM hwm ORDER BY origin",
+	};
+	sqlite3 *db;
+	char *out = NULL;
+	size_t len = 0, i;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		dump_query(db, q[i], &out, &len);
+	sqlite3_close(db);
+	return out;
+}
+
+static void
+expect_same(struct cluster *c, const char *what)
+{
+	char *a = dump(c->path[1]), *b;
+	int i;
+
+	for (i = 2; i <= NT; i++) {
+		b = dump(c->path[i]);
+		if (strcmp(a, b) != 0) {
+			const char *x = a, *y = b;
+
+			while (*x != '\0' && *x == *y) {
+				x++;
+				y++;
+			}
+			while (x > a && x[-1] != '\n') {
+				x--;
+				y--;
+			}
+			fail_msg("%s: tracker 1 and tracker %d differ:\n"
+			    "  1: %.160s\n  %d: %.160s", what, i, x, i, y);
+		}
+		free(b);
+	}
+	free(a);
+}
+
+static void
+cred(struct user_cred *u, uint8_t fill)
+{
+	memset(u->salt, fill, sizeof(u->salt));
+	memset(u->hash, fill ^ 0x5a, sizeof(u->hash));
+	u->iter = 1000;
+}
+
+static void
+key(uint8_t k[32], int who, int n)
+{
+	memset(k, 0, 32);
+	k[0] = (uint8_t)who;
+	k[1] = (uint8_t)n;
+}
+
+static int
+gap_probe(void *arg, const struct store_op *o)
+{
+	struct store *to = arg;
+
+	if (o->seq == 2)
+		assert_int_equal(store_apply(to, o->origin, o->seq, o->hlc,
+		    o->req, o->reqlen, o->op, o->oplen), ST_GAP);
+	return 0;
+}
+
+static void
+test_gap_and_dup(void **state)
+{
+	struct cluster *c = *state;
+	struct user_cred u;
+	char name[ID_MAX + 1];
+	uint8_t k[32];
+
+	cred(&u, 1);
+	assert_int_equal(store_user_create(c->s[1], "alice", &u, 0), ST_OK);
+	key(k, 1, 1);
+	assert_int_equal(store_session_add(c->s[1], k, "alice", "a:1", 0),
+	    ST_OK);
+	assert_int_equal(store_log_after(c->s[1], 0, 10, gap_probe, c->s[2]),
+	    ST_OK);
+	assert_int_equal(store_hwm(c->s[2], 1), 0);
+	/* In order it goes in; delivered again, nothing changes. */
+	assert_int_equal(sync_pair(c, 1, 2, UINT_MAX), 2);
+	c->cursor[1][2] = 0;
+	assert_int_equal(sync_pair(c, 1, 2, UINT_MAX), 0);
+	assert_int_equal(store_hwm(c->s[2], 1), 2);
+	assert_int_equal(store_session_user(c->s[2], k, name), ST_OK);
+	assert_string_equal(name, "alice");
+	/* A malformed op is refused whole. */
+	assert_int_equal(store_apply(c->s[2], 1, 3, 1, NULL, 0,
+	    (const uint8_t *)"garbage", 7), ST_BAD_OP);
+	assert_int_equal(store_hwm(c->s[2], 1), 2);
+	sync_all(c);
+	expect_same(c, "after a gap, a duplicate and a bad op");
+}
+
+static void
+test_create_user_conflict(void **state)
+{
+	struct cluster *c = *state;
+	struct user_cred u1, u2, got;
+	char name[ID_MAX + 1];
+	uint8_t k1[32], k2[32];
+
+	/* Tracker 1 first, so its alice is the earlier one. */
+	cred(&u1, 1);
+	cred(&u2, 2);
+	assert_int_equal(store_user_create(c->s[1], "alice", &u1, 0), ST_OK);
+	usleep(2000);
+	assert_int_equal(store_user_create(c->s[2], "alice", &u2, 0), ST_OK);
+	key(k1, 1, 1);
+	key(k2, 2, 1);
+	assert_int_equal(store_session_add(c->s[1], k1, "alice", "a:1", 0),
+	    ST_OK);
+	assert_int_equal(store_session_add(c->s[2], k2, "alice", "b:1", 0),
+	    ST_OK);
+	assert_int_equal(store_group_create(c->s[2], "g", "alice", 0), ST_OK);
+	sync_all(c);
+	expect_same(c, "after concurrent create_user");
+	assert_int_equal(store_user_cred(c->s[2], "alice", &got), ST_OK);
+	assert_memory_equal(got.hash, u1.hash, sizeof(got.hash));
+	/* The winner's session lives; the loser's ended, with a reason. */
+	assert_int_equal(store_session_user(c->s[3], k1, name), ST_OK);
+	assert_int_equal(store_session_user(c->s[2], k2, name),
+	    ST_SESSION_ENDED);
+	assert_non_null(strstr(store_session_why(c->s[2]), "alice"));
+	assert_int_equal(store_session_user(c->s[3], k2, name),
+	    ST_SESSION_ENDED);
+}
+
+static void
+test_create_group_conflict(void **state)
+{
+	struct cluster *c = *state;
+	struct user_cred u;
+	char owner[ID_MAX + 1];
+	int i;
+
+	cred(&u, 3);
+	assert_int_equal(store_user_create(c->s[1], "ann", &u, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "bob", &u, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "cat", &u, 0), ST_OK);
+	sync_all(c);
+	/* Tracker 3 creates g later; bob asks to join it there. */
+	assert_int_equal(store_group_create(c->s[1], "g", "ann", 0), ST_OK);
+	usleep(2000);
+	assert_int_equal(store_group_create(c->s[3], "g", "bob", 0), ST_OK);
+	assert_int_equal(store_group_join(c->s[3], "g", "cat", 0), ST_OK);
+	sync_all(c);
+	expect_same(c, "after concurrent create_group");
+	for (i = 1; i <= NT; i++) {
+		assert_int_equal(store_group_owner(c->s[i], "g", owner),
+		    ST_OK);
+		assert_string_equal(owner, "ann");
+		/* The join was for the losing group: gone with it. */
+		assert_int_equal(store_is_member(c->s[i], "g", "bob"),
+		    ST_NOT_MEMBER);
+	}
+}
+
+static void
+test_request_key_travels(void **state)
+{
+	struct cluster *c = *state;
+	struct user_cred u;
+	uint8_t req[32];
+
+	memset(req, 0xab, sizeof(req));
+	cred(&u, 4);
+	store_set_request(c->s[1], req);
+	assert_int_equal(store_user_create(c->s[1], "dan", &u, 0), ST_OK);
+	store_set_request(c->s[1], NULL);
+	assert_true(store_request_done(c->s[1], req));
+	assert_false(store_request_done(c->s[2], req));
+	sync_all(c);
+	assert_true(store_request_done(c->s[2], req));
+	assert_true(store_request_done(c->s[3], req));
+}
+
+/* The randomized model test. */
+
+static const char *const users[] = { "u0", "u1", "u2", "u3", "u4" };
+static const char *const groups[] = { "ga", "gb" };
+static const char *const files[] = { "f0", "f1" };
+#define NU	(sizeof(users) / sizeof(users[0]))
+#define NG	(sizeof(groups) / sizeof(groups[0]))
+
+static void
+random_op(struct cluster *c, int t, unsigned step)
+{
+	struct store *s = c->s[t];
+	const char *u = users[rng_below(NU)], *v = users[rng_below(NU)];
+	const char *g = groups[rng_below(NG)];
+	const char *f = files[rng_below(2)];
+	struct user_cred cr;
+	struct file_meta m;
+	uint8_t k[32], sha[20], pieces[20];
+	char path[64], owner[ID_MAX + 1];
+
+	key(k, t, (int)rng_below(4));
+	switch (rng_below(11)) {
+	case 0:
+		cred(&cr, (uint8_t)(t * 16 + rng_below(3)));
+		(void)store_user_create(s, u, &cr, 0);
+		break;
+	case 1:
+		(void)store_session_add(s, k, u, "peer", 0);
+		break;
+	case 2:
+		(void)store_session_del(s, k);
+		break;
+	case 3:
+		(void)store_group_create(s, g, u, 0);
+		break;
+	case 4:
+		(void)store_group_join(s, g, u, 0);
+		break;
+	case 5:
+	case 6:
+		if (store_group_owner(s, g, owner) == ST_OK)
+			(void)store_group_accept(s, g, owner, v, 0);
+		break;
+	case 7:
+		if (store_group_owner(s, g, owner) == ST_OK)
+			(void)store_group_reject(s, g, owner, v);
+		break;
+	case 8:
+		(void)store_group_leave(s, g, u);
+		break;
+	case 9:
+		memset(sha, (int)rng_below(2), sizeof(sha));
+		memset(pieces, sha[0], sizeof(pieces));
+		m.size = 100;
+		memcpy(m.sha1, sha, 20);
+		m.pieces = pieces;
+		m.npieces = 1;
+		snprintf(path, sizeof(path), "/p/%u", step);
+		(void)store_upload(s, k, u, g, f, &m, path, step, 0);
+		break;
+	case 10:
+		if (rng_below(2))
+			(void)store_serve(s, k, u, g, f);
+		else
+			(void)store_stop_share(s, k, u, g, f);
+		break;
+	}
+}
+
+/* REPLICA_TRACE=1: print every op of every log (for a failing seed). */
+static int
+trace_op(void *arg, const struct store_op *o)
+{
+	struct wire_hdr h;
+	struct wire_msg m;
+	const char *why;
+	unsigned i;
+
+	(void)arg;
+	if (wire_frame(o->op, o->oplen, &h, &why) != WIRE_OK ||
+	    wire_decode(&h, (const uint8_t *)o->op + WIRE_HDR, &m,
+	    &why) == -1)
+		return 0;
+	fprintf(stderr, "  %u:%llu @%llu %s", o->origin,
+	    (unsigned long long)o->seq, (unsigned long long)o->hlc,
+	    wire_type_name(h.type));
+	for (i = 0; i < m.nf; i++)
+		if (m.f[i].s != NULL)
+			fprintf(stderr, " %s", m.f[i].s);
+		else if (m.f[i].p == NULL)
+			fprintf(stderr, " #%llu", (unsigned long long)m.f[i].u);
+	fprintf(stderr, "\n");
+	return 0;
+}
+
+static void
+test_model_random(void **state)
+{
+	struct cluster *c = *state;
+	uint64_t seed;
+	unsigned step;
+	char what[64];
+	int a, b;
+
+	for (seed = 1; seed <= 20; seed++) {
+		if (seed > 1) {
+			teardown(state);
+			setup(state);
+			c = *state;
+		}
+		rng_state = seed * 0x9e3779b97f4a7c15ull;
+		for (step = 0; step < 400; step++) {
+			random_op(c, 1 + (int)rng_below(NT), step);
+			/* Now and then, part of one log reaches another. */
+			if (rng_below(4) == 0) {
+				a = 1 + (int)rng_below(NT);
+				b = 1 + (int)rng_below(NT);
+				/* Sometimes from the start again: all
+				   duplicates, to be ignored. */
+				if (a != b && rng_below(10) == 0)
+					c->cursor[a][b] = 0;
+				if (a != b)
+					(void)sync_pair(c, a, b,
+					    1 + rng_below(8));
+			}
+		}
+		sync_all(c);
+		if (getenv("REPLICA_TRACE") != NULL)
+			for (a = 1; a <= NT; a++) {
+				fprintf(stderr, "log of tracker %d:\n", a);
+				store_log_after(c->s[a], 0, UINT_MAX, trace_op,
+				    NULL);
+			}
+		snprintf(what, sizeof(what), "seed %llu",
+		    (unsigned long long)seed);
+		expect_same(c, what);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_gap_and_dup),
+		T(test_create_user_conflict),
+		T(test_create_group_conflict),
+		T(test_request_key_travels),
+		T(test_model_random),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
