@@ -848,8 +848,8 @@ static int
 apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
 {
 	const char *group = m->f[0].s, *creator = m->f[1].s;
-	uint64_t inc = m->f[2].u, born;
-	uint32_t inco = (uint32_t)m->f[3].u, origin;
+	uint64_t inc = m->f[2].u, born = 0;
+	uint32_t inco = (uint32_t)m->f[3].u, origin = 0;
 	uint32_t epoch = (uint32_t)m->f[4].u;
 	sqlite3_stmt *q;
 	int r;
@@ -1340,7 +1340,7 @@ store_session_add(struct store *s, const uint8_t key[32], const char *user,
 	/* A key is one session's, once: 128 random bits never repeat. */
 	q = stmt(s, S_SESS_GET);
 	bind_blob(q, ":key", key, 32);
-	if ((r = exists(s, q)) != 0) {
+	if (exists(s, q) != 0) {
 		log_warnx("store: session key used twice");
 		return rollback(s, ST_ERR);
 	}
@@ -1463,11 +1463,10 @@ store_group_create(struct store *s, const char *group, const char *owner,
 	if (r == 0) {
 		born = hlc;
 		origin = s->origin;
-	}
-	if (r == 0)
 		epoch = 1;
-	else if (mem_epoch(s, group, owner, M_MEMBER, &epoch) == -1)
+	} else if (mem_epoch(s, group, owner, M_MEMBER, &epoch) == -1) {
 		return rollback(s, ST_ERR);
+	}
 	op_begin(s, &e, WT_OP_GROUP);
 	wire_put_id(&e, group);
 	wire_put_id(&e, owner);
