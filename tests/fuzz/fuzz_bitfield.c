@@ -24,8 +24,8 @@
  * The file SHA1 each message carries is not compared: that is a memcmp
  * in download.c, not bitfield logic.
  *
- * Everything is checked against a model of one byte per piece, by
- * definitions independent of bitfield.c: bitfield_load() succeeds exactly
+ * Everything is checked against a model (the bytes the bitfield should
+ * hold, and its count) kept by definitions independent of bitfield.c: bitfield_load() succeeds exactly
  * when the length is ceil(count / 8) and no spare bit (past the last
  * piece) is set; bits and count follow the model; bits past the count
  * read as 0 and cannot be set.  At the end the bitfield goes out again as
@@ -58,10 +58,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Blocks a piece, as client/picker.h has it (PICK_BPP). */
 #define BLOCKS_PER_PIECE	4
 
+/*
+ * The model: the wire bytes a bitfield of n pieces should hold (piece i
+ * is bit 0x80 >> (i % 8) of byte i / 8, spare bits zero) and the count.
+ */
 struct model {
-	uint8_t		*bit;		/* one byte per piece */
+	uint8_t		*bytes;
 	uint32_t	 n, count;
 };
+
+static uint32_t
+bits_in(uint8_t v)
+{
+	uint32_t c = 0;
+
+	for (; v != 0; v >>= 1)
+		c += v & 1;
+	return c;
+}
+
+static size_t
+nbytes(uint32_t n)
+{
+	return (size_t)n / 8 + (n % 8 != 0);
+}
+
+static int
+model_get(const struct model *md, uint32_t i)
+{
+	return (md->bytes[i / 8] & (0x80 >> (i % 8))) != 0;
+}
+
+static void
+model_put(struct model *md, uint32_t i, int v)
+{
+	if (model_get(md, i) == v)
+		return;
+	md->bytes[i / 8] ^= (uint8_t)(0x80 >> (i % 8));
+	md->count += v ? 1 : (uint32_t)-1;
+}
 
 /* Would a receiver with n pieces accept these len wire bytes? */
 static int
@@ -69,7 +104,7 @@ want_load(uint32_t n, const uint8_t *p, size_t len)
 {
 	size_t i;
 
-	if (len != (size_t)n / 8 + (n % 8 != 0))
+	if (len != nbytes(n))
 		return 0;
 	for (i = n; i < len * 8; i++)
 		if (p[i / 8] & (0x80 >> (i % 8)))
@@ -78,18 +113,32 @@ want_load(uint32_t n, const uint8_t *p, size_t len)
 }
 
 static void
+model_init(struct model *md, uint32_t n)
+{
+	md->n = n;
+	md->count = 0;
+	md->bytes = calloc(nbytes(n) + 1, 1);
+	CHECK(md->bytes != NULL);
+}
+
+/* p passed want_load(). */
+static void
 model_load(struct model *md, const uint8_t *p)
 {
-	uint32_t i;
+	size_t i;
 
 	md->count = 0;
-	for (i = 0; i < md->n; i++) {
-		md->bit[i] = (p[i / 8] >> (7 - i % 8)) & 1;
-		md->count += md->bit[i];
+	for (i = 0; i < nbytes(md->n); i++) {
+		md->bytes[i] = p[i];
+		md->count += bits_in(p[i]);
 	}
 }
 
-/* The whole bitfield against the model. */
+/*
+ * The whole bitfield against the model: bytes, count, full, and
+ * bitfield_get() at both ends (and everywhere for small counts; pieces
+ * that messages touched are checked as they change).
+ */
 static void
 check_all(const struct bitfield *b, const struct model *md)
 {
@@ -98,9 +147,13 @@ check_all(const struct bitfield *b, const struct model *md)
 	CHECK(b->n == md->n);
 	CHECK(b->count == md->count);
 	CHECK(bitfield_full(b) == (md->count == md->n));
-	for (i = 0; i < md->n; i++)
-		CHECK(bitfield_get(b, i) == md->bit[i]);
-	for (i = md->n; i < md->n + 9 && i >= md->n; i++)
+	CHECK(nbytes(md->n) == 0 ||
+	    memcmp(b->bits, md->bytes, nbytes(md->n)) == 0);
+	for (i = 0; i < md->n && i < 256; i++)
+		CHECK(bitfield_get(b, i) == model_get(md, i));
+	for (i = md->n > 256 ? md->n - 256 : 0; i < md->n; i++)
+		CHECK(bitfield_get(b, i) == model_get(md, i));
+	for (i = md->n; i < md->n + 9; i++)
 		CHECK(bitfield_get(b, i) == 0);
 	CHECK(bitfield_get(b, UINT32_MAX) == 0);
 }
@@ -131,12 +184,10 @@ check_load(uint32_t n, const uint8_t *p, size_t len)
 	bitfield_init(&b, n);
 	CHECK((bitfield_load(&b, p, len) == 0) == want);
 	if (want) {
-		md.n = n;
-		md.bit = malloc(n > 0 ? n : 1);
-		CHECK(md.bit != NULL);
+		model_init(&md, n);
 		model_load(&md, p);
 		check_all(&b, &md);
-		free(md.bit);
+		free(md.bytes);
 	}
 	bitfield_free(&b);
 }
@@ -201,7 +252,7 @@ check_fill(uint32_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct model md;
+	struct model md;
 	struct bitfield has;
 	struct wire_hdr h;
 	struct wire_msg m;
@@ -218,11 +269,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n > WIRE_HASHES_MAX)
 		n %= 1024;
 
-	free(md.bit);
-	md.bit = calloc(n > 0 ? n : 1, 1);
-	CHECK(md.bit != NULL);
-	md.n = n;
-	md.count = 0;
+	model_init(&md, n);
 	bitfield_init(&has, n);
 	check_all(&has, &md);
 
@@ -264,11 +311,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				stop = 1;		/* "bad HAVE" */
 			} else {
 				piece = (uint32_t)m.f[1].u;
-				if (!bitfield_get(&has, piece)) {
+				if (!bitfield_get(&has, piece))
 					bitfield_set(&has, piece);
-					md.bit[piece] = 1;
-					md.count++;
-				}
+				model_put(&md, piece, 1);
 				CHECK(bitfield_get(&has, piece));
 				CHECK(has.count == md.count);
 			}
@@ -277,8 +322,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			piece = h.id / BLOCKS_PER_PIECE;
 			if (piece < n && bitfield_get(&has, piece)) {
 				bitfield_clear(&has, piece);
-				md.bit[piece] = 0;
-				md.count--;
+				model_put(&md, piece, 0);
 			}
 			CHECK(!bitfield_get(&has, piece));
 			CHECK(has.count == md.count);
@@ -295,5 +339,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_fill(n);
 	bitfield_free(&has);
+	free(md.bytes);
 	return 0;
 }

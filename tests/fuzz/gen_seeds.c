@@ -788,6 +788,15 @@ hash_seeds(void)
 	write_body("file-source-longest-host", &b);
 	free(longhost);
 	buf_reset(&b);
+	/* Leading zeros are still a port: the text may be long. */
+	longhost = text(10 + 200 + 4, "0");
+	memcpy(longhost, "127.0.0.1:", 10);
+	memcpy(longhost + 210, "7001", 5);
+	file_frame(&b, 1, "srcs.bin", 10, 1, (const char *const *)&longhost,
+	    1);
+	write_body("file-source-zero-padded-port", &b);
+	free(longhost);
+	buf_reset(&b);
 	for (i = 0; i < sizeof(many) / sizeof(*many); i++)
 		many[i] = good[i % 3];
 	file_frame(&b, 1, "many.bin", 40 * PIECE, 40, many, 40);
