@@ -15,6 +15,7 @@
 #include "wire.h"
 
 struct download;
+struct pbuf;
 struct loop;
 struct share;
 struct shell;
@@ -34,8 +35,15 @@ struct client {
 	int			 failed;	/* some command failed */
 	int			 quitting;
 	struct worker_pool	*workers;	/* hashing */
+	struct worker_pool	*seq_workers;	/* whole-file SHA1s of downloads:
+						   long jobs, kept out of the
+						   way of piece checks */
 	struct share		*shares;	/* files served */
 	struct download		*downloads;	/* this session's */
+	struct pbuf		*pbuf_free;	/* piece buffers, idle */
+	unsigned		 pbuf_total;	/* allocated, <= pbuf_max */
+	unsigned		 pbuf_max;
+	unsigned		 pbuf_idle;
 	unsigned		 next_dl_id;
 	uint64_t		 bytes_served;
 	struct loop_timer	*ping;		/* keepalive while logged in */

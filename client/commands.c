@@ -780,8 +780,8 @@ commands_line(struct client *cl, char *line, int kind)
 		size_t i;
 
 		for (i = 0; argv[0][i] != '\0' && i < sizeof(esc) - 1; i++)
-			esc[i] = (unsigned char)argv[0][i] < 0x20 ? '?' :
-			    argv[0][i];
+			esc[i] = (char)((unsigned char)argv[0][i] < 0x20 ?
+			    '?' : argv[0][i]);
 		esc[i] = '\0';
 		client_error(cl, "unknown command '%s' (try help)", esc);
 		return;

@@ -42,5 +42,11 @@ unsigned download_running(const struct client *);
 /* Stop every download (logout): they end as failed. */
 void	download_abort_all(struct client *, const char *why);
 void	download_free_all(struct client *);
+/*
+ * Piece buffers a client may use: PBUF_MAX (40, 20 MiB), or fewer from
+ * the environment variable P2P_PIECE_BUFFERS (0 writes every block
+ * straight to disk; the tests use it to cover that path).
+ */
+unsigned download_buffers(void);
 
 #endif

@@ -224,7 +224,10 @@ main(int argc, char **argv)
 		die("epoll: %s", strerror(errno));
 	if ((CL.lfd = net_listen(host, port, err, sizeof(err))) == -1)
 		die("%s", err);
-	CL.workers = worker_pool_new(CL.loop, 2);
+	/* Piece checks also write the piece: threads wait on the disk. */
+	CL.workers = worker_pool_new(CL.loop, 4);
+	CL.seq_workers = worker_pool_new(CL.loop, 1);
+	CL.pbuf_max = download_buffers();
 	peer_server_start(&CL);
 	loop_add(CL.loop, sfd, EV_READ, signal_cb, &CL);
 	CL.tl = tlink_new(CL.loop, &CL.trackers);
@@ -235,12 +238,14 @@ main(int argc, char **argv)
 
 	fflush(stdout);
 	shell_free(CL.sh);
+	CL.sh = NULL;		/* downloads aborted below notify nobody */
 	loop_timer_cancel(CL.loop, CL.ping);
 	download_abort_all(&CL, "client exiting");
 	peer_server_stop_all(&CL);
 	tlink_free(CL.tl);
 	loop_drain(CL.loop);
 	worker_pool_free(CL.workers);	/* jobs report to their downloads */
+	worker_pool_free(CL.seq_workers);
 	download_free_all(&CL);
 	shares_clear(&CL);
 	close(CL.lfd);

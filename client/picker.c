@@ -11,7 +11,6 @@
 
 #include "xalloc.h"
 
-#define DEFAULT_WINDOW	32
 
 static uint64_t
 next_rand(struct picker *p)
@@ -38,7 +37,7 @@ picker_init(struct picker *p, uint64_t size, uint64_t seed)
 	p->unreq = xcalloc(p->npieces + 1, 1);
 	p->touched = xcalloc(p->npieces + 1, 1);
 	p->avail = xcalloc(p->npieces + 1, sizeof(*p->avail));
-	p->window = DEFAULT_WINDOW;
+	p->window = PICK_WINDOW;
 	p->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
 	for (i = 0; i < p->npieces; i++) {
 		p->unreq[i] = (uint8_t)picker_blocks(p, i);

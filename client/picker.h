@@ -35,6 +35,14 @@
 #include "wire.h"
 
 #define PICK_BLOCK	(128 * 1024)
+/*
+ * Ties are broken among this many pieces: small, so pieces complete
+ * nearly in file order and the whole-file SHA1 can read each from memory
+ * as it is checked (with 32, most of it had to be read back from disk).
+ * Downloaders still spread out: a piece one of them announces is no
+ * longer the rarest for the others.
+ */
+#define PICK_WINDOW	4
 #define PICK_BPP	(WIRE_PIECE_LEN / PICK_BLOCK)	/* blocks a piece */
 #define PICK_MAX_DUP	3	/* most requests for one block in endgame */
 

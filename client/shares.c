@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -17,7 +18,12 @@
 #include "worker.h"
 #include "xalloc.h"
 
-#define READ_CHUNK	(1024 * 1024)	/* two pieces a read */
+/*
+ * Reads for hashing: small enough that the bytes are still in the L2
+ * cache when SHA1 reads them (1 MiB reads were 10% slower here).
+ */
+#define READ_CHUNK	(128 * 1024)
+#define CHAIN_CHUNK	(1024 * 1024)	/* O_DIRECT reads want them big */
 
 struct share *
 shares_add(struct client *cl, const char *group, const char *name,
@@ -313,25 +319,49 @@ struct piece_job {
 	void			*arg;
 };
 
+/*
+ * Feed len bytes of fd from off into c, through b (chunk bytes).
+ * 0, or -1 with *err set: a read error or the file ended early.
+ */
+static int
+hash_range(int fd, uint64_t off, uint64_t len, struct sha1_ctx *c,
+    uint8_t *b, size_t chunk, const char **err)
+{
+	while (len > 0) {
+		size_t want = len < chunk ? (size_t)len : chunk;
+		ssize_t n = pread(fd, b, (want + IO_ALIGN - 1) & ~(size_t)
+		    (IO_ALIGN - 1), (off_t)off);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*err = n == 0 ? "the file shrank" : "read error";
+			return -1;
+		}
+		if ((size_t)n > want)
+			n = (ssize_t)want;
+		if (sha1_update(c, b, (size_t)n) == -1) {
+			*err = "SHA1 failed";
+			return -1;
+		}
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
 static void
 piece_work(struct worker_job *w)
 {
 	struct piece_job *j = (struct piece_job *)w;
-	uint8_t *b = xmalloc(j->len ? j->len : 1), got[20];
-	size_t have = 0;
+	struct sha1_ctx *c = sha1_new();
+	uint8_t *b = xmalloc_aligned(IO_ALIGN, READ_CHUNK), got[20];
+	const char *err;
 
-	while (have < j->len) {
-		ssize_t n = pread(j->fd, b + have, j->len - have,
-		    (off_t)(j->off + have));
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-	}
-	j->ok = have == j->len && sha1(b, j->len, got) == 0 &&
+	j->ok = c != NULL && hash_range(j->fd, j->off, j->len, c, b,
+	    READ_CHUNK, &err) == 0 && sha1_final(c, got) == 0 &&
 	    memcmp(got, j->want, 20) == 0;
+	sha1_free(c);
 	free(b);
 }
 
@@ -362,4 +392,148 @@ hash_piece(struct client *cl, int fd, uint64_t off, uint32_t len,
 	j->done = done;
 	j->arg = arg;
 	worker_submit(cl->workers, &j->w);
+}
+
+/* A whole-file SHA1 built up range by range. */
+
+struct hash_chain {
+	struct worker_job	 w;
+	int			 fd;
+	struct sha1_ctx		*ctx;
+	uint8_t			*buf;
+	uint64_t		 next;		/* bytes hashed so far */
+	uint64_t		 off, len;	/* the range in flight */
+	struct iovec		 iov[CHAIN_IOV];	/* its bytes, if */
+	int			 niov;			/* in memory */
+	int			 busy, ok;
+	const char		*err;
+	void			(*done)(void *, int);
+	void			*arg;
+};
+
+struct hash_chain *
+hash_chain_new(int fd)
+{
+	struct hash_chain *h = xcalloc(1, sizeof(*h));
+
+	h->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	h->ctx = sha1_new();
+	h->buf = xmalloc_aligned(IO_ALIGN, CHAIN_CHUNK);
+	if (h->fd == -1 || h->ctx == NULL) {
+		hash_chain_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static void
+chain_work(struct worker_job *w)
+{
+	struct hash_chain *h = (struct hash_chain *)w;
+
+	int i;
+
+	if (h->niov > 0) {
+		for (i = 0, h->ok = 1; i < h->niov && h->ok; i++)
+			h->ok = sha1_update(h->ctx, h->iov[i].iov_base,
+			    h->iov[i].iov_len) == 0;
+		h->err = h->ok ? NULL : "SHA1 failed";
+	} else {
+		h->ok = hash_range(h->fd, h->off, h->len, h->ctx, h->buf,
+		    CHAIN_CHUNK, &h->err) == 0;
+	}
+	/* Start writing the range back now, so the final fsync is short. */
+	if (h->ok && h->len > 0)
+		sync_file_range(h->fd, (off_t)h->off, (off_t)h->len,
+		    SYNC_FILE_RANGE_WRITE);
+}
+
+static void
+chain_back(struct worker_job *w)
+{
+	struct hash_chain *h = (struct hash_chain *)w;
+
+	h->busy = 0;
+	if (h->ok)
+		h->next += h->len;
+	h->done(h->arg, h->ok);
+}
+
+static void
+chain_submit(struct client *cl, struct hash_chain *h, uint64_t len,
+    void (*done)(void *, int), void *arg)
+{
+	h->busy = 1;
+	h->off = h->next;
+	h->len = len;
+	h->done = done;
+	h->arg = arg;
+	h->w.work = chain_work;
+	h->w.done = chain_back;
+	worker_submit(cl->seq_workers, &h->w);
+}
+
+int
+hash_chain_feed(struct client *cl, struct hash_chain *h, uint64_t len,
+    void (*done)(void *, int), void *arg)
+{
+	if (h->busy || len == 0)
+		return -1;
+	h->niov = 0;
+	chain_submit(cl, h, len, done, arg);
+	return 0;
+}
+
+int
+hash_chain_feed_mem(struct client *cl, struct hash_chain *h,
+    const struct iovec *iov, int niov, void (*done)(void *, int), void *arg)
+{
+	uint64_t len = 0;
+	int i;
+
+	if (h->busy || niov <= 0 || niov > CHAIN_IOV)
+		return -1;
+	for (i = 0; i < niov; i++) {
+		h->iov[i] = iov[i];
+		len += iov[i].iov_len;
+	}
+	h->niov = niov;
+	chain_submit(cl, h, len, done, arg);
+	return 0;
+}
+
+uint64_t
+hash_chain_hashed(const struct hash_chain *h)
+{
+	return h->next;
+}
+
+int
+hash_chain_busy(const struct hash_chain *h)
+{
+	return h->busy;
+}
+
+const char *
+hash_chain_error(const struct hash_chain *h)
+{
+	return h->err != NULL ? h->err : "hashing failed";
+}
+
+int
+hash_chain_final(struct hash_chain *h, uint8_t out[20])
+{
+	return sha1_final(h->ctx, out);
+}
+
+void
+hash_chain_free(struct hash_chain *h)
+{
+	if (h == NULL)
+		return;
+	if (h->fd != -1)
+		close(h->fd);
+	sha1_free(h->ctx);
+	free(h->buf);
+	free(h);
 }

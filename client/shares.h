@@ -54,6 +54,13 @@ void		 shares_clear(struct client *);
 /* Piece verified: mark it and tell subscribed peers. */
 void		 shares_have(struct client *, struct share *, uint32_t piece);
 
+/*
+ * Offsets, lengths and buffer addresses of O_DIRECT I/O are multiples of
+ * this.  Hashing reads use aligned buffers and round their lengths up, so
+ * they work on a descriptor opened either way.
+ */
+#define IO_ALIGN	4096
+
 /* Result of hashing a whole file. */
 struct file_hash {
 	int		 ok;
@@ -78,5 +85,29 @@ uint64_t	 hash_progress(const struct hash_task *);
 void		 hash_piece(struct client *, int fd, uint64_t off, uint32_t len,
 		    const uint8_t want[20], uint32_t piece,
 		    void (*done)(void *, uint32_t, int), void *arg);
+
+/*
+ * A whole-file SHA1 computed in order as the file's prefix becomes
+ * final, so it is ready the moment the last piece is: hash_chain_feed()
+ * hashes the next len bytes on the pool (one range at a time; -1 while
+ * one is in flight), starts their write-back to disk, then calls
+ * done(arg, ok) on the loop.  The fd is duplicated.  NULL on failure.
+ * The caller must not free the chain while a range is in flight.
+ */
+struct hash_chain;
+struct hash_chain *hash_chain_new(int fd);
+int		 hash_chain_feed(struct client *, struct hash_chain *,
+		    uint64_t len, void (*done)(void *, int), void *arg);
+/* The same, with the next bytes already in memory: niov <= CHAIN_IOV. */
+#define CHAIN_IOV	16
+struct iovec;
+int		 hash_chain_feed_mem(struct client *, struct hash_chain *,
+		    const struct iovec *, int niov,
+		    void (*done)(void *, int), void *arg);
+uint64_t	 hash_chain_hashed(const struct hash_chain *);
+int		 hash_chain_busy(const struct hash_chain *);
+const char	*hash_chain_error(const struct hash_chain *);
+int		 hash_chain_final(struct hash_chain *, uint8_t out[20]);
+void		 hash_chain_free(struct hash_chain *);
 
 #endif

@@ -7,6 +7,7 @@
 #include "shell.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "xalloc.h"
 
 #define PROMPT	"p2p> "
+#define NOTICE_QUEUE	(8 * NOTICE_MAX)	/* held while a command runs */
 
 struct shell {
 	struct loop		*loop;
@@ -39,6 +41,11 @@ struct shell {
 	char			 buf[2 * LINE_MAX_LEN];
 	size_t			 len;
 	int			 skipping;	/* inside an overlong line */
+	/* Terminal: notices held while a command runs (the prompt is
+	   down and the command's output is still to come). */
+	char			 notices[NOTICE_QUEUE];
+	size_t			 nnotices;
+	unsigned		 dropped;	/* did not fit in notices */
 };
 
 static struct shell *the_shell;
@@ -251,6 +258,21 @@ shell_new(struct loop *l, const struct shell_ops *ops, void *arg,
 	return s;
 }
 
+/* Print the notices held while a command ran. */
+static void
+notices_flush(struct shell *s)
+{
+	if (s->nnotices == 0 && s->dropped == 0)
+		return;
+	(void)fwrite(s->notices, 1, s->nnotices, stdout);
+	if (s->dropped > 0)
+		printf("(%u more notice%s dropped)\n", s->dropped,
+		    s->dropped == 1 ? "" : "s");
+	fflush(stdout);
+	s->nnotices = 0;
+	s->dropped = 0;
+}
+
 void
 shell_pause(struct shell *s)
 {
@@ -270,6 +292,7 @@ shell_resume(struct shell *s)
 		return;
 	s->paused = 0;
 	if (s->tty) {
+		notices_flush(s);
 		if (!s->eof) {
 			rl_callback_handler_install(PROMPT, rl_line);
 			watch(s, 1);
@@ -285,6 +308,7 @@ shell_stop(struct shell *s)
 	s->stopped = 1;
 	if (s->tty && !s->paused)
 		rl_callback_handler_remove();
+	notices_flush(s);
 	watch(s, 0);
 }
 
@@ -292,6 +316,52 @@ int
 shell_is_tty(const struct shell *s)
 {
 	return s->tty;
+}
+
+/*
+ * With the prompt up, readline owns the bottom of the screen: its lines
+ * are cleared, the notice is printed where they were, and readline is
+ * told it starts on a fresh line, so it draws the prompt, the text and
+ * the cursor again from its own state, which nothing here touches.  That
+ * holds in a history search too, whose prompt readline saves and
+ * restores itself: saving the prompt here as well (rl_save_prompt) would
+ * overwrite its copy, and the prompt would not come back after it.
+ */
+void
+shell_notice(struct shell *s, const char *fmt, ...)
+{
+	char line[NOTICE_MAX];
+	va_list ap;
+	int n, prompt_up;
+
+	if (s == NULL || !s->tty)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;	/* cut, room for "\n" */
+	line[n++] = '\n';
+	line[n] = '\0';
+	if (s->paused && !s->stopped) {
+		if (s->nnotices + (size_t)n <= sizeof(s->notices)) {
+			memcpy(s->notices + s->nnotices, line, (size_t)n);
+			s->nnotices += (size_t)n;
+		} else {
+			s->dropped++;
+		}
+		return;
+	}
+	/* Else the prompt is up, or input is over (quitting): no prompt. */
+	prompt_up = !s->stopped && !s->eof;
+	if (prompt_up)
+		rl_clear_visible_line();
+	fputs(line, stdout);
+	fflush(stdout);
+	if (prompt_up)
+		rl_forced_update_display();
 }
 
 void

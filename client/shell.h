@@ -9,12 +9,18 @@
  * A command that waits for the network pauses the shell; no further line
  * is taken (and no prompt shown) until shell_resume().  Input that epoll
  * cannot watch (a regular file, /dev/null) is read directly.
+ *
+ * Notices (a background download ended) are for people: on a terminal
+ * they appear on a line of their own above the prompt, and what is being
+ * typed is drawn again below them, untouched.  Piped input gets none.
  */
 #ifndef SHELL_H
 #define SHELL_H
 
 struct loop;
 struct shell;
+
+#define NOTICE_MAX	1024	/* a notice line, newline and NUL included */
 
 enum shell_line { SHELL_LINE_OK, SHELL_LINE_TOO_LONG, SHELL_LINE_BINARY };
 
@@ -34,5 +40,15 @@ void		 shell_resume(struct shell *);
 /* Stop taking input for good (quit); eof is not called. */
 void		 shell_stop(struct shell *);
 int		 shell_is_tty(const struct shell *);
+/*
+ * On a terminal, print one line for the user (fmt without the newline):
+ * above the prompt and the line being edited, which stay as they were;
+ * while a command runs, after its output, just before the prompt comes
+ * back; once input is over, as it comes.  A line is cut to fit
+ * NOTICE_MAX.  Does nothing when the shell is not on a terminal (piped
+ * scripts get no output they did not ask for) or s is NULL.
+ */
+void		 shell_notice(struct shell *s, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 #endif

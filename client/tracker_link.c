@@ -186,10 +186,11 @@ on_closed(struct conn *c, const char *why, void *arg)
 	t->timer = NULL;
 	if (t->state == T_READY) {
 		/*
-		 * A tracker we were using went away: start a new round from
-		 * the first one listed, which may well be back already.
+		 * A tracker we were using went away: a new round starts at
+		 * the next one listed.  Sessions are valid on every tracker
+		 * of the cluster, and a request sent again is recognised by
+		 * its id, so the user sees nothing of the move.
 		 */
-		t->cur = t->tl->n - 1;
 		t->tried = 0;
 	}
 	link_lost(t, why);

@@ -172,6 +172,13 @@ conn_set_arg(struct conn *c, void *arg)
 	c->arg = arg;
 }
 
+void
+conn_set_ops(struct conn *c, const struct conn_ops *ops, void *arg)
+{
+	c->ops = ops;
+	c->arg = arg;
+}
+
 size_t
 conn_count(void)
 {

@@ -59,6 +59,8 @@ int		 conn_closing(const struct conn *);
 const char	*conn_name(const struct conn *);
 uint64_t	 conn_last_rx(const struct conn *);
 void		 conn_set_arg(struct conn *, void *arg);
+/* Hand the connection to another owner (its callbacks from now on). */
+void		 conn_set_ops(struct conn *, const struct conn_ops *, void *arg);
 /* Connections open in this process. */
 size_t		 conn_count(void);
 

@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 struct sha1_ctx {
@@ -112,4 +113,16 @@ int
 ct_equal(const void *a, const void *b, size_t n)
 {
 	return CRYPTO_memcmp(a, b, n) == 0;
+}
+
+int
+hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
+    uint8_t out[SHA256_LEN])
+{
+	unsigned int len = 0;
+
+	if (keylen > INT32_MAX || HMAC(EVP_sha256(), key, (int)keylen, p, n,
+	    out, &len) == NULL || len != SHA256_LEN)
+		return -1;
+	return 0;
 }

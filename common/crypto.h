@@ -31,6 +31,9 @@ int	random_bytes(void *, size_t);
 /* PBKDF2-HMAC-SHA256. */
 int	pbkdf2_sha256(const char *pass, size_t passlen, const uint8_t *salt,
 	    size_t saltlen, unsigned iter, uint8_t *out, size_t outlen);
+/* HMAC-SHA256 of n bytes under key. */
+int	hmac_sha256(const void *key, size_t keylen, const void *, size_t n,
+	    uint8_t out[SHA256_LEN]);
 /* 1 if equal, in time that depends only on n. */
 int	ct_equal(const void *, const void *, size_t n);
 

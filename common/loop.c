@@ -175,8 +175,11 @@ loop_timer(struct loop *l, uint64_t ms, loop_cb cb, void *arg)
 	t->live = 1;
 	if (l->ntimers == l->captimers) {
 		l->captimers = l->captimers ? l->captimers * 2 : 16;
+		/* The elements are pointers; sizeof(*timers) is meant. */
+		/* NOLINTBEGIN(bugprone-sizeof-expression) */
 		l->timers = xreallocarray(l->timers, l->captimers,
 		    sizeof(*l->timers));
+		/* NOLINTEND(bugprone-sizeof-expression) */
 	}
 	l->timers[l->ntimers++] = t;
 	return t;

@@ -40,6 +40,8 @@ buf_reserve(struct buf *b, size_t n)
 		return b->data + b->len;
 	/* Reclaim the consumed prefix before growing. */
 	if (b->off > 0) {
+		/* off > 0 only after bytes were appended: data is set. */
+		/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 		memmove(b->data, b->data + b->off, used);
 		b->off = 0;
 		b->len = used;
@@ -190,10 +192,9 @@ rd_u64(struct rd *r, uint64_t *v)
 {
 	uint32_t hi, lo;
 
-	if (r->len - r->off < 8)
+	if (r->len - r->off < 8 || rd_u32(r, &hi) == -1 ||
+	    rd_u32(r, &lo) == -1)
 		return -1;
-	rd_u32(r, &hi);
-	rd_u32(r, &lo);
 	*v = (uint64_t)hi << 32 | lo;
 	return 0;
 }

@@ -144,10 +144,10 @@ trackers_load(const char *path, struct tracker_list *tl, char *err,
 	n = fread(text, 1, sizeof(text), f);
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
-		fclose(f);
+		(void)fclose(f);
 		return -1;
 	}
-	fclose(f);
+	(void)fclose(f);	/* read-only: nothing to lose */
 	if (n > TRACKERS_FILE_MAX) {
 		snprintf(err, errlen, "%s: larger than %d bytes", path,
 		    TRACKERS_FILE_MAX);

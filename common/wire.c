@@ -52,6 +52,24 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_P_REQUEST] =	{ "P_REQUEST", "huuu", 64 },
 	[WT_P_PIECE] =		{ "P_PIECE", "huuR", 28 + WIRE_BLOCK_MAX },
 	[WT_P_CANCEL] =		{ "P_CANCEL", "huuu", 64 },
+	[WT_S_AUTH] =		{ "S_AUTH", "uB", 128 },
+	[WT_S_PROOF] =		{ "S_PROOF", "B", 128 },
+	[WT_S_HWM] =		{ "S_HWM", "*uq", CTRL },
+	[WT_S_OP] =		{ "S_OP", "uqqBB", 8 * 1024 * 1024 },
+	[WT_S_ACK] =		{ "S_ACK", "uq", 64 },
+	[WT_S_ONLINE] =		{ "S_ONLINE", "bB", 128 },
+	[WT_OP_USER] =		{ "OP_USER", "iBBu", 512 },
+	[WT_OP_SESSION] =	{ "OP_SESSION", "Biqus", CTRL },
+	[WT_OP_LOGOUT] =	{ "OP_LOGOUT", "B", 128 },
+	[WT_OP_GROUP] =		{ "OP_GROUP", "iiqu", 512 },
+	[WT_OP_JOIN] =		{ "OP_JOIN", "iqui", 512 },
+	[WT_OP_ACCEPT] =	{ "OP_ACCEPT", "iqui", 512 },
+	[WT_OP_REJECT] =	{ "OP_REJECT", "iqui", 512 },
+	[WT_OP_LEAVE] =		{ "OP_LEAVE", "iqui", 512 },
+	[WT_OP_UPLOAD] =	{ "OP_UPLOAD", "iqusqhHisqB",
+				    8 * 1024 * 1024 - 1024 },
+	[WT_OP_SERVE] =		{ "OP_SERVE", "iqusB", CTRL },
+	[WT_OP_STOP] =		{ "OP_STOP", "iqusiB", CTRL },
 };
 #undef CTRL
 
@@ -210,6 +228,7 @@ wire_decode(const struct wire_hdr *h, const uint8_t *body, struct wire_msg *m,
 		return -1;
 	}
 	m->h = *h;
+	m->body = body;
 	m->nf = 0;
 	m->nitems = 0;
 	m->items = NULL;

@@ -109,6 +109,44 @@ enum wire_type {
 	WT_P_PIECE = 68,	/* "huuR" sha1, piece, offset, data */
 	WT_P_CANCEL = 69,	/* "huuu" sha1, piece, offset, length */
 
+	/*
+	 * Sync channel between trackers (see tracker/sync.c).  AUTH carries
+	 * the sender's tracker id and a fresh nonce; PROOF answers the other
+	 * side's nonce with an HMAC under the cluster secret.  Then each side
+	 * sends HWM (the last op it holds from each origin) and streams OPs
+	 * the other lacks, in the order it applied them; ACK confirms the
+	 * last op committed.  ONLINE tells which sessions have a live client
+	 * connection on the sender.
+	 */
+	WT_S_AUTH = 96,		/* "uB" tracker id, nonce */
+	WT_S_PROOF = 97,	/* "B" HMAC-SHA256 */
+	WT_S_HWM = 98,		/* "*uq" origin, seq */
+	WT_S_OP = 99,		/* "uqqBB" origin, seq, stamp, request key,
+				   the op (a whole frame of a WT_OP_ type) */
+	WT_S_ACK = 100,		/* "uq" origin, seq */
+	WT_S_ONLINE = 101,	/* "bB" up, session key */
+
+	/*
+	 * Operations: one a mutation, replicated through the op log.  The
+	 * stamp and origin travel in the WT_S_OP envelope; "qu" pairs name
+	 * the incarnation (creation stamp, origin) of the group or user the
+	 * op is about, so an op never lands on a namesake.
+	 */
+	WT_OP_USER = 112,	/* "iBBu" name, salt, hash, iterations */
+	WT_OP_SESSION = 113,	/* "Biqus" key, user, its incarnation, peer */
+	WT_OP_LOGOUT = 114,	/* "B" key */
+	WT_OP_GROUP = 115,	/* "iiqu" group, creator, incarnation */
+	WT_OP_JOIN = 116,	/* "iqui" group, incarnation, user */
+	WT_OP_ACCEPT = 117,	/* "iqui" */
+	WT_OP_REJECT = 118,	/* "iqui" */
+	WT_OP_LEAVE = 119,	/* "iqui" */
+	WT_OP_UPLOAD = 120,	/* "iqusqhHisqB" group, incarnation, name,
+				   size, sha1, piece hashes, user, path,
+				   mtime, session key */
+	WT_OP_SERVE = 121,	/* "iqusB" group, incarnation, name, key */
+	WT_OP_STOP = 122,	/* "iqusiB" group, incarnation, name, user,
+				   key */
+
 	WT_TYPE_MAX = 128
 };
 
@@ -147,6 +185,7 @@ struct wire_field {
 
 struct wire_msg {
 	struct wire_hdr		 h;
+	const uint8_t		*body;		/* the raw body, h.len bytes */
 	unsigned		 nf;		/* fixed fields decoded */
 	struct wire_field	 f[WIRE_MAX_FIELDS];
 	uint32_t		 nitems;	/* list items after '*' */

@@ -49,3 +49,13 @@ xstrdup(const char *s)
 
 	return memcpy(xmalloc(n), s, n);
 }
+
+void *
+xmalloc_aligned(size_t align, size_t n)
+{
+	void *p;
+
+	if (posix_memalign(&p, align, n ? n : 1) != 0)
+		fatal("xmalloc_aligned %zu bytes", n);
+	return p;
+}

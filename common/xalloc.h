@@ -14,5 +14,7 @@ void *xmalloc(size_t);
 void *xcalloc(size_t, size_t);
 void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
+/* n bytes aligned to align (a power of two), for O_DIRECT buffers. */
+void *xmalloc_aligned(size_t align, size_t n);
 
 #endif

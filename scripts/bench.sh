@@ -79,5 +79,6 @@ download() {	# label
 	echo "download from $1: $t s, $(mibs "$t") MiB/s; downloader CPU user ${u}s sys ${s}s, peak RSS $((m / 1024)) MiB"
 }
 download "1 seeder"
+download "1 seeder"
 for i in 1 2 3; do say $i "login s$i pw"; say $i "echo in"; waitfor s$i.out "^in"; done
 download "4 seeders"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Install the Debian packages the build, the tests and the demo need, as
-# root or through sudo; do nothing when all are present.
+# Install the Debian packages the build, the tests, the demo and make lint
+# need, as root or through sudo; do nothing when all are present.
 set -euo pipefail
 
 pkgs=(build-essential make pkg-config clang libclang-rt-14-dev
       libsqlite3-dev libssl-dev libreadline-dev libcmocka-dev
-      sqlite3 openssl procps psmisc python3 iproute2)
+      sqlite3 openssl procps psmisc python3 iproute2 tmux
+      cppcheck clang-tidy)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "rbuf.h"
 #include "store.h"
+#include "sync.h"
 #include "tracker.h"
 #include "wire.h"
 #include "worker.h"
@@ -33,6 +34,8 @@ struct req {
 	uint16_t		 type;
 	char			 user[ID_MAX + 1];	/* session's user */
 	uint8_t			 key[32];		/* and its key */
+	uint8_t			 reqkey[32];	/* identifies a mutation */
+	int			 dedupe;	/* reqkey is set */
 };
 
 /*
@@ -153,6 +156,11 @@ reply_store(struct req *r, int rc, const char *group, const char *user)
 		snprintf(msg, sizeof(msg), "not logged in (session ended)");
 		code = WE_AUTH;
 		break;
+	case ST_SESSION_ENDED:
+		snprintf(msg, sizeof(msg), "session ended: %s",
+		    store_session_why(r->t->store));
+		code = WE_AUTH;
+		break;
 	case ST_NO_FILE:
 		snprintf(msg, sizeof(msg), "no file named %.255s in group %s",
 		    user, group);
@@ -194,8 +202,10 @@ created(struct kdf_job *j)
 	struct req *r = &j->r;
 
 	memcpy(j->cred.hash, j->out, STORE_HASH_LEN);
+	store_set_request(r->t->store, r->dedupe ? r->reqkey : NULL);
 	reply_store(r, store_user_create(r->t->store, r->user, &j->cred,
 	    now_us()), NULL, r->user);
+	store_set_request(r->t->store, NULL);
 }
 
 static void
@@ -582,29 +592,49 @@ h_list_groups(struct req *r)
 	list_reply(r, NULL, NULL);
 }
 
-/* The dispatch table: one row per request type. */
+/*
+ * The dispatch table: one row per request type.  A mutation is
+ * remembered by its key (a hash of its type, request id and body) with
+ * the op it made, on every tracker: a client that retries it elsewhere
+ * after losing its tracker is answered "done" instead of doing it twice.
+ * Login is not: a retry makes a second session, which is harmless.
+ */
 static const struct {
 	handler_fn	fn;
 	int		session;	/* field 0 is a session token */
+	int		mutation;
 } table[WT_TYPE_MAX] = {
-	[WT_CREATE_USER] =	{ h_create_user, 0 },
-	[WT_LOGIN] =		{ h_login, 0 },
-	[WT_LOGOUT] =		{ h_logout, 1 },
-	[WT_CREATE_GROUP] =	{ h_create_group, 1 },
-	[WT_JOIN_GROUP] =	{ h_join_group, 1 },
-	[WT_LEAVE_GROUP] =	{ h_leave_group, 1 },
-	[WT_LIST_REQUESTS] =	{ h_list_requests, 1 },
-	[WT_ACCEPT_REQUEST] =	{ h_accept, 1 },
-	[WT_REJECT_REQUEST] =	{ h_reject, 1 },
-	[WT_LIST_GROUPS] =	{ h_list_groups, 1 },
-	[WT_PING] =		{ h_ping, 1 },
-	[WT_UPLOAD] =		{ h_upload, 1 },
-	[WT_LIST_FILES] =	{ h_list_files, 1 },
-	[WT_FILE_INFO] =	{ h_file_info, 1 },
-	[WT_SHARE] =		{ h_share, 1 },
-	[WT_STOP_SHARE] =	{ h_stop_share, 1 },
-	[WT_MY_SHARES] =	{ h_my_shares, 1 },
+	[WT_CREATE_USER] =	{ h_create_user, 0, 1 },
+	[WT_LOGIN] =		{ h_login, 0, 0 },
+	[WT_LOGOUT] =		{ h_logout, 1, 1 },
+	[WT_CREATE_GROUP] =	{ h_create_group, 1, 1 },
+	[WT_JOIN_GROUP] =	{ h_join_group, 1, 1 },
+	[WT_LEAVE_GROUP] =	{ h_leave_group, 1, 1 },
+	[WT_LIST_REQUESTS] =	{ h_list_requests, 1, 0 },
+	[WT_ACCEPT_REQUEST] =	{ h_accept, 1, 1 },
+	[WT_REJECT_REQUEST] =	{ h_reject, 1, 1 },
+	[WT_LIST_GROUPS] =	{ h_list_groups, 1, 0 },
+	[WT_PING] =		{ h_ping, 1, 0 },
+	[WT_UPLOAD] =		{ h_upload, 1, 1 },
+	[WT_LIST_FILES] =	{ h_list_files, 1, 0 },
+	[WT_FILE_INFO] =	{ h_file_info, 1, 0 },
+	[WT_SHARE] =		{ h_share, 1, 1 },
+	[WT_STOP_SHARE] =	{ h_stop_share, 1, 1 },
+	[WT_MY_SHARES] =	{ h_my_shares, 1, 0 },
 };
+
+/* reqkey = SHA-256(type, id, SHA-256(body)). */
+static int
+request_key(const struct wire_msg *m, uint8_t out[32])
+{
+	uint8_t b[SHA256_LEN + 6];
+
+	if (sha256(m->body, m->h.len, b) == -1)
+		return -1;
+	put_be16(b + SHA256_LEN, m->h.type);
+	put_be32(b + SHA256_LEN + 2, m->h.id);
+	return sha256(b, sizeof(b), out);
+}
 
 void
 handlers_unbind(struct tracker *t, struct link *l)
@@ -612,6 +642,8 @@ handlers_unbind(struct tracker *t, struct link *l)
 	if (!l->bound)
 		return;
 	store_online(t->store, l->key, 0);
+	if (!store_is_online(t->store, l->key))
+		sync_presence(t->sync, l->key, 0);
 	l->bound = 0;
 }
 
@@ -625,6 +657,7 @@ bind(struct tracker *t, struct link *l, const uint8_t key[32])
 	if (store_online(t->store, key, 1) == ST_OK) {
 		memcpy(l->key, key, 32);
 		l->bound = 1;
+		sync_presence(t->sync, key, 1);
 	}
 }
 
@@ -646,6 +679,20 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 		conn_close(l->c, "not a request");
 		return;
 	}
+	if (table[m->h.type].mutation) {
+		if (request_key(m, r.reqkey) == -1) {
+			reply_err(&r, WE_INTERNAL, "cannot hash request");
+			return;
+		}
+		r.dedupe = 1;
+		if (store_request_done(t->store, r.reqkey)) {
+			log_info("%s: %s %u was done already (a retry)",
+			    conn_name(l->c), wire_type_name(m->h.type),
+			    m->h.id);
+			reply_ok(&r);
+			return;
+		}
+	}
 	if (table[m->h.type].session) {
 		if (sha256(m->f[0].p, WIRE_TOKEN_LEN, r.key) == -1) {
 			reply_err(&r, WE_INTERNAL, "cannot hash token");
@@ -659,5 +706,7 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 		if (m->h.type != WT_LOGOUT)
 			bind(t, l, r.key);
 	}
+	store_set_request(t->store, r.dedupe ? r.reqkey : NULL);
 	table[m->h.type].fn(&r);
+	store_set_request(t->store, NULL);
 }

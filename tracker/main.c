@@ -9,6 +9,7 @@
  * SIGTERM shut down cleanly with status 0; end of input does not.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "net.h"
 #include "rbuf.h"
 #include "store.h"
+#include "sync.h"
 #include "tracker.h"
 #include "wire.h"
 #include "worker.h"
@@ -37,7 +39,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: tracker tracker_info.txt N [--db PATH] "
-	    "[--kdf-iter N] [-v | -q]\n");
+	    "[--secret FILE] [--kdf-iter N] [-v | -q]\n");
 	exit(2);
 }
 
@@ -51,6 +53,13 @@ link_unlink(struct link *l)
 	if (l->next != NULL)
 		l->next->prev = l->prev;
 	T.nlinks--;
+}
+
+void
+link_forget(struct link *l)
+{
+	link_unlink(l);
+	free(l);
 }
 
 static void
@@ -92,10 +101,16 @@ link_frame(struct conn *c, const struct wire_msg *m, void *arg)
 
 	if (l->role == 0) {
 		if (wire_hello_check(m, 0, &why) == -1 ||
-		    (m->f[2].u != ROLE_CLIENT && (why = "unknown role"))) {
+		    (m->f[2].u != ROLE_CLIENT && m->f[2].u != ROLE_TRACKER &&
+		    (why = "unknown role"))) {
 			log_warnx("%s: refused: %s", conn_name(c), why);
 			wire_error(conn_out(c), m->h.id, WE_PROTO, why);
 			conn_close_after_write(c, why);
+			return;
+		}
+		if (m->f[2].u == ROLE_TRACKER) {
+			link_forget(l);
+			sync_adopt(T.sync, c);
 			return;
 		}
 		l->role = (int)m->f[2].u;
@@ -185,8 +200,14 @@ command(const char *line)
 	if (strcasecmp(w[0], "quit") == 0 || strcasecmp(w[0], "exit") == 0) {
 		log_info("quit on standard input");
 		loop_stop(T.loop);
+	} else if (strcasecmp(w[0], "cut") == 0 ||
+	    strcasecmp(w[0], "heal") == 0) {
+		/* Test switch: drop the sync channels, and keep them down. */
+		log_info("sync channels %s", w[0][0] == 'c' ? "cut" : "healed");
+		sync_cut(T.sync, w[0][0] == 'c');
 	} else {
-		fprintf(stderr, "error: unknown tracker command (only quit)\n");
+		fprintf(stderr, "error: unknown tracker command (quit, or the "
+		    "test switches cut and heal)\n");
 	}
 }
 
@@ -205,7 +226,7 @@ stdin_feed(const char *p, size_t n)
 			stdin_len = 0;
 			skipping = 0;
 		} else if (stdin_len + 1 < sizeof(stdin_line)) {
-			stdin_line[stdin_len++] = p[i] ? p[i] : ' ';
+			stdin_line[stdin_len++] = (char)(p[i] ? p[i] : ' ');
 		} else {
 			skipping = 1;
 		}
@@ -263,6 +284,47 @@ watch_stdin(void)
 		stdin_feed("\n", 1);
 }
 
+/*
+ * The cluster secret: the file's bytes (a trailing newline dropped), at
+ * least 16 of them.  A file others may read is refused: a secret they
+ * can read keeps nobody out.
+ */
+static int
+read_secret(const char *path, uint8_t *out, size_t *len, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "cluster secret %s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "cluster secret %s: must be a regular "
+		    "file readable by its owner only (chmod 600 %s)", path,
+		    path);
+		close(fd);
+		return -1;
+	}
+	n = read(fd, out, SYNC_SECRET_MAX);
+	close(fd);
+	if (n > 0 && out[n - 1] == '\n')
+		n--;
+	if (n < 16) {
+		snprintf(err, errlen, "cluster secret %s: %s", path, n < 0 ?
+		    strerror(errno) : "shorter than 16 bytes");
+		return -1;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
 /* Thousands of clients need thousands of descriptors: take what we may. */
 static void
 raise_fd_limit(void)
@@ -280,7 +342,9 @@ int
 main(int argc, char **argv)
 {
 	char err[512], dbdef[64];
-	const char *db = NULL, *pos[2];
+	const char *db = NULL, *pos[2], *secretfile = NULL;
+	uint8_t secret[SYNC_SECRET_MAX];
+	size_t secretlen = 0;
 	struct tracker_addr *me;
 	long long n, iter = KDF_ITER_DEFAULT;
 	int i, npos = 0, level = LOG_INFO, sfd;
@@ -292,16 +356,17 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--kdf-iter") == 0 && i + 1 < argc) {
 			if (parse_num(argv[++i], 1, 10000000, &iter) == -1)
 				usage();
+		} else if (strcmp(argv[i], "--secret") == 0 && i + 1 < argc) {
+			secretfile = argv[++i];
 		} else if (strcmp(argv[i], "-v") == 0) {
 			level = LOG_DEBUG;
 		} else if (strcmp(argv[i], "-q") == 0) {
 			level = LOG_WARN;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+		} else if ((argv[i][0] == '-' && argv[i][1] != '\0') ||
+		    npos == 2) {
 			usage();
-		} else if (npos < 2) {
-			pos[npos++] = argv[i];
 		} else {
-			usage();
+			pos[npos++] = argv[i];
 		}
 	}
 	if (npos != 2)
@@ -320,6 +385,10 @@ main(int argc, char **argv)
 		db = dbdef;
 	}
 
+	if (secretfile != NULL &&
+	    read_secret(secretfile, secret, &secretlen, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+
 	raise_fd_limit();
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
@@ -335,6 +404,8 @@ main(int argc, char **argv)
 		fatal("epoll");
 	if ((T.lfd = net_listen(me->host, me->port, err, sizeof(err))) == -1)
 		fatalx("%s", err);
+	store_set_origin(T.store, (uint32_t)T.self + 1);
+	T.sync = sync_new(&T, secretlen > 0 ? secret : NULL, secretlen);
 	T.workers = worker_pool_new(T.loop, KDF_THREADS);
 	loop_add(T.loop, T.lfd, EV_READ, accept_cb, NULL);
 	loop_add(T.loop, sfd, EV_READ, signal_cb, NULL);
@@ -348,8 +419,10 @@ main(int argc, char **argv)
 
 	for (struct link *l = T.links; l != NULL; l = l->next)
 		conn_close(l->c, "shutting down");
+	sync_shutdown(T.sync);
 	loop_drain(T.loop);	/* reaps them, freeing idle links */
 	worker_pool_free(T.workers);	/* runs what is left: frees the rest */
+	sync_free(T.sync);
 	log_info("stopped");
 	store_close(T.store);
 	close(T.lfd);

@@ -11,23 +11,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "hlc.h"
 #include "log.h"
+#include "rbuf.h"
+#include "wire.h"
 #include "xalloc.h"
 
+/*
+ * Version 3 makes the state replicable: users, groups and files carry the
+ * stamp (hlc, origin) of the op that created them, and are never deleted,
+ * only emptied, so that no op can land on a namesake; ops are logged.
+ */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS users("
     "  name TEXT PRIMARY KEY,"
     "  salt BLOB NOT NULL, hash BLOB NOT NULL, iter INTEGER NOT NULL,"
-    "  created INTEGER NOT NULL) WITHOUT ROWID;"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS sessions("
     "  key BLOB PRIMARY KEY,"
     "  user TEXT NOT NULL REFERENCES users(name),"
-    "  peer TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
+    "  peer TEXT NOT NULL, ubirth INTEGER NOT NULL,"
+    "  uorigin INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);"
+    /* Ended sessions, so a late op cannot revive one; why for the user. */
+    "CREATE TABLE IF NOT EXISTS session_dead("
+    "  key BLOB PRIMARY KEY, why TEXT) WITHOUT ROWID;"
+    /* A group with no member is gone; its name may be taken again. */
     "CREATE TABLE IF NOT EXISTS grp("
-    "  name TEXT PRIMARY KEY, owner TEXT NOT NULL,"
-    "  created INTEGER NOT NULL) WITHOUT ROWID;"
+    "  name TEXT PRIMARY KEY,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS member("
     "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
     "  user TEXT NOT NULL REFERENCES users(name),"
@@ -38,12 +52,12 @@ static const char schema[] =
     "  user TEXT NOT NULL REFERENCES users(name),"
     "  at INTEGER NOT NULL,"
     "  PRIMARY KEY(grp, user)) WITHOUT ROWID;"
-    /* Version 2: files, who shares them, which session serves them. */
+    /* A file nobody shares is gone; its name may be taken again. */
     "CREATE TABLE IF NOT EXISTS file("
     "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
     "  name TEXT NOT NULL, size INTEGER NOT NULL,"
     "  sha1 BLOB NOT NULL, pieces BLOB NOT NULL,"
-    "  created INTEGER NOT NULL,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
     "  PRIMARY KEY(grp, name)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS share("
     "  grp TEXT NOT NULL, name TEXT NOT NULL,"
@@ -59,7 +73,23 @@ static const char schema[] =
     "  PRIMARY KEY(key, grp, name),"
     "  FOREIGN KEY(grp, name) REFERENCES file(grp, name)"
     "    ON DELETE CASCADE) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS serving_file ON serving(grp, name);";
+    "CREATE INDEX IF NOT EXISTS serving_file ON serving(grp, name);"
+    /* Every op applied here, in the order applied (lseq). */
+    "CREATE TABLE IF NOT EXISTS oplog("
+    "  lseq INTEGER PRIMARY KEY, origin INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL, hlc INTEGER NOT NULL, req BLOB,"
+    "  op BLOB NOT NULL, UNIQUE(origin, seq));"
+    "CREATE TABLE IF NOT EXISTS hwm("
+    "  origin INTEGER PRIMARY KEY, seq INTEGER NOT NULL,"
+    "  hlc INTEGER NOT NULL);"
+    /* Requests already carried out, by their key: retries are answered. */
+    "CREATE TABLE IF NOT EXISTS reqdone("
+    "  req BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
+    /* Creations that lost a conflict to an earlier one elsewhere. */
+    "CREATE TABLE IF NOT EXISTS lost("
+    "  kind TEXT NOT NULL, name TEXT NOT NULL,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(kind, name, born, origin)) WITHOUT ROWID;";
 
 /*
  * Which sessions have a live connection to this tracker.  Not durable and
@@ -69,21 +99,30 @@ static const char schema[] =
 static const char temp_schema[] =
     "PRAGMA temp_store=MEMORY;"
     "CREATE TEMP TABLE online(key BLOB PRIMARY KEY, links INTEGER NOT NULL)"
-    "  WITHOUT ROWID;";
+    "  WITHOUT ROWID;"
+    /* The same, as the other trackers report it over the sync channel. */
+    "CREATE TEMP TABLE remote_online(tracker INTEGER NOT NULL,"
+    "  key BLOB NOT NULL, PRIMARY KEY(tracker, key)) WITHOUT ROWID;"
+    "CREATE INDEX temp.remote_online_key ON remote_online(key);";
 
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_USER_INSERT, S_USER_GET, S_USER_EXISTS,
-	S_SESS_INSERT, S_SESS_GET, S_SESS_DEL,
-	S_GROUP_INSERT, S_GROUP_OWNER, S_GROUP_SET_OWNER, S_GROUP_DELETE,
+	S_USER_INSERT, S_USER_GET, S_USER_BORN, S_USER_REPLACE,
+	S_SESS_INSERT, S_SESS_GET, S_SESS_DEL, S_SESS_KILL_USER,
+	S_SESS_DEL_USER, S_DEAD_ADD, S_DEAD_GET,
+	S_GROUP_INSERT, S_GROUP_BORN, S_GROUP_DELETE, S_GROUP_OWNER,
 	S_GROUP_LIST,
-	S_MEMBER_INSERT, S_MEMBER_GET, S_MEMBER_DELETE, S_MEMBER_OLDEST,
-	S_MEMBER_NEXT_SINCE,
-	S_REQ_INSERT, S_REQ_GET, S_REQ_DELETE, S_REQ_LIST,
-	S_FILE_GET, S_FILE_INSERT, S_FILE_LIST, S_FILE_GC,
-	S_SHARE_UPSERT, S_SHARE_DELETE, S_SHARE_DELETE_GROUP, S_SHARE_MINE,
-	S_SERVE_INSERT, S_SERVE_DELETE, S_SERVE_DELETE_GROUP, S_SERVE_SOURCES,
-	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC,
+	S_MEMBER_INSERT, S_MEMBER_GET, S_MEMBER_DELETE,
+	S_REQ_INSERT, S_REQ_GET, S_REQ_DELETE, S_REQ_LIST, S_REQ_DELETE_GROUP,
+	S_FILE_GET, S_FILE_INSERT, S_FILE_REPLACE, S_FILE_SHARED, S_FILE_LIST,
+	S_SHARE_UPSERT, S_SHARE_DELETE, S_SHARE_DELETE_GROUP,
+	S_SHARE_DELETE_FILE, S_SHARE_MINE, S_SHARE_OR_SERVE,
+	S_SERVE_INSERT, S_SERVE_DELETE, S_SERVE_DELETE_GROUP,
+	S_SERVE_DELETE_FILE, S_SERVE_SOURCES,
+	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC, S_ONLINE_GET, S_ONLINE_LIST,
+	S_RONLINE_ADD, S_RONLINE_DEL, S_RONLINE_CLEAR,
+	S_LOG_INSERT, S_LOG_AFTER, S_LOG_LAST, S_HWM_GET, S_HWM_SET,
+	S_HWM_ALL, S_HLC_MAX, S_REQ_DONE_GET, S_REQ_DONE_ADD, S_LOST_ADD,
 	S_COUNT
 };
 
@@ -91,51 +130,64 @@ static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
-	[S_USER_INSERT] = "INSERT INTO users(name, salt, hash, iter, created)"
-	    " VALUES(:user, :salt, :hash, :iter, :now)",
+	[S_USER_INSERT] = "INSERT INTO users(name, salt, hash, iter, born,"
+	    " origin) VALUES(:user, :salt, :hash, :iter, :born, :origin)",
 	[S_USER_GET] = "SELECT salt, hash, iter FROM users WHERE name = :user",
-	[S_USER_EXISTS] = "SELECT 1 FROM users WHERE name = :user",
-	[S_SESS_INSERT] = "INSERT INTO sessions(key, user, peer, created)"
-	    " VALUES(:key, :user, :peer, :now)",
+	[S_USER_BORN] = "SELECT born, origin FROM users WHERE name = :user",
+	[S_USER_REPLACE] = "UPDATE users SET salt = :salt, hash = :hash,"
+	    " iter = :iter, born = :born, origin = :origin"
+	    " WHERE name = :user",
+	[S_SESS_INSERT] = "INSERT OR IGNORE INTO sessions(key, user, peer,"
+	    " ubirth, uorigin) VALUES(:key, :user, :peer, :born, :origin)",
 	[S_SESS_GET] = "SELECT user FROM sessions WHERE key = :key",
 	[S_SESS_DEL] = "DELETE FROM sessions WHERE key = :key",
-	[S_GROUP_INSERT] = "INSERT INTO grp(name, owner, created)"
-	    " VALUES(:grp, :user, :now)",
-	[S_GROUP_OWNER] = "SELECT owner FROM grp WHERE name = :grp",
-	[S_GROUP_SET_OWNER] = "UPDATE grp SET owner = :user WHERE name = :grp",
+	[S_SESS_KILL_USER] = "INSERT OR IGNORE INTO session_dead(key, why)"
+	    " SELECT key, :why FROM sessions WHERE user = :user",
+	[S_SESS_DEL_USER] = "DELETE FROM sessions WHERE user = :user",
+	[S_DEAD_ADD] = "INSERT OR IGNORE INTO session_dead(key, why)"
+	    " VALUES(:key, :why)",
+	[S_DEAD_GET] = "SELECT why FROM session_dead WHERE key = :key",
+	[S_GROUP_INSERT] = "INSERT INTO grp(name, born, origin)"
+	    " VALUES(:grp, :born, :origin)",
+	[S_GROUP_BORN] = "SELECT born, origin FROM grp WHERE name = :grp",
 	[S_GROUP_DELETE] = "DELETE FROM grp WHERE name = :grp",
-	[S_GROUP_LIST] = "SELECT name FROM grp ORDER BY name",
-	[S_MEMBER_INSERT] = "INSERT INTO member(grp, user, since)"
+	/*
+	 * The owner is the member who joined earliest (the creator first):
+	 * derived, so every tracker agrees on it once members agree.
+	 */
+	[S_GROUP_OWNER] = "SELECT user FROM member WHERE grp = :grp"
+	    " ORDER BY since, user LIMIT 1",
+	[S_GROUP_LIST] = "SELECT name FROM grp g WHERE EXISTS(SELECT 1"
+	    " FROM member m WHERE m.grp = g.name) ORDER BY name",
+	[S_MEMBER_INSERT] = "INSERT OR IGNORE INTO member(grp, user, since)"
 	    " VALUES(:grp, :user, :since)",
 	[S_MEMBER_GET] = "SELECT 1 FROM member WHERE grp = :grp"
 	    " AND user = :user",
 	[S_MEMBER_DELETE] = "DELETE FROM member WHERE grp = :grp"
 	    " AND user = :user",
-	[S_MEMBER_OLDEST] = "SELECT user FROM member WHERE grp = :grp"
-	    " ORDER BY since, user LIMIT 1",
-	/* Strictly increasing within a group, even if the clock steps back. */
-	[S_MEMBER_NEXT_SINCE] = "SELECT max(:now, coalesce(max(since) + 1, 0))"
-	    " FROM member WHERE grp = :grp",
-	[S_REQ_INSERT] = "INSERT INTO request(grp, user, at)"
-	    " VALUES(:grp, :user, :now)",
+	[S_REQ_INSERT] = "INSERT OR IGNORE INTO request(grp, user, at)"
+	    " VALUES(:grp, :user, :at)",
 	[S_REQ_GET] = "SELECT 1 FROM request WHERE grp = :grp"
 	    " AND user = :user",
 	[S_REQ_DELETE] = "DELETE FROM request WHERE grp = :grp"
 	    " AND user = :user",
 	[S_REQ_LIST] = "SELECT user FROM request WHERE grp = :grp"
 	    " ORDER BY at, user",
-	[S_FILE_GET] = "SELECT size, sha1, pieces FROM file"
+	[S_REQ_DELETE_GROUP] = "DELETE FROM request WHERE grp = :grp",
+	[S_FILE_GET] = "SELECT size, sha1, pieces, born, origin FROM file"
 	    " WHERE grp = :grp AND name = :name",
 	[S_FILE_INSERT] = "INSERT INTO file(grp, name, size, sha1, pieces,"
-	    " created) VALUES(:grp, :name, :size, :sha1, :pieces, :now)",
+	    " born, origin) VALUES(:grp, :name, :size, :sha1, :pieces, :born,"
+	    " :origin)",
+	[S_FILE_REPLACE] = "UPDATE file SET size = :size, sha1 = :sha1,"
+	    " pieces = :pieces, born = :born, origin = :origin"
+	    " WHERE grp = :grp AND name = :name",
+	[S_FILE_SHARED] = "SELECT 1 FROM share WHERE grp = :grp"
+	    " AND name = :name LIMIT 1",
 	/* A file is listed while at least one user shares it. */
 	[S_FILE_LIST] = "SELECT name, size, sha1 FROM file f WHERE grp = :grp"
 	    " AND EXISTS(SELECT 1 FROM share s WHERE s.grp = f.grp"
 	    " AND s.name = f.name) ORDER BY name",
-	/* Files nobody shares any more are forgotten: the name is free. */
-	[S_FILE_GC] = "DELETE FROM file WHERE grp = :grp AND NOT EXISTS("
-	    "SELECT 1 FROM share s WHERE s.grp = file.grp"
-	    " AND s.name = file.name)",
 	[S_SHARE_UPSERT] = "INSERT INTO share(grp, name, user, path, mtime)"
 	    " VALUES(:grp, :name, :user, :path, :mtime)"
 	    " ON CONFLICT(grp, name, user) DO UPDATE SET path = excluded.path,"
@@ -144,26 +196,61 @@ static const char *const sql[S_COUNT] = {
 	    " AND name = :name AND user = :user",
 	[S_SHARE_DELETE_GROUP] = "DELETE FROM share WHERE grp = :grp"
 	    " AND user = :user",
+	[S_SHARE_DELETE_FILE] = "DELETE FROM share WHERE grp = :grp"
+	    " AND name = :name",
 	[S_SHARE_MINE] = "SELECT s.grp, s.name, s.path, f.sha1, f.size,"
 	    " s.mtime FROM share s JOIN file f ON f.grp = s.grp"
 	    " AND f.name = s.name WHERE s.user = :user ORDER BY s.grp, s.name",
+	[S_SHARE_OR_SERVE] = "SELECT 1 WHERE EXISTS(SELECT 1 FROM share"
+	    " WHERE grp = :grp AND name = :name AND user = :user) OR"
+	    " EXISTS(SELECT 1 FROM serving WHERE key = :key AND grp = :grp"
+	    " AND name = :name)",
 	[S_SERVE_INSERT] = "INSERT OR IGNORE INTO serving(key, grp, name)"
-	    " VALUES(:key, :grp, :name)",
+	    " SELECT :key, :grp, :name WHERE EXISTS(SELECT 1 FROM sessions"
+	    " WHERE key = :key)",
 	[S_SERVE_DELETE] = "DELETE FROM serving WHERE key = :key"
 	    " AND grp = :grp AND name = :name",
 	[S_SERVE_DELETE_GROUP] = "DELETE FROM serving WHERE grp = :grp"
 	    " AND key IN (SELECT key FROM sessions WHERE user = :user)",
-	/* Sources: sessions serving the file, online here, not the asker. */
+	[S_SERVE_DELETE_FILE] = "DELETE FROM serving WHERE grp = :grp"
+	    " AND name = :name",
+	/* Sources: sessions serving the file, online somewhere, not the
+	 * asker. */
 	[S_SERVE_SOURCES] = "SELECT DISTINCT s.peer FROM serving v"
 	    " JOIN sessions s ON s.key = v.key"
-	    " JOIN temp.online o ON o.key = v.key"
 	    " WHERE v.grp = :grp AND v.name = :name AND v.key != :key"
-	    " ORDER BY s.peer",
+	    " AND (EXISTS(SELECT 1 FROM temp.online o WHERE o.key = v.key)"
+	    " OR EXISTS(SELECT 1 FROM temp.remote_online r"
+	    " WHERE r.key = v.key)) ORDER BY s.peer",
 	[S_ONLINE_ADD] = "INSERT INTO temp.online(key, links) VALUES(:key, 1)"
 	    " ON CONFLICT(key) DO UPDATE SET links = links + 1",
 	[S_ONLINE_DROP] = "UPDATE temp.online SET links = links - 1"
 	    " WHERE key = :key",
 	[S_ONLINE_GC] = "DELETE FROM temp.online WHERE links <= 0",
+	[S_ONLINE_GET] = "SELECT 1 FROM temp.online WHERE key = :key",
+	[S_ONLINE_LIST] = "SELECT key FROM temp.online",
+	[S_RONLINE_ADD] = "INSERT OR IGNORE INTO temp.remote_online(tracker,"
+	    " key) VALUES(:tracker, :key)",
+	[S_RONLINE_DEL] = "DELETE FROM temp.remote_online"
+	    " WHERE tracker = :tracker AND key = :key",
+	[S_RONLINE_CLEAR] = "DELETE FROM temp.remote_online"
+	    " WHERE tracker = :tracker",
+	[S_LOG_INSERT] = "INSERT INTO oplog(origin, seq, hlc, req, op)"
+	    " VALUES(:origin, :seq, :hlc, :req, :op)",
+	[S_LOG_AFTER] = "SELECT lseq, origin, seq, hlc, req, op FROM oplog"
+	    " WHERE lseq > :lseq ORDER BY lseq LIMIT :n",
+	[S_LOG_LAST] = "SELECT coalesce(max(lseq), 0) FROM oplog",
+	[S_HWM_GET] = "SELECT seq FROM hwm WHERE origin = :origin",
+	[S_HWM_SET] = "INSERT INTO hwm(origin, seq, hlc)"
+	    " VALUES(:origin, :seq, :hlc) ON CONFLICT(origin) DO UPDATE"
+	    " SET seq = excluded.seq, hlc = max(hlc, excluded.hlc)",
+	[S_HWM_ALL] = "SELECT origin, seq FROM hwm ORDER BY origin",
+	[S_HLC_MAX] = "SELECT coalesce(max(hlc), 0) FROM hwm",
+	[S_REQ_DONE_GET] = "SELECT 1 FROM reqdone WHERE req = :req",
+	[S_REQ_DONE_ADD] = "INSERT OR IGNORE INTO reqdone(req, at)"
+	    " VALUES(:req, :at)",
+	[S_LOST_ADD] = "INSERT OR IGNORE INTO lost(kind, name, born, origin)"
+	    " VALUES(:kind, :name, :born, :origin)",
 };
 
 struct store {
@@ -171,6 +258,13 @@ struct store {
 	sqlite3_stmt	*st[S_COUNT];
 	uint8_t		*pieces;	/* last file_get()'s piece hashes */
 	uint32_t	 npieces_cap;
+	uint32_t	 origin;	/* this tracker's id */
+	struct hlc	 clock;
+	uint64_t	 seq;		/* last op this tracker originated */
+	const uint8_t	*req;		/* key of the request being served */
+	struct buf	 opbuf;		/* the op being built */
+	char		 dead_why[256];	/* of the last ST_SESSION_ENDED */
+	uint64_t	 applied;	/* ops applied (counter for tests) */
 };
 
 /* Log a failure of statement s (or of the database if s < 0). */
@@ -309,6 +403,12 @@ store_open(const char *path, char *err, size_t errlen)
 	if (sqlite3_step(q) == SQLITE_ROW)
 		version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
+	if (version > 0 && version < 3) {
+		snprintf(err, errlen, "%s: schema version %d predates "
+		    "replication (3); move the file away to start afresh",
+		    path, version);
+		goto fail;
+	}
 	if (version > STORE_SCHEMA_VERSION) {
 		snprintf(err, errlen, "%s: schema version %d is newer than "
 		    "this tracker's (%d)", path, version, STORE_SCHEMA_VERSION);
@@ -332,6 +432,13 @@ store_open(const char *path, char *err, size_t errlen)
 		if (sqlite3_prepare_v3(s->db, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
 			goto fail_db;
+	buf_init(&s->opbuf, WIRE_HDR + 8 * 1024 * 1024);
+	q = stmt(s, S_HLC_MAX);
+	if (row(s, q) == 1) {
+		s->clock.last = (uint64_t)sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	store_set_origin(s, 1);
 	return s;
 fail_msg:
 	snprintf(err, errlen, "%s: %s", path, msg ? msg : "error");
@@ -354,41 +461,757 @@ store_close(struct store *s)
 	for (i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	buf_free(&s->opbuf);
 	free(s->pieces);
 	free(s);
 }
 
-/* Users and sessions. */
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Statements taking :grp and :user only. */
+static int
+grp_user(struct store *s, enum stmt i, const char *group, const char *user)
+{
+	sqlite3_stmt *q = stmt(s, i);
+
+	bind_text(q, ":grp", group);
+	bind_text(q, ":user", user);
+	return exec(s, q);
+}
 
 static int
-user_exists(struct store *s, const char *user)
+grp_user_exists(struct store *s, enum stmt i, const char *group,
+    const char *user)
 {
-	sqlite3_stmt *q = stmt(s, S_USER_EXISTS);
+	sqlite3_stmt *q = stmt(s, i);
 
+	bind_text(q, ":grp", group);
 	bind_text(q, ":user", user);
 	return exists(s, q);
 }
+
+/* (born, origin) of a user or group row: 1, 0 if none, -1. */
+static int
+born_of(struct store *s, enum stmt i, const char *param, const char *name,
+    uint64_t *born, uint32_t *origin)
+{
+	sqlite3_stmt *q = stmt(s, i);
+	int r;
+
+	bind_text(q, param, name);
+	if ((r = row(s, q)) != 1)
+		return r;
+	*born = (uint64_t)sqlite3_column_int64(q, 0);
+	*origin = (uint32_t)sqlite3_column_int64(q, 1);
+	sqlite3_reset(q);
+	return 1;
+}
+
+static int
+user_born(struct store *s, const char *user, uint64_t *born,
+    uint32_t *origin)
+{
+	return born_of(s, S_USER_BORN, ":user", user, born, origin);
+}
+
+static int
+group_born(struct store *s, const char *group, uint64_t *born,
+    uint32_t *origin)
+{
+	return born_of(s, S_GROUP_BORN, ":grp", group, born, origin);
+}
+
+/* Is the group row the incarnation (born, origin)?  1, 0, -1. */
+static int
+group_is(struct store *s, const char *group, uint64_t born, uint32_t origin)
+{
+	uint64_t b;
+	uint32_t o;
+	int r;
+
+	if ((r = group_born(s, group, &b, &o)) != 1)
+		return r;
+	return b == born && o == origin;
+}
+
+/*
+ * Owner (earliest member) of a group into owner (may be NULL): ST_OK, or
+ * ST_NO_GROUP for a group with no member (gone) or none at all.
+ */
+static int
+group_owner(struct store *s, const char *group, char *owner)
+{
+	sqlite3_stmt *q = stmt(s, S_GROUP_OWNER);
+	int r;
+
+	bind_text(q, ":grp", group);
+	if ((r = row(s, q)) != 1)
+		return r == 0 ? ST_NO_GROUP : ST_ERR;
+	if (owner != NULL)
+		snprintf(owner, ID_MAX + 1, "%s",
+		    (const char *)sqlite3_column_text(q, 0));
+	sqlite3_reset(q);
+	return ST_OK;
+}
+
+static int
+is_member(struct store *s, const char *group, const char *user)
+{
+	return grp_user_exists(s, S_MEMBER_GET, group, user);
+}
+
+static int
+lost(struct store *s, const char *kind, const char *name, uint64_t born,
+    uint32_t origin)
+{
+	sqlite3_stmt *q = stmt(s, S_LOST_ADD);
+
+	log_info("store: conflict: %s %s created at %llu on tracker %u "
+	    "lost to an earlier one", kind, name, (unsigned long long)born,
+	    origin);
+	bind_text(q, ":kind", kind);
+	bind_text(q, ":name", name);
+	bind_int(q, ":born", (int64_t)born);
+	bind_int(q, ":origin", origin);
+	return exec(s, q);
+}
+
+/*
+ * Applying ops.  Each function below applies one op type to the tables,
+ * the same way on the tracker that accepted the request and on every
+ * other one, whatever order ops from different trackers arrive in:
+ *   - creations (users, groups, files with content) that collide keep
+ *     the earliest by (stamp, origin); the loser is recorded in `lost`,
+ *     and a losing account's sessions end with a message for the user;
+ *   - ops about a group carry its incarnation and are dropped if the
+ *     group there is another one (the winner of a collision);
+ *   - memberships and requests only move forward: an accept makes a
+ *     member even if a reject of the same request came first; a join is
+ *     dropped by a group that has emptied meanwhile.
+ * Return 0, -1 on an SQL error, -2 for a malformed op.
+ */
+struct opctx {
+	uint64_t	hlc;
+	uint32_t	origin;
+};
+
+static int
+apply_user(struct store *s, const struct wire_msg *m, const struct opctx *c)
+{
+	const char *user = m->f[0].s;
+	char why[256];
+	sqlite3_stmt *q;
+	uint64_t born;
+	uint32_t origin;
+	int r;
+
+	if (m->f[1].n != STORE_SALT_LEN || m->f[2].n != STORE_HASH_LEN)
+		return -2;
+	if ((r = user_born(s, user, &born, &origin)) == -1)
+		return -1;
+	if (r == 1) {
+		r = hlc_cmp(c->hlc, c->origin, born, origin);
+		if (r == 0)
+			return 0;
+		if (r > 0)
+			return lost(s, "user", user, c->hlc, c->origin);
+		/* Ours is earlier: the account here was the loser. */
+		snprintf(why, sizeof(why), "the account %s was also created on "
+		    "another tracker at the same time, and that one was kept: "
+		    "this session has ended; create an account under another "
+		    "name", user);
+		if (lost(s, "user", user, born, origin) == -1)
+			return -1;
+		q = stmt(s, S_SESS_KILL_USER);
+		bind_text(q, ":user", user);
+		bind_text(q, ":why", why);
+		if (exec(s, q) == -1)
+			return -1;
+		q = stmt(s, S_SESS_DEL_USER);
+		bind_text(q, ":user", user);
+		if (exec(s, q) == -1)
+			return -1;
+		q = stmt(s, S_USER_REPLACE);
+	} else {
+		q = stmt(s, S_USER_INSERT);
+	}
+	bind_text(q, ":user", user);
+	bind_blob(q, ":salt", m->f[1].p, STORE_SALT_LEN);
+	bind_blob(q, ":hash", m->f[2].p, STORE_HASH_LEN);
+	bind_int(q, ":iter", (int64_t)m->f[3].u);
+	bind_int(q, ":born", (int64_t)c->hlc);
+	bind_int(q, ":origin", c->origin);
+	return exec(s, q);
+}
+
+static int
+dead_add(struct store *s, const uint8_t *key, const char *why)
+{
+	sqlite3_stmt *q = stmt(s, S_DEAD_ADD);
+
+	bind_blob(q, ":key", key, 32);
+	if (why != NULL)
+		bind_text(q, ":why", why);
+	else
+		sqlite3_bind_null(q, sqlite3_bind_parameter_index(q, ":why"));
+	return exec(s, q);
+}
+
+static int
+apply_session(struct store *s, const struct wire_msg *m,
+    const struct opctx *c)
+{
+	const uint8_t *key = m->f[0].p;
+	const char *user = m->f[1].s;
+	sqlite3_stmt *q;
+	uint64_t born = 0;
+	uint32_t origin = 0;
+	int r;
+
+	(void)c;
+	if (m->f[0].n != 32)
+		return -2;
+	q = stmt(s, S_DEAD_GET);
+	bind_blob(q, ":key", key, 32);
+	if ((r = exists(s, q)) != 0)
+		return r == 1 ? 0 : -1;
+	if ((r = user_born(s, user, &born, &origin)) == -1)
+		return -1;
+	if (r == 0 || born != m->f[2].u || origin != m->f[3].u)
+		return dead_add(s, key, "this account was replaced by one of "
+		    "the same name created earlier on another tracker");
+	q = stmt(s, S_SESS_INSERT);
+	bind_blob(q, ":key", key, 32);
+	bind_text(q, ":user", user);
+	bind_text(q, ":peer", m->f[4].s);
+	bind_int(q, ":born", (int64_t)born);
+	bind_int(q, ":origin", origin);
+	return exec(s, q);
+}
+
+static int
+apply_logout(struct store *s, const struct wire_msg *m,
+    const struct opctx *c)
+{
+	sqlite3_stmt *q;
+
+	(void)c;
+	if (m->f[0].n != 32)
+		return -2;
+	q = stmt(s, S_SESS_DEL);
+	bind_blob(q, ":key", m->f[0].p, 32);
+	if (exec(s, q) == -1)
+		return -1;
+	return dead_add(s, m->f[0].p, NULL);
+}
+
+static int
+add_member(struct store *s, const char *group, const char *user,
+    uint64_t since)
+{
+	sqlite3_stmt *q;
+
+	if (grp_user(s, S_REQ_DELETE, group, user) == -1)
+		return -1;
+	q = stmt(s, S_MEMBER_INSERT);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":user", user);
+	bind_int(q, ":since", (int64_t)since);
+	return exec(s, q);
+}
+
+static int
+apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
+{
+	const char *group = m->f[0].s, *creator = m->f[1].s;
+	uint64_t inc = m->f[2].u, born;
+	uint32_t inco = (uint32_t)m->f[3].u, origin;
+	sqlite3_stmt *q;
+	int r;
+
+	if ((r = group_born(s, group, &born, &origin)) == -1)
+		return -1;
+	if (r == 1) {
+		if ((r = hlc_cmp(inc, inco, born, origin)) == 0)
+			/* Created again after it emptied, or a duplicate. */
+			return add_member(s, group, creator, c->hlc);
+		if (r > 0)
+			return lost(s, "group", group, inc, inco);
+		if (lost(s, "group", group, born, origin) == -1)
+			return -1;
+		q = stmt(s, S_GROUP_DELETE);	/* cascades to its rows */
+		bind_text(q, ":grp", group);
+		if (exec(s, q) == -1)
+			return -1;
+	}
+	q = stmt(s, S_GROUP_INSERT);
+	bind_text(q, ":grp", group);
+	bind_int(q, ":born", (int64_t)inc);
+	bind_int(q, ":origin", inco);
+	if (exec(s, q) == -1)
+		return -1;
+	return add_member(s, group, creator, c->hlc);
+}
+
+/* Ops "iqui": group, incarnation, user.  1 if the group is that one. */
+static int
+about_group(struct store *s, const struct wire_msg *m)
+{
+	return group_is(s, m->f[0].s, m->f[1].u, (uint32_t)m->f[2].u);
+}
+
+static int
+apply_join(struct store *s, const struct wire_msg *m, const struct opctx *c)
+{
+	const char *group = m->f[0].s, *user = m->f[3].s;
+	sqlite3_stmt *q;
+	int r;
+
+	if ((r = about_group(s, m)) != 1)
+		return r;
+	if ((r = group_owner(s, group, NULL)) != ST_OK)
+		return r == ST_NO_GROUP ? 0 : -1;	/* emptied meanwhile */
+	if ((r = is_member(s, group, user)) != 0)
+		return r == 1 ? 0 : -1;
+	q = stmt(s, S_REQ_INSERT);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":user", user);
+	bind_int(q, ":at", (int64_t)c->hlc);
+	return exec(s, q);
+}
+
+static int
+apply_accept(struct store *s, const struct wire_msg *m,
+    const struct opctx *c)
+{
+	const char *group = m->f[0].s, *user = m->f[3].s;
+	int r;
+
+	if ((r = about_group(s, m)) != 1)
+		return r;
+	if ((r = is_member(s, group, user)) != 0)
+		return r == 1 ? 0 : -1;
+	return add_member(s, group, user, c->hlc);
+}
+
+static int
+apply_reject(struct store *s, const struct wire_msg *m,
+    const struct opctx *c)
+{
+	const char *group = m->f[0].s, *user = m->f[3].s;
+	int r;
+
+	(void)c;
+	if ((r = about_group(s, m)) != 1)
+		return r;
+	if ((r = is_member(s, group, user)) != 0)
+		return r == 1 ? 0 : -1;
+	return grp_user(s, S_REQ_DELETE, group, user);
+}
+
+static int
+apply_leave(struct store *s, const struct wire_msg *m, const struct opctx *c)
+{
+	const char *group = m->f[0].s, *user = m->f[3].s;
+	sqlite3_stmt *q;
+	int r;
+
+	(void)c;
+	if ((r = about_group(s, m)) != 1)
+		return r;
+	if ((r = is_member(s, group, user)) != 1)
+		return r;
+	if (grp_user(s, S_MEMBER_DELETE, group, user) == -1 ||
+	    grp_user(s, S_SHARE_DELETE_GROUP, group, user) == -1 ||
+	    grp_user(s, S_SERVE_DELETE_GROUP, group, user) == -1)
+		return -1;
+	if ((r = group_owner(s, group, NULL)) == ST_NO_GROUP) {
+		/* Last one out: the group is gone with its requests. */
+		q = stmt(s, S_REQ_DELETE_GROUP);
+		bind_text(q, ":grp", group);
+		return exec(s, q);
+	}
+	return r == ST_OK ? 0 : -1;
+}
+
+/* Read a file row; ST_OK (m filled), ST_NO_FILE or ST_ERR. */
+static int
+file_get(struct store *s, const char *group, const char *name,
+    struct file_meta *m, uint64_t *born, uint32_t *origin)
+{
+	sqlite3_stmt *q = stmt(s, S_FILE_GET);
+	int r;
+
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	if ((r = row(s, q)) != 1)
+		return r == 0 ? ST_NO_FILE : ST_ERR;
+	m->size = (uint64_t)sqlite3_column_int64(q, 0);
+	if (sqlite3_column_bytes(q, 1) != 20 ||
+	    sqlite3_column_bytes(q, 2) % 20 != 0) {
+		sqlite3_reset(q);
+		log_warnx("store: file %s/%s is malformed", group, name);
+		return ST_ERR;
+	}
+	memcpy(m->sha1, sqlite3_column_blob(q, 1), 20);
+	m->npieces = (uint32_t)(sqlite3_column_bytes(q, 2) / 20);
+	/* Copied out, so no statement stays open between calls. */
+	if (m->npieces > s->npieces_cap) {
+		s->pieces = xreallocarray(s->pieces, m->npieces, 20);
+		s->npieces_cap = m->npieces;
+	}
+	if (m->npieces > 0)
+		memcpy(s->pieces, sqlite3_column_blob(q, 2),
+		    (size_t)m->npieces * 20);
+	m->pieces = s->pieces;
+	if (born != NULL) {
+		*born = (uint64_t)sqlite3_column_int64(q, 3);
+		*origin = (uint32_t)sqlite3_column_int64(q, 4);
+	}
+	sqlite3_reset(q);
+	return ST_OK;
+}
+
+/* Does anyone share the file?  1, 0, -1. */
+static int
+file_shared(struct store *s, const char *group, const char *name)
+{
+	sqlite3_stmt *q = stmt(s, S_FILE_SHARED);
+
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	return exists(s, q);
+}
+
+/* A file someone shares: ST_OK, ST_NO_FILE (none, or gone), ST_ERR. */
+static int
+live_file(struct store *s, const char *group, const char *name,
+    struct file_meta *m)
+{
+	int r;
+
+	if ((r = file_get(s, group, name, m, NULL, NULL)) != ST_OK)
+		return r;
+	if ((r = file_shared(s, group, name)) != 1)
+		return r == 0 ? ST_NO_FILE : ST_ERR;
+	return ST_OK;
+}
+
+static int
+file_op(struct store *s, enum stmt i, const char *group, const char *name)
+{
+	sqlite3_stmt *q = stmt(s, i);
+
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	return exec(s, q);
+}
+
+static int
+serve(struct store *s, const uint8_t *key, const char *group,
+    const char *name)
+{
+	sqlite3_stmt *q = stmt(s, S_SERVE_INSERT);
+
+	bind_blob(q, ":key", key, 32);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	return exec(s, q);
+}
+
+static int
+apply_upload(struct store *s, const struct wire_msg *m,
+    const struct opctx *c)
+{
+	const char *group = m->f[0].s, *name = m->f[3].s, *user = m->f[7].s;
+	struct file_meta cur;
+	char what[ID_MAX + NAME_MAX_LEN + 2];
+	sqlite3_stmt *q;
+	uint64_t born;
+	uint32_t origin;
+	int r, same;
+
+	if (m->f[10].n != 32 || m->f[6].n != (m->f[4].u + WIRE_PIECE_LEN -
+	    1) / WIRE_PIECE_LEN)
+		return -2;
+	if ((r = group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1 ||
+	    (r = is_member(s, group, user)) != 1)
+		return r;
+	r = file_get(s, group, name, &cur, &born, &origin);
+	if (r == ST_ERR)
+		return -1;
+	same = r == ST_OK && cur.size == m->f[4].u &&
+	    memcmp(cur.sha1, m->f[5].p, 20) == 0;
+	if (r == ST_OK && !same) {
+		if ((r = file_shared(s, group, name)) == -1)
+			return -1;
+		snprintf(what, sizeof(what), "%s/%s", group, name);
+		if (r == 1 && hlc_cmp(c->hlc, c->origin, born, origin) > 0)
+			return lost(s, "file", what, c->hlc, c->origin);
+		if (r == 1 && (lost(s, "file", what, born, origin) == -1 ||
+		    file_op(s, S_SHARE_DELETE_FILE, group, name) == -1 ||
+		    file_op(s, S_SERVE_DELETE_FILE, group, name) == -1))
+			return -1;
+	}
+	if (!same) {
+		q = stmt(s, r == ST_NO_FILE ? S_FILE_INSERT : S_FILE_REPLACE);
+		bind_text(q, ":grp", group);
+		bind_text(q, ":name", name);
+		bind_int(q, ":size", (int64_t)m->f[4].u);
+		bind_blob(q, ":sha1", m->f[5].p, 20);
+		bind_blob(q, ":pieces", m->f[6].p, (int)m->f[6].n * 20);
+		bind_int(q, ":born", (int64_t)c->hlc);
+		bind_int(q, ":origin", c->origin);
+		if (exec(s, q) == -1)
+			return -1;
+	}
+	q = stmt(s, S_SHARE_UPSERT);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	bind_text(q, ":user", user);
+	bind_text(q, ":path", m->f[8].s);
+	bind_int(q, ":mtime", (int64_t)m->f[9].u);
+	if (exec(s, q) == -1)
+		return -1;
+	return serve(s, m->f[10].p, group, name);
+}
+
+static int
+apply_serve(struct store *s, const struct wire_msg *m, const struct opctx *c)
+{
+	struct file_meta cur;
+	int r;
+
+	(void)c;
+	if (m->f[4].n != 32)
+		return -2;
+	if ((r = group_is(s, m->f[0].s, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
+		return r;
+	if ((r = file_get(s, m->f[0].s, m->f[3].s, &cur, NULL, NULL)) != ST_OK)
+		return r == ST_NO_FILE ? 0 : -1;
+	return serve(s, m->f[4].p, m->f[0].s, m->f[3].s);
+}
+
+static int
+apply_stop(struct store *s, const struct wire_msg *m, const struct opctx *c)
+{
+	const char *group = m->f[0].s, *name = m->f[3].s;
+	sqlite3_stmt *q;
+	int r;
+
+	(void)c;
+	if (m->f[5].n != 32)
+		return -2;
+	if ((r = group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
+		return r;
+	q = stmt(s, S_SHARE_DELETE);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	bind_text(q, ":user", m->f[4].s);
+	if (exec(s, q) == -1)
+		return -1;
+	q = stmt(s, S_SERVE_DELETE);
+	bind_blob(q, ":key", m->f[5].p, 32);
+	bind_text(q, ":grp", group);
+	bind_text(q, ":name", name);
+	return exec(s, q);
+}
+
+typedef int (*apply_fn)(struct store *, const struct wire_msg *,
+    const struct opctx *);
+
+static apply_fn
+applier(unsigned type)
+{
+	switch (type) {
+	case WT_OP_USER:	return apply_user;
+	case WT_OP_SESSION:	return apply_session;
+	case WT_OP_LOGOUT:	return apply_logout;
+	case WT_OP_GROUP:	return apply_group;
+	case WT_OP_JOIN:	return apply_join;
+	case WT_OP_ACCEPT:	return apply_accept;
+	case WT_OP_REJECT:	return apply_reject;
+	case WT_OP_LEAVE:	return apply_leave;
+	case WT_OP_UPLOAD:	return apply_upload;
+	case WT_OP_SERVE:	return apply_serve;
+	case WT_OP_STOP:	return apply_stop;
+	}
+	return NULL;
+}
+
+static uint64_t
+hwm_get(struct store *s, uint32_t origin)
+{
+	sqlite3_stmt *q = stmt(s, S_HWM_GET);
+	uint64_t seq = 0;
+
+	bind_int(q, ":origin", origin);
+	if (row(s, q) == 1) {
+		seq = (uint64_t)sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	return seq;
+}
+
+/*
+ * Apply op (a whole frame) as (origin, seq, hlc), log it, advance the
+ * origin's high-water mark, remember its request: inside the caller's
+ * transaction.  ST_OK, ST_BAD_OP or ST_ERR.
+ */
+static int
+apply_logged(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
+    const uint8_t *req, size_t reqlen, const uint8_t *op, size_t oplen)
+{
+	struct opctx c = { hlc, origin };
+	struct wire_hdr h;
+	struct wire_msg m;
+	const char *why = NULL;
+	sqlite3_stmt *q;
+	apply_fn fn;
+	int r;
+
+	if (wire_frame(op, oplen, &h, &why) != WIRE_OK ||
+	    WIRE_HDR + (size_t)h.len != oplen ||
+	    (fn = applier(h.type)) == NULL ||
+	    wire_decode(&h, op + WIRE_HDR, &m, &why) == -1) {
+		log_warnx("store: malformed op %u:%llu: %s", origin,
+		    (unsigned long long)seq, why ? why : "not an op");
+		return ST_BAD_OP;
+	}
+	if ((r = fn(s, &m, &c)) != 0) {
+		if (r == -2)
+			log_warnx("store: malformed %s op %u:%llu",
+			    wire_type_name(h.type), origin,
+			    (unsigned long long)seq);
+		return r == -2 ? ST_BAD_OP : ST_ERR;
+	}
+	q = stmt(s, S_LOG_INSERT);
+	bind_int(q, ":origin", origin);
+	bind_int(q, ":seq", (int64_t)seq);
+	bind_int(q, ":hlc", (int64_t)hlc);
+	if (reqlen > 0)
+		bind_blob(q, ":req", req, (int)reqlen);
+	bind_blob(q, ":op", op, (int)oplen);
+	if (exec(s, q) == -1)
+		return ST_ERR;
+	q = stmt(s, S_HWM_SET);
+	bind_int(q, ":origin", origin);
+	bind_int(q, ":seq", (int64_t)seq);
+	bind_int(q, ":hlc", (int64_t)hlc);
+	if (exec(s, q) == -1)
+		return ST_ERR;
+	if (reqlen > 0) {
+		q = stmt(s, S_REQ_DONE_ADD);
+		bind_blob(q, ":req", req, (int)reqlen);
+		bind_int(q, ":at", (int64_t)HLC_MS(hlc));
+		if (exec(s, q) == -1)
+			return ST_ERR;
+	}
+	s->applied++;
+	return ST_OK;
+}
+
+/* Ops made here: stamp, encode into opbuf, apply and log. */
+
+static uint64_t
+op_stamp(struct store *s)
+{
+	return hlc_now(&s->clock, wall_ms());
+}
+
+static void
+op_begin(struct store *s, struct wire_enc *e, unsigned type)
+{
+	buf_reset(&s->opbuf);
+	wire_begin(e, &s->opbuf, type, 0);
+}
+
+/* Finish the op and apply it here, stamped hlc (from op_stamp()). */
+static int
+op_local(struct store *s, struct wire_enc *e, uint64_t hlc)
+{
+	int rc;
+
+	if (wire_end(e) == -1)
+		return ST_ERR;
+	rc = apply_logged(s, s->origin, s->seq + 1, hlc, s->req,
+	    s->req != NULL ? 32 : 0, buf_head(&s->opbuf),
+	    buf_used(&s->opbuf));
+	if (rc == ST_OK)
+		s->seq++;
+	return rc == ST_OK ? ST_OK : ST_ERR;
+}
+
+/* Commit after op_local(); a failed commit takes the sequence back. */
+static int
+commit_op(struct store *s, int rc)
+{
+	rc = commit(s, rc);
+	if (rc == ST_ERR)
+		s->seq = hwm_get(s, s->origin);
+	return rc;
+}
+
+void
+store_set_origin(struct store *s, uint32_t origin)
+{
+	s->origin = origin;
+	s->seq = hwm_get(s, origin);
+}
+
+uint32_t
+store_origin(const struct store *s)
+{
+	return s->origin;
+}
+
+void
+store_set_request(struct store *s, const uint8_t *req)
+{
+	s->req = req;
+}
+
+int
+store_request_done(struct store *s, const uint8_t req[32])
+{
+	sqlite3_stmt *q = stmt(s, S_REQ_DONE_GET);
+
+	bind_blob(q, ":req", req, 32);
+	return exists(s, q) == 1;
+}
+
+/* Users and sessions. */
 
 int
 store_user_create(struct store *s, const char *user,
     const struct user_cred *c, int64_t now)
 {
-	sqlite3_stmt *q;
+	struct wire_enc e;
+	uint64_t born;
+	uint32_t origin;
 	int r;
 
+	(void)now;
 	if (begin(s) == -1)
 		return ST_ERR;
-	if ((r = user_exists(s, user)) != 0)
+	if ((r = user_born(s, user, &born, &origin)) != 0)
 		return rollback(s, r == 1 ? ST_USER_EXISTS : ST_ERR);
-	q = stmt(s, S_USER_INSERT);
-	bind_text(q, ":user", user);
-	bind_blob(q, ":salt", c->salt, STORE_SALT_LEN);
-	bind_blob(q, ":hash", c->hash, STORE_HASH_LEN);
-	bind_int(q, ":iter", c->iter);
-	bind_int(q, ":now", now);
-	if (exec(s, q) == -1)
+	op_begin(s, &e, WT_OP_USER);
+	wire_put_id(&e, user);
+	wire_put_blob(&e, c->salt, STORE_SALT_LEN);
+	wire_put_blob(&e, c->hash, STORE_HASH_LEN);
+	wire_put_u32(&e, c->iter);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
 		return rollback(s, ST_ERR);
-	return commit(s, ST_OK);
+	return commit_op(s, ST_OK);
 }
 
 int
@@ -417,21 +1240,30 @@ int
 store_session_add(struct store *s, const uint8_t key[32], const char *user,
     const char *peer, int64_t now)
 {
+	struct wire_enc e;
 	sqlite3_stmt *q;
+	uint64_t born;
+	uint32_t origin;
 	int r;
 
+	(void)now;
 	if (begin(s) == -1)
 		return ST_ERR;
-	if ((r = user_exists(s, user)) != 1)
+	if ((r = user_born(s, user, &born, &origin)) != 1)
 		return rollback(s, r == 0 ? ST_NO_USER : ST_ERR);
-	q = stmt(s, S_SESS_INSERT);
+	q = stmt(s, S_DEAD_GET);
 	bind_blob(q, ":key", key, 32);
-	bind_text(q, ":user", user);
-	bind_text(q, ":peer", peer);
-	bind_int(q, ":now", now);
-	if (exec(s, q) == -1)
+	if ((r = exists(s, q)) != 0)
+		return rollback(s, r == 1 ? ST_SESSION_ENDED : ST_ERR);
+	op_begin(s, &e, WT_OP_SESSION);
+	wire_put_blob(&e, key, 32);
+	wire_put_id(&e, user);
+	wire_put_u64(&e, born);
+	wire_put_u32(&e, origin);
+	wire_put_str(&e, peer);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
 		return rollback(s, ST_ERR);
-	return commit(s, ST_OK);
+	return commit_op(s, ST_OK);
 }
 
 int
@@ -443,128 +1275,118 @@ store_session_user(struct store *s, const uint8_t key[32],
 	int r;
 
 	bind_blob(q, ":key", key, 32);
+	if ((r = row(s, q)) == 1) {
+		u = sqlite3_column_text(q, 0);
+		snprintf(user, ID_MAX + 1, "%s", u ? (const char *)u : "");
+		sqlite3_reset(q);
+		return ST_OK;
+	}
+	if (r == -1)
+		return ST_ERR;
+	q = stmt(s, S_DEAD_GET);
+	bind_blob(q, ":key", key, 32);
 	if ((r = row(s, q)) != 1)
 		return r == 0 ? ST_NO_SESSION : ST_ERR;
 	u = sqlite3_column_text(q, 0);
-	snprintf(user, ID_MAX + 1, "%s", u ? (const char *)u : "");
+	snprintf(s->dead_why, sizeof(s->dead_why), "%s",
+	    u ? (const char *)u : "");
 	sqlite3_reset(q);
-	return ST_OK;
+	return s->dead_why[0] != '\0' ? ST_SESSION_ENDED : ST_NO_SESSION;
+}
+
+const char *
+store_session_why(const struct store *s)
+{
+	return s->dead_why;
 }
 
 int
 store_session_del(struct store *s, const uint8_t key[32])
 {
+	struct wire_enc e;
 	sqlite3_stmt *q;
+	int r;
 
 	if (begin(s) == -1)
 		return ST_ERR;
-	q = stmt(s, S_SESS_DEL);
+	q = stmt(s, S_SESS_GET);
 	bind_blob(q, ":key", key, 32);
-	if (exec(s, q) == -1)
+	if ((r = exists(s, q)) != 1)
+		return rollback(s, r == 0 ? ST_NO_SESSION : ST_ERR);
+	op_begin(s, &e, WT_OP_LOGOUT);
+	wire_put_blob(&e, key, 32);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
 		return rollback(s, ST_ERR);
-	if (sqlite3_changes(s->db) == 0)
-		return rollback(s, ST_NO_SESSION);
-	return commit(s, ST_OK);
+	return commit_op(s, ST_OK);
 }
 
 /* Groups. */
 
-/* Owner of group into owner (may be NULL): ST_OK, ST_NO_GROUP, ST_ERR. */
-static int
-group_owner(struct store *s, const char *group, char *owner)
-{
-	sqlite3_stmt *q = stmt(s, S_GROUP_OWNER);
-	int r;
-
-	bind_text(q, ":grp", group);
-	if ((r = row(s, q)) != 1)
-		return r == 0 ? ST_NO_GROUP : ST_ERR;
-	if (owner != NULL)
-		snprintf(owner, ID_MAX + 1, "%s",
-		    (const char *)sqlite3_column_text(q, 0));
-	sqlite3_reset(q);
-	return ST_OK;
-}
-
-static int
-is_member(struct store *s, const char *group, const char *user)
-{
-	sqlite3_stmt *q = stmt(s, S_MEMBER_GET);
-
-	bind_text(q, ":grp", group);
-	bind_text(q, ":user", user);
-	return exists(s, q);
-}
-
 static int
 has_request(struct store *s, const char *group, const char *user)
 {
-	sqlite3_stmt *q = stmt(s, S_REQ_GET);
-
-	bind_text(q, ":grp", group);
-	bind_text(q, ":user", user);
-	return exists(s, q);
+	return grp_user_exists(s, S_REQ_GET, group, user);
 }
 
-/* Run a statement that takes :grp and :user only. */
+/* An op "iqui" about group (its current incarnation) and user. */
 static int
-grp_user(struct store *s, enum stmt i, const char *group, const char *user)
+group_op(struct store *s, unsigned type, const char *group, const char *user)
 {
-	sqlite3_stmt *q = stmt(s, i);
+	struct wire_enc e;
+	uint64_t born;
+	uint32_t origin;
 
-	bind_text(q, ":grp", group);
-	bind_text(q, ":user", user);
-	return exec(s, q);
-}
-
-static int
-add_member(struct store *s, const char *group, const char *user, int64_t now)
-{
-	sqlite3_stmt *q = stmt(s, S_MEMBER_NEXT_SINCE);
-	int64_t since;
-
-	bind_text(q, ":grp", group);
-	bind_int(q, ":now", now);
-	if (row(s, q) != 1)
-		return -1;
-	since = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	q = stmt(s, S_MEMBER_INSERT);
-	bind_text(q, ":grp", group);
-	bind_text(q, ":user", user);
-	bind_int(q, ":since", since);
-	return exec(s, q);
+	if (group_born(s, group, &born, &origin) != 1)
+		return ST_ERR;
+	op_begin(s, &e, type);
+	wire_put_id(&e, group);
+	wire_put_u64(&e, born);
+	wire_put_u32(&e, origin);
+	wire_put_id(&e, user);
+	return op_local(s, &e, op_stamp(s));
 }
 
 int
 store_group_create(struct store *s, const char *group, const char *owner,
     int64_t now)
 {
-	sqlite3_stmt *q;
+	struct wire_enc e;
+	uint64_t born, hlc;
+	uint32_t origin;
 	int r;
 
+	(void)now;
 	if (begin(s) == -1)
 		return ST_ERR;
 	if ((r = group_owner(s, group, NULL)) != ST_NO_GROUP)
 		return rollback(s, r == ST_OK ? ST_GROUP_EXISTS : ST_ERR);
-	if ((r = user_exists(s, owner)) != 1)
+	if ((r = user_born(s, owner, &born, &origin)) != 1)
 		return rollback(s, r == 0 ? ST_NO_USER : ST_ERR);
-	q = stmt(s, S_GROUP_INSERT);
-	bind_text(q, ":grp", group);
-	bind_text(q, ":user", owner);
-	bind_int(q, ":now", now);
-	if (exec(s, q) == -1 || add_member(s, group, owner, now) == -1)
+	hlc = op_stamp(s);
+	/* A group that emptied keeps its incarnation. */
+	if ((r = group_born(s, group, &born, &origin)) == -1)
 		return rollback(s, ST_ERR);
-	return commit(s, ST_OK);
+	if (r == 0) {
+		born = hlc;
+		origin = s->origin;
+	}
+	op_begin(s, &e, WT_OP_GROUP);
+	wire_put_id(&e, group);
+	wire_put_id(&e, owner);
+	wire_put_u64(&e, born);
+	wire_put_u32(&e, origin);
+	if (op_local(s, &e, hlc) != ST_OK)
+		return rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
 }
 
 int
 store_group_join(struct store *s, const char *group, const char *user,
     int64_t now)
 {
-	sqlite3_stmt *q;
 	int r;
 
+	(void)now;
 	if (begin(s) == -1)
 		return ST_ERR;
 	if ((r = group_owner(s, group, NULL)) != ST_OK)
@@ -573,65 +1395,25 @@ store_group_join(struct store *s, const char *group, const char *user,
 		return rollback(s, r == 1 ? ST_ALREADY_MEMBER : ST_ERR);
 	if ((r = has_request(s, group, user)) != 0)
 		return rollback(s, r == 1 ? ST_ALREADY_REQUESTED : ST_ERR);
-	q = stmt(s, S_REQ_INSERT);
-	bind_text(q, ":grp", group);
-	bind_text(q, ":user", user);
-	bind_int(q, ":now", now);
-	if (exec(s, q) == -1)
+	if (group_op(s, WT_OP_JOIN, group, user) != ST_OK)
 		return rollback(s, ST_ERR);
-	return commit(s, ST_OK);
-}
-
-static int
-file_gc(struct store *s, const char *group)
-{
-	sqlite3_stmt *q = stmt(s, S_FILE_GC);
-
-	bind_text(q, ":grp", group);
-	return exec(s, q);
+	return commit_op(s, ST_OK);
 }
 
 int
 store_group_leave(struct store *s, const char *group, const char *user)
 {
-	char owner[ID_MAX + 1], heir[ID_MAX + 1];
-	sqlite3_stmt *q;
 	int r;
 
 	if (begin(s) == -1)
 		return ST_ERR;
-	if ((r = group_owner(s, group, owner)) != ST_OK)
+	if ((r = group_owner(s, group, NULL)) != ST_OK)
 		return rollback(s, r);
 	if ((r = is_member(s, group, user)) != 1)
 		return rollback(s, r == 0 ? ST_NOT_MEMBER : ST_ERR);
-	if (grp_user(s, S_MEMBER_DELETE, group, user) == -1 ||
-	    grp_user(s, S_SHARE_DELETE_GROUP, group, user) == -1 ||
-	    grp_user(s, S_SERVE_DELETE_GROUP, group, user) == -1 ||
-	    file_gc(s, group) == -1)
+	if (group_op(s, WT_OP_LEAVE, group, user) != ST_OK)
 		return rollback(s, ST_ERR);
-	q = stmt(s, S_MEMBER_OLDEST);
-	bind_text(q, ":grp", group);
-	if ((r = row(s, q)) == -1)
-		return rollback(s, ST_ERR);
-	if (r == 0) {
-		/* Last one out: the group goes, its requests with it. */
-		q = stmt(s, S_GROUP_DELETE);
-		bind_text(q, ":grp", group);
-		if (exec(s, q) == -1)
-			return rollback(s, ST_ERR);
-		return commit(s, ST_OK);
-	}
-	snprintf(heir, sizeof(heir), "%s",
-	    (const char *)sqlite3_column_text(q, 0));
-	sqlite3_reset(q);
-	if (strcmp(owner, user) == 0) {
-		q = stmt(s, S_GROUP_SET_OWNER);
-		bind_text(q, ":grp", group);
-		bind_text(q, ":user", heir);
-		if (exec(s, q) == -1)
-			return rollback(s, ST_ERR);
-	}
-	return commit(s, ST_OK);
+	return commit_op(s, ST_OK);
 }
 
 /* Shared checks of accept and reject: group, owner, pending request. */
@@ -656,24 +1438,8 @@ owner_and_request(struct store *s, const char *group, const char *owner,
 	return ST_OK;
 }
 
-int
-store_group_accept(struct store *s, const char *group, const char *owner,
-    const char *user, int64_t now)
-{
-	int r;
-
-	if (begin(s) == -1)
-		return ST_ERR;
-	if ((r = owner_and_request(s, group, owner, user)) != ST_OK)
-		return rollback(s, r);
-	if (grp_user(s, S_REQ_DELETE, group, user) == -1 ||
-	    add_member(s, group, user, now) == -1)
-		return rollback(s, ST_ERR);
-	return commit(s, ST_OK);
-}
-
-int
-store_group_reject(struct store *s, const char *group, const char *owner,
+static int
+decide(struct store *s, unsigned type, const char *group, const char *owner,
     const char *user)
 {
 	int r;
@@ -682,9 +1448,24 @@ store_group_reject(struct store *s, const char *group, const char *owner,
 		return ST_ERR;
 	if ((r = owner_and_request(s, group, owner, user)) != ST_OK)
 		return rollback(s, r);
-	if (grp_user(s, S_REQ_DELETE, group, user) == -1)
+	if (group_op(s, type, group, user) != ST_OK)
 		return rollback(s, ST_ERR);
-	return commit(s, ST_OK);
+	return commit_op(s, ST_OK);
+}
+
+int
+store_group_accept(struct store *s, const char *group, const char *owner,
+    const char *user, int64_t now)
+{
+	(void)now;
+	return decide(s, WT_OP_ACCEPT, group, owner, user);
+}
+
+int
+store_group_reject(struct store *s, const char *group, const char *owner,
+    const char *user)
+{
+	return decide(s, WT_OP_REJECT, group, owner, user);
 }
 
 /* Feed every row's first column of q to cb. */
@@ -727,20 +1508,6 @@ store_group_owner(struct store *s, const char *group, char owner[ID_MAX + 1])
 	return group_owner(s, group, owner);
 }
 
-int
-store_is_member(struct store *s, const char *group, const char *user)
-{
-	int r;
-
-	if ((r = group_owner(s, group, NULL)) != ST_OK)
-		return r;
-	if ((r = is_member(s, group, user)) == -1)
-		return ST_ERR;
-	return r == 1 ? ST_OK : ST_NOT_MEMBER;
-}
-
-/* Files. */
-
 /* Group exists and user is a member: ST_OK, else the refusal. */
 static int
 member_check(struct store *s, const char *group, const char *user)
@@ -754,50 +1521,30 @@ member_check(struct store *s, const char *group, const char *user)
 	return r == 1 ? ST_OK : ST_NOT_MEMBER;
 }
 
-/* Read a file row; ST_OK (m filled), ST_NO_FILE or ST_ERR. */
-static int
-file_get(struct store *s, const char *group, const char *name,
-    struct file_meta *m)
+int
+store_is_member(struct store *s, const char *group, const char *user)
 {
-	sqlite3_stmt *q = stmt(s, S_FILE_GET);
-	int r;
-
-	bind_text(q, ":grp", group);
-	bind_text(q, ":name", name);
-	if ((r = row(s, q)) != 1)
-		return r == 0 ? ST_NO_FILE : ST_ERR;
-	m->size = (uint64_t)sqlite3_column_int64(q, 0);
-	if (sqlite3_column_bytes(q, 1) != 20 ||
-	    sqlite3_column_bytes(q, 2) % 20 != 0) {
-		sqlite3_reset(q);
-		log_warnx("store: file %s/%s is malformed", group, name);
-		return ST_ERR;
-	}
-	memcpy(m->sha1, sqlite3_column_blob(q, 1), 20);
-	m->npieces = (uint32_t)(sqlite3_column_bytes(q, 2) / 20);
-	/* Copied out, so no statement stays open between calls. */
-	if (m->npieces > s->npieces_cap) {
-		s->pieces = xreallocarray(s->pieces, m->npieces, 20);
-		s->npieces_cap = m->npieces;
-	}
-	if (m->npieces > 0)
-		memcpy(s->pieces, sqlite3_column_blob(q, 2),
-		    (size_t)m->npieces * 20);
-	m->pieces = s->pieces;
-	sqlite3_reset(q);
-	return ST_OK;
+	return member_check(s, group, user);
 }
 
-static int
-serve(struct store *s, const uint8_t key[32], const char *group,
-    const char *name)
-{
-	sqlite3_stmt *q = stmt(s, S_SERVE_INSERT);
+/* Files. */
 
-	bind_blob(q, ":key", key, 32);
-	bind_text(q, ":grp", group);
-	bind_text(q, ":name", name);
-	return exec(s, q);
+/* Begin an op whose fields start "iqus": group, incarnation, name. */
+static int
+file_op_begin(struct store *s, struct wire_enc *e, unsigned type,
+    const char *group, const char *name)
+{
+	uint64_t born;
+	uint32_t origin;
+
+	if (group_born(s, group, &born, &origin) != 1)
+		return -1;
+	op_begin(s, e, type);
+	wire_put_id(e, group);
+	wire_put_u64(e, born);
+	wire_put_u32(e, origin);
+	wire_put_str(e, name);
+	return 0;
 }
 
 int
@@ -806,39 +1553,32 @@ store_upload(struct store *s, const uint8_t key[32], const char *user,
     const char *path, int64_t mtime, int64_t now)
 {
 	struct file_meta cur;
-	sqlite3_stmt *q;
+	struct wire_enc e;
 	int r;
 
+	(void)now;
 	if (begin(s) == -1)
 		return ST_ERR;
 	if ((r = member_check(s, group, user)) != ST_OK)
 		return rollback(s, r);
-	r = file_get(s, group, name, &cur);
-	if (r == ST_OK) {
-		if (cur.size != m->size || memcmp(cur.sha1, m->sha1, 20) != 0)
-			return rollback(s, ST_FILE_CONFLICT);
-	} else if (r == ST_NO_FILE) {
-		q = stmt(s, S_FILE_INSERT);
-		bind_text(q, ":grp", group);
-		bind_text(q, ":name", name);
-		bind_int(q, ":size", (int64_t)m->size);
-		bind_blob(q, ":sha1", m->sha1, 20);
-		bind_blob(q, ":pieces", m->pieces, (int)m->npieces * 20);
-		bind_int(q, ":now", now);
-		if (exec(s, q) == -1)
-			return rollback(s, ST_ERR);
-	} else {
+	r = live_file(s, group, name, &cur);
+	if (r == ST_ERR)
 		return rollback(s, r);
-	}
-	q = stmt(s, S_SHARE_UPSERT);
-	bind_text(q, ":grp", group);
-	bind_text(q, ":name", name);
-	bind_text(q, ":user", user);
-	bind_text(q, ":path", path);
-	bind_int(q, ":mtime", mtime);
-	if (exec(s, q) == -1 || serve(s, key, group, name) == -1)
+	if (r == ST_OK && (cur.size != m->size ||
+	    memcmp(cur.sha1, m->sha1, 20) != 0))
+		return rollback(s, ST_FILE_CONFLICT);
+	if (file_op_begin(s, &e, WT_OP_UPLOAD, group, name) == -1)
 		return rollback(s, ST_ERR);
-	return commit(s, ST_OK);
+	wire_put_u64(&e, m->size);
+	wire_put_hash(&e, m->sha1);
+	wire_put_hashes(&e, m->pieces, m->npieces);
+	wire_put_id(&e, user);
+	wire_put_str(&e, path);
+	wire_put_u64(&e, (uint64_t)mtime);
+	wire_put_blob(&e, key, 32);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
+		return rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
 }
 
 int
@@ -870,7 +1610,7 @@ store_file_info(struct store *s, const char *group, const char *name,
 
 	if ((r = member_check(s, group, user)) != ST_OK)
 		return r;
-	return file_get(s, group, name, m);
+	return live_file(s, group, name, m);
 }
 
 int
@@ -890,50 +1630,49 @@ store_serve(struct store *s, const uint8_t key[32], const char *user,
     const char *group, const char *name)
 {
 	struct file_meta m;
+	struct wire_enc e;
 	int r;
 
 	if (begin(s) == -1)
 		return ST_ERR;
 	if ((r = member_check(s, group, user)) != ST_OK)
 		return rollback(s, r);
-	if ((r = file_get(s, group, name, &m)) != ST_OK)
+	if ((r = live_file(s, group, name, &m)) != ST_OK)
 		return rollback(s, r);
-	if (serve(s, key, group, name) == -1)
+	if (file_op_begin(s, &e, WT_OP_SERVE, group, name) == -1)
 		return rollback(s, ST_ERR);
-	return commit(s, ST_OK);
+	wire_put_blob(&e, key, 32);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
+		return rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
 }
 
 int
 store_stop_share(struct store *s, const uint8_t key[32], const char *user,
     const char *group, const char *name)
 {
+	struct wire_enc e;
 	sqlite3_stmt *q;
-	int changed;
 	int r;
 
 	if (begin(s) == -1)
 		return ST_ERR;
 	if ((r = member_check(s, group, user)) != ST_OK)
 		return rollback(s, r);
-	q = stmt(s, S_SHARE_DELETE);
-	bind_text(q, ":grp", group);
-	bind_text(q, ":name", name);
-	bind_text(q, ":user", user);
-	if (exec(s, q) == -1)
-		return rollback(s, ST_ERR);
-	changed = sqlite3_changes(s->db);
-	q = stmt(s, S_SERVE_DELETE);
+	q = stmt(s, S_SHARE_OR_SERVE);
 	bind_blob(q, ":key", key, 32);
 	bind_text(q, ":grp", group);
 	bind_text(q, ":name", name);
-	if (exec(s, q) == -1)
+	bind_text(q, ":user", user);
+	if ((r = exists(s, q)) != 1)
+		return rollback(s, r == 0 ? ST_NOT_SHARER : ST_ERR);
+	if (file_op_begin(s, &e, WT_OP_STOP, group, name) == -1)
 		return rollback(s, ST_ERR);
-	changed += sqlite3_changes(s->db);
-	if (changed == 0)
-		return rollback(s, ST_NOT_SHARER);
-	if (file_gc(s, group) == -1)
+	wire_put_id(&e, user);
+	wire_put_blob(&e, key, 32);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
 		return rollback(s, ST_ERR);
-	return commit(s, ST_OK);
+	return commit_op(s, ST_OK);
 }
 
 int
@@ -959,6 +1698,8 @@ store_my_shares(struct store *s, const char *user, store_share_cb cb,
 	return r == 0 ? ST_OK : ST_ERR;
 }
 
+/* Presence: not durable, not replicated as ops. */
+
 int
 store_online(struct store *s, const uint8_t key[32], int up)
 {
@@ -970,4 +1711,138 @@ store_online(struct store *s, const uint8_t key[32], int up)
 	if (!up && exec(s, stmt(s, S_ONLINE_GC)) == -1)
 		return ST_ERR;
 	return ST_OK;
+}
+
+int
+store_is_online(struct store *s, const uint8_t key[32])
+{
+	sqlite3_stmt *q = stmt(s, S_ONLINE_GET);
+
+	bind_blob(q, ":key", key, 32);
+	return exists(s, q) == 1;
+}
+
+int
+store_online_keys(struct store *s, void (*cb)(void *, const uint8_t *),
+    void *arg)
+{
+	sqlite3_stmt *q = stmt(s, S_ONLINE_LIST);
+	int r;
+
+	while ((r = row(s, q)) == 1)
+		if (sqlite3_column_bytes(q, 0) == 32)
+			cb(arg, sqlite3_column_blob(q, 0));
+	return r == 0 ? ST_OK : ST_ERR;
+}
+
+int
+store_remote_online(struct store *s, uint32_t tracker, const uint8_t key[32],
+    int up)
+{
+	sqlite3_stmt *q = stmt(s, up ? S_RONLINE_ADD : S_RONLINE_DEL);
+
+	bind_int(q, ":tracker", tracker);
+	bind_blob(q, ":key", key, 32);
+	return exec(s, q) == -1 ? ST_ERR : ST_OK;
+}
+
+int
+store_remote_clear(struct store *s, uint32_t tracker)
+{
+	sqlite3_stmt *q = stmt(s, S_RONLINE_CLEAR);
+
+	bind_int(q, ":tracker", tracker);
+	return exec(s, q) == -1 ? ST_ERR : ST_OK;
+}
+
+/* Replication. */
+
+int
+store_apply(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
+    const uint8_t *req, size_t reqlen, const uint8_t *op, size_t oplen)
+{
+	uint64_t have;
+	int rc;
+
+	if (origin == 0 || seq == 0 || (reqlen != 0 && reqlen != 32))
+		return ST_BAD_OP;
+	if (begin(s) == -1)
+		return ST_ERR;
+	have = hwm_get(s, origin);
+	if (seq <= have)
+		return rollback(s, ST_OK);	/* had it: idempotent */
+	if (seq != have + 1)
+		return rollback(s, ST_GAP);
+	hlc_observe(&s->clock, hlc);
+	if ((rc = apply_logged(s, origin, seq, hlc, req, reqlen, op,
+	    oplen)) != ST_OK)
+		return rollback(s, rc);
+	if ((rc = commit(s, ST_OK)) == ST_OK && origin == s->origin)
+		s->seq = seq;	/* our own ops, back from a peer */
+	return rc;
+}
+
+uint64_t
+store_hwm(struct store *s, uint32_t origin)
+{
+	return hwm_get(s, origin);
+}
+
+int
+store_hwms(struct store *s, void (*cb)(void *, uint32_t, uint64_t),
+    void *arg)
+{
+	sqlite3_stmt *q = stmt(s, S_HWM_ALL);
+	int r;
+
+	while ((r = row(s, q)) == 1)
+		cb(arg, (uint32_t)sqlite3_column_int64(q, 0),
+		    (uint64_t)sqlite3_column_int64(q, 1));
+	return r == 0 ? ST_OK : ST_ERR;
+}
+
+int
+store_log_after(struct store *s, uint64_t lseq, unsigned max,
+    store_op_cb cb, void *arg)
+{
+	sqlite3_stmt *q = stmt(s, S_LOG_AFTER);
+	struct store_op o;
+	int r;
+
+	bind_int(q, ":lseq", (int64_t)lseq);
+	bind_int(q, ":n", max);
+	while ((r = row(s, q)) == 1) {
+		o.lseq = (uint64_t)sqlite3_column_int64(q, 0);
+		o.origin = (uint32_t)sqlite3_column_int64(q, 1);
+		o.seq = (uint64_t)sqlite3_column_int64(q, 2);
+		o.hlc = (uint64_t)sqlite3_column_int64(q, 3);
+		o.req = sqlite3_column_blob(q, 4);
+		o.reqlen = (size_t)sqlite3_column_bytes(q, 4);
+		o.op = sqlite3_column_blob(q, 5);
+		o.oplen = (size_t)sqlite3_column_bytes(q, 5);
+		if (cb(arg, &o) == -1) {
+			sqlite3_reset(q);
+			return ST_OK;
+		}
+	}
+	return r == 0 ? ST_OK : ST_ERR;
+}
+
+uint64_t
+store_log_last(struct store *s)
+{
+	sqlite3_stmt *q = stmt(s, S_LOG_LAST);
+	uint64_t n = 0;
+
+	if (row(s, q) == 1) {
+		n = (uint64_t)sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	return n;
+}
+
+uint64_t
+store_applied(const struct store *s)
+{
+	return s->applied;
 }

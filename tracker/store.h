@@ -53,11 +53,14 @@ enum store_rc {
 	ST_NO_FILE,
 	ST_FILE_CONFLICT,	/* same name, other content */
 	ST_NOT_SHARER,
+	ST_SESSION_ENDED,	/* ended for a reason: store_session_why() */
+	ST_BAD_OP,		/* a replicated op that does not decode */
+	ST_GAP,			/* an op whose predecessor is missing */
 };
 
 #define STORE_SALT_LEN		16
 #define STORE_HASH_LEN		32
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 struct user_cred {
 	uint8_t		salt[STORE_SALT_LEN];
@@ -149,5 +152,57 @@ int	store_my_shares(struct store *, const char *user, store_share_cb,
 
 /* Online bookkeeping: one call per link bound to / unbound from a key. */
 int	store_online(struct store *, const uint8_t key[32], int up);
+int	store_is_online(struct store *, const uint8_t key[32]);
+int	store_online_keys(struct store *, void (*cb)(void *, const uint8_t *),
+	    void *arg);
+/* What another tracker reports of its links; clear when it is cut off. */
+int	store_remote_online(struct store *, uint32_t tracker,
+	    const uint8_t key[32], int up);
+int	store_remote_clear(struct store *, uint32_t tracker);
+
+/*
+ * Replication.  Every mutation above is also an op: stamped with this
+ * tracker's id (origin), its next sequence number and a hybrid logical
+ * clock stamp, applied and appended to the op log in the mutation's own
+ * transaction.  store_apply() applies an op from another tracker the same
+ * way, idempotently (an op already held is ST_OK and changes nothing)
+ * and in order per origin (a gap is ST_GAP).
+ */
+void	 store_set_origin(struct store *, uint32_t origin);
+uint32_t store_origin(const struct store *);
+/*
+ * The request being served: its key (32 bytes, e.g. a hash of the
+ * client's request frame) goes with the op, so a retry of it on any
+ * tracker is recognised by store_request_done().  NULL for none.
+ */
+void	 store_set_request(struct store *, const uint8_t *req);
+int	 store_request_done(struct store *, const uint8_t req[32]);
+/* After ST_SESSION_ENDED: why, in plain words. */
+const char *store_session_why(const struct store *);
+
+int	 store_apply(struct store *, uint32_t origin, uint64_t seq,
+	    uint64_t hlc, const uint8_t *req, size_t reqlen,
+	    const uint8_t *op, size_t oplen);
+/* The last op held from origin (0 for none), and all of them. */
+uint64_t store_hwm(struct store *, uint32_t origin);
+int	 store_hwms(struct store *, void (*cb)(void *, uint32_t origin,
+	    uint64_t seq), void *arg);
+
+/* An op as logged here; pointers valid during the callback. */
+struct store_op {
+	uint64_t	 lseq;		/* position in this log */
+	uint32_t	 origin;
+	uint64_t	 seq, hlc;
+	const void	*req, *op;
+	size_t		 reqlen, oplen;
+};
+/* Return -1 to stop early. */
+typedef int (*store_op_cb)(void *arg, const struct store_op *);
+/* Up to max ops after position lseq, in the order applied here. */
+int	 store_log_after(struct store *, uint64_t lseq, unsigned max,
+	    store_op_cb, void *arg);
+uint64_t store_log_last(struct store *);
+/* Ops applied since open (any origin). */
+uint64_t store_applied(const struct store *);
 
 #endif

@@ -16,6 +16,7 @@
 struct conn;
 struct loop;
 struct store;
+struct sync;
 struct wire_msg;
 struct worker_pool;
 
@@ -37,6 +38,7 @@ struct tracker {
 	struct worker_pool	*workers;	/* password hashing */
 	size_t			 nlinks;
 	struct link		*links;		/* every accepted connection */
+	struct sync		*sync;		/* channels to the others */
 };
 
 struct link {
@@ -51,6 +53,8 @@ struct link {
 	struct link		*prev, *next;
 };
 
+/* main.c: a link that turned out to be another tracker leaves the list. */
+void	link_forget(struct link *);
 /* main.c: a job keeps its link alive; release says if it is still open. */
 void	link_hold(struct link *);
 int	link_release(struct link *);

@@ -9,8 +9,10 @@ tight loop and sends SIGKILL the moment a condition holds:
       started (rchar of /proc/PID/io counts what a seeder's sendfile(2)
       sends), kill KILL_PID.
   written PART BYTES KILL_PID DEST TIMEOUT
-      when PART has BYTES of data allocated on disk (a downloader's .part
-      file starts sparse), kill KILL_PID.
+      when PART holds BYTES of data, kill KILL_PID.  A downloader's .part
+      is allocated at its full size up front and filled with zeros, so
+      data is counted in 128 KiB blocks whose last 64 bytes are not all
+      zero (the tests transfer random bytes).
 
 It prints "ready" once it has its baseline (start the transfer after
 that), then "killed AMOUNT DEST_EXISTED" (AMOUNT: bytes served or written
@@ -31,11 +33,24 @@ def rchar(pid):
     raise RuntimeError("no rchar")
 
 
-def allocated(path):
+BLOCK = 128 * 1024
+
+
+def written(path):
     try:
-        return os.stat(path).st_blocks * 512
+        fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return 0
+    try:
+        size, n = os.fstat(fd).st_size, 0
+        for off in range(0, size, BLOCK):
+            end = min(off + BLOCK, size)
+            tail = os.pread(fd, min(64, end - off), end - min(64, end - off))
+            if tail.strip(b"\0"):
+                n += end - off
+        return n
+    finally:
+        os.close(fd)
 
 
 def main():
@@ -47,7 +62,7 @@ def main():
         base = rchar(pid)
         amount = lambda: rchar(pid) - base
     elif mode == "written":
-        amount = lambda: allocated(target)
+        amount = lambda: written(target)
     else:
         sys.exit("unknown mode " + mode)
     print("ready", flush=True)

@@ -3,7 +3,9 @@
 # a downloader gets it byte-identical, and at least two seeders served
 # file data (a seeder's rchar in /proc/PID/io counts what its sendfile
 # sends).  Then five clients download another file at once from a single
-# seeder, and all five end byte-identical.
+# seeder, and all five end byte-identical: three assemble pieces in
+# memory, one with only two piece buffers and one with none (every block
+# written straight to disk and read back to be checked).
 . "$(dirname "$0")/lib.sh"
 
 cluster 1
@@ -59,8 +61,9 @@ ports=($(free_ports 5))
 pids=()
 for i in 1 2 3 4 5; do
 	mkdir "$T/d$i"
+	bufs=40; [ "$i" = 4 ] && bufs=2; [ "$i" = 5 ] && bufs=0
 	printf '%s\n' "login d$i pw-d$i" "download_file g five.bin $T/d$i" |
-		timeout 60 "$CLIENT" "127.0.0.1:${ports[$((i - 1))]}" \
+		P2P_PIECE_BUFFERS=$bufs timeout 60 "$CLIENT" "127.0.0.1:${ports[$((i - 1))]}" \
 		"$T/tracker_info.txt" >"$T/five$i.out" 2>"$T/five$i.err" &
 	pids+=($!)
 	PIDS+=($!)

@@ -3,7 +3,9 @@
 # lines, double quotes, malformed lines (unterminated quote, unknown
 # command, wrong arity, bad ids, overlong lines, NUL bytes), help, quit,
 # exit status, file and pipe input alike, no prompt when piped, and the
-# terminal mode (prompt, completion, history) under tmux.
+# terminal mode (prompt, completion, history) under tmux.  The end of a
+# background download: announced on a terminal above the line being typed
+# (which stays as it was, cursor included), never printed when piped.
 . "$(dirname "$0")/lib.sh"
 
 cluster 1
@@ -215,6 +217,32 @@ check "shell: no prompt in piped output" \
 run_client empty </dev/null
 check_eq "shell: empty input exits 0 silently" "0:" "$RC:$(out empty)$(err empty)"
 
+# Background downloads: a seeder NS that can be held with SIGSTOP, so a
+# download ends exactly when the test lets it.
+make_group ng nseed ntty npipe
+mkdir -p "$T/nseed" "$T/ntty" "$T/npipe"
+randfile "$T/nseed/notice.bin" $((3 * 524288 + 7))
+start_client NS
+send NS "login nseed pw-nseed" "upload_file $T/nseed/notice.bin ng"
+check "notice: the seeder shares notice.bin" wait_for 400 has_line \
+	"$T/NS.out" "sharing notice.bin in group ng (1572871 bytes, 4 pieces)"
+nspid=$(client_pid NS)
+
+# Piped, the end of a download prints nothing (scripts ask show_downloads).
+run_client npipe <<S
+login npipe pw-npipe
+download_file ng notice.bin $T/npipe
+S
+check_eq "notice: piped download exits 0" 0 "$RC"
+check "notice: piped download identical" \
+	cmp -s "$T/nseed/notice.bin" "$T/npipe/notice.bin"
+check_eq "notice: piped output has no notice line" "logged in as npipe
+downloading notice.bin from group ng to $T/npipe/notice.bin" "$(out npipe)"
+check_eq "notice: piped download printed no error" "" "$(err npipe)"
+
+run_client nlg <<<$'login npipe pw-npipe\nlist_groups'
+GROUPS_NOW=$(tail -n +2 "$T/nlg.out")
+
 # The terminal: prompt, tab completion, history, output, quit.
 if command -v tmux >/dev/null 2>&1; then
 	TMX=(tmux -L "p2p-$$" -f /dev/null)
@@ -245,9 +273,109 @@ if command -v tmux >/dev/null 2>&1; then
 	check "tty: quit exits" wait_for 200 test -s "$T/tty.rc"
 	check_eq "tty: exit status 1 after the error" 1 "$(cat "$T/tty.rc" 2>/dev/null)"
 	"${TMX[@]}" kill-server 2>/dev/null
+
+	# A download ends while a line is half typed, the cursor inside it.
+	port=$(free_ports 1)
+	"${TMX[@]}" new-session -d -x 160 -y 50 \
+		"$CLIENT 127.0.0.1:$port $T/tracker_info.txt; echo \$? >$T/ntty.rc; sleep 30" &&
+		PIDS+=($("${TMX[@]}" display-message -p '#{pid}'))
+	# The screen's non-blank lines, the last N of them.
+	bottom() { screen | sed '/^$/d' | tail -n "$1"; }
+	bottom_is() { [ "$(bottom "$(printf '%s\n' "$1" | wc -l)")" = "$1" ]; }
+	cursor_x() { "${TMX[@]}" display-message -p '#{cursor_x}'; }
+	cursor_at() { [ "$(cursor_x)" = "$1" ]; }
+	DL1="downloading notice.bin from group ng to $T/ntty/notice.bin"
+	check "notice: prompt shown" wait_for 200 last_is "p2p>"
+	"${TMX[@]}" send-keys "login ntty pw-ntty" Enter
+	check "notice: login" wait_for 200 bottom_is "logged in as ntty
+p2p>"
+	kill -STOP "$nspid"
+	"${TMX[@]}" send-keys "download_file ng notice.bin $T/ntty" Enter
+	check "notice: download started" wait_for 200 bottom_is "$DL1
+p2p>"
+	# "list_grps" with the cursor before "ps": 5 + 7 columns in.
+	"${TMX[@]}" send-keys "list_grps" Left Left
+	check "notice: half a line typed, cursor inside it" \
+		wait_for 200 cursor_at 12
+	check_eq "notice: nothing ends while the seeder is held" "p2p> list_grps" \
+		"$(bottom 1)"
+	kill -CONT "$nspid"
+	check "notice: the download completes" \
+		wait_for 400 test -e "$T/ntty/notice.bin"
+	check "notice: [C] line above the typed line, which is intact" \
+		wait_for 200 bottom_is "$DL1
+[C] [ng] notice.bin
+p2p> list_grps"
+	check_eq "notice: the typed text is shown once" 1 \
+		"$(screen | grep -c 'list_grps')"
+	check_eq "notice: the cursor stays where it was" 12 "$(cursor_x)"
+	check "notice: downloaded file identical" \
+		cmp -s "$T/nseed/notice.bin" "$T/ntty/notice.bin"
+	# Typing goes on at the cursor: "list_gr" + "ou" + "ps".
+	"${TMX[@]}" send-keys "ou" Enter
+	check "notice: the completed line runs as typed" \
+		wait_for 200 bottom_is "p2p> list_groups
+$GROUPS_NOW
+p2p>"
+	"${TMX[@]}" send-keys "show_downloads" Enter
+	check "notice: the notice is the line show_downloads prints" \
+		wait_for 200 bottom_is "p2p> show_downloads
+[C] [ng] notice.bin
+p2p>"
+	# A download that cannot start is its command's error, no notice.
+	"${TMX[@]}" send-keys "download_file ng nosuch.bin $T/ntty" Enter \
+		"echo fence" Enter
+	check "notice: none for a download_file that failed" wait_for 200 \
+		bottom_is "p2p> download_file ng nosuch.bin $T/ntty
+error: no file named nosuch.bin in group ng
+p2p> echo fence
+fence
+p2p>"
+	# During a history search: the search stays on screen as it was,
+	# and leaving it brings the prompt back.
+	kill -STOP "$nspid"
+	"${TMX[@]}" send-keys "download_file ng notice.bin $T/ntty/search.bin" Enter
+	check "notice: a download held during a search" wait_for 200 bottom_is \
+		"downloading notice.bin from group ng to $T/ntty/search.bin
+p2p>"
+	"${TMX[@]}" send-keys C-r "list_gro"
+	check "notice: searching the history" wait_for 200 \
+		last_is "(reverse-i-search)\`list_gro': list_groups"
+	kill -CONT "$nspid"
+	check "notice: [C] above the search, which goes on" wait_for 400 \
+		bottom_is "downloading notice.bin from group ng to $T/ntty/search.bin
+[C] [ng] notice.bin
+(reverse-i-search)\`list_gro': list_groups"
+	"${TMX[@]}" send-keys C-g
+	check "notice: the prompt is back after the search" \
+		wait_for 200 last_is "p2p>"
+	# A download that fails while a command runs: its notice waits for
+	# the command's output and comes before the prompt.
+	kill -STOP "$nspid"
+	"${TMX[@]}" send-keys "download_file ng notice.bin $T/ntty/failing.bin" Enter
+	check "notice: a download held until logout" wait_for 200 bottom_is \
+		"downloading notice.bin from group ng to $T/ntty/failing.bin
+p2p>"
+	"${TMX[@]}" send-keys "logout" Enter
+	check "notice: [F] after the output of the command that ended it" \
+		wait_for 200 bottom_is "p2p> logout
+logged out
+[F] [ng] notice.bin logged out
+p2p>"
+	kill -CONT "$nspid"
+	"${TMX[@]}" send-keys "quit" Enter
+	check "notice: quit exits" wait_for 200 test -s "$T/ntty.rc"
+	check_eq "notice: exit status 1 (a download failed)" 1 \
+		"$(cat "$T/ntty.rc" 2>/dev/null)"
+	"${TMX[@]}" kill-server 2>/dev/null
 else
 	echo "SKIP: tmux missing, terminal mode not tested"
 fi
+
+send NS "logout"
+wait_for 200 has_line "$T/NS.out" "logged out"
+end_client NS
+check_eq "notice: the seeder exits 0" 0 "$RC"
 
 stop_tracker 1 && pass "shell: tracker stops with status 0" ||
 	fail "shell: tracker stops with status 0"

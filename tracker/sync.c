@@ -1,0 +1,663 @@
+/*
+ * sync.c - the sync channel between trackers (see sync.h).
+ *
+ * One struct speer per other tracker in the cluster.  Its states:
+ * no connection; connected, HELLO and AUTH sent; READY once the other
+ * side's PROOF checked out.  While READY, `cursor` is how far into our op
+ * log we have looked for this peer and `has[]` what we know it holds from
+ * each origin (from its HWM, then from what we sent it), so every op is
+ * sent at most once per connection and only if the peer lacks it.
+ */
+#include "sync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "crypto.h"
+#include "log.h"
+#include "loop.h"
+#include "net.h"
+#include "rbuf.h"
+#include "store.h"
+#include "tracker.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define NONCE_LEN	32
+#define BATCH		256		/* ops read from the log at a time */
+#define WINDOW		4096		/* ops sent and not yet acknowledged */
+#define OUT_HIGH	(4 * 1024 * 1024)	/* then wait for acks */
+#define RETRY_MIN_MS	100
+#define RETRY_MAX_MS	2000
+#define AUTH_MS		5000		/* to get from connect to READY */
+#define SYNC_IN_MAX	(WIRE_HDR + 8 * 1024 * 1024)
+#define SYNC_OUT_MAX	(64 * 1024 * 1024)
+
+static const char proof_label[] = "p2p-sync-v1";
+
+enum sp_state { SP_NONE, SP_AUTH, SP_READY };
+
+struct speer {
+	struct sync	*sy;
+	uint32_t	 id;		/* its tracker id, 1-based */
+	struct conn	*c;
+	enum sp_state	 state;
+	int		 outgoing;	/* we connected */
+	int		 hello;		/* its HELLO arrived */
+	int		 authed;	/* its AUTH arrived, PROOF sent */
+	uint8_t		 mine[NONCE_LEN], theirs[NONCE_LEN];
+	uint64_t	 cursor;	/* lseq looked at so far */
+	uint64_t	 has[TRACKERS_MAX + 1];
+	uint64_t	 unacked;
+	uint64_t	 since;		/* connected at */
+	unsigned	 backoff;
+	struct loop_timer *retry;
+};
+
+struct sync {
+	struct tracker	*t;
+	uint32_t	 self;
+	uint32_t	 n;
+	uint8_t		 secret[SYNC_SECRET_MAX];
+	size_t		 secretlen;
+	struct speer	 peers[TRACKERS_MAX + 1];	/* by id */
+	uint64_t	 applied_seen;	/* store_applied() at the last pump */
+	int		 cut;
+	struct loop_timer *tick;
+};
+
+static void	sp_connect(void *);
+static void	sp_pump(struct speer *);
+
+/* For a connection being let go of: nothing reaches us any more. */
+static void
+orphan_frame(struct conn *c, const struct wire_msg *m, void *arg)
+{
+	(void)c;
+	(void)m;
+	(void)arg;
+}
+
+static const struct conn_ops orphan_ops = { .frame = orphan_frame };
+
+static void
+sp_reset(struct speer *p)
+{
+	p->c = NULL;
+	p->state = SP_NONE;
+	p->hello = p->authed = p->outgoing = 0;
+	p->cursor = 0;
+	p->unacked = 0;
+	memset(p->has, 0, sizeof(p->has));
+}
+
+static void
+sp_schedule(struct speer *p)
+{
+	struct sync *sy = p->sy;
+
+	/* The lower id connects; the higher one waits for it. */
+	if (sy->self > p->id || p->retry != NULL || sy->cut)
+		return;
+	p->backoff = p->backoff == 0 ? RETRY_MIN_MS : p->backoff * 2;
+	if (p->backoff > RETRY_MAX_MS)
+		p->backoff = RETRY_MAX_MS;
+	p->retry = loop_timer(sy->t->loop, p->backoff, sp_connect, p);
+}
+
+/* Replaced connections are orphaned first, so c is always p->c. */
+static void
+sp_closed(struct conn *c, const char *why, void *arg)
+{
+	struct speer *p = arg;
+
+	(void)c;
+	if (p->state == SP_READY) {
+		log_info("sync: tracker %u: channel down: %s", p->id, why);
+		store_remote_clear(p->sy->t->store, p->id);
+	} else {
+		log_debug("sync: tracker %u: %s", p->id, why);
+	}
+	sp_reset(p);
+	sp_schedule(p);
+}
+
+/* Its proof: HMAC(secret, label | id | nonce of the verifier | own). */
+static int
+proof(struct sync *sy, uint32_t id, const uint8_t *verifier,
+    const uint8_t *prover, uint8_t out[SHA256_LEN])
+{
+	uint8_t b[sizeof(proof_label) + 4 + 2 * NONCE_LEN];
+
+	memcpy(b, proof_label, sizeof(proof_label));
+	put_be32(b + sizeof(proof_label), id);
+	memcpy(b + sizeof(proof_label) + 4, verifier, NONCE_LEN);
+	memcpy(b + sizeof(proof_label) + 4 + NONCE_LEN, prover, NONCE_LEN);
+	return hmac_sha256(sy->secret, sy->secretlen, b, sizeof(b), out);
+}
+
+static void
+send_auth(struct speer *p)
+{
+	struct wire_enc e;
+
+	random_bytes(p->mine, NONCE_LEN);
+	wire_begin(&e, conn_out(p->c), WT_S_AUTH, 0);
+	wire_put_u32(&e, p->sy->self);
+	wire_put_blob(&e, p->mine, NONCE_LEN);
+	wire_end(&e);
+	conn_flush(p->c);
+}
+
+static void
+put_hwm(void *arg, uint32_t origin, uint64_t seq)
+{
+	struct wire_enc *e = arg;
+
+	wire_put_u32(e, origin);
+	wire_put_u64(e, seq);
+}
+
+static void
+put_online(void *arg, const uint8_t *key)
+{
+	struct speer *p = arg;
+	struct wire_enc e;
+
+	wire_begin(&e, conn_out(p->c), WT_S_ONLINE, 0);
+	wire_put_u8(&e, 1);
+	wire_put_blob(&e, key, 32);
+	wire_end(&e);
+}
+
+static void
+sp_ready(struct speer *p)
+{
+	struct sync *sy = p->sy;
+	struct wire_enc e;
+
+	p->state = SP_READY;
+	p->backoff = 0;
+	log_info("sync: tracker %u: channel up", p->id);
+	wire_begin(&e, conn_out(p->c), WT_S_HWM, 0);
+	store_hwms(sy->t->store, put_hwm, &e);
+	wire_end(&e);
+	store_online_keys(sy->t->store, put_online, p);
+	conn_flush(p->c);
+}
+
+static void
+drop(struct speer *p, struct conn *c, const char *why)
+{
+	log_warnx("sync: %s: dropping channel: %s", conn_name(c), why);
+	conn_close(c, why);
+	(void)p;
+}
+
+static void
+on_auth(struct speer *p, const struct wire_msg *m)
+{
+	uint8_t out[SHA256_LEN];
+	struct wire_enc e;
+
+	if (m->f[1].n != NONCE_LEN) {
+		drop(p, p->c, "bad nonce");
+		return;
+	}
+	memcpy(p->theirs, m->f[1].p, NONCE_LEN);
+	p->authed = 1;
+	if (proof(p->sy, p->sy->self, p->theirs, p->mine, out) == -1) {
+		drop(p, p->c, "cannot compute proof");
+		return;
+	}
+	wire_begin(&e, conn_out(p->c), WT_S_PROOF, 0);
+	wire_put_blob(&e, out, SHA256_LEN);
+	wire_end(&e);
+	conn_flush(p->c);
+}
+
+static void
+on_proof(struct speer *p, const struct wire_msg *m)
+{
+	uint8_t want[SHA256_LEN];
+
+	if (!p->authed || m->f[0].n != SHA256_LEN ||
+	    proof(p->sy, p->id, p->mine, p->theirs, want) == -1 ||
+	    !ct_equal(want, m->f[0].p, SHA256_LEN)) {
+		drop(p, p->c, "wrong cluster secret");
+		return;
+	}
+	sp_ready(p);
+	sp_pump(p);
+}
+
+static void
+on_hwm(struct speer *p, const struct wire_msg *m)
+{
+	struct wire_field f[2];
+	struct wire_iter it;
+
+	wire_iter_init(&it, m);
+	while (wire_iter_next(&it, f))
+		if (f[0].u >= 1 && f[0].u <= p->sy->n)
+			p->has[f[0].u] = f[1].u;
+	p->cursor = 0;
+	sp_pump(p);
+}
+
+static void
+on_op(struct speer *p, const struct wire_msg *m)
+{
+	struct sync *sy = p->sy;
+	uint32_t origin = (uint32_t)m->f[0].u;
+	struct wire_enc e;
+	int rc;
+
+	if (origin < 1 || origin > sy->n) {
+		drop(p, p->c, "op from an unknown tracker");
+		return;
+	}
+	rc = store_apply(sy->t->store, origin, m->f[1].u, m->f[2].u,
+	    m->f[3].p, m->f[3].n, m->f[4].p, m->f[4].n);
+	if (rc != ST_OK) {
+		drop(p, p->c, rc == ST_GAP ? "op out of order" :
+		    rc == ST_BAD_OP ? "malformed op" : "cannot apply op");
+		return;
+	}
+	/* It holds what it sent us: never send it back. */
+	if (m->f[1].u > p->has[origin])
+		p->has[origin] = m->f[1].u;
+	wire_begin(&e, conn_out(p->c), WT_S_ACK, 0);
+	wire_put_u32(&e, origin);
+	wire_put_u64(&e, m->f[1].u);
+	wire_end(&e);
+	conn_flush(p->c);
+}
+
+static void
+on_online(struct speer *p, const struct wire_msg *m)
+{
+	if (m->f[1].n != 32)
+		return;
+	store_remote_online(p->sy->t->store, p->id, m->f[1].p,
+	    m->f[0].u != 0);
+}
+
+static void
+sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
+{
+	struct speer *p = arg;
+	const char *why;
+
+	if (!p->hello) {
+		if (m->h.type != WT_HELLO ||
+		    wire_hello_check(m, ROLE_TRACKER, &why) == -1) {
+			drop(p, c, "no tracker HELLO");
+			return;
+		}
+		p->hello = 1;
+		return;
+	}
+	if (p->state != SP_READY) {
+		if (m->h.type == WT_S_AUTH && !p->authed &&
+		    m->f[0].u == p->id)
+			on_auth(p, m);
+		else if (m->h.type == WT_S_PROOF)
+			on_proof(p, m);
+		else
+			drop(p, c, "unexpected message before proof");
+		return;
+	}
+	switch (m->h.type) {
+	case WT_S_HWM:
+		on_hwm(p, m);
+		break;
+	case WT_S_OP:
+		on_op(p, m);
+		break;
+	case WT_S_ACK:
+		if (p->unacked > 0)
+			p->unacked--;
+		sp_pump(p);
+		break;
+	case WT_S_ONLINE:
+		on_online(p, m);
+		break;
+	default:
+		drop(p, c, "not a sync message");
+	}
+}
+
+static void
+sp_connected(struct conn *c, void *arg)
+{
+	struct speer *p = arg;
+
+	(void)c;
+	log_debug("sync: tracker %u: connected", p->id);
+}
+
+static const struct conn_ops sp_ops = {
+	.frame = sp_frame,
+	.closed = sp_closed,
+	.connected = sp_connected,
+};
+
+static void
+sp_connect(void *arg)
+{
+	struct speer *p = arg;
+	struct sync *sy = p->sy;
+	const struct tracker_addr *a = &sy->t->cluster.v[p->id - 1];
+	char err[256], name[64];
+	int fd;
+
+	p->retry = NULL;
+	if (p->c != NULL || sy->cut)
+		return;
+	if ((fd = net_connect(a->host, a->port, err, sizeof(err))) == -1) {
+		log_debug("sync: tracker %u: %s", p->id, err);
+		sp_schedule(p);
+		return;
+	}
+	snprintf(name, sizeof(name), "tracker %u", p->id);
+	if ((p->c = conn_new(sy->t->loop, fd, name, 1, &sp_ops, p,
+	    SYNC_IN_MAX, SYNC_OUT_MAX)) == NULL) {
+		sp_schedule(p);
+		return;
+	}
+	p->outgoing = 1;
+	p->since = loop_now(sy->t->loop);
+	wire_hello(conn_out(p->c), ROLE_TRACKER);
+	send_auth(p);
+}
+
+/*
+ * An accepted connection said HELLO as a tracker.  Which one it is, we
+ * learn from its AUTH; until then it is parked on a frame handler that
+ * takes nothing else.
+ */
+struct pending {
+	struct sync	*sy;
+};
+
+static void
+pending_closed(struct conn *c, const char *why, void *arg)
+{
+	(void)c;
+	(void)why;
+	free(arg);
+}
+
+static void
+pending_frame(struct conn *c, const struct wire_msg *m, void *arg)
+{
+	struct pending *pd = arg;
+	struct sync *sy = pd->sy;
+	struct speer *p;
+	uint32_t id;
+
+	if (m->h.type != WT_S_AUTH || (id = (uint32_t)m->f[0].u) < 1 ||
+	    id > sy->n || id == sy->self) {
+		log_warnx("sync: %s: refused: no valid AUTH", conn_name(c));
+		conn_close(c, "no valid AUTH");
+		return;
+	}
+	p = &sy->peers[id];
+	if (p->c != NULL) {
+		/* It came back (restarted): the old channel is dead. */
+		log_info("sync: tracker %u: reconnected", id);
+		conn_set_ops(p->c, &orphan_ops, NULL);
+		conn_close(p->c, "replaced by a new connection");
+		if (p->state == SP_READY)
+			store_remote_clear(sy->t->store, id);
+		sp_reset(p);
+	}
+	if (p->retry != NULL) {
+		loop_timer_cancel(sy->t->loop, p->retry);
+		p->retry = NULL;
+	}
+	free(pd);
+	conn_set_ops(c, &sp_ops, p);
+	p->c = c;
+	p->hello = 1;
+	p->since = loop_now(sy->t->loop);
+	send_auth(p);
+	on_auth(p, m);
+}
+
+static const struct conn_ops pending_ops = {
+	.frame = pending_frame,
+	.closed = pending_closed,
+};
+
+void
+sync_adopt(struct sync *sy, struct conn *c)
+{
+	struct pending *pd = xcalloc(1, sizeof(*pd));
+
+	pd->sy = sy;
+	conn_set_ops(c, &pending_ops, pd);
+	if (sy->cut) {
+		conn_close(c, "sync channel cut (test switch)");
+		return;
+	}
+	wire_hello(conn_out(c), ROLE_TRACKER);
+	conn_flush(c);
+}
+
+/* Streaming the log. */
+
+struct pump {
+	struct speer	*p;
+	unsigned	 sent;
+	int		 full;
+};
+
+static int
+pump_op(void *arg, const struct store_op *o)
+{
+	struct pump *pu = arg;
+	struct speer *p = pu->p;
+	struct wire_enc e;
+
+	if (p->unacked >= WINDOW || conn_queued(p->c) >= OUT_HIGH) {
+		pu->full = 1;
+		return -1;
+	}
+	p->cursor = o->lseq;
+	if (o->origin < 1 || o->origin > p->sy->n ||
+	    o->seq <= p->has[o->origin])
+		return 0;
+	wire_begin(&e, conn_out(p->c), WT_S_OP, 0);
+	wire_put_u32(&e, o->origin);
+	wire_put_u64(&e, o->seq);
+	wire_put_u64(&e, o->hlc);
+	wire_put_blob(&e, o->req, (uint32_t)o->reqlen);
+	wire_put_blob(&e, o->op, (uint32_t)o->oplen);
+	if (wire_end(&e) == -1) {
+		log_warnx("sync: op %u:%llu does not fit a frame", o->origin,
+		    (unsigned long long)o->seq);
+		return 0;
+	}
+	p->has[o->origin] = o->seq;
+	p->unacked++;
+	pu->sent++;
+	return 0;
+}
+
+static void
+sp_pump(struct speer *p)
+{
+	struct store *st = p->sy->t->store;
+	struct pump pu;
+	uint64_t last = store_log_last(st);
+
+	if (p->state != SP_READY || conn_closing(p->c))
+		return;
+	memset(&pu, 0, sizeof(pu));
+	pu.p = p;
+	while (p->cursor < last && !pu.full) {
+		uint64_t before = p->cursor;
+
+		if (store_log_after(st, p->cursor, BATCH, pump_op, &pu) !=
+		    ST_OK || p->cursor == before)
+			break;
+	}
+	if (pu.sent > 0)
+		conn_flush(p->c);
+}
+
+/* Before the loop sleeps: anything new in the log goes out. */
+static void
+sync_flush(void *arg)
+{
+	struct sync *sy = arg;
+	uint64_t applied = store_applied(sy->t->store);
+	uint32_t i;
+
+	if (applied == sy->applied_seen)
+		return;
+	sy->applied_seen = applied;
+	for (i = 1; i <= sy->n; i++)
+		if (i != sy->self)
+			sp_pump(&sy->peers[i]);
+}
+
+/* Once a second: channels stuck before READY are dropped. */
+static void
+sync_tick(void *arg)
+{
+	struct sync *sy = arg;
+	uint64_t now = loop_now(sy->t->loop);
+	uint32_t i;
+
+	for (i = 1; i <= sy->n; i++) {
+		struct speer *p = &sy->peers[i];
+
+		if (p->c != NULL && p->state != SP_READY &&
+		    now - p->since > AUTH_MS)
+			drop(p, p->c, "no proof in time");
+	}
+	sy->tick = loop_timer(sy->t->loop, 1000, sync_tick, sy);
+}
+
+void
+sync_presence(struct sync *sy, const uint8_t key[32], int up)
+{
+	struct wire_enc e;
+	uint32_t i;
+
+	for (i = 1; i <= sy->n; i++) {
+		struct speer *p = &sy->peers[i];
+
+		if (p->state != SP_READY)
+			continue;
+		wire_begin(&e, conn_out(p->c), WT_S_ONLINE, 0);
+		wire_put_u8(&e, up != 0);
+		wire_put_blob(&e, key, 32);
+		wire_end(&e);
+		conn_flush(p->c);
+	}
+}
+
+unsigned
+sync_ready(const struct sync *sy)
+{
+	unsigned i, n = 0;
+
+	for (i = 1; i <= sy->n; i++)
+		n += sy->peers[i].state == SP_READY;
+	return n;
+}
+
+void
+sync_cut(struct sync *sy, int cut)
+{
+	uint32_t i;
+
+	sy->cut = cut;
+	for (i = 1; i <= sy->n; i++) {
+		struct speer *p = &sy->peers[i];
+
+		if (i == sy->self)
+			continue;
+		if (cut && p->c != NULL)
+			conn_close(p->c, "sync channel cut (test switch)");
+		else if (!cut && p->c == NULL)
+			sp_schedule(p);
+	}
+}
+
+struct sync *
+sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
+{
+	struct sync *sy = xcalloc(1, sizeof(*sy));
+	uint8_t b[TRACKERS_MAX * (HOST_MAX + 8) + 64];
+	size_t off, i;
+	uint32_t id;
+
+	sy->t = t;
+	sy->self = (uint32_t)t->self + 1;
+	sy->n = (uint32_t)t->cluster.n;
+	if (secret != NULL && secretlen > 0 && secretlen <= SYNC_SECRET_MAX) {
+		memcpy(sy->secret, secret, secretlen);
+		sy->secretlen = secretlen;
+	} else {
+		/* The default: every tracker of this list derives it. */
+		off = (size_t)snprintf((char *)b, sizeof(b), "p2p-cluster");
+		for (i = 0; i < t->cluster.n && off < sizeof(b); i++)
+			off += (size_t)snprintf((char *)b + off,
+			    sizeof(b) - off, "|%s:%u", t->cluster.v[i].host,
+			    t->cluster.v[i].port);
+		if (off > sizeof(b))
+			off = sizeof(b);
+		sha256(b, off, sy->secret);
+		sy->secretlen = SHA256_LEN;
+	}
+	for (id = 1; id <= sy->n; id++) {
+		sy->peers[id].sy = sy;
+		sy->peers[id].id = id;
+		sp_reset(&sy->peers[id]);
+		if (id != sy->self && sy->self < id)
+			sy->peers[id].retry = loop_timer(t->loop, 0, sp_connect,
+			    &sy->peers[id]);
+	}
+	sy->applied_seen = store_applied(t->store);
+	loop_before_sleep(t->loop, sync_flush, sy);
+	sy->tick = loop_timer(t->loop, 1000, sync_tick, sy);
+	return sy;
+}
+
+void
+sync_shutdown(struct sync *sy)
+{
+	uint32_t i;
+
+	for (i = 1; i <= sy->n; i++) {
+		struct speer *p = &sy->peers[i];
+
+		if (p->retry != NULL)
+			loop_timer_cancel(sy->t->loop, p->retry);
+		p->retry = NULL;
+		if (p->c != NULL) {
+			conn_set_ops(p->c, &orphan_ops, NULL);
+			conn_close(p->c, "shutting down");
+		}
+		sp_reset(p);
+	}
+	sy->cut = 1;	/* nothing reconnects */
+	loop_timer_cancel(sy->t->loop, sy->tick);
+	sy->tick = NULL;
+}
+
+void
+sync_free(struct sync *sy)
+{
+	if (sy == NULL)
+		return;
+	explicit_bzero(sy->secret, sizeof(sy->secret));
+	free(sy);
+}
