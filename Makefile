@@ -6,6 +6,7 @@
 #   test           deps, sanitized build, unit + fuzz-corpus + integration tests
 #   demo           deps, build, scripted scenario on loopback
 #   fuzz           libFuzzer harnesses, FUZZ_SECONDS each (default 60)
+#   fuzz-seeds     regenerate the hand-made seeds of tests/fuzz/corpus
 #   bench          benchmarks that print figures
 #   lint           checksrc, cppcheck and clang-tidy; fails on any finding
 
@@ -31,7 +32,7 @@ FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 
 obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all test demo fuzz bench lint deps clean unit-bins asan-bins
+.PHONY: all test demo fuzz fuzz-seeds bench lint deps clean unit-bins asan-bins
 all: tracker/tracker client/client
 
 tracker/tracker: $(call obj,rel,$(TRACKER_SRC) $(COMMON_SRC))
@@ -97,6 +98,13 @@ build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
 fuzz: deps $(FUZZ_BINS)
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+# After a change to wire.c's message table; fuzzer-found inputs stay.
+GEN_SEEDS_SRC	:= tests/fuzz/gen_seeds.c common/wire.c common/rbuf.c \
+		   common/parse.c common/log.c common/xalloc.c
+fuzz-seeds:
+	@mkdir -p build
+	$(CC) -std=c17 -D_GNU_SOURCE -Icommon -o build/gen_seeds $(GEN_SEEDS_SRC)
+	build/gen_seeds tests/fuzz/corpus
 
 bench: deps all
 	scripts/bench.sh

@@ -1,29 +1,39 @@
 /*
- * gen_seeds.c - write the seed corpus of fuzz_wire.
+ * gen_seeds.c - write the seed corpora of fuzz_wire, fuzz_hashes and
+ * fuzz_bitfield.
  *
- * Not part of any make target.  Run it again after changing the message
- * table in wire.c, so that every type has valid seeds:
+ * Run it again after changing the message table in wire.c, so that every
+ * type has valid seeds (make fuzz-seeds does these steps):
  *
  *	mkdir -p build
  *	cc -std=c17 -D_GNU_SOURCE -Icommon -o build/gen_seeds \
  *	    tests/fuzz/gen_seeds.c common/wire.c common/rbuf.c \
  *	    common/parse.c common/log.c common/xalloc.c
- *	build/gen_seeds tests/fuzz/corpus/wire
+ *	build/gen_seeds tests/fuzz/corpus
  *
- * Valid frames are made with the wire_enc API from each type's format, as
- * the encoder reports it, so new types are covered without editing this
- * file: valid-<TYPE> (typical values), valid-<TYPE>-min (shortest values),
- * valid-<TYPE>-max (longest values that fit the type's ceiling), and for
- * list types valid-<TYPE>-empty and valid-<TYPE>-many.  Hand-made ones
- * follow: streams of several frames (stream-*), and malformed frames
- * (bad-*) for each way a header or body can be refused.  Files are named
- * for what they hold, so running this again replaces its own seeds and
- * leaves the inputs the fuzzer added (named by their SHA1) alone.
+ * corpus/wire: valid frames are made with the wire_enc API from each
+ * type's format, as the encoder reports it, so new types are covered
+ * without editing this file: valid-<TYPE> (typical values),
+ * valid-<TYPE>-min (shortest values: empty strings, no hashes, no piece
+ * data), valid-<TYPE>-max (longest strings and ids that fit the type's
+ * ceiling), and for list types valid-<TYPE>-empty and valid-<TYPE>-many.
+ * Hand-made ones follow: streams of several frames (stream-*), and
+ * malformed frames (bad-*) for each way a header or body can be refused.
+ *
+ * corpus/hashes: a selector byte (0 FILE, 1 UPLOAD) and a body, for
+ * fuzz_hashes.  corpus/bitfield: a u32 piece count and the frames a
+ * serving peer sends, for fuzz_bitfield.
+ *
+ * Files are named for what they hold, so running this again replaces its
+ * own seeds and leaves the inputs the fuzzer added (named by their SHA1)
+ * alone.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "parse.h"
 #include "rbuf.h"
@@ -31,7 +41,15 @@
 
 enum variant { TYPICAL, MIN, MAX };
 
-static const char *outdir;
+/*
+ * The longest 'R' (piece data) a seed carries.  A whole block
+ * (WIRE_BLOCK_MAX) would make every seed file that long for libFuzzer,
+ * whose -max_len follows the largest seed; the unit tests cover the
+ * ceiling itself.
+ */
+#define SEED_REST_MAX	4096
+
+static char outdir[4096];
 static int nwritten;
 
 static void
@@ -138,6 +156,21 @@ put(struct wire_enc *e, char c, enum variant v, unsigned item)
 		break;
 	case 'B':
 		wire_put_blob(e, bytes, v == MIN ? 0 : sizeof(bytes));
+		break;
+	case 'R':
+		/* Piece data: none, a few bytes, or a 4 KiB block. */
+		if (v == MAX) {
+			uint8_t *blk = malloc(SEED_REST_MAX);
+
+			if (blk == NULL)
+				die("out of memory");
+			for (i = 0; i < SEED_REST_MAX; i++)
+				blk[i] = (uint8_t)(i * 7 + item);
+			wire_put_rest(e, blk, SEED_REST_MAX);
+			free(blk);
+		} else {
+			wire_put_rest(e, bytes, v == MIN ? 0 : 13);
+		}
 		break;
 	default:
 		die("format letter this generator does not know");
@@ -437,17 +470,555 @@ bad_seeds(void)
 	buf_free(&b);
 }
 
+static const uint8_t seed_token[WIRE_TOKEN_LEN] = {
+	'0', '1', '2', '3', '4', '5', '6', '7',
+	'8', '9', 'a', 'b', 'c', 'd', 'e', 'f',
+};
+static const uint8_t seed_sha[WIRE_HASH_LEN] = {
+	0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55,
+	0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09,
+};
+#define MTIME		1700000000ull
+#define PIECE		((uint64_t)WIRE_PIECE_LEN)
+
+/* n piece hashes, each different. */
+static uint8_t *
+hashes(uint32_t n)
+{
+	uint8_t *h = malloc(n > 0 ? (size_t)n * WIRE_HASH_LEN : 1);
+	size_t i;
+
+	if (h == NULL)
+		die("out of memory");
+	for (i = 0; i < (size_t)n * WIRE_HASH_LEN; i++)
+		h[i] = (uint8_t)(i * 13 + i / WIRE_HASH_LEN);
+	return h;
+}
+
+static void
+end(struct wire_enc *e)
+{
+	if (wire_end(e) == -1)
+		die("a seed frame does not encode");
+}
+
+/* A WT_FILE frame: name, size, sha1, n hashes, sources. */
+static void
+file_frame(struct buf *b, uint32_t id, const char *name, uint64_t size,
+    uint32_t n, const char *const *src, size_t nsrc)
+{
+	struct wire_enc e;
+	uint8_t *h = hashes(n);
+	size_t i;
+
+	wire_begin(&e, b, WT_FILE, id);
+	wire_put_str(&e, name);
+	wire_put_u64(&e, size);
+	wire_put_hash(&e, seed_sha);
+	wire_put_hashes(&e, h, n);
+	for (i = 0; i < nsrc; i++)
+		wire_put_str(&e, src[i]);
+	end(&e);
+	free(h);
+}
+
+/* A WT_UPLOAD frame. */
+static void
+upload_frame(struct buf *b, uint32_t id, const char *name, uint64_t size,
+    uint32_t n, const char *path, uint64_t mtime)
+{
+	struct wire_enc e;
+	uint8_t *h = hashes(n);
+
+	wire_begin(&e, b, WT_UPLOAD, id);
+	wire_put_token(&e, seed_token);
+	wire_put_id(&e, "g1");
+	wire_put_str(&e, name);
+	wire_put_u64(&e, size);
+	wire_put_hash(&e, seed_sha);
+	wire_put_hashes(&e, h, n);
+	wire_put_str(&e, path);
+	wire_put_u64(&e, mtime);
+	end(&e);
+	free(h);
+}
+
+/*
+ * The body of an UPLOAD up to its hashes, with a hash count of count and
+ * nbytes of hash bytes after it: for counts the encoder refuses.
+ */
+static void
+upload_raw(struct buf *body, uint32_t count, size_t nbytes)
+{
+	uint8_t *h = hashes((uint32_t)(nbytes / WIRE_HASH_LEN + 1));
+
+	raw(body, seed_token, WIRE_TOKEN_LEN);
+	raw(body, "\x02g1\0", 4);
+	raw(body, "\0\x06" "f.data\0", 9);
+	if (buf_put_u64(body, 3 * PIECE) == -1 ||
+	    buf_put_u32(body, count) == -1)
+		die("buffer full");
+	raw(body, h, nbytes);
+	free(h);
+}
+
+static void
+peer_seeds(void)
+{
+	static const uint8_t bits[2] = { 0xff, 0xc0 };
+	static const char *const src[] = { "127.0.0.1:7001", "[::1]:7002" };
+	const uint64_t size = 3 * PIECE - 5;
+	struct wire_enc e;
+	struct buf b, body;
+
+	buf_init(&b, 1 << 20);
+	buf_init(&body, 1 << 20);
+
+	/* A downloader and a serving peer, both directions interleaved. */
+	wire_hello(&b, ROLE_PEER);
+	wire_hello(&b, ROLE_PEER);
+	wire_begin(&e, &b, WT_P_WANT, 0);
+	wire_put_hash(&e, seed_sha);
+	end(&e);
+	wire_begin(&e, &b, WT_P_BITFIELD, 0);
+	wire_put_hash(&e, seed_sha);
+	wire_put_blob(&e, bits, sizeof(bits));
+	end(&e);
+	wire_begin(&e, &b, WT_P_REQUEST, 0);
+	wire_put_hash(&e, seed_sha);
+	wire_put_u32(&e, 0);
+	wire_put_u32(&e, 0);
+	wire_put_u32(&e, 128 * 1024);
+	end(&e);
+	wire_begin(&e, &b, WT_P_REQUEST, 1);
+	wire_put_hash(&e, seed_sha);
+	wire_put_u32(&e, 0);
+	wire_put_u32(&e, 128 * 1024);
+	wire_put_u32(&e, 128 * 1024);
+	end(&e);
+	wire_begin(&e, &b, WT_P_PIECE, 0);
+	wire_put_hash(&e, seed_sha);
+	wire_put_u32(&e, 0);
+	wire_put_u32(&e, 0);
+	wire_put_rest(&e, "block data\0\1\2", 13);
+	end(&e);
+	wire_begin(&e, &b, WT_P_HAVE, 0);
+	wire_put_hash(&e, seed_sha);
+	wire_put_u32(&e, 9);
+	end(&e);
+	wire_begin(&e, &b, WT_P_CANCEL, 1);
+	wire_put_hash(&e, seed_sha);
+	wire_put_u32(&e, 0);
+	wire_put_u32(&e, 128 * 1024);
+	wire_put_u32(&e, 128 * 1024);
+	end(&e);
+	wire_begin(&e, &b, WT_P_PIECE, 4);
+	wire_put_hash(&e, seed_sha);
+	wire_put_u32(&e, 1);
+	wire_put_u32(&e, 0);
+	wire_put_rest(&e, "", 0);
+	end(&e);
+	wire_error(&b, 5, WE_NOTFOUND, "piece not here");
+	write_buf("stream-peer", &b);
+
+	/* Sharing a file through a tracker, both directions. */
+	buf_reset(&b);
+	wire_hello(&b, ROLE_CLIENT);
+	upload_frame(&b, 1, "report.pdf", size, 3, "/home/alice/report.pdf",
+	    MTIME);
+	wire_begin(&e, &b, WT_OK, 1);
+	end(&e);
+	wire_begin(&e, &b, WT_LIST_FILES, 2);
+	wire_put_token(&e, seed_token);
+	wire_put_id(&e, "g1");
+	end(&e);
+	wire_begin(&e, &b, WT_FILES, 2);
+	wire_put_str(&e, "report.pdf");
+	wire_put_u64(&e, size);
+	wire_put_hash(&e, seed_sha);
+	wire_put_str(&e, "notes.txt");
+	wire_put_u64(&e, 12);
+	wire_put_hash(&e, seed_sha);
+	end(&e);
+	wire_begin(&e, &b, WT_FILE_INFO, 3);
+	wire_put_token(&e, seed_token);
+	wire_put_id(&e, "g1");
+	wire_put_str(&e, "report.pdf");
+	end(&e);
+	file_frame(&b, 3, "report.pdf", size, 3, src, 2);
+	wire_begin(&e, &b, WT_SHARE, 4);
+	wire_put_token(&e, seed_token);
+	wire_put_id(&e, "g1");
+	wire_put_str(&e, "report.pdf");
+	end(&e);
+	wire_begin(&e, &b, WT_STOP_SHARE, 5);
+	wire_put_token(&e, seed_token);
+	wire_put_id(&e, "g1");
+	wire_put_str(&e, "report.pdf");
+	end(&e);
+	wire_error(&b, 5, WE_NOTFOUND, "you do not share report.pdf");
+	wire_begin(&e, &b, WT_MY_SHARES, 6);
+	wire_put_token(&e, seed_token);
+	end(&e);
+	wire_begin(&e, &b, WT_SHARES, 6);
+	wire_put_id(&e, "g1");
+	wire_put_str(&e, "report.pdf");
+	wire_put_str(&e, "/home/alice/report.pdf");
+	wire_put_hash(&e, seed_sha);
+	wire_put_u64(&e, size);
+	wire_put_u64(&e, MTIME);
+	end(&e);
+	wire_begin(&e, &b, WT_PING, 7);
+	wire_put_token(&e, seed_token);
+	end(&e);
+	write_buf("stream-sharing", &b);
+
+	/* Hash lists the decoder refuses. */
+	buf_reset(&b);
+	upload_raw(&body, WIRE_HASHES_MAX + 1, 0);
+	raw_frame(&b, WT_UPLOAD, 1, buf_head(&body), buf_used(&body));
+	write_buf("bad-hashes-too-many", &b);
+	buf_reset(&b);
+	buf_reset(&body);
+	upload_raw(&body, 3, 2 * WIRE_HASH_LEN + 5);
+	raw_frame(&b, WT_UPLOAD, 1, buf_head(&body), buf_used(&body));
+	write_buf("bad-hashes-truncated", &b);
+	buf_reset(&b);
+	buf_reset(&body);
+	upload_raw(&body, WIRE_HASHES_MAX, 0);
+	raw_frame(&b, WT_UPLOAD, 1, buf_head(&body), buf_used(&body));
+	write_buf("bad-hashes-max-count-no-bytes", &b);
+
+	/* Peer messages the decoder refuses. */
+	buf_reset(&b);
+	buf_reset(&body);
+	raw(&body, seed_sha, WIRE_HASH_LEN);
+	raw(&body, "\0\0\0\x0a" "\xff\xff\xff\xff", 8);
+	raw_frame(&b, WT_P_BITFIELD, 1, buf_head(&body), buf_used(&body));
+	write_buf("bad-bitfield-blob-truncated", &b);
+	buf_reset(&b);
+	buf_reset(&body);
+	raw(&body, seed_sha, WIRE_HASH_LEN);
+	raw(&body, "\0\0", 2);
+	raw_frame(&b, WT_P_BITFIELD, 1, buf_head(&body), buf_used(&body));
+	write_buf("bad-bitfield-len-truncated", &b);
+	buf_reset(&b);
+	buf_reset(&body);
+	raw(&body, seed_sha, WIRE_HASH_LEN);
+	raw(&body, "\0\0\0\x01" "\x80" "!", 6);
+	raw_frame(&b, WT_P_BITFIELD, 1, buf_head(&body), buf_used(&body));
+	write_buf("bad-bitfield-trailing", &b);
+	buf_reset(&b);
+	buf_reset(&body);
+	raw(&body, seed_sha, WIRE_HASH_LEN);
+	raw(&body, "\0\0\0\x01" "\0\0\0", 7);
+	raw_frame(&b, WT_P_PIECE, 1, buf_head(&body), buf_used(&body));
+	write_buf("bad-piece-short", &b);
+	buf_reset(&b);
+	raw_frame(&b, WT_P_HAVE, 1, seed_sha, WIRE_HASH_LEN);
+	write_buf("bad-have-short", &b);
+	buf_reset(&b);
+	buf_reset(&body);
+	raw(&body, seed_sha, WIRE_HASH_LEN);
+	raw(&body, "\0\0\0\x01" "\0\0\0\0" "\0\0\x40\0" "!", 13);
+	raw_frame(&b, WT_P_REQUEST, 1, buf_head(&body), buf_used(&body));
+	write_buf("bad-request-trailing", &b);
+	buf_reset(&b);
+	raw_hdr(&b, wire_max_body(WT_P_PIECE) + 1, WT_P_PIECE, 0, 0);
+	write_buf("bad-oversize-piece", &b);
+	buf_reset(&b);
+	raw_hdr(&b, wire_max_body(WT_P_BITFIELD) + 1, WT_P_BITFIELD, 0, 0);
+	write_buf("bad-oversize-bitfield", &b);
+
+	buf_free(&body);
+	buf_free(&b);
+}
+
+/* A fuzz_hashes input: selector byte, then the body of the frame in b. */
+static void
+write_body(const char *name, const struct buf *b)
+{
+	uint8_t *p = malloc(buf_used(b) - WIRE_HDR + 1);
+
+	if (p == NULL || buf_used(b) < WIRE_HDR)
+		die("bad seed frame");
+	p[0] = buf_head(b)[5] == WT_FILE ? 0 : 1;
+	memcpy(p + 1, buf_head(b) + WIRE_HDR, buf_used(b) - WIRE_HDR);
+	write_seed(name, p, buf_used(b) - WIRE_HDR + 1);
+	free(p);
+}
+
+static void
+hash_seeds(void)
+{
+	static const char *const good[] = { "127.0.0.1:7001", "[::1]:7002",
+	    "peer.example:65535" };
+	static const char *const bad[] = { "1.2.3.4", "[::1]7", "a:0", "",
+	    "a b:1", "1.2.3.4:65536", "[::1:7" };
+	const char *many[40];
+	char *longhost, *name;
+	struct buf b, body;
+	size_t i;
+
+	buf_init(&b, 1 << 24);
+	buf_init(&body, 1 << 20);
+
+	file_frame(&b, 1, "empty.txt", 0, 0, NULL, 0);
+	write_body("file-empty", &b);
+	buf_reset(&b);
+	file_frame(&b, 1, "one.bin", PIECE, 1, good, 1);
+	write_body("file-one-piece", &b);
+	buf_reset(&b);
+	file_frame(&b, 1, "two.bin", PIECE + 1, 2, good, 3);
+	write_body("file-last-piece-short", &b);
+	buf_reset(&b);
+	file_frame(&b, 1, "odd.bin", 100, 2, good, 1);
+	write_body("file-count-too-big", &b);
+	buf_reset(&b);
+	file_frame(&b, 1, "odd.bin", PIECE + 1, 1, good, 1);
+	write_body("file-count-too-small", &b);
+	buf_reset(&b);
+	file_frame(&b, 1, "srcs.bin", 10, 1, bad, sizeof(bad) / sizeof(*bad));
+	write_body("file-sources-bad", &b);
+	buf_reset(&b);
+	longhost = text(HOST_MAX + 2, "h");
+	memcpy(longhost + HOST_MAX, ":9", 3);
+	file_frame(&b, 1, "srcs.bin", 10, 1, (const char *const *)&longhost,
+	    1);
+	write_body("file-source-longest-host", &b);
+	free(longhost);
+	buf_reset(&b);
+	/* Leading zeros are still a port: the text may be long. */
+	longhost = text(10 + 200 + 4, "0");
+	memcpy(longhost, "127.0.0.1:", 10);
+	memcpy(longhost + 210, "7001", 5);
+	file_frame(&b, 1, "srcs.bin", 10, 1, (const char *const *)&longhost,
+	    1);
+	write_body("file-source-zero-padded-port", &b);
+	free(longhost);
+	buf_reset(&b);
+	for (i = 0; i < sizeof(many) / sizeof(*many); i++)
+		many[i] = good[i % 3];
+	file_frame(&b, 1, "many.bin", 40 * PIECE, 40, many, 40);
+	write_body("file-many-sources", &b);
+	buf_reset(&b);
+	file_frame(&b, 1, "huge.bin", UINT64_MAX, 0, good, 1);
+	write_body("file-size-u64max-no-hashes", &b);
+
+	buf_reset(&b);
+	upload_frame(&b, 1, "report.pdf", 3 * PIECE - 5, 3,
+	    "/home/alice/report.pdf", MTIME);
+	write_body("upload-typical", &b);
+	buf_reset(&b);
+	upload_frame(&b, 1, "empty", 0, 0, "/tmp/empty", 0);
+	write_body("upload-empty-file", &b);
+	buf_reset(&b);
+	upload_frame(&b, 1, "..", PIECE, 1, "/tmp/x", MTIME);
+	write_body("upload-name-dotdot", &b);
+	buf_reset(&b);
+	upload_frame(&b, 1, "a/b", PIECE, 1, "/tmp/x", MTIME);
+	write_body("upload-name-slash", &b);
+	buf_reset(&b);
+	upload_frame(&b, 1, "nopath", PIECE, 1, "", MTIME);
+	write_body("upload-path-empty", &b);
+	buf_reset(&b);
+	upload_frame(&b, 1, "late", PIECE, 1, "/tmp/late",
+	    (uint64_t)INT64_MAX + 1);
+	write_body("upload-mtime-over-int64", &b);
+	buf_reset(&b);
+	/* The receivers' ceil(size / piece) wraps here: not a match. */
+	upload_frame(&b, 1, "huge", UINT64_MAX, 0, "/tmp/huge", MTIME);
+	write_body("upload-size-u64max-no-hashes", &b);
+	buf_reset(&b);
+	name = text(NAME_MAX_LEN, "n");
+	upload_frame(&b, 1, name, 2 * PIECE, 2, "/tmp/n", MTIME);
+	write_body("upload-name-longest", &b);
+	free(name);
+	buf_reset(&b);
+	name = text(NAME_MAX_LEN + 1, "n");
+	upload_frame(&b, 1, name, 2 * PIECE, 2, "/tmp/n", MTIME);
+	write_body("upload-name-too-long", &b);
+	free(name);
+	buf_reset(&b);
+	name = text(WIRE_STR_MAX, "p/");
+	upload_frame(&b, 1, "p", 2 * PIECE, 2, name, MTIME);
+	write_body("upload-path-longest", &b);
+	free(name);
+
+	buf_reset(&b);
+	upload_raw(&body, WIRE_HASHES_MAX + 1, 0);
+	raw_frame(&b, WT_UPLOAD, 1, buf_head(&body), buf_used(&body));
+	write_body("upload-too-many-hashes", &b);
+	buf_reset(&b);
+	buf_reset(&body);
+	upload_raw(&body, 3, 2 * WIRE_HASH_LEN + 5);
+	raw_frame(&b, WT_UPLOAD, 1, buf_head(&body), buf_used(&body));
+	write_body("upload-hashes-truncated", &b);
+	buf_reset(&b);
+	buf_reset(&body);
+	upload_raw(&body, UINT32_MAX, 0);
+	raw_frame(&b, WT_UPLOAD, 1, buf_head(&body), buf_used(&body));
+	write_body("upload-count-u32max", &b);
+
+	buf_free(&body);
+	buf_free(&b);
+}
+
+/* fuzz_bitfield inputs: a piece count, then frames from a peer. */
+static void
+bf_begin(struct buf *b, uint32_t n)
+{
+	buf_reset(b);
+	if (buf_put_u32(b, n) == -1)
+		die("buffer full");
+}
+
+static void
+bf_bits(struct buf *b, const void *bits, uint32_t len)
+{
+	struct wire_enc e;
+
+	wire_begin(&e, b, WT_P_BITFIELD, 0);
+	wire_put_hash(&e, seed_sha);
+	wire_put_blob(&e, bits, len);
+	end(&e);
+}
+
+static void
+bf_have(struct buf *b, uint32_t piece)
+{
+	struct wire_enc e;
+
+	wire_begin(&e, b, WT_P_HAVE, 0);
+	wire_put_hash(&e, seed_sha);
+	wire_put_u32(&e, piece);
+	end(&e);
+}
+
+static void
+bf_piece(struct buf *b, uint32_t piece)
+{
+	struct wire_enc e;
+
+	wire_begin(&e, b, WT_P_PIECE, piece * 4);
+	wire_put_hash(&e, seed_sha);
+	wire_put_u32(&e, piece);
+	wire_put_u32(&e, 0);
+	wire_put_rest(&e, "data", 4);
+	end(&e);
+}
+
+static void
+bitfield_seeds(void)
+{
+	uint8_t *big;
+	struct buf b;
+	uint32_t i;
+
+	buf_init(&b, 1 << 20);
+
+	bf_begin(&b, 0);
+	bf_bits(&b, "", 0);
+	bf_have(&b, 0);
+	write_buf("n0-empty-then-have-0", &b);
+	bf_begin(&b, 1);
+	bf_bits(&b, "\x80", 1);
+	bf_have(&b, 0);
+	wire_error(&b, 0, WE_NOTFOUND, "piece not here");
+	write_buf("n1-set-have-error", &b);
+	bf_begin(&b, 7);
+	bf_bits(&b, "\x01", 1);
+	write_buf("n7-spare-bit", &b);
+	bf_begin(&b, 7);
+	bf_bits(&b, "\xfe", 1);
+	wire_error(&b, 4, WE_NOTFOUND, "piece not here");
+	bf_have(&b, 1);
+	bf_have(&b, 6);
+	bf_have(&b, 7);
+	write_buf("n7-full-error-haves", &b);
+	bf_begin(&b, 8);
+	bf_bits(&b, "\xff", 1);
+	bf_piece(&b, 3);
+	write_buf("n8-full", &b);
+	bf_begin(&b, 9);
+	bf_bits(&b, "\xff\x80", 2);
+	bf_have(&b, 8);
+	bf_have(&b, 9);
+	write_buf("n9-full-have-past-end", &b);
+	bf_begin(&b, 9);
+	bf_bits(&b, "\x00\x40", 2);
+	write_buf("n9-spare-bit", &b);
+	bf_begin(&b, 17);
+	bf_bits(&b, "\xff\xff", 2);
+	write_buf("n17-too-short", &b);
+	bf_begin(&b, 16);
+	bf_bits(&b, "\xff\xff\x00", 3);
+	write_buf("n16-too-long", &b);
+	bf_begin(&b, 5);
+	wire_error(&b, 0, WE_NOTFOUND, "not shared here");
+	write_buf("n5-error-first", &b);
+	bf_begin(&b, 5);
+	bf_have(&b, 1);
+	write_buf("n5-have-first", &b);
+
+	bf_begin(&b, 1000);
+	big = calloc(125, 1);
+	if (big == NULL)
+		die("out of memory");
+	bf_bits(&b, big, 125);
+	for (i = 0; i < 10; i++)
+		bf_have(&b, i * 97);
+	bf_have(&b, 999);
+	for (i = 0; i < 8; i++)
+		wire_error(&b, i * 97 * 4 + i % 4, WE_NOTFOUND, "gone");
+	bf_piece(&b, 5);
+	bf_bits(&b, big, 125);		/* a second one: dropped */
+	free(big);
+	write_buf("n1000-haves-errors-rebitfield", &b);
+
+	/* The largest file: every piece but the last. */
+	bf_begin(&b, WIRE_HASHES_MAX);
+	big = malloc(WIRE_HASHES_MAX / 8);
+	if (big == NULL)
+		die("out of memory");
+	memset(big, 0xff, WIRE_HASHES_MAX / 8);
+	big[WIRE_HASHES_MAX / 8 - 1] = 0xfe;
+	bf_bits(&b, big, WIRE_HASHES_MAX / 8);
+	free(big);
+	bf_have(&b, WIRE_HASHES_MAX - 1);
+	wire_error(&b, 4 * (WIRE_HASHES_MAX - 1), WE_NOTFOUND, "gone");
+	bf_have(&b, WIRE_HASHES_MAX);
+	write_buf("nmax-all-but-last", &b);
+
+	buf_free(&b);
+}
+
+static void
+set_dir(const char *root, const char *name)
+{
+	if ((size_t)snprintf(outdir, sizeof(outdir), "%s/%s", root, name) >=
+	    sizeof(outdir))
+		die("path too long");
+	if (mkdir(outdir, 0755) == -1 && errno != EEXIST)
+		die(outdir);
+}
+
 int
 main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: gen_seeds corpus-directory\n");
+		fprintf(stderr, "usage: gen_seeds corpus-root\n");
 		return 1;
 	}
-	outdir = argv[1];
+	set_dir(argv[1], "wire");
 	valid_seeds();
 	stream_seeds();
 	bad_seeds();
-	printf("gen_seeds: wrote %d seeds to %s\n", nwritten, outdir);
+	peer_seeds();
+	set_dir(argv[1], "hashes");
+	hash_seeds();
+	set_dir(argv[1], "bitfield");
+	bitfield_seeds();
+	printf("gen_seeds: wrote %d seeds under %s\n", nwritten, argv[1]);
 	return 0;
 }
