@@ -240,7 +240,9 @@ on_my_shares(void *arg, const struct wire_msg *m, const char *err)
 			const char *g = f[0].s, *name = f[1].s, *path = f[2].s;
 			uint64_t size = f[4].u, mtime = f[5].u;
 
+			/* A path we could not hold whole is not ours. */
 			if (!parse_filename(name) || shares_get(cl, g, name) ||
+			    strlen(path) >= PATH_MAX ||
 			    stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
 			    (uint64_t)st.st_size != size)
 				continue;

@@ -522,7 +522,7 @@ on_piece(struct dpeer *p, const struct wire_msg *m)
 	int r;
 
 	if (memcmp(m->f[0].p, d->sha1, 20) != 0 || piece >= d->npieces ||
-	    off % PICK_BLOCK != 0) {
+	    off % PICK_BLOCK != 0 || off >= picker_piece_len(&d->pk, piece)) {
 		peer_drop(p, "data we did not ask for");
 		return;
 	}
@@ -1188,8 +1188,8 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 	d->size = m->f[1].u;
 	memcpy(d->sha1, m->f[2].p, 20);
 	d->npieces = m->f[3].n;
-	want = (d->size + WIRE_PIECE_LEN - 1) / WIRE_PIECE_LEN;
-	if (d->npieces != want) {
+	want = wire_npieces(d->size);
+	if (d->size > WIRE_FILE_MAX || d->npieces != want) {
 		dl_fail(d, "tracker sent inconsistent metadata");
 		return;
 	}

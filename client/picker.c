@@ -29,7 +29,7 @@ picker_init(struct picker *p, uint64_t size, uint64_t seed)
 
 	memset(p, 0, sizeof(*p));
 	p->size = size;
-	p->npieces = (uint32_t)((size + WIRE_PIECE_LEN - 1) / WIRE_PIECE_LEN);
+	p->npieces = (uint32_t)wire_npieces(size);
 	p->nblocks = p->npieces * PICK_BPP;
 	p->have = xcalloc(p->nblocks + 1, 1);
 	p->reqs = xcalloc(p->nblocks + 1, 1);

@@ -44,7 +44,7 @@ shares_add(struct client *cl, const char *group, const char *name,
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	memcpy(s->sha1, sha1, 20);
 	s->size = size;
-	s->npieces = (uint32_t)((size + WIRE_PIECE_LEN - 1) / WIRE_PIECE_LEN);
+	s->npieces = (uint32_t)wire_npieces(size);
 	if (hashes != NULL && npieces == s->npieces && npieces > 0) {
 		s->hashes = xreallocarray(NULL, npieces, 20);
 		memcpy(s->hashes, hashes, (size_t)npieces * 20);
@@ -279,7 +279,7 @@ hash_file(struct client *cl, int fd, uint64_t size, hash_done_fn done,
 
 	t->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	t->size = size;
-	t->npieces = (uint32_t)((size + WIRE_PIECE_LEN - 1) / WIRE_PIECE_LEN);
+	t->npieces = (uint32_t)wire_npieces(size);
 	t->pieces = xreallocarray(NULL, t->npieces ? t->npieces : 1, 20);
 	t->done = done;
 	t->arg = arg;

@@ -91,6 +91,8 @@ parse_hostport(const char *s, char *host, size_t hostsz, uint16_t *port)
 	long long p;
 	size_t n;
 
+	if (strlen(s) >= HOSTPORT_MAX)
+		return -1;
 	if (s[0] == '[') {
 		hs = s + 1;
 		if ((he = strchr(hs, ']')) == NULL || he[1] != ':')
@@ -107,7 +109,9 @@ parse_hostport(const char *s, char *host, size_t hostsz, uint16_t *port)
 	n = (size_t)(he - hs);
 	if (n == 0 || n > HOST_MAX || n >= hostsz)
 		return -1;
-	if (parse_num(colon + 1, 1, 65535, &p) == -1)
+	/* At most 5 digits, no leading zero: one spelling per port. */
+	if (colon[1] == '0' || strlen(colon + 1) > 5 ||
+	    parse_num(colon + 1, 1, 65535, &p) == -1)
 		return -1;
 	memcpy(host, hs, n);
 	host[n] = '\0';

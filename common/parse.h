@@ -13,6 +13,8 @@
 
 #define ID_MAX		64	/* user and group ids: 1..64 of [A-Za-z0-9._-] */
 #define HOST_MAX	253
+/* Buffer for "host:port" as parse_hostport() accepts it, with its NUL. */
+#define HOSTPORT_MAX	(HOST_MAX + 8)
 #define LINE_MAX_LEN	4096	/* longest shell line we accept */
 #define WORDS_MAX	16	/* most words on one shell line */
 

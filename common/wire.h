@@ -50,6 +50,15 @@ struct buf;
 #define WIRE_HASH_LEN	20
 #define WIRE_PIECE_LEN	(512 * 1024)	/* the piece size of every file */
 #define WIRE_BLOCK_MAX	WIRE_PIECE_LEN	/* most data one PIECE carries */
+/* The largest file: one whose piece hashes fit a message. */
+#define WIRE_FILE_MAX	((uint64_t)WIRE_HASHES_MAX * WIRE_PIECE_LEN)
+
+/* Pieces of a file of size bytes (no overflow for any size). */
+static inline uint64_t
+wire_npieces(uint64_t size)
+{
+	return size / WIRE_PIECE_LEN + (size % WIRE_PIECE_LEN != 0);
+}
 
 enum wire_role {
 	ROLE_CLIENT = 1,	/* a client's shell talking to a tracker */

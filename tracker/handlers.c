@@ -381,8 +381,8 @@ h_upload(struct req *r)
 	memcpy(m.sha1, f[4].p, 20);
 	m.pieces = f[5].p;
 	m.npieces = f[5].n;
-	want = (m.size + WIRE_PIECE_LEN - 1) / WIRE_PIECE_LEN;
-	if (m.npieces != want || f[6].n == 0 || f[7].u > INT64_MAX) {
+	want = wire_npieces(m.size);
+	if (m.size > WIRE_FILE_MAX || m.npieces != want || f[6].n == 0 || f[7].u > INT64_MAX) {
 		reply_err(r, WE_INVALID, "piece hashes do not match the size");
 		return;
 	}

@@ -1044,8 +1044,8 @@ apply_upload(struct store *s, const struct wire_msg *m,
 	uint32_t origin;
 	int r, same;
 
-	if (m->f[10].n != 32 || m->f[6].n != (m->f[4].u + WIRE_PIECE_LEN -
-	    1) / WIRE_PIECE_LEN)
+	if (m->f[10].n != 32 || m->f[4].u > WIRE_FILE_MAX ||
+	    m->f[6].n != wire_npieces(m->f[4].u))
 		return -2;
 	/* No membership test here: shares count only for members anyway. */
 	if ((r = group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1)

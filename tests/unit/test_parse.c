@@ -312,6 +312,29 @@ test_hostport_ports(void **state)
 	hp_bad("127.0.0.1:80x");
 	hp_bad("127.0.0.1:0x50");
 	hp_bad("localhost:http");
+	/* One spelling per port: a leading zero could hide a long string
+	   that is cut short, and a different port, where it is kept. */
+	hp_bad("127.0.0.1:080");
+	hp_bad("127.0.0.1:00000000000000000000000000000000000000007001");
+}
+
+/* "host:port" always fits HOSTPORT_MAX bytes with its NUL. */
+static void
+test_hostport_fits(void **state)
+{
+	char s[HOST_MAX + 16], host[HOST_MAX + 1];
+	uint16_t port;
+
+	(void)state;
+	memset(s, 'a', sizeof(s));
+	s[0] = '[';
+	memcpy(s + 1 + HOST_MAX, "]:65535", 8);
+	assert_true(strlen(s) >= HOSTPORT_MAX);
+	hp_bad(s);
+	memset(s, 'a', HOST_MAX);
+	memcpy(s + HOST_MAX, ":65535", 7);
+	assert_int_equal(parse_hostport(s, host, sizeof(host), &port), 0);
+	assert_true(strlen(s) < HOSTPORT_MAX);
 }
 
 static void
@@ -644,6 +667,7 @@ main(void)
 		cmocka_unit_test(test_hostport_ipv4_and_names),
 		cmocka_unit_test(test_hostport_ipv6),
 		cmocka_unit_test(test_hostport_ports),
+		cmocka_unit_test(test_hostport_fits),
 		cmocka_unit_test(test_hostport_bad_hosts),
 		cmocka_unit_test(test_hostport_lengths),
 		cmocka_unit_test(test_words_blanks),

@@ -509,6 +509,20 @@ test_spec_table(void **state)
  * so that a new type never makes this test wrong; but the numbering
  * leaves gaps in every range, so some must be unknown below WT_TYPE_MAX.
  */
+/* Piece counts without overflow, and the largest file. */
+static void
+test_npieces(void **state)
+{
+	(void)state;
+	assert_int_equal(wire_npieces(0), 0);
+	assert_int_equal(wire_npieces(1), 1);
+	assert_int_equal(wire_npieces(WIRE_PIECE_LEN), 1);
+	assert_int_equal(wire_npieces(WIRE_PIECE_LEN + 1), 2);
+	assert_int_equal(wire_npieces(UINT64_MAX),
+	    UINT64_MAX / WIRE_PIECE_LEN + 1);
+	assert_int_equal(wire_npieces(WIRE_FILE_MAX), WIRE_HASHES_MAX);
+}
+
 static void
 test_unknown_types(void **state)
 {
@@ -2823,6 +2837,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_table),
 		cmocka_unit_test(test_unknown_types),
+		cmocka_unit_test(test_npieces),
 		cmocka_unit_test(test_roundtrip_hello),
 		cmocka_unit_test(test_roundtrip_error),
 		cmocka_unit_test(test_roundtrip_ok),
