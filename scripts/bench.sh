@@ -34,7 +34,7 @@ for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$TP) 2>/dev/null && break; s
 
 echo "== $MB MiB of random bytes"
 head -c $((MB * 1024 * 1024)) /dev/urandom >file.bin
-cat file.bin >/dev/null	# in the page cache, for every run alike
+sync file.bin; cat file.bin >/dev/null	# written back and in the page cache, for every run alike
 
 declare -A FD
 seeder() {	# i

@@ -170,6 +170,19 @@ accept_cb(int fd, unsigned ev, void *arg)
 	}
 }
 
+/*
+ * Before the loop sleeps, and so before any reply or op is written: one
+ * COMMIT for every mutation of this iteration.  A tracker that cannot
+ * commit must not answer: it stops, and its clients go on with another.
+ */
+static void
+commit_batch(void *arg)
+{
+	(void)arg;
+	if (store_flush(T.store) == -1)
+		fatalx("cannot commit to the database; stopping unanswered");
+}
+
 /* Once a second: drop links that never said HELLO or went idle. */
 static void
 sweep(void *arg)
@@ -405,6 +418,9 @@ main(int argc, char **argv)
 	if ((T.lfd = net_listen(me->host, me->port, err, sizeof(err))) == -1)
 		fatalx("%s", err);
 	store_set_origin(T.store, (uint32_t)T.self + 1);
+	/* First of the before-sleep hooks: nothing leaves before COMMIT. */
+	store_batch(T.store, 1);
+	loop_before_sleep(T.loop, commit_batch, NULL);
 	T.sync = sync_new(&T, secretlen > 0 ? secret : NULL, secretlen);
 	T.workers = worker_pool_new(T.loop, KDF_THREADS);
 	loop_add(T.loop, T.lfd, EV_READ, accept_cb, NULL);
@@ -417,6 +433,7 @@ main(int argc, char **argv)
 	if (loop_run(T.loop) == -1)
 		fatalx("event loop failed");
 
+	commit_batch(NULL);
 	for (struct link *l = T.links; l != NULL; l = l->next)
 		conn_close(l->c, "shutting down");
 	sync_shutdown(T.sync);

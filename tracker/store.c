@@ -132,7 +132,7 @@ static const char temp_schema[] =
 	" AND s.stamp > m.stamp"
 
 enum stmt {
-	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
 	S_USER_INSERT, S_USER_GET, S_USER_BORN, S_USER_REPLACE,
 	S_SESS_INSERT, S_SESS_GET, S_SESS_DEL, S_SESS_KILL_USER,
 	S_SESS_DEL_USER, S_DEAD_ADD, S_DEAD_MOVE, S_DEAD_GET,
@@ -154,6 +154,9 @@ static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT m",
+	[S_RELEASE] = "RELEASE m",
+	[S_ROLLBACK_TO] = "ROLLBACK TO m",
 	[S_USER_INSERT] = "INSERT INTO users(name, salt, hash, iter, born,"
 	    " origin) VALUES(:user, :salt, :hash, :iter, :born, :origin)",
 	[S_USER_GET] = "SELECT salt, hash, iter FROM users WHERE name = :user",
@@ -315,6 +318,8 @@ struct store {
 	struct buf	 opbuf;		/* the op being built */
 	char		 dead_why[256];	/* of the last ST_SESSION_ENDED */
 	uint64_t	 applied;	/* ops applied (counter for tests) */
+	int		 batch;		/* group commit: see store_batch() */
+	int		 in_txn;	/* the batch's transaction is open */
 };
 
 /* Log a failure of statement s (or of the database if s < 0). */
@@ -403,29 +408,65 @@ exists(struct store *s, sqlite3_stmt *q)
 	return r;
 }
 
+static uint64_t	hwm_get(struct store *, uint32_t);
+
+/*
+ * A mutation is a transaction of its own, or, in batch mode, a savepoint
+ * inside the batch's one transaction, which store_flush() commits.
+ */
 static int
 begin(struct store *s)
 {
-	return exec(s, stmt(s, S_BEGIN));
-}
-
-/* Commit, or roll back and fail.  Returns rc when the commit held. */
-static int
-commit(struct store *s, int rc)
-{
-	if (exec(s, stmt(s, S_COMMIT)) == -1) {
-		exec(s, stmt(s, S_ROLLBACK));
-		return ST_ERR;
+	if (!s->batch)
+		return exec(s, stmt(s, S_BEGIN));
+	if (!s->in_txn) {
+		if (exec(s, stmt(s, S_BEGIN)) == -1)
+			return -1;
+		s->in_txn = 1;
 	}
-	return rc;
+	return exec(s, stmt(s, S_SAVEPOINT));
 }
 
 /* Undo the transaction and pass rc through. */
 static int
 rollback(struct store *s, int rc)
 {
-	exec(s, stmt(s, S_ROLLBACK));
+	if (!s->batch) {
+		exec(s, stmt(s, S_ROLLBACK));
+		return rc;
+	}
+	exec(s, stmt(s, S_ROLLBACK_TO));
+	exec(s, stmt(s, S_RELEASE));
 	return rc;
+}
+
+/* Commit, or roll back and fail.  Returns rc when the commit held. */
+static int
+commit(struct store *s, int rc)
+{
+	if (exec(s, stmt(s, s->batch ? S_RELEASE : S_COMMIT)) == -1)
+		return rollback(s, ST_ERR);
+	return rc;
+}
+
+void
+store_batch(struct store *s, int on)
+{
+	s->batch = on;
+}
+
+int
+store_flush(struct store *s)
+{
+	if (!s->in_txn)
+		return 0;
+	s->in_txn = 0;
+	if (exec(s, stmt(s, S_COMMIT)) == -1) {
+		exec(s, stmt(s, S_ROLLBACK));
+		s->seq = hwm_get(s, s->origin);
+		return -1;
+	}
+	return 0;
 }
 
 struct store *

@@ -169,6 +169,14 @@ int	store_remote_clear(struct store *, uint32_t tracker);
  * and in order per origin (a gap is ST_GAP).
  */
 void	 store_set_origin(struct store *, uint32_t origin);
+/*
+ * Group commit.  In batch mode every mutation is a savepoint inside one
+ * transaction that store_flush() commits (one sync for all of them); the
+ * caller must flush before any reply or op leaves the process.  -1 if the
+ * commit failed: everything since the last flush is gone.
+ */
+void	 store_batch(struct store *, int on);
+int	 store_flush(struct store *);
 uint32_t store_origin(const struct store *);
 /*
  * The request being served: its key (32 bytes, e.g. a hash of the

@@ -1061,6 +1061,45 @@ test_persistence(void **state)
 	    "SELECT count(*) FROM member WHERE grp = 'g' AND state = 3"), 0);
 }
 
+/*
+ * Group commit: in batch mode mutations are kept (and seen) until
+ * store_flush(); a store closed before it loses them, as a tracker killed
+ * before its flush does (it answered nothing); a refusal in the middle
+ * undoes only itself.
+ */
+static void
+test_batch_commit(void **state)
+{
+	struct tmpdb *t = *state;
+	struct store *s;
+	struct user_cred c;
+
+	memset(&c, 7, sizeof(c));
+	c.iter = 1000;
+	s = open_file(t->path);
+	store_batch(s, 1);
+	assert_rc(store_user_create(s, "amy", &c, 1), ST_OK);
+	assert_rc(store_user_create(s, "amy", &c, 1), ST_USER_EXISTS);
+	assert_rc(store_group_create(s, "g", "amy", 1), ST_OK);
+	assert_rc(store_group_create(s, "g", "amy", 1), ST_GROUP_EXISTS);
+	expect_groups(s, LIST("g"));
+	store_close(s);			/* no flush: gone */
+	s = open_file(t->path);
+	expect_groups(s, EMPTY);
+	assert_rc(store_user_cred(s, "amy", &c), ST_NO_USER);
+	store_batch(s, 1);
+	assert_rc(store_user_create(s, "amy", &c, 1), ST_OK);
+	assert_rc(store_group_create(s, "g", "amy", 1), ST_OK);
+	assert_rc(store_group_join(s, "g", "amy", 1), ST_ALREADY_MEMBER);
+	assert_int_equal(store_flush(s), 0);
+	assert_int_equal(store_flush(s), 0);	/* nothing open: fine */
+	store_close(s);
+	s = open_file(t->path);
+	expect_groups(s, LIST("g"));
+	assert_int_equal(store_hwm(s, 1), 2);
+	store_close(s);
+}
+
 static void
 test_since_strictly_increasing(void **state)
 {
@@ -1584,6 +1623,7 @@ main(void)
 		MEM(test_sole_owner_leaves),
 		MEM(test_is_member),
 		FILE_(test_persistence),
+		FILE_(test_batch_commit),
 		FILE_(test_since_strictly_increasing),
 		FILE_(test_handover_tie_by_name),
 		FILE_(test_schema_version_written),
