@@ -33,11 +33,14 @@
 #define PS_IN_MAX	(64 * 1024)
 #define PS_OUT_MAX	(4 * 1024 * 1024)
 #define PS_IDLE_MS	(5 * 60 * 1000)
+#define PS_FRAME_MS	(15 * 1000)	/* to receive one frame */
+#define PS_HELLO_MS	(10 * 1000)
 
 struct pconn {
 	struct client	*cl;
 	struct conn	*c;
 	int		 hello;
+	uint64_t	 since;		/* accepted at */
 	unsigned	 nsubs;
 	uint8_t		 subs[PS_MAX_SUBS][20];
 	struct pconn	*prev, *next;
@@ -209,6 +212,7 @@ ps_accept(int fd, unsigned ev, void *arg)
 		}
 		p = xcalloc(1, sizeof(*p));
 		p->cl = cl;
+		p->since = loop_now(cl->loop);
 		if ((p->c = conn_new(cl->loop, cfd, name, 0, &ps_ops, p,
 		    PS_IN_MAX, PS_OUT_MAX)) == NULL) {
 			free(p);
@@ -222,7 +226,10 @@ ps_accept(int fd, unsigned ev, void *arg)
 	}
 }
 
-/* Drop connections that said nothing for a long while. */
+/*
+ * Once a second: drop connections that never said HELLO, that take too
+ * long over a frame (one byte at a time), or said nothing for a while.
+ */
 static void
 ps_sweep(void *arg)
 {
@@ -231,17 +238,21 @@ ps_sweep(void *arg)
 	struct pconn *p;
 
 	for (p = pconns; p != NULL; p = p->next)
-		if (now - conn_last_rx(p->c) > PS_IDLE_MS &&
+		if (!p->hello && now - p->since > PS_HELLO_MS)
+			conn_close(p->c, "no HELLO in time");
+		else if (conn_stalled(p->c, now, PS_FRAME_MS))
+			conn_close(p->c, "a frame took too long to arrive");
+		else if (now - conn_last_rx(p->c) > PS_IDLE_MS &&
 		    conn_queued(p->c) == 0)
 			conn_close(p->c, "idle");
-	loop_timer(cl->loop, 10000, ps_sweep, cl);
+	loop_timer(cl->loop, 1000, ps_sweep, cl);
 }
 
 void
 peer_server_start(struct client *cl)
 {
 	loop_add(cl->loop, cl->lfd, EV_READ, ps_accept, cl);
-	loop_timer(cl->loop, 10000, ps_sweep, cl);
+	loop_timer(cl->loop, 1000, ps_sweep, cl);
 }
 
 void

@@ -60,6 +60,7 @@ struct conn {
 	unsigned		 nfseg;
 	uint64_t		 fbytes;	/* file bytes queued */
 	uint64_t		 last_rx;
+	uint64_t		 part_since;	/* a frame begun, not ended */
 	const char		*why;
 	char			 name[64];
 	struct conn		*dirty_next, *dead_next;
@@ -164,6 +165,12 @@ uint64_t
 conn_last_rx(const struct conn *c)
 {
 	return c->last_rx;
+}
+
+int
+conn_stalled(const struct conn *c, uint64_t now, uint64_t ms)
+{
+	return c->part_since != 0 && now - c->part_since > ms;
 }
 
 void
@@ -342,6 +349,7 @@ parse_frames(struct conn *c)
 	struct wire_msg m;
 	const char *why = NULL;
 	char esc[64];
+	int ended = 0;
 
 	while (!conn_closing(c)) {
 		const uint8_t *p = buf_head(&c->in);
@@ -349,6 +357,11 @@ parse_frames(struct conn *c)
 
 		switch (wire_frame(p, n, &h, &why)) {
 		case WIRE_NEED_MORE:
+			/* The clock of the frame in progress. */
+			if (n == 0)
+				c->part_since = 0;
+			else if (ended || c->part_since == 0)
+				c->part_since = loop_now(c->loop);
 			return;
 		case WIRE_BAD:
 			log_warnx("%s: dropping connection: %s (header %s)",
@@ -367,6 +380,7 @@ parse_frames(struct conn *c)
 		}
 		c->ops->frame(c, &m, c->arg);
 		buf_consume(&c->in, WIRE_HDR + (size_t)h.len);
+		ended = 1;
 	}
 }
 

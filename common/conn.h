@@ -58,6 +58,11 @@ void		 conn_close_after_write(struct conn *, const char *why);
 int		 conn_closing(const struct conn *);
 const char	*conn_name(const struct conn *);
 uint64_t	 conn_last_rx(const struct conn *);
+/*
+ * Has a frame been coming in for more than ms (begun, not ended)?  A
+ * peer dribbling bytes keeps its link from idling out, not this.
+ */
+int		 conn_stalled(const struct conn *, uint64_t now, uint64_t ms);
 void		 conn_set_arg(struct conn *, void *arg);
 /* Hand the connection to another owner (its callbacks from now on). */
 void		 conn_set_ops(struct conn *, const struct conn_ops *, void *arg);

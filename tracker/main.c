@@ -194,6 +194,8 @@ sweep(void *arg)
 	for (l = T.links; l != NULL; l = l->next) {
 		if (l->role == 0 && now - l->since > TRACKER_HELLO_MS)
 			conn_close(l->c, "no HELLO in time");
+		else if (conn_stalled(l->c, now, TRACKER_FRAME_MS))
+			conn_close(l->c, "a frame took too long to arrive");
 		else if (now - conn_last_rx(l->c) > TRACKER_IDLE_MS)
 			conn_close(l->c, "idle");
 	}

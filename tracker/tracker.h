@@ -25,6 +25,7 @@ struct worker_pool;
 #define TRACKER_OUT_MAX		(32 * 1024 * 1024)
 #define TRACKER_IDLE_MS		(15 * 60 * 1000)
 #define TRACKER_HELLO_MS	(10 * 1000)
+#define TRACKER_FRAME_MS	(15 * 1000)	/* to receive one frame */
 #define KDF_ITER_DEFAULT	200000
 #define KDF_THREADS		2
 
