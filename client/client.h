@@ -9,6 +9,7 @@
 #define CLIENT_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "parse.h"
 #include "trackers.h"
@@ -32,6 +33,8 @@ struct client {
 	int			 logged_in;
 	char			 user[ID_MAX + 1];
 	uint8_t			 token[WIRE_TOKEN_LEN];
+	uint8_t			 ticket_key[32];	/* checks tickets
+							   of our peers */
 	int			 failed;	/* some command failed */
 	int			 quitting;
 	struct worker_pool	*workers;	/* hashing */
@@ -52,6 +55,8 @@ struct client {
 };
 
 /* commands.c */
+/* Print a string from the network with control characters defused. */
+void	print_safe(FILE *, const char *);
 const char *const *commands_names(void);
 void	commands_line(struct client *, char *line, int kind);
 /* The running command finished; ok 0 marks the session failed. */

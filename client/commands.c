@@ -61,8 +61,7 @@ client_error(struct client *cl, const char *fmt, ...)
 	fflush(stderr);
 }
 
-/* Print a string from the network with control characters defused. */
-static void
+void
 print_safe(FILE *f, const char *s)
 {
 	for (; *s != '\0'; s++)
@@ -149,7 +148,13 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 		}
 		break;
 	case WT_SESSION:
+		if (m->f[2].n != sizeof(cl->ticket_key)) {
+			client_error(cl, "malformed session from tracker");
+			client_done(cl, 0);
+			return;
+		}
 		memcpy(cl->token, m->f[0].p, WIRE_TOKEN_LEN);
+		memcpy(cl->ticket_key, m->f[2].p, sizeof(cl->ticket_key));
 		snprintf(cl->user, sizeof(cl->user), "%s", m->f[1].s);
 		cl->logged_in = 1;
 		client_session_started(cl);

@@ -62,7 +62,8 @@ enum dl_state { DL_META, DL_CHECK, DL_RUN, DL_FINISH, DL_DONE, DL_FAILED };
 enum peer_state { P_CONNECTING, P_HELLO, P_WANT, P_ACTIVE };
 
 struct source {
-	char		 addr[HOST_MAX + 8];
+	char		 addr[HOSTPORT_MAX];
+	uint8_t		 ticket[WIRE_TICKET_LEN];	/* from the tracker */
 	unsigned	 strikes;
 	int		 banned;
 	int		 connected;
@@ -585,6 +586,7 @@ peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		p->state = P_WANT;
 		wire_begin(&e, conn_out(c), WT_P_WANT, 0);
 		wire_put_hash(&e, d->sha1);
+		wire_put_blob(&e, d->src[p->src].ticket, WIRE_TICKET_LEN);
 		if (wire_end(&e) == -1)
 			conn_close(c, "output full");
 		conn_flush(c);
@@ -710,19 +712,26 @@ dl_connect_sources(struct download *d)
 }
 
 static void
-add_source(struct download *d, const char *addr)
+add_source(struct download *d, const char *addr, const uint8_t *ticket,
+    uint32_t len)
 {
 	unsigned i;
 
+	if (len != WIRE_TICKET_LEN || strlen(addr) >= HOSTPORT_MAX)
+		return;
 	for (i = 0; i < d->nsrc; i++)
-		if (strcmp(d->src[i].addr, addr) == 0)
+		if (strcmp(d->src[i].addr, addr) == 0) {
+			/* A fresh ticket for the next connection. */
+			memcpy(d->src[i].ticket, ticket, WIRE_TICKET_LEN);
 			return;
+		}
 	if (d->nsrc >= NO_SOURCE)
 		return;
 	d->src = xreallocarray(d->src, d->nsrc + 1, sizeof(*d->src));
 	memset(&d->src[d->nsrc], 0, sizeof(d->src[d->nsrc]));
 	snprintf(d->src[d->nsrc].addr, sizeof(d->src[d->nsrc].addr), "%s",
 	    addr);
+	memcpy(d->src[d->nsrc].ticket, ticket, WIRE_TICKET_LEN);
 	d->nsrc++;
 }
 
@@ -1025,7 +1034,7 @@ static void
 on_sources(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct download *d = arg;
-	struct wire_field f[1];
+	struct wire_field f[2];
 	struct wire_iter it;
 
 	d->refreshing = 0;
@@ -1033,7 +1042,7 @@ on_sources(void *arg, const struct wire_msg *m, const char *err)
 		return;
 	wire_iter_init(&it, m);
 	while (wire_iter_next(&it, f))
-		add_source(d, f[0].s);
+		add_source(d, f[0].s, f[1].p, f[1].n);
 	if (d->state == DL_RUN)
 		dl_connect_sources(d);
 }

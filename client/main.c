@@ -115,7 +115,10 @@ pinged(void *arg, const struct wire_msg *m, const char *err)
 
 	if (err == NULL && m->h.type == WT_ERROR && m->f[0].u == WE_AUTH &&
 	    cl->logged_in) {
-		fprintf(stderr, "error: the tracker ended this session\n");
+		/* The tracker's words ("session ended: ..."), made safe. */
+		fputs("error: ", stderr);
+		print_safe(stderr, m->f[1].s);
+		fputc('\n', stderr);
 		cl->logged_in = 0;
 		client_session_ended(cl);
 	}

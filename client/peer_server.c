@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "conn.h"
+#include "crypto.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
@@ -82,6 +84,18 @@ send_error(struct pconn *p, uint32_t id, unsigned code, const char *msg)
 		conn_flush(p->c);
 }
 
+/* Did this connection WANT the file (with a valid ticket)? */
+static int
+subscribed(const struct pconn *p, const uint8_t *sha)
+{
+	unsigned i;
+
+	for (i = 0; i < p->nsubs; i++)
+		if (memcmp(p->subs[i], sha, 20) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 on_want(struct pconn *p, const struct wire_msg *m)
 {
@@ -92,6 +106,14 @@ on_want(struct pconn *p, const struct wire_msg *m)
 
 	if (s == NULL || !p->cl->logged_in) {
 		send_error(p, m->h.id, WE_NOTFOUND, "not shared here");
+		return;
+	}
+	/* Only for a requester a tracker vouches for: a member. */
+	if (ticket_check(p->cl->ticket_key, sha, m->f[1].p, m->f[1].n,
+	    (uint64_t)time(NULL)) == -1) {
+		log_info("%s: WANT without a valid ticket", conn_name(p->c));
+		send_error(p, m->h.id, WE_DENIED, "no valid ticket from the "
+		    "tracker for this file");
 		return;
 	}
 	for (i = 0; i < p->nsubs; i++)
@@ -123,6 +145,11 @@ on_request(struct pconn *p, const struct wire_msg *m)
 
 	if (s == NULL || !p->cl->logged_in) {
 		send_error(p, m->h.id, WE_NOTFOUND, "not shared here");
+		return;
+	}
+	if (!subscribed(p, s->sha1)) {
+		send_error(p, m->h.id, WE_DENIED, "WANT the file first, with a "
+		    "ticket");
 		return;
 	}
 	if (piece >= s->npieces) {

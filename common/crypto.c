@@ -3,6 +3,8 @@
  */
 #include "crypto.h"
 
+#include <string.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -123,6 +125,48 @@ hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
 
 	if (keylen > INT32_MAX || HMAC(EVP_sha256(), key, (int)keylen, p, n,
 	    out, &len) == NULL || len != SHA256_LEN)
+		return -1;
+	return 0;
+}
+
+static int
+ticket_mac(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
+    const uint8_t be_expiry[8], uint8_t out[SHA256_LEN])
+{
+	static const char label[] = "p2p-ticket";
+	uint8_t b[sizeof(label) + SHA1_LEN + 8];
+
+	memcpy(b, label, sizeof(label));
+	memcpy(b + sizeof(label), sha1, SHA1_LEN);
+	memcpy(b + sizeof(label) + SHA1_LEN, be_expiry, 8);
+	return hmac_sha256(key, SHA256_LEN, b, sizeof(b), out);
+}
+
+int
+ticket_make(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
+    uint64_t expiry, uint8_t out[TICKET_LEN])
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		out[i] = (uint8_t)(expiry >> (56 - 8 * i));
+	return ticket_mac(key, sha1, out, out + 8);
+}
+
+int
+ticket_check(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
+    const uint8_t *ticket, size_t len, uint64_t now)
+{
+	uint8_t want[SHA256_LEN];
+	uint64_t expiry = 0;
+	int i;
+
+	if (len != TICKET_LEN)
+		return -1;
+	for (i = 0; i < 8; i++)
+		expiry = expiry << 8 | ticket[i];
+	if (expiry < now || ticket_mac(key, sha1, ticket, want) == -1 ||
+	    !ct_equal(want, ticket + 8, SHA256_LEN))
 		return -1;
 	return 0;
 }

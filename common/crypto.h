@@ -34,6 +34,17 @@ int	pbkdf2_sha256(const char *pass, size_t passlen, const uint8_t *salt,
 /* HMAC-SHA256 of n bytes under key. */
 int	hmac_sha256(const void *key, size_t keylen, const void *, size_t n,
 	    uint8_t out[SHA256_LEN]);
+/*
+ * Tickets: a tracker vouches that the bearer may fetch file sha1 from a
+ * peer until expiry (unix seconds): expiry (u64, big-endian) followed by
+ * HMAC-SHA256(key, "p2p-ticket" | sha1 | expiry), key being the serving
+ * peer's ticket key.  ticket_check(): 0 if valid at now, else -1.
+ */
+#define TICKET_LEN	40
+int	ticket_make(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
+	    uint64_t expiry, uint8_t out[TICKET_LEN]);
+int	ticket_check(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
+	    const uint8_t *ticket, size_t len, uint64_t now);
 /* 1 if equal, in time that depends only on n. */
 int	ct_equal(const void *, const void *, size_t n);
 

@@ -47,6 +47,7 @@ struct buf;
 #define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */
 #define WIRE_MAX_FIELDS	12
 #define WIRE_TOKEN_LEN	16
+#define WIRE_TICKET_LEN	40	/* u64 expiry, HMAC-SHA256 */
 #define WIRE_HASH_LEN	20
 #define WIRE_PIECE_LEN	(512 * 1024)	/* the piece size of every file */
 #define WIRE_BLOCK_MAX	WIRE_PIECE_LEN	/* most data one PIECE carries */
@@ -76,10 +77,13 @@ enum wire_type {
 	WT_ERROR = 2,		/* "ws" code, message */
 	WT_OK = 3,		/* "" */
 	WT_NAMES = 4,		/* "*s" a list of names */
-	WT_SESSION = 5,		/* "ti" token, user */
+	WT_SESSION = 5,		/* "tiB" token, user, ticket key: the key
+				   peers' tickets for this session's files
+				   are made with */
 	WT_FILES = 6,		/* "*sqh" name, size, sha1 */
-	WT_FILE = 7,		/* "sqhH*s" name, size, sha1, piece hashes,
-				   then the peer address of each source */
+	WT_FILE = 7,		/* "sqhH*sB" name, size, sha1, piece hashes,
+				   then the peer address of each source
+				   with a ticket for asking it */
 	WT_SHARES = 8,		/* "*isshqq" group, name, local path, sha1,
 				   size, mtime: what the user shares */
 
@@ -111,7 +115,8 @@ enum wire_type {
 	 * answers with its BITFIELD and then sends HAVE for each piece it
 	 * verifies later.  Data moves in blocks of a piece.
 	 */
-	WT_P_WANT = 64,		/* "h" sha1 -> WT_P_BITFIELD or WT_ERROR */
+	WT_P_WANT = 64,		/* "hB" sha1, ticket -> WT_P_BITFIELD or
+				   WT_ERROR */
 	WT_P_BITFIELD = 65,	/* "hB" sha1, bitfield (MSB first) */
 	WT_P_HAVE = 66,		/* "hu" sha1, piece */
 	WT_P_REQUEST = 67,	/* "huuu" sha1, piece, offset, length */

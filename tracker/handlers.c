@@ -184,6 +184,43 @@ reply_store(struct req *r, int rc, const char *group, const char *user)
 	reply_err(r, code, msg);
 }
 
+/*
+ * Peer tickets.  Every session has a ticket key, derived from the cluster
+ * secret and the session key (so every tracker computes the same), that
+ * its client gets at login.  A member asking for a file's sources gets,
+ * with each source, a ticket made with that source's key: the source
+ * serves only requests that carry one.
+ */
+#define TICKET_SECONDS	600
+
+static void
+peer_key(const struct tracker *t, const uint8_t session[32], uint8_t out[32])
+{
+	if (hmac_sha256(t->ticket_root, sizeof(t->ticket_root), session, 32,
+	    out) == -1)
+		fatalx("cannot derive a ticket key");
+}
+
+struct sources {
+	struct tracker	*t;
+	struct wire_enc	*e;
+	uint8_t		 sha1[20];
+	uint64_t	 expiry;
+};
+
+static void
+put_source(void *arg, const char *peer, const uint8_t *key)
+{
+	struct sources *sc = arg;
+	uint8_t pkey[32], ticket[TICKET_LEN];
+
+	peer_key(sc->t, key, pkey);
+	if (ticket_make(pkey, sc->sha1, sc->expiry, ticket) == -1)
+		return;
+	wire_put_str(sc->e, peer);
+	wire_put_blob(sc->e, ticket, sizeof(ticket));
+}
+
 /* Accounts. */
 
 static void
@@ -212,7 +249,7 @@ static void
 logged_in(struct kdf_job *j)
 {
 	struct req *r = &j->r;
-	uint8_t token[WIRE_TOKEN_LEN], key[SHA256_LEN];
+	uint8_t token[WIRE_TOKEN_LEN], key[SHA256_LEN], pkey[SHA256_LEN];
 	struct wire_enc e;
 	int rc;
 
@@ -231,10 +268,13 @@ logged_in(struct kdf_job *j)
 		return;
 	}
 	log_info("%s: %s logged in", conn_name(r->l->c), r->user);
+	peer_key(r->t, key, pkey);
 	wire_begin(&e, conn_out(r->l->c), WT_SESSION, r->id);
 	wire_put_token(&e, token);
 	wire_put_id(&e, r->user);
+	wire_put_blob(&e, pkey, sizeof(pkey));
 	reply_end(r, &e);
+	explicit_bzero(pkey, sizeof(pkey));
 }
 
 static void
@@ -423,6 +463,7 @@ static void
 h_file_info(struct req *r)
 {
 	const char *g = r->m->f[1].s, *name = r->m->f[2].s;
+	struct sources sc;
 	struct file_meta m;
 	struct wire_enc e;
 	int rc;
@@ -439,7 +480,11 @@ h_file_info(struct req *r)
 	wire_put_u64(&e, m.size);
 	wire_put_hash(&e, m.sha1);
 	wire_put_hashes(&e, m.pieces, m.npieces);
-	if (store_sources(r->t->store, g, name, r->key, put_name, &e) !=
+	sc.t = r->t;
+	sc.e = &e;
+	memcpy(sc.sha1, m.sha1, 20);
+	sc.expiry = (uint64_t)time(NULL) + TICKET_SECONDS;
+	if (store_sources(r->t->store, g, name, r->key, put_source, &sc) !=
 	    ST_OK) {
 		e.err = 1;
 		wire_end(&e);

@@ -424,6 +424,8 @@ main(int argc, char **argv)
 	store_batch(T.store, 1);
 	loop_before_sleep(T.loop, commit_batch, NULL);
 	T.sync = sync_new(&T, secretlen > 0 ? secret : NULL, secretlen);
+	sync_ticket_root(T.sync, T.ticket_root);
+	explicit_bzero(secret, sizeof(secret));
 	T.workers = worker_pool_new(T.loop, KDF_THREADS);
 	loop_add(T.loop, T.lfd, EV_READ, accept_cb, NULL);
 	loop_add(T.loop, sfd, EV_READ, signal_cb, NULL);

@@ -28,7 +28,17 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS users("
     "  name TEXT PRIMARY KEY,"
     "  salt BLOB NOT NULL, hash BLOB NOT NULL, iter INTEGER NOT NULL,"
-    "  born INTEGER NOT NULL, origin INTEGER NOT NULL) WITHOUT ROWID;"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL, req BLOB)"
+    "  WITHOUT ROWID;"
+    /*
+     * A creation retried on another tracker after a failover (same
+     * request key) is one creation: the earliest copy is the row, the
+     * others its aliases, and ops naming an alias apply to the row.
+     */
+    "CREATE TABLE IF NOT EXISTS alias("
+    "  kind TEXT NOT NULL, name TEXT NOT NULL,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(kind, name, born, origin)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS sessions("
     "  key BLOB PRIMARY KEY,"
     "  user TEXT NOT NULL REFERENCES users(name),"
@@ -44,7 +54,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS grp("
     "  name TEXT PRIMARY KEY,"
     "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
-    "  revived INTEGER NOT NULL) WITHOUT ROWID;"
+    "  revived INTEGER NOT NULL, req BLOB) WITHOUT ROWID;"
     /*
      * One row per user who ever asked to join a group: where they stand
      * (state: 1 asked, 2 refused, 3 member, 4 left) in which round
@@ -133,7 +143,8 @@ static const char temp_schema[] =
 
 enum stmt {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
-	S_USER_INSERT, S_USER_GET, S_USER_BORN, S_USER_REPLACE,
+	S_USER_INSERT, S_USER_GET, S_USER_BORN, S_USER_REPLACE, S_REQ_OF,
+	S_ALIAS_ADD, S_ALIAS_GET, S_GROUP_REBORN,
 	S_SESS_INSERT, S_SESS_GET, S_SESS_DEL, S_SESS_KILL_USER,
 	S_SESS_DEL_USER, S_DEAD_ADD, S_DEAD_MOVE, S_DEAD_GET,
 	S_GROUP_INSERT, S_GROUP_BORN, S_GROUP_DELETE, S_GROUP_OWNER,
@@ -158,12 +169,22 @@ static const char *const sql[S_COUNT] = {
 	[S_RELEASE] = "RELEASE m",
 	[S_ROLLBACK_TO] = "ROLLBACK TO m",
 	[S_USER_INSERT] = "INSERT INTO users(name, salt, hash, iter, born,"
-	    " origin) VALUES(:user, :salt, :hash, :iter, :born, :origin)",
+	    " origin, req) VALUES(:user, :salt, :hash, :iter, :born, :origin,"
+	    " :req)",
+	[S_REQ_OF] = "SELECT req FROM users WHERE name = :name AND :kind ="
+	    " 'user' UNION ALL SELECT req FROM grp WHERE name = :name"
+	    " AND :kind = 'group'",
+	[S_ALIAS_ADD] = "INSERT OR IGNORE INTO alias(kind, name, born, origin)"
+	    " VALUES(:kind, :name, :born, :origin)",
+	[S_ALIAS_GET] = "SELECT 1 FROM alias WHERE kind = :kind"
+	    " AND name = :name AND born = :born AND origin = :origin",
 	[S_USER_GET] = "SELECT salt, hash, iter FROM users WHERE name = :user",
 	[S_USER_BORN] = "SELECT born, origin FROM users WHERE name = :user",
 	[S_USER_REPLACE] = "UPDATE users SET salt = :salt, hash = :hash,"
-	    " iter = :iter, born = :born, origin = :origin"
+	    " iter = :iter, born = :born, origin = :origin, req = :req"
 	    " WHERE name = :user",
+	[S_GROUP_REBORN] = "UPDATE grp SET born = :born, origin = :origin"
+	    " WHERE name = :grp",
 	[S_SESS_INSERT] = "INSERT OR IGNORE INTO sessions(key, user, peer,"
 	    " ubirth, uorigin) VALUES(:key, :user, :peer, :born, :origin)",
 	[S_SESS_GET] = "SELECT user FROM sessions WHERE key = :key",
@@ -178,11 +199,13 @@ static const char *const sql[S_COUNT] = {
 	    " uorigin) SELECT key, user, ubirth, uorigin FROM sessions"
 	    " WHERE key = :key",
 	/* Why it ended: its account lost to an earlier one, or not. */
-	[S_DEAD_GET] = "SELECT d.user, u.born IS NOT d.ubirth OR"
-	    " u.origin IS NOT d.uorigin FROM session_dead d"
+	[S_DEAD_GET] = "SELECT d.user, (u.born IS NOT d.ubirth OR"
+	    " u.origin IS NOT d.uorigin) AND NOT EXISTS(SELECT 1 FROM alias a"
+	    " WHERE a.kind = 'user' AND a.name = d.user AND a.born = d.ubirth"
+	    " AND a.origin = d.uorigin) FROM session_dead d"
 	    " LEFT JOIN users u ON u.name = d.user WHERE d.key = :key",
-	[S_GROUP_INSERT] = "INSERT INTO grp(name, born, origin, revived)"
-	    " VALUES(:grp, :born, :origin, :born)",
+	[S_GROUP_INSERT] = "INSERT INTO grp(name, born, origin, revived, req)"
+	    " VALUES(:grp, :born, :origin, :born, :req)",
 	[S_GROUP_REVIVE] = "UPDATE grp SET revived = max(revived, :stamp)"
 	    " WHERE name = :grp",
 	[S_GROUP_BORN] = "SELECT born, origin FROM grp WHERE name = :grp",
@@ -265,7 +288,7 @@ static const char *const sql[S_COUNT] = {
 	 * Sources: sessions serving the file's current content whose user
 	 * is still a member, online somewhere, not the asker.
 	 */
-	[S_SERVE_SOURCES] = "SELECT DISTINCT s.peer FROM serving v"
+	[S_SERVE_SOURCES] = "SELECT s.peer, min(v.key) FROM serving v"
 	    " JOIN sessions s ON s.key = v.key"
 	    " JOIN file f ON f.grp = v.grp AND f.name = v.name"
 	    " JOIN member m ON m.grp = v.grp AND m.user = s.user"
@@ -274,7 +297,7 @@ static const char *const sql[S_COUNT] = {
 	    " AND v.stamp > m.stamp"
 	    " AND (EXISTS(SELECT 1 FROM temp.online o WHERE o.key = v.key)"
 	    " OR EXISTS(SELECT 1 FROM temp.remote_online r"
-	    " WHERE r.key = v.key)) ORDER BY s.peer",
+	    " WHERE r.key = v.key)) GROUP BY s.peer ORDER BY s.peer",
 	[S_ONLINE_ADD] = "INSERT INTO temp.online(key, links) VALUES(:key, 1)"
 	    " ON CONFLICT(key) DO UPDATE SET links = links + 1",
 	[S_ONLINE_DROP] = "UPDATE temp.online SET links = links - 1"
@@ -610,6 +633,9 @@ group_born(struct store *s, const char *group, uint64_t *born,
 }
 
 /* Is the group row the incarnation (born, origin)?  1, 0, -1. */
+static int	is_alias(struct store *, const char *, const char *, uint64_t,
+		    uint32_t);
+
 static int
 group_is(struct store *s, const char *group, uint64_t born, uint32_t origin)
 {
@@ -619,7 +645,9 @@ group_is(struct store *s, const char *group, uint64_t born, uint32_t origin)
 
 	if ((r = group_born(s, group, &b, &o)) != 1)
 		return r;
-	return b == born && o == origin;
+	if (b == born && o == origin)
+		return 1;
+	return is_alias(s, "group", group, born, origin);
 }
 
 /*
@@ -679,9 +707,70 @@ lost(struct store *s, const char *kind, const char *name, uint64_t born,
  * Return 0, -1 on an SQL error, -2 for a malformed op.
  */
 struct opctx {
-	uint64_t	hlc;
-	uint32_t	origin;
+	uint64_t	 hlc;
+	uint32_t	 origin;
+	const uint8_t	*req;		/* the request's key, or NULL */
+	size_t		 reqlen;
 };
+
+static int
+alias_add(struct store *s, const char *kind, const char *name, uint64_t born,
+    uint32_t origin)
+{
+	sqlite3_stmt *q = stmt(s, S_ALIAS_ADD);
+
+	bind_text(q, ":kind", kind);
+	bind_text(q, ":name", name);
+	bind_int(q, ":born", (int64_t)born);
+	bind_int(q, ":origin", origin);
+	return exec(s, q);
+}
+
+/* Is (born, origin) an alias of the row kind/name?  1, 0, -1. */
+static int
+is_alias(struct store *s, const char *kind, const char *name, uint64_t born,
+    uint32_t origin)
+{
+	sqlite3_stmt *q = stmt(s, S_ALIAS_GET);
+
+	bind_text(q, ":kind", kind);
+	bind_text(q, ":name", name);
+	bind_int(q, ":born", (int64_t)born);
+	bind_int(q, ":origin", origin);
+	return exists(s, q);
+}
+
+/* Was the row kind/name created by the op's own request?  1, 0, -1. */
+static int
+same_request(struct store *s, const char *kind, const char *name,
+    const struct opctx *c)
+{
+	sqlite3_stmt *q;
+	int r;
+
+	if (c->reqlen != 32)
+		return 0;
+	q = stmt(s, S_REQ_OF);
+	bind_text(q, ":kind", kind);
+	bind_text(q, ":name", name);
+	if ((r = row(s, q)) != 1)
+		return r;
+	r = sqlite3_column_bytes(q, 0) == 32 &&
+	    memcmp(sqlite3_column_blob(q, 0), c->req, 32) == 0;
+	sqlite3_reset(q);
+	return r;
+}
+
+static void
+bind_req(sqlite3_stmt *q, const struct opctx *c)
+{
+	int i = sqlite3_bind_parameter_index(q, ":req");
+
+	if (c->reqlen == 32)
+		sqlite3_bind_blob(q, i, c->req, 32, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
 
 /* What the user of a session of a losing account is told. */
 static void
@@ -699,7 +788,7 @@ apply_user(struct store *s, const struct wire_msg *m, const struct opctx *c)
 	sqlite3_stmt *q;
 	uint64_t born;
 	uint32_t origin;
-	int r;
+	int r, same;
 
 	if (m->f[1].n != STORE_SALT_LEN || m->f[2].n != STORE_HASH_LEN)
 		return -2;
@@ -709,6 +798,17 @@ apply_user(struct store *s, const struct wire_msg *m, const struct opctx *c)
 		r = hlc_cmp(c->hlc, c->origin, born, origin);
 		if (r == 0)
 			return 0;
+		if ((same = same_request(s, "user", user, c)) == -1)
+			return -1;
+		if (same && r > 0)
+			return alias_add(s, "user", user, c->hlc, c->origin);
+		if (same) {
+			/* The earlier copy of one creation: its row. */
+			if (alias_add(s, "user", user, born, origin) == -1)
+				return -1;
+			q = stmt(s, S_USER_REPLACE);
+			goto put;
+		}
 		if (r > 0)
 			return lost(s, "user", user, c->hlc, c->origin);
 		/* Ours is earlier: the account here was the loser. */
@@ -726,6 +826,8 @@ apply_user(struct store *s, const struct wire_msg *m, const struct opctx *c)
 	} else {
 		q = stmt(s, S_USER_INSERT);
 	}
+put:
+	bind_req(q, c);
 	bind_text(q, ":user", user);
 	bind_blob(q, ":salt", m->f[1].p, STORE_SALT_LEN);
 	bind_blob(q, ":hash", m->f[2].p, STORE_HASH_LEN);
@@ -772,14 +874,19 @@ apply_session(struct store *s, const struct wire_msg *m,
 		return r == 1 ? 0 : -1;
 	if ((r = user_born(s, user, &born, &origin)) == -1)
 		return -1;
-	if (r == 0 || born != m->f[2].u || origin != m->f[3].u)
+	if (r == 1 && (born != m->f[2].u || origin != m->f[3].u) &&
+	    (r = is_alias(s, "user", user, m->f[2].u,
+	    (uint32_t)m->f[3].u)) == -1)
+		return -1;
+	if (r == 0)
 		return dead_add(s, key, user, m->f[2].u, (uint32_t)m->f[3].u);
 	q = stmt(s, S_SESS_INSERT);
 	bind_blob(q, ":key", key, 32);
 	bind_text(q, ":user", user);
 	bind_text(q, ":peer", m->f[4].s);
-	bind_int(q, ":born", (int64_t)born);
-	bind_int(q, ":origin", origin);
+	/* The incarnation the op names (the row's, or an alias of it). */
+	bind_int(q, ":born", (int64_t)m->f[2].u);
+	bind_int(q, ":origin", (uint32_t)m->f[3].u);
 	return exec(s, q);
 }
 
@@ -893,11 +1000,34 @@ apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
 	uint32_t inco = (uint32_t)m->f[3].u, origin = 0;
 	uint32_t epoch = (uint32_t)m->f[4].u;
 	sqlite3_stmt *q;
-	int r;
+	int r, there;
 
-	if ((r = group_born(s, group, &born, &origin)) == -1)
+	if ((there = group_born(s, group, &born, &origin)) == -1)
 		return -1;
-	if (r == 1 && (r = hlc_cmp(inc, inco, born, origin)) == 0) {
+	r = there ? hlc_cmp(inc, inco, born, origin) : 1;
+	if (there && r != 0) {
+		int same = same_request(s, "group", group, c);
+
+		if (same == -1 || (same == 0 && (same = is_alias(s, "group",
+		    group, inc, inco)) == -1))
+			return -1;
+		if (same && r < 0) {
+			/* The earlier copy of one creation: its row. */
+			q = stmt(s, S_GROUP_REBORN);
+			bind_text(q, ":grp", group);
+			bind_int(q, ":born", (int64_t)inc);
+			bind_int(q, ":origin", inco);
+			if (alias_add(s, "group", group, born, origin) == -1 ||
+			    exec(s, q) == -1)
+				return -1;
+		} else if (same && alias_add(s, "group", group, inc,
+		    inco) == -1) {
+			return -1;
+		}
+		if (same)
+			r = 0;
+	}
+	if (there && r == 0) {
 		/* Created again after it emptied: old requests are void. */
 		q = stmt(s, S_GROUP_REVIVE);
 		bind_text(q, ":grp", group);
@@ -907,9 +1037,9 @@ apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
 		return mem_merge(s, group, creator, epoch, M_MEMBER, c) ==
 		    -1 ? -1 : 0;
 	}
-	if (r > 0)
+	if (there && r > 0)
 		return lost(s, "group", group, inc, inco);
-	if (r < 0) {
+	if (there) {
 		if (lost(s, "group", group, born, origin) == -1)
 			return -1;
 		q = stmt(s, S_GROUP_DELETE);	/* cascades to its rows */
@@ -918,6 +1048,7 @@ apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
 			return -1;
 	}
 	q = stmt(s, S_GROUP_INSERT);
+	bind_req(q, c);
 	bind_text(q, ":grp", group);
 	bind_int(q, ":born", (int64_t)inc);
 	bind_int(q, ":origin", inco);
@@ -1193,7 +1324,7 @@ static int
 apply_logged(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
     const uint8_t *req, size_t reqlen, const uint8_t *op, size_t oplen)
 {
-	struct opctx c = { hlc, origin };
+	struct opctx c = { hlc, origin, req, reqlen };
 	struct wire_hdr h;
 	struct wire_msg m;
 	const char *why = NULL;
@@ -1523,6 +1654,8 @@ int
 store_group_join(struct store *s, const char *group, const char *user,
     int64_t now)
 {
+	uint64_t born;
+	uint32_t origin;
 	int r;
 
 	(void)now;
@@ -1530,6 +1663,8 @@ store_group_join(struct store *s, const char *group, const char *user,
 		return ST_ERR;
 	if ((r = group_owner(s, group, NULL)) != ST_OK)
 		return rollback(s, r);
+	if ((r = user_born(s, user, &born, &origin)) != 1)
+		return rollback(s, r == 0 ? ST_NO_USER : ST_ERR);
 	if ((r = is_member(s, group, user)) != 0)
 		return rollback(s, r == 1 ? ST_ALREADY_MEMBER : ST_ERR);
 	if ((r = has_request(s, group, user)) != 0)
@@ -1754,14 +1889,20 @@ store_file_info(struct store *s, const char *group, const char *name,
 
 int
 store_sources(struct store *s, const char *group, const char *name,
-    const uint8_t key[32], store_row_cb cb, void *arg)
+    const uint8_t key[32], void (*cb)(void *, const char *, const uint8_t *),
+    void *arg)
 {
 	sqlite3_stmt *q = stmt(s, S_SERVE_SOURCES);
+	int r;
 
 	bind_text(q, ":grp", group);
 	bind_text(q, ":name", name);
 	bind_blob(q, ":key", key, 32);
-	return each_row(s, q, cb, arg);
+	while ((r = row(s, q)) == 1)
+		if (sqlite3_column_bytes(q, 1) == 32)
+			cb(arg, (const char *)sqlite3_column_text(q, 0),
+			    sqlite3_column_blob(q, 1));
+	return r == 0 ? ST_OK : ST_ERR;
 }
 
 int

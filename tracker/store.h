@@ -141,7 +141,8 @@ int	store_file_info(struct store *, const char *group, const char *name,
 	    const char *user, struct file_meta *m);
 /* Peer addresses of the online sessions serving it, except key's. */
 int	store_sources(struct store *, const char *group, const char *name,
-	    const uint8_t key[32], store_row_cb, void *arg);
+	    const uint8_t key[32], void (*cb)(void *, const char *peer,
+	    const uint8_t *key), void *arg);
 /* The session serves (part of) a file of the group. */
 int	store_serve(struct store *, const uint8_t key[32], const char *user,
 	    const char *group, const char *name);

@@ -563,6 +563,16 @@ sync_presence(struct sync *sy, const uint8_t key[32], int up)
 	}
 }
 
+void
+sync_ticket_root(const struct sync *sy, uint8_t out[32])
+{
+	static const char label[] = "p2p-ticket-root-v1";
+
+	if (hmac_sha256(sy->secret, sy->secretlen, label, sizeof(label),
+	    out) == -1)
+		fatalx("cannot derive the ticket key");
+}
+
 unsigned
 sync_ready(const struct sync *sy)
 {

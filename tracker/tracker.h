@@ -40,6 +40,7 @@ struct tracker {
 	size_t			 nlinks;
 	struct link		*links;		/* every accepted connection */
 	struct sync		*sync;		/* channels to the others */
+	uint8_t			 ticket_root[32];	/* from the secret */
 };
 
 struct link {

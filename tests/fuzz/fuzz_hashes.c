@@ -4,8 +4,8 @@
  * Two messages carry a file's piece hashes, and both come from someone we
  * do not control:
  *
- *	WT_FILE   "sqhH*s"    tracker -> client: name, size, sha1, hashes,
- *			      then a peer address per source
+ *	WT_FILE   "sqhH*sB"   tracker -> client: name, size, sha1, hashes,
+ *			      then a peer address and a ticket per source
  *			      (client/download.c on_meta, on_sources)
  *	WT_UPLOAD "tisqhHsq"  client -> tracker: token, group, name, size,
  *			      sha1, hashes, local path, mtime
@@ -151,7 +151,7 @@ static void
 reencode(unsigned type, const struct wire_msg *m, const uint8_t *body,
     size_t len)
 {
-	struct wire_field f[1];
+	struct wire_field f[2];
 	struct wire_iter it;
 	struct wire_enc e;
 	struct buf b;
@@ -164,8 +164,10 @@ reencode(unsigned type, const struct wire_msg *m, const uint8_t *body,
 		wire_put_hash(&e, m->f[2].p);
 		wire_put_hashes(&e, m->f[3].p, m->f[3].n);
 		wire_iter_init(&it, m);
-		while (wire_iter_next(&it, f))
+		while (wire_iter_next(&it, f)) {
 			wire_put_str(&e, f[0].s);
+			wire_put_blob(&e, f[1].p, f[1].n);
+		}
 	} else {
 		wire_put_token(&e, m->f[0].p);
 		wire_put_id(&e, m->f[1].s);
@@ -186,7 +188,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct wire_field *hf, *sf;
-	struct wire_field f[1];
+	struct wire_field f[2];
 	struct wire_iter it;
 	struct wire_hdr h;
 	struct wire_msg m;
@@ -237,6 +239,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		wire_iter_init(&it, &m);
 		while (wire_iter_next(&it, f)) {
 			use_source(f[0].s);
+			CHECK(f[1].n == 0 || inside(body, h.len, f[1].p, f[1].n));
 			nsrc++;
 		}
 		CHECK(nsrc == m.nitems);

@@ -17,8 +17,11 @@
  * valid-<TYPE>-min (shortest values: empty strings, no hashes, no piece
  * data), valid-<TYPE>-max (longest strings and ids that fit the type's
  * ceiling), and for list types valid-<TYPE>-empty and valid-<TYPE>-many.
+ * Blobs are 80 bytes, except that the typical SESSION carries a ticket key
+ * of its real size and the typical FILE and P_WANT tickets of theirs.
  * Hand-made ones follow: streams of several frames (stream-*), and
- * malformed frames (bad-*) for each way a header or body can be refused.
+ * malformed frames (bad-*) for each way a header or body can be refused,
+ * the ticketless SESSION, FILE and P_WANT of the old formats among them.
  *
  * corpus/hashes: a selector byte (0 FILE, 1 UPLOAD) and a body, for
  * fuzz_hashes.  corpus/bitfield: a u32 piece count and the frames a
@@ -48,6 +51,9 @@ enum variant { TYPICAL, MIN, MAX };
  * ceiling itself.
  */
 #define SEED_REST_MAX	4096
+
+/* SESSION's ticket key: an HMAC-SHA256 key. */
+#define TICKET_KEY_LEN	32
 
 static char outdir[4096];
 static int nwritten;
@@ -94,6 +100,19 @@ text(size_t n, const char *alphabet)
 		s[i] = alphabet[i % k];
 	s[n] = '\0';
 	return s;
+}
+
+/* The length of a blob in a valid seed of type t. */
+static uint32_t
+blob_len(unsigned t, enum variant v, uint32_t dflt)
+{
+	if (v == MIN)
+		return 0;
+	if (v == TYPICAL && t == WT_SESSION)
+		return TICKET_KEY_LEN;
+	if (v == TYPICAL && (t == WT_FILE || t == WT_P_WANT))
+		return WIRE_TICKET_LEN;
+	return dflt;
 }
 
 /* Put one field of format letter c; item numbers list items. */
@@ -155,7 +174,7 @@ put(struct wire_enc *e, char c, enum variant v, unsigned item)
 		wire_put_hashes(e, bytes, v == MIN ? 0 : 4);
 		break;
 	case 'B':
-		wire_put_blob(e, bytes, v == MIN ? 0 : sizeof(bytes));
+		wire_put_blob(e, bytes, blob_len(e->type, v, sizeof(bytes)));
 		break;
 	case 'R':
 		/* Piece data: none, a few bytes, or a 4 KiB block. */
@@ -282,6 +301,12 @@ static void
 stream_seeds(void)
 {
 	static const uint8_t token[WIRE_TOKEN_LEN] = "0123456789abcdef";
+	static const uint8_t key[TICKET_KEY_LEN] = {	/* NULs too */
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+		0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+		0x00, 0x00, 0x00, 0x00, 0x6b, 0x65, 0x79, 0x00,
+		0x80, 0x7f, 0x01, 0xfe, 0x10, 0x20, 0x40, 0x80,
+	};
 	struct wire_enc e;
 	struct buf b;
 	uint32_t id;
@@ -306,6 +331,7 @@ stream_seeds(void)
 	wire_begin(&e, &b, WT_SESSION, 2);
 	wire_put_token(&e, token);
 	wire_put_id(&e, "alice");
+	wire_put_blob(&e, key, sizeof(key));
 	wire_end(&e);
 	wire_begin(&e, &b, WT_CREATE_GROUP, 3);
 	wire_put_token(&e, token);
@@ -442,6 +468,20 @@ bad_seeds(void)
 	buf_reset(&b);
 	raw_frame(&b, WT_LOGOUT, 1, token, 8);
 	write_buf("bad-token-short", &b);
+	/* SESSION as it was before its ticket key, and with the key cut. */
+	buf_reset(&b);
+	raw_hdr(&b, WIRE_TOKEN_LEN + 7, WT_SESSION, 0, 1);
+	raw(&b, token, WIRE_TOKEN_LEN);
+	raw(&b, "\x05" "alice\0", 7);
+	write_buf("bad-session-no-key", &b);
+	buf_reset(&b);
+	raw_hdr(&b, WIRE_TOKEN_LEN + 7 + 4 + 20, WT_SESSION, 0, 1);
+	raw(&b, token, WIRE_TOKEN_LEN);
+	raw(&b, "\x05" "alice\0", 7);
+	raw(&b, "\0\0\0\x20", 4);
+	raw(&b, token, 16);
+	raw(&b, token, 4);
+	write_buf("bad-session-key-truncated", &b);
 	buf_reset(&b);
 	raw_hdr(&b, WIRE_TOKEN_LEN + 1, WT_LOGOUT, 0, 1);
 	raw(&b, token, WIRE_TOKEN_LEN);
@@ -478,6 +518,16 @@ static const uint8_t seed_sha[WIRE_HASH_LEN] = {
 	0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55,
 	0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09,
 };
+/* A ticket: u64 expiry, HMAC-SHA256. */
+static const uint8_t seed_ticket[WIRE_TICKET_LEN] = {
+	0x00, 0x00, 0x00, 0x00, 0x65, 0x53, 0xf1, 0x00,
+	0x9f, 0x86, 0xd0, 0x81, 0x88, 0x4c, 0x7d, 0x65,
+	0x9a, 0x2f, 0xea, 0xa0, 0xc5, 0x5a, 0xd0, 0x15,
+	0xa3, 0xbf, 0x4f, 0x1b, 0x2b, 0x0b, 0x82, 0x2c,
+	0xd1, 0x5d, 0x6c, 0x15, 0xb0, 0xf0, 0x0a, 0x08,
+};
+/* The longest ticket a seed carries: a few bytes too many. */
+#define SEED_TICKET_MAX	(WIRE_TICKET_LEN + 8)
 #define MTIME		1700000000ull
 #define PIECE		((uint64_t)WIRE_PIECE_LEN)
 
@@ -502,24 +552,52 @@ end(struct wire_enc *e)
 		die("a seed frame does not encode");
 }
 
-/* A WT_FILE frame: name, size, sha1, n hashes, sources. */
+/* Source i's ticket of len bytes (SEED_TICKET_MAX at most) in t. */
 static void
-file_frame(struct buf *b, uint32_t id, const char *name, uint64_t size,
-    uint32_t n, const char *const *src, size_t nsrc)
+src_ticket(uint8_t *t, size_t i, uint32_t len)
 {
+	uint32_t k;
+
+	for (k = 0; k < len; k++)
+		t[k] = k < WIRE_TICKET_LEN ? seed_ticket[k] : (uint8_t)k;
+	if (len > 0)
+		t[len - 1] ^= (uint8_t)i;	/* each source its own */
+}
+
+/*
+ * A WT_FILE frame: name, size, sha1, n hashes, sources, each with a
+ * ticket of tlen bytes (WIRE_TICKET_LEN but for seeds of a bad one).
+ */
+static void
+file_frame_t(struct buf *b, uint32_t id, const char *name, uint64_t size,
+    uint32_t n, const char *const *src, size_t nsrc, uint32_t tlen)
+{
+	uint8_t t[SEED_TICKET_MAX];
 	struct wire_enc e;
 	uint8_t *h = hashes(n);
 	size_t i;
 
+	if (tlen > sizeof(t))
+		die("ticket too long");
 	wire_begin(&e, b, WT_FILE, id);
 	wire_put_str(&e, name);
 	wire_put_u64(&e, size);
 	wire_put_hash(&e, seed_sha);
 	wire_put_hashes(&e, h, n);
-	for (i = 0; i < nsrc; i++)
+	for (i = 0; i < nsrc; i++) {
+		src_ticket(t, i, tlen);
 		wire_put_str(&e, src[i]);
+		wire_put_blob(&e, t, tlen);
+	}
 	end(&e);
 	free(h);
+}
+
+static void
+file_frame(struct buf *b, uint32_t id, const char *name, uint64_t size,
+    uint32_t n, const char *const *src, size_t nsrc)
+{
+	file_frame_t(b, id, name, size, n, src, nsrc, WIRE_TICKET_LEN);
 }
 
 /* A WT_UPLOAD frame. */
@@ -579,6 +657,7 @@ peer_seeds(void)
 	wire_hello(&b, ROLE_PEER);
 	wire_begin(&e, &b, WT_P_WANT, 0);
 	wire_put_hash(&e, seed_sha);
+	wire_put_blob(&e, seed_ticket, WIRE_TICKET_LEN);
 	end(&e);
 	wire_begin(&e, &b, WT_P_BITFIELD, 0);
 	wire_put_hash(&e, seed_sha);
@@ -620,6 +699,30 @@ peer_seeds(void)
 	end(&e);
 	wire_error(&b, 5, WE_NOTFOUND, "piece not here");
 	write_buf("stream-peer", &b);
+
+	/* A WANT whose ticket the serving peer refuses, then a good one. */
+	buf_reset(&b);
+	wire_hello(&b, ROLE_PEER);
+	wire_hello(&b, ROLE_PEER);
+	wire_begin(&e, &b, WT_P_WANT, 0);
+	wire_put_hash(&e, seed_sha);
+	wire_put_blob(&e, seed_ticket, WIRE_TICKET_LEN - 1);
+	end(&e);
+	wire_error(&b, 0, WE_DENIED, "bad ticket");
+	wire_begin(&e, &b, WT_P_WANT, 1);
+	wire_put_hash(&e, seed_sha);
+	wire_put_blob(&e, "", 0);
+	end(&e);
+	wire_error(&b, 1, WE_DENIED, "bad ticket");
+	wire_begin(&e, &b, WT_P_WANT, 2);
+	wire_put_hash(&e, seed_sha);
+	wire_put_blob(&e, seed_ticket, WIRE_TICKET_LEN);
+	end(&e);
+	wire_begin(&e, &b, WT_P_BITFIELD, 2);
+	wire_put_hash(&e, seed_sha);
+	wire_put_blob(&e, bits, sizeof(bits));
+	end(&e);
+	write_buf("stream-peer-tickets", &b);
 
 	/* Sharing a file through a tracker, both directions. */
 	buf_reset(&b);
@@ -717,6 +820,42 @@ peer_seeds(void)
 	buf_reset(&b);
 	raw_frame(&b, WT_P_HAVE, 1, seed_sha, WIRE_HASH_LEN);
 	write_buf("bad-have-short", &b);
+	/* WANT as it was before tickets, and with its ticket cut. */
+	buf_reset(&b);
+	raw_frame(&b, WT_P_WANT, 1, seed_sha, WIRE_HASH_LEN);
+	write_buf("bad-want-no-ticket", &b);
+	buf_reset(&b);
+	buf_reset(&body);
+	raw(&body, seed_sha, WIRE_HASH_LEN);
+	raw(&body, "\0\0\0\x28", 4);
+	raw(&body, seed_ticket, WIRE_TICKET_LEN - 1);
+	raw_frame(&b, WT_P_WANT, 1, buf_head(&body), buf_used(&body));
+	write_buf("bad-want-ticket-truncated", &b);
+	buf_reset(&b);
+	buf_reset(&body);
+	raw(&body, seed_sha, WIRE_HASH_LEN);
+	raw(&body, "\0\0", 2);
+	raw_frame(&b, WT_P_WANT, 1, buf_head(&body), buf_used(&body));
+	write_buf("bad-want-ticket-len-truncated", &b);
+	buf_reset(&b);
+	raw_hdr(&b, wire_max_body(WT_P_WANT) + 1, WT_P_WANT, 0, 0);
+	write_buf("bad-oversize-want", &b);
+	/* FILE sources as they were before tickets: addresses alone. */
+	buf_reset(&b);
+	buf_reset(&body);
+	file_frame(&body, 1, "f.data", 3 * PIECE, 3, NULL, 0);
+	raw_hdr(&b, (uint32_t)(buf_used(&body) - WIRE_HDR + 2 * 17), WT_FILE,
+	    0, 1);
+	raw(&b, buf_head(&body) + WIRE_HDR, buf_used(&body) - WIRE_HDR);
+	raw(&b, "\0\x0e" "127.0.0.1:7001\0", 17);
+	raw(&b, "\0\x0e" "127.0.0.1:7002\0", 17);
+	write_buf("bad-file-sources-no-ticket", &b);
+	/* The last source's ticket cut short. */
+	buf_reset(&b);
+	file_frame(&b, 1, "f.data", 3 * PIECE, 3, src, 2);
+	put_be32(b.data + b.off, (uint32_t)(buf_used(&b) - WIRE_HDR - 1));
+	buf_truncate(&b, buf_used(&b) - 1);
+	write_buf("bad-file-ticket-truncated", &b);
 	buf_reset(&b);
 	buf_reset(&body);
 	raw(&body, seed_sha, WIRE_HASH_LEN);
@@ -801,6 +940,16 @@ hash_seeds(void)
 		many[i] = good[i % 3];
 	file_frame(&b, 1, "many.bin", 40 * PIECE, 40, many, 40);
 	write_body("file-many-sources", &b);
+	/* Tickets of a length the downloader does not take. */
+	buf_reset(&b);
+	file_frame_t(&b, 1, "t.bin", PIECE, 1, good, 2, 0);
+	write_body("file-source-ticket-empty", &b);
+	buf_reset(&b);
+	file_frame_t(&b, 1, "t.bin", PIECE, 1, good, 2, WIRE_TICKET_LEN - 1);
+	write_body("file-source-ticket-short", &b);
+	buf_reset(&b);
+	file_frame_t(&b, 1, "t.bin", PIECE, 1, good, 2, SEED_TICKET_MAX);
+	write_body("file-source-ticket-long", &b);
 	buf_reset(&b);
 	file_frame(&b, 1, "huge.bin", UINT64_MAX, 0, good, 1);
 	write_body("file-size-u64max-no-hashes", &b);

@@ -176,3 +176,11 @@ has_prefix() {
 sent_has() { send "$1" "$2"; has_prefix "$T/$1.out" "$3"; }
 # reap PID: wait for a process started here that was killed.
 reap() { { wait "$1"; } 2>/dev/null; true; }
+# peer_ticket PEERPORT USER GROUP NAME: the ticket (hex) the tracker hands
+# USER (password pw-USER) for asking the peer on PEERPORT for the file.
+peer_ticket() {
+	(cd "$(dirname "${BASH_SOURCE[0]}")" && python3 -c "
+import wireproto as wp
+t = wp.tickets(${TPORTS[0]}, '$2', 'pw-$2', '$3', '$4')
+print(t.get('127.0.0.1:$1', b'').hex())")
+}

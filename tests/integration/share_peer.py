@@ -26,6 +26,12 @@ server behaved as the protocol says (1 otherwise, with a line saying why):
   refused                       the server closes the connection at once
                                 (a logged-out client serves nobody)
   serves SHA1HEX                a fresh connection still gets a BITFIELD
+  want-denied SHA1HEX           WANT with $P2P_TICKET: ERROR (denied)
+  no-ticket SHA1HEX             WANT with a forged ticket, and REQUEST
+                                without a WANT: ERROR each, no data
+
+WANT carries the ticket in $P2P_TICKET (hex), as a member gets it from
+the tracker (wireproto.tickets); without one, 40 zero bytes.
 """
 import os
 import socket
@@ -64,8 +70,12 @@ def peer(port):
     return c
 
 
-def want(c, sha, rid=7):
-    c.send(wp.frame(WANT, rid, sha))
+TICKET = bytes.fromhex(os.environ.get("P2P_TICKET", "")) or bytes(40)
+
+
+def want(c, sha, rid=7, ticket=None):
+    t = TICKET if ticket is None else ticket
+    c.send(wp.frame(WANT, rid, sha + wp.u32(len(t)) + t))
     return recv_raw(c)
 
 
@@ -169,6 +179,29 @@ def main():
             err = expect_piece(c, sha, data, p, o, n, rid)
             if err:
                 break
+    elif check == "want-denied":
+        sha = bytes.fromhex(args[0])
+        c = peer(port)
+        typ, rid, body = want(c, sha, rid=6)
+        if typ != wp.ERROR or struct.unpack(">H", body[:2])[0] != \
+                wp.WE_DENIED:
+            err = "WANT with $P2P_TICKET not DENIED: type %d" % typ
+    elif check == "no-ticket":
+        sha = bytes.fromhex(args[0])
+        c = peer(port)
+        request(c, sha, 0, 0, 1024, 4)
+        typ, rid, body = recv_raw(c)
+        if typ != wp.ERROR or rid != 4:
+            err = "REQUEST without WANT: type %d id %d" % (typ, rid)
+        forged = TICKET[:8] + bytes(32) if len(TICKET) == 40 else bytes(40)
+        for t in (bytes(40), forged, b"", TICKET[:39]):
+            if err:
+                break
+            typ, rid, body = want(c, sha, rid=5, ticket=t)
+            if typ != wp.ERROR or rid != 5:
+                err = "WANT with ticket %r: type %d" % (t.hex(), typ)
+            elif struct.unpack(">H", body[:2])[0] != wp.WE_DENIED:
+                err = "WANT with a bad ticket: not DENIED"
     elif check == "unshared-request":
         c = peer(port)
         request(c, os.urandom(20), 0, 0, 1024, 5)
@@ -189,7 +222,7 @@ def main():
     elif check == "no-hello":
         sha = bytes.fromhex(args[0])
         c = wp.Conn(port)
-        c.send(wp.frame(WANT, 3, sha))
+        c.send(wp.frame(WANT, 3, sha + wp.u32(len(TICKET)) + TICKET))
         err = expect_closed(c, "WANT before HELLO")
     elif check == "wrong-role":
         c = wp.Conn(port)

@@ -9,9 +9,11 @@
       N connections that say nothing; prints "refused R" (connections the
       other side closed or refused at once), keeps them SECONDS, exits 0.
   greedy PORT SHA1HEX SECONDS
-      HELLO (peer), WANT the file, then 2000 REQUESTs of its first block
-      and never a read, for SECONDS.  Exit 0.
+      HELLO (peer), WANT the file (with the ticket in $P2P_TICKET, hex),
+      then 2000 REQUESTs of its first block and never a read, for
+      SECONDS.  Exit 0.
 """
+import os
 import socket
 import struct
 import sys
@@ -72,7 +74,8 @@ def greedy(port, sha_hex, seconds):
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.sendall(wp.hello(role=wp.ROLE_PEER))
-    s.sendall(wp.frame(64, 1, sha))
+    ticket = bytes.fromhex(os.environ.get("P2P_TICKET", ""))
+    s.sendall(wp.frame(64, 1, sha + wp.u32(len(ticket)) + ticket))
     req = wp.frame(67, 2, sha + wp.u32(0) + wp.u32(0) + wp.u32(128 * 1024))
     s.settimeout(1)
     for _ in range(2000):

@@ -26,7 +26,11 @@ SP=$(client_port S)
 slow dribble "$TP" client 25 >"$T/drib_t.out" 2>&1 & DT=$!; PIDS+=($DT)
 slow dribble "$SP" peer 25 >"$T/drib_p.out" 2>&1 & DP=$!; PIDS+=($DP)
 slow idle "$SP" 300 20 >"$T/idle.out" 2>&1 & DI=$!; PIDS+=($DI)
-slow greedy "$SP" "$(sha1_of "$T/s/f.bin")" 20 >"$T/greedy.out" 2>&1 & DG=$!
+P2P_TICKET=$(cd "$HERE" && python3 -c "
+import wireproto as wp
+print(wp.tickets($TP, 'member', 'pw-member', 'g', 'f.bin')['127.0.0.1:$SP'].hex())")
+P2P_TICKET=$P2P_TICKET slow greedy "$SP" "$(sha1_of "$T/s/f.bin")" 20 \
+	>"$T/greedy.out" 2>&1 & DG=$!
 PIDS+=($DG)
 check "limits: the silent sockets are connected" wait_for 400 has_prefix \
 	"$T/idle.out" "refused"

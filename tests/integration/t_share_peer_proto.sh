@@ -23,10 +23,38 @@ check "proto: seeder shares pp.bin" wait_for 400 has_prefix "$T/S.out" "pp.bin	"
 sha=$(awk -F'\t' '$1 == "pp.bin" {print $3}' "$T/S.out")
 check_eq "proto: list_files gives the file's SHA1" "$(sha1_of "$T/seed/pp.bin")" "$sha"
 port=$(client_port S)
+# A member's ticket for asking the seeder, as the tracker hands it out.
+get_ticket() {
+	P2P_TICKET=$(cd "$(dirname "$0")" && python3 -c "
+import wireproto as wp
+t = wp.tickets(${TPORTS[0]}, 'dan', 'pw-dan', 'g', 'pp.bin')
+print(t['127.0.0.1:$port'].hex())")
+	export P2P_TICKET
+}
+get_ticket
+check_eq "proto: the tracker hands a member a 40-byte ticket" 80 \
+	"${#P2P_TICKET}"
 peer() { python3 "$(dirname "$0")/share_peer.py" "$port" "$@"; }
+# A non-member who knows the seeder's address and the SHA1 gets no ticket
+# from the tracker, and nothing from the seeder without one.
+run_client eve <<<"create_user eve pw-eve"
+no_ticket_for_eve() {
+	(cd "$(dirname "$0")" && python3 -c "
+import wireproto as wp
+c, tok = wp.login(${TPORTS[0]}, 'eve', 'pw-eve')
+typ, _, _, f = c.request(wp.FILE_INFO, 2, tok + wp.ident('g') +
+                         wp.string('pp.bin'))
+raise SystemExit(0 if typ == wp.ERROR and f[0] == wp.WE_DENIED else 1)")
+}
+check "proto: a non-member gets no sources and no ticket" no_ticket_for_eve
+check "proto: a non-member's WANT without a ticket is refused" \
+	env P2P_TICKET= python3 "$(dirname "$0")/share_peer.py" "$port" \
+	want-denied "$sha"
 still_serves() { check "proto: still serves after $1" peer serves "$sha"; }
 
 check "proto: WANT of an unknown SHA1 gets ERROR" peer want-unknown
+check "proto: no WANT, a forged, empty or short ticket: ERROR, no data" \
+	peer no-ticket "$sha"
 check "proto: WANT of the file gets a BITFIELD with all 4 pieces" \
 	peer want "$sha" 4
 check "proto: REQUEST of the first block gets its bytes" \
@@ -79,7 +107,10 @@ check "proto: a logged-out client refuses peers" peer refused
 send S "login sam pw-sam"
 check "proto: seeder logs in again" wait_for 200 has_line "$T/S.out" \
 	"logged in as sam (sharing 1 file again)"
-check "proto: serves again after login" peer want "$sha" 4
+# A new session has a new ticket key: the old ticket is no good.
+check "proto: a ticket for the old session is refused" peer want-denied "$sha"
+get_ticket
+check "proto: serves again after login, with a new ticket" peer want "$sha" 4
 send S "logout"
 two_logouts() { [ "$(grep -c '^logged out$' "$T/S.out")" -ge 2 ]; }
 check "proto: seeder logs out again" wait_for 200 two_logouts

@@ -15,7 +15,8 @@ MAGIC = 0x50325053
 VERSION = 1
 ROLE_CLIENT, ROLE_TRACKER, ROLE_PEER = 1, 2, 3
 
-HELLO, ERROR, OK, NAMES, SESSION = 1, 2, 3, 4, 5
+HELLO, ERROR, OK, NAMES, SESSION, FILES, FILE = 1, 2, 3, 4, 5, 6, 7
+FILE_INFO = 29
 CREATE_USER, LOGIN, LOGOUT = 16, 17, 18
 CREATE_GROUP, JOIN_GROUP, LEAVE_GROUP = 19, 20, 21
 LIST_REQUESTS, ACCEPT_REQUEST, REJECT_REQUEST, LIST_GROUPS = 22, 23, 24, 25
@@ -83,6 +84,22 @@ def decode(typ, body):
     if typ == HELLO:
         magic, ver, role = struct.unpack(">IHB", body[:7])
         return magic, ver, role
+    if typ == FILE:
+        # name, size, sha1, piece count, [(source address, ticket)]
+        (n,) = struct.unpack(">H", body[:2])
+        name, o = body[2:2 + n].decode(), 2 + n + 1
+        (size,) = struct.unpack(">Q", body[o:o + 8])
+        sha, o = body[o + 8:o + 28], o + 28
+        (np,) = struct.unpack(">I", body[o:o + 4])
+        o += 4 + 20 * np
+        srcs = []
+        while o < len(body):
+            (n,) = struct.unpack(">H", body[o:o + 2])
+            addr, o = body[o + 2:o + 2 + n].decode(), o + 2 + n + 1
+            (t,) = struct.unpack(">I", body[o:o + 4])
+            srcs.append((addr, body[o + 4:o + 4 + t]))
+            o += 4 + t
+        return name, size, sha, np, srcs
     return ()
 
 
@@ -165,3 +182,12 @@ def login(port, user, password, peer="127.0.0.1:1"):
                              string(peer))
     assert typ == SESSION, (typ, f)
     return c, f[0]
+
+
+def tickets(port, user, password, group, name):
+    """{source address: ticket} as the tracker hands them to user."""
+    c, tok = login(port, user, password)
+    typ, _, _, f = c.request(FILE_INFO, 2, tok + ident(group) + string(name))
+    c.close()
+    assert typ == FILE, (typ, f)
+    return dict(f[4])

@@ -323,6 +323,47 @@ test_ct_equal(void **state)
 	assert_false(ct_equal("abc", "abd", 3));
 }
 
+/* RFC 4231 test case 2, and tickets made and checked. */
+static void
+test_hmac_and_tickets(void **state)
+{
+	static const uint8_t want[32] = {
+		0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e,
+		0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+		0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
+		0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43 };
+	uint8_t out[32], key[32], other[32], sha[20];
+	uint8_t t[TICKET_LEN], bad[TICKET_LEN];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(hmac_sha256("Jefe", 4, "what do ya want for nothing?",
+	    28, out), 0);
+	assert_memory_equal(out, want, 32);
+
+	memset(key, 1, sizeof(key));
+	memset(other, 2, sizeof(other));
+	memset(sha, 3, sizeof(sha));
+	assert_int_equal(ticket_make(key, sha, 1000, t), 0);
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 999), 0);
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 1000), 0);
+	/* Expired, another peer's key, another file, cut short. */
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 1001), -1);
+	assert_int_equal(ticket_check(other, sha, t, sizeof(t), 0), -1);
+	sha[19] ^= 1;
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 0), -1);
+	sha[19] ^= 1;
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t) - 1, 0), -1);
+	assert_int_equal(ticket_check(key, sha, t, 0, 0), -1);
+	/* Every bit counts: a later expiry or any flipped bit is refused. */
+	for (i = 0; i < sizeof(t) * 8; i++) {
+		memcpy(bad, t, sizeof(t));
+		bad[i / 8] ^= (uint8_t)(1 << (i % 8));
+		assert_int_equal(ticket_check(key, sha, bad, sizeof(bad), 0),
+		    -1);
+	}
+}
+
 int
 main(void)
 {
@@ -339,6 +380,7 @@ main(void)
 		cmocka_unit_test(test_pbkdf2_zero_iterations),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_ct_equal),
+		cmocka_unit_test(test_hmac_and_tickets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,8 @@
  * op is refused (ST_BAD_OP); the same user or group created on two
  * trackers before either heard of the other ends with the earlier one on
  * both, the loser recorded in `lost` and the losing account's sessions
- * ended with a reason; a request key travels with its op.
+ * ended with a reason; a request key travels with its op; the same
+ * request carried out on two trackers is one creation, not a conflict.
  * Ends with a randomized model test (fixed seeds): random mutations on
  * random trackers, random partial deliveries between them in each
  * sender's log order (as the sync channel does), then full delivery; the
@@ -183,12 +184,12 @@ static char *
 dump(const char *path)
 {
 	static const char *const q[] = {
-	    "SELECT 'user', name, hex(hash), born, origin FROM users"
+	    "SELECT 'user', name, hex(hash), born, origin, hex(req) FROM users"
 	    " ORDER BY name",
 	    "SELECT 'session', hex(key), user FROM sessions ORDER BY key",
 	    "SELECT 'dead', hex(key), user, ubirth, uorigin FROM session_dead"
 	    " ORDER BY key",
-	    "SELECT 'group', name, born, origin, revived FROM grp"
+	    "SELECT 'group', name, born, origin, revived, hex(req) FROM grp"
 	    " ORDER BY name",
 	    "SELECT 'member', grp, user, epoch, state, stamp, origin"
 	    " FROM member ORDER BY grp, user",
@@ -199,6 +200,8 @@ dump(const char *path)
 	    "SELECT 'serving', hex(key), grp, name, present, hex(sha1), stamp,"
 	    " origin FROM serving ORDER BY key, grp, name",
 	    "SELECT 'lost', kind, name, born, origin FROM lost"
+	    " ORDER BY kind, name, born, origin",
+	    "SELECT 'alias', kind, name, born, origin FROM alias"
 	    " ORDER BY kind, name, born, origin",
 	    "SELECT 'hwm', origin, seq FROM hwm ORDER BY origin",
 	};
@@ -365,6 +368,52 @@ test_create_group_conflict(void **state)
 	}
 }
 
+/*
+ * One request carried out on two trackers (a retry after a failover,
+ * the first tracker's op not yet replicated) is one creation: no loser,
+ * and what was built on either copy stays.
+ */
+static void
+test_same_request_once(void **state)
+{
+	struct cluster *c = *state;
+	struct user_cred u1, u2;
+	uint8_t req[32], req2[32], k[32];
+	char name[ID_MAX + 1];
+	int i;
+
+	memset(req, 0x11, sizeof(req));
+	memset(req2, 0x22, sizeof(req2));
+	cred(&u1, 5);
+	cred(&u2, 6);	/* another salt: the retry hashed again */
+	store_set_request(c->s[1], req);
+	assert_int_equal(store_user_create(c->s[1], "ann", &u1, 0), ST_OK);
+	store_set_request(c->s[2], req);
+	assert_int_equal(store_user_create(c->s[2], "ann", &u2, 0), ST_OK);
+	store_set_request(c->s[1], NULL);
+	store_set_request(c->s[2], NULL);
+	assert_int_equal(store_user_create(c->s[2], "bob", &u2, 0), ST_OK);
+	key(k, 2, 1);
+	assert_int_equal(store_session_add(c->s[2], k, "ann", "p:1", 0),
+	    ST_OK);
+	store_set_request(c->s[1], req2);
+	assert_int_equal(store_group_create(c->s[1], "dup", "ann", 0), ST_OK);
+	store_set_request(c->s[2], req2);
+	assert_int_equal(store_group_create(c->s[2], "dup", "ann", 0), ST_OK);
+	store_set_request(c->s[1], NULL);
+	store_set_request(c->s[2], NULL);
+	assert_int_equal(store_group_join(c->s[2], "dup", "bob", 0), ST_OK);
+	assert_int_equal(store_group_accept(c->s[2], "dup", "ann", "bob", 0),
+	    ST_OK);
+	sync_all(c);
+	expect_same(c, "after one request carried out twice");
+	for (i = 1; i <= NT; i++) {
+		assert_int_equal(store_is_member(c->s[i], "dup", "bob"), ST_OK);
+		assert_int_equal(store_session_user(c->s[i], k, name), ST_OK);
+		assert_string_equal(name, "ann");
+	}
+}
+
 static void
 test_request_key_travels(void **state)
 {
@@ -401,14 +450,20 @@ random_op(struct cluster *c, int t, unsigned step)
 	const char *f = files[rng_below(2)];
 	struct user_cred cr;
 	struct file_meta m;
-	uint8_t k[32], sha[20], pieces[20];
+	uint8_t k[32], sha[20], pieces[20], rk[32];
 	char path[64], owner[ID_MAX + 1];
 
 	key(k, t, (int)rng_below(4));
+	/* Creations are sometimes retries of one request on two trackers. */
+	memset(rk, 0, sizeof(rk));
+	snprintf((char *)rk, 16, "%s", u);
+	snprintf((char *)rk + 16, 16, "%s", g);
 	switch (rng_below(11)) {
 	case 0:
 		cred(&cr, (uint8_t)(t * 16 + rng_below(3)));
+		store_set_request(s, rng_below(2) ? rk : NULL);
 		(void)store_user_create(s, u, &cr, 0);
+		store_set_request(s, NULL);
 		break;
 	case 1:
 		(void)store_session_add(s, k, u, "peer", 0);
@@ -417,7 +472,9 @@ random_op(struct cluster *c, int t, unsigned step)
 		(void)store_session_del(s, k);
 		break;
 	case 3:
+		store_set_request(s, rng_below(2) ? rk : NULL);
 		(void)store_group_create(s, g, u, 0);
+		store_set_request(s, NULL);
 		break;
 	case 4:
 		(void)store_group_join(s, g, u, 0);
@@ -532,6 +589,7 @@ main(void)
 		T(test_create_user_conflict),
 		T(test_create_group_conflict),
 		T(test_request_key_travels),
+		T(test_same_request_once),
 		T(test_model_random),
 #undef T
 	};

@@ -7,7 +7,11 @@
  * with NAMES, FILES, FILE sources and SHARES lists of 0, 1 and many items
  * walked in order by wire_iter, FILE/UPLOAD with 0, several and
  * WIRE_HASHES_MAX piece hashes, P_PIECE with 0, 1 and WIRE_BLOCK_MAX data
- * bytes; the exact bytes of a frame; wire_frame (NEED_MORE for every strict
+ * bytes; the tickets: SESSION's ticket key, each FILE source's ticket (an
+ * item of two fields, address and ticket, that wire_iter hands over
+ * whole) and P_WANT's ticket, at their sizes and up to their ceilings,
+ * with the old ticketless bodies refused; the exact bytes of a frame
+ * (P_WANT's included); wire_frame (NEED_MORE for every strict
  * prefix, OK for the whole frame, BAD for an unknown type, set flags or a
  * length over the type's ceiling, P_PIECE's included, with only the 12-byte
  * header present); wire_decode refusing truncated fields, trailing bytes,
@@ -75,9 +79,9 @@ static const struct {
 	{ WT_ERROR,		"ERROR",		"ws" },
 	{ WT_OK,		"OK",			"" },
 	{ WT_NAMES,		"NAMES",		"*s" },
-	{ WT_SESSION,		"SESSION",		"ti" },
+	{ WT_SESSION,		"SESSION",		"tiB" },
 	{ WT_FILES,		"FILES",		"*sqh" },
-	{ WT_FILE,		"FILE",			"sqhH*s" },
+	{ WT_FILE,		"FILE",			"sqhH*sB" },
 	{ WT_SHARES,		"SHARES",		"*isshqq" },
 	{ WT_CREATE_USER,	"CREATE_USER",		"is" },
 	{ WT_LOGIN,		"LOGIN",		"iss" },
@@ -96,7 +100,7 @@ static const struct {
 	{ WT_SHARE,		"SHARE",		"tis" },
 	{ WT_STOP_SHARE,	"STOP_SHARE",		"tis" },
 	{ WT_MY_SHARES,		"MY_SHARES",		"t" },
-	{ WT_P_WANT,		"P_WANT",		"h" },
+	{ WT_P_WANT,		"P_WANT",		"hB" },
 	{ WT_P_BITFIELD,	"P_BITFIELD",		"hB" },
 	{ WT_P_HAVE,		"P_HAVE",		"hu" },
 	{ WT_P_REQUEST,		"P_REQUEST",		"huuu" },
@@ -136,6 +140,26 @@ static const uint8_t sha[WIRE_HASH_LEN] = {
 /* The fixed part of a P_PIECE body: sha1, piece, offset. */
 #define PIECE_FIXED	(WIRE_HASH_LEN + 4 + 4)
 
+/*
+ * SESSION's ticket key (an HMAC-SHA256 key) and a ticket (u64 expiry,
+ * HMAC-SHA256).  The codec carries them as blobs of any length; their
+ * receivers check the length.
+ */
+#define TICKET_KEY_LEN	32
+static const uint8_t tkey[TICKET_KEY_LEN] = {
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,	/* NULs too */
+	0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+	0x00, 0x00, 0x00, 0x00, 0x6b, 0x65, 0x79, 0x00,
+	0x80, 0x7f, 0x01, 0xfe, 0x10, 0x20, 0x40, 0x80,
+};
+static const uint8_t ticket[WIRE_TICKET_LEN] = {
+	0x00, 0x00, 0x00, 0x00, 0x65, 0x53, 0xf1, 0x00,	/* expiry */
+	0x9f, 0x86, 0xd0, 0x81, 0x88, 0x4c, 0x7d, 0x65,	/* HMAC */
+	0x9a, 0x2f, 0xea, 0xa0, 0xc5, 0x5a, 0xd0, 0x15,
+	0xa3, 0xbf, 0x4f, 0x1b, 0x2b, 0x0b, 0x82, 0x2c,
+	0xd1, 0x5d, 0x6c, 0x15, 0xb0, 0xf0, 0x0a, 0x08,
+};
+
 /* Deterministic filler bytes, different for each seed. */
 static void
 fill(uint8_t *p, size_t n, uint32_t seed)
@@ -173,6 +197,13 @@ dup_exact(const void *p, size_t n)
 	if (n > 0)
 		memcpy(q, p, n);
 	return q;
+}
+
+static uint32_t
+be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
 }
 
 static void
@@ -491,8 +522,19 @@ test_spec_table(void **state)
 	    PIECE_FIXED + WIRE_BLOCK_MAX);
 	assert_true(wire_max_body(WT_P_BITFIELD) >=
 	    WIRE_HASH_LEN + 4 + WIRE_HASHES_MAX / 8);
+	/* FILE: the longest name, the most hashes, and then still a
+	   thousand sources at the longest address, each with its ticket. */
 	assert_true(wire_max_body(WT_FILE) >= 2 + WIRE_STR_MAX + 1 + 8 +
-	    WIRE_HASH_LEN + 4 + (size_t)WIRE_HASHES_MAX * WIRE_HASH_LEN);
+	    WIRE_HASH_LEN + 4 + (size_t)WIRE_HASHES_MAX * WIRE_HASH_LEN +
+	    1000 * (2 + HOSTPORT_MAX + 1 + 4 + WIRE_TICKET_LEN));
+	/* A ticket is a u64 expiry and an HMAC-SHA256. */
+	assert_int_equal(WIRE_TICKET_LEN, 8 + 32);
+	/* SESSION: a token, the longest id and a ticket key. */
+	assert_true(wire_max_body(WT_SESSION) >= WIRE_TOKEN_LEN + 1 + ID_MAX +
+	    1 + 4 + TICKET_KEY_LEN);
+	/* P_WANT: a sha1 and a ticket. */
+	assert_true(wire_max_body(WT_P_WANT) >= WIRE_HASH_LEN + 4 +
+	    WIRE_TICKET_LEN);
 	/* An upload op travels inside an S_OP with its envelope. */
 	assert_true(wire_max_body(WT_S_OP) >= 4 + 8 + 8 + 4 + 32 + 4 +
 	    WIRE_HDR + wire_max_body(WT_OP_UPLOAD));
@@ -677,28 +719,91 @@ test_roundtrip_names(void **state)
 	names_roundtrip(1000);
 }
 
+/* A SESSION for user with a ticket key of keylen bytes. */
 static void
-test_roundtrip_session(void **state)
+session_roundtrip(const char *user, const uint8_t *key, uint32_t keylen)
 {
+	const size_t ulen = strlen(user);
+	const size_t koff = WIRE_TOKEN_LEN + 1 + ulen + 1 + 4;
 	struct wire_enc e;
 	struct wire_msg m;
 	struct buf b;
 	uint8_t *body;
 
-	(void)state;
-	buf_init(&b, 1024);
+	buf_init(&b, WIRE_HDR + (size_t)wire_max_body(WT_SESSION));
 	wire_begin(&e, &b, WT_SESSION, 3);
 	wire_put_token(&e, tok);
-	wire_put_id(&e, "alice");
+	wire_put_id(&e, user);
+	wire_put_blob(&e, key, keylen);
 	assert_int_equal(wire_end(&e), 0);
 	body = decode_ok(&b, &m);
-	assert_int_equal(m.nf, 2);
+	assert_int_equal(m.h.type, WT_SESSION);
+	assert_int_equal(m.h.id, 3);
+	assert_int_equal(m.h.len, koff + keylen);
+	assert_int_equal(m.nf, 3);
+	assert_int_equal(m.nitems, 0);
 	assert_int_equal(m.f[0].n, WIRE_TOKEN_LEN);
 	assert_memory_equal(m.f[0].p, tok, WIRE_TOKEN_LEN);
-	assert_string_equal(m.f[1].s, "alice");
-	assert_int_equal(m.f[1].n, 5);
+	assert_string_equal(m.f[1].s, user);
+	assert_int_equal(m.f[1].n, ulen);
+	/* The key: its length before it, then its bytes, raw. */
+	assert_int_equal(m.f[2].n, keylen);
+	assert_null(m.f[2].s);
+	assert_int_equal(be32(body + koff - 4), keylen);
+	if (keylen > 0) {
+		assert_ptr_equal(m.f[2].p, body + koff);
+		assert_memory_equal(m.f[2].p, key, keylen);
+	}
 	free(body);
 	buf_free(&b);
+}
+
+static void
+test_roundtrip_session(void **state)
+{
+	char longid[ID_MAX + 1];
+	uint8_t before[64];
+	struct wire_enc e;
+	struct buf b;
+	uint8_t *big;
+	uint32_t most;
+	size_t n;
+
+	(void)state;
+	memset(longid, 'k', ID_MAX);
+	longid[ID_MAX] = '\0';
+	session_roundtrip("alice", tkey, TICKET_KEY_LEN);
+	session_roundtrip("Z", tkey, TICKET_KEY_LEN);
+	session_roundtrip(longid, tkey, TICKET_KEY_LEN);
+	/* The codec carries a key of any length (the client checks it):
+	   none, one short, one long, and the most the ceiling allows with
+	   the longest id. */
+	session_roundtrip("bob", tkey, 0);
+	session_roundtrip("bob", tkey, TICKET_KEY_LEN - 1);
+	most = wire_max_body(WT_SESSION) -
+	    (WIRE_TOKEN_LEN + 1 + ID_MAX + 1 + 4);
+	assert_true(most >= TICKET_KEY_LEN);
+	big = malloc((size_t)most + 1);
+	assert_non_null(big);
+	fill(big, (size_t)most + 1, 5);
+	session_roundtrip("bob", big, TICKET_KEY_LEN + 1);
+	session_roundtrip(longid, big, most);
+
+	/* One byte more passes the ceiling: refused, nothing left. */
+	buf_init(&b, 1024);
+	assert_int_equal(wire_hello(&b, ROLE_CLIENT), 0);
+	n = buf_used(&b);
+	assert_true(n <= sizeof(before));
+	memcpy(before, buf_head(&b), n);
+	wire_begin(&e, &b, WT_SESSION, 3);
+	wire_put_token(&e, tok);
+	wire_put_id(&e, longid);
+	wire_put_blob(&e, big, most + 1);
+	assert_int_equal(wire_end(&e), -1);
+	assert_int_equal(buf_used(&b), n);
+	assert_memory_equal(buf_head(&b), before, n);
+	buf_free(&b);
+	free(big);
 }
 
 static void
@@ -835,6 +940,13 @@ test_exact_bytes(void **state)
 		0x00, 0x01, 'a', 0x00,
 		0x00, 0x00, 0x00,
 	};
+	static const uint8_t want_want[] = {	/* and the ticket's bytes */
+		0x00, 0x00, 0x00, 0x40,	0x00, 0x40, 0x00, 0x00,
+		0xfe, 0xdc, 0xba, 0x98,
+		0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55,
+		0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09,
+		0x00, 0x00, 0x00, 0x28,
+	};
 	static const uint8_t want_piece[] = {	/* and 3 data bytes */
 		0x00, 0x00, 0x00, 0x1f,	0x00, 0x44, 0x00, 0x00,
 		0x0a, 0x0b, 0x0c, 0x0d,
@@ -862,6 +974,17 @@ test_exact_bytes(void **state)
 	assert_int_equal(wire_end(&e), 0);
 	assert_int_equal(buf_used(&b), sizeof(want_names));
 	assert_memory_equal(buf_head(&b), want_names, sizeof(want_names));
+
+	/* P_WANT: the sha1, then the ticket with its length before it. */
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_P_WANT, 0xfedcba98u);
+	wire_put_hash(&e, sha);
+	wire_put_blob(&e, ticket, WIRE_TICKET_LEN);
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(buf_used(&b), sizeof(want_want) + WIRE_TICKET_LEN);
+	assert_memory_equal(buf_head(&b), want_want, sizeof(want_want));
+	assert_memory_equal(buf_head(&b) + sizeof(want_want), ticket,
+	    WIRE_TICKET_LEN);
 
 	/* P_PIECE: the rest is raw bytes, no length, NULs and all. */
 	buf_reset(&b);
@@ -909,15 +1032,20 @@ test_encode_after_consumed_prefix(void **state)
 		wire_begin(&e, &b, WT_SESSION, (uint32_t)i);
 		wire_put_token(&e, tok);
 		wire_put_id(&e, "dave");
+		wire_put_blob(&e, tkey, TICKET_KEY_LEN);
 		assert_int_equal(wire_end(&e), 0);
 		buf_consume(&b, (size_t)i);
 		assert_int_equal(wire_frame(buf_head(&b), buf_used(&b), &h,
 		    &why), WIRE_OK);
 		assert_int_equal(h.id, (uint32_t)i);
-		assert_int_equal(h.len, WIRE_TOKEN_LEN + 1 + 4 + 1);
+		assert_int_equal(h.len, WIRE_TOKEN_LEN + 1 + 4 + 1 + 4 +
+		    TICKET_KEY_LEN);
 		assert_int_equal(wire_decode(&h, buf_head(&b) + WIRE_HDR, &m,
 		    &why), 0);
+		assert_memory_equal(m.f[0].p, tok, WIRE_TOKEN_LEN);
 		assert_string_equal(m.f[1].s, "dave");
+		assert_int_equal(m.f[2].n, TICKET_KEY_LEN);
+		assert_memory_equal(m.f[2].p, tkey, TICKET_KEY_LEN);
 		buf_consume(&b, WIRE_HDR + h.len);
 		assert_int_equal(buf_used(&b), 0);
 	}
@@ -1053,13 +1181,25 @@ test_frame_over_ceiling(void **state)
 
 /* Tests: wire_decode refusals. */
 
+/* A SESSION's ticket key field: its length, then its bytes. */
+#define KEY_FIELD	(4 + TICKET_KEY_LEN)
+
+/*
+ * A SESSION body: the token, an id of idlen announced and idbytes given,
+ * then the ticket key field.  Subtract KEY_FIELD from the length returned
+ * for a body that ends after the id bytes.
+ */
 static size_t
 session_body(uint8_t *p, uint8_t idlen, const void *id, size_t idbytes)
 {
+	size_t n = WIRE_TOKEN_LEN + 1 + idbytes;
+
 	memcpy(p, tok, WIRE_TOKEN_LEN);
 	p[WIRE_TOKEN_LEN] = idlen;
 	memcpy(p + WIRE_TOKEN_LEN + 1, id, idbytes);
-	return WIRE_TOKEN_LEN + 1 + idbytes;
+	put_be32(p + n, TICKET_KEY_LEN);
+	memcpy(p + n + 4, tkey, TICKET_KEY_LEN);
+	return n + KEY_FIELD;
 }
 
 static void
@@ -1207,13 +1347,14 @@ test_decode_bad_ids(void **state)
 	static const char *bad[] = { "bo/b", "bo b", "a\x80", "x:y", "a\"",
 	    "\t", "a\nb" };
 	char longid[ID_MAX + 2];
-	uint8_t body[128];
+	uint8_t body[256];
 	const char *why;
 	size_t i, n;
 
 	(void)state;
 	/* Sanity: the good one. */
 	n = session_body(body, 3, "bob", 4);
+	assert_int_equal(n, WIRE_TOKEN_LEN + 1 + 4 + KEY_FIELD);
 	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), 0);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -1240,6 +1381,10 @@ test_decode_bad_ids(void **state)
 	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), -1);
 	/* No terminator at all: the body ends after the id. */
 	n = session_body(body, 3, "bob", 3);
+	assert_int_equal(decode_raw(WT_SESSION, body, n - KEY_FIELD, &why),
+	    -1);
+	/* Nor is the key's length, when it follows at once, a terminator
+	   (its first byte is a NUL, but what follows is then no key). */
 	assert_int_equal(decode_raw(WT_SESSION, body, n, &why), -1);
 	/* The NUL comes early, inside the announced length. */
 	n = session_body(body, 3, "bo\0\0", 4);
@@ -1316,6 +1461,150 @@ test_decode_bad_list_item(void **state)
 	assert_int_equal(decode_raw(WT_NAMES, body2, sizeof(body2), &why), -1);
 }
 
+/*
+ * body[0..n) decodes as type and ends with a blob (a ticket key or a
+ * ticket) whose length field is at off.  Every cut from off on is
+ * refused, the first being the ticketless body of the old format; so is
+ * a length that says one more (past the body), one less (a byte left
+ * over) or 0xffffffff, and a byte after the blob.
+ */
+static void
+blob_refusals(unsigned type, const uint8_t *body, size_t n, size_t off)
+{
+	const uint32_t len = be32(body + off);
+	uint8_t *p = malloc(n + 1);
+	const char *why;
+	size_t k;
+
+	assert_non_null(p);
+	assert_int_equal(off + 4 + (size_t)len, n);
+	memcpy(p, body, n);
+	if (decode_raw(type, p, n, &why) != 0)
+		fail_msg("%s: whole body: %s", wire_type_name(type), why);
+	for (k = off; k < n; k++)
+		if (decode_raw(type, p, k, &why) != -1)
+			fail_msg("%s: cut to %zu/%zu decoded",
+			    wire_type_name(type), k, n);
+	put_be32(p + off, len + 1);
+	assert_int_equal(decode_raw(type, p, n, &why), -1);
+	if (len > 0) {
+		put_be32(p + off, len - 1);
+		assert_int_equal(decode_raw(type, p, n, &why), -1);
+	}
+	put_be32(p + off, 0xffffffffu);
+	assert_int_equal(decode_raw(type, p, n, &why), -1);
+	put_be32(p + off, len);
+	p[n] = 0;
+	assert_int_equal(decode_raw(type, p, n + 1, &why), -1);
+	assert_int_equal(decode_raw(type, p, n, &why), 0);
+	free(p);
+}
+
+/* The ticket key and tickets: refused when missing, short or long. */
+static void
+test_decode_tickets(void **state)
+{
+	static const char *srcs[] = { "127.0.0.1:7001", "[::1]:7002" };
+	uint8_t body[512];
+	struct wire_msg m;
+	struct wire_hdr h;
+	struct wire_enc e;
+	struct buf b;
+	const char *why;
+	uint8_t *fb;
+	size_t n, k, fixed, ends[3];
+	unsigned i;
+	int rc;
+
+	(void)state;
+	/* SESSION: token, id, key. */
+	n = session_body(body, 5, "alice", 6);
+	blob_refusals(WT_SESSION, body, n, n - KEY_FIELD);
+	/* An empty key is still a field: its length must be there. */
+	put_be32(body + n - KEY_FIELD, 0);
+	blob_refusals(WT_SESSION, body, n - TICKET_KEY_LEN, n - KEY_FIELD);
+
+	/* P_WANT: sha1, ticket. */
+	memcpy(body, sha, WIRE_HASH_LEN);
+	put_be32(body + WIRE_HASH_LEN, WIRE_TICKET_LEN);
+	memcpy(body + WIRE_HASH_LEN + 4, ticket, WIRE_TICKET_LEN);
+	blob_refusals(WT_P_WANT, body, WIRE_HASH_LEN + 4 + WIRE_TICKET_LEN,
+	    WIRE_HASH_LEN);
+	/* The old WANT, a sha1 alone, and a sha1 cut short. */
+	assert_int_equal(decode_raw(WT_P_WANT, sha, WIRE_HASH_LEN, &why), -1);
+	assert_int_equal(decode_raw(WT_P_WANT, body, WIRE_HASH_LEN - 1, &why),
+	    -1);
+
+	/* FILE: each source an address and its ticket. */
+	buf_init(&b, 4096);
+	wire_begin(&e, &b, WT_FILE, 1);
+	wire_put_str(&e, "f.bin");
+	wire_put_u64(&e, WIRE_PIECE_LEN);
+	wire_put_hash(&e, sha);
+	wire_put_hashes(&e, sha, 1);
+	for (i = 0; i < 2; i++) {
+		wire_put_str(&e, srcs[i]);
+		wire_put_blob(&e, ticket, WIRE_TICKET_LEN);
+	}
+	assert_int_equal(wire_end(&e), 0);
+	fb = take_frame(&b, &h);
+	fixed = 2 + 5 + 1 + 8 + WIRE_HASH_LEN + 4 + WIRE_HASH_LEN;
+	ends[0] = fixed;
+	ends[1] = ends[0] + 2 + strlen(srcs[0]) + 1 + 4 + WIRE_TICKET_LEN;
+	ends[2] = ends[1] + 2 + strlen(srcs[1]) + 1 + 4 + WIRE_TICKET_LEN;
+	assert_int_equal(h.len, ends[2]);
+	/* The last ticket, each way it can be wrong. */
+	blob_refusals(WT_FILE, fb, h.len, ends[2] - 4 - WIRE_TICKET_LEN);
+	/* A cut between sources leaves fewer of them; any other cut in the
+	   list, as between an address and its ticket, is refused. */
+	for (k = fixed; k <= h.len; k++) {
+		struct wire_hdr hk = h;
+		uint8_t *cut = dup_exact(fb, k);
+
+		hk.len = (uint32_t)k;
+		why = NULL;
+		rc = wire_decode(&hk, cut, &m, &why);
+		if (k == ends[0] || k == ends[1] || k == ends[2]) {
+			if (rc != 0)
+				fail_msg("FILE cut to %zu: %s", k, why);
+			assert_int_equal(m.nitems, k == ends[0] ? 0 :
+			    k == ends[1] ? 1 : 2);
+		} else if (rc != -1)
+			fail_msg("FILE cut to %zu/%u decoded", k, h.len);
+		free(cut);
+	}
+	free(fb);
+
+	/* The old FILE: sources without tickets, one or two of them. */
+	for (i = 1; i <= 2; i++) {
+		size_t j;
+
+		buf_reset(&b);
+		wire_begin(&e, &b, WT_NAMES, 1);	/* strings only */
+		for (j = 0; j < i; j++)
+			wire_put_str(&e, srcs[j]);
+		assert_int_equal(wire_end(&e), 0);
+		fb = take_frame(&b, &h);
+		/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
+		memcpy(body, "\0\x05" "f.bin\0", 8);
+		n = 8;
+		put_be64(body + n, WIRE_PIECE_LEN);
+		n += 8;
+		memcpy(body + n, sha, WIRE_HASH_LEN);
+		n += WIRE_HASH_LEN;
+		put_be32(body + n, 1);
+		memcpy(body + n + 4, sha, WIRE_HASH_LEN);
+		n += 4 + WIRE_HASH_LEN;
+		assert_int_equal(n, fixed);
+		assert_int_equal(decode_raw(WT_FILE, body, n, &why), 0);
+		memcpy(body + n, fb, h.len);
+		assert_int_equal(decode_raw(WT_FILE, body, n + h.len, &why),
+		    -1);
+		free(fb);
+	}
+	buf_free(&b);
+}
+
 static void
 test_decode_refuses_bad_header(void **state)
 {
@@ -1378,6 +1667,22 @@ test_encode_format_mismatch(void **state)
 	wire_begin(&e, &b, WT_SESSION, 1);
 	wire_put_u32(&e, 5);
 	wire_put_id(&e, "alice");
+	wire_put_blob(&e, tkey, TICKET_KEY_LEN);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* A string where the ticket key is expected. */
+	wire_begin(&e, &b, WT_SESSION, 1);
+	wire_put_token(&e, tok);
+	wire_put_id(&e, "alice");
+	wire_put_str(&e, "key");
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* A token where P_WANT's ticket is expected. */
+	wire_begin(&e, &b, WT_P_WANT, 1);
+	wire_put_hash(&e, sha);
+	wire_put_token(&e, ticket);
 	assert_int_equal(wire_end(&e), -1);
 	expect_only_hello(&b, before, n);
 
@@ -1392,6 +1697,24 @@ test_encode_format_mismatch(void **state)
 	wire_begin(&e, &b, WT_SESSION, 1);
 	wire_put_id(&e, "alice");
 	wire_put_token(&e, tok);
+	wire_put_blob(&e, tkey, TICKET_KEY_LEN);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+	wire_begin(&e, &b, WT_SESSION, 1);
+	wire_put_token(&e, tok);
+	wire_put_blob(&e, tkey, TICKET_KEY_LEN);
+	wire_put_id(&e, "alice");
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* A FILE source's ticket before its address. */
+	wire_begin(&e, &b, WT_FILE, 1);
+	wire_put_str(&e, "f");
+	wire_put_u64(&e, 1);
+	wire_put_hash(&e, sha);
+	wire_put_hashes(&e, sha, 1);
+	wire_put_blob(&e, ticket, WIRE_TICKET_LEN);
+	wire_put_str(&e, "10.0.0.1:6000");
 	assert_int_equal(wire_end(&e), -1);
 	expect_only_hello(&b, before, n);
 
@@ -1429,7 +1752,56 @@ test_encode_wrong_field_count(void **state)
 	assert_int_equal(wire_end(&e), -1);
 	expect_only_hello(&b, before, n);
 
+	/* The old formats, without a ticket key or ticket. */
+	wire_begin(&e, &b, WT_SESSION, 1);
+	wire_put_token(&e, tok);
+	wire_put_id(&e, "alice");
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	wire_begin(&e, &b, WT_P_WANT, 1);
+	wire_put_hash(&e, sha);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	/* A FILE list item is an address and a ticket: not half of one,
+	   after no item or after a whole one. */
+	wire_begin(&e, &b, WT_FILE, 1);
+	wire_put_str(&e, "f");
+	wire_put_u64(&e, 1);
+	wire_put_hash(&e, sha);
+	wire_put_hashes(&e, sha, 1);
+	wire_put_str(&e, "10.0.0.1:6000");
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	wire_begin(&e, &b, WT_FILE, 1);
+	wire_put_str(&e, "f");
+	wire_put_u64(&e, 1);
+	wire_put_hash(&e, sha);
+	wire_put_hashes(&e, sha, 1);
+	wire_put_str(&e, "10.0.0.1:6000");
+	wire_put_blob(&e, ticket, WIRE_TICKET_LEN);
+	wire_put_str(&e, "10.0.0.2:6000");
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
 	/* Too many. */
+	wire_begin(&e, &b, WT_SESSION, 1);
+	wire_put_token(&e, tok);
+	wire_put_id(&e, "alice");
+	wire_put_blob(&e, tkey, TICKET_KEY_LEN);
+	wire_put_blob(&e, tkey, TICKET_KEY_LEN);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
+	wire_begin(&e, &b, WT_P_WANT, 1);
+	wire_put_hash(&e, sha);
+	wire_put_blob(&e, ticket, WIRE_TICKET_LEN);
+	wire_put_blob(&e, ticket, WIRE_TICKET_LEN);
+	assert_int_equal(wire_end(&e), -1);
+	expect_only_hello(&b, before, n);
+
 	wire_begin(&e, &b, WT_LOGOUT, 1);
 	wire_put_token(&e, tok);
 	wire_put_token(&e, tok);
@@ -1471,6 +1843,7 @@ test_encode_bad_values(void **state)
 			wire_begin(&e, &b, WT_SESSION, 1);
 			wire_put_token(&e, tok);
 			wire_put_id(&e, bad[i]);
+			wire_put_blob(&e, tkey, TICKET_KEY_LEN);
 			assert_int_equal(wire_end(&e), -1);
 			expect_only_hello(&b, before, n);
 		}
@@ -1612,11 +1985,90 @@ test_iter(void **state)
 	wire_begin(&e, &b, WT_SESSION, 1);
 	wire_put_token(&e, tok);
 	wire_put_id(&e, "x");
+	wire_put_blob(&e, tkey, TICKET_KEY_LEN);
 	assert_int_equal(wire_end(&e), 0);
 	body = decode_ok(&b, &m);
+	assert_int_equal(m.nf, 3);
 	assert_int_equal(m.nitems, 0);
 	wire_iter_init(&it, &m);
 	assert_int_equal(wire_iter_next(&it, f), 0);
+	free(body);
+	buf_free(&b);
+}
+
+/*
+ * FILE's items have two fields, an address and its ticket: wire_iter
+ * hands over both at each step, pointing into the frame, and fills no
+ * more than those two (a caller's array of two is enough).
+ */
+static void
+test_iter_file_sources(void **state)
+{
+	static const char *addrs[] = { "127.0.0.1:7001", "[::1]:7002", "",
+	    "peer.example:65535" };
+	static const uint32_t tlen[] = { WIRE_TICKET_LEN, WIRE_TICKET_LEN, 0,
+	    WIRE_TICKET_LEN + 3 };
+	const size_t nsrc = sizeof(addrs) / sizeof(addrs[0]);
+	uint8_t tickets[4][WIRE_TICKET_LEN + 3];
+	struct wire_field f[WIRE_MAX_FIELDS];
+	struct wire_iter it;
+	struct wire_msg m;
+	struct wire_enc e;
+	struct buf b;
+	uint8_t *body;
+	size_t i, off, fixed;
+
+	(void)state;
+	for (i = 0; i < nsrc; i++)
+		fill(tickets[i], sizeof(tickets[i]), 40 + (uint32_t)i);
+	buf_init(&b, 4096);
+	wire_begin(&e, &b, WT_FILE, 1);
+	wire_put_str(&e, "a.bin");
+	wire_put_u64(&e, WIRE_PIECE_LEN);
+	wire_put_hash(&e, sha);
+	wire_put_hashes(&e, sha, 1);
+	for (i = 0; i < nsrc; i++) {
+		wire_put_str(&e, addrs[i]);
+		wire_put_blob(&e, tickets[i], tlen[i]);
+	}
+	assert_int_equal(wire_end(&e), 0);
+	body = decode_ok(&b, &m);
+	fixed = 2 + 5 + 1 + 8 + WIRE_HASH_LEN + 4 + WIRE_HASH_LEN;
+	assert_int_equal(m.nf, 4);
+	assert_int_equal(m.nitems, nsrc);
+	assert_ptr_equal(m.items, body + fixed);
+	assert_int_equal(m.items_len, m.h.len - fixed);
+	wire_iter_init(&it, &m);
+	off = fixed;
+	for (i = 0; i < nsrc; i++) {
+		memset(f, 0xa5, sizeof(f));
+		assert_int_equal(wire_iter_next(&it, f), 1);
+		assert_ptr_equal(f[0].s, (const char *)body + off + 2);
+		assert_string_equal(f[0].s, addrs[i]);
+		assert_int_equal(f[0].n, strlen(addrs[i]));
+		assert_null(f[0].p);
+		off += 2 + strlen(addrs[i]) + 1;
+		assert_int_equal(be32(body + off), tlen[i]);
+		assert_int_equal(f[1].n, tlen[i]);
+		assert_null(f[1].s);
+		if (tlen[i] > 0) {
+			assert_ptr_equal(f[1].p, body + off + 4);
+			assert_memory_equal(f[1].p, tickets[i], tlen[i]);
+		}
+		off += 4 + tlen[i];
+		/* Nothing written past the item's two fields. */
+		assert_true(f[2].u == 0xa5a5a5a5a5a5a5a5ull);
+		assert_int_equal(f[2].n, 0xa5a5a5a5u);
+	}
+	assert_int_equal(off, m.h.len);
+	assert_int_equal(wire_iter_next(&it, f), 0);
+	assert_int_equal(wire_iter_next(&it, f), 0);
+	/* Walking again from the start gives the same. */
+	wire_iter_init(&it, &m);
+	assert_int_equal(wire_iter_next(&it, f), 1);
+	assert_string_equal(f[0].s, addrs[0]);
+	assert_int_equal(f[1].n, WIRE_TICKET_LEN);
+	assert_memory_equal(f[1].p, tickets[0], WIRE_TICKET_LEN);
 	free(body);
 	buf_free(&b);
 }
@@ -1791,18 +2243,27 @@ src_addr(char *s, size_t size, unsigned i)
 	snprintf(s, size, "10.0.%u.%u:%u", i / 256, i % 256, 6000 + i);
 }
 
-/* A FILE with nh piece hashes and ns sources. */
+/* Source i's ticket: each one different. */
+static void
+src_ticket(uint8_t t[WIRE_TICKET_LEN], unsigned i)
+{
+	fill(t, WIRE_TICKET_LEN, 7000 + i);
+	put_be64(t, 1700000000ull + i);		/* expiry */
+}
+
+/* A FILE with nh piece hashes and ns sources, each with its ticket. */
 static void
 file_roundtrip(uint32_t nh, unsigned ns)
 {
 	struct wire_field f[WIRE_MAX_FIELDS];
+	uint8_t tk[WIRE_TICKET_LEN];
 	struct wire_msg m;
 	struct wire_iter it;
 	struct wire_enc e;
 	struct buf b;
 	char src[32];
 	uint8_t *hashes, *body;
-	size_t want;
+	size_t want, fixed;
 	unsigned i;
 
 	hashes = malloc((size_t)nh * WIRE_HASH_LEN + 1);
@@ -1815,10 +2276,13 @@ file_roundtrip(uint32_t nh, unsigned ns)
 	wire_put_hash(&e, sha);
 	wire_put_hashes(&e, hashes, nh);
 	want = 2 + 9 + 1 + 8 + WIRE_HASH_LEN + 4 + (size_t)nh * WIRE_HASH_LEN;
+	fixed = want;
 	for (i = 0; i < ns; i++) {
 		src_addr(src, sizeof(src), i);
+		src_ticket(tk, i);
 		wire_put_str(&e, src);
-		want += 2 + strlen(src) + 1;
+		wire_put_blob(&e, tk, WIRE_TICKET_LEN);
+		want += 2 + strlen(src) + 1 + 4 + WIRE_TICKET_LEN;
 	}
 	assert_int_equal(wire_end(&e), 0);
 	body = decode_ok(&b, &m);
@@ -1834,11 +2298,19 @@ file_roundtrip(uint32_t nh, unsigned ns)
 		assert_memory_equal(m.f[3].p, hashes,
 		    (size_t)nh * WIRE_HASH_LEN);
 	assert_int_equal(m.nitems, ns);
+	assert_ptr_equal(m.items, body + fixed);
+	assert_int_equal(m.items_len, want - fixed);
 	wire_iter_init(&it, &m);
 	for (i = 0; i < ns; i++) {
 		src_addr(src, sizeof(src), i);
+		src_ticket(tk, i);
 		assert_int_equal(wire_iter_next(&it, f), 1);
 		assert_string_equal(f[0].s, src);
+		assert_int_equal(f[0].n, strlen(src));
+		assert_int_equal(f[1].n, WIRE_TICKET_LEN);
+		assert_memory_equal(f[1].p, tk, WIRE_TICKET_LEN);
+		assert_true(f[1].p > (const uint8_t *)f[0].s &&
+		    f[1].p + WIRE_TICKET_LEN <= body + want);
 	}
 	assert_int_equal(wire_iter_next(&it, f), 0);
 	free(body);
@@ -1856,8 +2328,11 @@ test_roundtrip_file(void **state)
 	file_roundtrip(1, 1);
 	file_roundtrip(5, 2);
 	file_roundtrip(300, 40);
-	/* The most hashes a field may carry still fits FILE's ceiling. */
+	file_roundtrip(2, 1000);
+	/* The most hashes a field may carry still fits FILE's ceiling,
+	   sources and tickets included. */
 	file_roundtrip(WIRE_HASHES_MAX, 2);
+	file_roundtrip(WIRE_HASHES_MAX, 1000);
 }
 
 /* A FILE body announcing one hash too many is refused by its count. */
@@ -2109,6 +2584,13 @@ test_roundtrip_peer(void **state)
 	static const unsigned huuu[] = { WT_P_REQUEST, WT_P_CANCEL };
 	static const uint32_t bflen[] = { 0, 1, 7, WIRE_HASHES_MAX / 8 };
 	static uint8_t bits[WIRE_HASHES_MAX / 8];
+	/* WANT's ticket: its size, then the lengths the codec also carries
+	   (the serving peer checks the length): none, one short, one long,
+	   and the most that fits the ceiling. */
+	const uint32_t most = wire_max_body(WT_P_WANT) - WIRE_HASH_LEN - 4;
+	const uint32_t tlen[] = { WIRE_TICKET_LEN, 0, WIRE_TICKET_LEN - 1,
+	    WIRE_TICKET_LEN + 1, most };
+	uint8_t tk[256];
 	struct wire_enc e;
 	struct wire_msg m;
 	struct buf b;
@@ -2118,15 +2600,40 @@ test_roundtrip_peer(void **state)
 	(void)state;
 	buf_init(&b, 64 * 1024 + WIRE_HDR);
 
+	assert_true(most >= WIRE_TICKET_LEN && most < sizeof(tk));
+	memcpy(tk, ticket, WIRE_TICKET_LEN);
+	fill(tk + WIRE_TICKET_LEN, sizeof(tk) - WIRE_TICKET_LEN, 64);
+	for (i = 0; i < sizeof(tlen) / sizeof(tlen[0]); i++) {
+		buf_reset(&b);
+		wire_begin(&e, &b, WT_P_WANT, 1);
+		wire_put_hash(&e, sha);
+		wire_put_blob(&e, tk, tlen[i]);
+		assert_int_equal(wire_end(&e), 0);
+		body = decode_ok(&b, &m);
+		assert_int_equal(m.h.type, WT_P_WANT);
+		assert_int_equal(m.h.id, 1);
+		assert_int_equal(m.h.len, WIRE_HASH_LEN + 4 + tlen[i]);
+		assert_int_equal(m.nf, 2);
+		assert_int_equal(m.nitems, 0);
+		assert_int_equal(m.f[0].n, WIRE_HASH_LEN);
+		assert_memory_equal(m.f[0].p, sha, WIRE_HASH_LEN);
+		assert_int_equal(be32(body + WIRE_HASH_LEN), tlen[i]);
+		assert_int_equal(m.f[1].n, tlen[i]);
+		if (tlen[i] > 0) {
+			assert_ptr_equal(m.f[1].p, body + WIRE_HASH_LEN + 4);
+			assert_memory_equal(m.f[1].p, tk, tlen[i]);
+		}
+		free(body);
+	}
+	/* One byte more passes the ceiling: refused, nothing left. */
+	buf_reset(&b);
+	assert_int_equal(buf_append(&b, "x", 1), 0);
 	wire_begin(&e, &b, WT_P_WANT, 1);
 	wire_put_hash(&e, sha);
-	assert_int_equal(wire_end(&e), 0);
-	body = decode_ok(&b, &m);
-	assert_int_equal(m.h.type, WT_P_WANT);
-	assert_int_equal(m.h.len, WIRE_HASH_LEN);
-	assert_int_equal(m.nf, 1);
-	assert_memory_equal(m.f[0].p, sha, WIRE_HASH_LEN);
-	free(body);
+	wire_put_blob(&e, tk, most + 1);
+	assert_int_equal(wire_end(&e), -1);
+	assert_int_equal(buf_used(&b), 1);
+	assert_memory_equal(buf_head(&b), "x", 1);
 
 	fill(bits, sizeof(bits), 3);
 	for (i = 0; i < sizeof(bflen) / sizeof(bflen[0]); i++) {
@@ -2864,6 +3371,7 @@ main(void)
 		cmocka_unit_test(test_decode_bad_ids),
 		cmocka_unit_test(test_decode_bad_strings),
 		cmocka_unit_test(test_decode_bad_list_item),
+		cmocka_unit_test(test_decode_tickets),
 		cmocka_unit_test(test_decode_too_many_hashes),
 		cmocka_unit_test(test_decode_rest),
 		cmocka_unit_test(test_decode_refuses_bad_header),
@@ -2878,6 +3386,7 @@ main(void)
 		cmocka_unit_test(test_end_external),
 		cmocka_unit_test(test_end_external_refused),
 		cmocka_unit_test(test_iter),
+		cmocka_unit_test(test_iter_file_sources),
 		cmocka_unit_test(test_hello_check),
 		cmocka_unit_test(test_hello_check_rejects),
 		cmocka_unit_test(test_random_bytes),
