@@ -3,19 +3,22 @@
 # release build and build/rel/bin/tload (make tload):
 #   - reads/s: LIST_GROUPS answered per second with TLOAD_CONNS (1000)
 #     clients logged in, TLOAD_WINDOW (4) requests in flight each;
-#   - mutations/s: CREATE_GROUPs acknowledged per second (each a durable
-#     SQLite commit before its reply), same clients;
+#   - mutations/s: CREATE_GROUPs acknowledged per second (each committed
+#     to SQLite before its reply), same clients;
 #   - replication lag: a group created on tracker 1, from its
 #     acknowledgement until tracker 2 knows it, idle and under that load;
 #   - catch-up: tracker 2 stopped, TLOAD_CATCHUP (100000) mutations on
 #     tracker 1, tracker 2 started again: seconds until its high-water
 #     mark for tracker 1 (hwm table, read with the sqlite3 CLI) reaches
 #     tracker 1's own.
-# Trackers run with --kdf-iter 1000 so 1000 logins are cheap.  Everything
-# runs in a temp directory; every process started is stopped by its PID.
+# Trackers run with --kdf-iter 1000 so 1000 logins are cheap; TLOAD_TRACKER
+# names another tracker binary to measure (default tracker/tracker).
+# Everything runs in a temp directory; every process started is stopped by
+# its PID.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 TLOAD=$top/build/rel/bin/tload
+TRACKER=${TLOAD_TRACKER:-$top/tracker/tracker}
 CONNS=${TLOAD_CONNS:-1000}
 WINDOW=${TLOAD_WINDOW:-4}
 READ_S=${TLOAD_READ_S:-10}
@@ -56,7 +59,7 @@ import socket; s=[socket.socket() for _ in range(2)]
 [x.bind(("127.0.0.1",0)) for x in s]; print(" ".join(str(x.getsockname()[1]) for x in s))')
 printf '127.0.0.1:%s\n127.0.0.1:%s\n' "$P1" "$P2" >ti.txt
 start() {	# N: sets T1 or T2
-	"$top/tracker/tracker" ti.txt "$1" --db "t$1.db" --kdf-iter 1000 -q \
+	"$TRACKER" ti.txt "$1" --db "t$1.db" --kdf-iter 1000 -q \
 	    </dev/null 2>>"t$1.log" &
 	eval "T$1=$!"
 }

@@ -18,8 +18,8 @@
  *            T1 acknowledges it, a connection to T2 asks about that group
  *            (LIST_FILES answers "no such group" until the op arrived
  *            there, "not a member" after) until T2 knows it;
- *   mutations -m seconds of CREATE_GROUP with unique names, each a
- *            durable commit on T1 before its acknowledgement, with a
+ *   mutations -m seconds of CREATE_GROUP with unique names, each
+ *            committed on T1 before its acknowledgement, with a
  *            probe every PROBE_EVERY_MS beside them (lag under load), and
  *            one more sent as the window closes (drain: it waits on T1
  *            behind the requests in flight, so its lag is how long T2
@@ -903,8 +903,8 @@ report(void)
 	    "in flight)\n", T.groups, T.nconns, T.window);
 	print_counter("  reads", "reads", &T.reads, T.reads_secs,
 	    T.reads_cpu);
-	printf("mutations (CREATE_GROUP, a commit each, %u clients x %u in "
-	    "flight)\n", T.nconns, T.window);
+	printf("mutations (CREATE_GROUP, durable before its ack, %u clients x "
+	    "%u in flight)\n", T.nconns, T.window);
 	print_counter("  mutations", "acks", &T.muts, T.muts_secs,
 	    T.muts_cpu);
 	if (!T.have_t2)
