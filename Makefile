@@ -32,13 +32,21 @@ FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
 
 obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all test demo fuzz fuzz-seeds bench lint deps clean unit-bins asan-bins
+.PHONY: all test demo fuzz fuzz-seeds bench lint deps clean unit-bins asan-bins tload
 all: tracker/tracker client/client
 
 tracker/tracker: $(call obj,rel,$(TRACKER_SRC) $(COMMON_SRC))
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
 client/client: $(call obj,rel,$(CLIENT_SRC) $(COMMON_SRC))
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+
+# The tracker load generator (scripts/bench_tracker.sh), optimized like
+# the binaries it measures, on the same common/ objects.
+TLOAD		:= build/rel/bin/tload
+$(TLOAD): build/rel/tests/bench/tload.o $(call obj,rel,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+tload: $(TLOAD)
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -106,7 +114,7 @@ fuzz-seeds:
 	$(CC) -std=c17 -D_GNU_SOURCE -Icommon -o build/gen_seeds $(GEN_SEEDS_SRC)
 	build/gen_seeds tests/fuzz/corpus
 
-bench: deps all
+bench: deps all $(TLOAD)
 	scripts/bench.sh
 
 # Static checks, each failing on any finding: scripts/checksrc.sh, cppcheck

@@ -2,7 +2,8 @@
 # make bench: figures, not pass/fail.  On loopback, with the release build:
 #   - upload hashing of a BENCH_MB file (default 1024) beside openssl speed;
 #   - download of that file from 1 and from 4 seeders: wall time from the
-#     command to the renamed file, the downloader's CPU and peak RSS.
+#     command to the renamed file, the downloader's CPU and peak RSS;
+#   - then scripts/bench_tracker.sh: the tracker under 1000 clients.
 # Everything runs in a temp directory; every process started is stopped.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -82,3 +83,8 @@ download "1 seeder"
 download "1 seeder"
 for i in 1 2 3; do say $i "login s$i pw"; say $i "echo in"; waitfor s$i.out "^in"; done
 download "4 seeders"
+
+# The tracker under load: reads/s, mutations/s, replication lag, catch-up
+# (scripts/bench_tracker.sh, with build/rel/bin/tload).
+echo "== tracker load"
+"$top/scripts/bench_tracker.sh"

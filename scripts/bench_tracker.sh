@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Tracker figures (issue 4 item 8), not pass/fail.  On loopback, with the
+# release build and build/rel/bin/tload (make tload):
+#   - reads/s: LIST_GROUPS answered per second with TLOAD_CONNS (1000)
+#     clients logged in, TLOAD_WINDOW (4) requests in flight each;
+#   - mutations/s: CREATE_GROUPs acknowledged per second (each committed
+#     to SQLite before its reply), same clients;
+#   - replication lag: a group created on tracker 1, from its
+#     acknowledgement until tracker 2 knows it, idle and under that load;
+#   - catch-up: tracker 2 stopped, TLOAD_CATCHUP (100000) mutations on
+#     tracker 1, tracker 2 started again: seconds until its high-water
+#     mark for tracker 1 (hwm table, read with the sqlite3 CLI) reaches
+#     tracker 1's own.
+# Trackers run with --kdf-iter 1000 so 1000 logins are cheap; TLOAD_TRACKER
+# names another tracker binary to measure (default tracker/tracker).
+# Everything runs in a temp directory; every process started is stopped by
+# its PID.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+TLOAD=$top/build/rel/bin/tload
+TRACKER=${TLOAD_TRACKER:-$top/tracker/tracker}
+CONNS=${TLOAD_CONNS:-1000}
+WINDOW=${TLOAD_WINDOW:-4}
+READ_S=${TLOAD_READ_S:-10}
+MUT_S=${TLOAD_MUT_S:-10}
+CATCHUP=${TLOAD_CATCHUP:-100000}
+D=$(mktemp -d /tmp/p2p-tbench.XXXXXX)
+T1= T2=
+cleanup() {
+	for p in $T1 $T2; do kill "$p" 2>/dev/null || true; done
+	for p in $T1 $T2; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$D"
+}
+trap cleanup EXIT
+cd "$D"
+now() { date +%s.%N; }
+calc() { python3 -c "import sys; print(sys.argv[1] % eval(sys.argv[2]))" "$@"; }
+hwm() {	# db: tracker 1's high-water mark in it (0 if none yet)
+	local v
+	v=$(sqlite3 -readonly -cmd '.timeout 2000' "$1" \
+	    'SELECT seq FROM hwm WHERE origin=1' 2>/dev/null) || v=
+	echo "${v:-0}"
+}
+listening() {	# port: up to 10 s
+	for _ in $(seq 200); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "bench_tracker: nothing listens on $1" >&2; exit 1
+}
+stop() {	# pid
+	kill "$1"
+	wait "$1" || true
+}
+
+[ -x "$TLOAD" ] || { echo "bench_tracker: build $TLOAD first (make tload)" >&2; exit 1; }
+read -r P1 P2 < <(python3 -c '
+import socket; s=[socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1",0)) for x in s]; print(" ".join(str(x.getsockname()[1]) for x in s))')
+printf '127.0.0.1:%s\n127.0.0.1:%s\n' "$P1" "$P2" >ti.txt
+start() {	# N: sets T1 or T2
+	"$TRACKER" ti.txt "$1" --db "t$1.db" --kdf-iter 1000 -q \
+	    </dev/null 2>>"t$1.log" &
+	eval "T$1=$!"
+}
+start 1; start 2
+listening "$P1"; listening "$P2"
+
+echo "== tracker: $CONNS clients, $WINDOW requests in flight each (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+"$TLOAD" -c "$CONNS" -w "$WINDOW" -r "$READ_S" -m "$MUT_S" \
+    load "127.0.0.1:$P1" "127.0.0.1:$P2"
+
+# Catch-up: tracker 2 misses CATCHUP mutations, then comes back.
+stop "$T2"; T2=
+behind=$(hwm t2.db)
+"$TLOAD" -c 100 -w 16 -p f fill "127.0.0.1:$P1" "$CATCHUP"
+target=$(hwm t1.db)
+t0=$(now); start 2
+first= seq2=$behind
+for _ in $(seq 3000); do	# 0.1 s apart: at most 5 minutes
+	seq2=$(hwm t2.db)
+	if [ -z "$first" ] && [ "$seq2" -gt "$behind" ]; then first=$(now); fi
+	[ "$seq2" -ge "$target" ] && break
+	sleep 0.1
+done
+t1=$(now)
+if [ "$seq2" -lt "$target" ]; then
+	echo "catch-up: tracker 2 reached op $seq2 of $target in $(calc %.1f "$t1-$t0") s: not all"
+else
+	echo "catch-up: tracker 2 restarted $((target - behind)) ops behind: first op applied after $(calc %.1f "$first-$t0") s, all after $(calc %.1f "$t1-$t0") s ($(calc %.0f "($target-$behind)/($t1-$first)") ops/s once streaming)"
+fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+for n in 1 2; do
+	if [ -s "t$n.log" ]; then
+		echo "tracker $n warnings: $(wc -l <"t$n.log") lines, first: $(head -1 "t$n.log")"
+	fi
+done
