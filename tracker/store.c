@@ -60,8 +60,8 @@ static const char schema[] =
      * (state: 1 asked, 2 refused, 3 member, 4 left) in which round
      * (epoch: one more each time they ask again after a refusal or a
      * leave), and the stamp of the op that put them there.  Rows only
-     * move up in (epoch, state, stamp, origin), so every tracker ends
-     * with the same row whatever order the ops came in.
+     * move up in (epoch, state), the earliest stamp winning a tie, so
+     * every tracker ends with the same row whatever order ops came in.
      */
     "CREATE TABLE IF NOT EXISTS member("
     "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
@@ -923,7 +923,9 @@ mkey_cmp(const struct mkey *a, const struct mkey *b)
 		return a->epoch < b->epoch ? -1 : 1;
 	if (a->state != b->state)
 		return a->state < b->state ? -1 : 1;
-	return hlc_cmp(a->stamp, a->origin, b->stamp, b->origin);
+	/* The same step twice (two trackers accepted one request, say):
+	   the earlier one counts, so "accepted earliest" means that. */
+	return hlc_cmp(b->stamp, b->origin, a->stamp, a->origin);
 }
 
 /* Where user stands in group: 1 (k filled), 0 never asked, -1. */
@@ -985,9 +987,14 @@ mem_epoch(struct store *s, const char *group, const char *user,
 	if ((r = mem_get(s, group, user, &cur)) == -1)
 		return -1;
 	*epoch = r == 0 ? 1 : cur.epoch;
-	/* Asking again, or made a member again, starts a new round. */
-	if (r == 1 && (state == M_ASKED || state == M_MEMBER) &&
-	    (cur.state == M_REFUSED || cur.state == M_LEFT))
+	/*
+	 * Asking (the tracker refuses it while a request is pending), and
+	 * becoming a member by creating the group, start a new round;
+	 * accepting, refusing and leaving close the current one.
+	 */
+	if (r == 1 && state == M_ASKED)
+		(*epoch)++;
+	if (r == 1 && state == M_MEMBER && cur.state != M_ASKED)
 		(*epoch)++;
 	return 0;
 }

@@ -184,3 +184,119 @@ import wireproto as wp
 t = wp.tickets(${TPORTS[0]}, '$2', 'pw-$2', '$3', '$4')
 print(t.get('127.0.0.1:$1', b'').hex())")
 }
+
+# --- helpers for the cluster tests (t_cluster_*.sh) ---
+
+# start_ctl_tracker N [args...]: as start_tracker, but standard input is
+# the fifo $T/tN/ctl (fed by tracker_cmd), held open by a sleep, so the
+# test can send it the switches "cut" and "heal".  Started again after a
+# kill, it reuses the fifo and its holder.
+start_ctl_tracker() {
+	local n=$1; shift
+	mkdir -p "$T/t$n"
+	cp "$T/tracker_info.txt" "$T/t$n/"
+	if [ ! -p "$T/t$n/ctl" ]; then
+		mkfifo "$T/t$n/ctl"
+		(exec sleep 3600 <>"$T/t$n/ctl") &
+		PIDS+=($!)
+	fi
+	(cd "$T/t$n" && exec "$TRACKER" tracker_info.txt "$n" --kdf-iter 1000 "$@" \
+		<"$T/t$n/ctl" >>"$T/t$n/out.log" 2>>"$T/t$n/err.log") &
+	TPID[$n]=$!
+	PIDS+=($!)
+	wait_for 200 port_open "${TPORTS[$((n - 1))]}" ||
+		{ fail "tracker $n starts"; cat "$T/t$n/err.log"; exit 1; }
+}
+# tracker_cmd N LINE: write LINE to the standard input of tracker N
+# (started with start_ctl_tracker).
+tracker_cmd() { printf '%s\n' "$2" >>"$T/t$1/ctl"; }
+# crash_tracker N: SIGKILL tracker N and reap it.
+crash_tracker() {
+	kill -9 "${TPID[$1]}" 2>/dev/null
+	wait "${TPID[$1]}" 2>/dev/null
+	true
+}
+# tracker_db N: the database file of tracker N (the default name).
+tracker_db() { echo "$T/t$1/tracker$1.db"; }
+# info_file NAME N...: write $T/NAME naming trackers N... in that order;
+# print its path.
+info_file() {
+	local f=$T/$1 n; shift
+	: >"$f"
+	for n in "$@"; do echo "127.0.0.1:${TPORTS[$((n - 1))]}" >>"$f"; done
+	echo "$f"
+}
+# sync_log_has N TEXT: tracker N's log has a line containing TEXT.
+sync_log_has() { grep -qF -- "$2" "$T/t$1/err.log" 2>/dev/null; }
+# converged NAME N...: the databases of trackers N... hold the same
+# logical state within 20 s (tests/integration/cluster_check.py); the
+# checker's report is in $T/NAME.check.
+converged() {
+	local name=$1 n dbs=(); shift
+	for n in "$@"; do dbs+=("$(tracker_db "$n")"); done
+	python3 "$(dirname "${BASH_SOURCE[0]}")/cluster_check.py" --wait 20 \
+		"${dbs[@]}" >"$T/$name.check" 2>&1
+}
+# check_converged NAME N...: converged as an assertion; on failure the
+# checker's diff is printed.
+check_converged() {
+	local name=$1; shift
+	if converged "$name" "$@"; then
+		pass "$name: $(tail -1 "$T/$name.check")"
+		grep '^note: ' "$T/$name.check" | sed 's/^/  /'
+	else
+		fail "$name"; sed 's/^/  /' "$T/$name.check" | head -60
+	fi
+}
+# bg_client NAME [tracker_info] < script: run_client in the background;
+# its status goes to $T/NAME.rc.  wait_bg waits for every bg_client.
+BG=()
+bg_client() {
+	# (an explicit <&0: a background command's input is /dev/null else)
+	(run_client "$@"; echo "$RC" >"$T/$1.rc") <&0 &
+	BG+=($!)
+	PIDS+=($!)
+}
+wait_bg() {
+	local p
+	for p in "${BG[@]}"; do wait "$p"; done
+	BG=()
+}
+rc_of() { cat "$T/$1.rc" 2>/dev/null; }
+# db_count N SQL: run a counting query on tracker N's database (read-only).
+db_count() {
+	python3 - "$(tracker_db "$1")" "$2" <<'PY' 2>/dev/null
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=5)
+print(db.execute(sys.argv[2]).fetchone()[0])
+PY
+}
+# check_facts NAME FILE N...: every fact of FILE (see cluster_check.py
+# --expect) is held by the databases of trackers N...
+check_facts() {
+	local name=$1 facts=$2 n dbs=(); shift 2
+	for n in "$@"; do dbs+=("$(tracker_db "$n")"); done
+	if python3 "$(dirname "${BASH_SOURCE[0]}")/cluster_check.py" \
+		--expect "$facts" "${dbs[@]}" >"$T/$name.facts" 2>&1; then
+		pass "$name: $(tail -1 "$T/$name.facts")"
+	else
+		fail "$name"; sed 's/^/  /' "$T/$name.facts" | head -45
+	fi
+}
+# held NAME: the fifo holder of start_client NAME has the fifo open (it
+# runs sleep now).  Until then a send may be the fifo's only writer, and
+# the client would take the end of that send for the end of its input.
+held() { local v="CHOLD_$1"; [ "$(cat "/proc/${!v}/comm" 2>/dev/null)" = sleep ]; }
+# start_client_held NAME [tracker_info]: start_client, then wait for held.
+start_client_held() {
+	start_client "$@"
+	wait_for 200 held "$1" || fail "client $1: input held open"
+}
+# csend NAME LINE...: send, unless the client has exited (a send to a
+# fifo nobody reads would block for ever).
+csend() {
+	if exited "$(client_pid "$1")"; then
+		fail "client $1 exited early"; return 1
+	fi
+	send "$@"
+}
