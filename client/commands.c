@@ -455,6 +455,7 @@ struct upload {
 	struct file_hash	 h;
 	int			 fd;
 	int			 shown;
+	uint64_t		 t0;		/* hashing started (ms) */
 };
 
 static void
@@ -524,6 +525,9 @@ hashed(void *arg, struct file_hash *h)
 	struct wire_enc *e;
 
 	u->h = *h;
+	log_debug("%s: hashed %llu bytes in %llu ms", u->name,
+	    (unsigned long long)u->size,
+	    (unsigned long long)(loop_clock_ms() - u->t0));
 	loop_timer_cancel(cl->loop, u->bar);
 	u->bar = NULL;
 	if (u->shown) {
@@ -580,6 +584,7 @@ c_upload_file(struct client *cl, int argc, char **argv)
 	snprintf(u->name, sizeof(u->name), "%.255s", base);
 	u->size = (uint64_t)st.st_size;
 	u->mtime = (uint64_t)st.st_mtime;
+	u->t0 = loop_clock_ms();
 	u->task = hash_file(cl, u->fd, u->size, hashed, u);
 	if (shell_is_tty(cl->sh) && u->size >= 64 * 1024 * 1024)
 		u->bar = loop_timer(cl->loop, 200, upload_bar, u);

@@ -136,7 +136,7 @@ read_all(struct hash_task *t, _Atomic uint64_t *progress,
     int (*fn)(struct hash_task *, const uint8_t *, size_t, uint64_t, void *),
     void *arg)
 {
-	uint8_t *b = xmalloc(READ_CHUNK);
+	uint8_t *b = xmalloc_aligned(IO_ALIGN, READ_CHUNK);
 	uint64_t off = 0;
 	int rc = 0;
 
