@@ -142,7 +142,8 @@ static const char temp_schema[] =
 	" AND s.stamp > m.stamp"
 
 enum stmt {
-	S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+	S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE,
+	S_ROLLBACK_TO,
 	S_USER_INSERT, S_USER_GET, S_USER_BORN, S_USER_REPLACE, S_REQ_OF,
 	S_ALIAS_ADD, S_ALIAS_GET, S_GROUP_REBORN,
 	S_SESS_INSERT, S_SESS_GET, S_SESS_DEL, S_SESS_KILL_USER,
@@ -163,6 +164,7 @@ enum stmt {
 
 static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_BEGIN_READ] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_SAVEPOINT] = "SAVEPOINT m",
@@ -356,6 +358,18 @@ fail(struct store *s, const char *what)
 static sqlite3_stmt *
 stmt(struct store *s, enum stmt i)
 {
+	/*
+	 * In batch mode everything until store_flush() is one transaction,
+	 * reads included: one lock for all the requests of an iteration
+	 * instead of a few per statement.  It becomes a write transaction
+	 * at the first write (this process is the only writer).
+	 */
+	if (s->batch && !s->in_txn && i != S_COMMIT && i != S_ROLLBACK) {
+		sqlite3_reset(s->st[S_BEGIN_READ]);
+		if (sqlite3_step(s->st[S_BEGIN_READ]) == SQLITE_DONE)
+			s->in_txn = 1;
+		sqlite3_reset(s->st[S_BEGIN_READ]);
+	}
 	sqlite3_reset(s->st[i]);
 	sqlite3_clear_bindings(s->st[i]);
 	return s->st[i];
@@ -442,12 +456,10 @@ begin(struct store *s)
 {
 	if (!s->batch)
 		return exec(s, stmt(s, S_BEGIN));
-	if (!s->in_txn) {
-		if (exec(s, stmt(s, S_BEGIN)) == -1)
-			return -1;
-		s->in_txn = 1;
-	}
-	return exec(s, stmt(s, S_SAVEPOINT));
+	/* stmt() opened the batch's transaction if need be. */
+	if (exec(s, stmt(s, S_SAVEPOINT)) == -1 || !s->in_txn)
+		return -1;
+	return 0;
 }
 
 /* Undo the transaction and pass rc through. */
