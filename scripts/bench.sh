@@ -35,7 +35,12 @@ for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$TP) 2>/dev/null && break; s
 
 echo "== $MB MiB of random bytes"
 head -c $((MB * 1024 * 1024)) /dev/urandom >file.bin
-sync file.bin; cat file.bin >/dev/null	# written back and in the page cache, for every run alike
+# Written back, dropped and read again: in the page cache as a file read
+# from disk is (in large folios, not the small ones writing left), for
+# every run alike.
+sync file.bin
+python3 -c 'import os; fd = os.open("file.bin", os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)'
+cat file.bin >/dev/null
 
 declare -A FD
 seeder() {	# i

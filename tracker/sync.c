@@ -27,7 +27,7 @@
 
 #define NONCE_LEN	32
 #define BATCH		256		/* ops read from the log at a time */
-#define WINDOW		4096		/* ops sent and not yet acknowledged */
+#define WINDOW		16384		/* ops sent and not yet acknowledged */
 #define OUT_HIGH	(4 * 1024 * 1024)	/* then wait for acks */
 #define RETRY_MIN_MS	100
 #define RETRY_MAX_MS	2000
@@ -320,7 +320,10 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	case WT_S_ACK:
 		if (p->unacked > 0)
 			p->unacked--;
-		sp_pump(p);
+		/* Refill at half a window, not at every ack: a pump reads
+		   the log. */
+		if (p->unacked <= WINDOW / 2)
+			sp_pump(p);
 		break;
 	case WT_S_ONLINE:
 		on_online(p, m);
@@ -526,7 +529,10 @@ sync_flush(void *arg)
 			sp_pump(&sy->peers[i]);
 }
 
-/* Once a second: channels stuck before READY are dropped. */
+/*
+ * Once a second: channels stuck before READY are dropped, and ready ones
+ * pumped (a pump that stopped on a full output queue has no other wake).
+ */
 static void
 sync_tick(void *arg)
 {
@@ -540,6 +546,8 @@ sync_tick(void *arg)
 		if (p->c != NULL && p->state != SP_READY &&
 		    now - p->since > AUTH_MS)
 			drop(p, p->c, "no proof in time");
+		else if (i != sy->self)
+			sp_pump(p);	/* in case output was full at the last */
 	}
 	sy->tick = loop_timer(sy->t->loop, 1000, sync_tick, sy);
 }
