@@ -112,6 +112,9 @@ start_client() {
 	(exec sleep 3600 >"$T/$name.in") &
 	PIDS+=($!)
 	printf -v "CHOLD_$name" %s "$!"
+	# Until the holder has the fifo open, a send could be its only
+	# writer, and the client would read end of input after it.
+	wait_for 200 held "$name" || fail "client $name: input held open"
 }
 # send NAME LINE...: write each LINE to the client's standard input.
 send() {
