@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -283,7 +284,9 @@ write_out(struct conn *c)
 		if (f != NULL && f->at - c->out_sent < mem)
 			mem = (size_t)(f->at - c->out_sent);
 		if (mem > 0) {
-			n = write(c->fd, buf_head(&c->out), mem);
+			/* A header before file data: let them share packets. */
+			n = send(c->fd, buf_head(&c->out), mem, MSG_NOSIGNAL |
+			    (f != NULL ? MSG_MORE : 0));
 			if (n > 0) {
 				buf_consume(&c->out, (size_t)n);
 				c->out_sent += (uint64_t)n;
