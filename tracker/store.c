@@ -447,6 +447,17 @@ exists(struct store *s, sqlite3_stmt *q)
 
 static uint64_t	hwm_get(struct store *, uint32_t);
 
+/* Does statement i, given one 32-byte blob as param, have a row? */
+static int
+blob_exists(struct store *s, enum stmt i, const char *param,
+    const uint8_t *blob)
+{
+	sqlite3_stmt *q = stmt(s, i);
+
+	bind_blob(q, param, blob, 32);
+	return exists(s, q);
+}
+
 /*
  * A mutation is a transaction of its own, or, in batch mode, a savepoint
  * inside the batch's one transaction, which store_flush() commits.
@@ -880,9 +891,7 @@ apply_session(struct store *s, const struct wire_msg *m,
 	(void)c;
 	if (m->f[0].n != 32)
 		return -2;
-	q = stmt(s, S_DEAD_GET);
-	bind_blob(q, ":key", key, 32);
-	if ((r = exists(s, q)) != 0)
+	if ((r = blob_exists(s, S_DEAD_GET, ":key", key)) != 0)
 		return r == 1 ? 0 : -1;
 	if ((r = user_born(s, user, &born, &origin)) == -1)
 		return -1;
@@ -1455,10 +1464,7 @@ store_set_request(struct store *s, const uint8_t *req)
 int
 store_request_done(struct store *s, const uint8_t req[32])
 {
-	sqlite3_stmt *q = stmt(s, S_REQ_DONE_GET);
-
-	bind_blob(q, ":req", req, 32);
-	return exists(s, q) == 1;
+	return blob_exists(s, S_REQ_DONE_GET, ":req", req) == 1;
 }
 
 /* Users and sessions. */
@@ -1514,7 +1520,6 @@ store_session_add(struct store *s, const uint8_t key[32], const char *user,
     const char *peer, int64_t now)
 {
 	struct wire_enc e;
-	sqlite3_stmt *q;
 	uint64_t born;
 	uint32_t origin;
 	int r;
@@ -1524,14 +1529,10 @@ store_session_add(struct store *s, const uint8_t key[32], const char *user,
 		return ST_ERR;
 	if ((r = user_born(s, user, &born, &origin)) != 1)
 		return rollback(s, r == 0 ? ST_NO_USER : ST_ERR);
-	q = stmt(s, S_DEAD_GET);
-	bind_blob(q, ":key", key, 32);
-	if ((r = exists(s, q)) != 0)
+	if ((r = blob_exists(s, S_DEAD_GET, ":key", key)) != 0)
 		return rollback(s, r == 1 ? ST_SESSION_ENDED : ST_ERR);
 	/* A key is one session's, once: 128 random bits never repeat. */
-	q = stmt(s, S_SESS_GET);
-	bind_blob(q, ":key", key, 32);
-	if (exists(s, q) != 0) {
+	if (blob_exists(s, S_SESS_GET, ":key", key) != 0) {
 		log_warnx("store: session key used twice");
 		return rollback(s, ST_ERR);
 	}
@@ -1586,14 +1587,11 @@ int
 store_session_del(struct store *s, const uint8_t key[32])
 {
 	struct wire_enc e;
-	sqlite3_stmt *q;
 	int r;
 
 	if (begin(s) == -1)
 		return ST_ERR;
-	q = stmt(s, S_SESS_GET);
-	bind_blob(q, ":key", key, 32);
-	if ((r = exists(s, q)) != 1)
+	if ((r = blob_exists(s, S_SESS_GET, ":key", key)) != 1)
 		return rollback(s, r == 0 ? ST_NO_SESSION : ST_ERR);
 	op_begin(s, &e, WT_OP_LOGOUT);
 	wire_put_blob(&e, key, 32);
@@ -2016,10 +2014,7 @@ store_online(struct store *s, const uint8_t key[32], int up)
 int
 store_is_online(struct store *s, const uint8_t key[32])
 {
-	sqlite3_stmt *q = stmt(s, S_ONLINE_GET);
-
-	bind_blob(q, ":key", key, 32);
-	return exists(s, q) == 1;
+	return blob_exists(s, S_ONLINE_GET, ":key", key) == 1;
 }
 
 int
