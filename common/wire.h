@@ -139,6 +139,30 @@ enum wire_type {
 				   the op (a whole frame of a WT_OP_ type) */
 	WT_S_ACK = 100,		/* "uq" origin, seq */
 	WT_S_ONLINE = 101,	/* "bB" up, session key */
+	/*
+	 * A snapshot, for a peer that lacks ops this side no longer logs:
+	 * every row of the replicated tables (R_ frames, in the order below),
+	 * then SNAP_END with the high-water marks they add up to.  The
+	 * receiver merges each row with the rules ops follow, then answers
+	 * with its own HWM.  "qu" pairs after the incarnation are the row's
+	 * stamp and origin; a row's first fields are laid out as the op that
+	 * makes such a row, so one function applies both.
+	 */
+	WT_S_R_USER = 102,	/* "iBBuquB" as OP_USER; born, origin, req */
+	WT_S_R_SESSION = 103,	/* "Biqusb" as OP_SESSION; alive (0: ended) */
+	WT_S_R_GROUP = 104,	/* "iquqB" group, born, origin, revived, req */
+	WT_S_R_MEMBER = 105,	/* "iquiuuqu" as OP_JOIN; state, stamp, origin */
+	WT_S_R_FILE = 106,	/* "iqusqhHqu" group, incarnation, name, size,
+				   sha1, piece hashes, born, origin */
+	WT_S_R_SHARE = 107,	/* "iqusibhsqqu" group, incarnation, name,
+				   user, present, sha1, path, mtime, stamp,
+				   origin */
+	WT_S_R_SERVE = 108,	/* "iqusBbhqu" group, incarnation, name, key,
+				   present, sha1, stamp, origin */
+	WT_S_R_MARK = 109,	/* "biiqu" 1 alias / 2 lost, kind ("user",
+				   "group"), name, born, origin */
+	WT_S_R_REQ = 110,	/* "Bq" a request done, when */
+	WT_S_SNAP_END = 111,	/* "*uqq" origin, seq, stamp */
 
 	/*
 	 * Operations: one a mutation, replicated through the op log.  The

@@ -1,7 +1,8 @@
 /*
  * main.c - the tracker: arguments, store, listener, stdin and signals.
  *
- *	tracker tracker_info.txt N [--db PATH] [--kdf-iter N] [-v | -q]
+ *	tracker tracker_info.txt N [--db PATH] [--secret FILE]
+ *	    [--kdf-iter N] [--log-keep N] [-v | -q]
  *
  * N is this tracker's 1-based line in tracker_info.txt (0 means 1).  The
  * database defaults to trackerN.db in the current directory, so several
@@ -39,7 +40,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: tracker tracker_info.txt N [--db PATH] "
-	    "[--secret FILE] [--kdf-iter N] [-v | -q]\n");
+	    "[--secret FILE] [--kdf-iter N] [--log-keep N] [-v | -q]\n");
 	exit(2);
 }
 
@@ -361,7 +362,7 @@ main(int argc, char **argv)
 	uint8_t secret[SYNC_SECRET_MAX];
 	size_t secretlen = 0;
 	struct tracker_addr *me;
-	long long n, iter = KDF_ITER_DEFAULT;
+	long long n, iter = KDF_ITER_DEFAULT, keep = LOG_KEEP_DEFAULT;
 	int i, npos = 0, level = LOG_INFO, sfd;
 	sigset_t mask;
 
@@ -370,6 +371,9 @@ main(int argc, char **argv)
 			db = argv[++i];
 		} else if (strcmp(argv[i], "--kdf-iter") == 0 && i + 1 < argc) {
 			if (parse_num(argv[++i], 1, 10000000, &iter) == -1)
+				usage();
+		} else if (strcmp(argv[i], "--log-keep") == 0 && i + 1 < argc) {
+			if (parse_num(argv[++i], 1, 1000000000, &keep) == -1)
 				usage();
 		} else if (strcmp(argv[i], "--secret") == 0 && i + 1 < argc) {
 			secretfile = argv[++i];
@@ -394,6 +398,7 @@ main(int argc, char **argv)
 		    T.cluster.n, pos[0]);
 	T.self = n == 0 ? 0 : (size_t)n - 1;
 	T.kdf_iter = (unsigned)iter;
+	T.log_keep = (uint64_t)keep;
 	me = &T.cluster.v[T.self];
 	if (db == NULL) {
 		snprintf(dbdef, sizeof(dbdef), "tracker%zu.db", T.self + 1);

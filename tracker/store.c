@@ -113,9 +113,18 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS hwm("
     "  origin INTEGER PRIMARY KEY, seq INTEGER NOT NULL,"
     "  hlc INTEGER NOT NULL);"
+    /*
+     * The origin's ops up to seq are in the tables but no longer in the
+     * log (trimmed, or received in a snapshot): the log holds every op
+     * of the origin after base up to its high-water mark, and a peer that
+     * lacks any op at or below base can only be sent a snapshot.
+     */
+    "CREATE TABLE IF NOT EXISTS logbase("
+    "  origin INTEGER PRIMARY KEY, seq INTEGER NOT NULL);"
     /* Requests already carried out, by their key: retries are answered. */
     "CREATE TABLE IF NOT EXISTS reqdone("
     "  req BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS reqdone_at ON reqdone(at);"
     /* Creations that lost a conflict to an earlier one elsewhere. */
     "CREATE TABLE IF NOT EXISTS lost("
     "  kind TEXT NOT NULL, name TEXT NOT NULL,"
@@ -159,6 +168,11 @@ enum stmt {
 	S_RONLINE_ADD, S_RONLINE_DEL, S_RONLINE_CLEAR,
 	S_LOG_INSERT, S_LOG_AFTER, S_LOG_LAST, S_HWM_GET, S_HWM_SET,
 	S_HWM_ALL, S_HLC_MAX, S_REQ_DONE_GET, S_REQ_DONE_ADD, S_LOST_ADD,
+	S_HWM_RAISE, S_BASE_GET, S_BASE_SET, S_LOG_TRIM, S_LOG_FIRST_OF,
+	S_LOG_SPAN, S_LOG_PREFIX_MAX, S_LOG_DROP_PREFIX, S_REQ_DONE_TRIM,
+	S_SNAP_USERS, S_SNAP_MARKS, S_SNAP_GROUPS, S_SNAP_SESSIONS,
+	S_SNAP_MEMBERS, S_SNAP_FILES, S_SNAP_SHARES, S_SNAP_SERVING,
+	S_SNAP_REQS, S_SNAP_HWMS,
 	S_COUNT
 };
 
@@ -207,7 +221,7 @@ static const char *const sql[S_COUNT] = {
 	    " AND a.origin = d.uorigin) FROM session_dead d"
 	    " LEFT JOIN users u ON u.name = d.user WHERE d.key = :key",
 	[S_GROUP_INSERT] = "INSERT INTO grp(name, born, origin, revived, req)"
-	    " VALUES(:grp, :born, :origin, :born, :req)",
+	    " VALUES(:grp, :born, :origin, :revived, :req)",
 	[S_GROUP_REVIVE] = "UPDATE grp SET revived = max(revived, :stamp)"
 	    " WHERE name = :grp",
 	[S_GROUP_BORN] = "SELECT born, origin FROM grp WHERE name = :grp",
@@ -313,8 +327,8 @@ static const char *const sql[S_COUNT] = {
 	    " WHERE tracker = :tracker AND key = :key",
 	[S_RONLINE_CLEAR] = "DELETE FROM temp.remote_online"
 	    " WHERE tracker = :tracker",
-	[S_LOG_INSERT] = "INSERT INTO oplog(origin, seq, hlc, req, op)"
-	    " VALUES(:origin, :seq, :hlc, :req, :op)",
+	[S_LOG_INSERT] = "INSERT INTO oplog(lseq, origin, seq, hlc, req, op)"
+	    " VALUES(:lseq, :origin, :seq, :hlc, :req, :op)",
 	[S_LOG_AFTER] = "SELECT lseq, origin, seq, hlc, req, op FROM oplog"
 	    " WHERE lseq > :lseq ORDER BY lseq LIMIT :n",
 	[S_LOG_LAST] = "SELECT coalesce(max(lseq), 0) FROM oplog",
@@ -329,6 +343,44 @@ static const char *const sql[S_COUNT] = {
 	    " VALUES(:req, :at)",
 	[S_LOST_ADD] = "INSERT OR IGNORE INTO lost(kind, name, born, origin)"
 	    " VALUES(:kind, :name, :born, :origin)",
+	/* Log trimming and snapshots. */
+	[S_HWM_RAISE] = "INSERT INTO hwm(origin, seq, hlc)"
+	    " VALUES(:origin, :seq, :hlc) ON CONFLICT(origin) DO UPDATE"
+	    " SET seq = max(seq, excluded.seq), hlc = max(hlc, excluded.hlc)",
+	[S_BASE_GET] = "SELECT seq FROM logbase WHERE origin = :origin",
+	[S_BASE_SET] = "INSERT INTO logbase(origin, seq) VALUES(:origin, :seq)"
+	    " ON CONFLICT(origin) DO UPDATE SET seq = max(seq, excluded.seq)",
+	[S_LOG_TRIM] = "DELETE FROM oplog WHERE origin = :origin"
+	    " AND seq <= :seq",
+	[S_LOG_FIRST_OF] = "SELECT min(seq) FROM oplog WHERE origin = :origin",
+	[S_LOG_SPAN] = "SELECT min(lseq), max(lseq) FROM oplog",
+	[S_LOG_PREFIX_MAX] = "SELECT origin, max(seq) FROM oplog"
+	    " WHERE lseq < :lseq GROUP BY origin",
+	[S_LOG_DROP_PREFIX] = "DELETE FROM oplog WHERE lseq < :lseq",
+	[S_REQ_DONE_TRIM] = "DELETE FROM reqdone WHERE at < :at",
+	/* One query a row kind, in the order a snapshot sends them. */
+	[S_SNAP_USERS] = "SELECT name, salt, hash, iter, born, origin, req"
+	    " FROM users",
+	[S_SNAP_MARKS] = "SELECT 1, kind, name, born, origin FROM alias"
+	    " UNION ALL SELECT 2, kind, name, born, origin FROM lost",
+	[S_SNAP_GROUPS] = "SELECT name, born, origin, revived, req FROM grp",
+	[S_SNAP_SESSIONS] = "SELECT key, user, ubirth, uorigin, peer, 1"
+	    " FROM sessions UNION ALL SELECT key, user, ubirth, uorigin, '', 0"
+	    " FROM session_dead",
+	[S_SNAP_MEMBERS] = "SELECT m.grp, g.born, g.origin, m.user, m.epoch,"
+	    " m.state, m.stamp, m.origin FROM member m"
+	    " JOIN grp g ON g.name = m.grp",
+	[S_SNAP_FILES] = "SELECT f.grp, g.born, g.origin, f.name, f.size,"
+	    " f.sha1, f.pieces, f.born, f.origin FROM file f"
+	    " JOIN grp g ON g.name = f.grp",
+	[S_SNAP_SHARES] = "SELECT s.grp, g.born, g.origin, s.name, s.user,"
+	    " s.present, s.sha1, s.path, s.mtime, s.stamp, s.origin"
+	    " FROM share s JOIN grp g ON g.name = s.grp",
+	[S_SNAP_SERVING] = "SELECT v.grp, g.born, g.origin, v.name, v.key,"
+	    " v.present, v.sha1, v.stamp, v.origin FROM serving v"
+	    " JOIN grp g ON g.name = v.grp",
+	[S_SNAP_REQS] = "SELECT req, at FROM reqdone",
+	[S_SNAP_HWMS] = "SELECT origin, seq, hlc FROM hwm ORDER BY origin",
 };
 
 struct store {
@@ -343,6 +395,12 @@ struct store {
 	struct buf	 opbuf;		/* the op being built */
 	char		 dead_why[256];	/* of the last ST_SESSION_ENDED */
 	uint64_t	 applied;	/* ops applied (counter for tests) */
+	/*
+	 * The last log position handed out.  Positions are never reused,
+	 * even once trimming has emptied the log's end, so a sender's
+	 * cursor into the log stays right.
+	 */
+	uint64_t	 lseq;
 	int		 batch;		/* group commit: see store_batch() */
 	int		 in_txn;	/* the batch's transaction is open */
 };
@@ -575,6 +633,11 @@ store_open(const char *path, char *err, size_t errlen)
 		s->clock.last = (uint64_t)sqlite3_column_int64(q, 0);
 		sqlite3_reset(q);
 	}
+	q = stmt(s, S_LOG_LAST);
+	if (row(s, q) == 1) {
+		s->lseq = (uint64_t)sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
 	store_set_origin(s, 1);
 	return s;
 fail_msg:
@@ -705,14 +768,18 @@ lost(struct store *s, const char *kind, const char *name, uint64_t born,
 {
 	sqlite3_stmt *q = stmt(s, S_LOST_ADD);
 
-	log_info("store: conflict: %s %s created at %llu on tracker %u "
-	    "lost to an earlier one", kind, name, (unsigned long long)born,
-	    origin);
 	bind_text(q, ":kind", kind);
 	bind_text(q, ":name", name);
 	bind_int(q, ":born", (int64_t)born);
 	bind_int(q, ":origin", origin);
-	return exec(s, q);
+	if (exec(s, q) == -1)
+		return -1;
+	/* Once per loss: a snapshot brings known ones again. */
+	if (sqlite3_changes(s->db) > 0)
+		log_info("store: conflict: %s %s created at %llu on tracker "
+		    "%u lost to an earlier one", kind, name,
+		    (unsigned long long)born, origin);
+	return 0;
 }
 
 /*
@@ -1020,13 +1087,18 @@ mem_epoch(struct store *s, const char *group, const char *user,
 	return 0;
 }
 
+/*
+ * Merge the incarnation (inc, inco) of group, (re)created at stamp
+ * revived, into its row: the earliest creation keeps the name, the same
+ * creation (one request done on two trackers) is one.  1 if inc is now
+ * the group's incarnation, 0 if it lost, -1.
+ */
 static int
-apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
+group_merge(struct store *s, const char *group, uint64_t inc, uint32_t inco,
+    uint64_t revived, const struct opctx *c)
 {
-	const char *group = m->f[0].s, *creator = m->f[1].s;
-	uint64_t inc = m->f[2].u, born = 0;
-	uint32_t inco = (uint32_t)m->f[3].u, origin = 0;
-	uint32_t epoch = (uint32_t)m->f[4].u;
+	uint64_t born = 0;
+	uint32_t origin = 0;
 	sqlite3_stmt *q;
 	int r, there;
 
@@ -1059,11 +1131,8 @@ apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
 		/* Created again after it emptied: old requests are void. */
 		q = stmt(s, S_GROUP_REVIVE);
 		bind_text(q, ":grp", group);
-		bind_int(q, ":stamp", (int64_t)c->hlc);
-		if (exec(s, q) == -1)
-			return -1;
-		return mem_merge(s, group, creator, epoch, M_MEMBER, c) ==
-		    -1 ? -1 : 0;
+		bind_int(q, ":stamp", (int64_t)revived);
+		return exec(s, q) == -1 ? -1 : 1;
 	}
 	if (there && r > 0)
 		return lost(s, "group", group, inc, inco);
@@ -1080,9 +1149,21 @@ apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
 	bind_text(q, ":grp", group);
 	bind_int(q, ":born", (int64_t)inc);
 	bind_int(q, ":origin", inco);
-	if (exec(s, q) == -1)
-		return -1;
-	return mem_merge(s, group, creator, epoch, M_MEMBER, c) == -1 ? -1 : 0;
+	bind_int(q, ":revived", (int64_t)revived);
+	return exec(s, q) == -1 ? -1 : 1;
+}
+
+static int
+apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
+{
+	int r;
+
+	r = group_merge(s, m->f[0].s, m->f[2].u, (uint32_t)m->f[3].u,
+	    c->hlc, c);
+	if (r != 1)
+		return r;
+	return mem_merge(s, m->f[0].s, m->f[1].s, (uint32_t)m->f[4].u,
+	    M_MEMBER, c) == -1 ? -1 : 0;
 }
 
 /*
@@ -1232,24 +1313,19 @@ serve_put(struct store *s, const uint8_t *key, const char *group,
  * The file's content is that of the latest upload by (stamp, origin):
  * the same content moves the stamp up, other content replaces it only
  * if newer.  A maximum, so the order uploads arrive in does not matter.
+ * m: "iqusqhH" group, its incarnation, name, size, sha1, piece hashes
+ * (an upload op or a file row); the group is checked.
  */
 static int
-apply_upload(struct store *s, const struct wire_msg *m,
-    const struct opctx *c)
+file_merge(struct store *s, const struct wire_msg *m, const struct opctx *c)
 {
-	const char *group = m->f[0].s, *name = m->f[3].s, *user = m->f[7].s;
+	const char *group = m->f[0].s, *name = m->f[3].s;
 	struct file_meta cur;
 	sqlite3_stmt *q = NULL;
 	uint64_t born;
 	uint32_t origin;
 	int r, same;
 
-	if (m->f[10].n != 32 || m->f[4].u > WIRE_FILE_MAX ||
-	    m->f[6].n != wire_npieces(m->f[4].u))
-		return -2;
-	/* No membership test here: shares count only for members anyway. */
-	if ((r = group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
-		return r;
 	r = file_get(s, group, name, &cur, &born, &origin);
 	if (r == ST_ERR)
 		return -1;
@@ -1273,6 +1349,24 @@ apply_upload(struct store *s, const struct wire_msg *m,
 		if (exec(s, q) == -1)
 			return -1;
 	}
+	return 0;
+}
+
+static int
+apply_upload(struct store *s, const struct wire_msg *m,
+    const struct opctx *c)
+{
+	const char *group = m->f[0].s, *name = m->f[3].s, *user = m->f[7].s;
+	int r;
+
+	if (m->f[10].n != 32 || m->f[4].u > WIRE_FILE_MAX ||
+	    m->f[6].n != wire_npieces(m->f[4].u))
+		return -2;
+	/* No membership test here: shares count only for members anyway. */
+	if ((r = group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
+		return r;
+	if (file_merge(s, m, c) == -1)
+		return -1;
 	if (share_put(s, group, name, user, 1, m->f[5].p, m->f[8].s,
 	    (int64_t)m->f[9].u, c) == -1)
 		return -1;
@@ -1376,6 +1470,7 @@ apply_logged(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
 		return r == -2 ? ST_BAD_OP : ST_ERR;
 	}
 	q = stmt(s, S_LOG_INSERT);
+	bind_int(q, ":lseq", (int64_t)s->lseq + 1);
 	bind_int(q, ":origin", origin);
 	bind_int(q, ":seq", (int64_t)seq);
 	bind_int(q, ":hlc", (int64_t)hlc);
@@ -1384,6 +1479,7 @@ apply_logged(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
 	bind_blob(q, ":op", op, (int)oplen);
 	if (exec(s, q) == -1)
 		return ST_ERR;
+	s->lseq++;
 	q = stmt(s, S_HWM_SET);
 	bind_int(q, ":origin", origin);
 	bind_int(q, ":seq", (int64_t)seq);
@@ -2126,18 +2222,417 @@ store_log_after(struct store *s, uint64_t lseq, unsigned max,
 uint64_t
 store_log_last(struct store *s)
 {
-	sqlite3_stmt *q = stmt(s, S_LOG_LAST);
-	uint64_t n = 0;
-
-	if (row(s, q) == 1) {
-		n = (uint64_t)sqlite3_column_int64(q, 0);
-		sqlite3_reset(q);
-	}
-	return n;
+	return s->lseq;
 }
 
 uint64_t
 store_applied(const struct store *s)
 {
 	return s->applied;
+}
+
+/*
+ * Snapshots.  A snapshot is every row of the replicated tables as of now,
+ * then the high-water marks they add up to.  Merging one applies each row
+ * with the rules its ops follow (most rows are laid out as the op that
+ * makes them and go through the same function), so merging is a join:
+ * idempotent, in any order, and a snapshot cut short leaves a state that
+ * later ops or snapshots still complete.
+ */
+
+static const void *
+col_blob(sqlite3_stmt *q, int i, uint32_t *n)
+{
+	const void *p = sqlite3_column_blob(q, i);
+
+	*n = (uint32_t)sqlite3_column_bytes(q, i);
+	return p != NULL ? p : "";
+}
+
+static const char *
+col_text(sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+static uint64_t
+col_u64(sqlite3_stmt *q, int i)
+{
+	return (uint64_t)sqlite3_column_int64(q, i);
+}
+
+/* Put column i of q as field letter f of a frame. */
+static void
+put_col(struct wire_enc *e, sqlite3_stmt *q, int i, char f)
+{
+	const void *p;
+	uint32_t n;
+
+	switch (f) {
+	case 'b':
+		wire_put_u8(e, (uint8_t)col_u64(q, i));
+		break;
+	case 'u':
+		wire_put_u32(e, (uint32_t)col_u64(q, i));
+		break;
+	case 'q':
+		wire_put_u64(e, col_u64(q, i));
+		break;
+	case 'i':
+		wire_put_id(e, col_text(q, i));
+		break;
+	case 's':
+		wire_put_str(e, col_text(q, i));
+		break;
+	case 'h':
+		p = col_blob(q, i, &n);
+		if (n == 20)
+			wire_put_hash(e, p);
+		else
+			wire_put_blob(e, "", 0);	/* fails the frame */
+		break;
+	case 'H':
+		p = col_blob(q, i, &n);
+		wire_put_hashes(e, p, n / 20);
+		break;
+	default:	/* 'B' */
+		p = col_blob(q, i, &n);
+		wire_put_blob(e, p, n);
+	}
+}
+
+/* Each row of query i as a frame of type: its columns in format order. */
+static int
+snap_rows(struct store *s, struct buf *out, enum stmt i, unsigned type,
+    const char *fmt, size_t *rows)
+{
+	sqlite3_stmt *q = stmt(s, i);
+	struct wire_enc e;
+	int r, c;
+
+	while ((r = row(s, q)) == 1) {
+		wire_begin(&e, out, type, 0);
+		for (c = 0; fmt[c] != '\0'; c++)
+			put_col(&e, q, c, fmt[c]);
+		if (wire_end(&e) == -1) {
+			sqlite3_reset(q);
+			log_warnx("store: snapshot: a %s row does not fit",
+			    wire_type_name(type));
+			return ST_ERR;
+		}
+		(*rows)++;
+	}
+	return r == 0 ? ST_OK : ST_ERR;
+}
+
+int
+store_snapshot(struct store *s, struct buf *out, size_t *rows)
+{
+	static const struct {
+		enum stmt	 q;
+		unsigned	 type;
+		const char	*fmt;
+	} kinds[] = {
+		/* Accounts and groups before what names them. */
+		{ S_SNAP_USERS,		WT_S_R_USER,	"iBBuquB" },
+		{ S_SNAP_MARKS,		WT_S_R_MARK,	"biiqu" },
+		{ S_SNAP_GROUPS,	WT_S_R_GROUP,	"iquqB" },
+		{ S_SNAP_SESSIONS,	WT_S_R_SESSION,	"Biqusb" },
+		{ S_SNAP_MEMBERS,	WT_S_R_MEMBER,	"iquiuuqu" },
+		{ S_SNAP_FILES,		WT_S_R_FILE,	"iqusqhHqu" },
+		{ S_SNAP_SHARES,	WT_S_R_SHARE,	"iqusibhsqqu" },
+		{ S_SNAP_SERVING,	WT_S_R_SERVE,	"iqusBbhqu" },
+		{ S_SNAP_REQS,		WT_S_R_REQ,	"Bq" },
+		{ S_SNAP_HWMS,		WT_S_SNAP_END,	NULL },
+	};
+	struct wire_enc e;
+	sqlite3_stmt *q;
+	size_t start = buf_used(out), i;
+	int r;
+
+	*rows = 0;
+	for (i = 0; kinds[i].fmt != NULL; i++)
+		if (snap_rows(s, out, kinds[i].q, kinds[i].type, kinds[i].fmt,
+		    rows) != ST_OK)
+			goto fail;
+	q = stmt(s, S_SNAP_HWMS);
+	wire_begin(&e, out, WT_S_SNAP_END, 0);
+	while ((r = row(s, q)) == 1) {
+		wire_put_u32(&e, (uint32_t)col_u64(q, 0));
+		wire_put_u64(&e, col_u64(q, 1));
+		wire_put_u64(&e, col_u64(q, 2));
+	}
+	if (r == -1 || wire_end(&e) == -1)
+		goto fail;
+	return ST_OK;
+fail:
+	buf_truncate(out, start);
+	return ST_ERR;
+}
+
+static int	base_raise(struct store *, uint32_t, uint64_t);
+
+static int
+merge_end(struct store *s, const struct wire_msg *m)
+{
+	struct wire_field f[3];
+	struct wire_iter it;
+	sqlite3_stmt *q;
+	uint64_t had;
+
+	wire_iter_init(&it, m);
+	while (wire_iter_next(&it, f)) {
+		uint32_t origin = (uint32_t)f[0].u;
+
+		if (origin == 0)
+			return -2;
+		had = hwm_get(s, origin);
+		if (f[1].u <= had)
+			continue;
+		/* Ops up to there are in the tables, not in our log. */
+		q = stmt(s, S_HWM_RAISE);
+		bind_int(q, ":origin", origin);
+		bind_int(q, ":seq", (int64_t)f[1].u);
+		bind_int(q, ":hlc", (int64_t)f[2].u);
+		if (exec(s, q) == -1 || base_raise(s, origin, f[1].u) == -1)
+			return -1;
+		hlc_observe(&s->clock, f[2].u);
+		if (origin == s->origin && f[1].u > s->seq)
+			s->seq = f[1].u;	/* ours, from before a loss */
+	}
+	return 0;
+}
+
+static int
+merge_row(struct store *s, const struct wire_msg *m)
+{
+	struct opctx c = { 0, 0, NULL, 0 };
+	sqlite3_stmt *q;
+	int r;
+
+	switch (m->h.type) {
+	case WT_S_R_USER:	/* "iBBu" as OP_USER, then born, origin, req */
+		if (m->f[6].n != 0 && m->f[6].n != 32)
+			return -2;
+		c = (struct opctx){ m->f[4].u, (uint32_t)m->f[5].u, m->f[6].p,
+		    m->f[6].n };
+		return apply_user(s, m, &c);
+	case WT_S_R_MARK:
+		if (strcmp(m->f[1].s, "user") != 0 &&
+		    strcmp(m->f[1].s, "group") != 0)
+			return -2;
+		if (m->f[0].u == 1)
+			return alias_add(s, m->f[1].s, m->f[2].s, m->f[3].u,
+			    (uint32_t)m->f[4].u);
+		if (m->f[0].u == 2)
+			return lost(s, m->f[1].s, m->f[2].s, m->f[3].u,
+			    (uint32_t)m->f[4].u);
+		return -2;
+	case WT_S_R_GROUP:
+		if (m->f[4].n != 0 && m->f[4].n != 32)
+			return -2;
+		c = (struct opctx){ m->f[1].u, (uint32_t)m->f[2].u, m->f[4].p,
+		    m->f[4].n };
+		return group_merge(s, m->f[0].s, m->f[1].u,
+		    (uint32_t)m->f[2].u, m->f[3].u, &c) == -1 ? -1 : 0;
+	case WT_S_R_SESSION:	/* "Biqus" as OP_SESSION, then alive */
+		if (m->f[5].u)
+			return apply_session(s, m, &c);
+		if (m->f[0].n != 32)
+			return -2;
+		if (dead_add(s, m->f[0].p, m->f[1].s, m->f[2].u,
+		    (uint32_t)m->f[3].u) == -1)
+			return -1;
+		q = stmt(s, S_SESS_DEL);
+		bind_blob(q, ":key", m->f[0].p, 32);
+		return exec(s, q);
+	case WT_S_R_MEMBER:	/* "iquiu" as OP_JOIN, then state, stamp */
+		if (m->f[5].u < M_ASKED || m->f[5].u > M_LEFT)
+			return -2;
+		c = (struct opctx){ m->f[6].u, (uint32_t)m->f[7].u, NULL, 0 };
+		return apply_member_op(s, m, &c, (uint32_t)m->f[5].u);
+	default:
+		break;
+	}
+	/* The rest belong to a group: to this incarnation of it only. */
+	if ((r = group_is(s, m->f[0].s, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
+		return r;
+	switch (m->h.type) {
+	case WT_S_R_FILE:	/* "iqusqhH" as OP_UPLOAD, then born, origin */
+		if (m->f[4].u > WIRE_FILE_MAX ||
+		    m->f[6].n != wire_npieces(m->f[4].u))
+			return -2;
+		c = (struct opctx){ m->f[7].u, (uint32_t)m->f[8].u, NULL, 0 };
+		return file_merge(s, m, &c);
+	case WT_S_R_SHARE:
+		c = (struct opctx){ m->f[9].u, (uint32_t)m->f[10].u, NULL, 0 };
+		return share_put(s, m->f[0].s, m->f[3].s, m->f[4].s,
+		    m->f[5].u != 0, m->f[6].p, m->f[7].s, (int64_t)m->f[8].u,
+		    &c);
+	case WT_S_R_SERVE:
+		if (m->f[4].n != 32)
+			return -2;
+		c = (struct opctx){ m->f[7].u, (uint32_t)m->f[8].u, NULL, 0 };
+		return serve_put(s, m->f[4].p, m->f[0].s, m->f[3].s,
+		    m->f[5].u != 0, m->f[6].p, &c);
+	}
+	return -2;
+}
+
+int
+store_merge(struct store *s, const struct wire_msg *m)
+{
+	sqlite3_stmt *q;
+	int r;
+
+	if (begin(s) == -1)
+		return ST_ERR;
+	switch (m->h.type) {
+	case WT_S_R_REQ:
+		if (m->f[0].n != 32)
+			return rollback(s, ST_BAD_OP);
+		q = stmt(s, S_REQ_DONE_ADD);
+		bind_blob(q, ":req", m->f[0].p, 32);
+		bind_int(q, ":at", (int64_t)m->f[1].u);
+		r = exec(s, q);
+		break;
+	case WT_S_SNAP_END:
+		r = merge_end(s, m);
+		break;
+	default:
+		r = merge_row(s, m);
+	}
+	if (r != 0) {
+		if (r == -2)
+			log_warnx("store: malformed %s row",
+			    wire_type_name(m->h.type));
+		return rollback(s, r == -2 ? ST_BAD_OP : ST_ERR);
+	}
+	return commit(s, ST_OK);
+}
+
+/*
+ * Trimming, in steps of at most TRIM_STEP ops a call so that a long
+ * backlog never stalls the loop.
+ */
+#define TRIM_STEP	20000
+
+static int
+base_raise(struct store *s, uint32_t origin, uint64_t seq)
+{
+	sqlite3_stmt *q = stmt(s, S_BASE_SET);
+
+	bind_int(q, ":origin", origin);
+	bind_int(q, ":seq", (int64_t)seq);
+	if (exec(s, q) == -1)
+		return -1;
+	q = stmt(s, S_LOG_TRIM);
+	bind_int(q, ":origin", origin);
+	bind_int(q, ":seq", (int64_t)seq);
+	return exec(s, q);
+}
+
+static uint64_t
+one_u64(struct store *s, sqlite3_stmt *q, uint64_t dflt)
+{
+	uint64_t v = dflt;
+
+	if (row(s, q) == 1) {
+		if (sqlite3_column_type(q, 0) != SQLITE_NULL)
+			v = col_u64(q, 0);
+		sqlite3_reset(q);
+	}
+	return v;
+}
+
+uint64_t
+store_log_base(struct store *s, uint32_t origin)
+{
+	sqlite3_stmt *q = stmt(s, S_BASE_GET);
+
+	bind_int(q, ":origin", origin);
+	return one_u64(s, q, 0);
+}
+
+/* Drop the log's oldest entries beyond keep, at most step of them. */
+static int
+trim_keep(struct store *s, uint64_t keep, uint64_t step, uint64_t *n)
+{
+	sqlite3_stmt *q = stmt(s, S_LOG_SPAN);
+	uint64_t first, last, cut;
+	int r;
+
+	if ((r = row(s, q)) != 1)
+		return r;
+	if (sqlite3_column_type(q, 0) == SQLITE_NULL) {
+		sqlite3_reset(q);
+		return 0;
+	}
+	first = col_u64(q, 0);
+	last = col_u64(q, 1);
+	sqlite3_reset(q);
+	if (last - first + 1 <= keep)
+		return 0;
+	cut = last - keep + 1;		/* keep lseq cut..last */
+	if (cut - first > step)
+		cut = first + step;
+	q = stmt(s, S_LOG_PREFIX_MAX);
+	bind_int(q, ":lseq", (int64_t)cut);
+	while ((r = row(s, q)) == 1) {
+		sqlite3_stmt *b = s->st[S_BASE_SET];
+
+		/* Not stmt(): q is still stepping. */
+		sqlite3_reset(b);
+		sqlite3_bind_int64(b, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_int64(b, 2, sqlite3_column_int64(q, 1));
+		if (exec(s, b) == -1) {
+			sqlite3_reset(q);
+			return -1;
+		}
+	}
+	if (r == -1)
+		return -1;
+	q = stmt(s, S_LOG_DROP_PREFIX);
+	bind_int(q, ":lseq", (int64_t)cut);
+	if (exec(s, q) == -1)
+		return -1;
+	*n += (uint64_t)sqlite3_changes(s->db);
+	return 0;
+}
+
+int
+store_trim(struct store *s, const uint64_t *held, uint32_t n, uint64_t keep,
+    uint64_t req_keep_ms, uint64_t *trimmed)
+{
+	sqlite3_stmt *q;
+	uint64_t cut, first, now = wall_ms();
+	uint32_t o;
+
+	*trimmed = 0;
+	if (begin(s) == -1)
+		return ST_ERR;
+	/* What every other tracker holds, up to what we hold. */
+	for (o = 1; held != NULL && o <= n; o++) {
+		cut = held[o] < hwm_get(s, o) ? held[o] : hwm_get(s, o);
+		if (cut <= store_log_base(s, o))
+			continue;
+		q = stmt(s, S_LOG_FIRST_OF);
+		bind_int(q, ":origin", o);
+		first = one_u64(s, q, cut);
+		if (first < cut && cut - first > TRIM_STEP)
+			cut = first + TRIM_STEP;
+		if (base_raise(s, o, cut) == -1)
+			return rollback(s, ST_ERR);
+		*trimmed += (uint64_t)sqlite3_changes(s->db);
+	}
+	if (trim_keep(s, keep, TRIM_STEP, trimmed) == -1)
+		return rollback(s, ST_ERR);
+	q = stmt(s, S_REQ_DONE_TRIM);
+	bind_int(q, ":at", now > req_keep_ms ? (int64_t)(now - req_keep_ms) :
+	    0);
+	if (exec(s, q) == -1)
+		return rollback(s, ST_ERR);
+	return commit(s, ST_OK);
 }

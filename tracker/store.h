@@ -35,7 +35,9 @@
 
 #include "parse.h"
 
+struct buf;
 struct store;
+struct wire_msg;
 
 enum store_rc {
 	ST_OK = 0,
@@ -213,5 +215,26 @@ int	 store_log_after(struct store *, uint64_t lseq, unsigned max,
 uint64_t store_log_last(struct store *);
 /* Ops applied since open (any origin). */
 uint64_t store_applied(const struct store *);
+
+/*
+ * The log holds every op of origin after store_log_base() up to its
+ * high-water mark; older ones are only in the tables.  A peer lacking
+ * one of those needs a snapshot: store_snapshot() appends one to out
+ * (WT_S_R_ frames, then WT_S_SNAP_END with our high-water marks; rows
+ * counts them); the receiver passes each frame to store_merge(), which
+ * joins it with what is there (ST_OK, ST_BAD_OP or ST_ERR).
+ */
+uint64_t store_log_base(struct store *, uint32_t origin);
+int	 store_snapshot(struct store *, struct buf *out, size_t *rows);
+int	 store_merge(struct store *, const struct wire_msg *);
+/*
+ * Drop from the log the ops of each origin 1..n that every other tracker
+ * holds (held[origin], or held NULL), then the oldest beyond keep ops
+ * whoever holds them (a tracker away that long gets a snapshot), and
+ * the remembered requests older than req_keep_ms.  A bounded step per
+ * call; *trimmed says how many ops went.
+ */
+int	 store_trim(struct store *, const uint64_t *held, uint32_t n,
+	    uint64_t keep, uint64_t req_keep_ms, uint64_t *trimmed);
 
 #endif

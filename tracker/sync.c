@@ -7,6 +7,14 @@
  * log we have looked for this peer and `has[]` what we know it holds from
  * each origin (from its HWM, then from what we sent it), so every op is
  * sent at most once per connection and only if the peer lacks it.
+ *
+ * A peer that lacks ops our log no longer holds (trimmed, or known to us
+ * from a snapshot) is sent a snapshot instead: when its HWM is below our
+ * log's base for some origin, or when the pump meets an op whose
+ * predecessor the peer lacks.  It answers with its HWM once merged.
+ * `held[]` is what each peer is known to hold (its HWMs, its acks, the
+ * ops it sent us), kept across reconnections: once every peer holds an
+ * op, the log lets go of it.
  */
 #include "sync.h"
 
@@ -34,6 +42,11 @@
 #define AUTH_MS		5000		/* to get from connect to READY */
 #define SYNC_IN_MAX	(WIRE_HDR + 8 * 1024 * 1024)
 #define SYNC_OUT_MAX	(64 * 1024 * 1024)
+/*
+ * Request keys are kept an hour: a client retries a request on another
+ * tracker within seconds of losing its own.
+ */
+#define REQ_KEEP_MS	(60 * 60 * 1000)
 
 static const char proof_label[] = "p2p-sync-v1";
 
@@ -50,6 +63,9 @@ struct speer {
 	uint8_t		 mine[NONCE_LEN], theirs[NONCE_LEN];
 	uint64_t	 cursor;	/* lseq looked at so far */
 	uint64_t	 has[TRACKERS_MAX + 1];
+	uint64_t	 held[TRACKERS_MAX + 1];
+	int		 known;		/* held[] is filled in */
+	int		 synced;	/* its first HWM on this connection */
 	uint64_t	 unacked;
 	uint64_t	 since;		/* connected at */
 	unsigned	 backoff;
@@ -90,6 +106,7 @@ sp_reset(struct speer *p)
 	p->hello = p->authed = p->outgoing = 0;
 	p->cursor = 0;
 	p->unacked = 0;
+	p->synced = 0;
 	memset(p->has, 0, sizeof(p->has));
 }
 
@@ -234,17 +251,113 @@ on_proof(struct speer *p, const struct wire_msg *m)
 }
 
 static void
+held_raise(struct speer *p, uint32_t origin, uint64_t seq)
+{
+	if (seq > p->held[origin])
+		p->held[origin] = seq;
+}
+
+/*
+ * Everything we hold, as a snapshot; after it the peer lacks nothing our
+ * log holds now.
+ */
+static void
+send_snapshot(struct speer *p)
+{
+	struct store *st = p->sy->t->store;
+	size_t before = buf_used(conn_out(p->c)), rows;
+	uint32_t o;
+
+	if (store_snapshot(st, conn_out(p->c), &rows) != ST_OK) {
+		drop(p, p->c, "cannot make a snapshot");
+		return;
+	}
+	log_info("sync: tracker %u: lacks ops no longer logged here: sent a "
+	    "snapshot, %zu rows, %zu bytes", p->id, rows,
+	    buf_used(conn_out(p->c)) - before);
+	for (o = 1; o <= p->sy->n; o++) {
+		uint64_t hwm = store_hwm(st, o);
+
+		if (hwm > p->has[o])
+			p->has[o] = hwm;
+	}
+	p->cursor = store_log_last(st);
+	conn_flush(p->c);
+}
+
+/* Does the peer lack ops that only our tables hold? */
+static int
+lacks_trimmed(struct speer *p)
+{
+	uint32_t o;
+
+	for (o = 1; o <= p->sy->n; o++)
+		if (p->has[o] < store_log_base(p->sy->t->store, o))
+			return 1;
+	return 0;
+}
+
+/*
+ * The first HWM on a connection says where to start; later ones (after a
+ * snapshot) only say what it holds now.
+ */
+static void
 on_hwm(struct speer *p, const struct wire_msg *m)
 {
 	struct wire_field f[2];
 	struct wire_iter it;
 
 	wire_iter_init(&it, m);
-	while (wire_iter_next(&it, f))
-		if (f[0].u >= 1 && f[0].u <= p->sy->n)
-			p->has[f[0].u] = f[1].u;
+	while (wire_iter_next(&it, f)) {
+		uint32_t o = (uint32_t)f[0].u;
+
+		if (o < 1 || o > p->sy->n)
+			continue;
+		held_raise(p, o, f[1].u);
+		if (!p->synced || f[1].u > p->has[o])
+			p->has[o] = f[1].u;
+	}
+	p->known = 1;
+	if (p->synced)
+		return;
+	p->synced = 1;
 	p->cursor = 0;
+	if (lacks_trimmed(p))
+		send_snapshot(p);
 	sp_pump(p);
+}
+
+/* A snapshot row, or its end: merged; at the end, say what we hold. */
+static void
+on_snapshot(struct speer *p, const struct wire_msg *m)
+{
+	struct sync *sy = p->sy;
+	struct wire_field f[3];
+	struct wire_iter it;
+	struct wire_enc e;
+	int rc;
+
+	if (m->h.type == WT_S_SNAP_END) {
+		wire_iter_init(&it, m);
+		while (wire_iter_next(&it, f))
+			if (f[0].u < 1 || f[0].u > sy->n) {
+				drop(p, p->c, "snapshot from an unknown tracker");
+				return;
+			}
+	}
+	if ((rc = store_merge(sy->t->store, m)) != ST_OK) {
+		drop(p, p->c, rc == ST_BAD_OP ? "malformed snapshot row" :
+		    "cannot merge snapshot");
+		return;
+	}
+	if (m->h.type != WT_S_SNAP_END)
+		return;
+	log_info("sync: tracker %u: snapshot merged", p->id);
+	/* Goes out after the commit, like an ack. */
+	wire_begin(&e, conn_out(p->c), WT_S_HWM, 0);
+	store_hwms(sy->t->store, put_hwm, &e);
+	wire_end(&e);
+	conn_flush(p->c);
 }
 
 static void
@@ -269,6 +382,7 @@ on_op(struct speer *p, const struct wire_msg *m)
 	/* It holds what it sent us: never send it back. */
 	if (m->f[1].u > p->has[origin])
 		p->has[origin] = m->f[1].u;
+	held_raise(p, origin, m->f[1].u);
 	wire_begin(&e, conn_out(p->c), WT_S_ACK, 0);
 	wire_put_u32(&e, origin);
 	wire_put_u64(&e, m->f[1].u);
@@ -318,6 +432,8 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		on_op(p, m);
 		break;
 	case WT_S_ACK:
+		if (m->f[0].u >= 1 && m->f[0].u <= p->sy->n)
+			held_raise(p, (uint32_t)m->f[0].u, m->f[1].u);
 		if (p->unacked > 0)
 			p->unacked--;
 		/* Refill at half a window, not at every ack: a pump reads
@@ -327,6 +443,18 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		break;
 	case WT_S_ONLINE:
 		on_online(p, m);
+		break;
+	case WT_S_R_USER:
+	case WT_S_R_SESSION:
+	case WT_S_R_GROUP:
+	case WT_S_R_MEMBER:
+	case WT_S_R_FILE:
+	case WT_S_R_SHARE:
+	case WT_S_R_SERVE:
+	case WT_S_R_MARK:
+	case WT_S_R_REQ:
+	case WT_S_SNAP_END:
+		on_snapshot(p, m);
 		break;
 	default:
 		drop(p, c, "not a sync message");
@@ -457,6 +585,7 @@ struct pump {
 	struct speer	*p;
 	unsigned	 sent;
 	int		 full;
+	int		 gap;		/* the peer lacks an op we do not log */
 };
 
 static int
@@ -468,6 +597,11 @@ pump_op(void *arg, const struct store_op *o)
 
 	if (p->unacked >= WINDOW || conn_queued(p->c) >= OUT_HIGH) {
 		pu->full = 1;
+		return -1;
+	}
+	if (o->origin >= 1 && o->origin <= p->sy->n &&
+	    o->seq > p->has[o->origin] + 1) {
+		pu->gap = 1;
 		return -1;
 	}
 	p->cursor = o->lseq;
@@ -498,7 +632,8 @@ sp_pump(struct speer *p)
 	struct pump pu;
 	uint64_t last = store_log_last(st);
 
-	if (p->state != SP_READY || conn_closing(p->c))
+	/* Nothing before its HWM says what it lacks. */
+	if (p->state != SP_READY || !p->synced || conn_closing(p->c))
 		return;
 	memset(&pu, 0, sizeof(pu));
 	pu.p = p;
@@ -506,7 +641,15 @@ sp_pump(struct speer *p)
 		uint64_t before = p->cursor;
 
 		if (store_log_after(st, p->cursor, BATCH, pump_op, &pu) !=
-		    ST_OK || p->cursor == before)
+		    ST_OK)
+			break;
+		if (pu.gap) {
+			/* Covers all the log holds: nothing left to pump. */
+			send_snapshot(p);
+			pu.gap = 0;
+			break;
+		}
+		if (p->cursor == before)
 			break;
 	}
 	if (pu.sent > 0)
@@ -530,8 +673,41 @@ sync_flush(void *arg)
 }
 
 /*
+ * Let go of the ops every other tracker holds (only once each has told
+ * us what it holds since we started), and of the oldest beyond the
+ * log's bound whoever holds them.
+ */
+static void
+sync_trim(struct sync *sy)
+{
+	uint64_t held[TRACKERS_MAX + 1], trimmed;
+	uint32_t i, o;
+	int all = 1;
+
+	for (o = 1; o <= sy->n; o++)
+		held[o] = UINT64_MAX;
+	for (i = 1; i <= sy->n; i++) {
+		struct speer *p = &sy->peers[i];
+
+		if (i == sy->self)
+			continue;
+		all = all && p->known;
+		for (o = 1; o <= sy->n; o++)
+			if (p->held[o] < held[o])
+				held[o] = p->held[o];
+	}
+	if (store_trim(sy->t->store, all ? held : NULL, sy->n,
+	    sy->t->log_keep, REQ_KEEP_MS, &trimmed) != ST_OK)
+		log_warnx("sync: cannot trim the op log");
+	else if (trimmed > 0)
+		log_debug("sync: %llu ops trimmed from the log",
+		    (unsigned long long)trimmed);
+}
+
+/*
  * Once a second: channels stuck before READY are dropped, and ready ones
- * pumped (a pump that stopped on a full output queue has no other wake).
+ * pumped (a pump that stopped on a full output queue has no other wake);
+ * the log is trimmed.
  */
 static void
 sync_tick(void *arg)
@@ -539,6 +715,8 @@ sync_tick(void *arg)
 	struct sync *sy = arg;
 	uint64_t now = loop_now(sy->t->loop);
 	uint32_t i;
+
+	sync_trim(sy);
 
 	for (i = 1; i <= sy->n; i++) {
 		struct speer *p = &sy->peers[i];

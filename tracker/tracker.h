@@ -27,6 +27,8 @@ struct worker_pool;
 #define TRACKER_HELLO_MS	(10 * 1000)
 #define TRACKER_FRAME_MS	(15 * 1000)	/* to receive one frame */
 #define KDF_ITER_DEFAULT	200000
+/* Ops the log keeps at most, held by every peer or not (--log-keep). */
+#define LOG_KEEP_DEFAULT	500000
 #define KDF_THREADS		2
 
 struct tracker {
@@ -36,6 +38,7 @@ struct tracker {
 	size_t			 self;		/* index into cluster */
 	int			 lfd;
 	unsigned		 kdf_iter;
+	uint64_t		 log_keep;
 	struct worker_pool	*workers;	/* password hashing */
 	size_t			 nlinks;
 	struct link		*links;		/* every accepted connection */

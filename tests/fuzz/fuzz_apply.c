@@ -10,10 +10,13 @@
  * store_apply() documents; an op is applied (the origin's high-water mark
  * moves to its seq) exactly when the result is ST_OK and seq was the next
  * one; a refused op leaves the mark where it was; applying an accepted
- * op again changes nothing.
+ * op again changes nothing.  Snapshot frames (S_R_ rows, S_SNAP_END)
+ * go to store_merge() the same way: one of its codes, a merged frame
+ * merges again (ST_OK: merging is idempotent), and after a merged
+ * SNAP_END each high-water mark is at least the one it names.
  *
- * Seeds (tests/fuzz/corpus/apply) are op logs of real stores: see
- * gen_apply_seeds.c.
+ * Seeds (tests/fuzz/corpus/apply) are op logs and snapshots of real
+ * stores: see gen_apply_seeds.c.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +29,24 @@
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define CHECK(x) do { if (!(x)) abort(); } while (0)
+
+static void
+merge(struct store *s, const struct wire_msg *m)
+{
+	struct wire_field f[3];
+	struct wire_iter it;
+	int rc = store_merge(s, m);
+
+	CHECK(rc == ST_OK || rc == ST_BAD_OP || rc == ST_ERR);
+	if (rc != ST_OK)
+		return;
+	CHECK(store_merge(s, m) == ST_OK);
+	if (m->h.type != WT_S_SNAP_END)
+		return;
+	wire_iter_init(&it, m);
+	while (wire_iter_next(&it, f))
+		CHECK(store_hwm(s, (uint32_t)f[0].u) >= f[1].u);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -53,6 +74,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (wire_frame(data + off, size - off, &h, &why) != WIRE_OK)
 			break;
+		if (h.type >= WT_S_R_USER && h.type <= WT_S_SNAP_END &&
+		    wire_decode(&h, data + off + WIRE_HDR, &m, &why) == 0) {
+			ops++;
+			merge(s, &m);
+			off += WIRE_HDR + (size_t)h.len;
+			continue;
+		}
 		if (h.type != WT_S_OP ||
 		    wire_decode(&h, data + off + WIRE_HDR, &m, &why) == -1) {
 			off += WIRE_HDR + (size_t)h.len;

@@ -5,7 +5,9 @@
  *
  * Makes a store (origin 1), carries out every kind of mutation on it,
  * and writes its op log as S_OP frames: the whole log, each op alone,
- * and the log twice over (duplicates).  Built and run by make fuzz-seeds.
+ * and the log twice over (duplicates); then a snapshot of it (S_R_ rows
+ * and S_SNAP_END), alone and after the log.  Built and run by make
+ * fuzz-seeds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +110,20 @@ main(int argc, char **argv)
 	store_log_after(s, 0, 1000, put, NULL);
 	save("log", 1);
 	save("log-twice", 2);
+	{
+		struct buf snap;
+		size_t rows;
+
+		buf_init(&snap, 1 << 24);
+		if (store_snapshot(s, &snap, &rows) != ST_OK)
+			return 1;
+		buf_append(&all, buf_head(&snap), buf_used(&snap));
+		save("log-snapshot", 1);
+		buf_reset(&all);
+		buf_append(&all, buf_head(&snap), buf_used(&snap));
+		save("snapshot", 1);
+		buf_free(&snap);
+	}
 	store_close(s);
 	printf("%d ops\n", nop);
 	return 0;

@@ -12,7 +12,12 @@
  * Ends with a randomized model test (fixed seeds): random mutations on
  * random trackers, random partial deliveries between them in each
  * sender's log order (as the sync channel does), then full delivery; the
- * logical contents of the three databases must then be identical.
+ * logical contents of the three databases must then be identical.  A
+ * second model test also trims logs at random (what others hold, or all
+ * but a few ops), so that deliveries meet ops that are gone and send a
+ * snapshot instead, as the sync channel does; a fourth store (the
+ * witness) gets every op as it is made, by ops only, and the three must
+ * end equal to it: merging snapshots gives what applying ops gives.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,9 +33,11 @@
 #include <unistd.h>
 
 #include "../../tracker/store.h"
+#include "rbuf.h"
 #include "wire.h"
 
 #define NT	3
+#define WITNESS	(NT + 1)
 
 static uint64_t rng_state;
 
@@ -51,9 +58,10 @@ rng_below(uint32_t n)
 
 struct cluster {
 	char		 dir[64];
-	char		 path[NT + 1][PATH_MAX];
-	struct store	*s[NT + 1];		/* by origin, 1..NT */
-	uint64_t	 cursor[NT + 1][NT + 1];	/* [from][to]: lseq */
+	char		 path[WITNESS + 1][PATH_MAX];
+	struct store	*s[WITNESS + 1];	/* by origin, 1..NT */
+	uint64_t	 cursor[WITNESS + 1][WITNESS + 1];	/* [from][to]: lseq */
+	unsigned	 snapshots;	/* sent, when a delivery met a gap */
 };
 
 static int
@@ -66,7 +74,7 @@ setup(void **state)
 	assert_non_null(c);
 	memcpy(c->dir, "/tmp/test_replica.XXXXXX", 25);
 	assert_non_null(mkdtemp(c->dir));
-	for (i = 1; i <= NT; i++) {
+	for (i = 1; i <= WITNESS; i++) {
 		char dir[sizeof(c->dir)];
 
 		memcpy(dir, c->dir, sizeof(dir));
@@ -87,7 +95,7 @@ teardown(void **state)
 	char p[PATH_MAX + 8];
 	int i;
 
-	for (i = 1; i <= NT; i++) {
+	for (i = 1; i <= WITNESS; i++) {
 		store_close(c->s[i]);
 		unlink(c->path[i]);
 		snprintf(p, sizeof(p), "%s-wal", c->path[i]);
@@ -100,12 +108,57 @@ teardown(void **state)
 	return 0;
 }
 
+/*
+ * A snapshot of from merged into to, frame by frame, as the sync channel
+ * does; then from's log has nothing to is missing.  How many origins
+ * moved forward at to.
+ */
+static unsigned
+snapshot(struct cluster *c, int from, int to)
+{
+	uint64_t before[WITNESS + 1];
+	struct buf b;
+	struct wire_hdr h;
+	struct wire_msg m;
+	const char *why;
+	unsigned moved = 0;
+	size_t rows;
+	int o, end = 0;
+
+	assert_int_not_equal(to, WITNESS);	/* it learns by ops only */
+	for (o = 1; o <= WITNESS; o++)
+		before[o] = store_hwm(c->s[to], (uint32_t)o);
+	buf_init(&b, 64 * 1024 * 1024);
+	assert_int_equal(store_snapshot(c->s[from], &b, &rows), ST_OK);
+	while (buf_used(&b) > 0) {
+		assert_false(end);	/* nothing after SNAP_END */
+		assert_int_equal(wire_frame(buf_head(&b), buf_used(&b), &h,
+		    &why), WIRE_OK);
+		assert_int_equal(wire_decode(&h, buf_head(&b) + WIRE_HDR, &m,
+		    &why), 0);
+		assert_int_equal(store_merge(c->s[to], &m), ST_OK);
+		end = h.type == WT_S_SNAP_END;
+		buf_consume(&b, WIRE_HDR + h.len);
+	}
+	assert_true(end);
+	buf_free(&b);
+	for (o = 1; o <= WITNESS; o++) {
+		assert_true(store_hwm(c->s[to], (uint32_t)o) >=
+		    store_hwm(c->s[from], (uint32_t)o));
+		moved += store_hwm(c->s[to], (uint32_t)o) > before[o];
+	}
+	c->cursor[from][to] = store_log_last(c->s[from]);
+	c->snapshots++;
+	return moved;
+}
+
 /* Delivery from one store's log to another, as the sync channel does. */
 struct deliver {
 	struct store	*to;
 	uint64_t	 cursor;
 	unsigned	 left;		/* ops still to deliver this round */
 	unsigned	 applied;
+	int		 gap;		/* an op whose predecessors are gone */
 };
 
 static int
@@ -116,12 +169,28 @@ deliver_one(void *arg, const struct store_op *o)
 
 	if (d->left == 0)
 		return -1;
+	had = store_hwm(d->to, o->origin);
+	if (o->seq > had + 1) {
+		d->gap = 1;
+		return -1;
+	}
 	d->left--;
 	d->cursor = o->lseq;
-	had = store_hwm(d->to, o->origin);
 	assert_int_equal(store_apply(d->to, o->origin, o->seq, o->hlc,
 	    o->req, o->reqlen, o->op, o->oplen), ST_OK);
 	d->applied += store_hwm(d->to, o->origin) > had;
+	return 0;
+}
+
+/* Does to lack ops that from's log no longer has? */
+static int
+lacks_trimmed(struct cluster *c, int from, int to)
+{
+	uint32_t o;
+
+	for (o = 1; o <= NT; o++)
+		if (store_hwm(c->s[to], o) < store_log_base(c->s[from], o))
+			return 1;
 	return 0;
 }
 
@@ -129,11 +198,15 @@ deliver_one(void *arg, const struct store_op *o)
 static unsigned
 sync_pair(struct cluster *c, int from, int to, unsigned n)
 {
-	struct deliver d = { c->s[to], c->cursor[from][to], n, 0 };
+	struct deliver d = { c->s[to], c->cursor[from][to], n, 0, 0 };
 
+	if (lacks_trimmed(c, from, to))
+		return snapshot(c, from, to);
 	assert_int_equal(store_log_after(c->s[from], d.cursor, n,
 	    deliver_one, &d), ST_OK);
 	c->cursor[from][to] = d.cursor;
+	if (d.gap)
+		d.applied += snapshot(c, from, to);
 	return d.applied;
 }
 
@@ -580,6 +653,85 @@ test_model_random(void **state)
 	}
 }
 
+/* What every other tracker holds from each origin (for trimming t). */
+static void
+held_by_others(struct cluster *c, int t, uint64_t held[NT + 1])
+{
+	uint32_t o;
+	int p;
+
+	for (o = 1; o <= NT; o++) {
+		held[o] = UINT64_MAX;
+		for (p = 1; p <= NT; p++)
+			if (p != t && store_hwm(c->s[p], o) < held[o])
+				held[o] = store_hwm(c->s[p], o);
+	}
+}
+
+static void
+test_model_trim_snapshot(void **state)
+{
+	struct cluster *c = *state;
+	uint64_t seed, held[NT + 1], trimmed, total_trimmed = 0, last;
+	unsigned step, snaps = 0;
+	char what[64], *w;
+	int a, b;
+
+	for (seed = 1; seed <= 20; seed++) {
+		if (seed > 1) {
+			teardown(state);
+			setup(state);
+			c = *state;
+		}
+		rng_state = seed * 0x2545f4914f6cdd1dull;
+		for (step = 0; step < 400; step++) {
+			a = 1 + (int)rng_below(NT);
+			last = store_log_last(c->s[a]);
+			random_op(c, a, step);
+			/* The witness hears of every op as it is made. */
+			if (store_log_last(c->s[a]) > last)
+				(void)sync_pair(c, a, WITNESS, UINT_MAX);
+			if (rng_below(4) == 0) {
+				a = 1 + (int)rng_below(NT);
+				b = 1 + (int)rng_below(NT);
+				if (a != b)
+					(void)sync_pair(c, a, b,
+					    1 + rng_below(8));
+			}
+			if (rng_below(8) == 0) {
+				a = 1 + (int)rng_below(NT);
+				held_by_others(c, a, held);
+				/* What the others hold; or all but a few,
+				   held or not (a tracker away too long). */
+				assert_int_equal(store_trim(c->s[a],
+				    rng_below(2) ? held : NULL, NT,
+				    rng_below(2) ? 1 + rng_below(20) :
+				    UINT64_MAX, UINT64_MAX, &trimmed), ST_OK);
+				total_trimmed += trimmed;
+			}
+		}
+		sync_all(c);
+		snaps += c->snapshots;
+		snprintf(what, sizeof(what), "seed %llu",
+		    (unsigned long long)seed);
+		expect_same(c, what);
+		/* And the same as applying every op, in the order made. */
+		w = dump(c->path[WITNESS]);
+		{
+			char *one = dump(c->path[1]);
+
+			if (strcmp(one, w) != 0)
+				fail_msg("%s: tracker 1 and the witness differ:"
+				    "\n1:\n%s\nwitness:\n%s", what, one, w);
+			free(one);
+		}
+		free(w);
+	}
+	/* The test did what it is about. */
+	assert_true(total_trimmed > 1000);
+	assert_true(snaps > 20);
+}
+
 int
 main(void)
 {
@@ -591,6 +743,7 @@ main(void)
 		T(test_request_key_travels),
 		T(test_same_request_once),
 		T(test_model_random),
+		T(test_model_trim_snapshot),
 #undef T
 	};
 
