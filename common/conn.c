@@ -274,6 +274,7 @@ reap(void *unused)
 static void
 write_out(struct conn *c)
 {
+	uint64_t had = conn_queued(c);
 	unsigned want;
 	ssize_t n;
 
@@ -327,6 +328,9 @@ write_out(struct conn *c)
 		loop_mod(c->loop, c->fd, (c->flags & C_CLOSE_AFTER ? 0 :
 		    EV_READ) | (want ? EV_WRITE : 0));
 	}
+	/* Last: what it queues is written by the flush it asks for. */
+	if (had > 0 && !want && c->ops->drained != NULL && !conn_closing(c))
+		c->ops->drained(c, c->arg);
 }
 
 static void

@@ -31,6 +31,11 @@ struct conn_ops {
 	void	(*closed)(struct conn *, const char *why, void *arg);
 	/* An outgoing connect completed (optional). */
 	void	(*connected)(struct conn *, void *arg);
+	/*
+	 * Everything queued has been written (optional): a sender that
+	 * holds back while the queue is long may go on.
+	 */
+	void	(*drained)(struct conn *, void *arg);
 };
 
 /* Take over fd.  connecting: fd is an outgoing connect in progress. */

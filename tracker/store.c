@@ -2303,73 +2303,226 @@ put_col(struct wire_enc *e, sqlite3_stmt *q, int i, char f)
 	}
 }
 
-/* Each row of query i as a frame of type: its columns in format order. */
-static int
-snap_rows(struct store *s, struct buf *out, enum stmt i, unsigned type,
-    const char *fmt, size_t *rows)
-{
-	sqlite3_stmt *q = stmt(s, i);
-	struct wire_enc e;
-	int r, c;
+/* Kinds of row, in the order a snapshot sends them. */
+static const struct {
+	enum stmt	 q;
+	unsigned	 type;
+	const char	*fmt;	/* the columns of q, as fields */
+} snap_kinds[] = {
+	/* Accounts and groups before what names them. */
+	{ S_SNAP_USERS,		WT_S_R_USER,	"iBBuquB" },
+	{ S_SNAP_MARKS,		WT_S_R_MARK,	"biiqu" },
+	{ S_SNAP_GROUPS,	WT_S_R_GROUP,	"iquqB" },
+	{ S_SNAP_SESSIONS,	WT_S_R_SESSION,	"Biqusb" },
+	{ S_SNAP_MEMBERS,	WT_S_R_MEMBER,	"iquiuuqu" },
+	{ S_SNAP_FILES,		WT_S_R_FILE,	"iqusqhHqu" },
+	{ S_SNAP_SHARES,	WT_S_R_SHARE,	"iqusibhsqqu" },
+	{ S_SNAP_SERVING,	WT_S_R_SERVE,	"iqusBbhqu" },
+	{ S_SNAP_REQS,		WT_S_R_REQ,	"Bq" },
+};
+#define SNAP_KINDS	(sizeof(snap_kinds) / sizeof(snap_kinds[0]))
 
-	while ((r = row(s, q)) == 1) {
-		wire_begin(&e, out, type, 0);
-		for (c = 0; fmt[c] != '\0'; c++)
-			put_col(&e, q, c, fmt[c]);
-		if (wire_end(&e) == -1) {
-			sqlite3_reset(q);
-			log_warnx("store: snapshot: a %s row does not fit",
-			    wire_type_name(type));
-			return ST_ERR;
-		}
-		(*rows)++;
+/*
+ * A snapshot being read.  A file database is read through a connection
+ * of its own, in one read transaction: the rows and the HWMs that end
+ * them are one state however many loop iterations the sending takes,
+ * while the tracker goes on writing (WAL).  An in-memory database (tests)
+ * is read through the store's own connection.
+ */
+struct store_snap {
+	sqlite3		*db;
+	int		 own;		/* db is ours: close it */
+	sqlite3_stmt	*q;		/* the rows of the current kind */
+	size_t		 kind;
+	uint64_t	 lseq;		/* the log position it covers */
+	size_t		 rows;
+	int		 done;		/* SNAP_END appended */
+	struct {
+		uint32_t	origin;
+		uint64_t	seq;
+	}		*hwm;
+	size_t		 nhwm;
+};
+
+static int
+snap_fail(struct store_snap *sn, const char *what)
+{
+	log_warnx("store: snapshot: %s: %s", what, sqlite3_errmsg(sn->db));
+	return -1;
+}
+
+static int
+snap_query(struct store_snap *sn, const char *q, sqlite3_stmt **out)
+{
+	if (sqlite3_prepare_v2(sn->db, q, -1, out, NULL) != SQLITE_OK)
+		return snap_fail(sn, q);
+	return 0;
+}
+
+struct store_snap *
+store_snap_begin(struct store *s)
+{
+	struct store_snap *sn = xcalloc(1, sizeof(*sn));
+	const char *path = sqlite3_db_filename(s->db, "main");
+	sqlite3_stmt *q = NULL;
+
+	sn->db = s->db;
+	sn->lseq = s->lseq;
+	if (path == NULL || *path == '\0')
+		return sn;
+	if (sqlite3_open_v2(path, &sn->db, SQLITE_OPEN_READONLY,
+	    NULL) != SQLITE_OK) {
+		snap_fail(sn, path);
+		sqlite3_close(sn->db);
+		free(sn);
+		return NULL;
 	}
-	return r == 0 ? ST_OK : ST_ERR;
+	sn->own = 1;
+	sqlite3_busy_timeout(sn->db, 5000);
+	/* The read that fixes the state: the log's end as committed. */
+	if (sqlite3_exec(sn->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    snap_query(sn, "SELECT coalesce(max(lseq), 0) FROM oplog",
+	    &q) == -1 || sqlite3_step(q) != SQLITE_ROW) {
+		snap_fail(sn, "begin");
+		sqlite3_finalize(q);
+		store_snap_free(sn);
+		return NULL;
+	}
+	sn->lseq = col_u64(q, 0);
+	sqlite3_finalize(q);
+	return sn;
+}
+
+/* Put the row q holds as a frame of type: its columns in format order. */
+static int
+put_row(struct buf *out, sqlite3_stmt *q, unsigned type, const char *fmt)
+{
+	struct wire_enc e;
+	int c;
+
+	wire_begin(&e, out, type, 0);
+	for (c = 0; fmt[c] != '\0'; c++)
+		put_col(&e, q, c, fmt[c]);
+	if (wire_end(&e) == -1) {
+		log_warnx("store: snapshot: a %s row does not fit",
+		    wire_type_name(type));
+		return -1;
+	}
+	return 0;
+}
+
+/* The HWMs, as SNAP_END, and kept for store_snap_hwm(). */
+static int
+snap_end(struct store_snap *sn, struct buf *out)
+{
+	struct wire_enc e;
+	sqlite3_stmt *q;
+	int r;
+
+	if (snap_query(sn, sql[S_SNAP_HWMS], &q) == -1)
+		return -1;
+	wire_begin(&e, out, WT_S_SNAP_END, 0);
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		sn->hwm = xreallocarray(sn->hwm, sn->nhwm + 1,
+		    sizeof(*sn->hwm));
+		sn->hwm[sn->nhwm].origin = (uint32_t)col_u64(q, 0);
+		sn->hwm[sn->nhwm++].seq = col_u64(q, 1);
+		wire_put_u32(&e, (uint32_t)col_u64(q, 0));
+		wire_put_u64(&e, col_u64(q, 1));
+		wire_put_u64(&e, col_u64(q, 2));
+	}
+	sqlite3_finalize(q);
+	if (r != SQLITE_DONE || wire_end(&e) == -1)
+		return snap_fail(sn, "high-water marks");
+	sn->done = 1;
+	return 0;
+}
+
+int
+store_snap_next(struct store_snap *sn, struct buf *out, size_t budget)
+{
+	size_t start = buf_used(out);
+	int r;
+
+	while (!sn->done && buf_used(out) - start < budget) {
+		if (sn->kind == SNAP_KINDS) {
+			if (snap_end(sn, out) == -1)
+				return -1;
+			break;
+		}
+		if (sn->q == NULL &&
+		    snap_query(sn, sql[snap_kinds[sn->kind].q], &sn->q) == -1)
+			return -1;
+		if ((r = sqlite3_step(sn->q)) == SQLITE_ROW) {
+			if (put_row(out, sn->q, snap_kinds[sn->kind].type,
+			    snap_kinds[sn->kind].fmt) == -1)
+				return -1;
+			sn->rows++;
+			continue;
+		}
+		if (r != SQLITE_DONE)
+			return snap_fail(sn, "rows");
+		sqlite3_finalize(sn->q);
+		sn->q = NULL;
+		sn->kind++;
+	}
+	return sn->done ? 0 : 1;
+}
+
+uint64_t
+store_snap_lseq(const struct store_snap *sn)
+{
+	return sn->lseq;
+}
+
+uint64_t
+store_snap_hwm(const struct store_snap *sn, uint32_t origin)
+{
+	size_t i;
+
+	for (i = 0; i < sn->nhwm; i++)
+		if (sn->hwm[i].origin == origin)
+			return sn->hwm[i].seq;
+	return 0;
+}
+
+size_t
+store_snap_rows(const struct store_snap *sn)
+{
+	return sn->rows;
+}
+
+void
+store_snap_free(struct store_snap *sn)
+{
+	if (sn == NULL)
+		return;
+	sqlite3_finalize(sn->q);
+	if (sn->own) {
+		sqlite3_exec(sn->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(sn->db);
+	}
+	free(sn->hwm);
+	free(sn);
 }
 
 int
 store_snapshot(struct store *s, struct buf *out, size_t *rows)
 {
-	static const struct {
-		enum stmt	 q;
-		unsigned	 type;
-		const char	*fmt;
-	} kinds[] = {
-		/* Accounts and groups before what names them. */
-		{ S_SNAP_USERS,		WT_S_R_USER,	"iBBuquB" },
-		{ S_SNAP_MARKS,		WT_S_R_MARK,	"biiqu" },
-		{ S_SNAP_GROUPS,	WT_S_R_GROUP,	"iquqB" },
-		{ S_SNAP_SESSIONS,	WT_S_R_SESSION,	"Biqusb" },
-		{ S_SNAP_MEMBERS,	WT_S_R_MEMBER,	"iquiuuqu" },
-		{ S_SNAP_FILES,		WT_S_R_FILE,	"iqusqhHqu" },
-		{ S_SNAP_SHARES,	WT_S_R_SHARE,	"iqusibhsqqu" },
-		{ S_SNAP_SERVING,	WT_S_R_SERVE,	"iqusBbhqu" },
-		{ S_SNAP_REQS,		WT_S_R_REQ,	"Bq" },
-		{ S_SNAP_HWMS,		WT_S_SNAP_END,	NULL },
-	};
-	struct wire_enc e;
-	sqlite3_stmt *q;
-	size_t start = buf_used(out), i;
+	struct store_snap *sn;
+	size_t start = buf_used(out);
 	int r;
 
-	*rows = 0;
-	for (i = 0; kinds[i].fmt != NULL; i++)
-		if (snap_rows(s, out, kinds[i].q, kinds[i].type, kinds[i].fmt,
-		    rows) != ST_OK)
-			goto fail;
-	q = stmt(s, S_SNAP_HWMS);
-	wire_begin(&e, out, WT_S_SNAP_END, 0);
-	while ((r = row(s, q)) == 1) {
-		wire_put_u32(&e, (uint32_t)col_u64(q, 0));
-		wire_put_u64(&e, col_u64(q, 1));
-		wire_put_u64(&e, col_u64(q, 2));
+	if ((sn = store_snap_begin(s)) == NULL)
+		return ST_ERR;
+	r = store_snap_next(sn, out, SIZE_MAX);
+	*rows = sn->rows;
+	store_snap_free(sn);
+	if (r != 0) {
+		buf_truncate(out, start);
+		return ST_ERR;
 	}
-	if (r == -1 || wire_end(&e) == -1)
-		goto fail;
 	return ST_OK;
-fail:
-	buf_truncate(out, start);
-	return ST_ERR;
 }
 
 static int	base_raise(struct store *, uint32_t, uint64_t);

@@ -228,6 +228,20 @@ uint64_t store_log_base(struct store *, uint32_t origin);
 int	 store_snapshot(struct store *, struct buf *out, size_t *rows);
 int	 store_merge(struct store *, const struct wire_msg *);
 /*
+ * The same in pieces, for a sender that must not stall: the state is
+ * fixed at begin (a read transaction of its own) and read out by next(),
+ * about budget bytes a call: 1 while there is more, 0 once SNAP_END is
+ * out, -1 on error.  Then the peer holds what our log holds up to
+ * store_snap_lseq(), and store_snap_hwm() of each origin.
+ */
+struct store_snap;
+struct store_snap *store_snap_begin(struct store *);
+int	 store_snap_next(struct store_snap *, struct buf *out, size_t budget);
+uint64_t store_snap_lseq(const struct store_snap *);
+uint64_t store_snap_hwm(const struct store_snap *, uint32_t origin);
+size_t	 store_snap_rows(const struct store_snap *);
+void	 store_snap_free(struct store_snap *);
+/*
  * Drop from the log the ops of each origin 1..n that every other tracker
  * holds (held[origin], or held NULL), then the oldest beyond keep ops
  * whoever holds them (a tracker away that long gets a snapshot), and

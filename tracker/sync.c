@@ -37,6 +37,7 @@
 #define BATCH		256		/* ops read from the log at a time */
 #define WINDOW		16384		/* ops sent and not yet acknowledged */
 #define OUT_HIGH	(4 * 1024 * 1024)	/* then wait for acks */
+#define SNAP_CHUNK	(256 * 1024)	/* snapshot read at a time */
 #define RETRY_MIN_MS	100
 #define RETRY_MAX_MS	2000
 #define AUTH_MS		5000		/* to get from connect to READY */
@@ -67,6 +68,7 @@ struct speer {
 	int		 known;		/* held[] is filled in */
 	int		 synced;	/* its first HWM on this connection */
 	uint64_t	 unacked;
+	struct store_snap *snap;	/* being sent: no ops until its end */
 	uint64_t	 since;		/* connected at */
 	unsigned	 backoff;
 	struct loop_timer *retry;
@@ -108,6 +110,8 @@ sp_reset(struct speer *p)
 	p->unacked = 0;
 	p->synced = 0;
 	memset(p->has, 0, sizeof(p->has));
+	store_snap_free(p->snap);
+	p->snap = NULL;
 }
 
 static void
@@ -258,31 +262,54 @@ held_raise(struct speer *p, uint32_t origin, uint64_t seq)
 }
 
 /*
- * Everything we hold, as a snapshot; after it the peer lacks nothing our
- * log holds now.
+ * Send the snapshot in progress, SNAP_CHUNK at a time while the output
+ * queue is short (the queue draining calls again).  At its end the peer
+ * lacks nothing our log held when it began: ops go on from there.  0, or
+ * -1 if the channel was dropped.
  */
-static void
-send_snapshot(struct speer *p)
+static int
+snap_pump(struct speer *p)
 {
-	struct store *st = p->sy->t->store;
-	size_t before = buf_used(conn_out(p->c)), rows;
 	uint32_t o;
+	int r = 1;
 
-	if (store_snapshot(st, conn_out(p->c), &rows) != ST_OK) {
-		drop(p, p->c, "cannot make a snapshot");
-		return;
+	while (p->snap != NULL && conn_queued(p->c) < OUT_HIGH &&
+	    (r = store_snap_next(p->snap, conn_out(p->c), SNAP_CHUNK)) == 1)
+		;
+	if (r == -1) {
+		drop(p, p->c, "cannot read a snapshot");
+		return -1;
 	}
-	log_info("sync: tracker %u: lacks ops no longer logged here: sent a "
-	    "snapshot, %zu rows, %zu bytes", p->id, rows,
-	    buf_used(conn_out(p->c)) - before);
+	conn_flush(p->c);
+	if (r == 1)
+		return 0;
+	log_info("sync: tracker %u: snapshot sent, %zu rows", p->id,
+	    store_snap_rows(p->snap));
 	for (o = 1; o <= p->sy->n; o++) {
-		uint64_t hwm = store_hwm(st, o);
+		uint64_t hwm = store_snap_hwm(p->snap, o);
 
 		if (hwm > p->has[o])
 			p->has[o] = hwm;
 	}
-	p->cursor = store_log_last(st);
-	conn_flush(p->c);
+	p->cursor = store_snap_lseq(p->snap);
+	store_snap_free(p->snap);
+	p->snap = NULL;
+	return 0;
+}
+
+/* Everything we hold, as a snapshot, in place of the ops it lacks. */
+static void
+send_snapshot(struct speer *p)
+{
+	if (p->snap != NULL)
+		return;
+	if ((p->snap = store_snap_begin(p->sy->t->store)) == NULL) {
+		drop(p, p->c, "cannot begin a snapshot");
+		return;
+	}
+	log_info("sync: tracker %u: lacks ops no longer logged here: sending "
+	    "a snapshot", p->id);
+	snap_pump(p);
 }
 
 /* Does the peer lack ops that only our tables hold? */
@@ -461,6 +488,14 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	}
 }
 
+/* Room for more: of a snapshot, or of ops held back by a full queue. */
+static void
+sp_drained(struct conn *c, void *arg)
+{
+	(void)c;
+	sp_pump(arg);
+}
+
 static void
 sp_connected(struct conn *c, void *arg)
 {
@@ -474,6 +509,7 @@ static const struct conn_ops sp_ops = {
 	.frame = sp_frame,
 	.closed = sp_closed,
 	.connected = sp_connected,
+	.drained = sp_drained,
 };
 
 static void
@@ -632,8 +668,10 @@ sp_pump(struct speer *p)
 	struct pump pu;
 	uint64_t last = store_log_last(st);
 
-	/* Nothing before its HWM says what it lacks. */
+	/* Nothing before its HWM says what it lacks, nor during a snapshot. */
 	if (p->state != SP_READY || !p->synced || conn_closing(p->c))
+		return;
+	if (p->snap != NULL && (snap_pump(p) == -1 || p->snap != NULL))
 		return;
 	memset(&pu, 0, sizeof(pu));
 	pu.p = p;
@@ -644,9 +682,8 @@ sp_pump(struct speer *p)
 		    ST_OK)
 			break;
 		if (pu.gap) {
-			/* Covers all the log holds: nothing left to pump. */
+			/* Ops go on once it is out. */
 			send_snapshot(p);
-			pu.gap = 0;
 			break;
 		}
 		if (p->cursor == before)

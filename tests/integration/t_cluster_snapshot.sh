@@ -77,7 +77,7 @@ check_eq "snapshot: tracker 1 answers the listings" "0" "$RC"
 
 start_ctl_tracker 2 --log-keep "$LOGKEEP"
 check "snapshot: tracker 1 sends tracker 2 a snapshot" \
-	wait_for 200 sync_log_has 1 "sync: tracker 2: lacks ops no longer logged here: sent a snapshot"
+	wait_for 200 sync_log_has 1 "sync: tracker 2: lacks ops no longer logged here: sending a snapshot"
 check "snapshot: tracker 2 merges it" \
 	wait_for 200 sync_log_has 2 "sync: tracker 1: snapshot merged"
 check_converged "snapshot: late tracker 2 converged by snapshot" 1 2
@@ -101,7 +101,7 @@ S
 check_eq "snapshot: mutations on tracker 1 after the snapshot" 0 "$RC"
 check_converged "snapshot: both directions flow after the snapshot" 1 2
 check "snapshot: tracker 1 sent one snapshot only" \
-	test "$(log_count 1 'sent a snapshot')" -eq 1
+	test "$(log_count 1 'sending a snapshot')" -eq 1
 # Every op is now held by both: each log lets go of all of them.
 check "snapshot: tracker 1's log empties once tracker 2 holds all" \
 	wait_for 100 log_rows_le 1 0
@@ -137,9 +137,9 @@ check "snapshot: side 2 trims its log while cut" \
 	wait_for 100 log_rows_le 2 "$LOGKEEP"
 tracker_cmd 2 heal
 check "snapshot: after heal, tracker 2 is sent a snapshot" \
-	wait_for 200 log_count_ge 1 "sent a snapshot" 2
+	wait_for 200 log_count_ge 1 "sending a snapshot" 2
 check "snapshot: after heal, tracker 1 is sent a snapshot" \
-	wait_for 200 log_count_ge 2 "sent a snapshot" 1
+	wait_for 200 log_count_ge 2 "sending a snapshot" 1
 check_converged "snapshot: converged after a partition longer than the log" 1 2
 # One alice on both: the one created first (side 1's script ran first).
 run_client al1 "$only1" <<<"login alice pa1"

@@ -653,6 +653,88 @@ test_model_random(void **state)
 	}
 }
 
+/* Merge every frame of b into s; how many frames. */
+static unsigned
+merge_all(struct store *s, struct buf *b)
+{
+	struct wire_hdr h;
+	struct wire_msg m;
+	const char *why;
+	unsigned n = 0;
+
+	while (buf_used(b) > 0) {
+		assert_int_equal(wire_frame(buf_head(b), buf_used(b), &h,
+		    &why), WIRE_OK);
+		assert_int_equal(wire_decode(&h, buf_head(b) + WIRE_HDR, &m,
+		    &why), 0);
+		assert_int_equal(store_merge(s, &m), ST_OK);
+		buf_consume(b, WIRE_HDR + h.len);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A snapshot read in small pieces while the store goes on taking
+ * mutations is the state at its beginning: the late mutation is not in
+ * it, its end names the HWMs and log position of that moment, and the
+ * ops after that position complete it.
+ */
+static void
+test_snapshot_in_pieces(void **state)
+{
+	struct cluster *c = *state;
+	struct store_snap *sn;
+	struct user_cred u, cr;
+	struct buf b;
+	uint64_t hwm, last;
+	unsigned calls = 0, frames;
+	char *d1, *d2, name[16];
+	uint8_t k[32];
+	int i, r;
+
+	cred(&u, 7);
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "user%d", i);
+		assert_int_equal(store_user_create(c->s[1], name, &u, 0),
+		    ST_OK);
+		key(k, 1, i);
+		assert_int_equal(store_session_add(c->s[1], k, name, "p:1", 0),
+		    ST_OK);
+	}
+	assert_int_equal(store_group_create(c->s[1], "g", "user0", 0), ST_OK);
+	hwm = store_hwm(c->s[1], 1);
+	last = store_log_last(c->s[1]);
+	buf_init(&b, 1 << 20);
+	assert_non_null(sn = store_snap_begin(c->s[1]));
+	assert_int_equal(store_snap_next(sn, &b, 100), 1);
+	/* Written meanwhile, committed: not part of this snapshot. */
+	assert_int_equal(store_user_create(c->s[1], "late", &u, 0), ST_OK);
+	assert_int_equal(store_group_join(c->s[1], "g", "user1", 0), ST_OK);
+	while ((r = store_snap_next(sn, &b, 100)) == 1)
+		calls++;
+	assert_int_equal(r, 0);
+	assert_true(calls > 10);		/* it did come in pieces */
+	assert_int_equal(store_snap_rows(sn), 30 + 30 + 1 + 1);
+	assert_int_equal(store_snap_lseq(sn), last);
+	assert_int_equal(store_snap_hwm(sn, 1), hwm);
+	store_snap_free(sn);
+	frames = merge_all(c->s[2], &b);
+	assert_int_equal(frames, 30 + 30 + 1 + 1 + 1);
+	assert_int_equal(store_hwm(c->s[2], 1), hwm);
+	assert_int_equal(store_user_cred(c->s[2], "late", &cr), ST_NO_USER);
+	assert_int_equal(store_user_cred(c->s[2], "user29", &cr), ST_OK);
+	/* The ops after its position complete it. */
+	c->cursor[1][2] = last;
+	assert_int_equal(sync_pair(c, 1, 2, UINT_MAX), 2);
+	d1 = dump(c->path[1]);
+	d2 = dump(c->path[2]);
+	assert_string_equal(d1, d2);
+	free(d1);
+	free(d2);
+	buf_free(&b);
+}
+
 /* What every other tracker holds from each origin (for trimming t). */
 static void
 held_by_others(struct cluster *c, int t, uint64_t held[NT + 1])
@@ -744,6 +826,7 @@ main(void)
 		T(test_same_request_once),
 		T(test_model_random),
 		T(test_model_trim_snapshot),
+		T(test_snapshot_in_pieces),
 #undef T
 	};
 
