@@ -2670,7 +2670,7 @@ store_merge(struct store *s, const struct wire_msg *m)
  * Trimming, in steps of at most TRIM_STEP ops a call so that a long
  * backlog never stalls the loop.
  */
-#define TRIM_STEP	20000
+#define TRIM_STEP	5000
 
 static int
 base_raise(struct store *s, uint32_t origin, uint64_t seq)

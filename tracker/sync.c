@@ -48,6 +48,7 @@
  * tracker within seconds of losing its own.
  */
 #define REQ_KEEP_MS	(60 * 60 * 1000)
+#define TRIM_MS		200		/* the log trimmed every */
 
 static const char proof_label[] = "p2p-sync-v1";
 
@@ -83,7 +84,7 @@ struct sync {
 	struct speer	 peers[TRACKERS_MAX + 1];	/* by id */
 	uint64_t	 applied_seen;	/* store_applied() at the last pump */
 	int		 cut;
-	struct loop_timer *tick;
+	struct loop_timer *tick, *trim;
 };
 
 static void	sp_connect(void *);
@@ -340,8 +341,11 @@ on_hwm(struct speer *p, const struct wire_msg *m)
 
 		if (o < 1 || o > p->sy->n)
 			continue;
+		/* Its first says what it holds now (it may have lost some). */
+		if (!p->synced)
+			p->held[o] = p->has[o] = f[1].u;
 		held_raise(p, o, f[1].u);
-		if (!p->synced || f[1].u > p->has[o])
+		if (f[1].u > p->has[o])
 			p->has[o] = f[1].u;
 	}
 	p->known = 1;
@@ -710,13 +714,15 @@ sync_flush(void *arg)
 }
 
 /*
- * Let go of the ops every other tracker holds (only once each has told
- * us what it holds since we started), and of the oldest beyond the
- * log's bound whoever holds them.
+ * Every TRIM_MS: let go of the ops every other tracker holds (only once
+ * each has told us what it holds since we started), and of the oldest
+ * beyond the log's bound whoever holds them; a step at a time, so the
+ * loop never stalls long.
  */
 static void
-sync_trim(struct sync *sy)
+sync_trim(void *arg)
 {
+	struct sync *sy = arg;
 	uint64_t held[TRACKERS_MAX + 1], trimmed;
 	uint32_t i, o;
 	int all = 1;
@@ -739,12 +745,12 @@ sync_trim(struct sync *sy)
 	else if (trimmed > 0)
 		log_debug("sync: %llu ops trimmed from the log",
 		    (unsigned long long)trimmed);
+	sy->trim = loop_timer(sy->t->loop, TRIM_MS, sync_trim, sy);
 }
 
 /*
  * Once a second: channels stuck before READY are dropped, and ready ones
- * pumped (a pump that stopped on a full output queue has no other wake);
- * the log is trimmed.
+ * pumped (a pump that stopped on a full output queue has no other wake).
  */
 static void
 sync_tick(void *arg)
@@ -752,8 +758,6 @@ sync_tick(void *arg)
 	struct sync *sy = arg;
 	uint64_t now = loop_now(sy->t->loop);
 	uint32_t i;
-
-	sync_trim(sy);
 
 	for (i = 1; i <= sy->n; i++) {
 		struct speer *p = &sy->peers[i];
@@ -861,6 +865,7 @@ sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 	sy->applied_seen = store_applied(t->store);
 	loop_before_sleep(t->loop, sync_flush, sy);
 	sy->tick = loop_timer(t->loop, 1000, sync_tick, sy);
+	sy->trim = loop_timer(t->loop, TRIM_MS, sync_trim, sy);
 	return sy;
 }
 
@@ -883,7 +888,8 @@ sync_shutdown(struct sync *sy)
 	}
 	sy->cut = 1;	/* nothing reconnects */
 	loop_timer_cancel(sy->t->loop, sy->tick);
-	sy->tick = NULL;
+	loop_timer_cancel(sy->t->loop, sy->trim);
+	sy->tick = sy->trim = NULL;
 }
 
 void
