@@ -3,7 +3,8 @@
 #   - upload hashing of a BENCH_MB file (default 1024) beside openssl speed;
 #   - download of that file from 1 and from 4 seeders: wall time from the
 #     command to the renamed file, the downloader's CPU and peak RSS;
-#   - then scripts/bench_tracker.sh: the tracker under 1000 clients.
+#   - then scripts/bench_tracker.sh: the tracker under 1000 clients;
+#   - then scripts/bench_snapshot.sh: a tracker catching up by snapshot.
 # Everything runs in a temp directory; every process started is stopped.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -100,3 +101,4 @@ download "4 seeders"
 # (scripts/bench_tracker.sh, with build/rel/bin/tload).
 echo "== tracker load"
 "$top/scripts/bench_tracker.sh"
+"$top/scripts/bench_snapshot.sh"
