@@ -109,6 +109,34 @@ teardown(void **state)
 }
 
 /*
+ * Merge every frame of b into s, as the sync channel does; how many
+ * frames.  Nothing may follow SNAP_END, which must come last.
+ */
+static unsigned
+merge_all(struct store *s, struct buf *b)
+{
+	struct wire_hdr h;
+	struct wire_msg m;
+	const char *why;
+	unsigned n = 0;
+	int end = 0;
+
+	while (buf_used(b) > 0) {
+		assert_false(end);
+		assert_int_equal(wire_frame(buf_head(b), buf_used(b), &h,
+		    &why), WIRE_OK);
+		assert_int_equal(wire_decode(&h, buf_head(b) + WIRE_HDR, &m,
+		    &why), 0);
+		assert_int_equal(store_merge(s, &m), ST_OK);
+		end = h.type == WT_S_SNAP_END;
+		buf_consume(b, WIRE_HDR + h.len);
+		n++;
+	}
+	assert_true(end);
+	return n;
+}
+
+/*
  * A snapshot of from merged into to, frame by frame, as the sync channel
  * does; then from's log has nothing to is missing.  How many origins
  * moved forward at to.
@@ -118,29 +146,16 @@ snapshot(struct cluster *c, int from, int to)
 {
 	uint64_t before[WITNESS + 1];
 	struct buf b;
-	struct wire_hdr h;
-	struct wire_msg m;
-	const char *why;
 	unsigned moved = 0;
 	size_t rows;
-	int o, end = 0;
+	int o;
 
 	assert_int_not_equal(to, WITNESS);	/* it learns by ops only */
 	for (o = 1; o <= WITNESS; o++)
 		before[o] = store_hwm(c->s[to], (uint32_t)o);
 	buf_init(&b, 64 * 1024 * 1024);
 	assert_int_equal(store_snapshot(c->s[from], &b, &rows), ST_OK);
-	while (buf_used(&b) > 0) {
-		assert_false(end);	/* nothing after SNAP_END */
-		assert_int_equal(wire_frame(buf_head(&b), buf_used(&b), &h,
-		    &why), WIRE_OK);
-		assert_int_equal(wire_decode(&h, buf_head(&b) + WIRE_HDR, &m,
-		    &why), 0);
-		assert_int_equal(store_merge(c->s[to], &m), ST_OK);
-		end = h.type == WT_S_SNAP_END;
-		buf_consume(&b, WIRE_HDR + h.len);
-	}
-	assert_true(end);
+	(void)merge_all(c->s[to], &b);
 	buf_free(&b);
 	for (o = 1; o <= WITNESS; o++) {
 		assert_true(store_hwm(c->s[to], (uint32_t)o) >=
@@ -609,22 +624,29 @@ trace_op(void *arg, const struct store_op *o)
 	return 0;
 }
 
+/* A fresh cluster for each seed after the first. */
+static struct cluster *
+reseed(void **state, uint64_t seed, uint64_t mul)
+{
+	if (seed > 1) {
+		teardown(state);
+		setup(state);
+	}
+	rng_state = seed * mul;
+	return *state;
+}
+
 static void
 test_model_random(void **state)
 {
-	struct cluster *c = *state;
+	struct cluster *c;
 	uint64_t seed;
 	unsigned step;
 	char what[64];
 	int a, b;
 
 	for (seed = 1; seed <= 20; seed++) {
-		if (seed > 1) {
-			teardown(state);
-			setup(state);
-			c = *state;
-		}
-		rng_state = seed * 0x9e3779b97f4a7c15ull;
+		c = reseed(state, seed, 0x9e3779b97f4a7c15ull);
 		for (step = 0; step < 400; step++) {
 			random_op(c, 1 + (int)rng_below(NT), step);
 			/* Now and then, part of one log reaches another. */
@@ -651,27 +673,6 @@ test_model_random(void **state)
 		    (unsigned long long)seed);
 		expect_same(c, what);
 	}
-}
-
-/* Merge every frame of b into s; how many frames. */
-static unsigned
-merge_all(struct store *s, struct buf *b)
-{
-	struct wire_hdr h;
-	struct wire_msg m;
-	const char *why;
-	unsigned n = 0;
-
-	while (buf_used(b) > 0) {
-		assert_int_equal(wire_frame(buf_head(b), buf_used(b), &h,
-		    &why), WIRE_OK);
-		assert_int_equal(wire_decode(&h, buf_head(b) + WIRE_HDR, &m,
-		    &why), 0);
-		assert_int_equal(store_merge(s, &m), ST_OK);
-		buf_consume(b, WIRE_HDR + h.len);
-		n++;
-	}
-	return n;
 }
 
 /*
@@ -753,19 +754,14 @@ held_by_others(struct cluster *c, int t, uint64_t held[NT + 1])
 static void
 test_model_trim_snapshot(void **state)
 {
-	struct cluster *c = *state;
+	struct cluster *c;
 	uint64_t seed, held[NT + 1], trimmed, total_trimmed = 0, last;
 	unsigned step, snaps = 0;
 	char what[64], *w;
 	int a, b;
 
 	for (seed = 1; seed <= 20; seed++) {
-		if (seed > 1) {
-			teardown(state);
-			setup(state);
-			c = *state;
-		}
-		rng_state = seed * 0x2545f4914f6cdd1dull;
+		c = reseed(state, seed, 0x2545f4914f6cdd1dull);
 		for (step = 0; step < 400; step++) {
 			a = 1 + (int)rng_below(NT);
 			last = store_log_last(c->s[a]);
