@@ -170,6 +170,7 @@ static struct {
 	int		 polling;	/* a poll is in flight on T2 */
 	uint64_t	 poll_sent;
 	struct loop_timer *poll_wait;
+	struct loop_timer *probe_next;	/* probe_tick's, one chain at a time */
 	struct samples	 lag_idle_s, lag_paced_s, lag_load_s, ack_lat;
 	struct samples	 paced_ack_lat, poll_rtt, paced_poll_rtt;
 	uint64_t	 tail_lag;	/* us, 0 if not measured */
@@ -560,11 +561,14 @@ static void
 probe_tick(void *arg)
 {
 	(void)arg;
+	/* Called to start a phase's chain: the last phase's ends here. */
+	loop_timer_cancel(T.loop, T.probe_next);
+	T.probe_next = NULL;
 	if ((T.phase != PH_MUT && T.phase != PH_PACED) || T.draining)
 		return;
 	probe_create(T.phase == PH_PACED ? PB_PACED : PB_LOAD);
-	loop_timer(T.loop, T.phase == PH_PACED ? PACED_PROBE_MS :
-	    PROBE_EVERY_MS, probe_tick, NULL);
+	T.probe_next = loop_timer(T.loop, T.phase == PH_PACED ?
+	    PACED_PROBE_MS : PROBE_EVERY_MS, probe_tick, NULL);
 }
 
 /*
