@@ -4,9 +4,12 @@
 #   - reads/s: LIST_GROUPS answered per second with TLOAD_CONNS (1000)
 #     clients logged in, TLOAD_WINDOW (4) requests in flight each;
 #   - mutations/s: CREATE_GROUPs acknowledged per second (each committed
-#     to SQLite before its reply), same clients;
+#     to SQLite before its reply), same clients, as fast as they go
+#     (saturation);
 #   - replication lag: a group created on tracker 1, from its
-#     acknowledgement until tracker 2 knows it, idle and under that load;
+#     acknowledgement until tracker 2 knows it: idle; at TLOAD_RATE
+#     (10000) mutations/s offered over the same clients, the load the
+#     target is stated at (0 skips it); and at saturation;
 #   - catch-up: tracker 2 stopped, TLOAD_CATCHUP (100000) mutations on
 #     tracker 1, tracker 2 started again: seconds until its high-water
 #     mark for tracker 1 (hwm table, read with the sqlite3 CLI) reaches
@@ -23,6 +26,7 @@ CONNS=${TLOAD_CONNS:-1000}
 WINDOW=${TLOAD_WINDOW:-4}
 READ_S=${TLOAD_READ_S:-10}
 MUT_S=${TLOAD_MUT_S:-10}
+RATE=${TLOAD_RATE:-10000}
 CATCHUP=${TLOAD_CATCHUP:-100000}
 D=$(mktemp -d /tmp/p2p-tbench.XXXXXX)
 T1= T2=
@@ -67,7 +71,7 @@ start 1; start 2
 listening "$P1"; listening "$P2"
 
 echo "== tracker: $CONNS clients, $WINDOW requests in flight each (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
-"$TLOAD" -c "$CONNS" -w "$WINDOW" -r "$READ_S" -m "$MUT_S" \
+"$TLOAD" -c "$CONNS" -w "$WINDOW" -r "$READ_S" -m "$MUT_S" -R "$RATE" \
     load "127.0.0.1:$P1" "127.0.0.1:$P2"
 
 # Catch-up: tracker 2 misses CATCHUP mutations, then comes back.

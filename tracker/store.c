@@ -145,6 +145,9 @@ static const char temp_schema[] =
     "  key BLOB NOT NULL, PRIMARY KEY(tracker, key)) WITHOUT ROWID;"
     "CREATE INDEX temp.remote_online_key ON remote_online(key);";
 
+/* The most store_groups() keeps: a NAMES frame's body holds no more. */
+#define GROUPS_CACHE_MAX	(16 * 1024 * 1024)
+
 /* A share row that counts: on, for the current content, by a member. */
 #define LIVE_SHARE \
 	" AND s.present = 1 AND s.sha1 = f.sha1 AND m.state = 3" \
@@ -403,6 +406,10 @@ struct store {
 	uint64_t	 lseq;
 	int		 batch;		/* group commit: see store_batch() */
 	int		 in_txn;	/* the batch's transaction is open */
+	/* store_groups()'s last answer, while no row has changed since. */
+	struct buf	 groups;	/* names, each ending in a NUL */
+	int64_t		 groups_at;	/* sqlite3_total_changes64() then */
+	int		 groups_ok;
 };
 
 /* Log a failure of statement s (or of the database if s < 0). */
@@ -567,6 +574,7 @@ store_flush(struct store *s)
 	s->in_txn = 0;
 	if (exec(s, stmt(s, S_COMMIT)) == -1) {
 		exec(s, stmt(s, S_ROLLBACK));
+		s->groups_ok = 0;	/* may list what was rolled back */
 		s->seq = hwm_get(s, s->origin);
 		return -1;
 	}
@@ -628,6 +636,7 @@ store_open(const char *path, char *err, size_t errlen)
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
 			goto fail_db;
 	buf_init(&s->opbuf, WIRE_HDR + 8 * 1024 * 1024);
+	buf_init(&s->groups, GROUPS_CACHE_MAX);
 	q = stmt(s, S_HLC_MAX);
 	if (row(s, q) == 1) {
 		s->clock.last = (uint64_t)sqlite3_column_int64(q, 0);
@@ -662,6 +671,7 @@ store_close(struct store *s)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	buf_free(&s->opbuf);
+	buf_free(&s->groups);
 	free(s->pieces);
 	free(s);
 }
@@ -1883,10 +1893,47 @@ store_group_requests(struct store *s, const char *group, const char *owner,
 	return each_row(s, q, cb, arg);
 }
 
+/*
+ * Every client's LIST_GROUPS gets the same answer, and it changes only
+ * with a write: so the names are kept and handed out again until the
+ * connection's count of changed rows moves.  Any insert, update or
+ * delete counts (our requests, peers' ops, temp tables, writes later
+ * rolled back), which at worst costs a rebuild; a rollback of rows the
+ * list was built from happens only when a batch fails to commit, and
+ * store_flush() drops the list then.  A list longer than the cache is
+ * read from the tables each time.
+ */
 int
 store_groups(struct store *s, store_row_cb cb, void *arg)
 {
-	return each_row(s, stmt(s, S_GROUP_LIST), cb, arg);
+	int64_t now = sqlite3_total_changes64(s->db);
+	const char *p;
+	sqlite3_stmt *q;
+	size_t i;
+	int r;
+
+	if (!s->groups_ok || s->groups_at != now) {
+		s->groups_ok = 0;
+		buf_reset(&s->groups);
+		q = stmt(s, S_GROUP_LIST);
+		while ((r = row(s, q)) == 1) {
+			p = (const char *)sqlite3_column_text(q, 0);
+			if (p == NULL ||
+			    buf_append(&s->groups, p, strlen(p) + 1) == -1) {
+				sqlite3_reset(q);
+				return each_row(s, stmt(s, S_GROUP_LIST), cb,
+				    arg);
+			}
+		}
+		if (r == -1)
+			return ST_ERR;
+		s->groups_ok = 1;
+		s->groups_at = now;
+	}
+	p = (const char *)buf_head(&s->groups);
+	for (i = 0; i < buf_used(&s->groups); i += strlen(p + i) + 1)
+		cb(arg, p + i);
+	return ST_OK;
 }
 
 int

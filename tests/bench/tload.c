@@ -18,9 +18,16 @@
  *            T1 acknowledges it, a connection to T2 asks about that group
  *            (LIST_FILES answers "no such group" until the op arrived
  *            there, "not a member" after) until T2 knows it;
+ *   paced    (with -R rate) -m seconds of CREATE_GROUP offered at rate
+ *            per second in all, whatever the replies do: a 1 ms timer
+ *            sends what is due, round robin over the connections, so
+ *            each of 1000 carries rate/1000 a second.  This is the load
+ *            the lag target is stated at; a probe every PACED_PROBE_MS
+ *            beside it;
  *   mutations -m seconds of CREATE_GROUP with unique names, each
- *            committed on T1 before its acknowledgement, with a
- *            probe every PROBE_EVERY_MS beside them (lag under load), and
+ *            committed on T1 before its acknowledgement, as fast as the
+ *            windows allow (saturation), with a probe every
+ *            PROBE_EVERY_MS beside them (lag under load), and
  *            one more sent as the window closes (drain: it waits on T1
  *            behind the requests in flight, so its lag is how long T2
  *            needs to apply what T1 sent once the load stops).
@@ -63,12 +70,15 @@
 #define FILL_MS		600000
 #define PROBES_MAX	4096		/* made and not yet seen on T2 */
 #define PROBE_EVERY_MS	50		/* under load */
+#define PACED_PROBE_MS	10		/* under paced load: 1000 in 10 s */
+#define PACE_MS		1		/* the pacer's tick */
 #define SAMPLES_MAX	(8u * 1024 * 1024)
 
 enum cstate { CS_CONNECTING, CS_HELLO, CS_USER, CS_LOGIN, CS_READY };
 enum role { R_LOAD, R_PROBE1, R_PROBE2 };
 enum phase {
-	PH_SETUP, PH_PREP, PH_READS, PH_LAGIDLE, PH_MUT, PH_FILL, PH_DONE
+	PH_SETUP, PH_PREP, PH_READS, PH_LAGIDLE, PH_PACED, PH_MUT, PH_FILL,
+	PH_DONE
 };
 
 /*
@@ -98,7 +108,7 @@ struct samples {
 	int		 sorted;
 };
 
-enum pbucket { PB_IDLE, PB_LOAD, PB_TAIL };
+enum pbucket { PB_IDLE, PB_PACED, PB_LOAD, PB_TAIL };
 
 struct probe {
 	uint64_t	 sent, ack;	/* us */
@@ -127,6 +137,7 @@ static struct {
 	int		 fill;
 	unsigned	 nconns, window, groups, lag_idle;
 	unsigned	 reads_s, mut_s;
+	unsigned	 rate;		/* -R: paced mutations/s, 0 for none */
 	uint64_t	 fill_count;
 	const char	*prefix;
 
@@ -144,17 +155,24 @@ static struct {
 	struct loop_timer *deadline;
 	const char	*deadline_what;
 
-	struct counter	 reads, muts, fill_c;
-	double		 reads_secs, muts_secs, fill_secs;
-	double		 reads_cpu, muts_cpu;
+	struct counter	 reads, paced, muts, fill_c;
+	double		 reads_secs, paced_secs, muts_secs, fill_secs;
+	double		 reads_cpu, paced_cpu, muts_cpu;
+
+	/* The pacer: requests due by now, sent, and where to send next. */
+	unsigned	 rr;
+	uint64_t	 paced_sent;
+	uint64_t	 pace_behind;	/* most due and not yet sendable */
 
 	/* Probes (see below): made, acknowledged by T1, seen on T2. */
 	struct probe	 pr[PROBES_MAX];
 	uint64_t	 nprobes, nacked, nseen;
 	int		 polling;	/* a poll is in flight on T2 */
-	uint64_t	 poll_sent, polls;
+	uint64_t	 poll_sent;
 	struct loop_timer *poll_wait;
-	struct samples	 lag_idle_s, lag_load_s, ack_lat, poll_rtt;
+	struct loop_timer *probe_next;	/* probe_tick's, one chain at a time */
+	struct samples	 lag_idle_s, lag_paced_s, lag_load_s, ack_lat;
+	struct samples	 paced_ack_lat, poll_rtt, paced_poll_rtt;
 	uint64_t	 tail_lag;	/* us, 0 if not measured */
 	uint64_t	 tail_ack;	/* its own wait for T1's ack */
 	uint64_t	 lag_lost;	/* probes T2 never showed in time */
@@ -179,8 +197,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: tload [-c conns] [-w window] [-g groups] [-r read_s] "
-	    "[-m mut_s] [-l idle_probes] [-p prefix]\n"
-	    "             load HOST:PORT [HOST2:PORT2]\n"
+	    "[-m mut_s] [-R rate]\n"
+	    "             [-l idle_probes] [-p prefix] load HOST:PORT "
+	    "[HOST2:PORT2]\n"
 	    "       tload [-c conns] [-w window] [-p prefix] fill HOST:PORT "
 	    "COUNT\n");
 	exit(2);
@@ -445,7 +464,6 @@ poll_send(void)
 	}
 	T.polling = 1;
 	T.poll_sent = now_us();
-	T.polls++;
 	probe_name(T.nseen, g, sizeof(g));
 	send_tok(&T.probe[1], WT_LIST_FILES, g);
 }
@@ -468,6 +486,8 @@ probe_seen(uint64_t now, int seen)
 		T.lag_lost++;
 	} else if (pr->bucket == PB_IDLE) {
 		samples_add(&T.lag_idle_s, now - pr->ack);
+	} else if (pr->bucket == PB_PACED) {
+		samples_add(&T.lag_paced_s, now - pr->ack);
 	} else if (pr->bucket == PB_LOAD) {
 		samples_add(&T.lag_load_s, now - pr->ack);
 	} else {
@@ -500,6 +520,8 @@ probe_frame(struct client *cl, const struct wire_msg *m)
 			pr->ack = now;
 			if (pr->bucket == PB_LOAD)
 				samples_add(&T.ack_lat, now - pr->sent);
+			else if (pr->bucket == PB_PACED)
+				samples_add(&T.paced_ack_lat, now - pr->sent);
 		}
 		poll_send();
 		return;
@@ -508,6 +530,8 @@ probe_frame(struct client *cl, const struct wire_msg *m)
 	pr = probe_at(T.nseen);
 	if (pr->bucket == PB_LOAD)
 		samples_add(&T.poll_rtt, now - T.poll_sent);
+	else if (pr->bucket == PB_PACED)
+		samples_add(&T.paced_poll_rtt, now - T.poll_sent);
 	if (m->h.type == WT_ERROR && m->f[0].u == WE_DENIED) {
 		probe_seen(now, 1);	/* "not a member": the group exists */
 		return;
@@ -532,15 +556,53 @@ probe_frame(struct client *cl, const struct wire_msg *m)
 		T.poll_wait = loop_timer(T.loop, 1, poll_timer, NULL);
 }
 
-/* Under load, a new probe every PROBE_EVERY_MS. */
+/* Under load, a new probe every PROBE_EVERY_MS (PACED_PROBE_MS). */
 static void
 probe_tick(void *arg)
 {
 	(void)arg;
-	if (T.phase != PH_MUT || T.draining)
+	/* Called to start a phase's chain: the last phase's ends here. */
+	loop_timer_cancel(T.loop, T.probe_next);
+	T.probe_next = NULL;
+	if ((T.phase != PH_MUT && T.phase != PH_PACED) || T.draining)
 		return;
-	probe_create(PB_LOAD);
-	loop_timer(T.loop, PROBE_EVERY_MS, probe_tick, NULL);
+	probe_create(T.phase == PH_PACED ? PB_PACED : PB_LOAD);
+	T.probe_next = loop_timer(T.loop, T.phase == PH_PACED ?
+	    PACED_PROBE_MS : PROBE_EVERY_MS, probe_tick, NULL);
+}
+
+/*
+ * The pacer: every PACE_MS, send what the rate says is due by now,
+ * round robin over the connections, whatever the replies do (an open
+ * loop: a slow tracker does not slow the offered load down, it only
+ * fills the windows).  A request due when every window is full waits
+ * for the next tick; the most that ever waited is reported.
+ */
+static void
+pace_tick(void *arg)
+{
+	uint64_t due, tried;
+
+	(void)arg;
+	if (T.phase != PH_PACED || T.draining)
+		return;
+	due = (now_us() - T.start_us) * T.rate / 1000000;
+	for (tried = 0; T.paced_sent < due && tried < T.nconns; tried++) {
+		struct client *cl = &T.cl[T.rr];
+
+		T.rr = (T.rr + 1) % T.nconns;
+		if (cl->st != CS_READY || conn_closing(cl->c) ||
+		    cl->inflight >= T.window)
+			continue;
+		send_create_group(cl, 'a');
+		T.paced_sent++;
+		T.issued++;
+		T.inflight++;
+		tried = 0;
+	}
+	if (due - T.paced_sent > T.pace_behind)
+		T.pace_behind = due - T.paced_sent;
+	loop_timer(T.loop, PACE_MS, pace_tick, NULL);
 }
 
 /* A phase waiting for its probes may be over. */
@@ -550,7 +612,8 @@ probes_check(void)
 	if (!probes_idle())
 		return;
 	if ((T.phase == PH_LAGIDLE && T.lag_idle_s.n >= T.lag_idle) ||
-	    (T.phase == PH_MUT && T.draining && T.inflight == 0))
+	    ((T.phase == PH_MUT || T.phase == PH_PACED) && T.draining &&
+	    T.inflight == 0))
 		phase_next();
 }
 
@@ -570,7 +633,8 @@ load_frame(struct client *cl, const struct wire_msg *m)
 		k = &T.reads;
 		break;
 	case WT_CREATE_GROUP:
-		k = T.phase == PH_FILL ? &T.fill_c : &T.muts;
+		k = T.phase == PH_FILL ? &T.fill_c : T.phase == PH_PACED ?
+		    &T.paced : &T.muts;
 		break;
 	default:
 		k = NULL;
@@ -845,6 +909,21 @@ phase_next(void)
 		}
 		/* FALLTHROUGH */
 	case PH_LAGIDLE:
+		if (T.rate > 0) {
+			T.phase = PH_PACED;
+			T.paced_sent = 0;
+			start_timed(T.mut_s);
+			pace_tick(NULL);
+			if (T.have_t2)
+				probe_tick(NULL);
+			return;
+		}
+		/* FALLTHROUGH */
+	case PH_PACED:
+		if (T.phase == PH_PACED) {
+			T.paced_secs = secs();
+			T.paced_cpu = T.cpu_end - T.cpu_start;
+		}
 		T.phase = PH_MUT;
 		start_timed(T.mut_s);
 		if (T.have_t2)
@@ -884,11 +963,30 @@ print_counter(const char *what, const char *unit, struct counter *k,
 	print_errors(what, k);
 }
 
+/* Lag under load: with the medians of each half (a lag that grows). */
+static void
+print_lag(const char *what, struct samples *s, struct samples *ack,
+    struct samples *rtt)
+{
+	double first, second;
+
+	/* Halves before sorting. */
+	first = median_part(s, 0, s->n / 2);
+	second = median_part(s, s->n / 2, s->n);
+	printf("  %s: median %.1f ms, p99 %.1f ms, max %.1f ms (%zu probes; "
+	    "median of the first half %.1f ms, of the second %.1f ms)\n",
+	    what, samples_ms(s, 50), samples_ms(s, 99), samples_ms(s, 100),
+	    s->n, first, second);
+	printf("    probe CREATE_GROUP ack on T1: median %.1f ms, p99 %.1f "
+	    "ms; T2 poll round trip: median %.2f ms, p99 %.1f ms, max %.1f "
+	    "ms (%zu polls)\n", samples_ms(ack, 50), samples_ms(ack, 99),
+	    samples_ms(rtt, 50), samples_ms(rtt, 99), samples_ms(rtt, 100),
+	    rtt->n);
+}
+
 static void
 report(void)
 {
-	struct samples *s = &T.lag_load_s;
-	double first, second;
 
 	if (T.fill) {
 		printf("fill: %llu CREATE_GROUP acknowledged in %.2f s, %.0f "
@@ -903,8 +1001,18 @@ report(void)
 	    "in flight)\n", T.groups, T.nconns, T.window);
 	print_counter("  reads", "reads", &T.reads, T.reads_secs,
 	    T.reads_cpu);
-	printf("mutations (CREATE_GROUP, durable before its ack, %u clients x "
-	    "%u in flight)\n", T.nconns, T.window);
+	if (T.rate > 0) {
+		printf("mutations paced at %u/s (CREATE_GROUP, durable before "
+		    "its ack, over %u clients, at most %u in flight each; "
+		    "offered %.0f/s, at most %llu due and waiting for a "
+		    "window)\n", T.rate, T.nconns, T.window,
+		    T.paced_secs > 0 ? (double)T.paced_sent / T.paced_secs :
+		    0, (unsigned long long)T.pace_behind);
+		print_counter("  paced", "acks", &T.paced, T.paced_secs,
+		    T.paced_cpu);
+	}
+	printf("mutations at saturation (CREATE_GROUP, durable before its "
+	    "ack, %u clients x %u in flight)\n", T.nconns, T.window);
 	print_counter("  mutations", "acks", &T.muts, T.muts_secs,
 	    T.muts_cpu);
 	if (!T.have_t2)
@@ -914,19 +1022,14 @@ report(void)
 	    "probes)\n", samples_ms(&T.lag_idle_s, 50),
 	    samples_ms(&T.lag_idle_s, 99), samples_ms(&T.lag_idle_s, 100),
 	    T.lag_idle_s.n);
-	/* Halves before sorting: a lag that grows shows here. */
-	first = median_part(s, 0, s->n / 2);
-	second = median_part(s, s->n / 2, s->n);
-	printf("  under the mutation load: median %.1f ms, p99 %.1f ms, max "
-	    "%.1f ms (%zu probes; median of the first half %.1f ms, of the "
-	    "second %.1f ms)\n", samples_ms(s, 50), samples_ms(s, 99),
-	    samples_ms(s, 100), s->n, first, second);
-	printf("  probe CREATE_GROUP ack on T1 under load: median %.1f ms, "
-	    "p99 %.1f ms; T2 poll round trip: median %.2f ms, p99 %.1f ms, "
-	    "max %.1f ms (%llu polls)\n", samples_ms(&T.ack_lat, 50),
-	    samples_ms(&T.ack_lat, 99), samples_ms(&T.poll_rtt, 50),
-	    samples_ms(&T.poll_rtt, 99), samples_ms(&T.poll_rtt, 100),
-	    (unsigned long long)T.polls);
+	if (T.rate > 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "at %u mutations/s", T.rate);
+		print_lag(what, &T.lag_paced_s, &T.paced_ack_lat,
+		    &T.paced_poll_rtt);
+	}
+	print_lag("at saturation", &T.lag_load_s, &T.ack_lat, &T.poll_rtt);
 	printf("  drain: a mutation sent as the load stopped (acknowledged "
 	    "%.1f ms later, behind those in flight) was visible on T2 %.1f "
 	    "ms after its acknowledgement\n", (double)T.tail_ack / 1000.0,
@@ -983,13 +1086,14 @@ main(int argc, char **argv)
 	T.mut_s = 10;
 	T.lag_idle = 50;
 	T.prefix = "t";
-	while ((c = getopt(argc, argv, "c:w:g:r:m:l:p:")) != -1) {
+	while ((c = getopt(argc, argv, "c:w:g:r:m:R:l:p:")) != -1) {
 		switch (c) {
 		case 'c': T.nconns = num_arg(optarg, 1, 60000); break;
 		case 'w': T.window = num_arg(optarg, 1, WMAX); break;
 		case 'g': T.groups = num_arg(optarg, 0, 60000); break;
 		case 'r': T.reads_s = num_arg(optarg, 1, 600); break;
 		case 'm': T.mut_s = num_arg(optarg, 1, 600); break;
+		case 'R': T.rate = num_arg(optarg, 0, 10000000); break;
 		case 'l': T.lag_idle = num_arg(optarg, 0, 100000); break;
 		case 'p':
 			if (strlen(optarg) > 16 || !parse_id(optarg))

@@ -456,6 +456,65 @@ test_create_group_conflict(void **state)
 	}
 }
 
+/* LIST_GROUPS on store i, as "name,name," into out. */
+static void
+put_group(void *arg, const char *name)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%s,", name);
+}
+
+static void
+expect_groups(struct cluster *c, int i, const char *want)
+{
+	char got[256] = "";
+
+	assert_int_equal(store_groups(c->s[i], put_group, got), ST_OK);
+	assert_string_equal(got, want);
+}
+
+/*
+ * store_groups() keeps its last answer while nothing changed: ops from
+ * other trackers must change it too, in a batch before its commit (as
+ * the tracker runs) and after, and a group emptied elsewhere leaves it.
+ */
+static void
+test_group_list_follows_ops(void **state)
+{
+	struct cluster *c = *state;
+	struct user_cred u;
+
+	cred(&u, 4);
+	assert_int_equal(store_user_create(c->s[1], "ann", &u, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "bob", &u, 0), ST_OK);
+	sync_all(c);
+	expect_groups(c, 2, "");
+	expect_groups(c, 2, "");	/* kept */
+	assert_int_equal(store_group_create(c->s[1], "g", "ann", 0), ST_OK);
+	expect_groups(c, 1, "g,");
+	expect_groups(c, 2, "");
+	store_batch(c->s[2], 1);
+	assert_int_equal(sync_pair(c, 1, 2, UINT_MAX), 1);
+	expect_groups(c, 2, "g,");
+	assert_int_equal(store_flush(c->s[2]), 0);
+	expect_groups(c, 2, "g,");
+	assert_int_equal(store_group_create(c->s[2], "f", "bob", 0), ST_OK);
+	expect_groups(c, 2, "f,g,");
+	assert_int_equal(store_flush(c->s[2]), 0);
+	store_batch(c->s[2], 0);
+	sync_all(c);
+	expect_groups(c, 1, "f,g,");
+	/* Its only member leaves on tracker 1: g is gone everywhere. */
+	assert_int_equal(store_group_leave(c->s[1], "g", "ann"), ST_OK);
+	expect_groups(c, 1, "f,");
+	expect_groups(c, 2, "f,g,");
+	sync_all(c);
+	expect_groups(c, 2, "f,");
+	expect_groups(c, 3, "f,");
+}
+
 /*
  * One request carried out on two trackers (a retry after a failover,
  * the first tracker's op not yet replicated) is one creation: no loser,
@@ -820,6 +879,7 @@ main(void)
 		T(test_create_group_conflict),
 		T(test_request_key_travels),
 		T(test_same_request_once),
+		T(test_group_list_follows_ops),
 		T(test_model_random),
 		T(test_model_trim_snapshot),
 		T(test_snapshot_in_pieces),
