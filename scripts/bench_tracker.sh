@@ -2,7 +2,10 @@
 # Tracker figures (issue 4 item 8), not pass/fail.  On loopback, with the
 # release build and build/rel/bin/tload (make tload):
 #   - reads/s: LIST_GROUPS answered per second with TLOAD_CONNS (1000)
-#     clients logged in, TLOAD_WINDOW (4) requests in flight each;
+#     clients logged in, TLOAD_WINDOW (4) requests in flight each (the
+#     same list for all: answered from the last one while nothing
+#     changed); then LIST_FILES of each client's own group, which the
+#     tracker reads from its tables every time;
 #   - mutations/s: CREATE_GROUPs acknowledged per second (each committed
 #     to SQLite before its reply), same clients, as fast as they go
 #     (saturation);
@@ -71,7 +74,7 @@ start 1; start 2
 listening "$P1"; listening "$P2"
 
 echo "== tracker: $CONNS clients, $WINDOW requests in flight each (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
-"$TLOAD" -c "$CONNS" -w "$WINDOW" -r "$READ_S" -m "$MUT_S" -R "$RATE" \
+"$TLOAD" -c "$CONNS" -w "$WINDOW" -r "$READ_S" -m "$MUT_S" -R "$RATE" -F \
     load "127.0.0.1:$P1" "127.0.0.1:$P2"
 
 # Catch-up: tracker 2 misses CATCHUP mutations, then comes back.

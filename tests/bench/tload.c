@@ -13,6 +13,11 @@
  * load: phases, one after the other, each bounded in time:
  *   prep     -g groups are created, so that LIST_GROUPS lists something;
  *   reads    -r seconds of LIST_GROUPS: replies per second, latency;
+ *   own reads (with -F) each client creates a group of its own, then -r
+ *            seconds of LIST_FILES of it: a read the tracker answers
+ *            from the tables every time (session, membership, files),
+ *            where LIST_GROUPS, the same for every client, is answered
+ *            from the last list while nothing has changed;
  *   lag idle (with T2) -l probes one after the other, nothing else
  *            running: a probe creates a group on T1 and, from the moment
  *            T1 acknowledges it, a connection to T2 asks about that group
@@ -77,7 +82,7 @@
 enum cstate { CS_CONNECTING, CS_HELLO, CS_USER, CS_LOGIN, CS_READY };
 enum role { R_LOAD, R_PROBE1, R_PROBE2 };
 enum phase {
-	PH_SETUP, PH_PREP, PH_READS, PH_LAGIDLE, PH_PACED, PH_MUT, PH_FILL,
+	PH_SETUP, PH_PREP, PH_READS, PH_PREP2, PH_READS2, PH_LAGIDLE, PH_PACED, PH_MUT, PH_FILL,
 	PH_DONE
 };
 
@@ -135,6 +140,7 @@ static struct {
 	uint16_t	 port[2];
 	int		 have_t2;
 	int		 fill;
+	int		 own_reads;	/* -F */
 	unsigned	 nconns, window, groups, lag_idle;
 	unsigned	 reads_s, mut_s;
 	unsigned	 rate;		/* -R: paced mutations/s, 0 for none */
@@ -155,9 +161,10 @@ static struct {
 	struct loop_timer *deadline;
 	const char	*deadline_what;
 
-	struct counter	 reads, paced, muts, fill_c;
-	double		 reads_secs, paced_secs, muts_secs, fill_secs;
-	double		 reads_cpu, paced_cpu, muts_cpu;
+	struct counter	 reads, reads2, paced, muts, fill_c;
+	double		 reads_secs, reads2_secs, paced_secs, muts_secs;
+	double		 fill_secs;
+	double		 reads_cpu, reads2_cpu, paced_cpu, muts_cpu;
 
 	/* The pacer: requests due by now, sent, and where to send next. */
 	unsigned	 rr;
@@ -197,7 +204,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: tload [-c conns] [-w window] [-g groups] [-r read_s] "
-	    "[-m mut_s] [-R rate]\n"
+	    "[-m mut_s] [-R rate] [-F]\n"
 	    "             [-l idle_probes] [-p prefix] load HOST:PORT "
 	    "[HOST2:PORT2]\n"
 	    "       tload [-c conns] [-w window] [-p prefix] fill HOST:PORT "
@@ -320,6 +327,13 @@ send_tok(struct client *cl, unsigned type, const char *id)
 	if (id != NULL)
 		wire_put_id(&e, id);
 	req_end(cl, &e);
+}
+
+/* The group a client makes for itself with -F. */
+static void
+own_group(const struct client *cl, char *g, size_t len)
+{
+	snprintf(g, len, "%so%u", T.prefix, cl->idx);
 }
 
 static void
@@ -632,12 +646,22 @@ load_frame(struct client *cl, const struct wire_msg *m)
 	case WT_LIST_GROUPS:
 		k = &T.reads;
 		break;
+	case WT_LIST_FILES:
+		k = &T.reads2;
+		break;
 	case WT_CREATE_GROUP:
 		k = T.phase == PH_FILL ? &T.fill_c : T.phase == PH_PACED ?
 		    &T.paced : &T.muts;
 		break;
 	default:
 		k = NULL;
+	}
+	if (T.phase == PH_PREP2) {
+		if (m->h.type == WT_ERROR && m->f[0].u != WE_EXISTS)
+			count_error(&T.reads2, m);
+		if (T.inflight == 0)
+			phase_next();
+		return;
 	}
 	if (T.phase == PH_PREP) {
 		if (m->h.type == WT_ERROR && m->f[0].u != WE_EXISTS)
@@ -677,6 +701,13 @@ top_up(struct client *cl)
 		case PH_READS:
 			send_tok(cl, WT_LIST_GROUPS, NULL);
 			break;
+		case PH_READS2: {
+			char g[ID_MAX + 1];
+
+			own_group(cl, g, sizeof(g));
+			send_tok(cl, WT_LIST_FILES, g);
+			break;
+		}
 		case PH_MUT:
 			send_create_group(cl, 'm');
 			break;
@@ -900,6 +931,32 @@ phase_next(void)
 	case PH_READS:
 		T.reads_secs = secs();
 		T.reads_cpu = T.cpu_end - T.cpu_start;
+		if (T.own_reads) {
+			char g[ID_MAX + 1];
+
+			T.phase = PH_PREP2;
+			T.draining = 0;
+			set_deadline(SETUP_MS, "own groups");
+			for (i = 0; i < T.nconns; i++) {
+				own_group(&T.cl[i], g, sizeof(g));
+				send_tok(&T.cl[i], WT_CREATE_GROUP, g);
+				T.inflight++;
+			}
+			return;
+		}
+		/* FALLTHROUGH */
+	case PH_PREP2:
+		if (T.phase == PH_PREP2) {
+			T.phase = PH_READS2;
+			start_timed(T.reads_s);
+			return;
+		}
+		/* FALLTHROUGH */
+	case PH_READS2:
+		if (T.phase == PH_READS2) {
+			T.reads2_secs = secs();
+			T.reads2_cpu = T.cpu_end - T.cpu_start;
+		}
 		if (T.have_t2 && T.lag_idle > 0) {
 			T.phase = PH_LAGIDLE;
 			T.draining = 0;
@@ -1001,6 +1058,13 @@ report(void)
 	    "in flight)\n", T.groups, T.nconns, T.window);
 	print_counter("  reads", "reads", &T.reads, T.reads_secs,
 	    T.reads_cpu);
+	if (T.own_reads) {
+		printf("reads (LIST_FILES of the client's own group, from the "
+		    "tables each time, %u clients x %u in flight)\n",
+		    T.nconns, T.window);
+		print_counter("  own reads", "reads", &T.reads2,
+		    T.reads2_secs, T.reads2_cpu);
+	}
 	if (T.rate > 0) {
 		printf("mutations paced at %u/s (CREATE_GROUP, durable before "
 		    "its ack, over %u clients, at most %u in flight each; "
@@ -1086,8 +1150,9 @@ main(int argc, char **argv)
 	T.mut_s = 10;
 	T.lag_idle = 50;
 	T.prefix = "t";
-	while ((c = getopt(argc, argv, "c:w:g:r:m:R:l:p:")) != -1) {
+	while ((c = getopt(argc, argv, "c:w:g:r:m:R:l:p:F")) != -1) {
 		switch (c) {
+		case 'F': T.own_reads = 1; break;
 		case 'c': T.nconns = num_arg(optarg, 1, 60000); break;
 		case 'w': T.window = num_arg(optarg, 1, WMAX); break;
 		case 'g': T.groups = num_arg(optarg, 0, 60000); break;
