@@ -10,7 +10,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 TLOAD=$top/build/rel/bin/tload
-TRACKER=$top/tracker/tracker
+TRACKER=${SNAP_TRACKER:-$top/tracker/tracker}
 OPS=${SNAP_OPS:-200000}
 KEEP=${SNAP_KEEP:-1000}
 D=$(mktemp -d /tmp/p2p-sbench.XXXXXX)
