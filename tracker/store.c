@@ -2687,6 +2687,8 @@ store_merge(struct store *s, const struct wire_msg *m)
 	sqlite3_stmt *q;
 	int r;
 
+	if (m->h.type < WT_S_R_USER || m->h.type > WT_S_SNAP_END)
+		return ST_BAD_OP;	/* not a snapshot frame */
 	if (begin(s) == -1)
 		return ST_ERR;
 	switch (m->h.type) {

@@ -795,6 +795,88 @@ test_snapshot_in_pieces(void **state)
 	buf_free(&b);
 }
 
+/* Encode one frame of type into b and decode it into m (b must live). */
+static void
+frame_of(struct buf *b, struct wire_msg *m, unsigned type,
+    void (*fill)(struct wire_enc *))
+{
+	struct wire_enc e;
+	struct wire_hdr h;
+	const char *why;
+
+	buf_reset(b);
+	wire_begin(&e, b, type, 0);
+	fill(&e);
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(wire_frame(buf_head(b), buf_used(b), &h, &why),
+	    WIRE_OK);
+	assert_int_equal(wire_decode(&h, buf_head(b) + WIRE_HDR, m, &why), 0);
+}
+
+static void
+fill_member_bad_state(struct wire_enc *e)
+{
+	wire_put_id(e, "g");
+	wire_put_u64(e, 1);
+	wire_put_u32(e, 1);
+	wire_put_id(e, "u");
+	wire_put_u32(e, 1);
+	wire_put_u32(e, 9);		/* no such state */
+	wire_put_u64(e, 5);
+	wire_put_u32(e, 1);
+}
+
+static void
+fill_mark_bad_kind(struct wire_enc *e)
+{
+	wire_put_u8(e, 2);
+	wire_put_id(e, "file");		/* only user and group */
+	wire_put_id(e, "x");
+	wire_put_u64(e, 5);
+	wire_put_u32(e, 1);
+}
+
+static void
+fill_end_origin0(struct wire_enc *e)
+{
+	wire_put_u32(e, 0);
+	wire_put_u64(e, 7);
+	wire_put_u64(e, 7);
+}
+
+static void
+fill_ack(struct wire_enc *e)
+{
+	wire_put_u32(e, 1);
+	wire_put_u64(e, 1);
+}
+
+/* Snapshot frames that do not hold up are refused, and change nothing. */
+static void
+test_snapshot_refuses_malformed(void **state)
+{
+	struct cluster *c = *state;
+	struct wire_msg m;
+	struct buf b;
+	char *before, *after;
+
+	buf_init(&b, 4096);
+	before = dump(c->path[1]);
+	frame_of(&b, &m, WT_S_R_MEMBER, fill_member_bad_state);
+	assert_int_equal(store_merge(c->s[1], &m), ST_BAD_OP);
+	frame_of(&b, &m, WT_S_R_MARK, fill_mark_bad_kind);
+	assert_int_equal(store_merge(c->s[1], &m), ST_BAD_OP);
+	frame_of(&b, &m, WT_S_SNAP_END, fill_end_origin0);
+	assert_int_equal(store_merge(c->s[1], &m), ST_BAD_OP);
+	frame_of(&b, &m, WT_S_ACK, fill_ack);	/* not a snapshot frame */
+	assert_int_equal(store_merge(c->s[1], &m), ST_BAD_OP);
+	after = dump(c->path[1]);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	buf_free(&b);
+}
+
 /* What every other tracker holds from each origin (for trimming t). */
 static void
 held_by_others(struct cluster *c, int t, uint64_t held[NT + 1])
@@ -883,6 +965,7 @@ main(void)
 		T(test_model_random),
 		T(test_model_trim_snapshot),
 		T(test_snapshot_in_pieces),
+		T(test_snapshot_refuses_malformed),
 #undef T
 	};
 
