@@ -31,7 +31,7 @@ READ_S=${TLOAD_READ_S:-10}
 MUT_S=${TLOAD_MUT_S:-10}
 RATE=${TLOAD_RATE:-10000}
 CATCHUP=${TLOAD_CATCHUP:-100000}
-D=$(mktemp -d /tmp/p2p-tbench.XXXXXX)
+D=$(mktemp -d "${TBENCH_DIR:-/tmp}/p2p-tbench.XXXXXX")
 T1= T2=
 cleanup() {
 	for p in $T1 $T2; do kill "$p" 2>/dev/null || true; done
