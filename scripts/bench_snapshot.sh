@@ -13,34 +13,11 @@ TLOAD=$top/build/rel/bin/tload
 TRACKER=${SNAP_TRACKER:-$top/tracker/tracker}
 OPS=${SNAP_OPS:-200000}
 KEEP=${SNAP_KEEP:-1000}
-D=$(mktemp -d /tmp/p2p-sbench.XXXXXX)
-T1= T2=
-cleanup() {
-	for p in $T1 $T2; do kill "$p" 2>/dev/null || true; done
-	for p in $T1 $T2; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
-cd "$D"
-now() { date +%s.%N; }
-calc() { python3 -c "import sys; print(sys.argv[1] % eval(sys.argv[2]))" "$@"; }
-q() {	# db sql: one value, empty if unreadable
-	sqlite3 -readonly -cmd '.timeout 2000' "$1" "$2" 2>/dev/null || true
-}
-listening() {
-	for _ in $(seq 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "bench_snapshot: nothing listens on $1" >&2; exit 1
-}
+BENCH=bench_snapshot
+. "$top/scripts/bench_lib.sh"
 rss() { awk '/^VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$1/status"; }
 
 [ -x "$TLOAD" ] || { echo "bench_snapshot: build $TLOAD first (make tload)" >&2; exit 1; }
-read -r P1 P2 < <(python3 -c '
-import socket; s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]; print(" ".join(str(x.getsockname()[1]) for x in s))')
-printf '127.0.0.1:%s\n127.0.0.1:%s\n' "$P1" "$P2" >ti.txt
 start() {	# N: sets T1 or T2
 	"$TRACKER" ti.txt "$1" --db "t$1.db" --kdf-iter 1000 --log-keep "$KEEP" \
 	    </dev/null 2>>"t$1.log" &

@@ -31,29 +31,12 @@ READ_S=${TLOAD_READ_S:-10}
 MUT_S=${TLOAD_MUT_S:-10}
 RATE=${TLOAD_RATE:-10000}
 CATCHUP=${TLOAD_CATCHUP:-100000}
-D=$(mktemp -d "${TBENCH_DIR:-/tmp}/p2p-tbench.XXXXXX")
-T1= T2=
-cleanup() {
-	for p in $T1 $T2; do kill "$p" 2>/dev/null || true; done
-	for p in $T1 $T2; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
-cd "$D"
-now() { date +%s.%N; }
-calc() { python3 -c "import sys; print(sys.argv[1] % eval(sys.argv[2]))" "$@"; }
+BENCH=bench_tracker
+. "$top/scripts/bench_lib.sh"
 hwm() {	# db: tracker 1's high-water mark in it (0 if none yet)
 	local v
-	v=$(sqlite3 -readonly -cmd '.timeout 2000' "$1" \
-	    'SELECT seq FROM hwm WHERE origin=1' 2>/dev/null) || v=
+	v=$(q "$1" 'SELECT seq FROM hwm WHERE origin=1')
 	echo "${v:-0}"
-}
-listening() {	# port: up to 10 s
-	for _ in $(seq 200); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "bench_tracker: nothing listens on $1" >&2; exit 1
 }
 stop() {	# pid
 	kill "$1"
@@ -61,10 +44,6 @@ stop() {	# pid
 }
 
 [ -x "$TLOAD" ] || { echo "bench_tracker: build $TLOAD first (make tload)" >&2; exit 1; }
-read -r P1 P2 < <(python3 -c '
-import socket; s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]; print(" ".join(str(x.getsockname()[1]) for x in s))')
-printf '127.0.0.1:%s\n127.0.0.1:%s\n' "$P1" "$P2" >ti.txt
 start() {	# N: sets T1 or T2
 	"$TRACKER" ti.txt "$1" --db "t$1.db" --kdf-iter 1000 -q \
 	    </dev/null 2>>"t$1.log" &
