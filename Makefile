@@ -105,9 +105,9 @@ build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
 # Ops from other trackers go through the store.
-build/fuzz/fuzz_apply: tests/fuzz/fuzz_apply.c $(COMMON_SRC) tracker/store.c
+build/fuzz/fuzz_apply: tests/fuzz/fuzz_apply.c $(COMMON_SRC) tracker/store.c tracker/reqset.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) tracker/store.c $(LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) tracker/store.c tracker/reqset.c $(LIBS)
 fuzz: deps $(FUZZ_BINS)
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 # After a change to wire.c's message table; fuzzer-found inputs stay.
@@ -119,7 +119,7 @@ fuzz-seeds:
 	build/gen_seeds tests/fuzz/corpus
 	$(CC) -std=c17 -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) \
 	    -o build/gen_apply_seeds tests/fuzz/gen_apply_seeds.c \
-	    tracker/store.c $(filter-out common/conn.c common/loop.c \
+	    tracker/store.c tracker/reqset.c $(filter-out common/conn.c common/loop.c \
 	    common/worker.c common/net.c,$(COMMON_SRC)) $(LIBS)
 	build/gen_apply_seeds tests/fuzz/corpus/apply
 

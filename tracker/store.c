@@ -16,6 +16,7 @@
 #include "hlc.h"
 #include "log.h"
 #include "rbuf.h"
+#include "reqset.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -122,9 +123,14 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS logbase("
     "  origin INTEGER PRIMARY KEY, seq INTEGER NOT NULL);"
     /* Requests already carried out, by their key: retries are answered. */
-    "CREATE TABLE IF NOT EXISTS reqdone("
-    "  req BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS reqdone_at ON reqdone(at);"
+    /*
+     * In the order they arrived, so that a row is an append and not a
+     * write into a random page (request keys are hashes); looked up in
+     * memory (struct reqset), which is filled from here at open.
+     */
+    "DROP TABLE IF EXISTS reqdone;"
+    "CREATE TABLE IF NOT EXISTS reqlog("
+    "  at INTEGER NOT NULL, req BLOB NOT NULL);"
     /* Creations that lost a conflict to an earlier one elsewhere. */
     "CREATE TABLE IF NOT EXISTS lost("
     "  kind TEXT NOT NULL, name TEXT NOT NULL,"
@@ -170,9 +176,9 @@ enum stmt {
 	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC, S_ONLINE_GET, S_ONLINE_LIST,
 	S_RONLINE_ADD, S_RONLINE_DEL, S_RONLINE_CLEAR,
 	S_LOG_INSERT, S_LOG_AFTER, S_LOG_LAST, S_HWM_GET, S_HWM_SET,
-	S_HWM_ALL, S_HLC_MAX, S_REQ_DONE_GET, S_REQ_DONE_ADD, S_LOST_ADD,
+	S_HWM_ALL, S_HLC_MAX, S_REQ_LOG_ADD, S_REQ_LOG_RECENT, S_LOST_ADD,
 	S_HWM_RAISE, S_BASE_GET, S_BASE_SET, S_LOG_TRIM, S_LOG_FIRST_OF,
-	S_LOG_SPAN, S_LOG_PREFIX_MAX, S_LOG_DROP_PREFIX, S_REQ_DONE_TRIM,
+	S_LOG_SPAN, S_LOG_PREFIX_MAX, S_LOG_DROP_PREFIX, S_REQ_LOG_TRIM,
 	S_SNAP_USERS, S_SNAP_MARKS, S_SNAP_GROUPS, S_SNAP_SESSIONS,
 	S_SNAP_MEMBERS, S_SNAP_FILES, S_SNAP_SHARES, S_SNAP_SERVING,
 	S_SNAP_REQS, S_SNAP_HWMS,
@@ -341,9 +347,9 @@ static const char *const sql[S_COUNT] = {
 	    " SET seq = excluded.seq, hlc = max(hlc, excluded.hlc)",
 	[S_HWM_ALL] = "SELECT origin, seq FROM hwm ORDER BY origin",
 	[S_HLC_MAX] = "SELECT coalesce(max(hlc), 0) FROM hwm",
-	[S_REQ_DONE_GET] = "SELECT 1 FROM reqdone WHERE req = :req",
-	[S_REQ_DONE_ADD] = "INSERT OR IGNORE INTO reqdone(req, at)"
-	    " VALUES(:req, :at)",
+	[S_REQ_LOG_ADD] = "INSERT INTO reqlog(at, req) VALUES(:at, :req)",
+	[S_REQ_LOG_RECENT] = "SELECT at, req FROM reqlog WHERE at >= :at"
+	    " ORDER BY rowid",
 	[S_LOST_ADD] = "INSERT OR IGNORE INTO lost(kind, name, born, origin)"
 	    " VALUES(:kind, :name, :born, :origin)",
 	/* Log trimming and snapshots. */
@@ -360,7 +366,9 @@ static const char *const sql[S_COUNT] = {
 	[S_LOG_PREFIX_MAX] = "SELECT origin, max(seq) FROM oplog"
 	    " WHERE lseq < :lseq GROUP BY origin",
 	[S_LOG_DROP_PREFIX] = "DELETE FROM oplog WHERE lseq < :lseq",
-	[S_REQ_DONE_TRIM] = "DELETE FROM reqdone WHERE at < :at",
+	/* From the oldest end: the rows are in (about) time order. */
+	[S_REQ_LOG_TRIM] = "DELETE FROM reqlog WHERE rowid IN (SELECT rowid"
+	    " FROM reqlog ORDER BY rowid LIMIT :n) AND at < :at",
 	/* One query a row kind, in the order a snapshot sends them. */
 	[S_SNAP_USERS] = "SELECT name, salt, hash, iter, born, origin, req"
 	    " FROM users",
@@ -382,9 +390,22 @@ static const char *const sql[S_COUNT] = {
 	[S_SNAP_SERVING] = "SELECT v.grp, g.born, g.origin, v.name, v.key,"
 	    " v.present, v.sha1, v.stamp, v.origin FROM serving v"
 	    " JOIN grp g ON g.name = v.grp",
-	[S_SNAP_REQS] = "SELECT req, at FROM reqdone",
+	[S_SNAP_REQS] = "SELECT req, at FROM reqlog",
 	[S_SNAP_HWMS] = "SELECT origin, seq, hlc FROM hwm ORDER BY origin",
 };
+
+/*
+ * Requests carried out (ops with a request key) in the last REQ_KEEP_MS,
+ * so that a client's retry after a failover is answered, not done again.
+ * A retry comes within seconds; five minutes is ample.  Looked up in
+ * memory (reqset.h), logged in reqlog in arrival order, and read back
+ * from there at open.  At most REQ_MAX keys, the window's worth at
+ * 10,000 mutations a second (some 130 MiB then): beyond, the oldest go
+ * early.
+ */
+#define REQ_KEEP_MS	(5 * 60 * 1000)
+#define REQ_MAX		(3u * 1000 * 1000)
+static uint64_t	wall_ms(void);
 
 struct store {
 	sqlite3		*db;
@@ -410,6 +431,8 @@ struct store {
 	struct buf	 groups;	/* names, each ending in a NUL */
 	int64_t		 groups_at;	/* sqlite3_total_changes64() then */
 	int		 groups_ok;
+	struct reqset	 reqs;		/* request keys of the last REQ_KEEP_MS */
+	uint64_t	 reqs_mark;	/* reqs.added when it began */
 };
 
 /* Log a failure of statement s (or of the database if s < 0). */
@@ -530,6 +553,7 @@ blob_exists(struct store *s, enum stmt i, const char *param,
 static int
 begin(struct store *s)
 {
+	s->reqs_mark = s->reqs.added;
 	if (!s->batch)
 		return exec(s, stmt(s, S_BEGIN));
 	/* stmt() opened the batch's transaction if need be. */
@@ -542,6 +566,7 @@ begin(struct store *s)
 static int
 rollback(struct store *s, int rc)
 {
+	reqset_undo(&s->reqs, s->reqs_mark);
 	if (!s->batch) {
 		exec(s, stmt(s, S_ROLLBACK));
 		return rc;
@@ -637,6 +662,7 @@ store_open(const char *path, char *err, size_t errlen)
 			goto fail_db;
 	buf_init(&s->opbuf, WIRE_HDR + 8 * 1024 * 1024);
 	buf_init(&s->groups, GROUPS_CACHE_MAX);
+	reqset_init(&s->reqs, REQ_MAX);
 	q = stmt(s, S_HLC_MAX);
 	if (row(s, q) == 1) {
 		s->clock.last = (uint64_t)sqlite3_column_int64(q, 0);
@@ -647,6 +673,16 @@ store_open(const char *path, char *err, size_t errlen)
 		s->lseq = (uint64_t)sqlite3_column_int64(q, 0);
 		sqlite3_reset(q);
 	}
+	/* The requests of the last REQ_KEEP_MS, back into memory. */
+	q = stmt(s, S_REQ_LOG_RECENT);
+	bind_int(q, ":at", (int64_t)(wall_ms() - REQ_KEEP_MS));
+	while ((i = row(s, q)) == 1)
+		if (sqlite3_column_bytes(q, 1) == 32)
+			reqset_add(&s->reqs,
+			    reqset_key(sqlite3_column_blob(q, 1)),
+			    (uint64_t)sqlite3_column_int64(q, 0));
+	if (i == -1)
+		goto fail_db;
 	store_set_origin(s, 1);
 	return s;
 fail_msg:
@@ -672,6 +708,7 @@ store_close(struct store *s)
 	sqlite3_close(s->db);
 	buf_free(&s->opbuf);
 	buf_free(&s->groups);
+	reqset_free(&s->reqs);
 	free(s->pieces);
 	free(s);
 }
@@ -684,6 +721,25 @@ wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A request carried out at ms (wall clock): logged, and kept in memory. */
+static int
+req_remember(struct store *s, const uint8_t *req, uint64_t at)
+{
+	uint64_t k = reqset_key(req), now = wall_ms();
+	sqlite3_stmt *q;
+
+	if (reqset_has(&s->reqs, k) || (now > REQ_KEEP_MS &&
+	    at < now - REQ_KEEP_MS))
+		return 0;	/* known, or too old to be retried */
+	q = stmt(s, S_REQ_LOG_ADD);
+	bind_int(q, ":at", (int64_t)at);
+	bind_blob(q, ":req", req, 32);
+	if (exec(s, q) == -1)
+		return -1;
+	reqset_add(&s->reqs, k, at);
+	return 0;
 }
 
 static int
@@ -1496,13 +1552,8 @@ apply_logged(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
 	bind_int(q, ":hlc", (int64_t)hlc);
 	if (exec(s, q) == -1)
 		return ST_ERR;
-	if (reqlen > 0) {
-		q = stmt(s, S_REQ_DONE_ADD);
-		bind_blob(q, ":req", req, (int)reqlen);
-		bind_int(q, ":at", (int64_t)HLC_MS(hlc));
-		if (exec(s, q) == -1)
-			return ST_ERR;
-	}
+	if (reqlen > 0 && req_remember(s, req, HLC_MS(hlc)) == -1)
+		return ST_ERR;
 	s->applied++;
 	return ST_OK;
 }
@@ -1570,7 +1621,7 @@ store_set_request(struct store *s, const uint8_t *req)
 int
 store_request_done(struct store *s, const uint8_t req[32])
 {
-	return blob_exists(s, S_REQ_DONE_GET, ":req", req) == 1;
+	return reqset_has(&s->reqs, reqset_key(req));
 }
 
 /* Users and sessions. */
@@ -2684,7 +2735,6 @@ merge_row(struct store *s, const struct wire_msg *m)
 int
 store_merge(struct store *s, const struct wire_msg *m)
 {
-	sqlite3_stmt *q;
 	int r;
 
 	if (m->h.type < WT_S_R_USER || m->h.type > WT_S_SNAP_END)
@@ -2695,10 +2745,7 @@ store_merge(struct store *s, const struct wire_msg *m)
 	case WT_S_R_REQ:
 		if (m->f[0].n != 32)
 			return rollback(s, ST_BAD_OP);
-		q = stmt(s, S_REQ_DONE_ADD);
-		bind_blob(q, ":req", m->f[0].p, 32);
-		bind_int(q, ":at", (int64_t)m->f[1].u);
-		r = exec(s, q);
+		r = req_remember(s, m->f[0].p, m->f[1].u);
 		break;
 	case WT_S_SNAP_END:
 		r = merge_end(s, m);
@@ -2806,7 +2853,7 @@ trim_keep(struct store *s, uint64_t keep, uint64_t step, uint64_t *n)
 
 int
 store_trim(struct store *s, const uint64_t *held, uint32_t n, uint64_t keep,
-    uint64_t req_keep_ms, uint64_t *trimmed)
+    uint64_t *trimmed)
 {
 	sqlite3_stmt *q;
 	uint64_t cut, first, now = wall_ms();
@@ -2831,10 +2878,12 @@ store_trim(struct store *s, const uint64_t *held, uint32_t n, uint64_t keep,
 	}
 	if (trim_keep(s, keep, TRIM_STEP, trimmed) == -1)
 		return rollback(s, ST_ERR);
-	q = stmt(s, S_REQ_DONE_TRIM);
-	bind_int(q, ":at", now > req_keep_ms ? (int64_t)(now - req_keep_ms) :
-	    0);
+	cut = now > REQ_KEEP_MS ? now - REQ_KEEP_MS : 0;
+	q = stmt(s, S_REQ_LOG_TRIM);
+	bind_int(q, ":n", TRIM_STEP);
+	bind_int(q, ":at", (int64_t)cut);
 	if (exec(s, q) == -1)
 		return rollback(s, ST_ERR);
+	reqset_expire(&s->reqs, cut);
 	return commit(s, ST_OK);
 }

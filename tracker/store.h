@@ -245,10 +245,10 @@ void	 store_snap_free(struct store_snap *);
  * Drop from the log the ops of each origin 1..n that every other tracker
  * holds (held[origin], or held NULL), then the oldest beyond keep ops
  * whoever holds them (a tracker away that long gets a snapshot), and
- * the remembered requests older than req_keep_ms.  A bounded step per
+ * the remembered requests older than five minutes.  A bounded step per
  * call; *trimmed says how many ops went.
  */
 int	 store_trim(struct store *, const uint64_t *held, uint32_t n,
-	    uint64_t keep, uint64_t req_keep_ms, uint64_t *trimmed);
+	    uint64_t keep, uint64_t *trimmed);
 
 #endif

@@ -43,11 +43,6 @@
 #define AUTH_MS		5000		/* to get from connect to READY */
 #define SYNC_IN_MAX	(WIRE_HDR + 8 * 1024 * 1024)
 #define SYNC_OUT_MAX	(64 * 1024 * 1024)
-/*
- * Request keys are kept an hour: a client retries a request on another
- * tracker within seconds of losing its own.
- */
-#define REQ_KEEP_MS	(60 * 60 * 1000)
 #define TRIM_MS		200		/* the log trimmed every */
 
 static const char proof_label[] = "p2p-sync-v1";
@@ -740,7 +735,7 @@ sync_trim(void *arg)
 				held[o] = p->held[o];
 	}
 	if (store_trim(sy->t->store, all ? held : NULL, sy->n,
-	    sy->t->log_keep, REQ_KEEP_MS, &trimmed) != ST_OK)
+	    sy->t->log_keep, &trimmed) != ST_OK)
 		log_warnx("sync: cannot trim the op log");
 	else if (trimmed > 0)
 		log_debug("sync: %llu ops trimmed from the log",

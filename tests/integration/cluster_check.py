@@ -19,7 +19,7 @@ dumps its logical contents, table by table, as sets of rows:
     serving(key, grp, name)
     hwm(origin, seq)
     lost(kind, name, born, origin)
-    reqdone(req)                        -- its `at` is when the first op
+    reqlog(req)                         -- its `at` is when the first op
                                            of that request arrived there
     oplog(origin, seq, hlc, req, op)    -- only the ops both databases
                                            still log: each tracker trims
@@ -69,7 +69,7 @@ TABLES = [
     ("hwm", "origin, seq"),
     ("lost", "kind, name, born, origin"),
     ("alias", "kind, name, born, origin"),
-    ("reqdone", "req"),
+    ("reqlog", "req"),
     ("oplog", "origin, seq, hlc, req, op"),
 ]
 LOGS = "oplog"      # compared on the (origin, seq) both hold
