@@ -20,30 +20,7 @@
 #include <string.h>
 
 #include "bitfield.h"
-
-/* Deterministic PRNG (xorshift64*), so failures reproduce. */
-static uint64_t rng_state;
-
-static void
-rng_seed(uint64_t s)
-{
-	rng_state = s ? s : 1;
-}
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static uint32_t
-rng_below(uint32_t n)
-{
-	return n ? rng() % n : 0;
-}
+#include "rng.h"
 
 /* The count, recomputed from the bits of the first n pieces. */
 static uint32_t

@@ -28,33 +28,10 @@
 #include "bitfield.h"
 #include "../../client/picker.h"
 #include "wire.h"
+#include "rng.h"
 
 #define PL	((uint64_t)WIRE_PIECE_LEN)
 #define BL	((uint64_t)PICK_BLOCK)
-
-/* Deterministic PRNG (xorshift64*), so failures reproduce. */
-static uint64_t rng_state;
-
-static void
-rng_seed(uint64_t s)
-{
-	rng_state = s ? s : 1;
-}
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static uint32_t
-rng_below(uint32_t n)
-{
-	return n ? rng() % n : 0;
-}
 
 /* A bitfield of n pieces with every piece. */
 static void

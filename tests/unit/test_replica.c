@@ -35,26 +35,10 @@
 #include "../../tracker/store.h"
 #include "rbuf.h"
 #include "wire.h"
+#include "rng.h"
 
 #define NT	3
 #define WITNESS	(NT + 1)
-
-static uint64_t rng_state;
-
-static uint32_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static uint32_t
-rng_below(uint32_t n)
-{
-	return n ? rng() % n : 0;
-}
 
 struct cluster {
 	char		 dir[64];

@@ -19,17 +19,7 @@
 #include <string.h>
 
 #include "../../tracker/reqset.h"
-
-static uint64_t rng_state;
-
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
+#include "rng.h"
 
 static void
 test_add_has(void **state)
@@ -152,7 +142,7 @@ test_model_random(void **state)
 			now += rng() % 3;
 			if (op < 6) {
 				/* Small range, same low bits often. */
-				k = 1 + rng() % 2000 + ((rng() % 4) << 40);
+				k = 1 + rng() % 2000 + ((uint64_t)(rng() % 4) << 40);
 				reqset_add(&r, k, now);
 				(void)model_add(&m, k, now, max);
 			} else if (op < 8) {
