@@ -56,7 +56,6 @@ struct client {
 
 /* commands.c */
 /* Print a string from the network with control characters defused. */
-void	print_safe(FILE *, const char *);
 const char *const *commands_names(void);
 void	commands_line(struct client *, char *line, int kind);
 /* The running command finished; ok 0 marks the session failed. */

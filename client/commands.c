@@ -61,13 +61,6 @@ client_error(struct client *cl, const char *fmt, ...)
 	fflush(stderr);
 }
 
-void
-print_safe(FILE *f, const char *s)
-{
-	for (; *s != '\0'; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-}
-
 static int
 check_id(struct client *cl, const char *what, const char *id)
 {
@@ -128,7 +121,7 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 		cl->failed = 1;
 		fflush(stdout);
 		fputs("error: ", stderr);
-		print_safe(stderr, m->f[1].s);
+		log_print(stderr, m->f[1].s);
 		fputc('\n', stderr);
 		if (m->f[0].u == WE_AUTH && cl->logged_in) {
 			/* The tracker no longer knows our session. */
@@ -143,7 +136,7 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 	case WT_NAMES:
 		wire_iter_init(&it, m);
 		while (wire_iter_next(&it, f)) {
-			print_safe(stdout, f[0].s);
+			log_print(stdout, f[0].s);
 			fputc('\n', stdout);
 		}
 		break;
@@ -611,7 +604,7 @@ on_files(void *arg, const struct wire_msg *m, const char *err)
 	wire_iter_init(&it, m);
 	while (wire_iter_next(&it, f)) {
 		hex_encode(f[2].p, 20, hex);
-		print_safe(stdout, f[0].s);
+		log_print(stdout, f[0].s);
 		printf("\t%llu\t%s\n", (unsigned long long)f[1].u, hex);
 	}
 	client_done(cl, 1);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -117,7 +116,7 @@ pinged(void *arg, const struct wire_msg *m, const char *err)
 	    cl->logged_in) {
 		/* The tracker's words ("session ended: ..."), made safe. */
 		fputs("error: ", stderr);
-		print_safe(stderr, m->f[1].s);
+		log_print(stderr, m->f[1].s);
 		fputc('\n', stderr);
 		cl->logged_in = 0;
 		client_session_ended(cl);
@@ -181,13 +180,10 @@ client_session_ended(struct client *cl)
 }
 
 static void
-signal_cb(int fd, unsigned ev, void *arg)
+on_signal(int signo, void *arg)
 {
-	struct signalfd_siginfo si;
-
-	(void)ev;
-	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-		client_quit(arg);
+	(void)signo;
+	client_quit(arg);
 }
 
 int
@@ -195,9 +191,8 @@ main(int argc, char **argv)
 {
 	char err[512], host[HOST_MAX + 1];
 	const char *pos[2];
-	int i, npos = 0, level = LOG_WARN, sfd;
+	int i, npos = 0, level = LOG_WARN;
 	uint16_t port;
-	sigset_t mask;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-v") == 0)
@@ -216,15 +211,10 @@ main(int argc, char **argv)
 	if (trackers_load(pos[1], &CL.trackers, err, sizeof(err)) == -1)
 		die("%s", err);
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
-	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
-		die("signalfd: %s", strerror(errno));
 	if ((CL.loop = loop_new()) == NULL)
 		die("epoll: %s", strerror(errno));
+	if (loop_signals(CL.loop, on_signal, &CL) == -1)
+		die("signalfd: %s", strerror(errno));
 	if ((CL.lfd = net_listen(host, port, err, sizeof(err))) == -1)
 		die("%s", err);
 	/* Piece checks also write the piece: threads wait on the disk. */
@@ -232,7 +222,6 @@ main(int argc, char **argv)
 	CL.seq_workers = worker_pool_new(CL.loop, 1);
 	CL.pbuf_max = download_buffers();
 	peer_server_start(&CL);
-	loop_add(CL.loop, sfd, EV_READ, signal_cb, &CL);
 	CL.tl = tlink_new(CL.loop, &CL.trackers);
 	tlink_on_ready(CL.tl, link_ready, &CL);
 	CL.sh = shell_new(CL.loop, &shell_ops, &CL, commands_names());
@@ -252,7 +241,6 @@ main(int argc, char **argv)
 	download_free_all(&CL);
 	shares_clear(&CL);
 	close(CL.lfd);
-	close(sfd);
 	loop_free(CL.loop);
 	return CL.failed ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,19 +84,57 @@ fatalx(const char *fmt, ...)
 	exit(2);
 }
 
+/*
+ * Length of the valid, printable UTF-8 sequence of 2 to 4 bytes at s (at
+ * most n bytes), or 0.  Overlong forms, surrogates, code points past
+ * U+10FFFF and the C1 controls (U+0080..U+009F) are not printable.
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+		return 0;
+	return len;
+}
+
 char *
 log_escape(char *dst, size_t dstsz, const void *src, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = src;
-	size_t o = 0, i;
+	size_t o = 0, i, n;
 
 	if (dstsz == 0)
 		return dst;
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len; i += n) {
 		unsigned char c = s[i];
-		size_t need = (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
+		size_t need;
 
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			n = need = 1;
+		else if (c >= 0x80 && (n = utf8_len(s + i, len - i)) > 0)
+			need = n;
+		else
+			n = 1, need = 4;
 		if (o + need + 4 > dstsz) {
 			if (dstsz >= 4) {
 				o = o + 3 < dstsz ? o : dstsz - 4;
@@ -104,15 +143,24 @@ log_escape(char *dst, size_t dstsz, const void *src, size_t len)
 			}
 			break;
 		}
-		if (need == 1) {
-			dst[o++] = (char)c;
-		} else {
+		if (need == 4 && n == 1) {
 			dst[o++] = '\\';
 			dst[o++] = 'x';
 			dst[o++] = hex[c >> 4];
 			dst[o++] = hex[c & 15];
+		} else {
+			memcpy(dst + o, s + i, n);
+			o += n;
 		}
 	}
 	dst[o < dstsz ? o : dstsz - 1] = '\0';
 	return dst;
+}
+
+void
+log_print(FILE *f, const char *s)
+{
+	char esc[4 * 4096 + 8];
+
+	fputs(log_escape(esc, sizeof(esc), s, strlen(s)), f);
 }

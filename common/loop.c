@@ -8,9 +8,11 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,6 +51,9 @@ struct loop {
 	size_t			 ndefer, capdefer;
 	struct call		*hooks;
 	size_t			 nhooks;
+	int			 sigfd;		/* loop_signals(), or -1 */
+	loop_sig_cb		 sigcb;
+	void			*sigarg;
 };
 
 uint64_t
@@ -70,6 +75,7 @@ loop_new(void)
 		return NULL;
 	}
 	l->now = loop_clock_ms();
+	l->sigfd = -1;
 	return l;
 }
 
@@ -81,6 +87,8 @@ loop_free(struct loop *l)
 	if (l == NULL)
 		return;
 	close(l->epfd);
+	if (l->sigfd != -1)
+		close(l->sigfd);
 	for (i = 0; i < l->ntimers; i++)
 		free(l->timers[i]);
 	free(l->timers);
@@ -88,6 +96,34 @@ loop_free(struct loop *l)
 	free(l->defer);
 	free(l->hooks);
 	free(l);
+}
+
+static void
+signal_cb(int fd, unsigned ev, void *arg)
+{
+	struct loop *l = arg;
+	struct signalfd_siginfo si;
+
+	(void)ev;
+	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		l->sigcb((int)si.ssi_signo, l->sigarg);
+}
+
+int
+loop_signals(struct loop *l, loop_sig_cb cb, void *arg)
+{
+	sigset_t mask;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (l->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		return -1;
+	l->sigcb = cb;
+	l->sigarg = arg;
+	return loop_add(l, l->sigfd, EV_READ, signal_cb, l);
 }
 
 void

@@ -24,6 +24,7 @@ struct loop_timer;
 
 typedef void (*loop_fd_cb)(int fd, unsigned events, void *arg);
 typedef void (*loop_cb)(void *arg);
+typedef void (*loop_sig_cb)(int signo, void *arg);
 
 struct loop	*loop_new(void);
 void		 loop_free(struct loop *);
@@ -52,6 +53,13 @@ void		 loop_timer_cancel(struct loop *, struct loop_timer *);
 void		 loop_defer(struct loop *, loop_cb, void *arg);
 /* Run what was deferred, now (for shutdown, outside loop_run). */
 void		 loop_drain(struct loop *);
+/*
+ * Deliver SIGINT and SIGTERM to cb(signo, arg) from the loop (through a signalfd
+ * the loop owns), and ignore SIGPIPE: a closed peer is seen as EPIPE.
+ * Call it before starting any thread, so that every thread blocks them.
+ * 0, or -1 with errno.
+ */
+int		 loop_signals(struct loop *, loop_sig_cb, void *arg);
 /* Run cb(arg) before every sleep, in the order added. */
 void		 loop_before_sleep(struct loop *, loop_cb, void *arg);
 

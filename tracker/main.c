@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -271,16 +270,11 @@ stdin_cb(int fd, unsigned ev, void *arg)
 }
 
 static void
-signal_cb(int fd, unsigned ev, void *arg)
+on_signal(int signo, void *arg)
 {
-	struct signalfd_siginfo si;
-
-	(void)ev;
 	(void)arg;
-	if (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		log_info("signal %u: shutting down", si.ssi_signo);
-		loop_stop(T.loop);
-	}
+	log_info("signal %d: shutting down", signo);
+	loop_stop(T.loop);
 }
 
 static void
@@ -363,8 +357,7 @@ main(int argc, char **argv)
 	size_t secretlen = 0;
 	struct tracker_addr *me;
 	long long n, iter = KDF_ITER_DEFAULT, keep = LOG_KEEP_DEFAULT;
-	int i, npos = 0, level = LOG_INFO, sfd;
-	sigset_t mask;
+	int i, npos = 0, level = LOG_INFO;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
@@ -410,18 +403,13 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 
 	raise_fd_limit();
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
-	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
-		fatal("signalfd");
 
 	if ((T.store = store_open(db, err, sizeof(err))) == NULL)
 		fatalx("database %s", err);
 	if ((T.loop = loop_new()) == NULL)
 		fatal("epoll");
+	if (loop_signals(T.loop, on_signal, NULL) == -1)
+		fatal("signalfd");
 	if ((T.lfd = net_listen(me->host, me->port, err, sizeof(err))) == -1)
 		fatalx("%s", err);
 	store_set_origin(T.store, (uint32_t)T.self + 1);
@@ -433,7 +421,6 @@ main(int argc, char **argv)
 	explicit_bzero(secret, sizeof(secret));
 	T.workers = worker_pool_new(T.loop, KDF_THREADS);
 	loop_add(T.loop, T.lfd, EV_READ, accept_cb, NULL);
-	loop_add(T.loop, sfd, EV_READ, signal_cb, NULL);
 	loop_timer(T.loop, 1000, sweep, NULL);
 	watch_stdin();
 	log_info("tracker %zu of %zu listening on %s:%u, database %s",
@@ -452,7 +439,6 @@ main(int argc, char **argv)
 	log_info("stopped");
 	store_close(T.store);
 	close(T.lfd);
-	close(sfd);
 	loop_free(T.loop);
 	return 0;
 }
