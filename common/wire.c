@@ -99,6 +99,14 @@ wire_type_name(unsigned type)
 	return s ? s->name : NULL;
 }
 
+const char *
+wire_format(unsigned type)
+{
+	const struct wire_spec *s = spec(type);
+
+	return s ? s->fmt : NULL;
+}
+
 uint32_t
 wire_max_body(unsigned type)
 {

@@ -190,6 +190,66 @@ enum wire_type {
 	WT_TYPE_MAX = 128
 };
 
+/*
+ * Field names: decoded fields are read as m->f[LOGIN_PEER], never by a
+ * bare position.  One enum a layout, in the order of its format above
+ * (a "*" list's item fields count from 0 again, as wire_iter_next()
+ * fills them).  test_wire checks each against wire_format().
+ */
+enum { HELLO_MAGIC, HELLO_VERSION, HELLO_ROLE, HELLO_SOFTWARE };
+enum { ERROR_CODE, ERROR_MSG };
+enum { NAMES_NAME };					/* item */
+enum { SESSION_TOKEN, SESSION_USER, SESSION_TICKET_KEY };
+enum { FILES_NAME, FILES_SIZE, FILES_SHA1 };		/* item */
+enum { FILE_NAME, FILE_SIZE, FILE_SHA1, FILE_PIECES };
+enum { SOURCE_PEER, SOURCE_TICKET };			/* FILE's item */
+enum { SHARES_GROUP, SHARES_NAME, SHARES_PATH, SHARES_SHA1, SHARES_SIZE,
+	SHARES_MTIME };					/* item */
+/* CREATE_USER "is" and LOGIN "iss". */
+enum { ACCOUNT_USER, ACCOUNT_PASSWORD, LOGIN_PEER };
+/* Requests of a session: "t", "ti", "tii", "tis". */
+enum { REQ_TOKEN, REQ_GROUP, REQ_ARG, REQ_USER = REQ_ARG,
+	REQ_NAME = REQ_ARG };
+enum { UPLOAD_TOKEN, UPLOAD_GROUP, UPLOAD_NAME, UPLOAD_SIZE, UPLOAD_SHA1,
+	UPLOAD_PIECES, UPLOAD_PATH, UPLOAD_MTIME };
+/* Peer messages: the file, then per type. */
+enum { PEER_SHA1, WANT_TICKET = 1, BITFIELD_BITS = 1, PEER_PIECE = 1,
+	BLOCK_OFFSET, BLOCK_LENGTH, BLOCK_DATA = BLOCK_LENGTH };
+enum { AUTH_ID, AUTH_NONCE };
+enum { PROOF_MAC };
+/* S_HWM's and S_SNAP_END's items, S_ACK. */
+enum { HWM_ORIGIN, HWM_SEQ, HWM_STAMP };
+enum { SOP_ORIGIN, SOP_SEQ, SOP_STAMP, SOP_REQ, SOP_OP };
+enum { ONLINE_UP, ONLINE_KEY };
+/* OP_USER, and S_R_USER after it. */
+enum { USER_NAME, USER_SALT, USER_HASH, USER_ITER, RUSER_BORN, RUSER_ORIGIN,
+	RUSER_REQ };
+/* OP_SESSION, and S_R_SESSION after it. */
+enum { SESS_KEY, SESS_USER, SESS_UBORN, SESS_UORIGIN, SESS_PEER,
+	RSESS_ALIVE };
+enum { LOGOUT_KEY };
+enum { GROUP_NAME, GROUP_CREATOR, GROUP_BORN, GROUP_ORIGIN, GROUP_EPOCH };
+enum { RGROUP_NAME, RGROUP_BORN, RGROUP_ORIGIN, RGROUP_REVIVED, RGROUP_REQ };
+enum { MARK_WHAT, MARK_KIND, MARK_NAME, MARK_BORN, MARK_ORIGIN };
+enum { RREQ_KEY, RREQ_AT };
+/*
+ * Every op and row about a group begins with the group's incarnation:
+ * name, creation stamp, origin.  Each layout goes on from there.
+ */
+enum { G_NAME, G_BORN, G_ORIGIN };
+/* OP_JOIN, ACCEPT, REJECT, LEAVE; S_R_MEMBER after them. */
+enum { MEM_USER = G_ORIGIN + 1, MEM_EPOCH, RMEM_STATE, RMEM_STAMP,
+	RMEM_ORIGIN };
+/* OP_UPLOAD; S_R_FILE shares its first fields up to pieces. */
+enum { UP_NAME = G_ORIGIN + 1, UP_SIZE, UP_SHA1, UP_PIECES, UP_USER,
+	UP_PATH, UP_MTIME, UP_KEY, RFILE_BORN = UP_USER, RFILE_ORIGIN };
+enum { RSHARE_NAME = G_ORIGIN + 1, RSHARE_USER, RSHARE_PRESENT, RSHARE_SHA1,
+	RSHARE_PATH, RSHARE_MTIME, RSHARE_STAMP, RSHARE_ORIGIN };
+enum { SERVE_NAME = G_ORIGIN + 1, SERVE_SHA1, SERVE_KEY };
+enum { RSERVE_NAME = G_ORIGIN + 1, RSERVE_KEY, RSERVE_PRESENT, RSERVE_SHA1,
+	RSERVE_STAMP, RSERVE_ORIGIN };
+enum { STOP_NAME = G_ORIGIN + 1, STOP_USER, STOP_KEY };
+
 /* Codes carried by WT_ERROR; the message says the same in plain words. */
 enum wire_err {
 	WE_PROTO = 1,		/* malformed or unexpected message */
@@ -235,6 +295,8 @@ struct wire_msg {
 
 /* Name of a type for logs, or NULL if the type is unknown. */
 const char	*wire_type_name(unsigned type);
+/* The type's body format (see BODY above), or NULL if unknown. */
+const char	*wire_format(unsigned type);
 /* Largest body the type may carry (0 if unknown). */
 uint32_t	 wire_max_body(unsigned type);
 

@@ -3326,6 +3326,98 @@ test_random_mutations(void **state)
 	buf_free(&b);
 }
 
+/*
+ * The field names of wire.h against the formats: each layout's last name
+ * is its format's last field (of the fixed part, or of a list's item).
+ */
+static size_t
+fixed_len(unsigned type)
+{
+	const char *f = wire_format(type);
+
+	assert_non_null(f);
+	return strcspn(f, "*");
+}
+
+static size_t
+item_len(unsigned type)
+{
+	const char *f = strchr(wire_format(type), '*');
+
+	assert_non_null(f);
+	return strlen(f + 1);
+}
+
+static void
+test_field_names(void **state)
+{
+	static const unsigned grp_ops[] = { WT_OP_JOIN, WT_OP_ACCEPT,
+	    WT_OP_REJECT, WT_OP_LEAVE, WT_OP_UPLOAD, WT_OP_SERVE, WT_OP_STOP,
+	    WT_S_R_MEMBER, WT_S_R_FILE, WT_S_R_SHARE, WT_S_R_SERVE };
+	size_t i;
+
+	(void)state;
+	assert_null(wire_format(0));
+	assert_null(wire_format(WT_TYPE_MAX));
+	assert_int_equal(fixed_len(WT_HELLO), HELLO_SOFTWARE + 1);
+	assert_int_equal(fixed_len(WT_ERROR), ERROR_MSG + 1);
+	assert_int_equal(item_len(WT_NAMES), NAMES_NAME + 1);
+	assert_int_equal(fixed_len(WT_SESSION), SESSION_TICKET_KEY + 1);
+	assert_int_equal(item_len(WT_FILES), FILES_SHA1 + 1);
+	assert_int_equal(fixed_len(WT_FILE), FILE_PIECES + 1);
+	assert_int_equal(item_len(WT_FILE), SOURCE_TICKET + 1);
+	assert_int_equal(item_len(WT_SHARES), SHARES_MTIME + 1);
+	assert_int_equal(fixed_len(WT_CREATE_USER), ACCOUNT_PASSWORD + 1);
+	assert_int_equal(fixed_len(WT_LOGIN), LOGIN_PEER + 1);
+	assert_int_equal(fixed_len(WT_LOGOUT), REQ_TOKEN + 1);
+	assert_int_equal(fixed_len(WT_CREATE_GROUP), REQ_GROUP + 1);
+	assert_int_equal(fixed_len(WT_ACCEPT_REQUEST), REQ_USER + 1);
+	assert_int_equal(fixed_len(WT_FILE_INFO), REQ_NAME + 1);
+	assert_string_equal(wire_format(WT_FILE_INFO) + REQ_NAME, "s");
+	assert_int_equal(fixed_len(WT_UPLOAD), UPLOAD_MTIME + 1);
+	assert_int_equal(fixed_len(WT_P_WANT), WANT_TICKET + 1);
+	assert_int_equal(fixed_len(WT_P_BITFIELD), BITFIELD_BITS + 1);
+	assert_int_equal(fixed_len(WT_P_HAVE), PEER_PIECE + 1);
+	assert_int_equal(fixed_len(WT_P_REQUEST), BLOCK_LENGTH + 1);
+	assert_int_equal(fixed_len(WT_P_CANCEL), BLOCK_LENGTH + 1);
+	assert_int_equal(fixed_len(WT_P_PIECE), BLOCK_DATA + 1);
+	assert_int_equal(fixed_len(WT_S_AUTH), AUTH_NONCE + 1);
+	assert_int_equal(fixed_len(WT_S_PROOF), PROOF_MAC + 1);
+	assert_int_equal(item_len(WT_S_HWM), HWM_SEQ + 1);
+	assert_int_equal(item_len(WT_S_SNAP_END), HWM_STAMP + 1);
+	assert_int_equal(fixed_len(WT_S_ACK), HWM_SEQ + 1);
+	assert_int_equal(fixed_len(WT_S_OP), SOP_OP + 1);
+	assert_int_equal(fixed_len(WT_S_ONLINE), ONLINE_KEY + 1);
+	assert_int_equal(fixed_len(WT_OP_USER), USER_ITER + 1);
+	assert_int_equal(fixed_len(WT_S_R_USER), RUSER_REQ + 1);
+	assert_memory_equal(wire_format(WT_OP_USER), wire_format(WT_S_R_USER),
+	    USER_ITER + 1);
+	assert_int_equal(fixed_len(WT_OP_SESSION), SESS_PEER + 1);
+	assert_int_equal(fixed_len(WT_S_R_SESSION), RSESS_ALIVE + 1);
+	assert_memory_equal(wire_format(WT_OP_SESSION),
+	    wire_format(WT_S_R_SESSION), SESS_PEER + 1);
+	assert_int_equal(fixed_len(WT_OP_LOGOUT), LOGOUT_KEY + 1);
+	assert_int_equal(fixed_len(WT_OP_GROUP), GROUP_EPOCH + 1);
+	assert_int_equal(fixed_len(WT_S_R_GROUP), RGROUP_REQ + 1);
+	assert_int_equal(fixed_len(WT_S_R_MARK), MARK_ORIGIN + 1);
+	assert_int_equal(fixed_len(WT_S_R_REQ), RREQ_AT + 1);
+	for (i = 0; i < sizeof(grp_ops) / sizeof(grp_ops[0]); i++)
+		assert_memory_equal(wire_format(grp_ops[i]), "iqu",
+		    G_ORIGIN + 1);
+	assert_int_equal(fixed_len(WT_OP_JOIN), MEM_EPOCH + 1);
+	assert_int_equal(fixed_len(WT_S_R_MEMBER), RMEM_ORIGIN + 1);
+	assert_memory_equal(wire_format(WT_OP_JOIN),
+	    wire_format(WT_S_R_MEMBER), MEM_EPOCH + 1);
+	assert_int_equal(fixed_len(WT_OP_UPLOAD), UP_KEY + 1);
+	assert_int_equal(fixed_len(WT_S_R_FILE), RFILE_ORIGIN + 1);
+	assert_memory_equal(wire_format(WT_OP_UPLOAD), wire_format(WT_S_R_FILE),
+	    UP_PIECES + 1);
+	assert_int_equal(fixed_len(WT_S_R_SHARE), RSHARE_ORIGIN + 1);
+	assert_int_equal(fixed_len(WT_OP_SERVE), SERVE_KEY + 1);
+	assert_int_equal(fixed_len(WT_S_R_SERVE), RSERVE_ORIGIN + 1);
+	assert_int_equal(fixed_len(WT_OP_STOP), STOP_KEY + 1);
+}
+
 int
 main(void)
 {
@@ -3379,6 +3471,7 @@ main(void)
 		cmocka_unit_test(test_hello_check_rejects),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_random_mutations),
+		cmocka_unit_test(test_field_names),
 	};
 
 	/* The encoder logs its refusals; the tests provoke them on purpose. */
