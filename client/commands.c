@@ -108,7 +108,7 @@ static void
 on_reply(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct client *cl = arg;
-	struct wire_field f[1];
+	struct wire_field f[WIRE_MAX_FIELDS];
 	struct wire_iter it;
 
 	if (err != NULL) {
@@ -121,9 +121,9 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 		cl->failed = 1;
 		fflush(stdout);
 		fputs("error: ", stderr);
-		log_print(stderr, m->f[1].s);
+		log_print(stderr, m->f[ERROR_MSG].s);
 		fputc('\n', stderr);
-		if (m->f[0].u == WE_AUTH && cl->logged_in) {
+		if (m->f[ERROR_CODE].u == WE_AUTH && cl->logged_in) {
 			/* The tracker no longer knows our session. */
 			cl->logged_in = 0;
 		}
@@ -136,19 +136,21 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 	case WT_NAMES:
 		wire_iter_init(&it, m);
 		while (wire_iter_next(&it, f)) {
-			log_print(stdout, f[0].s);
+			log_print(stdout, f[NAMES_NAME].s);
 			fputc('\n', stdout);
 		}
 		break;
 	case WT_SESSION:
-		if (m->f[2].n != sizeof(cl->ticket_key)) {
+		if (m->f[SESSION_TICKET_KEY].n != sizeof(cl->ticket_key)) {
 			client_error(cl, "malformed session from tracker");
 			client_done(cl, 0);
 			return;
 		}
-		memcpy(cl->token, m->f[0].p, WIRE_TOKEN_LEN);
-		memcpy(cl->ticket_key, m->f[2].p, sizeof(cl->ticket_key));
-		snprintf(cl->user, sizeof(cl->user), "%s", m->f[1].s);
+		memcpy(cl->token, m->f[SESSION_TOKEN].p, WIRE_TOKEN_LEN);
+		memcpy(cl->ticket_key, m->f[SESSION_TICKET_KEY].p,
+		    sizeof(cl->ticket_key));
+		snprintf(cl->user, sizeof(cl->user), "%s",
+		    m->f[SESSION_USER].s);
 		cl->logged_in = 1;
 		client_session_started(cl);
 		reshare(cl);
@@ -181,7 +183,8 @@ reshared(void *arg, const struct wire_msg *m, const char *err)
 {
 	(void)arg;
 	if (err != NULL || m->h.type == WT_ERROR)
-		log_warnx("re-sharing refused: %s", err ? err : m->f[1].s);
+		log_warnx("re-sharing refused: %s",
+		    err ? err : m->f[ERROR_MSG].s);
 }
 
 static void
@@ -225,7 +228,7 @@ static void
 on_my_shares(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct client *cl = arg;
-	struct wire_field f[6];
+	struct wire_field f[WIRE_MAX_FIELDS];
 	struct wire_iter it;
 	struct share *sh;
 	struct stat st;
@@ -235,8 +238,11 @@ on_my_shares(void *arg, const struct wire_msg *m, const char *err)
 	if (err == NULL && m->h.type == WT_SHARES && cl->logged_in) {
 		wire_iter_init(&it, m);
 		while (wire_iter_next(&it, f)) {
-			const char *g = f[0].s, *name = f[1].s, *path = f[2].s;
-			uint64_t size = f[4].u, mtime = f[5].u;
+			const char *g = f[SHARES_GROUP].s;
+			const char *name = f[SHARES_NAME].s;
+			const char *path = f[SHARES_PATH].s;
+			uint64_t size = f[SHARES_SIZE].u;
+			uint64_t mtime = f[SHARES_MTIME].u;
 
 			/* A path we could not hold whole is not ours. */
 			if (!parse_filename(name) || shares_get(cl, g, name) ||
@@ -251,7 +257,7 @@ on_my_shares(void *arg, const struct wire_msg *m, const char *err)
 				snprintf(r->group, sizeof(r->group), "%s", g);
 				snprintf(r->name, sizeof(r->name), "%s", name);
 				snprintf(r->path, sizeof(r->path), "%s", path);
-				memcpy(r->sha1, f[3].p, 20);
+				memcpy(r->sha1, f[SHARES_SHA1].p, 20);
 				r->mtime = (uint64_t)st.st_mtime;
 				if ((r->fd = open(path, O_RDONLY |
 				    O_CLOEXEC)) == -1) {
@@ -263,7 +269,8 @@ on_my_shares(void *arg, const struct wire_msg *m, const char *err)
 				continue;
 			}
 			/* Unchanged: serve it again as it is. */
-			sh = shares_add(cl, g, name, path, f[3].p, size, NULL,
+			sh = shares_add(cl, g, name, path, f[SHARES_SHA1].p,
+			    size, NULL,
 			    0, 1, e, sizeof(e));
 			if (sh == NULL)
 				continue;
@@ -354,7 +361,7 @@ on_logout(void *arg, const struct wire_msg *m, const char *err)
 	client_session_ended(cl);
 	/* A session the tracker no longer knows is just as ended. */
 	if (err == NULL && (m->h.type == WT_OK || (m->h.type == WT_ERROR &&
-	    m->f[0].u == WE_AUTH))) {
+	    m->f[ERROR_CODE].u == WE_AUTH))) {
 		printf("logged out\n");
 		client_done(cl, 1);
 		return;
@@ -593,7 +600,7 @@ static void
 on_files(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct client *cl = arg;
-	struct wire_field f[3];
+	struct wire_field f[WIRE_MAX_FIELDS];
 	struct wire_iter it;
 	char hex[SHA1_HEX];
 
@@ -603,9 +610,10 @@ on_files(void *arg, const struct wire_msg *m, const char *err)
 	}
 	wire_iter_init(&it, m);
 	while (wire_iter_next(&it, f)) {
-		hex_encode(f[2].p, 20, hex);
-		log_print(stdout, f[0].s);
-		printf("\t%llu\t%s\n", (unsigned long long)f[1].u, hex);
+		hex_encode(f[FILES_SHA1].p, 20, hex);
+		log_print(stdout, f[FILES_NAME].s);
+		printf("\t%llu\t%s\n", (unsigned long long)f[FILES_SIZE].u,
+		    hex);
 	}
 	client_done(cl, 1);
 }

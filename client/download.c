@@ -517,13 +517,14 @@ static void
 on_piece(struct dpeer *p, const struct wire_msg *m)
 {
 	struct download *d = p->d;
-	uint32_t piece = (uint32_t)m->f[1].u, off = (uint32_t)m->f[2].u;
+	uint32_t piece = (uint32_t)m->f[PEER_PIECE].u;
+	uint32_t off = (uint32_t)m->f[BLOCK_OFFSET].u;
 	uint32_t b, ep, eo, el;
 	unsigned i;
 	int r;
 
-	if (memcmp(m->f[0].p, d->sha1, 20) != 0 || piece >= d->npieces ||
-	    off % PICK_BLOCK != 0 || off >= picker_piece_len(&d->pk, piece)) {
+	if (memcmp(m->f[PEER_SHA1].p, d->sha1, 20) != 0 ||
+	    piece >= d->npieces || off % PICK_BLOCK != 0 || off >= picker_piece_len(&d->pk, piece)) {
 		peer_drop(p, "data we did not ask for");
 		return;
 	}
@@ -532,10 +533,11 @@ on_piece(struct dpeer *p, const struct wire_msg *m)
 		if (p->req[i] == b)
 			break;
 	picker_block(&d->pk, b, &ep, &eo, &el);
-	if (i == p->nreq || m->f[3].n != el) {
+	if (i == p->nreq || m->f[BLOCK_DATA].n != el) {
 		/* A block we cancelled may still arrive: ignore it. */
 		for (i = 0; i < PIPELINE && i < p->ncancelled; i++)
-			if (p->cancelled[i] == b && m->f[3].n == el)
+			if (p->cancelled[i] == b &&
+			    m->f[BLOCK_DATA].n == el)
 				return;
 		peer_drop(p, "data we did not ask for");
 		return;
@@ -548,7 +550,7 @@ on_piece(struct dpeer *p, const struct wire_msg *m)
 		peer_fill(p);
 		return;
 	}
-	if (store_block(d, piece, off, m->f[3].p, el) == -1) {
+	if (store_block(d, piece, off, m->f[BLOCK_DATA].p, el) == -1) {
 		dl_fail(d, "cannot write %s: %s", d->part, strerror(errno));
 		return;
 	}
@@ -597,8 +599,9 @@ peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
 			return;
 		}
 		if (m->h.type != WT_P_BITFIELD ||
-		    memcmp(m->f[0].p, d->sha1, 20) != 0 ||
-		    bitfield_load(&p->has, m->f[1].p, m->f[1].n) == -1) {
+		    memcmp(m->f[PEER_SHA1].p, d->sha1, 20) != 0 ||
+		    bitfield_load(&p->has, m->f[BITFIELD_BITS].p,
+		    m->f[BITFIELD_BITS].n) == -1) {
 			peer_drop(p, "bad bitfield");
 			return;
 		}
@@ -615,14 +618,14 @@ peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		on_piece(p, m);
 		break;
 	case WT_P_HAVE:
-		if (memcmp(m->f[0].p, d->sha1, 20) != 0 ||
-		    m->f[1].u >= d->npieces) {
+		if (memcmp(m->f[PEER_SHA1].p, d->sha1, 20) != 0 ||
+		    m->f[PEER_PIECE].u >= d->npieces) {
 			peer_drop(p, "bad HAVE");
 			return;
 		}
-		if (!bitfield_get(&p->has, (uint32_t)m->f[1].u)) {
-			bitfield_set(&p->has, (uint32_t)m->f[1].u);
-			picker_peer_have(&d->pk, (uint32_t)m->f[1].u);
+		if (!bitfield_get(&p->has, (uint32_t)m->f[PEER_PIECE].u)) {
+			bitfield_set(&p->has, (uint32_t)m->f[PEER_PIECE].u);
+			picker_peer_have(&d->pk, (uint32_t)m->f[PEER_PIECE].u);
 			peer_fill(p);
 		}
 		break;
@@ -799,7 +802,7 @@ on_uploaded(void *arg, const struct wire_msg *m, const char *err)
 
 	if (err != NULL || m->h.type == WT_ERROR)
 		log_warnx("%s: tracker did not record the share: %s", d->name,
-		    err ? err : m->f[1].s);
+		    err ? err : m->f[ERROR_MSG].s);
 }
 
 /* Every piece is in and the whole-file SHA1 is ready: check, move. */
@@ -937,7 +940,7 @@ on_announced(void *arg, const struct wire_msg *m, const char *err)
 	if (err != NULL || m->h.type == WT_ERROR) {
 		d->announced = 0;	/* try again with the next piece */
 		log_debug("%s: SHARE refused: %s", d->name,
-		    err ? err : m->f[1].s);
+		    err ? err : m->f[ERROR_MSG].s);
 	}
 }
 
@@ -1034,7 +1037,7 @@ static void
 on_sources(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct download *d = arg;
-	struct wire_field f[2];
+	struct wire_field f[WIRE_MAX_FIELDS];
 	struct wire_iter it;
 
 	d->refreshing = 0;
@@ -1042,7 +1045,8 @@ on_sources(void *arg, const struct wire_msg *m, const char *err)
 		return;
 	wire_iter_init(&it, m);
 	while (wire_iter_next(&it, f))
-		add_source(d, f[0].s, f[1].p, f[1].n);
+		add_source(d, f[SOURCE_PEER].s, f[SOURCE_TICKET].p,
+		    f[SOURCE_TICKET].n);
 	if (d->state == DL_RUN)
 		dl_connect_sources(d);
 }
@@ -1187,16 +1191,16 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 		return;
 	}
 	if (m->h.type == WT_ERROR) {
-		dl_fail(d, "%s", m->f[1].s);
+		dl_fail(d, "%s", m->f[ERROR_MSG].s);
 		return;
 	}
 	if (m->h.type != WT_FILE) {
 		dl_fail(d, "unexpected reply from tracker");
 		return;
 	}
-	d->size = m->f[1].u;
-	memcpy(d->sha1, m->f[2].p, 20);
-	d->npieces = m->f[3].n;
+	d->size = m->f[FILE_SIZE].u;
+	memcpy(d->sha1, m->f[FILE_SHA1].p, 20);
+	d->npieces = m->f[FILE_PIECES].n;
 	want = wire_npieces(d->size);
 	if (d->size > WIRE_FILE_MAX || d->npieces != want) {
 		dl_fail(d, "tracker sent inconsistent metadata");
@@ -1204,7 +1208,8 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 	}
 	d->hashes = xreallocarray(NULL, d->npieces ? d->npieces : 1, 20);
 	if (d->npieces > 0)
-		memcpy(d->hashes, m->f[3].p, (size_t)d->npieces * 20);
+		memcpy(d->hashes, m->f[FILE_PIECES].p,
+		    (size_t)d->npieces * 20);
 	on_sources(d, m, NULL);
 	d->fd = open(d->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (d->fd == -1 || fstat(d->fd, &st) == -1) {

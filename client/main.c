@@ -65,8 +65,8 @@ logged_out(void *arg, const struct wire_msg *m, const char *err)
 
 	if (err != NULL)
 		client_error(cl, "logout: %s", err);
-	else if (m->h.type == WT_ERROR && m->f[0].u != WE_AUTH)
-		client_error(cl, "logout: %s", m->f[1].s);
+	else if (m->h.type == WT_ERROR && m->f[ERROR_CODE].u != WE_AUTH)
+		client_error(cl, "logout: %s", m->f[ERROR_MSG].s);
 	cl->logged_in = 0;
 	loop_stop(cl->loop);
 }
@@ -112,11 +112,11 @@ pinged(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct client *cl = arg;
 
-	if (err == NULL && m->h.type == WT_ERROR && m->f[0].u == WE_AUTH &&
-	    cl->logged_in) {
+	if (err == NULL && m->h.type == WT_ERROR &&
+	    m->f[ERROR_CODE].u == WE_AUTH && cl->logged_in) {
 		/* The tracker's words ("session ended: ..."), made safe. */
 		fputs("error: ", stderr);
-		log_print(stderr, m->f[1].s);
+		log_print(stderr, m->f[ERROR_MSG].s);
 		fputc('\n', stderr);
 		cl->logged_in = 0;
 		client_session_ended(cl);

@@ -99,7 +99,7 @@ subscribed(const struct pconn *p, const uint8_t *sha)
 static void
 on_want(struct pconn *p, const struct wire_msg *m)
 {
-	const uint8_t *sha = m->f[0].p;
+	const uint8_t *sha = m->f[PEER_SHA1].p;
 	struct share *s = shares_find(p->cl, sha);
 	struct wire_enc e;
 	unsigned i;
@@ -109,7 +109,8 @@ on_want(struct pconn *p, const struct wire_msg *m)
 		return;
 	}
 	/* Only for a requester a tracker vouches for: a member. */
-	if (ticket_check(p->cl->ticket_key, sha, m->f[1].p, m->f[1].n,
+	if (ticket_check(p->cl->ticket_key, sha, m->f[WANT_TICKET].p,
+	    m->f[WANT_TICKET].n,
 	    (uint64_t)time(NULL)) == -1) {
 		log_info("%s: WANT without a valid ticket", conn_name(p->c));
 		send_error(p, m->h.id, WE_DENIED, "no valid ticket from the "
@@ -139,8 +140,9 @@ static void
 on_request(struct pconn *p, const struct wire_msg *m)
 {
 	const struct wire_field *f = m->f;
-	struct share *s = shares_find(p->cl, f[0].p);
-	uint64_t piece = f[1].u, off = f[2].u, len = f[3].u, plen;
+	struct share *s = shares_find(p->cl, f[PEER_SHA1].p);
+	uint64_t piece = f[PEER_PIECE].u, off = f[BLOCK_OFFSET].u;
+	uint64_t len = f[BLOCK_LENGTH].u, plen;
 	struct wire_enc e;
 
 	if (s == NULL || !p->cl->logged_in) {

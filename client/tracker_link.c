@@ -217,7 +217,7 @@ on_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	if (t->state == T_HELLO) {
 		if (wire_hello_check(m, ROLE_TRACKER, &why) == -1) {
 			if (m->h.type == WT_ERROR)
-				why = m->f[1].s;
+				why = m->f[ERROR_MSG].s;
 			log_warnx("%s: tracker refused: %s", conn_name(c), why);
 			conn_close(c, "tracker refused the HELLO");
 			return;
