@@ -46,9 +46,6 @@ struct client {
 	struct pbuf		*pbuf_free;	/* piece buffers, idle */
 	unsigned		 pbuf_total;	/* allocated, <= pbuf_max */
 	unsigned		 pbuf_max;
-	unsigned		 pbuf_idle;
-	unsigned		 next_dl_id;
-	uint64_t		 bytes_served;
 	struct loop_timer	*ping;		/* keepalive while logged in */
 	char			 ok_msg[256];	/* printed when the
 						   running command succeeds */

@@ -122,7 +122,7 @@ struct download {
 	int		 announced;	/* tracker knows we serve it */
 	int		 refreshing;
 	int		 ended;		/* client_download_ended called */
-	uint64_t	 t_start, t_end, t_useful, t_refresh;
+	uint64_t	 t_start, t_useful, t_refresh;
 	uint64_t	 bytes;		/* verified payload received */
 	uint64_t	 rate_bytes, rate_t;
 	double		 rate;		/* bytes/s, smoothed */
@@ -339,7 +339,6 @@ pbuf_get(struct download *d)
 	}
 	if ((b = cl->pbuf_free) != NULL) {
 		cl->pbuf_free = b->next;
-		cl->pbuf_idle--;
 		return b;
 	}
 	if (cl->pbuf_total >= cl->pbuf_max)
@@ -374,7 +373,6 @@ pb_release(struct download *d, uint32_t piece)
 	d->pb[piece] = NULL;
 	b->next = d->cl->pbuf_free;
 	d->cl->pbuf_free = b;
-	d->cl->pbuf_idle++;
 }
 
 unsigned
@@ -398,7 +396,7 @@ pbuf_free_all(struct client *cl)
 		free(b->data);
 		free(b);
 	}
-	cl->pbuf_total = cl->pbuf_idle = 0;
+	cl->pbuf_total = 0;
 }
 
 static void
@@ -747,7 +745,6 @@ dl_end(struct download *d)
 
 	uint32_t i;
 
-	d->t_end = now_ms(d);
 	for (i = 0; d->pb != NULL && i < d->npieces; i++)
 		pb_release(d, i);
 	loop_timer_cancel(d->cl->loop, d->tick);

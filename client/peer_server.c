@@ -183,7 +183,6 @@ on_request(struct pconn *p, const struct wire_msg *m)
 		conn_close(p->c, "cannot queue piece");
 		return;
 	}
-	p->cl->bytes_served += len;
 	conn_flush(p->c);
 }
 
