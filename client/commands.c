@@ -181,10 +181,15 @@ struct recheck {
 static void
 reshared(void *arg, const struct wire_msg *m, const char *err)
 {
+	const char *why;
+	char esc[512];
+
 	(void)arg;
-	if (err != NULL || m->h.type == WT_ERROR)
+	if (err != NULL || m->h.type == WT_ERROR) {
+		why = err ? err : m->f[ERROR_MSG].s;
 		log_warnx("re-sharing refused: %s",
-		    err ? err : m->f[ERROR_MSG].s);
+		    log_escape(esc, sizeof(esc), why, strlen(why)));
+	}
 }
 
 static void
@@ -789,14 +794,10 @@ commands_line(struct client *cl, char *line, int kind)
 		if (strcasecmp(c->name, argv[0]) == 0)
 			break;
 	if (c->name == NULL) {
-		char esc[64];
-		size_t i;
+		char esc[63 + 4];	/* 63 bytes, or 60 and "..." */
 
-		for (i = 0; argv[0][i] != '\0' && i < sizeof(esc) - 1; i++)
-			esc[i] = (char)((unsigned char)argv[0][i] < 0x20 ?
-			    '?' : argv[0][i]);
-		esc[i] = '\0';
-		client_error(cl, "unknown command '%s' (try help)", esc);
+		client_error(cl, "unknown command '%s' (try help)",
+		    log_escape(esc, sizeof(esc), argv[0], strlen(argv[0])));
 		return;
 	}
 	if (argc - 1 < c->min || argc - 1 > c->max) {

@@ -173,10 +173,13 @@ peer_closed(struct conn *c, const char *why, void *arg)
 {
 	struct dpeer *p = arg, **pp;
 	struct download *d = p->d;
+	const char *addr = d->src[p->src].addr;
+	char esc[4 * HOSTPORT_MAX];
 	unsigned i;
 
 	(void)c;
-	log_debug("peer %s: %s", d->src[p->src].addr, why);
+	log_debug("peer %s: %s", log_escape(esc, sizeof(esc), addr,
+	    strlen(addr)), why);
 	for (i = 0; i < p->nreq; i++)
 		picker_unrequested(&d->pk, p->req[i]);
 	for (i = 0; i < d->npieces; i++)
@@ -202,7 +205,11 @@ peer_closed(struct conn *c, const char *why, void *arg)
 static void
 peer_drop(struct dpeer *p, const char *why)
 {
-	log_warnx("peer %s: dropped: %s", p->d->src[p->src].addr, why);
+	const char *addr = p->d->src[p->src].addr;
+	char esc[4 * HOSTPORT_MAX];
+
+	log_warnx("peer %s: dropped: %s", log_escape(esc, sizeof(esc), addr,
+	    strlen(addr)), why);
 	conn_close(p->c, why);
 }
 
@@ -522,7 +529,8 @@ on_piece(struct dpeer *p, const struct wire_msg *m)
 	int r;
 
 	if (memcmp(m->f[PEER_SHA1].p, d->sha1, 20) != 0 ||
-	    piece >= d->npieces || off % PICK_BLOCK != 0 || off >= picker_piece_len(&d->pk, piece)) {
+	    piece >= d->npieces || off % PICK_BLOCK != 0 ||
+	    off >= picker_piece_len(&d->pk, piece)) {
 		peer_drop(p, "data we did not ask for");
 		return;
 	}
@@ -771,13 +779,16 @@ dl_end(struct download *d)
 static void
 dl_fail(struct download *d, const char *fmt, ...)
 {
+	char raw[sizeof(d->why)];
 	va_list ap;
 
 	if (d->state == DL_DONE || d->state == DL_FAILED)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(d->why, sizeof(d->why), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* It may quote the tracker: escaped once, here, for every printer. */
+	log_escape(d->why, sizeof(d->why), raw, strlen(raw));
 	d->state = DL_FAILED;
 	d->cl->failed = 1;
 	if (d->sh != NULL) {
@@ -796,10 +807,14 @@ static void
 on_uploaded(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct download *d = arg;
+	const char *why;
+	char esc[512];
 
-	if (err != NULL || m->h.type == WT_ERROR)
+	if (err != NULL || m->h.type == WT_ERROR) {
+		why = err ? err : m->f[ERROR_MSG].s;
 		log_warnx("%s: tracker did not record the share: %s", d->name,
-		    err ? err : m->f[ERROR_MSG].s);
+		    log_escape(esc, sizeof(esc), why, strlen(why)));
+	}
 }
 
 /* Every piece is in and the whole-file SHA1 is ready: check, move. */
@@ -933,11 +948,14 @@ static void
 on_announced(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct download *d = arg;
+	const char *why;
+	char esc[512];
 
 	if (err != NULL || m->h.type == WT_ERROR) {
 		d->announced = 0;	/* try again with the next piece */
+		why = err ? err : m->f[ERROR_MSG].s;
 		log_debug("%s: SHARE refused: %s", d->name,
-		    err ? err : m->f[ERROR_MSG].s);
+		    log_escape(esc, sizeof(esc), why, strlen(why)));
 	}
 }
 

@@ -62,11 +62,13 @@ static void
 logged_out(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct client *cl = arg;
+	char esc[1024];
 
 	if (err != NULL)
 		client_error(cl, "logout: %s", err);
 	else if (m->h.type == WT_ERROR && m->f[ERROR_CODE].u != WE_AUTH)
-		client_error(cl, "logout: %s", m->f[ERROR_MSG].s);
+		client_error(cl, "logout: %s", log_escape(esc, sizeof(esc),
+		    m->f[ERROR_MSG].s, m->f[ERROR_MSG].n));
 	cl->logged_in = 0;
 	loop_stop(cl->loop);
 }

@@ -213,12 +213,14 @@ on_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	struct tlink *t = arg;
 	struct treq *r, **pp;
 	const char *why;
+	char esc[512];
 
 	if (t->state == T_HELLO) {
 		if (wire_hello_check(m, ROLE_TRACKER, &why) == -1) {
 			if (m->h.type == WT_ERROR)
 				why = m->f[ERROR_MSG].s;
-			log_warnx("%s: tracker refused: %s", conn_name(c), why);
+			log_warnx("%s: tracker refused: %s", conn_name(c),
+			    log_escape(esc, sizeof(esc), why, strlen(why)));
 			conn_close(c, "tracker refused the HELLO");
 			return;
 		}
