@@ -1,9 +1,16 @@
 /*
- * client.h - state shared by the client's modules.
+ * client.h - the state of one client process, shared by its modules.
  *
- * One struct client per process.  The shell hands lines to commands.c;
- * a command either finishes at once or sends a request through the
- * tracker link and pauses the shell until client_done() is called.
+ * One struct client per process: main.c makes it, wires the modules
+ * together and frees what they leave.  Each field is written by the
+ * module named beside it (or, unmarked, by main.c at start-up); others
+ * may read it.  Only the loop thread touches it, so it needs no lock.
+ *
+ * Calls run one way, downward: main -> commands -> download -> shares,
+ * main -> peer_server -> shares (see the design notes in each header).
+ * What a lower module must tell a higher one goes through the hooks at
+ * the end, each registered by the higher one: a module never names a
+ * function of a module that uses it.  This header declares no functions.
  */
 #ifndef CLIENT_H
 #define CLIENT_H
@@ -15,9 +22,11 @@
 #include "trackers.h"
 #include "wire.h"
 
+struct commands_events;
 struct download;
 struct pbuf;
 struct loop;
+struct loop_timer;
 struct share;
 struct shell;
 struct tlink;
@@ -30,47 +39,34 @@ struct client {
 	int			 lfd;			/* peer listener */
 	struct tlink		*tl;
 	struct shell		*sh;
+	/* The session: commands.c starts it; it or main.c ends it. */
 	int			 logged_in;
 	char			 user[ID_MAX + 1];
 	uint8_t			 token[WIRE_TOKEN_LEN];
 	uint8_t			 ticket_key[32];	/* checks tickets
 							   of our peers */
-	int			 failed;	/* some command failed */
-	int			 quitting;
+	int			 failed;	/* some command failed: exit 1 */
+	int			 quitting;	/* main.c */
 	struct worker_pool	*workers;	/* hashing */
 	struct worker_pool	*seq_workers;	/* whole-file SHA1s of downloads:
 						   long jobs, kept out of the
 						   way of piece checks */
-	struct share		*shares;	/* files served */
-	struct download		*downloads;	/* this session's */
-	struct pbuf		*pbuf_free;	/* piece buffers, idle */
+	struct share		*shares;	/* shares.c: files served */
+	struct download		*downloads;	/* download.c: this session's */
+	/* Piece buffers, shared by every download (storage.c). */
+	struct pbuf		*pbuf_free;	/* idle ones */
 	unsigned		 pbuf_total;	/* allocated, <= pbuf_max */
-	unsigned		 pbuf_max;
-	struct loop_timer	*ping;		/* keepalive while logged in */
-	char			 ok_msg[256];	/* printed when the
+	unsigned		 pbuf_max;	/* set by download_init() */
+	struct loop_timer	*ping;		/* main.c: keepalive while
+						   logged in */
+	char			 ok_msg[256];	/* commands.c: printed when the
 						   running command succeeds */
+
+	/* Hooks: upward calls, each registered by the module above. */
+	const struct commands_events *cmd_events;  /* commands_init() */
+	void	(*download_ended)(struct client *);	/* download_init() */
+	void	(*share_have)(struct client *, const struct share *,
+		    uint32_t piece);			/* shares_on_have() */
 };
-
-/* commands.c */
-/* Print a string from the network with control characters defused. */
-const char *const *commands_names(void);
-void	commands_line(struct client *, char *line, int kind);
-/* The running command finished; ok 0 marks the session failed. */
-void	client_done(struct client *, int ok);
-/* Print "error: ..." on stderr and mark the session failed. */
-void	client_error(struct client *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-/* main.c: input ended or quit: finish downloads, log out and stop. */
-void	client_quit(struct client *);
-/* main.c: a download ended; quitting may go on. */
-void	client_download_ended(struct client *);
-/* main.c: start / stop the session's keepalive and serving. */
-void	client_session_started(struct client *);
-void	client_session_ended(struct client *);
-
-/* peer_server.c */
-void	peer_server_start(struct client *);
-void	peer_server_have(struct client *, struct share *, uint32_t piece);
-void	peer_server_stop_all(struct client *);
 
 #endif

@@ -5,9 +5,11 @@
  * handler) drives dispatch, help and completion.  A handler returns
  * CMD_DONE when it finished (its output printed) or CMD_WAIT when a
  * request is under way; the reply callback then prints and calls
- * client_done().  Arguments are checked here before anything is sent, so
+ * cmd_done().  Arguments are checked here before anything is sent, so
  * a malformed id never reaches the network; the tracker checks again.
  */
+#include "commands.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -45,9 +47,16 @@ struct cmd {
 
 static const struct cmd	table[];
 static void	reshare(struct client *);
+static void	cmd_done(struct client *, int);
 
 void
-client_error(struct client *cl, const char *fmt, ...)
+commands_init(struct client *cl, const struct commands_events *ev)
+{
+	cl->cmd_events = ev;
+}
+
+void
+commands_error(struct client *cl, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -66,7 +75,7 @@ check_id(struct client *cl, const char *what, const char *id)
 {
 	if (parse_id(id))
 		return 0;
-	client_error(cl, "invalid %s '%.80s': use 1 to %d letters, digits, "
+	commands_error(cl, "invalid %s '%.80s': use 1 to %d letters, digits, "
 	    "'.', '_' or '-'", what, id, ID_MAX);
 	return -1;
 }
@@ -91,7 +100,7 @@ check_args(struct client *cl, const char *kinds, int argc, char **argv)
 			break;
 		case 'f':
 			if (!parse_filename(a)) {
-				client_error(cl, "invalid file name '%.80s'", a);
+				commands_error(cl, "invalid file name '%.80s'", a);
 				return -1;
 			}
 			break;
@@ -112,8 +121,8 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 	struct wire_iter it;
 
 	if (err != NULL) {
-		client_error(cl, "%s", err);
-		client_done(cl, 0);
+		commands_error(cl, "%s", err);
+		cmd_done(cl, 0);
 		return;
 	}
 	switch (m->h.type) {
@@ -127,7 +136,7 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 			/* The tracker no longer knows our session. */
 			cl->logged_in = 0;
 		}
-		client_done(cl, 0);
+		cmd_done(cl, 0);
 		return;
 	case WT_OK:
 		if (cl->ok_msg[0] != '\0')
@@ -142,8 +151,8 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 		break;
 	case WT_SESSION:
 		if (m->f[SESSION_TICKET_KEY].n != sizeof(cl->ticket_key)) {
-			client_error(cl, "malformed session from tracker");
-			client_done(cl, 0);
+			commands_error(cl, "malformed session from tracker");
+			cmd_done(cl, 0);
 			return;
 		}
 		memcpy(cl->token, m->f[SESSION_TOKEN].p, WIRE_TOKEN_LEN);
@@ -152,15 +161,15 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 		snprintf(cl->user, sizeof(cl->user), "%s",
 		    m->f[SESSION_USER].s);
 		cl->logged_in = 1;
-		client_session_started(cl);
+		cl->cmd_events->session_started(cl);
 		reshare(cl);
 		return;
 	default:
-		client_error(cl, "unexpected reply from tracker");
-		client_done(cl, 0);
+		commands_error(cl, "unexpected reply from tracker");
+		cmd_done(cl, 0);
 		return;
 	}
-	client_done(cl, 1);
+	cmd_done(cl, 1);
 }
 
 /*
@@ -289,7 +298,7 @@ on_my_shares(void *arg, const struct wire_msg *m, const char *err)
 		    n + checking == 1 ? "" : "s", checking ?
 		    ", some being rechecked" : "");
 	printf("\n");
-	client_done(cl, 1);
+	cmd_done(cl, 1);
 }
 
 static void
@@ -323,7 +332,7 @@ c_create_user(struct client *cl, int argc, char **argv)
 
 	(void)argc;
 	if (argv[2][0] == '\0' || strlen(argv[2]) > 256) {
-		client_error(cl, "password must be 1 to 256 characters");
+		commands_error(cl, "password must be 1 to 256 characters");
 		return CMD_FAIL;
 	}
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "user %s created", argv[1]);
@@ -341,7 +350,7 @@ c_login(struct client *cl, int argc, char **argv)
 
 	(void)argc;
 	if (argv[2][0] == '\0' || strlen(argv[2]) > 256) {
-		client_error(cl, "password must be 1 to 256 characters");
+		commands_error(cl, "password must be 1 to 256 characters");
 		return CMD_FAIL;
 	}
 	e = tlink_begin(cl->tl, WT_LOGIN);
@@ -363,12 +372,12 @@ on_logout(void *arg, const struct wire_msg *m, const char *err)
 	 */
 	cl->logged_in = 0;
 	memset(cl->token, 0, sizeof(cl->token));
-	client_session_ended(cl);
+	cl->cmd_events->session_ended(cl);
 	/* A session the tracker no longer knows is just as ended. */
 	if (err == NULL && (m->h.type == WT_OK || (m->h.type == WT_ERROR &&
 	    m->f[ERROR_CODE].u == WE_AUTH))) {
 		printf("logged out\n");
-		client_done(cl, 1);
+		cmd_done(cl, 1);
 		return;
 	}
 	on_reply(arg, m, err);
@@ -506,16 +515,16 @@ uploaded(void *arg, const struct wire_msg *m, const char *err)
 		sh = shares_add(cl, u->group, u->name, u->path, u->h.sha1,
 		    u->size, u->h.pieces, u->h.npieces, 1, e, sizeof(e));
 		if (sh == NULL) {
-			client_error(cl, "%s", e);
+			commands_error(cl, "%s", e);
 			upload_free(u);
-			client_done(cl, 0);
+			cmd_done(cl, 0);
 			return;
 		}
 		printf("sharing %s in group %s (%llu bytes, %u pieces)\n",
 		    u->name, u->group, (unsigned long long)u->size,
 		    u->h.npieces);
 		upload_free(u);
-		client_done(cl, 1);
+		cmd_done(cl, 1);
 		return;
 	}
 	upload_free(u);
@@ -540,10 +549,10 @@ hashed(void *arg, struct file_hash *h)
 		u->shown = 0;
 	}
 	if (!h->ok || !cl->logged_in) {
-		client_error(cl, "%s: %s", u->path, h->ok ? "logged out" :
+		commands_error(cl, "%s: %s", u->path, h->ok ? "logged out" :
 		    h->err);
 		upload_free(u);
-		client_done(cl, 0);
+		cmd_done(cl, 0);
 		return;
 	}
 	e = tlink_begin(cl->tl, WT_UPLOAD);
@@ -573,16 +582,16 @@ c_upload_file(struct client *cl, int argc, char **argv)
 	if (realpath(argv[1], u->path) == NULL ||
 	    (u->fd = open(u->path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(u->fd, &st) == -1) {
-		client_error(cl, "%s: %s", argv[1], strerror(errno));
+		commands_error(cl, "%s: %s", argv[1], strerror(errno));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		client_error(cl, "%s: not a regular file", argv[1]);
+		commands_error(cl, "%s: not a regular file", argv[1]);
 		goto fail;
 	}
 	base = strrchr(u->path, '/') ? strrchr(u->path, '/') + 1 : u->path;
 	if (!parse_filename(base)) {
-		client_error(cl, "%s: the file name cannot be shared",
+		commands_error(cl, "%s: the file name cannot be shared",
 		    argv[1]);
 		goto fail;
 	}
@@ -620,7 +629,7 @@ on_files(void *arg, const struct wire_msg *m, const char *err)
 		printf("\t%llu\t%s\n", (unsigned long long)f[FILES_SIZE].u,
 		    hex);
 	}
-	client_done(cl, 1);
+	cmd_done(cl, 1);
 }
 
 static enum cmd_rc
@@ -636,12 +645,23 @@ c_list_files(struct client *cl, int argc, char **argv)
 	return CMD_WAIT;
 }
 
+/* The download is under way (err NULL) or could not start. */
+static void
+download_started(void *arg, const char *err)
+{
+	struct client *cl = arg;
+
+	if (err != NULL)
+		commands_error(cl, "%s", err);
+	cmd_done(cl, err == NULL);
+}
+
 static enum cmd_rc
 c_download_file(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
-	return download_start(cl, argv[1], argv[2], argv[3]) == 0 ?
-	    CMD_WAIT : CMD_FAIL;
+	download_start(cl, argv[1], argv[2], argv[3], download_started, cl);
+	return CMD_WAIT;
 }
 
 static enum cmd_rc
@@ -662,7 +682,7 @@ c_stop_share(struct client *cl, int argc, char **argv)
 	(void)argc;
 	if ((sh = shares_get(cl, argv[1], argv[2])) != NULL) {
 		if (!sh->complete) {
-			client_error(cl, "%s is still downloading", argv[2]);
+			commands_error(cl, "%s is still downloading", argv[2]);
 			return CMD_FAIL;
 		}
 		shares_remove(cl, sh);
@@ -708,7 +728,7 @@ c_quit(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	client_quit(cl);
+	cl->cmd_events->quit(cl);
 	return CMD_DONE;
 }
 
@@ -773,19 +793,19 @@ commands_line(struct client *cl, char *line, int kind)
 	int argc;
 
 	if (kind == SHELL_LINE_TOO_LONG) {
-		client_error(cl, "line too long (at most %d bytes)",
+		commands_error(cl, "line too long (at most %d bytes)",
 		    LINE_MAX_LEN);
 		return;
 	}
 	if (kind == SHELL_LINE_BINARY) {
-		client_error(cl, "line contains a NUL byte");
+		commands_error(cl, "line contains a NUL byte");
 		return;
 	}
 	if (line[strspn(line, " \t")] == '#')
 		return;
 	argc = parse_words(line, store, sizeof(store), argv, WORDS_MAX, &why);
 	if (argc == -1) {
-		client_error(cl, "%s", why);
+		commands_error(cl, "%s", why);
 		return;
 	}
 	if (argc == 0)
@@ -796,22 +816,22 @@ commands_line(struct client *cl, char *line, int kind)
 	if (c->name == NULL) {
 		char esc[63 + 4];	/* 63 bytes, or 60 and "..." */
 
-		client_error(cl, "unknown command '%s' (try help)",
+		commands_error(cl, "unknown command '%s' (try help)",
 		    log_escape(esc, sizeof(esc), argv[0], strlen(argv[0])));
 		return;
 	}
 	if (argc - 1 < c->min || argc - 1 > c->max) {
-		client_error(cl, "usage: %s%s%s", c->name,
+		commands_error(cl, "usage: %s%s%s", c->name,
 		    c->args[0] ? " " : "", c->args);
 		return;
 	}
 	if (c->session == 1 && !cl->logged_in) {
-		client_error(cl, "not logged in (use login <user_id> "
+		commands_error(cl, "not logged in (use login <user_id> "
 		    "<password>)");
 		return;
 	}
 	if (c->session == -1 && cl->logged_in) {
-		client_error(cl, "already logged in as %s (logout first)",
+		commands_error(cl, "already logged in as %s (logout first)",
 		    cl->user);
 		return;
 	}
@@ -827,16 +847,17 @@ commands_line(struct client *cl, char *line, int kind)
 	case CMD_WAIT:
 		return;
 	case CMD_FAIL:
-		client_done(cl, 0);
+		cmd_done(cl, 0);
 		return;
 	case CMD_DONE:
-		client_done(cl, 1);
+		cmd_done(cl, 1);
 		return;
 	}
 }
 
-void
-client_done(struct client *cl, int ok)
+/* The running command finished; ok 0 marks the session failed. */
+static void
+cmd_done(struct client *cl, int ok)
 {
 	if (!ok)
 		cl->failed = 1;

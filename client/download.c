@@ -121,13 +121,15 @@ struct download {
 	unsigned	 verifying;	/* piece checks in flight */
 	int		 announced;	/* tracker knows we serve it */
 	int		 refreshing;
-	int		 ended;		/* client_download_ended called */
+	int		 ended;		/* cl->download_ended called */
 	uint64_t	 t_start, t_useful, t_refresh;
 	uint64_t	 bytes;		/* verified payload received */
 	uint64_t	 rate_bytes, rate_t;
 	double		 rate;		/* bytes/s, smoothed */
 	struct loop_timer *tick;
-	int		 cmd_pending;	/* the shell waits for the start */
+	/* Who waits for the start (download_start's caller), or NULL. */
+	void		(*started)(void *arg, const char *err);
+	void		*started_arg;
 };
 
 static void	peer_fill(struct dpeer *);
@@ -382,7 +384,12 @@ pb_release(struct download *d, uint32_t piece)
 	d->cl->pbuf_free = b;
 }
 
-unsigned
+/*
+ * Piece buffers a client may use: PBUF_MAX (40, 20 MiB), or fewer from
+ * the environment variable P2P_PIECE_BUFFERS (0 writes every block
+ * straight to disk; the tests use it to cover that path).
+ */
+static unsigned
 download_buffers(void)
 {
 	const char *e = getenv("P2P_PIECE_BUFFERS");
@@ -772,7 +779,7 @@ dl_end(struct download *d)
 			dl_status(d, line, sizeof(line));
 			shell_notice(d->cl->sh, "%s", line);
 		}
-		client_download_ended(d->cl);
+		d->cl->download_ended(d->cl);
 	}
 }
 
@@ -795,10 +802,11 @@ dl_fail(struct download *d, const char *fmt, ...)
 		shares_remove(d->cl, d->sh);
 		d->sh = NULL;
 	}
-	if (d->cmd_pending) {
-		d->cmd_pending = 0;
-		client_error(d->cl, "%s", d->why);
-		client_done(d->cl, 0);
+	if (d->started != NULL) {
+		void (*started)(void *, const char *) = d->started;
+
+		d->started = NULL;
+		started(d->started_arg, d->why);
 	}
 	dl_end(d);
 }
@@ -1148,7 +1156,7 @@ dl_tick(void *arg)
 
 /* Where the file goes: inside dest if it is a directory. */
 static int
-resolve_dest(struct download *d, const char *dest)
+resolve_dest(struct download *d, const char *dest, char *err, size_t errlen)
 {
 	struct stat st;
 	char dir[PATH_MAX];
@@ -1156,21 +1164,23 @@ resolve_dest(struct download *d, const char *dest)
 	if (stat(dest, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (snprintf(d->dest, sizeof(d->dest), "%s/%s", dest,
 		    d->name) >= (int)sizeof(d->dest))
-			return -1;
+			goto toolong;
 	} else if (snprintf(d->dest, sizeof(d->dest), "%s", dest) >=
 	    (int)sizeof(d->dest)) {
-		return -1;
+		goto toolong;
 	}
 	snprintf(dir, sizeof(dir), "%s", d->dest);
 	if (stat(dirname(dir), &st) == -1 || !S_ISDIR(st.st_mode)) {
-		snprintf(d->why, sizeof(d->why), "no directory for %.150s",
-		    d->dest);
+		snprintf(err, errlen, "no directory for %.150s", d->dest);
 		return -1;
 	}
 	if (snprintf(d->part, sizeof(d->part), "%s.part", d->dest) >=
 	    (int)sizeof(d->part))
-		return -1;
+		goto toolong;
 	return 0;
+toolong:
+	snprintf(err, errlen, "destination path too long");
+	return -1;
 }
 
 /*
@@ -1195,6 +1205,7 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct download *d = arg;
 	struct client *cl = d->cl;
+	void (*started)(void *, const char *);
 	char e[256];
 	struct stat st;
 	uint64_t want;
@@ -1274,8 +1285,9 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 	}
 	printf("downloading %s from group %s to %s\n", d->name, d->group,
 	    d->dest);
-	d->cmd_pending = 0;
-	client_done(cl, 1);
+	started = d->started;
+	d->started = NULL;
+	started(d->started_arg, NULL);
 	d->tick = loop_timer(cl->loop, TICK_MS, dl_tick, d);
 	if (d->state == DL_RUN) {
 		if (picker_complete(&d->pk))
@@ -1285,38 +1297,42 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 	}
 }
 
-int
+void
+download_init(struct client *cl, void (*ended)(struct client *))
+{
+	cl->download_ended = ended;
+	cl->pbuf_max = download_buffers();
+}
+
+void
 download_start(struct client *cl, const char *group, const char *name,
-    const char *dest)
+    const char *dest, void (*started)(void *, const char *), void *arg)
 {
 	struct download *d, *o;
 	struct wire_enc *e;
 	struct stat st;
+	char err[PATH_MAX + 64];
 
 	d = xcalloc(1, sizeof(*d));
 	d->cl = cl;
 	d->fd = d->dio = -1;
 	snprintf(d->group, sizeof(d->group), "%s", group);
 	snprintf(d->name, sizeof(d->name), "%s", name);
-	if (resolve_dest(d, dest) == -1) {
-		client_error(cl, "%s", d->why[0] ? d->why :
-		    "destination path too long");
-		free(d);
-		return -1;
-	}
+	if (resolve_dest(d, dest, err, sizeof(err)) == -1)
+		goto fail;
 	if (stat(d->dest, &st) == 0) {
-		client_error(cl, "%s already exists", d->dest);
-		free(d);
-		return -1;
+		snprintf(err, sizeof(err), "%s already exists", d->dest);
+		goto fail;
 	}
 	for (o = cl->downloads; o != NULL; o = o->next)
 		if (strcmp(o->dest, d->dest) == 0 && o->state < DL_DONE) {
-			client_error(cl, "already downloading to %s", d->dest);
-			free(d);
-			return -1;
+			snprintf(err, sizeof(err), "already downloading to %s",
+			    d->dest);
+			goto fail;
 		}
 	d->state = DL_META;
-	d->cmd_pending = 1;
+	d->started = started;
+	d->started_arg = arg;
 	d->next = cl->downloads;
 	cl->downloads = d;
 	e = tlink_begin(cl->tl, WT_FILE_INFO);
@@ -1324,7 +1340,10 @@ download_start(struct client *cl, const char *group, const char *name,
 	wire_put_id(e, group);
 	wire_put_str(e, name);
 	tlink_send(cl->tl, on_meta, d);
-	return 0;
+	return;
+fail:
+	free(d);
+	started(arg, err);
 }
 
 /* Reporting. */

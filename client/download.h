@@ -29,12 +29,20 @@ struct client;
 #define PEER_MAX_STRIKES	3
 
 /*
- * Start downloading group/name to dest (a directory or a file path).
- * Reports an error line itself and returns -1 if it cannot start; else 0
- * and the command completes once the download is under way.
+ * Before the first download: ended(cl) will be called once per download
+ * as it ends (complete or failed), so that quitting can go on; the piece
+ * buffer budget is read (P2P_PIECE_BUFFERS).
  */
-int	download_start(struct client *, const char *group, const char *name,
-	    const char *dest);
+void	download_init(struct client *, void (*ended)(struct client *));
+/*
+ * Start downloading group/name to dest (a directory or a file path).
+ * started(arg, err) is called exactly once, perhaps before this returns:
+ * err NULL once the download is under way (its line printed), else why it
+ * could not start, ready to print (what the tracker said is escaped).
+ */
+void	download_start(struct client *, const char *group, const char *name,
+	    const char *dest, void (*started)(void *arg, const char *err),
+	    void *arg);
 /* One line a download of this session, as show_downloads prints. */
 void	download_list(struct client *);
 /* Downloads not yet complete or failed. */
@@ -42,11 +50,5 @@ unsigned download_running(const struct client *);
 /* Stop every download (logout): they end as failed. */
 void	download_abort_all(struct client *, const char *why);
 void	download_free_all(struct client *);
-/*
- * Piece buffers a client may use: PBUF_MAX (40, 20 MiB), or fewer from
- * the environment variable P2P_PIECE_BUFFERS (0 writes every block
- * straight to disk; the tests use it to cover that path).
- */
-unsigned download_buffers(void);
 
 #endif

@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "commands.h"
 #include "download.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "peer_server.h"
 #include "shell.h"
 #include "shares.h"
 #include "tracker_link.h"
@@ -27,6 +29,9 @@
 #include "worker.h"
 
 static struct client CL;
+
+static void	quit(struct client *);
+static void	session_ended(struct client *);
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -50,7 +55,7 @@ on_line(void *arg, char *line, enum shell_line kind)
 static void
 on_eof(void *arg)
 {
-	client_quit(arg);
+	quit(arg);
 }
 
 static const struct shell_ops shell_ops = {
@@ -65,9 +70,9 @@ logged_out(void *arg, const struct wire_msg *m, const char *err)
 	char esc[1024];
 
 	if (err != NULL)
-		client_error(cl, "logout: %s", err);
+		commands_error(cl, "logout: %s", err);
 	else if (m->h.type == WT_ERROR && m->f[ERROR_CODE].u != WE_AUTH)
-		client_error(cl, "logout: %s", log_escape(esc, sizeof(esc),
+		commands_error(cl, "logout: %s", log_escape(esc, sizeof(esc),
 		    m->f[ERROR_MSG].s, m->f[ERROR_MSG].n));
 	cl->logged_in = 0;
 	loop_stop(cl->loop);
@@ -89,8 +94,9 @@ finish_quit(struct client *cl)
 	tlink_send(cl->tl, logged_out, cl);
 }
 
-void
-client_quit(struct client *cl)
+/* Input ended, a signal or quit: finish downloads, log out and stop. */
+static void
+quit(struct client *cl)
 {
 	if (cl->quitting)
 		return;
@@ -102,8 +108,9 @@ client_quit(struct client *cl)
 		finish_quit(cl);
 }
 
-void
-client_download_ended(struct client *cl)
+/* The download module's hook: one ended; quitting may go on. */
+static void
+download_ended(struct client *cl)
 {
 	if (cl->quitting && download_running(cl) == 0)
 		finish_quit(cl);
@@ -121,7 +128,7 @@ pinged(void *arg, const struct wire_msg *m, const char *err)
 		log_print(stderr, m->f[ERROR_MSG].s);
 		fputc('\n', stderr);
 		cl->logged_in = 0;
-		client_session_ended(cl);
+		session_ended(cl);
 	}
 }
 
@@ -164,15 +171,17 @@ link_ready(void *arg)
 		ping(cl);
 }
 
-void
-client_session_started(struct client *cl)
+/* A login succeeded: keep the session online. */
+static void
+session_started(struct client *cl)
 {
 	loop_timer_cancel(cl->loop, cl->ping);
 	cl->ping = loop_timer(cl->loop, 20000, ping_timer, cl);
 }
 
-void
-client_session_ended(struct client *cl)
+/* The session is over: nothing of it may go on. */
+static void
+session_ended(struct client *cl)
 {
 	loop_timer_cancel(cl->loop, cl->ping);
 	cl->ping = NULL;
@@ -185,8 +194,14 @@ static void
 on_signal(int signo, void *arg)
 {
 	(void)signo;
-	client_quit(arg);
+	quit(arg);
 }
+
+static const struct commands_events command_events = {
+	.quit = quit,
+	.session_started = session_started,
+	.session_ended = session_ended,
+};
 
 int
 main(int argc, char **argv)
@@ -222,7 +237,8 @@ main(int argc, char **argv)
 	/* Piece checks also write the piece: threads wait on the disk. */
 	CL.workers = worker_pool_new(CL.loop, 4);
 	CL.seq_workers = worker_pool_new(CL.loop, 1);
-	CL.pbuf_max = download_buffers();
+	commands_init(&CL, &command_events);
+	download_init(&CL, download_ended);
 	peer_server_start(&CL);
 	CL.tl = tlink_new(CL.loop, &CL.trackers);
 	tlink_on_ready(CL.tl, link_ready, &CL);

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "peer_server.h"
+
 #include "client.h"
 #include "conn.h"
 #include "crypto.h"
@@ -276,15 +278,9 @@ ps_sweep(void *arg)
 	loop_timer(cl->loop, 1000, ps_sweep, cl);
 }
 
-void
-peer_server_start(struct client *cl)
-{
-	loop_add(cl->loop, cl->lfd, EV_READ, ps_accept, cl);
-	loop_timer(cl->loop, 1000, ps_sweep, cl);
-}
-
-void
-peer_server_have(struct client *cl, struct share *s, uint32_t piece)
+/* The shares' have hook: a HAVE to every peer following the file. */
+static void
+ps_have(struct client *cl, const struct share *s, uint32_t piece)
 {
 	struct wire_enc e;
 	struct pconn *p;
@@ -304,6 +300,14 @@ peer_server_have(struct client *cl, struct share *s, uint32_t piece)
 				conn_flush(p->c);
 			break;
 		}
+}
+
+void
+peer_server_start(struct client *cl)
+{
+	loop_add(cl->loop, cl->lfd, EV_READ, ps_accept, cl);
+	loop_timer(cl->loop, 1000, ps_sweep, cl);
+	shares_on_have(cl, ps_have);
 }
 
 void

@@ -107,10 +107,18 @@ shares_clear(struct client *cl)
 }
 
 void
+shares_on_have(struct client *cl,
+    void (*fn)(struct client *, const struct share *, uint32_t))
+{
+	cl->share_have = fn;
+}
+
+void
 shares_have(struct client *cl, struct share *s, uint32_t piece)
 {
 	bitfield_set(&s->have, piece);
-	peer_server_have(cl, s, piece);
+	if (cl->share_have != NULL)
+		cl->share_have(cl, s, piece);
 }
 
 /* Whole-file hashing: two jobs over the same fd. */

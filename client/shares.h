@@ -51,8 +51,11 @@ struct share	*shares_get(struct client *, const char *group,
 		    const char *name);
 void		 shares_remove(struct client *, struct share *);
 void		 shares_clear(struct client *);
-/* Piece verified: mark it and tell subscribed peers. */
+/* Piece verified: mark it and call the have hook (peers learn of it). */
 void		 shares_have(struct client *, struct share *, uint32_t piece);
+/* Register the have hook: fn(cl, share, piece) after each shares_have(). */
+void		 shares_on_have(struct client *, void (*fn)(struct client *,
+		    const struct share *, uint32_t piece));
 
 /*
  * Offsets, lengths and buffer addresses of O_DIRECT I/O are multiples of
