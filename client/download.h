@@ -1,22 +1,31 @@
 /*
- * download.h - downloads running in the background of the client.
+ * download.h - downloads running in the background of the client: the
+ * face of the download module (download.c, peer.c, storage.c, which
+ * share download_int.h and nothing else).
  *
  * A download asks the tracker for the file's metadata and sources,
- * connects to every source (peer.c's protocol, from the peer server's
- * other side), learns who holds which piece, and requests blocks from
- * many peers at once as the picker says.  Blocks are written to
+ * connects to every source (peer.c speaks the protocol whose other side
+ * is peer_server.c), learns who holds which piece, and requests blocks
+ * from many peers at once as the picker says.  Blocks are written to
  * <destination>.part; each completed piece is checked against its SHA1 on
  * the worker pool and, once good, served onward at once (the .part file
  * is a share, and the tracker is told this client is a source).  When
  * every piece is in, the whole-file SHA1 is checked, the file is synced
  * and renamed to its destination, and this user becomes a full sharer.
  *
- * A piece that fails its hash is fetched again and everyone who sent part
- * of it gets a strike; a source with PEER_MAX_STRIKES is dropped for the
- * rest of the download.  A peer that disconnects or stalls loses its
- * requests to the others.  New sources are picked up from the tracker
- * while the download runs.  It fails when no source has been reachable,
- * or none has had a missing piece, for DL_DEAD_MS.
+ * A piece that fails its hash with blocks from several sources is fetched
+ * again from one source only; one that fails with every block from one
+ * source is a strike against it, and PEER_MAX_STRIKES strikes drop that
+ * source for the rest of the download.  A peer that disconnects or stalls
+ * loses its requests to the others.  New sources are picked up from the
+ * tracker while the download runs.  It fails when no source has been
+ * reachable, or none has had a missing piece, for DL_DEAD_MS, or when
+ * every source is banned.
+ *
+ * Only the loop thread calls in, and nothing waits on the network.  The
+ * disk is touched on the loop thread only to set up the .part file, to
+ * write a block that no piece buffer could take, and for the final fsync
+ * and rename; hashing and the writes of whole pieces run on the pool.
  */
 #ifndef DOWNLOAD_H
 #define DOWNLOAD_H

@@ -1,0 +1,471 @@
+/*
+ * peer.c - a download's links to its peers: the asking side of the peer
+ * protocol (peer_server.c is the answering side).
+ *
+ * A link says HELLO, WANTs the file with its source's ticket, loads the
+ * peer's bitfield and follows its HAVEs, and keeps PIPELINE block
+ * requests in flight as the picker chooses.  A block must be one this
+ * link asked for (one it cancelled may still come and is let go); it is
+ * handed to storage.c and, once its piece is whole, checked there.  A
+ * peer that sends anything else, or that was asked and sent nothing for
+ * STALL_MS, is dropped.  A closed link gives its requests back to the
+ * picker and the other links take them up.
+ *
+ * Blame.  A piece that fails its SHA1 with blocks from several sources
+ * proves nothing about any one of them, so it is held against none:
+ * instead the piece goes "solo", fetched again from one source only.  A
+ * piece that fails with every block from one source is proof: that
+ * source gets a strike, and PEER_MAX_STRIKES strikes ban it for the rest
+ * of the download.  So an honest peer is never banned for a liar's block.
+ *
+ * Only the loop thread runs this.  It never touches the .part file
+ * (storage.c does) nor the tracker (download.c does), and reports an
+ * error that ends the download through d->ev.
+ */
+#define DOWNLOAD_INTERNAL
+#include "download_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bitfield.h"
+#include "conn.h"
+#include "log.h"
+#include "net.h"
+#include "picker.h"
+#include "wire.h"
+#include "xalloc.h"
+
+#define PIPELINE	24		/* blocks asked of one peer at once */
+#define STALL_MS	10000		/* asked, nothing came: drop the peer */
+#define RETRY_MS	2000		/* before reconnecting to a source */
+#define PEER_IN_MAX	(WIRE_HDR + 28 + WIRE_BLOCK_MAX + 4096)
+#define PEER_OUT_MAX	(1024 * 1024)
+
+enum peer_state { P_CONNECTING, P_HELLO, P_WANT, P_ACTIVE };
+
+struct peer {
+	struct download	*d;
+	struct conn	*c;
+	uint16_t	 src;		/* its source: d->src[src] */
+	enum peer_state	 state;
+	struct bitfield	 has;
+	int		 has_bf;	/* has is counted by the picker */
+	uint32_t	 req[PIPELINE];	/* blocks asked, not yet come */
+	unsigned	 nreq;
+	uint32_t	 cancelled[PIPELINE];	/* recently cancelled blocks: */
+	unsigned	 ncancelled;		/* their data may still come */
+	uint64_t	 last_data;	/* block came or pipeline started */
+	struct peer	*next;
+};
+
+static void	peer_fill(struct peer *);
+
+void
+peer_init(struct download *d)
+{
+	uint32_t i;
+
+	d->contrib = xreallocarray(NULL, d->pk.nblocks + 1,
+	    sizeof(*d->contrib));
+	for (i = 0; i <= d->pk.nblocks; i++)
+		d->contrib[i] = NO_SOURCE;
+	d->solo = xcalloc(d->npieces + 1, 1);
+	d->owner = xreallocarray(NULL, d->npieces + 1, sizeof(*d->owner));
+	for (i = 0; i <= d->npieces; i++)
+		d->owner[i] = NO_SOURCE;
+}
+
+void
+peer_free(struct download *d)
+{
+	free(d->contrib);
+	free(d->solo);
+	free(d->owner);
+}
+
+static int
+peer_asked(void *arg, uint32_t b)
+{
+	struct peer *p = arg;
+	unsigned i;
+
+	for (i = 0; i < p->nreq; i++)
+		if (p->req[i] == b)
+			return 1;
+	return 0;
+}
+
+/* Solo pieces belong to the source that took them first. */
+static int
+peer_piece_ok(void *arg, uint32_t piece)
+{
+	struct peer *p = arg;
+	struct download *d = p->d;
+
+	return !d->solo[piece] || d->owner[piece] == NO_SOURCE ||
+	    d->owner[piece] == p->src;
+}
+
+static void
+peer_closed(struct conn *c, const char *why, void *arg)
+{
+	struct peer *p = arg, **pp;
+	struct download *d = p->d;
+	const char *addr = d->src[p->src].addr;
+	char esc[4 * HOSTPORT_MAX];
+	unsigned i;
+
+	(void)c;
+	log_debug("peer %s: %s", log_escape(esc, sizeof(esc), addr,
+	    strlen(addr)), why);
+	for (i = 0; i < p->nreq; i++)
+		picker_unrequested(&d->pk, p->req[i]);
+	for (i = 0; i < d->npieces; i++)
+		if (d->solo != NULL && d->owner[i] == p->src)
+			d->owner[i] = NO_SOURCE;
+	if (p->has_bf)
+		picker_peer_remove(&d->pk, &p->has);
+	bitfield_free(&p->has);
+	d->src[p->src].connected = 0;
+	d->src[p->src].next_try = dl_now(d) + RETRY_MS;
+	for (pp = &d->peers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	d->npeers--;
+	free(p);
+	/* Its blocks go to the others. */
+	for (p = d->peers; p != NULL; p = p->next)
+		peer_fill(p);
+}
+
+static void
+peer_drop(struct peer *p, const char *why)
+{
+	const char *addr = p->d->src[p->src].addr;
+	char esc[4 * HOSTPORT_MAX];
+
+	log_warnx("peer %s: dropped: %s", log_escape(esc, sizeof(esc), addr,
+	    strlen(addr)), why);
+	conn_close(p->c, why);
+}
+
+static void
+peer_send_request(struct peer *p, unsigned type, uint32_t b)
+{
+	uint32_t piece, off, len;
+	struct wire_enc e;
+
+	picker_block(&p->d->pk, b, &piece, &off, &len);
+	wire_begin(&e, conn_out(p->c), type, b);
+	wire_put_hash(&e, p->d->sha1);
+	wire_put_u32(&e, piece);
+	wire_put_u32(&e, off);
+	wire_put_u32(&e, len);
+	if (wire_end(&e) == -1)
+		conn_close(p->c, "output full");
+	else
+		conn_flush(p->c);
+}
+
+/* Keep PIPELINE requests in flight with this peer. */
+static void
+peer_fill(struct peer *p)
+{
+	struct download *d = p->d;
+	uint32_t b;
+
+	unsigned depth = PIPELINE;
+
+	if (p->state != P_ACTIVE || d->state != DL_RUN || conn_closing(p->c))
+		return;
+	/* In endgame a peer takes duplicates only when nearly idle. */
+	if (picker_endgame(&d->pk))
+		depth = 2;
+	d->pk.piece_ok = peer_piece_ok;
+	while (p->nreq < depth &&
+	    picker_pick(&d->pk, &p->has, peer_asked, p, &b)) {
+		if (p->nreq == 0)
+			p->last_data = dl_now(d);
+		if (d->solo[b / PICK_BPP])
+			d->owner[b / PICK_BPP] = p->src;
+		picker_requested(&d->pk, b);
+		p->req[p->nreq++] = b;
+		peer_send_request(p, WT_P_REQUEST, b);
+	}
+}
+
+void
+peer_fill_all(struct download *d)
+{
+	struct peer *p;
+
+	for (p = d->peers; p != NULL; p = p->next)
+		peer_fill(p);
+}
+
+/* Forget block b on every peer but `except` (endgame: it came). */
+static void
+cancel_others(struct download *d, const struct peer *except, uint32_t b)
+{
+	struct peer *p;
+	unsigned i;
+
+	for (p = d->peers; p != NULL; p = p->next) {
+		if (p == except)
+			continue;
+		for (i = 0; i < p->nreq; i++)
+			if (p->req[i] == b) {
+				p->req[i] = p->req[--p->nreq];
+				p->cancelled[p->ncancelled++ % PIPELINE] = b;
+				peer_send_request(p, WT_P_CANCEL, b);
+				break;
+			}
+	}
+}
+
+/* The per-block path: no copy here but storage.c's one. */
+static void
+on_piece(struct peer *p, const struct wire_msg *m)
+{
+	struct download *d = p->d;
+	uint32_t piece = (uint32_t)m->f[PEER_PIECE].u;
+	uint32_t off = (uint32_t)m->f[BLOCK_OFFSET].u;
+	uint32_t b, ep, eo, el;
+	unsigned i;
+	int r;
+
+	if (memcmp(m->f[PEER_SHA1].p, d->sha1, 20) != 0 ||
+	    piece >= d->npieces || off % PICK_BLOCK != 0 ||
+	    off >= picker_piece_len(&d->pk, piece)) {
+		peer_drop(p, "data we did not ask for");
+		return;
+	}
+	b = piece * PICK_BPP + off / PICK_BLOCK;
+	for (i = 0; i < p->nreq; i++)
+		if (p->req[i] == b)
+			break;
+	picker_block(&d->pk, b, &ep, &eo, &el);
+	if (i == p->nreq || m->f[BLOCK_DATA].n != el) {
+		/* A block we cancelled may still arrive: ignore it. */
+		for (i = 0; i < PIPELINE && i < p->ncancelled; i++)
+			if (p->cancelled[i] == b &&
+			    m->f[BLOCK_DATA].n == el)
+				return;
+		peer_drop(p, "data we did not ask for");
+		return;
+	}
+	p->req[i] = p->req[--p->nreq];
+	p->last_data = dl_now(d);
+	d->t_useful = p->last_data;
+	r = picker_received(&d->pk, b);
+	if (r == -1) {
+		peer_fill(p);
+		return;
+	}
+	if (storage_block(d, piece, off, m->f[BLOCK_DATA].p, el) == -1) {
+		d->ev->failed(d, "cannot write %s: %s", d->part,
+		    strerror(errno));
+		return;
+	}
+	d->contrib[b] = p->src;
+	d->rate_bytes += el;
+	if (picker_endgame(&d->pk))
+		cancel_others(d, p, b);
+	if (r == 1)
+		storage_verify(d, piece);
+	peer_fill(p);
+}
+
+static void
+peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
+{
+	struct peer *p = arg;
+	struct download *d = p->d;
+	struct wire_enc e;
+	const char *why;
+
+	switch (p->state) {
+	case P_CONNECTING:
+	case P_HELLO:
+		if (wire_hello_check(m, ROLE_PEER, &why) == -1) {
+			peer_drop(p, why);
+			return;
+		}
+		p->state = P_WANT;
+		wire_begin(&e, conn_out(c), WT_P_WANT, 0);
+		wire_put_hash(&e, d->sha1);
+		wire_put_blob(&e, d->src[p->src].ticket, WIRE_TICKET_LEN);
+		if (wire_end(&e) == -1)
+			conn_close(c, "output full");
+		conn_flush(c);
+		return;
+	case P_WANT:
+		if (m->h.type == WT_ERROR) {
+			conn_close(c, "does not share the file");
+			return;
+		}
+		if (m->h.type != WT_P_BITFIELD ||
+		    memcmp(m->f[PEER_SHA1].p, d->sha1, 20) != 0 ||
+		    bitfield_load(&p->has, m->f[BITFIELD_BITS].p,
+		    m->f[BITFIELD_BITS].n) == -1) {
+			peer_drop(p, "bad bitfield");
+			return;
+		}
+		p->has_bf = 1;
+		p->state = P_ACTIVE;
+		picker_peer_add(&d->pk, &p->has);
+		peer_fill(p);
+		return;
+	case P_ACTIVE:
+		break;
+	}
+	switch (m->h.type) {
+	case WT_P_PIECE:
+		on_piece(p, m);
+		break;
+	case WT_P_HAVE:
+		if (memcmp(m->f[PEER_SHA1].p, d->sha1, 20) != 0 ||
+		    m->f[PEER_PIECE].u >= d->npieces) {
+			peer_drop(p, "bad HAVE");
+			return;
+		}
+		if (!bitfield_get(&p->has, (uint32_t)m->f[PEER_PIECE].u)) {
+			bitfield_set(&p->has, (uint32_t)m->f[PEER_PIECE].u);
+			picker_peer_have(&d->pk, (uint32_t)m->f[PEER_PIECE].u);
+			peer_fill(p);
+		}
+		break;
+	case WT_ERROR:
+		/* A block it no longer has: give the request back. */
+		if (m->h.id < d->pk.nblocks && peer_asked(p, m->h.id)) {
+			unsigned i;
+
+			for (i = 0; i < p->nreq; i++)
+				if (p->req[i] == m->h.id) {
+					p->req[i] = p->req[--p->nreq];
+					break;
+				}
+			picker_unrequested(&d->pk, m->h.id);
+			if (bitfield_get(&p->has, m->h.id / PICK_BPP)) {
+				bitfield_clear(&p->has, m->h.id / PICK_BPP);
+				picker_peer_unhave(&d->pk,
+				    m->h.id / PICK_BPP);
+			}
+		}
+		break;
+	default:
+		peer_drop(p, "unexpected message");
+		break;
+	}
+}
+
+static void
+peer_connected(struct conn *c, void *arg)
+{
+	struct peer *p = arg;
+
+	p->state = P_HELLO;
+	wire_hello(conn_out(c), ROLE_PEER);
+}
+
+static const struct conn_ops peer_ops = {
+	.frame = peer_frame,
+	.closed = peer_closed,
+	.connected = peer_connected,
+};
+
+void
+peer_connect(struct download *d, unsigned si)
+{
+	char host[HOST_MAX + 1], err[256];
+	struct source *s = &d->src[si];
+	struct peer *p;
+	uint16_t port;
+	int fd;
+
+	if (parse_hostport(s->addr, host, sizeof(host), &port) == -1 ||
+	    (fd = net_connect(host, port, err, sizeof(err))) == -1) {
+		s->next_try = dl_now(d) + RETRY_MS;
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->d = d;
+	p->src = (uint16_t)si;
+	p->last_data = dl_now(d);
+	bitfield_init(&p->has, d->npieces);
+	if ((p->c = conn_new(d->cl->loop, fd, s->addr, 1, &peer_ops, p,
+	    PEER_IN_MAX, PEER_OUT_MAX)) == NULL) {
+		bitfield_free(&p->has);
+		free(p);
+		return;
+	}
+	s->connected = 1;
+	p->next = d->peers;
+	d->peers = p;
+	d->npeers++;
+}
+
+void
+peer_sweep(struct download *d, uint64_t now)
+{
+	struct peer *p;
+
+	for (p = d->peers; p != NULL; p = p->next)
+		if (p->nreq > 0 && now - p->last_data > STALL_MS)
+			peer_drop(p, "stalled");
+}
+
+int
+peer_useful(const struct download *d)
+{
+	const struct peer *p;
+	uint32_t i;
+
+	for (p = d->peers; p != NULL; p = p->next) {
+		if (p->state != P_ACTIVE)
+			continue;
+		if (p->nreq > 0)
+			return 1;
+		for (i = 0; i < d->npieces; i++)
+			if (d->pk.state[i] == PIECE_NEED &&
+			    bitfield_get(&p->has, i))
+				return 1;
+	}
+	return 0;
+}
+
+void
+peer_strike(struct download *d, uint32_t piece)
+{
+	uint32_t b, n = picker_blocks(&d->pk, piece);
+	unsigned si = d->contrib[piece * PICK_BPP];
+	struct peer *p;
+
+	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++)
+		if (d->contrib[b] != si)
+			si = NO_SOURCE;
+	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++)
+		d->contrib[b] = NO_SOURCE;
+	/* Fetch it again from one source, so the next failure is proof. */
+	d->solo[piece] = 1;
+	d->owner[piece] = NO_SOURCE;
+	if (si == NO_SOURCE || ++d->src[si].strikes < PEER_MAX_STRIKES)
+		return;
+	d->src[si].banned = 1;
+	for (p = d->peers; p != NULL; p = p->next)
+		if (p->src == si)
+			peer_drop(p, "sent pieces that fail their SHA1");
+}
+
+void
+peer_close_all(struct download *d, const char *why)
+{
+	struct peer *p;
+
+	for (p = d->peers; p != NULL; p = p->next)
+		conn_close(p->c, why);
+}
