@@ -14,6 +14,8 @@
  * stored, since it may quote the tracker.  Only the loop thread runs
  * this; it never touches a peer's socket or the file itself.
  */
+#include "download.h"
+
 #define DOWNLOAD_INTERNAL
 #include "download_int.h"
 
@@ -41,7 +43,8 @@
 #define MAX_PEERS	32
 #define REFRESH_MS	3000		/* ask the tracker for new sources */
 #define TICK_MS		500
-#define STATUS_MAX	(ID_MAX + NAME_MAX_LEN + 200 + 100)	/* why[] is 200 */
+/* A show_downloads line: why[] is 200. */
+#define STATUS_MAX	(ID_MAX + NAME_MAX_LEN + 200 + 100)
 
 static void	dl_fail(struct download *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));

@@ -20,7 +20,7 @@
  * loses its requests to the others.  New sources are picked up from the
  * tracker while the download runs.  It fails when no source has been
  * reachable, or none has had a missing piece, for DL_DEAD_MS, or when
- * every source is banned.
+ * every source is banned.  (Those limits are in download_int.h.)
  *
  * Only the loop thread calls in, and nothing waits on the network.  The
  * disk is touched on the loop thread only to set up the .part file, to
@@ -30,12 +30,7 @@
 #ifndef DOWNLOAD_H
 #define DOWNLOAD_H
 
-#include <stdint.h>
-
 struct client;
-
-#define DL_DEAD_MS		30000
-#define PEER_MAX_STRIKES	3
 
 /*
  * Before the first download: ended(cl) will be called once per download

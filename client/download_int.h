@@ -39,7 +39,6 @@
 #include <stdint.h>
 
 #include "client.h"
-#include "download.h"
 #include "loop.h"
 #include "parse.h"
 #include "picker.h"
@@ -53,6 +52,8 @@ struct pbuf;
 struct peer;
 struct share;
 
+#define DL_DEAD_MS	30000		/* no source could help: fail */
+#define PEER_MAX_STRIKES 3		/* proven bad pieces: banned */
 #define PBUF_MAX	40		/* piece buffers a client: 20 MiB */
 #define NO_SOURCE	0xffff		/* in contrib[] and owner[]: none */
 
