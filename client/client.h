@@ -45,12 +45,13 @@ struct client {
 	uint8_t			 token[WIRE_TOKEN_LEN];
 	uint8_t			 ticket_key[32];	/* checks tickets
 							   of our peers */
-	int			 failed;	/* some command failed: exit 1 */
+	int			 failed;	/* a command failed: exit 1 */
 	int			 quitting;	/* main.c */
 	struct worker_pool	*workers;	/* hashing */
-	struct worker_pool	*seq_workers;	/* whole-file SHA1s of downloads:
-						   long jobs, kept out of the
-						   way of piece checks */
+	struct worker_pool	*seq_workers;	/* whole-file SHA1s of
+						   downloads: long jobs, kept
+						   out of the way of piece
+						   checks */
 	struct share		*shares;	/* shares.c: files served */
 	struct download		*downloads;	/* download.c: this session's */
 	/* Piece buffers, shared by every download (storage.c). */

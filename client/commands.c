@@ -1,12 +1,21 @@
 /*
- * commands.c - the shell's command table and the commands themselves.
+ * commands.c - the shell's command table and the commands themselves
+ * (see commands.h).
  *
  * One row per command (name, usage, arity, whether it needs a session,
  * handler) drives dispatch, help and completion.  A handler returns
  * CMD_DONE when it finished (its output printed) or CMD_WAIT when a
  * request is under way; the reply callback then prints and calls
- * cmd_done().  Arguments are checked here before anything is sent, so
- * a malformed id never reaches the network; the tracker checks again.
+ * cmd_done(), which lets the shell go on.  Arguments are checked here
+ * before anything is sent, so a malformed id never reaches the network;
+ * the tracker checks again.
+ *
+ * Owns the commands' output (results on stdout, "error:" lines on
+ * stderr) and starts and ends sessions (main.c also ends one the tracker
+ * forgot).  What the tracker says is printed through log_print() or
+ * log_escape(), never as it came.
+ * Never ends the process or a session's other parts itself: quit and
+ * the session's start and end go to main.c's commands_events.
  */
 #include "commands.h"
 
@@ -100,7 +109,8 @@ check_args(struct client *cl, const char *kinds, int argc, char **argv)
 			break;
 		case 'f':
 			if (!parse_filename(a)) {
-				commands_error(cl, "invalid file name '%.80s'", a);
+				commands_error(cl,
+				    "invalid file name '%.80s'", a);
 				return -1;
 			}
 			break;

@@ -6,6 +6,12 @@
  * IP:PORT is where this client listens for other peers.  The exit status
  * is 0 when every command succeeded and 1 otherwise (including a start-up
  * failure, reported as an "error:" line).
+ *
+ * The top of the client: it owns struct client, builds the modules and
+ * registers their hooks (commands_events, the download's end), and holds
+ * what belongs to the process as a whole: the session's keepalive, what
+ * a session's end stops, and quitting (downloads finish first, then
+ * logout, then the loop stops).  No other module calls into it.
  */
 #include <errno.h>
 #include <signal.h>

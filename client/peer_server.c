@@ -1,14 +1,19 @@
 /*
- * peer_server.c - serve verified pieces of shared files to other peers.
+ * peer_server.c - serve verified pieces of shared files to other peers
+ * (see peer_server.h).
  *
  * A peer connects, says HELLO (role peer), then WANTs files by their
- * whole-file SHA1: it gets the bitfield of verified pieces and, from then
- * on, a HAVE for every piece verified later.  It REQUESTs blocks; each is
- * checked (file shared, piece verified, range inside the piece, size
- * bounded) and answered with a PIECE header followed by the bytes straight
- * from the file with sendfile.  Nothing is ever looked up by name or path
- * from the network.  A peer that queues too many requests without reading
- * the answers, or sends anything malformed, is dropped.
+ * whole-file SHA1 with a ticket from the tracker: it gets the bitfield of
+ * verified pieces and, from then on, a HAVE for every piece verified
+ * later (the shares' have hook).  It REQUESTs blocks; each is checked
+ * (file shared, piece verified, range inside the piece, size bounded) and
+ * answered with a PIECE header followed by the bytes straight from the
+ * file with sendfile.  Nothing is ever looked up by name or path from the
+ * network.  A peer that queues too many requests without reading the
+ * answers, or sends anything malformed, is dropped.
+ *
+ * Owns the accepted connections (one list per process).  Only the loop
+ * thread runs this; it never writes a share or reads a file into memory.
  */
 #include <errno.h>
 #include <stdio.h>

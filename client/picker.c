@@ -2,7 +2,9 @@
  * picker.c - piece and block choice (see picker.h).
  *
  * A pick is one pass over the pieces: 2,048 of them for a GiB, which costs
- * less than the request it produces.
+ * less than the request it produces.  Owns only the struct picker it is
+ * given; allocates in picker_init() alone, and never does I/O or reads a
+ * clock, so the unit tests drive it whole.
  */
 #include "picker.h"
 

@@ -1,6 +1,6 @@
 /*
- * picker.h - which block to ask a peer for next.  Pure: no I/O, no clock;
- * randomness comes from a seed the caller gives.
+ * picker.h - which block to ask a peer for next.  Pure: no I/O, no clock,
+ * no globals; randomness comes from a seed the caller gives.
  *
  * A file is cut into pieces of WIRE_PIECE_LEN bytes (each with its SHA1)
  * and pieces into blocks of PICK_BLOCK bytes, the unit of a request.
@@ -11,9 +11,9 @@
  *  1. a piece already started (some block received or requested) that
  *     still has a block nobody was asked for: finish what we began;
  *  2. otherwise the rarest piece among connected peers, ties broken at
- *     random among the first `window` tied pieces in file order (so the
- *     download stays roughly in order and the whole-file hash can follow
- *     it, without every downloader asking for the same piece);
+ *     random among the first PICK_WINDOW (4) tied pieces in file order
+ *     (so the download stays roughly in order and the whole-file hash
+ *     can follow it, without every downloader asking for the same piece);
  *  3. endgame: once every missing block has been asked for, a missing
  *     block may be asked of a second peer (fewest outstanding requests
  *     first, never twice of the same peer), so one slow peer cannot

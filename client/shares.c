@@ -1,5 +1,12 @@
 /*
  * shares.c - served files and hashing jobs (see shares.h).
+ *
+ * Owns the list of shares (cl->shares), each with its open descriptor
+ * and have-map, and the hashing jobs.  Jobs run on the worker pools with
+ * their own descriptor (duplicated) and buffers, and report back on the
+ * loop; a share is never touched off the loop thread.  Nothing here
+ * speaks to a peer or the tracker: who must learn of a verified piece
+ * is reached through the have hook.
  */
 #include "shares.h"
 

@@ -4,13 +4,18 @@
  * A share is a file (complete, or the .part of a running download) that
  * peers may ask pieces of, addressed by its whole-file SHA1.  Its have-map
  * says which pieces are verified; only those are ever served.  The list
- * lives in struct client and is emptied on logout.
+ * lives in struct client and is emptied on logout.  When a piece is
+ * verified, the have hook (the peer server's) is called: this module
+ * names no module above it.
  *
- * Hashing runs on the client's worker pool:
+ * Hashing runs on the client's worker pools:
  *  - a whole file (upload, login re-check): two jobs read it in parallel,
  *    one for the piece SHA1s and one for the whole-file SHA1, so hashing
  *    takes about the time of one SHA1 pass on a two-core machine;
- *  - one piece (download): read back from the .part file and compared.
+ *  - one piece: read back from a file and compared (a download's resume,
+ *    or a piece whose blocks went straight to disk);
+ *  - a download's whole-file SHA1, range by range (hash_chain below).
+ * Only the loop thread calls in; done callbacks run on the loop.
  */
 #ifndef SHARES_H
 #define SHARES_H

@@ -2,7 +2,9 @@
  * shell.c - terminal and piped input (see shell.h).
  *
  * The only file that includes readline.  Readline keeps global state, so
- * there is at most one shell per process.
+ * there is at most one shell per process (the_shell).  It owns standard
+ * input and the prompt; it hands each line to its caller and never reads
+ * the words of a line (commands.c does).  Only the loop thread runs it.
  */
 #include "shell.h"
 

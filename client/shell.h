@@ -13,6 +13,8 @@
  * Notices (a background download ended) are for people: on a terminal
  * they appear on a line of their own above the prompt, and what is being
  * typed is drawn again below them, untouched.  Piped input gets none.
+ * A notice is printed as given: the caller escapes what came from the
+ * network.  Only the loop thread calls in.
  */
 #ifndef SHELL_H
 #define SHELL_H

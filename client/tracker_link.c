@@ -4,6 +4,10 @@
  * States: IDLE (no connection) -> CONNECTING -> HELLO (ours sent, waiting
  * for theirs) -> READY.  Each request keeps its encoded frame until it is
  * answered, so a failover can send it again unchanged.
+ *
+ * Owns the one tracker connection and the queue of unanswered requests.
+ * It never interprets a reply to a request (the request's callback does)
+ * and never blocks: connects are non-blocking, deadlines are loop timers.
  */
 #include "tracker_link.h"
 
