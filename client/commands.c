@@ -13,9 +13,9 @@
  * Owns the commands' output (results on stdout, "error:" lines on
  * stderr) and starts and ends sessions (main.c also ends one the tracker
  * forgot).  What the tracker says is printed through log_print() or
- * log_escape(), never as it came.
- * Never ends the process or a session's other parts itself: quit and
- * the session's start and end go to main.c's commands_events.
+ * log_escape(), never as it came.  Never stops the process nor what a
+ * session runs (keepalive, downloads, serving) itself: quit and the
+ * session's start and end go to main.c through commands_events.
  */
 #include "commands.h"
 
@@ -168,6 +168,7 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 		memcpy(cl->token, m->f[SESSION_TOKEN].p, WIRE_TOKEN_LEN);
 		memcpy(cl->ticket_key, m->f[SESSION_TICKET_KEY].p,
 		    sizeof(cl->ticket_key));
+		/* An id: the codec let only [A-Za-z0-9._-] through. */
 		snprintf(cl->user, sizeof(cl->user), "%s",
 		    m->f[SESSION_USER].s);
 		cl->logged_in = 1;
@@ -294,8 +295,7 @@ on_my_shares(void *arg, const struct wire_msg *m, const char *err)
 			}
 			/* Unchanged: serve it again as it is. */
 			sh = shares_add(cl, g, name, path, f[SHARES_SHA1].p,
-			    size, NULL,
-			    0, 1, e, sizeof(e));
+			    size, NULL, 0, 1, e, sizeof(e));
 			if (sh == NULL)
 				continue;
 			send_share(cl, WT_SHARE, g, name, NULL, 0);

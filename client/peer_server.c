@@ -15,14 +15,14 @@
  * Owns the accepted connections (one list per process).  Only the loop
  * thread runs this; it never writes a share or reads a file into memory.
  */
+#include "peer_server.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "peer_server.h"
 
 #include "client.h"
 #include "conn.h"
@@ -117,8 +117,7 @@ on_want(struct pconn *p, const struct wire_msg *m)
 	}
 	/* Only for a requester a tracker vouches for: a member. */
 	if (ticket_check(p->cl->ticket_key, sha, m->f[WANT_TICKET].p,
-	    m->f[WANT_TICKET].n,
-	    (uint64_t)time(NULL)) == -1) {
+	    m->f[WANT_TICKET].n, (uint64_t)time(NULL)) == -1) {
 		log_info("%s: WANT without a valid ticket", conn_name(p->c));
 		send_error(p, m->h.id, WE_DENIED, "no valid ticket from the "
 		    "tracker for this file");
