@@ -62,7 +62,7 @@ enum store_rc {
 
 #define STORE_SALT_LEN		16
 #define STORE_HASH_LEN		32
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 struct user_cred {
 	uint8_t		salt[STORE_SALT_LEN];
