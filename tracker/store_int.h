@@ -101,7 +101,7 @@ struct store {
 	struct buf	 groups;	/* names, each ending in a NUL */
 	int64_t		 groups_at;	/* sqlite3_total_changes64() then */
 	int		 groups_ok;
-	struct reqset	 reqs;		/* request keys of the last REQ_KEEP_MS */
+	struct reqset	 reqs;		/* request keys, REQ_KEEP_MS back */
 	uint64_t	 reqs_mark;	/* reqs.added when it began */
 };
 
@@ -158,6 +158,8 @@ int	state_group_born(struct store *, const char *group, uint64_t *born,
 	    uint32_t *origin);
 int	state_group_is(struct store *, const char *group, uint64_t born,
 	    uint32_t origin);
+/* Is the group of an op or row (its G_* fields) this incarnation? */
+int	state_group_of(struct store *, const struct wire_msg *);
 int	state_group_owner(struct store *, const char *group, char *owner);
 int	state_is_member(struct store *, const char *group, const char *user);
 int	state_member_check(struct store *, const char *group,

@@ -186,22 +186,24 @@ put_col(struct wire_enc *e, sqlite3_stmt *q, int i, char f)
 	}
 }
 
-/* Kinds of row, in the order a snapshot sends them. */
+/*
+ * Kinds of row, in the order a snapshot sends them: each query's columns
+ * are the fields of its frame type's format (wire_format()), in order.
+ */
 static const struct {
 	enum stmt	 q;
 	unsigned	 type;
-	const char	*fmt;	/* the columns of q, as fields */
 } snap_kinds[] = {
 	/* Accounts and groups before what names them. */
-	{ S_SNAP_USERS,		WT_S_R_USER,	"iBBuquB" },
-	{ S_SNAP_MARKS,		WT_S_R_MARK,	"biiqu" },
-	{ S_SNAP_GROUPS,	WT_S_R_GROUP,	"iquqB" },
-	{ S_SNAP_SESSIONS,	WT_S_R_SESSION,	"Biqusb" },
-	{ S_SNAP_MEMBERS,	WT_S_R_MEMBER,	"iquiuuqu" },
-	{ S_SNAP_FILES,		WT_S_R_FILE,	"iqusqhHqu" },
-	{ S_SNAP_SHARES,	WT_S_R_SHARE,	"iqusibhsqqu" },
-	{ S_SNAP_SERVING,	WT_S_R_SERVE,	"iqusBbhqu" },
-	{ S_SNAP_REQS,		WT_S_R_REQ,	"Bq" },
+	{ S_SNAP_USERS,		WT_S_R_USER },
+	{ S_SNAP_MARKS,		WT_S_R_MARK },
+	{ S_SNAP_GROUPS,	WT_S_R_GROUP },
+	{ S_SNAP_SESSIONS,	WT_S_R_SESSION },
+	{ S_SNAP_MEMBERS,	WT_S_R_MEMBER },
+	{ S_SNAP_FILES,		WT_S_R_FILE },
+	{ S_SNAP_SHARES,	WT_S_R_SHARE },
+	{ S_SNAP_SERVING,	WT_S_R_SERVE },
+	{ S_SNAP_REQS,		WT_S_R_REQ },
 };
 #define SNAP_KINDS	(sizeof(snap_kinds) / sizeof(snap_kinds[0]))
 
@@ -278,8 +280,9 @@ store_snap_begin(struct store *s)
 
 /* Put the row q holds as a frame of type: its columns in format order. */
 static int
-put_row(struct buf *out, sqlite3_stmt *q, unsigned type, const char *fmt)
+put_row(struct buf *out, sqlite3_stmt *q, unsigned type)
 {
+	const char *fmt = wire_format(type);
 	struct wire_enc e;
 	int c;
 
@@ -334,11 +337,12 @@ store_snap_next(struct store_snap *sn, struct buf *out, size_t budget)
 			break;
 		}
 		if (sn->q == NULL &&
-		    snap_query(sn, db_sql(snap_kinds[sn->kind].q), &sn->q) == -1)
+		    snap_query(sn, db_sql(snap_kinds[sn->kind].q),
+		    &sn->q) == -1)
 			return -1;
 		if ((r = sqlite3_step(sn->q)) == SQLITE_ROW) {
-			if (put_row(out, sn->q, snap_kinds[sn->kind].type,
-			    snap_kinds[sn->kind].fmt) == -1)
+			if (put_row(out, sn->q,
+			    snap_kinds[sn->kind].type) == -1)
 				return -1;
 			sn->rows++;
 			continue;
@@ -413,30 +417,31 @@ static int	base_raise(struct store *, uint32_t, uint64_t);
 static int
 merge_end(struct store *s, const struct wire_msg *m)
 {
-	struct wire_field f[3];
+	struct wire_field f[HWM_STAMP + 1];
 	struct wire_iter it;
 	sqlite3_stmt *q;
 	uint64_t had;
 
 	wire_iter_init(&it, m);
 	while (wire_iter_next(&it, f)) {
-		uint32_t origin = (uint32_t)f[0].u;
+		uint32_t origin = (uint32_t)f[HWM_ORIGIN].u;
 
 		if (origin == 0)
 			return -2;
 		had = state_hwm_get(s, origin);
-		if (f[1].u <= had)
+		if (f[HWM_SEQ].u <= had)
 			continue;
 		/* Ops up to there are in the tables, not in our log. */
 		q = db_stmt(s, S_HWM_RAISE);
 		db_bind_int(q, ":origin", origin);
-		db_bind_int(q, ":seq", (int64_t)f[1].u);
-		db_bind_int(q, ":hlc", (int64_t)f[2].u);
-		if (db_exec(s, q) == -1 || base_raise(s, origin, f[1].u) == -1)
+		db_bind_int(q, ":seq", (int64_t)f[HWM_SEQ].u);
+		db_bind_int(q, ":hlc", (int64_t)f[HWM_STAMP].u);
+		if (db_exec(s, q) == -1 ||
+		    base_raise(s, origin, f[HWM_SEQ].u) == -1)
 			return -1;
-		hlc_observe(&s->clock, f[2].u);
-		if (origin == s->origin && f[1].u > s->seq)
-			s->seq = f[1].u;	/* ours, from before a loss */
+		hlc_observe(&s->clock, f[HWM_STAMP].u);
+		if (origin == s->origin && f[HWM_SEQ].u > s->seq)
+			s->seq = f[HWM_SEQ].u;	/* ours, from before a loss */
 	}
 	return 0;
 }
@@ -450,69 +455,82 @@ merge_row(struct store *s, const struct wire_msg *m)
 
 	switch (m->h.type) {
 	case WT_S_R_USER:	/* "iBBu" as OP_USER, then born, origin, req */
-		if (m->f[6].n != 0 && m->f[6].n != 32)
+		if (m->f[RUSER_REQ].n != 0 && m->f[RUSER_REQ].n != 32)
 			return -2;
-		c = (struct opctx){ m->f[4].u, (uint32_t)m->f[5].u, m->f[6].p,
-		    m->f[6].n };
+		c = (struct opctx){ m->f[RUSER_BORN].u,
+		    (uint32_t)m->f[RUSER_ORIGIN].u, m->f[RUSER_REQ].p,
+		    m->f[RUSER_REQ].n };
 		return state_apply_user(s, m, &c);
 	case WT_S_R_MARK:
-		if (strcmp(m->f[1].s, "user") != 0 &&
-		    strcmp(m->f[1].s, "group") != 0)
+		if (strcmp(m->f[MARK_KIND].s, "user") != 0 &&
+		    strcmp(m->f[MARK_KIND].s, "group") != 0)
 			return -2;
-		if (m->f[0].u == 1)
-			return state_alias_add(s, m->f[1].s, m->f[2].s, m->f[3].u,
-			    (uint32_t)m->f[4].u);
-		if (m->f[0].u == 2)
-			return state_lost(s, m->f[1].s, m->f[2].s, m->f[3].u,
-			    (uint32_t)m->f[4].u);
+		if (m->f[MARK_WHAT].u == 1)
+			return state_alias_add(s, m->f[MARK_KIND].s,
+			    m->f[MARK_NAME].s, m->f[MARK_BORN].u,
+			    (uint32_t)m->f[MARK_ORIGIN].u);
+		if (m->f[MARK_WHAT].u == 2)
+			return state_lost(s, m->f[MARK_KIND].s,
+			    m->f[MARK_NAME].s, m->f[MARK_BORN].u,
+			    (uint32_t)m->f[MARK_ORIGIN].u);
 		return -2;
 	case WT_S_R_GROUP:
-		if (m->f[4].n != 0 && m->f[4].n != 32)
+		if (m->f[RGROUP_REQ].n != 0 && m->f[RGROUP_REQ].n != 32)
 			return -2;
-		c = (struct opctx){ m->f[1].u, (uint32_t)m->f[2].u, m->f[4].p,
-		    m->f[4].n };
-		return state_group_merge(s, m->f[0].s, m->f[1].u,
-		    (uint32_t)m->f[2].u, m->f[3].u, &c) == -1 ? -1 : 0;
+		c = (struct opctx){ m->f[RGROUP_BORN].u,
+		    (uint32_t)m->f[RGROUP_ORIGIN].u, m->f[RGROUP_REQ].p,
+		    m->f[RGROUP_REQ].n };
+		r = state_group_merge(s, m->f[RGROUP_NAME].s,
+		    m->f[RGROUP_BORN].u, (uint32_t)m->f[RGROUP_ORIGIN].u,
+		    m->f[RGROUP_REVIVED].u, &c);
+		return r == -1 ? -1 : 0;
 	case WT_S_R_SESSION:	/* "Biqus" as OP_SESSION, then alive */
-		if (m->f[5].u)
+		if (m->f[RSESS_ALIVE].u)
 			return state_apply_session(s, m, &c);
-		if (m->f[0].n != 32)
+		if (m->f[SESS_KEY].n != 32)
 			return -2;
-		if (state_dead_add(s, m->f[0].p, m->f[1].s, m->f[2].u,
-		    (uint32_t)m->f[3].u) == -1)
+		if (state_dead_add(s, m->f[SESS_KEY].p, m->f[SESS_USER].s,
+		    m->f[SESS_UBORN].u, (uint32_t)m->f[SESS_UORIGIN].u) == -1)
 			return -1;
 		q = db_stmt(s, S_SESS_DEL);
-		db_bind_blob(q, ":key", m->f[0].p, 32);
+		db_bind_blob(q, ":key", m->f[SESS_KEY].p, 32);
 		return db_exec(s, q);
 	case WT_S_R_MEMBER:	/* "iquiu" as OP_JOIN, then state, stamp */
-		if (m->f[5].u < M_ASKED || m->f[5].u > M_LEFT)
+		if (m->f[RMEM_STATE].u < M_ASKED || m->f[RMEM_STATE].u > M_LEFT)
 			return -2;
-		c = (struct opctx){ m->f[6].u, (uint32_t)m->f[7].u, NULL, 0 };
-		return state_apply_member_op(s, m, &c, (uint32_t)m->f[5].u);
+		c = (struct opctx){ m->f[RMEM_STAMP].u,
+		    (uint32_t)m->f[RMEM_ORIGIN].u, NULL, 0 };
+		return state_apply_member_op(s, m, &c,
+		    (uint32_t)m->f[RMEM_STATE].u);
 	default:
 		break;
 	}
 	/* The rest belong to a group: to this incarnation of it only. */
-	if ((r = state_group_is(s, m->f[0].s, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
+	if ((r = state_group_of(s, m)) != 1)
 		return r;
 	switch (m->h.type) {
 	case WT_S_R_FILE:	/* "iqusqhH" as OP_UPLOAD, then born, origin */
-		if (m->f[4].u > WIRE_FILE_MAX ||
-		    m->f[6].n != wire_npieces(m->f[4].u))
+		if (m->f[UP_SIZE].u > WIRE_FILE_MAX ||
+		    m->f[UP_PIECES].n != wire_npieces(m->f[UP_SIZE].u))
 			return -2;
-		c = (struct opctx){ m->f[7].u, (uint32_t)m->f[8].u, NULL, 0 };
+		c = (struct opctx){ m->f[RFILE_BORN].u,
+		    (uint32_t)m->f[RFILE_ORIGIN].u, NULL, 0 };
 		return state_file_merge(s, m, &c);
 	case WT_S_R_SHARE:
-		c = (struct opctx){ m->f[9].u, (uint32_t)m->f[10].u, NULL, 0 };
-		return state_share_put(s, m->f[0].s, m->f[3].s, m->f[4].s,
-		    m->f[5].u != 0, m->f[6].p, m->f[7].s, (int64_t)m->f[8].u,
-		    &c);
+		c = (struct opctx){ m->f[RSHARE_STAMP].u,
+		    (uint32_t)m->f[RSHARE_ORIGIN].u, NULL, 0 };
+		return state_share_put(s, m->f[G_NAME].s, m->f[RSHARE_NAME].s,
+		    m->f[RSHARE_USER].s, m->f[RSHARE_PRESENT].u != 0,
+		    m->f[RSHARE_SHA1].p, m->f[RSHARE_PATH].s,
+		    (int64_t)m->f[RSHARE_MTIME].u, &c);
 	case WT_S_R_SERVE:
-		if (m->f[4].n != 32)
+		if (m->f[RSERVE_KEY].n != 32)
 			return -2;
-		c = (struct opctx){ m->f[7].u, (uint32_t)m->f[8].u, NULL, 0 };
-		return state_serve_put(s, m->f[4].p, m->f[0].s, m->f[3].s,
-		    m->f[5].u != 0, m->f[6].p, &c);
+		c = (struct opctx){ m->f[RSERVE_STAMP].u,
+		    (uint32_t)m->f[RSERVE_ORIGIN].u, NULL, 0 };
+		return state_serve_put(s, m->f[RSERVE_KEY].p, m->f[G_NAME].s,
+		    m->f[RSERVE_NAME].s, m->f[RSERVE_PRESENT].u != 0,
+		    m->f[RSERVE_SHA1].p, &c);
 	}
 	return -2;
 }
@@ -528,9 +546,9 @@ store_merge(struct store *s, const struct wire_msg *m)
 		return ST_ERR;
 	switch (m->h.type) {
 	case WT_S_R_REQ:
-		if (m->f[0].n != 32)
+		if (m->f[RREQ_KEY].n != 32)
 			return db_rollback(s, ST_BAD_OP);
-		r = state_req_remember(s, m->f[0].p, m->f[1].u);
+		r = state_req_remember(s, m->f[RREQ_KEY].p, m->f[RREQ_AT].u);
 		break;
 	case WT_S_SNAP_END:
 		r = merge_end(s, m);
@@ -649,7 +667,9 @@ store_trim(struct store *s, const uint64_t *held, uint32_t n, uint64_t keep,
 		return ST_ERR;
 	/* What every other tracker holds, up to what we hold. */
 	for (o = 1; held != NULL && o <= n; o++) {
-		cut = held[o] < state_hwm_get(s, o) ? held[o] : state_hwm_get(s, o);
+		cut = state_hwm_get(s, o);
+		if (held[o] < cut)
+			cut = held[o];
 		if (cut <= store_log_base(s, o))
 			continue;
 		q = db_stmt(s, S_LOG_FIRST_OF);

@@ -100,7 +100,8 @@ static int	is_alias(struct store *, const char *, const char *, uint64_t,
 		    uint32_t);
 
 int
-state_group_is(struct store *s, const char *group, uint64_t born, uint32_t origin)
+state_group_is(struct store *s, const char *group, uint64_t born,
+    uint32_t origin)
 {
 	uint64_t b;
 	uint32_t o;
@@ -111,6 +112,14 @@ state_group_is(struct store *s, const char *group, uint64_t born, uint32_t origi
 	if (b == born && o == origin)
 		return 1;
 	return is_alias(s, "group", group, born, origin);
+}
+
+/* state_group_is() for the group an op or row names in its first fields. */
+int
+state_group_of(struct store *s, const struct wire_msg *m)
+{
+	return state_group_is(s, m->f[G_NAME].s, m->f[G_BORN].u,
+	    (uint32_t)m->f[G_ORIGIN].u);
 }
 
 /*
@@ -175,8 +184,8 @@ state_lost(struct store *s, const char *kind, const char *name, uint64_t born,
  */
 
 int
-state_alias_add(struct store *s, const char *kind, const char *name, uint64_t born,
-    uint32_t origin)
+state_alias_add(struct store *s, const char *kind, const char *name,
+    uint64_t born, uint32_t origin)
 {
 	sqlite3_stmt *q = db_stmt(s, S_ALIAS_ADD);
 
@@ -243,15 +252,17 @@ state_lost_why(char *why, size_t len, const char *user)
 }
 
 int
-state_apply_user(struct store *s, const struct wire_msg *m, const struct opctx *c)
+state_apply_user(struct store *s, const struct wire_msg *m,
+    const struct opctx *c)
 {
-	const char *user = m->f[0].s;
+	const char *user = m->f[USER_NAME].s;
 	sqlite3_stmt *q;
 	uint64_t born;
 	uint32_t origin;
 	int r, same;
 
-	if (m->f[1].n != STORE_SALT_LEN || m->f[2].n != STORE_HASH_LEN)
+	if (m->f[USER_SALT].n != STORE_SALT_LEN ||
+	    m->f[USER_HASH].n != STORE_HASH_LEN)
 		return -2;
 	if ((r = state_user_born(s, user, &born, &origin)) == -1)
 		return -1;
@@ -262,10 +273,12 @@ state_apply_user(struct store *s, const struct wire_msg *m, const struct opctx *
 		if ((same = same_request(s, "user", user, c)) == -1)
 			return -1;
 		if (same && r > 0)
-			return state_alias_add(s, "user", user, c->hlc, c->origin);
+			return state_alias_add(s, "user", user, c->hlc,
+			    c->origin);
 		if (same) {
 			/* The earlier copy of one creation: its row. */
-			if (state_alias_add(s, "user", user, born, origin) == -1)
+			if (state_alias_add(s, "user", user, born,
+			    origin) == -1)
 				return -1;
 			q = db_stmt(s, S_USER_REPLACE);
 			goto put;
@@ -290,9 +303,9 @@ state_apply_user(struct store *s, const struct wire_msg *m, const struct opctx *
 put:
 	bind_req(q, c);
 	db_bind_text(q, ":user", user);
-	db_bind_blob(q, ":salt", m->f[1].p, STORE_SALT_LEN);
-	db_bind_blob(q, ":hash", m->f[2].p, STORE_HASH_LEN);
-	db_bind_int(q, ":iter", (int64_t)m->f[3].u);
+	db_bind_blob(q, ":salt", m->f[USER_SALT].p, STORE_SALT_LEN);
+	db_bind_blob(q, ":hash", m->f[USER_HASH].p, STORE_HASH_LEN);
+	db_bind_int(q, ":iter", (int64_t)m->f[USER_ITER].u);
 	db_bind_int(q, ":born", (int64_t)c->hlc);
 	db_bind_int(q, ":origin", c->origin);
 	return db_exec(s, q);
@@ -319,33 +332,35 @@ int
 state_apply_session(struct store *s, const struct wire_msg *m,
     const struct opctx *c)
 {
-	const uint8_t *key = m->f[0].p;
-	const char *user = m->f[1].s;
+	const uint8_t *key = m->f[SESS_KEY].p;
+	const char *user = m->f[SESS_USER].s;
 	sqlite3_stmt *q;
 	uint64_t born = 0;
 	uint32_t origin = 0;
 	int r;
 
 	(void)c;
-	if (m->f[0].n != 32)
+	if (m->f[SESS_KEY].n != 32)
 		return -2;
 	if ((r = db_blob_exists(s, S_DEAD_GET, ":key", key)) != 0)
 		return r == 1 ? 0 : -1;
 	if ((r = state_user_born(s, user, &born, &origin)) == -1)
 		return -1;
-	if (r == 1 && (born != m->f[2].u || origin != m->f[3].u) &&
-	    (r = is_alias(s, "user", user, m->f[2].u,
-	    (uint32_t)m->f[3].u)) == -1)
+	if (r == 1 &&
+	    (born != m->f[SESS_UBORN].u || origin != m->f[SESS_UORIGIN].u) &&
+	    (r = is_alias(s, "user", user, m->f[SESS_UBORN].u,
+	    (uint32_t)m->f[SESS_UORIGIN].u)) == -1)
 		return -1;
 	if (r == 0)
-		return state_dead_add(s, key, user, m->f[2].u, (uint32_t)m->f[3].u);
+		return state_dead_add(s, key, user, m->f[SESS_UBORN].u,
+		    (uint32_t)m->f[SESS_UORIGIN].u);
 	q = db_stmt(s, S_SESS_INSERT);
 	db_bind_blob(q, ":key", key, 32);
 	db_bind_text(q, ":user", user);
-	db_bind_text(q, ":peer", m->f[4].s);
+	db_bind_text(q, ":peer", m->f[SESS_PEER].s);
 	/* The incarnation the op names (the row's, or an alias of it). */
-	db_bind_int(q, ":born", (int64_t)m->f[2].u);
-	db_bind_int(q, ":origin", (uint32_t)m->f[3].u);
+	db_bind_int(q, ":born", (int64_t)m->f[SESS_UBORN].u);
+	db_bind_int(q, ":origin", (uint32_t)m->f[SESS_UORIGIN].u);
 	return db_exec(s, q);
 }
 
@@ -356,14 +371,14 @@ apply_logout(struct store *s, const struct wire_msg *m,
 	sqlite3_stmt *q;
 
 	(void)c;
-	if (m->f[0].n != 32)
+	if (m->f[LOGOUT_KEY].n != 32)
 		return -2;
 	q = db_stmt(s, S_DEAD_MOVE);
-	db_bind_blob(q, ":key", m->f[0].p, 32);
+	db_bind_blob(q, ":key", m->f[LOGOUT_KEY].p, 32);
 	if (db_exec(s, q) == -1)
 		return -1;
 	q = db_stmt(s, S_SESS_DEL);
-	db_bind_blob(q, ":key", m->f[0].p, 32);
+	db_bind_blob(q, ":key", m->f[LOGOUT_KEY].p, 32);
 	return db_exec(s, q);
 }
 
@@ -463,8 +478,8 @@ state_mem_epoch(struct store *s, const char *group, const char *user,
  * the group's incarnation, 0 if it lost, -1.
  */
 int
-state_group_merge(struct store *s, const char *group, uint64_t inc, uint32_t inco,
-    uint64_t revived, const struct opctx *c)
+state_group_merge(struct store *s, const char *group, uint64_t inc,
+    uint32_t inco, uint64_t revived, const struct opctx *c)
 {
 	uint64_t born = 0;
 	uint32_t origin = 0;
@@ -486,7 +501,8 @@ state_group_merge(struct store *s, const char *group, uint64_t inc, uint32_t inc
 			db_bind_text(q, ":grp", group);
 			db_bind_int(q, ":born", (int64_t)inc);
 			db_bind_int(q, ":origin", inco);
-			if (state_alias_add(s, "group", group, born, origin) == -1 ||
+			if (state_alias_add(s, "group", group, born,
+			    origin) == -1 ||
 			    db_exec(s, q) == -1)
 				return -1;
 		} else if (same && state_alias_add(s, "group", group, inc,
@@ -527,12 +543,13 @@ apply_group(struct store *s, const struct wire_msg *m, const struct opctx *c)
 {
 	int r;
 
-	r = state_group_merge(s, m->f[0].s, m->f[2].u, (uint32_t)m->f[3].u,
-	    c->hlc, c);
+	r = state_group_merge(s, m->f[GROUP_NAME].s, m->f[GROUP_BORN].u,
+	    (uint32_t)m->f[GROUP_ORIGIN].u, c->hlc, c);
 	if (r != 1)
 		return r;
-	return mem_merge(s, m->f[0].s, m->f[1].s, (uint32_t)m->f[4].u,
-	    M_MEMBER, c) == -1 ? -1 : 0;
+	r = mem_merge(s, m->f[GROUP_NAME].s, m->f[GROUP_CREATOR].s,
+	    (uint32_t)m->f[GROUP_EPOCH].u, M_MEMBER, c);
+	return r == -1 ? -1 : 0;
 }
 
 /*
@@ -543,14 +560,16 @@ int
 state_apply_member_op(struct store *s, const struct wire_msg *m,
     const struct opctx *c, uint32_t state)
 {
-	const char *group = m->f[0].s, *user = m->f[3].s;
+	const char *group = m->f[G_NAME].s, *user = m->f[MEM_USER].s;
 	int r;
 
-	if ((r = state_group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
+	if ((r = state_group_of(s, m)) != 1)
 		return r;
 	/* Shares made before a leave stop counting by themselves. */
-	return mem_merge(s, group, user, (uint32_t)m->f[4].u, state, c) ==
-	    -1 ? -1 : 0;
+	return mem_merge(
+		   s, group, user, (uint32_t)m->f[MEM_EPOCH].u, state, c) == -1
+		   ? -1
+		   : 0;
 }
 
 static int
@@ -686,9 +705,10 @@ state_serve_put(struct store *s, const uint8_t *key, const char *group,
  * (an upload op or a file row); the group is checked.
  */
 int
-state_file_merge(struct store *s, const struct wire_msg *m, const struct opctx *c)
+state_file_merge(struct store *s, const struct wire_msg *m,
+    const struct opctx *c)
 {
-	const char *group = m->f[0].s, *name = m->f[3].s;
+	const char *group = m->f[G_NAME].s, *name = m->f[UP_NAME].s;
 	struct file_meta cur;
 	sqlite3_stmt *q = NULL;
 	uint64_t born;
@@ -698,8 +718,8 @@ state_file_merge(struct store *s, const struct wire_msg *m, const struct opctx *
 	r = file_get(s, group, name, &cur, &born, &origin);
 	if (r == ST_ERR)
 		return -1;
-	same = r == ST_OK && cur.size == m->f[4].u &&
-	    memcmp(cur.sha1, m->f[5].p, 20) == 0;
+	same = r == ST_OK && cur.size == m->f[UP_SIZE].u &&
+	    memcmp(cur.sha1, m->f[UP_SHA1].p, 20) == 0;
 	if (r == ST_NO_FILE)
 		q = db_stmt(s, S_FILE_INSERT);
 	else if (hlc_cmp(c->hlc, c->origin, born, origin) > 0)
@@ -708,10 +728,10 @@ state_file_merge(struct store *s, const struct wire_msg *m, const struct opctx *
 		db_bind_text(q, ":grp", group);
 		db_bind_text(q, ":name", name);
 		if (!same) {
-			db_bind_int(q, ":size", (int64_t)m->f[4].u);
-			db_bind_blob(q, ":sha1", m->f[5].p, 20);
-			db_bind_blob(q, ":pieces", m->f[6].p,
-			    (int)m->f[6].n * 20);
+			db_bind_int(q, ":size", (int64_t)m->f[UP_SIZE].u);
+			db_bind_blob(q, ":sha1", m->f[UP_SHA1].p, 20);
+			db_bind_blob(q, ":pieces", m->f[UP_PIECES].p,
+			    (int)m->f[UP_PIECES].n * 20);
 		}
 		db_bind_int(q, ":born", (int64_t)c->hlc);
 		db_bind_int(q, ":origin", c->origin);
@@ -725,21 +745,23 @@ static int
 apply_upload(struct store *s, const struct wire_msg *m,
     const struct opctx *c)
 {
-	const char *group = m->f[0].s, *name = m->f[3].s, *user = m->f[7].s;
+	const char *group = m->f[G_NAME].s, *name = m->f[UP_NAME].s;
+	const char *user = m->f[UP_USER].s;
 	int r;
 
-	if (m->f[10].n != 32 || m->f[4].u > WIRE_FILE_MAX ||
-	    m->f[6].n != wire_npieces(m->f[4].u))
+	if (m->f[UP_KEY].n != 32 || m->f[UP_SIZE].u > WIRE_FILE_MAX ||
+	    m->f[UP_PIECES].n != wire_npieces(m->f[UP_SIZE].u))
 		return -2;
 	/* No membership test here: shares count only for members anyway. */
-	if ((r = state_group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
+	if ((r = state_group_of(s, m)) != 1)
 		return r;
 	if (state_file_merge(s, m, c) == -1)
 		return -1;
-	if (state_share_put(s, group, name, user, 1, m->f[5].p, m->f[8].s,
-	    (int64_t)m->f[9].u, c) == -1)
+	if (state_share_put(s, group, name, user, 1, m->f[UP_SHA1].p,
+	    m->f[UP_PATH].s, (int64_t)m->f[UP_MTIME].u, c) == -1)
 		return -1;
-	return state_serve_put(s, m->f[10].p, group, name, 1, m->f[5].p, c);
+	return state_serve_put(s, m->f[UP_KEY].p, group, name, 1,
+	    m->f[UP_SHA1].p, c);
 }
 
 static int
@@ -747,27 +769,29 @@ apply_serve(struct store *s, const struct wire_msg *m, const struct opctx *c)
 {
 	int r;
 
-	if (m->f[4].n != 20 || m->f[5].n != 32)
+	if (m->f[SERVE_SHA1].n != 20 || m->f[SERVE_KEY].n != 32)
 		return -2;
-	if ((r = state_group_is(s, m->f[0].s, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
+	if ((r = state_group_of(s, m)) != 1)
 		return r;
-	return state_serve_put(s, m->f[5].p, m->f[0].s, m->f[3].s, 1, m->f[4].p, c);
+	return state_serve_put(s, m->f[SERVE_KEY].p, m->f[G_NAME].s,
+	    m->f[SERVE_NAME].s, 1, m->f[SERVE_SHA1].p, c);
 }
 
 static int
 apply_stop(struct store *s, const struct wire_msg *m, const struct opctx *c)
 {
 	static const uint8_t none[20];
-	const char *group = m->f[0].s, *name = m->f[3].s;
+	const char *group = m->f[G_NAME].s, *name = m->f[STOP_NAME].s;
 	int r;
 
-	if (m->f[5].n != 32)
+	if (m->f[STOP_KEY].n != 32)
 		return -2;
-	if ((r = state_group_is(s, group, m->f[1].u, (uint32_t)m->f[2].u)) != 1)
+	if ((r = state_group_of(s, m)) != 1)
 		return r;
-	if (state_share_put(s, group, name, m->f[4].s, 0, none, "", 0, c) == -1)
+	if (state_share_put(s, group, name, m->f[STOP_USER].s, 0, none, "",
+	    0, c) == -1)
 		return -1;
-	return state_serve_put(s, m->f[5].p, group, name, 0, none, c);
+	return state_serve_put(s, m->f[STOP_KEY].p, group, name, 0, none, c);
 }
 
 typedef int (*apply_fn)(struct store *, const struct wire_msg *,
