@@ -158,12 +158,10 @@ static const char temp_schema[] =
     "  key BLOB NOT NULL, PRIMARY KEY(tracker, key)) WITHOUT ROWID;"
     "CREATE INDEX temp.remote_online_key ON remote_online(key);";
 
-
 /* A share row that counts: on, for the current content, by a member. */
 #define LIVE_SHARE \
 	" AND s.present = 1 AND s.sha1 = f.sha1 AND m.state = 3" \
 	" AND s.stamp > m.stamp"
-
 
 static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -374,8 +372,6 @@ static const char *const sql[S_COUNT] = {
 	[S_SNAP_HWMS] = "SELECT origin, seq, hlc FROM hwm ORDER BY origin",
 };
 
-
-
 /* Log a failure of statement s (or of the database if s < 0). */
 int
 db_fail(struct store *s, const char *what)
@@ -474,7 +470,6 @@ db_exists(struct store *s, sqlite3_stmt *q)
 	return r;
 }
 
-
 /* Does statement i, given one 32-byte blob as param, have a row? */
 int
 db_blob_exists(struct store *s, enum stmt i, const char *param,
@@ -540,7 +535,7 @@ store_flush(struct store *s)
 	if (db_exec(s, db_stmt(s, S_COMMIT)) == -1) {
 		db_exec(s, db_stmt(s, S_ROLLBACK));
 		s->groups_ok = 0;	/* may list what was rolled back */
-		s->seq = state_hwm_get(s, s->origin);
+		s->seq = db_hwm(s, s->origin);
 		return -1;
 	}
 	return 0;
@@ -692,7 +687,6 @@ store_close(struct store *s)
 	free(s);
 }
 
-
 uint64_t
 db_wall_ms(void)
 {
@@ -706,4 +700,32 @@ const char *
 db_sql(enum stmt i)
 {
 	return sql[i];
+}
+
+/* The last op of origin this database holds (0: none). */
+uint64_t
+db_hwm(struct store *s, uint32_t origin)
+{
+	sqlite3_stmt *q = db_stmt(s, S_HWM_GET);
+	uint64_t seq = 0;
+
+	db_bind_int(q, ":origin", origin);
+	if (db_row(s, q) == 1) {
+		seq = (uint64_t)sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	return seq;
+}
+
+void
+store_set_origin(struct store *s, uint32_t origin)
+{
+	s->origin = origin;
+	s->seq = db_hwm(s, origin);
+}
+
+uint32_t
+store_origin(const struct store *s)
+{
+	return s->origin;
 }

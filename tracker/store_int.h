@@ -142,13 +142,14 @@ int		 db_begin(struct store *);
 int		 db_rollback(struct store *, int rc);
 int		 db_commit(struct store *, int rc);
 uint64_t	 db_wall_ms(void);
+/* The last op of origin the database holds (0: none). */
+uint64_t	 db_hwm(struct store *, uint32_t origin);
 
 /* store_state.c: the replicated tables and their rules. */
 /* Apply an op as origin's seq-th, logged, in the caller's transaction. */
 int	state_apply_logged(struct store *, uint32_t origin, uint64_t seq,
 	    uint64_t hlc, const uint8_t *req, size_t reqlen, const uint8_t *op,
 	    size_t oplen);
-uint64_t state_hwm_get(struct store *, uint32_t origin);
 int	state_req_remember(struct store *, const uint8_t *req, uint64_t at);
 int	state_grp_user_exists(struct store *, enum stmt, const char *group,
 	    const char *user);

@@ -42,7 +42,7 @@ store_apply(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
 		return ST_BAD_OP;
 	if (db_begin(s) == -1)
 		return ST_ERR;
-	have = state_hwm_get(s, origin);
+	have = db_hwm(s, origin);
 	if (seq <= have)
 		return db_rollback(s, ST_OK);	/* had it: idempotent */
 	if (seq != have + 1)
@@ -59,7 +59,7 @@ store_apply(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
 uint64_t
 store_hwm(struct store *s, uint32_t origin)
 {
-	return state_hwm_get(s, origin);
+	return db_hwm(s, origin);
 }
 
 int
@@ -428,7 +428,7 @@ merge_end(struct store *s, const struct wire_msg *m)
 
 		if (origin == 0)
 			return -2;
-		had = state_hwm_get(s, origin);
+		had = db_hwm(s, origin);
 		if (f[HWM_SEQ].u <= had)
 			continue;
 		/* Ops up to there are in the tables, not in our log. */
@@ -667,7 +667,7 @@ store_trim(struct store *s, const uint64_t *held, uint32_t n, uint64_t keep,
 		return ST_ERR;
 	/* What every other tracker holds, up to what we hold. */
 	for (o = 1; held != NULL && o <= n; o++) {
-		cut = state_hwm_get(s, o);
+		cut = db_hwm(s, o);
 		if (held[o] < cut)
 			cut = held[o];
 		if (cut <= store_log_base(s, o))

@@ -30,7 +30,6 @@
 #include "wire.h"
 #include "xalloc.h"
 
-
 /* Ops made here: stamp, encode into opbuf, apply and log. */
 
 static uint64_t
@@ -68,21 +67,8 @@ commit_op(struct store *s, int rc)
 {
 	rc = db_commit(s, rc);
 	if (rc == ST_ERR)
-		s->seq = state_hwm_get(s, s->origin);
+		s->seq = db_hwm(s, s->origin);
 	return rc;
-}
-
-void
-store_set_origin(struct store *s, uint32_t origin)
-{
-	s->origin = origin;
-	s->seq = state_hwm_get(s, origin);
-}
-
-uint32_t
-store_origin(const struct store *s)
-{
-	return s->origin;
 }
 
 void

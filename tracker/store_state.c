@@ -33,7 +33,6 @@
 #include "wire.h"
 #include "xalloc.h"
 
-
 /* A request carried out at ms (wall clock): logged, and kept in memory. */
 int
 state_req_remember(struct store *s, const uint8_t *req, uint64_t at)
@@ -814,20 +813,6 @@ applier(unsigned type)
 	case WT_OP_STOP:	return apply_stop;
 	}
 	return NULL;
-}
-
-uint64_t
-state_hwm_get(struct store *s, uint32_t origin)
-{
-	sqlite3_stmt *q = db_stmt(s, S_HWM_GET);
-	uint64_t seq = 0;
-
-	db_bind_int(q, ":origin", origin);
-	if (db_row(s, q) == 1) {
-		seq = (uint64_t)sqlite3_column_int64(q, 0);
-		sqlite3_reset(q);
-	}
-	return seq;
 }
 
 /*
