@@ -612,8 +612,11 @@ file_get(struct store *s, const char *group, const char *name,
 	m->size = (uint64_t)sqlite3_column_int64(q, 0);
 	if (sqlite3_column_bytes(q, 1) != 20 ||
 	    sqlite3_column_bytes(q, 2) % 20 != 0) {
+		char esc[256];
+
 		sqlite3_reset(q);
-		log_warnx("store: file %s/%s is malformed", group, name);
+		log_warnx("store: file %s/%s is malformed", group,
+		    log_escape(esc, sizeof(esc), name, strlen(name)));
 		return ST_ERR;
 	}
 	memcpy(m->sha1, sqlite3_column_blob(q, 1), 20);
