@@ -15,6 +15,8 @@
 
 #include "conn.h"
 #include "crypto.h"
+#include "handlers.h"
+#include "link.h"
 #include "log.h"
 #include "rbuf.h"
 #include "store.h"

@@ -20,16 +20,17 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "handlers.h"
+#include "link.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
-#include "rbuf.h"
+#include "parse.h"
 #include "store.h"
 #include "sync.h"
 #include "tracker.h"
 #include "wire.h"
 #include "worker.h"
-#include "xalloc.h"
 
 static struct tracker	 T;
 static char		 stdin_line[256];
@@ -43,58 +44,25 @@ usage(void)
 	exit(2);
 }
 
+/* The conn of a client link closed: its session goes offline, it goes. */
 static void
-link_unlink(struct link *l)
-{
-	if (l->prev != NULL)
-		l->prev->next = l->next;
-	else
-		T.links = l->next;
-	if (l->next != NULL)
-		l->next->prev = l->prev;
-	T.nlinks--;
-}
-
-void
-link_forget(struct link *l)
-{
-	link_unlink(l);
-	free(l);
-}
-
-static void
-link_closed(struct conn *c, const char *why, void *arg)
+client_closed(struct conn *c, const char *why, void *arg)
 {
 	struct link *l = arg;
 
 	(void)c;
 	(void)why;
 	handlers_unbind(l->t, l);
-	link_unlink(l);
-	if (l->jobs > 0)
-		l->dead = 1;	/* the last job frees it */
-	else
-		free(l);
+	link_closed(l);
 }
 
-void
-link_hold(struct link *l)
-{
-	l->jobs++;
-}
-
-int
-link_release(struct link *l)
-{
-	if (--l->jobs == 0 && l->dead) {
-		free(l);
-		return 0;
-	}
-	return !l->dead;
-}
-
+/*
+ * A frame on a client link: first its HELLO, which says whether it is a
+ * client's (answered with ours) or another tracker's (given to sync.c);
+ * then requests, for handlers.c.
+ */
 static void
-link_frame(struct conn *c, const struct wire_msg *m, void *arg)
+client_frame(struct conn *c, const struct wire_msg *m, void *arg)
 {
 	struct link *l = arg;
 	const char *why;
@@ -126,16 +94,15 @@ link_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	handlers_request(l->t, l, m);
 }
 
-static const struct conn_ops link_ops = {
-	.frame = link_frame,
-	.closed = link_closed,
+static const struct conn_ops client_ops = {
+	.frame = client_frame,
+	.closed = client_closed,
 };
 
 static void
 accept_cb(int fd, unsigned ev, void *arg)
 {
 	char peer[64];
-	struct link *l;
 	int cfd;
 
 	(void)ev;
@@ -153,20 +120,8 @@ accept_cb(int fd, unsigned ev, void *arg)
 			close(cfd);
 			continue;
 		}
-		l = xcalloc(1, sizeof(*l));
-		l->t = &T;
-		l->since = loop_now(T.loop);
-		if ((l->c = conn_new(T.loop, cfd, peer, 0, &link_ops, l,
-		    TRACKER_IN_MAX, TRACKER_OUT_MAX)) == NULL) {
-			free(l);
-			continue;
-		}
-		l->next = T.links;
-		if (T.links != NULL)
-			T.links->prev = l;
-		T.links = l;
-		T.nlinks++;
-		log_debug("%s: connected", peer);
+		if (link_new(&T, cfd, peer, &client_ops) != NULL)
+			log_debug("%s: connected", peer);
 	}
 }
 
@@ -187,18 +142,8 @@ commit_batch(void *arg)
 static void
 sweep(void *arg)
 {
-	uint64_t now = loop_now(T.loop);
-	struct link *l;
-
 	(void)arg;
-	for (l = T.links; l != NULL; l = l->next) {
-		if (l->role == 0 && now - l->since > TRACKER_HELLO_MS)
-			conn_close(l->c, "no HELLO in time");
-		else if (conn_stalled(l->c, now, TRACKER_FRAME_MS))
-			conn_close(l->c, "a frame took too long to arrive");
-		else if (now - conn_last_rx(l->c) > TRACKER_IDLE_MS)
-			conn_close(l->c, "idle");
-	}
+	link_sweep(&T, loop_now(T.loop));
 	loop_timer(T.loop, 1000, sweep, NULL);
 }
 
@@ -430,8 +375,7 @@ main(int argc, char **argv)
 		fatalx("event loop failed");
 
 	commit_batch(NULL);
-	for (struct link *l = T.links; l != NULL; l = l->next)
-		conn_close(l->c, "shutting down");
+	link_close_all(&T, "shutting down");
 	sync_shutdown(T.sync);
 	loop_drain(T.loop);	/* reaps them, freeing idle links */
 	worker_pool_free(T.workers);	/* runs what is left: frees the rest */
