@@ -126,16 +126,38 @@ accept_cb(int fd, unsigned ev, void *arg)
 }
 
 /*
- * Before the loop sleeps, and so before any reply or op is written: one
- * COMMIT for every mutation of this iteration.  A tracker that cannot
- * commit must not answer: it stops, and its clients go on with another.
+ * One COMMIT for every mutation since the last.  Each request, and each
+ * op applied from another tracker, ran in a savepoint of the batch, which
+ * was RELEASEd when it returned, and its reply or ack was queued then;
+ * only this COMMIT makes them durable.  A tracker that cannot commit must
+ * not answer: it stops, and its clients go on with another.
  */
 static void
-commit_batch(void *arg)
+commit(void)
 {
-	(void)arg;
 	if (store_flush(T.store) == -1)
 		fatalx("cannot commit to the database; stopping unanswered");
+}
+
+/*
+ * The work before the loop sleeps, in the one order that makes "nothing
+ * is acknowledged or sent on before it is committed" true.  It is the
+ * tracker's only before-sleep hook (conn.c's own is switched off in
+ * main()), so no order of registration decides it:
+ *   1. COMMIT the batch: every mutation of this iteration;
+ *   2. queue the ops new in the log to the other trackers (sync.c);
+ *   3. write every connection's queued output: the replies and acks
+ *      queued during the iteration, and those ops.
+ * 2 and 3 only read the store, so nothing is left uncommitted when the
+ * loop sleeps.
+ */
+static void
+before_sleep(void *arg)
+{
+	(void)arg;
+	commit();
+	sync_flush(T.sync);
+	conn_flush_all();
 }
 
 /* Once a second: drop links that never said HELLO or went idle. */
@@ -358,12 +380,13 @@ main(int argc, char **argv)
 	if ((T.lfd = net_listen(me->host, me->port, err, sizeof(err))) == -1)
 		fatalx("%s", err);
 	store_set_origin(T.store, (uint32_t)T.self + 1);
-	/* First of the before-sleep hooks: nothing leaves before COMMIT. */
+	/* Group commit: see before_sleep(), which alone orders the flushes. */
 	store_batch(T.store, 1);
-	loop_before_sleep(T.loop, commit_batch, NULL);
+	conn_flush_by_caller();
 	T.sync = sync_new(&T, secretlen > 0 ? secret : NULL, secretlen);
 	sync_ticket_root(T.sync, T.ticket_root);
 	explicit_bzero(secret, sizeof(secret));
+	loop_before_sleep(T.loop, before_sleep, NULL);
 	T.workers = worker_pool_new(T.loop, KDF_THREADS);
 	loop_add(T.loop, T.lfd, EV_READ, accept_cb, NULL);
 	loop_timer(T.loop, 1000, sweep, NULL);
@@ -374,7 +397,7 @@ main(int argc, char **argv)
 	if (loop_run(T.loop) == -1)
 		fatalx("event loop failed");
 
-	commit_batch(NULL);
+	commit();
 	link_close_all(&T, "shutting down");
 	sync_shutdown(T.sync);
 	loop_drain(T.loop);	/* reaps them, freeing idle links */

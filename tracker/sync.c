@@ -692,11 +692,9 @@ sp_pump(struct speer *p)
 		conn_flush(p->c);
 }
 
-/* Before the loop sleeps: anything new in the log goes out. */
-static void
-sync_flush(void *arg)
+void
+sync_flush(struct sync *sy)
 {
-	struct sync *sy = arg;
 	uint64_t applied = store_applied(sy->t->store);
 	uint32_t i;
 
@@ -858,7 +856,6 @@ sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 			    &sy->peers[id]);
 	}
 	sy->applied_seen = store_applied(t->store);
-	loop_before_sleep(t->loop, sync_flush, sy);
 	sy->tick = loop_timer(t->loop, 1000, sync_tick, sy);
 	sy->trim = loop_timer(t->loop, TRIM_MS, sync_trim, sy);
 	return sy;

@@ -45,6 +45,12 @@ void		 sync_adopt(struct sync *, struct conn *);
 void		 sync_presence(struct sync *, const uint8_t key[32], int up);
 /* The cluster's root key for peer tickets, derived from the secret. */
 void		 sync_ticket_root(const struct sync *, uint8_t out[32]);
+/*
+ * Queue the ops new in the log since the last call to every ready
+ * channel.  Call it before the loop sleeps, after the batch's COMMIT and
+ * before the connections' output is written (main.c's before_sleep()).
+ */
+void		 sync_flush(struct sync *);
 /* Trackers with an authenticated channel now. */
 unsigned	 sync_ready(const struct sync *);
 /* Test switch: while cut, no channel is kept (see --sync-cut). */
