@@ -300,7 +300,7 @@ kdf_done(struct worker_job *w)
 static struct kdf_job *
 kdf_job(struct req *r)
 {
-	const struct wire_field *pass = &r->m->f[1];
+	const struct wire_field *pass = &r->m->f[ACCOUNT_PASSWORD];
 	struct kdf_job *j;
 
 	if (pass->n == 0 || pass->n > PASS_MAX) {
@@ -317,7 +317,8 @@ kdf_job(struct req *r)
 	j->w.done = kdf_done;
 	j->r = *r;
 	j->r.m = NULL;
-	snprintf(j->r.user, sizeof(j->r.user), "%s", r->m->f[0].s);
+	snprintf(j->r.user, sizeof(j->r.user), "%s",
+	    r->m->f[ACCOUNT_USER].s);
 	memcpy(j->pass, pass->s, pass->n);
 	j->passlen = pass->n;
 	return j;
@@ -338,10 +339,10 @@ h_create_user(struct req *r)
 	int rc;
 
 	/* Refuse a taken id before spending a hash on it. */
-	rc = store_user_cred(r->t->store, r->m->f[0].s, &cur);
+	rc = store_user_cred(r->t->store, r->m->f[ACCOUNT_USER].s, &cur);
 	if (rc != ST_NO_USER) {
 		reply_store(r, rc == ST_OK ? ST_USER_EXISTS : rc, NULL,
-		    r->m->f[0].s);
+		    r->m->f[ACCOUNT_USER].s);
 		return;
 	}
 	if ((j = kdf_job(r)) == NULL)
@@ -363,13 +364,14 @@ h_login(struct req *r)
 	uint16_t port;
 	int rc;
 
-	if (parse_hostport(r->m->f[2].s, host, sizeof(host), &port) == -1) {
+	if (parse_hostport(r->m->f[LOGIN_PEER].s, host, sizeof(host),
+	    &port) == -1) {
 		reply_err(r, WE_INVALID, "bad peer address");
 		return;
 	}
 	if ((j = kdf_job(r)) == NULL)
 		return;
-	snprintf(j->peer, sizeof(j->peer), "%s", r->m->f[2].s);
+	snprintf(j->peer, sizeof(j->peer), "%s", r->m->f[LOGIN_PEER].s);
 	rc = store_user_cred(r->t->store, j->r.user, &j->cred);
 	if (rc == ST_OK) {
 		j->known = 1;
@@ -412,24 +414,26 @@ static void
 h_upload(struct req *r)
 {
 	const struct wire_field *f = r->m->f;
-	const char *g = f[1].s, *name = f[2].s, *path = f[6].s;
+	const char *g = f[UPLOAD_GROUP].s, *name = f[UPLOAD_NAME].s;
+	const char *path = f[UPLOAD_PATH].s;
 	struct file_meta m;
 	uint64_t want;
 	int rc;
 
 	if (check_name(r, name) == -1)
 		return;
-	m.size = f[3].u;
-	memcpy(m.sha1, f[4].p, 20);
-	m.pieces = f[5].p;
-	m.npieces = f[5].n;
+	m.size = f[UPLOAD_SIZE].u;
+	memcpy(m.sha1, f[UPLOAD_SHA1].p, 20);
+	m.pieces = f[UPLOAD_PIECES].p;
+	m.npieces = f[UPLOAD_PIECES].n;
 	want = wire_npieces(m.size);
-	if (m.size > WIRE_FILE_MAX || m.npieces != want || f[6].n == 0 || f[7].u > INT64_MAX) {
+	if (m.size > WIRE_FILE_MAX || m.npieces != want ||
+	    f[UPLOAD_PATH].n == 0 || f[UPLOAD_MTIME].u > INT64_MAX) {
 		reply_err(r, WE_INVALID, "piece hashes do not match the size");
 		return;
 	}
 	rc = store_upload(r->t->store, r->key, r->user, g, name, &m, path,
-	    (int64_t)f[7].u, now_us());
+	    (int64_t)f[UPLOAD_MTIME].u, now_us());
 	reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
 }
 
@@ -446,7 +450,7 @@ put_file(void *arg, const char *name, uint64_t size, const uint8_t *sha1)
 static void
 h_list_files(struct req *r)
 {
-	const char *g = r->m->f[1].s;
+	const char *g = r->m->f[REQ_GROUP].s;
 	struct wire_enc e;
 	int rc;
 
@@ -464,7 +468,7 @@ h_list_files(struct req *r)
 static void
 h_file_info(struct req *r)
 {
-	const char *g = r->m->f[1].s, *name = r->m->f[2].s;
+	const char *g = r->m->f[REQ_GROUP].s, *name = r->m->f[REQ_NAME].s;
 	struct sources sc;
 	struct file_meta m;
 	struct wire_enc e;
@@ -499,7 +503,7 @@ h_file_info(struct req *r)
 static void
 h_share(struct req *r)
 {
-	const char *g = r->m->f[1].s, *name = r->m->f[2].s;
+	const char *g = r->m->f[REQ_GROUP].s, *name = r->m->f[REQ_NAME].s;
 	int rc;
 
 	if (check_name(r, name) == -1)
@@ -511,7 +515,7 @@ h_share(struct req *r)
 static void
 h_stop_share(struct req *r)
 {
-	const char *g = r->m->f[1].s, *name = r->m->f[2].s;
+	const char *g = r->m->f[REQ_GROUP].s, *name = r->m->f[REQ_NAME].s;
 	int rc;
 
 	if (check_name(r, name) == -1)
@@ -555,7 +559,7 @@ h_my_shares(struct req *r)
 static void
 h_create_group(struct req *r)
 {
-	const char *g = r->m->f[1].s;
+	const char *g = r->m->f[REQ_GROUP].s;
 
 	reply_store(r, store_group_create(r->t->store, g, r->user, now_us()),
 	    g, r->user);
@@ -564,7 +568,7 @@ h_create_group(struct req *r)
 static void
 h_join_group(struct req *r)
 {
-	const char *g = r->m->f[1].s;
+	const char *g = r->m->f[REQ_GROUP].s;
 
 	reply_store(r, store_group_join(r->t->store, g, r->user, now_us()),
 	    g, r->user);
@@ -573,7 +577,7 @@ h_join_group(struct req *r)
 static void
 h_leave_group(struct req *r)
 {
-	const char *g = r->m->f[1].s;
+	const char *g = r->m->f[REQ_GROUP].s;
 
 	reply_store(r, store_group_leave(r->t->store, g, r->user), g,
 	    r->user);
@@ -582,7 +586,7 @@ h_leave_group(struct req *r)
 static void
 h_accept(struct req *r)
 {
-	const char *g = r->m->f[1].s, *u = r->m->f[2].s;
+	const char *g = r->m->f[REQ_GROUP].s, *u = r->m->f[REQ_USER].s;
 
 	reply_store(r, store_group_accept(r->t->store, g, r->user, u,
 	    now_us()), g, u);
@@ -591,7 +595,7 @@ h_accept(struct req *r)
 static void
 h_reject(struct req *r)
 {
-	const char *g = r->m->f[1].s, *u = r->m->f[2].s;
+	const char *g = r->m->f[REQ_GROUP].s, *u = r->m->f[REQ_USER].s;
 
 	reply_store(r, store_group_reject(r->t->store, g, r->user, u), g, u);
 }
@@ -630,7 +634,7 @@ list_reply(struct req *r, int (*fn)(struct store *, const char *,
 static void
 h_list_requests(struct req *r)
 {
-	list_reply(r, store_group_requests, r->m->f[1].s);
+	list_reply(r, store_group_requests, r->m->f[REQ_GROUP].s);
 }
 
 static void
@@ -741,7 +745,7 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 		}
 	}
 	if (table[m->h.type].session) {
-		if (sha256(m->f[0].p, WIRE_TOKEN_LEN, r.key) == -1) {
+		if (sha256(m->f[REQ_TOKEN].p, WIRE_TOKEN_LEN, r.key) == -1) {
 			reply_err(&r, WE_INTERNAL, "cannot hash token");
 			return;
 		}

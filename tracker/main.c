@@ -69,19 +69,20 @@ client_frame(struct conn *c, const struct wire_msg *m, void *arg)
 
 	if (l->role == 0) {
 		if (wire_hello_check(m, 0, &why) == -1 ||
-		    (m->f[2].u != ROLE_CLIENT && m->f[2].u != ROLE_TRACKER &&
+		    (m->f[HELLO_ROLE].u != ROLE_CLIENT &&
+		    m->f[HELLO_ROLE].u != ROLE_TRACKER &&
 		    (why = "unknown role"))) {
 			log_warnx("%s: refused: %s", conn_name(c), why);
 			wire_error(conn_out(c), m->h.id, WE_PROTO, why);
 			conn_close_after_write(c, why);
 			return;
 		}
-		if (m->f[2].u == ROLE_TRACKER) {
+		if (m->f[HELLO_ROLE].u == ROLE_TRACKER) {
 			link_forget(l);
 			sync_adopt(T.sync, c);
 			return;
 		}
-		l->role = (int)m->f[2].u;
+		l->role = (int)m->f[HELLO_ROLE].u;
 		wire_hello(conn_out(c), ROLE_TRACKER);
 		conn_flush(c);
 		return;

@@ -219,11 +219,11 @@ on_auth(struct speer *p, const struct wire_msg *m)
 	uint8_t out[SHA256_LEN];
 	struct wire_enc e;
 
-	if (m->f[1].n != NONCE_LEN) {
+	if (m->f[AUTH_NONCE].n != NONCE_LEN) {
 		drop(p, p->c, "bad nonce");
 		return;
 	}
-	memcpy(p->theirs, m->f[1].p, NONCE_LEN);
+	memcpy(p->theirs, m->f[AUTH_NONCE].p, NONCE_LEN);
 	p->authed = 1;
 	if (proof(p->sy, p->sy->self, p->theirs, p->mine, out) == -1) {
 		drop(p, p->c, "cannot compute proof");
@@ -240,9 +240,9 @@ on_proof(struct speer *p, const struct wire_msg *m)
 {
 	uint8_t want[SHA256_LEN];
 
-	if (!p->authed || m->f[0].n != SHA256_LEN ||
+	if (!p->authed || m->f[PROOF_MAC].n != SHA256_LEN ||
 	    proof(p->sy, p->id, p->mine, p->theirs, want) == -1 ||
-	    !ct_equal(want, m->f[0].p, SHA256_LEN)) {
+	    !ct_equal(want, m->f[PROOF_MAC].p, SHA256_LEN)) {
 		drop(p, p->c, "wrong cluster secret");
 		return;
 	}
@@ -327,21 +327,22 @@ lacks_trimmed(struct speer *p)
 static void
 on_hwm(struct speer *p, const struct wire_msg *m)
 {
-	struct wire_field f[2];
+	struct wire_field f[HWM_SEQ + 1];
 	struct wire_iter it;
 
 	wire_iter_init(&it, m);
 	while (wire_iter_next(&it, f)) {
-		uint32_t o = (uint32_t)f[0].u;
+		uint32_t o = (uint32_t)f[HWM_ORIGIN].u;
+		uint64_t seq = f[HWM_SEQ].u;
 
 		if (o < 1 || o > p->sy->n)
 			continue;
 		/* Its first says what it holds now (it may have lost some). */
 		if (!p->synced)
-			p->held[o] = p->has[o] = f[1].u;
-		held_raise(p, o, f[1].u);
-		if (f[1].u > p->has[o])
-			p->has[o] = f[1].u;
+			p->held[o] = p->has[o] = seq;
+		held_raise(p, o, seq);
+		if (seq > p->has[o])
+			p->has[o] = seq;
 	}
 	p->known = 1;
 	if (p->synced)
@@ -358,7 +359,7 @@ static void
 on_snapshot(struct speer *p, const struct wire_msg *m)
 {
 	struct sync *sy = p->sy;
-	struct wire_field f[3];
+	struct wire_field f[HWM_STAMP + 1];
 	struct wire_iter it;
 	struct wire_enc e;
 	int rc;
@@ -366,7 +367,7 @@ on_snapshot(struct speer *p, const struct wire_msg *m)
 	if (m->h.type == WT_S_SNAP_END) {
 		wire_iter_init(&it, m);
 		while (wire_iter_next(&it, f))
-			if (f[0].u < 1 || f[0].u > sy->n) {
+			if (f[HWM_ORIGIN].u < 1 || f[HWM_ORIGIN].u > sy->n) {
 				drop(p, p->c, "snapshot from an unknown tracker");
 				return;
 			}
@@ -390,7 +391,8 @@ static void
 on_op(struct speer *p, const struct wire_msg *m)
 {
 	struct sync *sy = p->sy;
-	uint32_t origin = (uint32_t)m->f[0].u;
+	uint32_t origin = (uint32_t)m->f[SOP_ORIGIN].u;
+	uint64_t seq = m->f[SOP_SEQ].u;
 	struct wire_enc e;
 	int rc;
 
@@ -398,20 +400,20 @@ on_op(struct speer *p, const struct wire_msg *m)
 		drop(p, p->c, "op from an unknown tracker");
 		return;
 	}
-	rc = store_apply(sy->t->store, origin, m->f[1].u, m->f[2].u,
-	    m->f[3].p, m->f[3].n, m->f[4].p, m->f[4].n);
+	rc = store_apply(sy->t->store, origin, seq, m->f[SOP_STAMP].u,
+	    m->f[SOP_REQ].p, m->f[SOP_REQ].n, m->f[SOP_OP].p, m->f[SOP_OP].n);
 	if (rc != ST_OK) {
 		drop(p, p->c, rc == ST_GAP ? "op out of order" :
 		    rc == ST_BAD_OP ? "malformed op" : "cannot apply op");
 		return;
 	}
 	/* It holds what it sent us: never send it back. */
-	if (m->f[1].u > p->has[origin])
-		p->has[origin] = m->f[1].u;
-	held_raise(p, origin, m->f[1].u);
+	if (seq > p->has[origin])
+		p->has[origin] = seq;
+	held_raise(p, origin, seq);
 	wire_begin(&e, conn_out(p->c), WT_S_ACK, 0);
 	wire_put_u32(&e, origin);
-	wire_put_u64(&e, m->f[1].u);
+	wire_put_u64(&e, seq);
 	wire_end(&e);
 	conn_flush(p->c);
 }
@@ -419,10 +421,10 @@ on_op(struct speer *p, const struct wire_msg *m)
 static void
 on_online(struct speer *p, const struct wire_msg *m)
 {
-	if (m->f[1].n != 32)
+	if (m->f[ONLINE_KEY].n != 32)
 		return;
-	store_remote_online(p->sy->t->store, p->id, m->f[1].p,
-	    m->f[0].u != 0);
+	store_remote_online(p->sy->t->store, p->id, m->f[ONLINE_KEY].p,
+	    m->f[ONLINE_UP].u != 0);
 }
 
 static void
@@ -442,7 +444,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	}
 	if (p->state != SP_READY) {
 		if (m->h.type == WT_S_AUTH && !p->authed &&
-		    m->f[0].u == p->id)
+		    m->f[AUTH_ID].u == p->id)
 			on_auth(p, m);
 		else if (m->h.type == WT_S_PROOF)
 			on_proof(p, m);
@@ -458,8 +460,9 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		on_op(p, m);
 		break;
 	case WT_S_ACK:
-		if (m->f[0].u >= 1 && m->f[0].u <= p->sy->n)
-			held_raise(p, (uint32_t)m->f[0].u, m->f[1].u);
+		if (m->f[HWM_ORIGIN].u >= 1 && m->f[HWM_ORIGIN].u <= p->sy->n)
+			held_raise(p, (uint32_t)m->f[HWM_ORIGIN].u,
+			    m->f[HWM_SEQ].u);
 		if (p->unacked > 0)
 			p->unacked--;
 		/* Refill at half a window, not at every ack: a pump reads
@@ -565,7 +568,7 @@ pending_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	struct speer *p;
 	uint32_t id;
 
-	if (m->h.type != WT_S_AUTH || (id = (uint32_t)m->f[0].u) < 1 ||
+	if (m->h.type != WT_S_AUTH || (id = (uint32_t)m->f[AUTH_ID].u) < 1 ||
 	    id > sy->n || id == sy->self) {
 		log_warnx("sync: %s: refused: no valid AUTH", conn_name(c));
 		conn_close(c, "no valid AUTH");
