@@ -54,7 +54,6 @@ struct speer {
 	uint32_t	 id;		/* its tracker id, 1-based */
 	struct conn	*c;
 	enum sp_state	 state;
-	int		 outgoing;	/* we connected */
 	int		 hello;		/* its HELLO arrived */
 	int		 authed;	/* its AUTH arrived, PROOF sent */
 	uint8_t		 mine[NONCE_LEN], theirs[NONCE_LEN];
@@ -101,7 +100,7 @@ sp_reset(struct speer *p)
 {
 	p->c = NULL;
 	p->state = SP_NONE;
-	p->hello = p->authed = p->outgoing = 0;
+	p->hello = p->authed = 0;
 	p->cursor = 0;
 	p->unacked = 0;
 	p->synced = 0;
@@ -206,11 +205,10 @@ sp_ready(struct speer *p)
 }
 
 static void
-drop(struct speer *p, struct conn *c, const char *why)
+drop(struct conn *c, const char *why)
 {
 	log_warnx("sync: %s: dropping channel: %s", conn_name(c), why);
 	conn_close(c, why);
-	(void)p;
 }
 
 static void
@@ -220,13 +218,13 @@ on_auth(struct speer *p, const struct wire_msg *m)
 	struct wire_enc e;
 
 	if (m->f[AUTH_NONCE].n != NONCE_LEN) {
-		drop(p, p->c, "bad nonce");
+		drop(p->c, "bad nonce");
 		return;
 	}
 	memcpy(p->theirs, m->f[AUTH_NONCE].p, NONCE_LEN);
 	p->authed = 1;
 	if (proof(p->sy, p->sy->self, p->theirs, p->mine, out) == -1) {
-		drop(p, p->c, "cannot compute proof");
+		drop(p->c, "cannot compute proof");
 		return;
 	}
 	wire_begin(&e, conn_out(p->c), WT_S_PROOF, 0);
@@ -243,7 +241,7 @@ on_proof(struct speer *p, const struct wire_msg *m)
 	if (!p->authed || m->f[PROOF_MAC].n != SHA256_LEN ||
 	    proof(p->sy, p->id, p->mine, p->theirs, want) == -1 ||
 	    !ct_equal(want, m->f[PROOF_MAC].p, SHA256_LEN)) {
-		drop(p, p->c, "wrong cluster secret");
+		drop(p->c, "wrong cluster secret");
 		return;
 	}
 	sp_ready(p);
@@ -273,7 +271,7 @@ snap_pump(struct speer *p)
 	    (r = store_snap_next(p->snap, conn_out(p->c), SNAP_CHUNK)) == 1)
 		;
 	if (r == -1) {
-		drop(p, p->c, "cannot read a snapshot");
+		drop(p->c, "cannot read a snapshot");
 		return -1;
 	}
 	conn_flush(p->c);
@@ -300,7 +298,7 @@ send_snapshot(struct speer *p)
 	if (p->snap != NULL)
 		return;
 	if ((p->snap = store_snap_begin(p->sy->t->store)) == NULL) {
-		drop(p, p->c, "cannot begin a snapshot");
+		drop(p->c, "cannot begin a snapshot");
 		return;
 	}
 	log_info("sync: tracker %u: lacks ops no longer logged here: sending "
@@ -368,12 +366,12 @@ on_snapshot(struct speer *p, const struct wire_msg *m)
 		wire_iter_init(&it, m);
 		while (wire_iter_next(&it, f))
 			if (f[HWM_ORIGIN].u < 1 || f[HWM_ORIGIN].u > sy->n) {
-				drop(p, p->c, "snapshot from an unknown tracker");
+				drop(p->c, "snapshot from an unknown tracker");
 				return;
 			}
 	}
 	if ((rc = store_merge(sy->t->store, m)) != ST_OK) {
-		drop(p, p->c, rc == ST_BAD_OP ? "malformed snapshot row" :
+		drop(p->c, rc == ST_BAD_OP ? "malformed snapshot row" :
 		    "cannot merge snapshot");
 		return;
 	}
@@ -397,13 +395,13 @@ on_op(struct speer *p, const struct wire_msg *m)
 	int rc;
 
 	if (origin < 1 || origin > sy->n) {
-		drop(p, p->c, "op from an unknown tracker");
+		drop(p->c, "op from an unknown tracker");
 		return;
 	}
 	rc = store_apply(sy->t->store, origin, seq, m->f[SOP_STAMP].u,
 	    m->f[SOP_REQ].p, m->f[SOP_REQ].n, m->f[SOP_OP].p, m->f[SOP_OP].n);
 	if (rc != ST_OK) {
-		drop(p, p->c, rc == ST_GAP ? "op out of order" :
+		drop(p->c, rc == ST_GAP ? "op out of order" :
 		    rc == ST_BAD_OP ? "malformed op" : "cannot apply op");
 		return;
 	}
@@ -436,7 +434,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	if (!p->hello) {
 		if (m->h.type != WT_HELLO ||
 		    wire_hello_check(m, ROLE_TRACKER, &why) == -1) {
-			drop(p, c, "no tracker HELLO");
+			drop(c, "no tracker HELLO");
 			return;
 		}
 		p->hello = 1;
@@ -449,7 +447,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		else if (m->h.type == WT_S_PROOF)
 			on_proof(p, m);
 		else
-			drop(p, c, "unexpected message before proof");
+			drop(c, "unexpected message before proof");
 		return;
 	}
 	switch (m->h.type) {
@@ -486,7 +484,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		on_snapshot(p, m);
 		break;
 	default:
-		drop(p, c, "not a sync message");
+		drop(c, "not a sync message");
 	}
 }
 
@@ -537,7 +535,6 @@ sp_connect(void *arg)
 		sp_schedule(p);
 		return;
 	}
-	p->outgoing = 1;
 	p->since = loop_now(sy->t->loop);
 	wire_hello(conn_out(p->c), ROLE_TRACKER);
 	send_auth(p);
@@ -760,7 +757,7 @@ sync_tick(void *arg)
 
 		if (p->c != NULL && p->state != SP_READY &&
 		    now - p->since > AUTH_MS)
-			drop(p, p->c, "no proof in time");
+			drop(p->c, "no proof in time");
 		else if (i != sy->self)
 			sp_pump(p);	/* in case output was full at the last */
 	}
@@ -794,16 +791,6 @@ sync_ticket_root(const struct sync *sy, uint8_t out[32])
 	if (hmac_sha256(sy->secret, sy->secretlen, label, sizeof(label),
 	    out) == -1)
 		fatalx("cannot derive the ticket key");
-}
-
-unsigned
-sync_ready(const struct sync *sy)
-{
-	unsigned i, n = 0;
-
-	for (i = 1; i <= sy->n; i++)
-		n += sy->peers[i].state == SP_READY;
-	return n;
 }
 
 void

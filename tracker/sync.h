@@ -51,8 +51,6 @@ void		 sync_ticket_root(const struct sync *, uint8_t out[32]);
  * before the connections' output is written (main.c's before_sleep()).
  */
 void		 sync_flush(struct sync *);
-/* Trackers with an authenticated channel now. */
-unsigned	 sync_ready(const struct sync *);
 /* Test switch: while cut, no channel is kept (see --sync-cut). */
 void		 sync_cut(struct sync *, int cut);
 
