@@ -14,6 +14,9 @@
  * the current iteration's callbacks, when ops->closed runs once and the
  * struct is freed.  So a callback may close its own connection and go on
  * using the pointer until it returns.
+ *
+ * A conn owns its socket (it closes it) and its buffers.  It never reads
+ * a frame's meaning (ops->frame does), and never runs off the loop thread.
  */
 #ifndef CONN_H
 #define CONN_H

@@ -13,6 +13,9 @@
  *
  * Registrations carry a generation number, so an event that was already
  * queued for an fd that has since been removed and reused is dropped.
+ *
+ * Never called from another thread: a worker reaches the loop through an
+ * fd it watches (worker.c's eventfd).
  */
 #ifndef LOOP_H
 #define LOOP_H

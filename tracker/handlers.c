@@ -5,8 +5,19 @@
  * types, id syntax and lengths) and, for requests that need a session, the
  * user the session token belongs to.  The rules themselves are enforced by
  * store.c inside its transactions; handlers turn refusals into plain-word
- * errors.  Replies are queued only after the store call returned, i.e.
- * after COMMIT.
+ * errors.
+ *
+ * A reply is queued only after the store call returned.  The tracker runs
+ * the store in batch mode, so that is after the request's savepoint was
+ * RELEASEd into the iteration's one transaction; the reply is written by
+ * main.c's before_sleep(), after that transaction's COMMIT.  A client is
+ * never told of something a crash can take back.
+ *
+ * Owns: the request table, a link's session binding (which session is
+ * online through it), password hashing jobs (each holds its link) and
+ * peer tickets.  Never: writes to a socket itself (replies go to the
+ * conn's queue), touches SQLite (store.c's), or touches a link's state
+ * off the loop thread (a job's worker half sees only the job).
  */
 #include <stdio.h>
 #include <stdlib.h>

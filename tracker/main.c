@@ -1,5 +1,6 @@
 /*
- * main.c - the tracker: arguments, store, listener, stdin and signals.
+ * main.c - the tracker: arguments, listener, stdin, signals, and the
+ * order of the work before the loop sleeps.
  *
  *	tracker tracker_info.txt N [--db PATH] [--secret FILE]
  *	    [--kdf-iter N] [--log-keep N] [-v | -q]
@@ -7,7 +8,17 @@
  * N is this tracker's 1-based line in tracker_info.txt (0 means 1).  The
  * database defaults to trackerN.db in the current directory, so several
  * trackers may share a directory.  "quit" on standard input, SIGINT and
- * SIGTERM shut down cleanly with status 0; end of input does not.
+ * SIGTERM shut down cleanly with status 0; end of input does not.  The
+ * test switches "cut" and "heal" on standard input drop the sync
+ * channels and keep them down, then let them come back.
+ *
+ * Owns the one struct tracker (T) and what it holds: the store, the
+ * loop, the worker pool, the sync channels, the listening socket.  It
+ * reads each client link's HELLO, then passes its requests to handlers.c;
+ * before_sleep() is the one place that orders COMMIT, ops and replies.
+ *
+ * Never answers a request (handlers.c does), never touches SQLite
+ * (store.c), never runs off the loop thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -161,7 +172,7 @@ before_sleep(void *arg)
 	conn_flush_all();
 }
 
-/* Once a second: drop links that never said HELLO or went idle. */
+/* Once a second: drop links that never said HELLO, stalled or idled. */
 static void
 sweep(void *arg)
 {
@@ -319,7 +330,7 @@ raise_fd_limit(void)
 int
 main(int argc, char **argv)
 {
-	char err[512], dbdef[64];
+	char err[512], esc[4 * sizeof(err)], dbdef[64];
 	const char *db = NULL, *pos[2], *secretfile = NULL;
 	uint8_t secret[SYNC_SECRET_MAX];
 	size_t secretlen = 0;
@@ -352,8 +363,9 @@ main(int argc, char **argv)
 	if (npos != 2)
 		usage();
 	log_init("tracker", level);
+	/* Its message may quote the file's bytes: escaped, as from a peer. */
 	if (trackers_load(pos[0], &T.cluster, err, sizeof(err)) == -1)
-		fatalx("%s", err);
+		fatalx("%s", log_escape(esc, sizeof(esc), err, strlen(err)));
 	if (parse_num(pos[1], 0, (long long)T.cluster.n, &n) == -1)
 		fatalx("N must be 1 to %zu (the tracker's line in %s)",
 		    T.cluster.n, pos[0]);

@@ -1,5 +1,7 @@
 /*
- * sync.c - the sync channel between trackers (see sync.h).
+ * sync.c - the sync channel between trackers (see sync.h): it owns one
+ * connection per other tracker and what that tracker holds; it never
+ * touches SQLite (the store reads and applies the ops) nor a client.
  *
  * One struct speer per other tracker in the cluster.  Its states:
  * no connection; connected, HELLO and AUTH sent; READY once the other
@@ -378,7 +380,7 @@ on_snapshot(struct speer *p, const struct wire_msg *m)
 	if (m->h.type != WT_S_SNAP_END)
 		return;
 	log_info("sync: tracker %u: snapshot merged", p->id);
-	/* Goes out after the commit, like an ack. */
+	/* Like an ack: written after the batch's COMMIT (before_sleep). */
 	wire_begin(&e, conn_out(p->c), WT_S_HWM, 0);
 	store_hwms(sy->t->store, put_hwm, &e);
 	wire_end(&e);
