@@ -29,6 +29,7 @@ TRACKER_SRC	:= $(wildcard tracker/*.c)
 CLIENT_SRC	:= $(wildcard client/*.c)
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
+STORE_SRC	:= $(wildcard tracker/store_*.c) tracker/reqset.c
 
 obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
 
@@ -105,9 +106,9 @@ build/fuzz/%: tests/fuzz/%.c $(COMMON_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
 # Ops from other trackers go through the store.
-build/fuzz/fuzz_apply: tests/fuzz/fuzz_apply.c $(COMMON_SRC) tracker/store.c tracker/reqset.c
+build/fuzz/fuzz_apply: tests/fuzz/fuzz_apply.c $(COMMON_SRC) $(STORE_SRC)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) tracker/store.c tracker/reqset.c $(LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(STORE_SRC) $(LIBS)
 fuzz: deps $(FUZZ_BINS)
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 # After a change to wire.c's message table; fuzzer-found inputs stay.
@@ -119,7 +120,7 @@ fuzz-seeds:
 	build/gen_seeds tests/fuzz/corpus
 	$(CC) -std=c17 -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) \
 	    -o build/gen_apply_seeds tests/fuzz/gen_apply_seeds.c \
-	    tracker/store.c tracker/reqset.c $(filter-out common/conn.c common/loop.c \
+	    $(STORE_SRC) $(filter-out common/conn.c common/loop.c \
 	    common/worker.c common/net.c,$(COMMON_SRC)) $(LIBS)
 	build/gen_apply_seeds tests/fuzz/corpus/apply
 

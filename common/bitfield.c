@@ -1,5 +1,9 @@
 /*
  * bitfield.c - piece bitfields (see bitfield.h).
+ *
+ * Owns nothing but the bits and their count, kept equal to the number of
+ * bits set.  Pure: no I/O; never reads past n, never trusts a loaded
+ * field's spare bits.
  */
 #include "bitfield.h"
 

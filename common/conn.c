@@ -1,10 +1,12 @@
 /*
  * conn.c - framed connections (see conn.h).
  *
- * Connections with output waiting sit on one dirty list, flushed by a
- * before-sleep hook; connections being closed sit on a dead list, reaped
+ * Connections with output waiting sit on one dirty list, written by
+ * conn_flush_all() before the loop sleeps (conn's own before-sleep hook,
+ * or the program's); connections being closed sit on a dead list, reaped
  * by a deferred call.  Both lists are intrusive, so neither costs an
- * allocation per write or per close.
+ * allocation per write or per close.  The lists are the process's: one
+ * loop thread owns every connection.
  */
 #include "conn.h"
 
@@ -70,10 +72,11 @@ struct conn {
 static struct conn	*dirty_head;
 static struct conn	*dead_head;
 static struct loop	*hooked;	/* loop our flush hook is on */
+static int		 by_caller;	/* conn_flush_by_caller() was called */
 static size_t		 nconns;
 
 static void	conn_event(int, unsigned, void *);
-static void	flush_all(void *);
+static void	flush_hook(void *);
 static void	reap(void *);
 
 struct conn *
@@ -91,8 +94,8 @@ conn_new(struct loop *l, int fd, const char *name, int connecting,
 	buf_init(&c->in, in_max);
 	buf_init(&c->out, out_max);
 	c->ftail = &c->fhead;
-	if (hooked != l) {
-		loop_before_sleep(l, flush_all, NULL);
+	if (!by_caller && hooked != l) {
+		loop_before_sleep(l, flush_hook, NULL);
 		hooked = l;
 	}
 	if (connecting)
@@ -333,10 +336,15 @@ write_out(struct conn *c)
 		c->ops->drained(c, c->arg);
 }
 
-static void
-flush_all(void *unused)
+void
+conn_flush_by_caller(void)
 {
-	(void)unused;
+	by_caller = 1;
+}
+
+void
+conn_flush_all(void)
+{
 	while (dirty_head != NULL) {
 		struct conn *c = dirty_head;
 
@@ -346,6 +354,13 @@ flush_all(void *unused)
 		if (!(c->flags & (C_CLOSING | C_CONNECTING)))
 			write_out(c);
 	}
+}
+
+static void
+flush_hook(void *unused)
+{
+	(void)unused;
+	conn_flush_all();
 }
 
 /* Cut whole frames off the input and dispatch them. */

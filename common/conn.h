@@ -6,12 +6,17 @@
  * frame that is unknown, oversized or malformed closes the connection
  * with a logged reason and nothing else.  Output is appended to conn_out()
  * (capped at out_max) and written before the loop next sleeps, so replies
- * produced in one iteration leave in as few writes as possible.
+ * produced in one iteration leave in as few writes as possible: by
+ * conn_flush_all(), which conn hooks before sleep itself unless the
+ * program took that over (conn_flush_by_caller()).
  *
  * Lifetime: conn_close() only marks the connection; it is torn down after
  * the current iteration's callbacks, when ops->closed runs once and the
  * struct is freed.  So a callback may close its own connection and go on
  * using the pointer until it returns.
+ *
+ * A conn owns its socket (it closes it) and its buffers.  It never reads
+ * a frame's meaning (ops->frame does), and never runs off the loop thread.
  */
 #ifndef CONN_H
 #define CONN_H
@@ -42,9 +47,25 @@ struct conn_ops {
 struct conn	*conn_new(struct loop *, int fd, const char *name,
 		    int connecting, const struct conn_ops *, void *arg,
 		    size_t in_max, size_t out_max);
-/* Where to append outgoing frames; then call conn_flush(). */
+/*
+ * Where to append outgoing frames; then call conn_flush(), which marks
+ * the connection for the next conn_flush_all() (it writes nothing now).
+ */
 struct buf	*conn_out(struct conn *);
 void		 conn_flush(struct conn *);
+/*
+ * Write what every marked connection has queued (what is left goes out
+ * as the socket allows); output queued meanwhile, by a drained callback,
+ * goes in the same pass.  It must run before each sleep of the loop.  By
+ * default conn registers it with loop_before_sleep() itself, at the
+ * first conn_new() on a loop: a program with no order to keep (the
+ * client) needs nothing more.  A program whose output must wait for
+ * other work before sleeping (the tracker: replies after COMMIT) calls
+ * conn_flush_by_caller() before its first conn_new(), and then
+ * conn_flush_all() last in its own before-sleep hook.
+ */
+void		 conn_flush_all(void);
+void		 conn_flush_by_caller(void);
 /*
  * Queue len bytes of file fd from off, to go out right after everything
  * appended to conn_out() so far, with sendfile (no copy through us).  The

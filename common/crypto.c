@@ -1,5 +1,9 @@
 /*
  * crypto.c - OpenSSL EVP behind a small interface (see crypto.h).
+ *
+ * The only file that includes OpenSSL.  Owns no state between calls
+ * beyond the contexts it frees before returning; any thread may call it.
+ * Never returns a digest or a random byte after a failed OpenSSL call.
  */
 #include "crypto.h"
 

@@ -1,5 +1,8 @@
 /*
  * hlc.c - hybrid logical clock (see hlc.h).
+ *
+ * Owns one clock's last stamp.  Pure: the wall clock comes in as an
+ * argument; never hands out a stamp at or below one it handed out or saw.
  */
 #include "hlc.h"
 

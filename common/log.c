@@ -1,5 +1,11 @@
 /*
- * log.c - leveled logging with timestamps, in the manner of OpenBSD's log.c.
+ * log.c - leveled logging with timestamps, in the manner of OpenBSD's log.c,
+ * and log_escape(), the one rule for untrusted text on its way to a
+ * terminal or a log.
+ *
+ * Owns the program's name and level.  Never formats a line below the
+ * level, and never writes a byte it was given without escaping when the
+ * text came from outside (callers pass such text through log_escape()).
  */
 #include "log.h"
 

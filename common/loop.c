@@ -4,6 +4,10 @@
  * Timers live in a small unsorted array scanned once per iteration: the
  * programs keep a handful of them (sweeps, connect deadlines), and per
  * connection deadlines are checked by periodic sweeps, not by timers.
+ *
+ * Owns the epoll fd, the registrations, timers, deferred calls, hooks
+ * and the signalfd of loop_signals().  Never blocks anywhere but in
+ * epoll_wait, and is never entered from another thread.
  */
 #include "loop.h"
 

@@ -6,10 +6,16 @@
  * timer, dispatch fd callbacks, run due timers, then run deferred calls
  * (this is where connections closed during the iteration are freed, so no
  * callback ever sees its own object freed under it), then the before-sleep
- * hooks (batched flushing of output, later commits).
+ * hooks (batched writing of output).  Work before sleeping whose order
+ * matters goes in one hook that states the order (tracker/main.c's
+ * before_sleep: COMMIT, then ops, then replies), not in several hooks
+ * whose order is that of their registration.
  *
  * Registrations carry a generation number, so an event that was already
  * queued for an fd that has since been removed and reused is dropped.
+ *
+ * Never called from another thread: a worker reaches the loop through an
+ * fd it watches (worker.c's eventfd).
  */
 #ifndef LOOP_H
 #define LOOP_H
@@ -60,7 +66,10 @@ void		 loop_drain(struct loop *);
  * 0, or -1 with errno.
  */
 int		 loop_signals(struct loop *, loop_sig_cb, void *arg);
-/* Run cb(arg) before every sleep, in the order added. */
+/*
+ * Run cb(arg) before every sleep, in the order added (see above: what
+ * must run in an order belongs in one hook).
+ */
 void		 loop_before_sleep(struct loop *, loop_cb, void *arg);
 
 #endif

@@ -1,5 +1,9 @@
 /*
  * net.c - socket helpers (see net.h).
+ *
+ * Owns nothing: it makes sockets and hands them over.  Every socket is
+ * non-blocking and close-on-exec; never blocks, never resolves names
+ * (addresses are numeric).
  */
 #include "net.h"
 

@@ -1,5 +1,8 @@
 /*
  * parse.c - strict parsers (see parse.h).
+ *
+ * Pure, owns nothing.  Never accepts trailing junk, never truncates
+ * silently, never writes past the caller's buffer.
  */
 #include "parse.h"
 

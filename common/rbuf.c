@@ -1,5 +1,8 @@
 /*
  * rbuf.c - capped buffers and the bounds-checked cursor (see rbuf.h).
+ *
+ * A buf owns its bytes; a cursor owns nothing.  Never grows a buffer past
+ * the ceiling fixed at init, never reads past a cursor's end.
  */
 #include "rbuf.h"
 

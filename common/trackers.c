@@ -1,5 +1,8 @@
 /*
  * trackers.c - tracker_info.txt loader (see trackers.h).
+ *
+ * Owns the parsed list it fills.  Never reads more than TRACKERS_FILE_MAX
+ * bytes, never accepts a line it cannot read exactly.
  */
 #include "trackers.h"
 

@@ -4,6 +4,10 @@
  * One table row per message type gives its name, body format and ceiling;
  * the decoder, the encoder and the frame check all read the same row, so a
  * type's layout is stated exactly once.
+ *
+ * Owns nothing: decoding points into the caller's frame and allocates
+ * nothing.  Never reads a byte past a frame's stated length, never
+ * accepts a body that does not match its format exactly.
  */
 #include "wire.h"
 

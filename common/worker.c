@@ -5,6 +5,9 @@
  * (waiting for the loop).  A thread that finishes a job moves it to
  * finished and writes the eventfd; the loop drains finished and calls
  * done() without holding the lock.
+ *
+ * Owns its threads, the two lists and the eventfd; never the jobs, which
+ * stay their callers'.  Never calls done() off the loop thread.
  */
 #include "worker.h"
 

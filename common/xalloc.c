@@ -1,5 +1,7 @@
 /*
  * xalloc.c - die-on-OOM allocation, as in tmux's xmalloc.c.
+ *
+ * Never returns NULL, never lets nmemb * size overflow.
  */
 #include "xalloc.h"
 

@@ -9,15 +9,15 @@ if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|atoll|strtok)[[:sp
 	echo "checksrc: banned function above (use snprintf, parse_num, parse_words)" >&2
 	bad=1
 fi
-only() {	# header allowed-file
+only() {	# header allowed-files (an extended regex of paths)
 	local hits
-	hits=$(grep -lE "#include <$1" $files | grep -vx "$2")
+	hits=$(grep -lE "#include <$1" $files | grep -vxE "$2")
 	if [ -n "$hits" ]; then
 		echo "checksrc: <$1> may only be included by $2, found in: $hits" >&2
 		bad=1
 	fi
 }
-only 'sqlite3\.h' tracker/store.c
+only 'sqlite3\.h' 'tracker/store_[a-z]+\.[ch]'
 only 'openssl/' common/crypto.c
 only 'readline/' client/shell.c
 if grep -nE '#include "\.\./(tracker|client)/' common/*.[ch] 2>/dev/null; then

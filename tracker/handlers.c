@@ -5,8 +5,19 @@
  * types, id syntax and lengths) and, for requests that need a session, the
  * user the session token belongs to.  The rules themselves are enforced by
  * store.c inside its transactions; handlers turn refusals into plain-word
- * errors.  Replies are queued only after the store call returned, i.e.
- * after COMMIT.
+ * errors.
+ *
+ * A reply is queued only after the store call returned.  The tracker runs
+ * the store in batch mode, so that is after the request's savepoint was
+ * RELEASEd into the iteration's one transaction; the reply is written by
+ * main.c's before_sleep(), after that transaction's COMMIT.  A client is
+ * never told of something a crash can take back.
+ *
+ * Owns: the request table, a link's session binding (which session is
+ * online through it), password hashing jobs (each holds its link) and
+ * peer tickets.  Never: writes to a socket itself (replies go to the
+ * conn's queue), touches SQLite (store.c's), or touches a link's state
+ * off the loop thread (a job's worker half sees only the job).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +26,8 @@
 
 #include "conn.h"
 #include "crypto.h"
+#include "handlers.h"
+#include "link.h"
 #include "log.h"
 #include "rbuf.h"
 #include "store.h"
@@ -298,7 +311,7 @@ kdf_done(struct worker_job *w)
 static struct kdf_job *
 kdf_job(struct req *r)
 {
-	const struct wire_field *pass = &r->m->f[1];
+	const struct wire_field *pass = &r->m->f[ACCOUNT_PASSWORD];
 	struct kdf_job *j;
 
 	if (pass->n == 0 || pass->n > PASS_MAX) {
@@ -315,7 +328,8 @@ kdf_job(struct req *r)
 	j->w.done = kdf_done;
 	j->r = *r;
 	j->r.m = NULL;
-	snprintf(j->r.user, sizeof(j->r.user), "%s", r->m->f[0].s);
+	snprintf(j->r.user, sizeof(j->r.user), "%s",
+	    r->m->f[ACCOUNT_USER].s);
 	memcpy(j->pass, pass->s, pass->n);
 	j->passlen = pass->n;
 	return j;
@@ -336,10 +350,10 @@ h_create_user(struct req *r)
 	int rc;
 
 	/* Refuse a taken id before spending a hash on it. */
-	rc = store_user_cred(r->t->store, r->m->f[0].s, &cur);
+	rc = store_user_cred(r->t->store, r->m->f[ACCOUNT_USER].s, &cur);
 	if (rc != ST_NO_USER) {
 		reply_store(r, rc == ST_OK ? ST_USER_EXISTS : rc, NULL,
-		    r->m->f[0].s);
+		    r->m->f[ACCOUNT_USER].s);
 		return;
 	}
 	if ((j = kdf_job(r)) == NULL)
@@ -361,13 +375,14 @@ h_login(struct req *r)
 	uint16_t port;
 	int rc;
 
-	if (parse_hostport(r->m->f[2].s, host, sizeof(host), &port) == -1) {
+	if (parse_hostport(r->m->f[LOGIN_PEER].s, host, sizeof(host),
+	    &port) == -1) {
 		reply_err(r, WE_INVALID, "bad peer address");
 		return;
 	}
 	if ((j = kdf_job(r)) == NULL)
 		return;
-	snprintf(j->peer, sizeof(j->peer), "%s", r->m->f[2].s);
+	snprintf(j->peer, sizeof(j->peer), "%s", r->m->f[LOGIN_PEER].s);
 	rc = store_user_cred(r->t->store, j->r.user, &j->cred);
 	if (rc == ST_OK) {
 		j->known = 1;
@@ -410,24 +425,26 @@ static void
 h_upload(struct req *r)
 {
 	const struct wire_field *f = r->m->f;
-	const char *g = f[1].s, *name = f[2].s, *path = f[6].s;
+	const char *g = f[UPLOAD_GROUP].s, *name = f[UPLOAD_NAME].s;
+	const char *path = f[UPLOAD_PATH].s;
 	struct file_meta m;
 	uint64_t want;
 	int rc;
 
 	if (check_name(r, name) == -1)
 		return;
-	m.size = f[3].u;
-	memcpy(m.sha1, f[4].p, 20);
-	m.pieces = f[5].p;
-	m.npieces = f[5].n;
+	m.size = f[UPLOAD_SIZE].u;
+	memcpy(m.sha1, f[UPLOAD_SHA1].p, 20);
+	m.pieces = f[UPLOAD_PIECES].p;
+	m.npieces = f[UPLOAD_PIECES].n;
 	want = wire_npieces(m.size);
-	if (m.size > WIRE_FILE_MAX || m.npieces != want || f[6].n == 0 || f[7].u > INT64_MAX) {
+	if (m.size > WIRE_FILE_MAX || m.npieces != want ||
+	    f[UPLOAD_PATH].n == 0 || f[UPLOAD_MTIME].u > INT64_MAX) {
 		reply_err(r, WE_INVALID, "piece hashes do not match the size");
 		return;
 	}
 	rc = store_upload(r->t->store, r->key, r->user, g, name, &m, path,
-	    (int64_t)f[7].u, now_us());
+	    (int64_t)f[UPLOAD_MTIME].u, now_us());
 	reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
 }
 
@@ -444,7 +461,7 @@ put_file(void *arg, const char *name, uint64_t size, const uint8_t *sha1)
 static void
 h_list_files(struct req *r)
 {
-	const char *g = r->m->f[1].s;
+	const char *g = r->m->f[REQ_GROUP].s;
 	struct wire_enc e;
 	int rc;
 
@@ -462,7 +479,7 @@ h_list_files(struct req *r)
 static void
 h_file_info(struct req *r)
 {
-	const char *g = r->m->f[1].s, *name = r->m->f[2].s;
+	const char *g = r->m->f[REQ_GROUP].s, *name = r->m->f[REQ_NAME].s;
 	struct sources sc;
 	struct file_meta m;
 	struct wire_enc e;
@@ -497,7 +514,7 @@ h_file_info(struct req *r)
 static void
 h_share(struct req *r)
 {
-	const char *g = r->m->f[1].s, *name = r->m->f[2].s;
+	const char *g = r->m->f[REQ_GROUP].s, *name = r->m->f[REQ_NAME].s;
 	int rc;
 
 	if (check_name(r, name) == -1)
@@ -509,7 +526,7 @@ h_share(struct req *r)
 static void
 h_stop_share(struct req *r)
 {
-	const char *g = r->m->f[1].s, *name = r->m->f[2].s;
+	const char *g = r->m->f[REQ_GROUP].s, *name = r->m->f[REQ_NAME].s;
 	int rc;
 
 	if (check_name(r, name) == -1)
@@ -553,7 +570,7 @@ h_my_shares(struct req *r)
 static void
 h_create_group(struct req *r)
 {
-	const char *g = r->m->f[1].s;
+	const char *g = r->m->f[REQ_GROUP].s;
 
 	reply_store(r, store_group_create(r->t->store, g, r->user, now_us()),
 	    g, r->user);
@@ -562,7 +579,7 @@ h_create_group(struct req *r)
 static void
 h_join_group(struct req *r)
 {
-	const char *g = r->m->f[1].s;
+	const char *g = r->m->f[REQ_GROUP].s;
 
 	reply_store(r, store_group_join(r->t->store, g, r->user, now_us()),
 	    g, r->user);
@@ -571,7 +588,7 @@ h_join_group(struct req *r)
 static void
 h_leave_group(struct req *r)
 {
-	const char *g = r->m->f[1].s;
+	const char *g = r->m->f[REQ_GROUP].s;
 
 	reply_store(r, store_group_leave(r->t->store, g, r->user), g,
 	    r->user);
@@ -580,7 +597,7 @@ h_leave_group(struct req *r)
 static void
 h_accept(struct req *r)
 {
-	const char *g = r->m->f[1].s, *u = r->m->f[2].s;
+	const char *g = r->m->f[REQ_GROUP].s, *u = r->m->f[REQ_USER].s;
 
 	reply_store(r, store_group_accept(r->t->store, g, r->user, u,
 	    now_us()), g, u);
@@ -589,7 +606,7 @@ h_accept(struct req *r)
 static void
 h_reject(struct req *r)
 {
-	const char *g = r->m->f[1].s, *u = r->m->f[2].s;
+	const char *g = r->m->f[REQ_GROUP].s, *u = r->m->f[REQ_USER].s;
 
 	reply_store(r, store_group_reject(r->t->store, g, r->user, u), g, u);
 }
@@ -628,7 +645,7 @@ list_reply(struct req *r, int (*fn)(struct store *, const char *,
 static void
 h_list_requests(struct req *r)
 {
-	list_reply(r, store_group_requests, r->m->f[1].s);
+	list_reply(r, store_group_requests, r->m->f[REQ_GROUP].s);
 }
 
 static void
@@ -739,7 +756,7 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 		}
 	}
 	if (table[m->h.type].session) {
-		if (sha256(m->f[0].p, WIRE_TOKEN_LEN, r.key) == -1) {
+		if (sha256(m->f[REQ_TOKEN].p, WIRE_TOKEN_LEN, r.key) == -1) {
 			reply_err(&r, WE_INTERNAL, "cannot hash token");
 			return;
 		}

@@ -1,5 +1,6 @@
 /*
- * main.c - the tracker: arguments, store, listener, stdin and signals.
+ * main.c - the tracker: arguments, listener, stdin, signals, and the
+ * order of the work before the loop sleeps.
  *
  *	tracker tracker_info.txt N [--db PATH] [--secret FILE]
  *	    [--kdf-iter N] [--log-keep N] [-v | -q]
@@ -7,7 +8,17 @@
  * N is this tracker's 1-based line in tracker_info.txt (0 means 1).  The
  * database defaults to trackerN.db in the current directory, so several
  * trackers may share a directory.  "quit" on standard input, SIGINT and
- * SIGTERM shut down cleanly with status 0; end of input does not.
+ * SIGTERM shut down cleanly with status 0; end of input does not.  The
+ * test switches "cut" and "heal" on standard input drop the sync
+ * channels and keep them down, then let them come back.
+ *
+ * Owns the one struct tracker (T) and what it holds: the store, the
+ * loop, the worker pool, the sync channels, the listening socket.  It
+ * reads each client link's HELLO, then passes its requests to handlers.c;
+ * before_sleep() is the one place that orders COMMIT, ops and replies.
+ *
+ * Never answers a request (handlers.c does), never touches SQLite
+ * (store.c), never runs off the loop thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,16 +31,17 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "handlers.h"
+#include "link.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
-#include "rbuf.h"
+#include "parse.h"
 #include "store.h"
 #include "sync.h"
 #include "tracker.h"
 #include "wire.h"
 #include "worker.h"
-#include "xalloc.h"
 
 static struct tracker	 T;
 static char		 stdin_line[256];
@@ -43,77 +55,45 @@ usage(void)
 	exit(2);
 }
 
+/* The conn of a client link closed: its session goes offline, it goes. */
 static void
-link_unlink(struct link *l)
-{
-	if (l->prev != NULL)
-		l->prev->next = l->next;
-	else
-		T.links = l->next;
-	if (l->next != NULL)
-		l->next->prev = l->prev;
-	T.nlinks--;
-}
-
-void
-link_forget(struct link *l)
-{
-	link_unlink(l);
-	free(l);
-}
-
-static void
-link_closed(struct conn *c, const char *why, void *arg)
+client_closed(struct conn *c, const char *why, void *arg)
 {
 	struct link *l = arg;
 
 	(void)c;
 	(void)why;
 	handlers_unbind(l->t, l);
-	link_unlink(l);
-	if (l->jobs > 0)
-		l->dead = 1;	/* the last job frees it */
-	else
-		free(l);
+	link_closed(l);
 }
 
-void
-link_hold(struct link *l)
-{
-	l->jobs++;
-}
-
-int
-link_release(struct link *l)
-{
-	if (--l->jobs == 0 && l->dead) {
-		free(l);
-		return 0;
-	}
-	return !l->dead;
-}
-
+/*
+ * A frame on a client link: first its HELLO, which says whether it is a
+ * client's (answered with ours) or another tracker's (given to sync.c);
+ * then requests, for handlers.c.
+ */
 static void
-link_frame(struct conn *c, const struct wire_msg *m, void *arg)
+client_frame(struct conn *c, const struct wire_msg *m, void *arg)
 {
 	struct link *l = arg;
 	const char *why;
 
 	if (l->role == 0) {
 		if (wire_hello_check(m, 0, &why) == -1 ||
-		    (m->f[2].u != ROLE_CLIENT && m->f[2].u != ROLE_TRACKER &&
+		    (m->f[HELLO_ROLE].u != ROLE_CLIENT &&
+		    m->f[HELLO_ROLE].u != ROLE_TRACKER &&
 		    (why = "unknown role"))) {
 			log_warnx("%s: refused: %s", conn_name(c), why);
 			wire_error(conn_out(c), m->h.id, WE_PROTO, why);
 			conn_close_after_write(c, why);
 			return;
 		}
-		if (m->f[2].u == ROLE_TRACKER) {
+		if (m->f[HELLO_ROLE].u == ROLE_TRACKER) {
 			link_forget(l);
 			sync_adopt(T.sync, c);
 			return;
 		}
-		l->role = (int)m->f[2].u;
+		l->role = (int)m->f[HELLO_ROLE].u;
 		wire_hello(conn_out(c), ROLE_TRACKER);
 		conn_flush(c);
 		return;
@@ -126,16 +106,15 @@ link_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	handlers_request(l->t, l, m);
 }
 
-static const struct conn_ops link_ops = {
-	.frame = link_frame,
-	.closed = link_closed,
+static const struct conn_ops client_ops = {
+	.frame = client_frame,
+	.closed = client_closed,
 };
 
 static void
 accept_cb(int fd, unsigned ev, void *arg)
 {
 	char peer[64];
-	struct link *l;
 	int cfd;
 
 	(void)ev;
@@ -153,52 +132,52 @@ accept_cb(int fd, unsigned ev, void *arg)
 			close(cfd);
 			continue;
 		}
-		l = xcalloc(1, sizeof(*l));
-		l->t = &T;
-		l->since = loop_now(T.loop);
-		if ((l->c = conn_new(T.loop, cfd, peer, 0, &link_ops, l,
-		    TRACKER_IN_MAX, TRACKER_OUT_MAX)) == NULL) {
-			free(l);
-			continue;
-		}
-		l->next = T.links;
-		if (T.links != NULL)
-			T.links->prev = l;
-		T.links = l;
-		T.nlinks++;
-		log_debug("%s: connected", peer);
+		if (link_new(&T, cfd, peer, &client_ops) != NULL)
+			log_debug("%s: connected", peer);
 	}
 }
 
 /*
- * Before the loop sleeps, and so before any reply or op is written: one
- * COMMIT for every mutation of this iteration.  A tracker that cannot
- * commit must not answer: it stops, and its clients go on with another.
+ * One COMMIT for every mutation since the last.  Each request, and each
+ * op applied from another tracker, ran in a savepoint of the batch, which
+ * was RELEASEd when it returned, and its reply or ack was queued then;
+ * only this COMMIT makes them durable.  A tracker that cannot commit must
+ * not answer: it stops, and its clients go on with another.
  */
 static void
-commit_batch(void *arg)
+commit(void)
 {
-	(void)arg;
 	if (store_flush(T.store) == -1)
 		fatalx("cannot commit to the database; stopping unanswered");
 }
 
-/* Once a second: drop links that never said HELLO or went idle. */
+/*
+ * The work before the loop sleeps, in the one order that makes "nothing
+ * is acknowledged or sent on before it is committed" true.  It is the
+ * tracker's only before-sleep hook (conn.c's own is switched off in
+ * main()), so no order of registration decides it:
+ *   1. COMMIT the batch: every mutation of this iteration;
+ *   2. queue the ops new in the log to the other trackers (sync.c);
+ *   3. write every connection's queued output: the replies and acks
+ *      queued during the iteration, and those ops.
+ * 2 and 3 only read the store, so nothing is left uncommitted when the
+ * loop sleeps.
+ */
+static void
+before_sleep(void *arg)
+{
+	(void)arg;
+	commit();
+	sync_flush(T.sync);
+	conn_flush_all();
+}
+
+/* Once a second: drop links that never said HELLO, stalled or idled. */
 static void
 sweep(void *arg)
 {
-	uint64_t now = loop_now(T.loop);
-	struct link *l;
-
 	(void)arg;
-	for (l = T.links; l != NULL; l = l->next) {
-		if (l->role == 0 && now - l->since > TRACKER_HELLO_MS)
-			conn_close(l->c, "no HELLO in time");
-		else if (conn_stalled(l->c, now, TRACKER_FRAME_MS))
-			conn_close(l->c, "a frame took too long to arrive");
-		else if (now - conn_last_rx(l->c) > TRACKER_IDLE_MS)
-			conn_close(l->c, "idle");
-	}
+	link_sweep(&T, loop_now(T.loop));
 	loop_timer(T.loop, 1000, sweep, NULL);
 }
 
@@ -351,7 +330,7 @@ raise_fd_limit(void)
 int
 main(int argc, char **argv)
 {
-	char err[512], dbdef[64];
+	char err[512], esc[4 * sizeof(err)], dbdef[64];
 	const char *db = NULL, *pos[2], *secretfile = NULL;
 	uint8_t secret[SYNC_SECRET_MAX];
 	size_t secretlen = 0;
@@ -384,8 +363,9 @@ main(int argc, char **argv)
 	if (npos != 2)
 		usage();
 	log_init("tracker", level);
+	/* Its message may quote the file's bytes: escaped, as from a peer. */
 	if (trackers_load(pos[0], &T.cluster, err, sizeof(err)) == -1)
-		fatalx("%s", err);
+		fatalx("%s", log_escape(esc, sizeof(esc), err, strlen(err)));
 	if (parse_num(pos[1], 0, (long long)T.cluster.n, &n) == -1)
 		fatalx("N must be 1 to %zu (the tracker's line in %s)",
 		    T.cluster.n, pos[0]);
@@ -413,12 +393,13 @@ main(int argc, char **argv)
 	if ((T.lfd = net_listen(me->host, me->port, err, sizeof(err))) == -1)
 		fatalx("%s", err);
 	store_set_origin(T.store, (uint32_t)T.self + 1);
-	/* First of the before-sleep hooks: nothing leaves before COMMIT. */
+	/* Group commit: see before_sleep(), which alone orders the flushes. */
 	store_batch(T.store, 1);
-	loop_before_sleep(T.loop, commit_batch, NULL);
+	conn_flush_by_caller();
 	T.sync = sync_new(&T, secretlen > 0 ? secret : NULL, secretlen);
 	sync_ticket_root(T.sync, T.ticket_root);
 	explicit_bzero(secret, sizeof(secret));
+	loop_before_sleep(T.loop, before_sleep, NULL);
 	T.workers = worker_pool_new(T.loop, KDF_THREADS);
 	loop_add(T.loop, T.lfd, EV_READ, accept_cb, NULL);
 	loop_timer(T.loop, 1000, sweep, NULL);
@@ -429,9 +410,8 @@ main(int argc, char **argv)
 	if (loop_run(T.loop) == -1)
 		fatalx("event loop failed");
 
-	commit_batch(NULL);
-	for (struct link *l = T.links; l != NULL; l = l->next)
-		conn_close(l->c, "shutting down");
+	commit();
+	link_close_all(&T, "shutting down");
 	sync_shutdown(T.sync);
 	loop_drain(T.loop);	/* reaps them, freeing idle links */
 	worker_pool_free(T.workers);	/* runs what is left: frees the rest */

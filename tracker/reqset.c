@@ -1,5 +1,6 @@
 /*
- * reqset.c - the request keys a tracker remembers (see reqset.h).
+ * reqset.c - the request keys a tracker remembers (see reqset.h): a hash
+ * set and a ring it owns, pure (no clock, no I/O, no SQLite).
  */
 #include "reqset.h"
 

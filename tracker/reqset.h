@@ -6,7 +6,11 @@
  * carried out, forgotten in the order they came: open addressing with
  * linear probing (deletion shifts back what probed past a slot), and a
  * ring in arrival order.  At most max keys: beyond, the oldest go early.
- * Pure: no clocks, no I/O; the caller says what time is too old.
+ *
+ * Owns only its arrays (the caller owns the struct).  Pure: never reads a
+ * clock (the caller says what time is too old), does no I/O, and never
+ * touches SQLite: store.c fills it from its reqlog table and keeps the two
+ * in step.  Not thread-safe; the tracker uses it from the loop thread.
  */
 #ifndef REQSET_H
 #define REQSET_H

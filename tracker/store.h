@@ -1,11 +1,15 @@
 /*
  * store.h - the tracker's durable state, in SQLite.
  *
- * The only module that sees sqlite3.h.  The database runs in WAL mode with
- * synchronous=FULL; every mutation below is one BEGIN IMMEDIATE ... COMMIT
- * and returns only after COMMIT has returned, so a caller that answers a
- * client after a successful call never acknowledges something a crash can
- * take back.  Statements are prepared once, at open.
+ * One module in five files, tracker/store_*.c (store_int.h says which
+ * holds what); the only one that sees sqlite3.h.  The database runs in
+ * WAL mode with synchronous=FULL.  Every mutation below is one
+ * transaction of its own (BEGIN IMMEDIATE ... COMMIT, returning after
+ * COMMIT), or, in batch mode, a savepoint released into the iteration's
+ * one transaction, which store_flush() commits before anything leaves
+ * (see store_batch()); either way a caller that answers a client when its
+ * reply is sent never acknowledges something a crash can take back.
+ * Statements are prepared once, at open.  Only the loop thread calls it.
  *
  * The rules of the product live here, inside the transactions that apply
  * them, so that they hold whichever request path reaches them:
@@ -62,7 +66,7 @@ enum store_rc {
 
 #define STORE_SALT_LEN		16
 #define STORE_HASH_LEN		32
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 struct user_cred {
 	uint8_t		salt[STORE_SALT_LEN];

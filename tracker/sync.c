@@ -1,5 +1,7 @@
 /*
- * sync.c - the sync channel between trackers (see sync.h).
+ * sync.c - the sync channel between trackers (see sync.h): it owns one
+ * connection per other tracker and what that tracker holds; it never
+ * touches SQLite (the store reads and applies the ops) nor a client.
  *
  * One struct speer per other tracker in the cluster.  Its states:
  * no connection; connected, HELLO and AUTH sent; READY once the other
@@ -54,7 +56,6 @@ struct speer {
 	uint32_t	 id;		/* its tracker id, 1-based */
 	struct conn	*c;
 	enum sp_state	 state;
-	int		 outgoing;	/* we connected */
 	int		 hello;		/* its HELLO arrived */
 	int		 authed;	/* its AUTH arrived, PROOF sent */
 	uint8_t		 mine[NONCE_LEN], theirs[NONCE_LEN];
@@ -101,7 +102,7 @@ sp_reset(struct speer *p)
 {
 	p->c = NULL;
 	p->state = SP_NONE;
-	p->hello = p->authed = p->outgoing = 0;
+	p->hello = p->authed = 0;
 	p->cursor = 0;
 	p->unacked = 0;
 	p->synced = 0;
@@ -206,11 +207,10 @@ sp_ready(struct speer *p)
 }
 
 static void
-drop(struct speer *p, struct conn *c, const char *why)
+drop(struct conn *c, const char *why)
 {
 	log_warnx("sync: %s: dropping channel: %s", conn_name(c), why);
 	conn_close(c, why);
-	(void)p;
 }
 
 static void
@@ -219,14 +219,14 @@ on_auth(struct speer *p, const struct wire_msg *m)
 	uint8_t out[SHA256_LEN];
 	struct wire_enc e;
 
-	if (m->f[1].n != NONCE_LEN) {
-		drop(p, p->c, "bad nonce");
+	if (m->f[AUTH_NONCE].n != NONCE_LEN) {
+		drop(p->c, "bad nonce");
 		return;
 	}
-	memcpy(p->theirs, m->f[1].p, NONCE_LEN);
+	memcpy(p->theirs, m->f[AUTH_NONCE].p, NONCE_LEN);
 	p->authed = 1;
 	if (proof(p->sy, p->sy->self, p->theirs, p->mine, out) == -1) {
-		drop(p, p->c, "cannot compute proof");
+		drop(p->c, "cannot compute proof");
 		return;
 	}
 	wire_begin(&e, conn_out(p->c), WT_S_PROOF, 0);
@@ -240,10 +240,10 @@ on_proof(struct speer *p, const struct wire_msg *m)
 {
 	uint8_t want[SHA256_LEN];
 
-	if (!p->authed || m->f[0].n != SHA256_LEN ||
+	if (!p->authed || m->f[PROOF_MAC].n != SHA256_LEN ||
 	    proof(p->sy, p->id, p->mine, p->theirs, want) == -1 ||
-	    !ct_equal(want, m->f[0].p, SHA256_LEN)) {
-		drop(p, p->c, "wrong cluster secret");
+	    !ct_equal(want, m->f[PROOF_MAC].p, SHA256_LEN)) {
+		drop(p->c, "wrong cluster secret");
 		return;
 	}
 	sp_ready(p);
@@ -273,7 +273,7 @@ snap_pump(struct speer *p)
 	    (r = store_snap_next(p->snap, conn_out(p->c), SNAP_CHUNK)) == 1)
 		;
 	if (r == -1) {
-		drop(p, p->c, "cannot read a snapshot");
+		drop(p->c, "cannot read a snapshot");
 		return -1;
 	}
 	conn_flush(p->c);
@@ -300,7 +300,7 @@ send_snapshot(struct speer *p)
 	if (p->snap != NULL)
 		return;
 	if ((p->snap = store_snap_begin(p->sy->t->store)) == NULL) {
-		drop(p, p->c, "cannot begin a snapshot");
+		drop(p->c, "cannot begin a snapshot");
 		return;
 	}
 	log_info("sync: tracker %u: lacks ops no longer logged here: sending "
@@ -327,21 +327,22 @@ lacks_trimmed(struct speer *p)
 static void
 on_hwm(struct speer *p, const struct wire_msg *m)
 {
-	struct wire_field f[2];
+	struct wire_field f[HWM_SEQ + 1];
 	struct wire_iter it;
 
 	wire_iter_init(&it, m);
 	while (wire_iter_next(&it, f)) {
-		uint32_t o = (uint32_t)f[0].u;
+		uint32_t o = (uint32_t)f[HWM_ORIGIN].u;
+		uint64_t seq = f[HWM_SEQ].u;
 
 		if (o < 1 || o > p->sy->n)
 			continue;
 		/* Its first says what it holds now (it may have lost some). */
 		if (!p->synced)
-			p->held[o] = p->has[o] = f[1].u;
-		held_raise(p, o, f[1].u);
-		if (f[1].u > p->has[o])
-			p->has[o] = f[1].u;
+			p->held[o] = p->has[o] = seq;
+		held_raise(p, o, seq);
+		if (seq > p->has[o])
+			p->has[o] = seq;
 	}
 	p->known = 1;
 	if (p->synced)
@@ -358,7 +359,7 @@ static void
 on_snapshot(struct speer *p, const struct wire_msg *m)
 {
 	struct sync *sy = p->sy;
-	struct wire_field f[3];
+	struct wire_field f[HWM_STAMP + 1];
 	struct wire_iter it;
 	struct wire_enc e;
 	int rc;
@@ -366,20 +367,20 @@ on_snapshot(struct speer *p, const struct wire_msg *m)
 	if (m->h.type == WT_S_SNAP_END) {
 		wire_iter_init(&it, m);
 		while (wire_iter_next(&it, f))
-			if (f[0].u < 1 || f[0].u > sy->n) {
-				drop(p, p->c, "snapshot from an unknown tracker");
+			if (f[HWM_ORIGIN].u < 1 || f[HWM_ORIGIN].u > sy->n) {
+				drop(p->c, "snapshot from an unknown tracker");
 				return;
 			}
 	}
 	if ((rc = store_merge(sy->t->store, m)) != ST_OK) {
-		drop(p, p->c, rc == ST_BAD_OP ? "malformed snapshot row" :
+		drop(p->c, rc == ST_BAD_OP ? "malformed snapshot row" :
 		    "cannot merge snapshot");
 		return;
 	}
 	if (m->h.type != WT_S_SNAP_END)
 		return;
 	log_info("sync: tracker %u: snapshot merged", p->id);
-	/* Goes out after the commit, like an ack. */
+	/* Like an ack: written after the batch's COMMIT (before_sleep). */
 	wire_begin(&e, conn_out(p->c), WT_S_HWM, 0);
 	store_hwms(sy->t->store, put_hwm, &e);
 	wire_end(&e);
@@ -390,28 +391,29 @@ static void
 on_op(struct speer *p, const struct wire_msg *m)
 {
 	struct sync *sy = p->sy;
-	uint32_t origin = (uint32_t)m->f[0].u;
+	uint32_t origin = (uint32_t)m->f[SOP_ORIGIN].u;
+	uint64_t seq = m->f[SOP_SEQ].u;
 	struct wire_enc e;
 	int rc;
 
 	if (origin < 1 || origin > sy->n) {
-		drop(p, p->c, "op from an unknown tracker");
+		drop(p->c, "op from an unknown tracker");
 		return;
 	}
-	rc = store_apply(sy->t->store, origin, m->f[1].u, m->f[2].u,
-	    m->f[3].p, m->f[3].n, m->f[4].p, m->f[4].n);
+	rc = store_apply(sy->t->store, origin, seq, m->f[SOP_STAMP].u,
+	    m->f[SOP_REQ].p, m->f[SOP_REQ].n, m->f[SOP_OP].p, m->f[SOP_OP].n);
 	if (rc != ST_OK) {
-		drop(p, p->c, rc == ST_GAP ? "op out of order" :
+		drop(p->c, rc == ST_GAP ? "op out of order" :
 		    rc == ST_BAD_OP ? "malformed op" : "cannot apply op");
 		return;
 	}
 	/* It holds what it sent us: never send it back. */
-	if (m->f[1].u > p->has[origin])
-		p->has[origin] = m->f[1].u;
-	held_raise(p, origin, m->f[1].u);
+	if (seq > p->has[origin])
+		p->has[origin] = seq;
+	held_raise(p, origin, seq);
 	wire_begin(&e, conn_out(p->c), WT_S_ACK, 0);
 	wire_put_u32(&e, origin);
-	wire_put_u64(&e, m->f[1].u);
+	wire_put_u64(&e, seq);
 	wire_end(&e);
 	conn_flush(p->c);
 }
@@ -419,10 +421,10 @@ on_op(struct speer *p, const struct wire_msg *m)
 static void
 on_online(struct speer *p, const struct wire_msg *m)
 {
-	if (m->f[1].n != 32)
+	if (m->f[ONLINE_KEY].n != 32)
 		return;
-	store_remote_online(p->sy->t->store, p->id, m->f[1].p,
-	    m->f[0].u != 0);
+	store_remote_online(p->sy->t->store, p->id, m->f[ONLINE_KEY].p,
+	    m->f[ONLINE_UP].u != 0);
 }
 
 static void
@@ -434,7 +436,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	if (!p->hello) {
 		if (m->h.type != WT_HELLO ||
 		    wire_hello_check(m, ROLE_TRACKER, &why) == -1) {
-			drop(p, c, "no tracker HELLO");
+			drop(c, "no tracker HELLO");
 			return;
 		}
 		p->hello = 1;
@@ -442,12 +444,12 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	}
 	if (p->state != SP_READY) {
 		if (m->h.type == WT_S_AUTH && !p->authed &&
-		    m->f[0].u == p->id)
+		    m->f[AUTH_ID].u == p->id)
 			on_auth(p, m);
 		else if (m->h.type == WT_S_PROOF)
 			on_proof(p, m);
 		else
-			drop(p, c, "unexpected message before proof");
+			drop(c, "unexpected message before proof");
 		return;
 	}
 	switch (m->h.type) {
@@ -458,8 +460,9 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		on_op(p, m);
 		break;
 	case WT_S_ACK:
-		if (m->f[0].u >= 1 && m->f[0].u <= p->sy->n)
-			held_raise(p, (uint32_t)m->f[0].u, m->f[1].u);
+		if (m->f[HWM_ORIGIN].u >= 1 && m->f[HWM_ORIGIN].u <= p->sy->n)
+			held_raise(p, (uint32_t)m->f[HWM_ORIGIN].u,
+			    m->f[HWM_SEQ].u);
 		if (p->unacked > 0)
 			p->unacked--;
 		/* Refill at half a window, not at every ack: a pump reads
@@ -483,7 +486,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		on_snapshot(p, m);
 		break;
 	default:
-		drop(p, c, "not a sync message");
+		drop(c, "not a sync message");
 	}
 }
 
@@ -534,7 +537,6 @@ sp_connect(void *arg)
 		sp_schedule(p);
 		return;
 	}
-	p->outgoing = 1;
 	p->since = loop_now(sy->t->loop);
 	wire_hello(conn_out(p->c), ROLE_TRACKER);
 	send_auth(p);
@@ -565,7 +567,7 @@ pending_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	struct speer *p;
 	uint32_t id;
 
-	if (m->h.type != WT_S_AUTH || (id = (uint32_t)m->f[0].u) < 1 ||
+	if (m->h.type != WT_S_AUTH || (id = (uint32_t)m->f[AUTH_ID].u) < 1 ||
 	    id > sy->n || id == sy->self) {
 		log_warnx("sync: %s: refused: no valid AUTH", conn_name(c));
 		conn_close(c, "no valid AUTH");
@@ -692,11 +694,9 @@ sp_pump(struct speer *p)
 		conn_flush(p->c);
 }
 
-/* Before the loop sleeps: anything new in the log goes out. */
-static void
-sync_flush(void *arg)
+void
+sync_flush(struct sync *sy)
 {
-	struct sync *sy = arg;
 	uint64_t applied = store_applied(sy->t->store);
 	uint32_t i;
 
@@ -759,7 +759,7 @@ sync_tick(void *arg)
 
 		if (p->c != NULL && p->state != SP_READY &&
 		    now - p->since > AUTH_MS)
-			drop(p, p->c, "no proof in time");
+			drop(p->c, "no proof in time");
 		else if (i != sy->self)
 			sp_pump(p);	/* in case output was full at the last */
 	}
@@ -793,16 +793,6 @@ sync_ticket_root(const struct sync *sy, uint8_t out[32])
 	if (hmac_sha256(sy->secret, sy->secretlen, label, sizeof(label),
 	    out) == -1)
 		fatalx("cannot derive the ticket key");
-}
-
-unsigned
-sync_ready(const struct sync *sy)
-{
-	unsigned i, n = 0;
-
-	for (i = 1; i <= sy->n; i++)
-		n += sy->peers[i].state == SP_READY;
-	return n;
 }
 
 void
@@ -858,7 +848,6 @@ sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 			    &sy->peers[id]);
 	}
 	sy->applied_seen = store_applied(t->store);
-	loop_before_sleep(t->loop, sync_flush, sy);
 	sy->tick = loop_timer(t->loop, 1000, sync_tick, sy);
 	sy->trim = loop_timer(t->loop, TRIM_MS, sync_trim, sy);
 	return sy;

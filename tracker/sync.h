@@ -10,12 +10,19 @@
  * applied them, the ops the other lacks, including ops it got from a
  * third tracker, so causal order is kept whichever way an op travels.
  * New ops, made here or applied from elsewhere, go out before the loop
- * next sleeps.  A receiver applies an op (idempotently, in order per
- * origin) and acknowledges it after COMMIT.
+ * next sleeps (sync_flush()).  A receiver applies an op (idempotently, in
+ * order per origin) and acknowledges it; like a client's reply, the ack
+ * is written only after the batch holding the op is committed.
  *
  * Presence travels beside the log: each tracker tells the others which
  * sessions have a live client connection to it, and forgets what a
  * tracker told it when the channel to that tracker drops.
+ *
+ * Owns the channels (their connections, authentication, what each peer
+ * holds), the cluster secret and the log trimming timer.  Never: touches
+ * SQLite (store.c applies, merges and reads ops), answers clients, or
+ * hooks itself before sleep (main.c calls sync_flush() in its place).
+ * Loop thread only.
  */
 #ifndef SYNC_H
 #define SYNC_H
@@ -45,9 +52,16 @@ void		 sync_adopt(struct sync *, struct conn *);
 void		 sync_presence(struct sync *, const uint8_t key[32], int up);
 /* The cluster's root key for peer tickets, derived from the secret. */
 void		 sync_ticket_root(const struct sync *, uint8_t out[32]);
-/* Trackers with an authenticated channel now. */
-unsigned	 sync_ready(const struct sync *);
-/* Test switch: while cut, no channel is kept (see --sync-cut). */
+/*
+ * Queue the ops new in the log since the last call to every ready
+ * channel.  Call it before the loop sleeps, after the batch's COMMIT and
+ * before the connections' output is written (main.c's before_sleep()).
+ */
+void		 sync_flush(struct sync *);
+/*
+ * Test switch ("cut" and "heal" on the tracker's standard input): while
+ * cut, every channel is closed and none is made or accepted.
+ */
 void		 sync_cut(struct sync *, int cut);
 
 #endif

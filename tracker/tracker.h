@@ -1,9 +1,18 @@
 /*
- * tracker.h - state shared by the tracker's modules.
+ * tracker.h - the state the tracker's modules share, and its limits.
  *
- * One struct tracker per process, owned by main.c and driven by its event
- * loop.  Each accepted socket is a struct peer_link until its HELLO says
- * what it is; clients then send requests that handlers.c answers.
+ * One struct tracker per process, owned by main.c (which fills it from
+ * the arguments, opens what it points to and frees it) and driven by its
+ * event loop, on the loop thread only.  The other modules read it and
+ * use what it points to; link.c alone keeps its list of links.
+ *
+ * Calls run one way, downward: main.c (arguments, listener, stdin,
+ * signals, the order of the work before sleeping) calls handlers.c
+ * (client requests), which calls sync.c (the channels to the other
+ * trackers) and link.c (client links); all of them call store.c
+ * (SQLite).  None calls a module above it.
+ *
+ * Declarations only: no code, no globals.
  */
 #ifndef TRACKER_H
 #define TRACKER_H
@@ -13,11 +22,10 @@
 
 #include "trackers.h"
 
-struct conn;
+struct link;
 struct loop;
 struct store;
 struct sync;
-struct wire_msg;
 struct worker_pool;
 
 #define TRACKER_MAX_CONNS	8192
@@ -41,33 +49,10 @@ struct tracker {
 	uint64_t		 log_keep;
 	struct worker_pool	*workers;	/* password hashing */
 	size_t			 nlinks;
-	struct link		*links;		/* every accepted connection */
+	struct link		*links;		/* every accepted connection,
+						   kept by link.c */
 	struct sync		*sync;		/* channels to the others */
 	uint8_t			 ticket_root[32];	/* from the secret */
 };
-
-struct link {
-	struct tracker		*t;
-	struct conn		*c;
-	int			 role;		/* 0 until HELLO */
-	uint64_t		 since;
-	unsigned		 jobs;		/* worker jobs holding it */
-	int			 bound;		/* key is online through us */
-	uint8_t			 key[32];	/* session last seen here */
-	int			 dead;		/* closed; freed at jobs 0 */
-	struct link		*prev, *next;
-};
-
-/* main.c: a link that turned out to be another tracker leaves the list. */
-void	link_forget(struct link *);
-/* main.c: a job keeps its link alive; release says if it is still open. */
-void	link_hold(struct link *);
-int	link_release(struct link *);
-
-/* handlers.c: answer one request from a client link. */
-void	handlers_request(struct tracker *, struct link *,
-	    const struct wire_msg *);
-/* handlers.c: a link closes; its session is no longer online by it. */
-void	handlers_unbind(struct tracker *, struct link *);
 
 #endif

@@ -274,12 +274,13 @@ median_part(const struct samples *s, size_t from, size_t to)
 static void
 count_error(struct counter *k, const struct wire_msg *m)
 {
-	unsigned code = m->f[0].u < 16 ? (unsigned)m->f[0].u : 0;
+	unsigned code = m->f[ERROR_CODE].u < 16 ?
+	    (unsigned)m->f[ERROR_CODE].u : 0;
 
 	k->errs++;
 	if (k->byc[code].n++ == 0)
 		snprintf(k->byc[code].first, sizeof(k->byc[code].first), "%s",
-		    m->f[1].s);
+		    m->f[ERROR_MSG].s);
 }
 
 static void
@@ -392,9 +393,9 @@ setup_frame(struct client *cl, const struct wire_msg *m)
 	case CS_USER:
 		cl->inflight--;
 		if (m->h.type != WT_OK && !(m->h.type == WT_ERROR &&
-		    m->f[0].u == WE_EXISTS)) {
-			setup_failed(cl, m->h.type == WT_ERROR ? m->f[1].s :
-			    "unexpected reply to CREATE_USER");
+		    m->f[ERROR_CODE].u == WE_EXISTS)) {
+			setup_failed(cl, m->h.type == WT_ERROR ?
+			    m->f[ERROR_MSG].s : "unexpected reply to CREATE_USER");
 			return;
 		}
 		cl->st = CS_LOGIN;
@@ -403,11 +404,11 @@ setup_frame(struct client *cl, const struct wire_msg *m)
 	case CS_LOGIN:
 		cl->inflight--;
 		if (m->h.type != WT_SESSION) {
-			setup_failed(cl, m->h.type == WT_ERROR ? m->f[1].s :
-			    "unexpected reply to LOGIN");
+			setup_failed(cl, m->h.type == WT_ERROR ?
+			    m->f[ERROR_MSG].s : "unexpected reply to LOGIN");
 			return;
 		}
-		memcpy(cl->token, m->f[0].p, WIRE_TOKEN_LEN);
+		memcpy(cl->token, m->f[SESSION_TOKEN].p, WIRE_TOKEN_LEN);
 		cl->st = CS_READY;
 		if (++T.ready + T.failed == T.nconns + 2u * T.have_t2)
 			phase_next();
@@ -526,7 +527,7 @@ probe_frame(struct client *cl, const struct wire_msg *m)
 		probe_name(T.nacked++, g, sizeof(g));
 		if (m->h.type != WT_OK) {
 			fprintf(stderr, "tload: probe %s on T1: %s\n", g,
-			    m->h.type == WT_ERROR ? m->f[1].s :
+			    m->h.type == WT_ERROR ? m->f[ERROR_MSG].s :
 			    "unexpected reply");
 			pr->failed = 1;
 			T.lag_lost++;
@@ -546,14 +547,15 @@ probe_frame(struct client *cl, const struct wire_msg *m)
 		samples_add(&T.poll_rtt, now - T.poll_sent);
 	else if (pr->bucket == PB_PACED)
 		samples_add(&T.paced_poll_rtt, now - T.poll_sent);
-	if (m->h.type == WT_ERROR && m->f[0].u == WE_DENIED) {
+	if (m->h.type == WT_ERROR && m->f[ERROR_CODE].u == WE_DENIED) {
 		probe_seen(now, 1);	/* "not a member": the group exists */
 		return;
 	}
-	if (m->h.type != WT_ERROR || m->f[0].u != WE_NOTFOUND) {
+	if (m->h.type != WT_ERROR || m->f[ERROR_CODE].u != WE_NOTFOUND) {
 		probe_name(T.nseen, g, sizeof(g));
 		fprintf(stderr, "tload: probe %s on T2: %s\n", g,
-		    m->h.type == WT_ERROR ? m->f[1].s : "unexpected reply");
+		    m->h.type == WT_ERROR ? m->f[ERROR_MSG].s :
+		    "unexpected reply");
 		probe_seen(now, 0);
 		return;
 	}
@@ -657,14 +659,14 @@ load_frame(struct client *cl, const struct wire_msg *m)
 		k = NULL;
 	}
 	if (T.phase == PH_PREP2) {
-		if (m->h.type == WT_ERROR && m->f[0].u != WE_EXISTS)
+		if (m->h.type == WT_ERROR && m->f[ERROR_CODE].u != WE_EXISTS)
 			count_error(&T.reads2, m);
 		if (T.inflight == 0)
 			phase_next();
 		return;
 	}
 	if (T.phase == PH_PREP) {
-		if (m->h.type == WT_ERROR && m->f[0].u != WE_EXISTS)
+		if (m->h.type == WT_ERROR && m->f[ERROR_CODE].u != WE_EXISTS)
 			count_error(&T.muts, m);
 		if (T.issued < T.groups) {
 			send_create_group(cl, 'r');

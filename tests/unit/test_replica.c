@@ -1,5 +1,5 @@
 /*
- * test_replica.c - replication of tracker/store.c: ops applied elsewhere.
+ * test_replica.c - replication of the tracker store (tracker/store_*.c): ops applied elsewhere.
  *
  * Three stores play three trackers (origins 1, 2, 3), each a database in
  * a temporary directory.  Covers: an op applied twice changes nothing;

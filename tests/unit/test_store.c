@@ -1,5 +1,5 @@
 /*
- * test_store.c - unit tests for tracker/store.c, the tracker's SQLite state.
+ * test_store.c - unit tests for the tracker store (tracker/store_*.c), the tracker's SQLite state.
  *
  * Every test gets a fresh store_open(":memory:") from its fixture, or a
  * fresh mkdtemp() directory for the file-backed ones.  Covers users

@@ -1,0 +1,62 @@
+/*
+ * link.h - a client's connection to this tracker, and how long it lives.
+ *
+ * Owns struct link, one per accepted socket, and the tracker's list of
+ * them (t->links, t->nlinks): it makes a link, closes links past their
+ * deadlines, and frees each exactly once.  A link starts with role 0;
+ * its HELLO (read by main.c) makes it a client's, or hands the socket to
+ * sync.c and the link is forgotten.  handlers.c keeps the session the
+ * link speaks for in it (bound, key).
+ *
+ * A link outlives its connection while worker jobs hold it: a job that
+ * hashes a password holds its link and releases it when done, and the
+ * release says whether there is still a connection to answer on.
+ *
+ * Never: reads frames or answers requests (main.c dispatches, handlers.c
+ * answers), touches the store.  Loop thread only.
+ */
+#ifndef LINK_H
+#define LINK_H
+
+#include <stdint.h>
+
+#include "tracker.h"
+
+struct conn;
+struct conn_ops;
+
+struct link {
+	struct tracker		*t;
+	struct conn		*c;
+	int			 role;		/* 0 until HELLO */
+	uint64_t		 since;		/* accepted at (loop ms) */
+	unsigned		 jobs;		/* worker jobs holding it */
+	int			 dead;		/* closed; freed at jobs 0 */
+	int			 bound;		/* key is online through us */
+	uint8_t			 key[32];	/* session last seen here */
+	struct link		*prev, *next;
+};
+
+/*
+ * Take over the accepted socket fd (peer names it in logs) as a new link
+ * on t's list, its connection driven by ops with the link as their arg.
+ * NULL if the connection could not be set up (fd is closed then).
+ */
+struct link	*link_new(struct tracker *, int fd, const char *peer,
+		    const struct conn_ops *);
+/*
+ * Its connection was torn down (call from ops->closed): it leaves the
+ * list, and is freed now, or by the release of the last job holding it.
+ */
+void		 link_closed(struct link *);
+/* Its connection went to another owner (sync.c): leave the list, freed. */
+void		 link_forget(struct link *);
+/* A job keeps the link alive; release says if it is still open (1). */
+void		 link_hold(struct link *);
+int		 link_release(struct link *);
+/* Close links that never said HELLO, stalled mid-frame or went idle. */
+void		 link_sweep(struct tracker *, uint64_t now);
+/* Close every link (at shutdown); each is freed as above. */
+void		 link_close_all(struct tracker *, const char *why);
+
+#endif

@@ -1,0 +1,731 @@
+/*
+ * store_db.c - the tracker's database itself (see store.h, store_int.h).
+ *
+ * Owns the SQLite connection: opening it (WAL, synchronous=FULL), the
+ * schema, its version in user_version and the steps that bring an older
+ * database up to it, the table of every statement (prepared once at open,
+ * bound by name, reset after each use), and transactions: a mutation is
+ * one BEGIN IMMEDIATE ... COMMIT, or, in batch mode (group commit), a
+ * savepoint released into the iteration's one transaction, which
+ * store_flush() commits before the loop sleeps.
+ *
+ * Knows no rule of the product: that is store_state.c's and
+ * store_rules.c's.  Only the loop thread calls it.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hlc.h"
+#include "log.h"
+#include "rbuf.h"
+#include "reqset.h"
+#include "store.h"
+#define STORE_INTERNAL
+#include "store_int.h"
+#include "wire.h"
+#include "xalloc.h"
+
+/*
+ * Version 3 makes the state replicable: users, groups and files carry the
+ * stamp (hlc, origin) of the op that created them, and are never deleted,
+ * only emptied, so that no op can land on a namesake; ops are logged.
+ */
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS users("
+    "  name TEXT PRIMARY KEY,"
+    "  salt BLOB NOT NULL, hash BLOB NOT NULL, iter INTEGER NOT NULL,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL, req BLOB)"
+    "  WITHOUT ROWID;"
+    /*
+     * A creation retried on another tracker after a failover (same
+     * request key) is one creation: the earliest copy is the row, the
+     * others its aliases, and ops naming an alias apply to the row.
+     */
+    "CREATE TABLE IF NOT EXISTS alias("
+    "  kind TEXT NOT NULL, name TEXT NOT NULL,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(kind, name, born, origin)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS sessions("
+    "  key BLOB PRIMARY KEY,"
+    "  user TEXT NOT NULL REFERENCES users(name),"
+    "  peer TEXT NOT NULL, ubirth INTEGER NOT NULL,"
+    "  uorigin INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);"
+    /* Ended sessions, so a late op cannot revive one; why for the user. */
+    "CREATE TABLE IF NOT EXISTS session_dead("
+    "  key BLOB PRIMARY KEY, user TEXT NOT NULL,"
+    "  ubirth INTEGER NOT NULL, uorigin INTEGER NOT NULL) WITHOUT ROWID;"
+    /* A group with no member is gone; its name may be taken again. */
+    /* revived: the last creation's stamp; older requests are void. */
+    "CREATE TABLE IF NOT EXISTS grp("
+    "  name TEXT PRIMARY KEY,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  revived INTEGER NOT NULL, req BLOB) WITHOUT ROWID;"
+    /*
+     * One row per user who ever asked to join a group: where they stand
+     * (state: 1 asked, 2 refused, 3 member, 4 left) in which round
+     * (epoch: one more each time they ask again after a refusal or a
+     * leave), and the stamp of the op that put them there.  Rows only
+     * move up in (epoch, state), the earliest stamp winning a tie, so
+     * every tracker ends with the same row whatever order ops came in.
+     */
+    "CREATE TABLE IF NOT EXISTS member("
+    "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
+    "  user TEXT NOT NULL REFERENCES users(name),"
+    "  epoch INTEGER NOT NULL, state INTEGER NOT NULL,"
+    "  stamp INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(grp, user)) WITHOUT ROWID;"
+    /*
+     * A file name holds the content of the latest upload (by stamp):
+     * while a file is shared, the tracker refuses other content under its
+     * name, so a newer content arrives only once the old one is gone, or
+     * from a tracker cut off from this one.  A file nobody shares is gone.
+     */
+    "CREATE TABLE IF NOT EXISTS file("
+    "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL, size INTEGER NOT NULL,"
+    "  sha1 BLOB NOT NULL, pieces BLOB NOT NULL,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(grp, name)) WITHOUT ROWID;"
+    /*
+     * Who shares which content (on, or stopped) and which session serves
+     * it: the latest op by stamp decides each row.  A row counts only
+     * for the file's current content and, for shares, if made while the
+     * user is a member (so leaving ends them, and joining again does not
+     * bring them back).
+     */
+    "CREATE TABLE IF NOT EXISTS share("
+    "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  user TEXT NOT NULL REFERENCES users(name),"
+    "  present INTEGER NOT NULL, sha1 BLOB NOT NULL,"
+    "  path TEXT NOT NULL, mtime INTEGER NOT NULL,"
+    "  stamp INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(grp, name, user)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS share_user ON share(user);"
+    "CREATE TABLE IF NOT EXISTS serving("
+    "  key BLOB NOT NULL REFERENCES sessions(key) ON DELETE CASCADE,"
+    "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  present INTEGER NOT NULL, sha1 BLOB NOT NULL,"
+    "  stamp INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(key, grp, name)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS serving_file ON serving(grp, name);"
+    /* Every op applied here, in the order applied (lseq). */
+    "CREATE TABLE IF NOT EXISTS oplog("
+    "  lseq INTEGER PRIMARY KEY, origin INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL, hlc INTEGER NOT NULL, req BLOB,"
+    "  op BLOB NOT NULL, UNIQUE(origin, seq));"
+    "CREATE TABLE IF NOT EXISTS hwm("
+    "  origin INTEGER PRIMARY KEY, seq INTEGER NOT NULL,"
+    "  hlc INTEGER NOT NULL);"
+    /*
+     * The origin's ops up to seq are in the tables but no longer in the
+     * log (trimmed, or received in a snapshot): the log holds every op
+     * of the origin after base up to its high-water mark, and a peer that
+     * lacks any op at or below base can only be sent a snapshot.
+     */
+    "CREATE TABLE IF NOT EXISTS logbase("
+    "  origin INTEGER PRIMARY KEY, seq INTEGER NOT NULL);"
+    /*
+     * Requests already carried out, by their key, so that retries are
+     * answered: in the order they arrived, so that a row is an append and
+     * not a write into a random page (request keys are hashes); looked up
+     * in memory (struct reqset), which is filled from here at open.
+     */
+    "CREATE TABLE IF NOT EXISTS reqlog("
+    "  at INTEGER NOT NULL, req BLOB NOT NULL);"
+    /* Creations that lost a conflict to an earlier one elsewhere. */
+    "CREATE TABLE IF NOT EXISTS lost("
+    "  kind TEXT NOT NULL, name TEXT NOT NULL,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(kind, name, born, origin)) WITHOUT ROWID;";
+
+/*
+ * Which sessions have a live connection to this tracker.  Not durable and
+ * not replicated: it describes this process's sockets.  A TEMP table, so
+ * the query for a file's sources is one join.
+ */
+static const char temp_schema[] =
+    "PRAGMA temp_store=MEMORY;"
+    "CREATE TEMP TABLE online(key BLOB PRIMARY KEY, links INTEGER NOT NULL)"
+    "  WITHOUT ROWID;"
+    /* The same, as the other trackers report it over the sync channel. */
+    "CREATE TEMP TABLE remote_online(tracker INTEGER NOT NULL,"
+    "  key BLOB NOT NULL, PRIMARY KEY(tracker, key)) WITHOUT ROWID;"
+    "CREATE INDEX temp.remote_online_key ON remote_online(key);";
+
+/* A share row that counts: on, for the current content, by a member. */
+#define LIVE_SHARE \
+	" AND s.present = 1 AND s.sha1 = f.sha1 AND m.state = 3" \
+	" AND s.stamp > m.stamp"
+
+static const char *const sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_BEGIN_READ] = "BEGIN",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT m",
+	[S_RELEASE] = "RELEASE m",
+	[S_ROLLBACK_TO] = "ROLLBACK TO m",
+	[S_USER_INSERT] = "INSERT INTO users(name, salt, hash, iter, born,"
+	    " origin, req) VALUES(:user, :salt, :hash, :iter, :born, :origin,"
+	    " :req)",
+	[S_REQ_OF] = "SELECT req FROM users WHERE name = :name AND :kind ="
+	    " 'user' UNION ALL SELECT req FROM grp WHERE name = :name"
+	    " AND :kind = 'group'",
+	[S_ALIAS_ADD] = "INSERT OR IGNORE INTO alias(kind, name, born, origin)"
+	    " VALUES(:kind, :name, :born, :origin)",
+	[S_ALIAS_GET] = "SELECT 1 FROM alias WHERE kind = :kind"
+	    " AND name = :name AND born = :born AND origin = :origin",
+	[S_USER_GET] = "SELECT salt, hash, iter FROM users WHERE name = :user",
+	[S_USER_BORN] = "SELECT born, origin FROM users WHERE name = :user",
+	[S_USER_REPLACE] = "UPDATE users SET salt = :salt, hash = :hash,"
+	    " iter = :iter, born = :born, origin = :origin, req = :req"
+	    " WHERE name = :user",
+	[S_GROUP_REBORN] = "UPDATE grp SET born = :born, origin = :origin"
+	    " WHERE name = :grp",
+	[S_SESS_INSERT] = "INSERT OR IGNORE INTO sessions(key, user, peer,"
+	    " ubirth, uorigin) VALUES(:key, :user, :peer, :born, :origin)",
+	[S_SESS_GET] = "SELECT user FROM sessions WHERE key = :key",
+	[S_SESS_DEL] = "DELETE FROM sessions WHERE key = :key",
+	[S_SESS_KILL_USER] = "INSERT OR IGNORE INTO session_dead(key, user,"
+	    " ubirth, uorigin) SELECT key, user, ubirth, uorigin FROM sessions"
+	    " WHERE user = :user",
+	[S_SESS_DEL_USER] = "DELETE FROM sessions WHERE user = :user",
+	[S_DEAD_ADD] = "INSERT OR IGNORE INTO session_dead(key, user, ubirth,"
+	    " uorigin) VALUES(:key, :user, :born, :origin)",
+	[S_DEAD_MOVE] = "INSERT OR IGNORE INTO session_dead(key, user, ubirth,"
+	    " uorigin) SELECT key, user, ubirth, uorigin FROM sessions"
+	    " WHERE key = :key",
+	/* Why it ended: its account lost to an earlier one, or not. */
+	[S_DEAD_GET] = "SELECT d.user, (u.born IS NOT d.ubirth OR"
+	    " u.origin IS NOT d.uorigin) AND NOT EXISTS(SELECT 1 FROM alias a"
+	    " WHERE a.kind = 'user' AND a.name = d.user AND a.born = d.ubirth"
+	    " AND a.origin = d.uorigin) FROM session_dead d"
+	    " LEFT JOIN users u ON u.name = d.user WHERE d.key = :key",
+	[S_GROUP_INSERT] = "INSERT INTO grp(name, born, origin, revived, req)"
+	    " VALUES(:grp, :born, :origin, :revived, :req)",
+	[S_GROUP_REVIVE] = "UPDATE grp SET revived = max(revived, :stamp)"
+	    " WHERE name = :grp",
+	[S_GROUP_BORN] = "SELECT born, origin FROM grp WHERE name = :grp",
+	[S_GROUP_DELETE] = "DELETE FROM grp WHERE name = :grp",
+	/*
+	 * The owner is the member who joined earliest (the creator first):
+	 * derived, so every tracker agrees on it once members agree.
+	 */
+	[S_GROUP_OWNER] = "SELECT user FROM member WHERE grp = :grp"
+	    " AND state = 3 ORDER BY stamp, origin, user LIMIT 1",
+	[S_GROUP_LIST] = "SELECT name FROM grp g WHERE EXISTS(SELECT 1"
+	    " FROM member m WHERE m.grp = g.name AND m.state = 3)"
+	    " ORDER BY name",
+	[S_MEM_GET] = "SELECT epoch, state, stamp, origin FROM member"
+	    " WHERE grp = :grp AND user = :user",
+	[S_MEM_PUT] = "INSERT INTO member(grp, user, epoch, state, stamp,"
+	    " origin) VALUES(:grp, :user, :epoch, :state, :stamp, :origin)"
+	    " ON CONFLICT(grp, user) DO UPDATE SET epoch = excluded.epoch,"
+	    " state = excluded.state, stamp = excluded.stamp,"
+	    " origin = excluded.origin",
+	[S_MEMBER_GET] = "SELECT 1 FROM member WHERE grp = :grp"
+	    " AND user = :user AND state = 3",
+	/* A request counts if made since the group was last created. */
+	[S_REQ_GET] = "SELECT 1 FROM member m JOIN grp g ON g.name = m.grp"
+	    " WHERE m.grp = :grp AND m.user = :user AND m.state = 1"
+	    " AND m.stamp > g.revived",
+	[S_REQ_LIST] = "SELECT m.user FROM member m JOIN grp g"
+	    " ON g.name = m.grp WHERE m.grp = :grp AND m.state = 1"
+	    " AND m.stamp > g.revived ORDER BY m.stamp, m.origin, m.user",
+	[S_FILE_GET] = "SELECT size, sha1, pieces, born, origin FROM file"
+	    " WHERE grp = :grp AND name = :name",
+	[S_FILE_INSERT] = "INSERT INTO file(grp, name, size, sha1, pieces,"
+	    " born, origin) VALUES(:grp, :name, :size, :sha1, :pieces, :born,"
+	    " :origin)",
+	[S_FILE_REPLACE] = "UPDATE file SET size = :size, sha1 = :sha1,"
+	    " pieces = :pieces, born = :born, origin = :origin"
+	    " WHERE grp = :grp AND name = :name",
+	[S_FILE_BUMP] = "UPDATE file SET born = :born, origin = :origin"
+	    " WHERE grp = :grp AND name = :name",
+	[S_FILE_SHARED] = "SELECT 1 FROM file f JOIN share s"
+	    " ON s.grp = f.grp AND s.name = f.name"
+	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
+	    " WHERE f.grp = :grp AND f.name = :name" LIVE_SHARE " LIMIT 1",
+	/* A file is listed while at least one user shares it. */
+	[S_FILE_LIST] = "SELECT f.name, f.size, f.sha1 FROM file f"
+	    " WHERE f.grp = :grp AND EXISTS(SELECT 1 FROM share s"
+	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
+	    " WHERE s.grp = f.grp AND s.name = f.name" LIVE_SHARE ")"
+	    " ORDER BY f.name",
+	/* Last writer wins: the op with the higher (stamp, origin). */
+	[S_SHARE_PUT] = "INSERT INTO share(grp, name, user, present, sha1,"
+	    " path, mtime, stamp, origin) VALUES(:grp, :name, :user,"
+	    " :present, :sha1, :path, :mtime, :stamp, :origin)"
+	    " ON CONFLICT(grp, name, user) DO UPDATE SET"
+	    " present = excluded.present, sha1 = excluded.sha1,"
+	    " path = excluded.path, mtime = excluded.mtime,"
+	    " stamp = excluded.stamp, origin = excluded.origin"
+	    " WHERE (excluded.stamp, excluded.origin) > (stamp, origin)",
+	[S_SHARE_MINE] = "SELECT s.grp, s.name, s.path, f.sha1, f.size,"
+	    " s.mtime FROM share s JOIN file f ON f.grp = s.grp"
+	    " AND f.name = s.name JOIN member m ON m.grp = s.grp"
+	    " AND m.user = s.user WHERE s.user = :user" LIVE_SHARE
+	    " ORDER BY s.grp, s.name",
+	[S_SHARE_OR_SERVE] = "SELECT 1 WHERE EXISTS(SELECT 1 FROM share s"
+	    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
+	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
+	    " WHERE s.grp = :grp AND s.name = :name AND s.user = :user"
+	    LIVE_SHARE ") OR EXISTS(SELECT 1 FROM serving"
+	    " WHERE key = :key AND grp = :grp AND name = :name"
+	    " AND present = 1)",
+	[S_SERVE_PUT] = "INSERT INTO serving(key, grp, name, present, sha1,"
+	    " stamp, origin) SELECT :key, :grp, :name, :present, :sha1,"
+	    " :stamp, :origin WHERE EXISTS(SELECT 1 FROM sessions"
+	    " WHERE key = :key)"
+	    " ON CONFLICT(key, grp, name) DO UPDATE SET"
+	    " present = excluded.present, sha1 = excluded.sha1,"
+	    " stamp = excluded.stamp, origin = excluded.origin"
+	    " WHERE (excluded.stamp, excluded.origin) > (stamp, origin)",
+	/*
+	 * Sources: sessions serving the file's current content whose user
+	 * is still a member, online somewhere, not the asker.
+	 */
+	[S_SERVE_SOURCES] = "SELECT s.peer, min(v.key) FROM serving v"
+	    " JOIN sessions s ON s.key = v.key"
+	    " JOIN file f ON f.grp = v.grp AND f.name = v.name"
+	    " JOIN member m ON m.grp = v.grp AND m.user = s.user"
+	    " WHERE v.grp = :grp AND v.name = :name AND v.key != :key"
+	    " AND v.present = 1 AND v.sha1 = f.sha1 AND m.state = 3"
+	    " AND v.stamp > m.stamp"
+	    " AND (EXISTS(SELECT 1 FROM temp.online o WHERE o.key = v.key)"
+	    " OR EXISTS(SELECT 1 FROM temp.remote_online r"
+	    " WHERE r.key = v.key)) GROUP BY s.peer ORDER BY s.peer",
+	[S_ONLINE_ADD] = "INSERT INTO temp.online(key, links) VALUES(:key, 1)"
+	    " ON CONFLICT(key) DO UPDATE SET links = links + 1",
+	[S_ONLINE_DROP] = "UPDATE temp.online SET links = links - 1"
+	    " WHERE key = :key",
+	[S_ONLINE_GC] = "DELETE FROM temp.online WHERE links <= 0",
+	[S_ONLINE_GET] = "SELECT 1 FROM temp.online WHERE key = :key",
+	[S_ONLINE_LIST] = "SELECT key FROM temp.online",
+	[S_RONLINE_ADD] = "INSERT OR IGNORE INTO temp.remote_online(tracker,"
+	    " key) VALUES(:tracker, :key)",
+	[S_RONLINE_DEL] = "DELETE FROM temp.remote_online"
+	    " WHERE tracker = :tracker AND key = :key",
+	[S_RONLINE_CLEAR] = "DELETE FROM temp.remote_online"
+	    " WHERE tracker = :tracker",
+	[S_LOG_INSERT] = "INSERT INTO oplog(lseq, origin, seq, hlc, req, op)"
+	    " VALUES(:lseq, :origin, :seq, :hlc, :req, :op)",
+	[S_LOG_AFTER] = "SELECT lseq, origin, seq, hlc, req, op FROM oplog"
+	    " WHERE lseq > :lseq ORDER BY lseq LIMIT :n",
+	[S_LOG_LAST] = "SELECT coalesce(max(lseq), 0) FROM oplog",
+	[S_HWM_GET] = "SELECT seq FROM hwm WHERE origin = :origin",
+	[S_HWM_SET] = "INSERT INTO hwm(origin, seq, hlc)"
+	    " VALUES(:origin, :seq, :hlc) ON CONFLICT(origin) DO UPDATE"
+	    " SET seq = excluded.seq, hlc = max(hlc, excluded.hlc)",
+	[S_HWM_ALL] = "SELECT origin, seq FROM hwm ORDER BY origin",
+	[S_HLC_MAX] = "SELECT coalesce(max(hlc), 0) FROM hwm",
+	[S_REQ_LOG_ADD] = "INSERT INTO reqlog(at, req) VALUES(:at, :req)",
+	[S_REQ_LOG_RECENT] = "SELECT at, req FROM reqlog WHERE at >= :at"
+	    " ORDER BY rowid",
+	[S_LOST_ADD] = "INSERT OR IGNORE INTO lost(kind, name, born, origin)"
+	    " VALUES(:kind, :name, :born, :origin)",
+	/* Log trimming and snapshots. */
+	[S_HWM_RAISE] = "INSERT INTO hwm(origin, seq, hlc)"
+	    " VALUES(:origin, :seq, :hlc) ON CONFLICT(origin) DO UPDATE"
+	    " SET seq = max(seq, excluded.seq), hlc = max(hlc, excluded.hlc)",
+	[S_BASE_GET] = "SELECT seq FROM logbase WHERE origin = :origin",
+	[S_BASE_SET] = "INSERT INTO logbase(origin, seq) VALUES(:origin, :seq)"
+	    " ON CONFLICT(origin) DO UPDATE SET seq = max(seq, excluded.seq)",
+	[S_LOG_TRIM] = "DELETE FROM oplog WHERE origin = :origin"
+	    " AND seq <= :seq",
+	[S_LOG_FIRST_OF] = "SELECT min(seq) FROM oplog WHERE origin = :origin",
+	[S_LOG_SPAN] = "SELECT min(lseq), max(lseq) FROM oplog",
+	[S_LOG_PREFIX_MAX] = "SELECT origin, max(seq) FROM oplog"
+	    " WHERE lseq < :lseq GROUP BY origin",
+	[S_LOG_DROP_PREFIX] = "DELETE FROM oplog WHERE lseq < :lseq",
+	/* From the oldest end: the rows are in (about) time order. */
+	[S_REQ_LOG_TRIM] = "DELETE FROM reqlog WHERE rowid IN (SELECT rowid"
+	    " FROM reqlog ORDER BY rowid LIMIT :n) AND at < :at",
+	/* One query a row kind, in the order a snapshot sends them. */
+	[S_SNAP_USERS] = "SELECT name, salt, hash, iter, born, origin, req"
+	    " FROM users",
+	[S_SNAP_MARKS] = "SELECT 1, kind, name, born, origin FROM alias"
+	    " UNION ALL SELECT 2, kind, name, born, origin FROM lost",
+	[S_SNAP_GROUPS] = "SELECT name, born, origin, revived, req FROM grp",
+	[S_SNAP_SESSIONS] = "SELECT key, user, ubirth, uorigin, peer, 1"
+	    " FROM sessions UNION ALL SELECT key, user, ubirth, uorigin, '', 0"
+	    " FROM session_dead",
+	[S_SNAP_MEMBERS] = "SELECT m.grp, g.born, g.origin, m.user, m.epoch,"
+	    " m.state, m.stamp, m.origin FROM member m"
+	    " JOIN grp g ON g.name = m.grp",
+	[S_SNAP_FILES] = "SELECT f.grp, g.born, g.origin, f.name, f.size,"
+	    " f.sha1, f.pieces, f.born, f.origin FROM file f"
+	    " JOIN grp g ON g.name = f.grp",
+	[S_SNAP_SHARES] = "SELECT s.grp, g.born, g.origin, s.name, s.user,"
+	    " s.present, s.sha1, s.path, s.mtime, s.stamp, s.origin"
+	    " FROM share s JOIN grp g ON g.name = s.grp",
+	[S_SNAP_SERVING] = "SELECT v.grp, g.born, g.origin, v.name, v.key,"
+	    " v.present, v.sha1, v.stamp, v.origin FROM serving v"
+	    " JOIN grp g ON g.name = v.grp",
+	[S_SNAP_REQS] = "SELECT req, at FROM reqlog",
+	[S_SNAP_HWMS] = "SELECT origin, seq, hlc FROM hwm ORDER BY origin",
+};
+
+/* Log a failure of statement s (or of the database if s < 0). */
+int
+db_fail(struct store *s, const char *what)
+{
+	log_warnx("store: %s: %s", what, sqlite3_errmsg(s->db));
+	return ST_ERR;
+}
+
+sqlite3_stmt *
+db_stmt(struct store *s, enum stmt i)
+{
+	/*
+	 * In batch mode everything until store_flush() is one transaction,
+	 * reads included: one lock for all the requests of an iteration
+	 * instead of a few per statement.  It becomes a write transaction
+	 * at the first write (this process is the only writer).
+	 */
+	if (s->batch && !s->in_txn && i != S_COMMIT && i != S_ROLLBACK) {
+		sqlite3_reset(s->st[S_BEGIN_READ]);
+		if (sqlite3_step(s->st[S_BEGIN_READ]) == SQLITE_DONE)
+			s->in_txn = 1;
+		sqlite3_reset(s->st[S_BEGIN_READ]);
+	}
+	sqlite3_reset(s->st[i]);
+	sqlite3_clear_bindings(s->st[i]);
+	return s->st[i];
+}
+
+int
+db_bind_text(sqlite3_stmt *q, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+
+	if (i == 0)
+		fatalx("store: no parameter %s in: %s", name, sqlite3_sql(q));
+	return sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+}
+
+int
+db_bind_blob(sqlite3_stmt *q, const char *name, const void *v, int n)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+
+	if (i == 0)
+		fatalx("store: no parameter %s in: %s", name, sqlite3_sql(q));
+	return sqlite3_bind_blob(q, i, v, n, SQLITE_STATIC);
+}
+
+int
+db_bind_int(sqlite3_stmt *q, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+
+	if (i == 0)
+		fatalx("store: no parameter %s in: %s", name, sqlite3_sql(q));
+	return sqlite3_bind_int64(q, i, v);
+}
+
+/* Run a statement that returns no rows.  0 or -1. */
+int
+db_exec(struct store *s, sqlite3_stmt *q)
+{
+	int rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		db_fail(s, sqlite3_sql(q));
+		return -1;
+	}
+	return 0;
+}
+
+/* Step a query: 1 with a row, 0 at the end, -1 on error. */
+int
+db_row(struct store *s, sqlite3_stmt *q)
+{
+	int rc = sqlite3_step(q);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_fail(s, sqlite3_sql(q));
+	return -1;
+}
+
+/* 1 if the single-row query q has a row, 0 if not, -1 on error. */
+int
+db_exists(struct store *s, sqlite3_stmt *q)
+{
+	int r = db_row(s, q);
+
+	if (r == 1)
+		sqlite3_reset(q);
+	return r;
+}
+
+/* Does statement i, given one 32-byte blob as param, have a row? */
+int
+db_blob_exists(struct store *s, enum stmt i, const char *param,
+    const uint8_t *blob)
+{
+	sqlite3_stmt *q = db_stmt(s, i);
+
+	db_bind_blob(q, param, blob, 32);
+	return db_exists(s, q);
+}
+
+/*
+ * A mutation is a transaction of its own, or, in batch mode, a savepoint
+ * inside the batch's one transaction, which store_flush() commits.
+ */
+int
+db_begin(struct store *s)
+{
+	s->reqs_mark = s->reqs.added;
+	if (!s->batch)
+		return db_exec(s, db_stmt(s, S_BEGIN));
+	/* db_stmt() opened the batch's transaction if need be. */
+	if (db_exec(s, db_stmt(s, S_SAVEPOINT)) == -1 || !s->in_txn)
+		return -1;
+	return 0;
+}
+
+/* Undo the transaction and pass rc through. */
+int
+db_rollback(struct store *s, int rc)
+{
+	reqset_undo(&s->reqs, s->reqs_mark);
+	if (!s->batch) {
+		db_exec(s, db_stmt(s, S_ROLLBACK));
+		return rc;
+	}
+	db_exec(s, db_stmt(s, S_ROLLBACK_TO));
+	db_exec(s, db_stmt(s, S_RELEASE));
+	return rc;
+}
+
+/* Commit, or roll back and fail.  Returns rc when the commit held. */
+int
+db_commit(struct store *s, int rc)
+{
+	if (db_exec(s, db_stmt(s, s->batch ? S_RELEASE : S_COMMIT)) == -1)
+		return db_rollback(s, ST_ERR);
+	return rc;
+}
+
+void
+store_batch(struct store *s, int on)
+{
+	s->batch = on;
+}
+
+int
+store_flush(struct store *s)
+{
+	if (!s->in_txn)
+		return 0;
+	s->in_txn = 0;
+	if (db_exec(s, db_stmt(s, S_COMMIT)) == -1) {
+		db_exec(s, db_stmt(s, S_ROLLBACK));
+		s->groups_ok = 0;	/* may list what was rolled back */
+		s->seq = db_hwm(s, s->origin);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The layouts that were released, by user_version:
+ *   1, 2  before replication: refused (no stamps to give their rows);
+ *   3     replication.  Its first release kept request keys in reqdone (a
+ *         B-tree by key); a later one moved them to reqlog and added
+ *         logbase without changing the number;
+ *   4     the same tables as the later 3, whichever 3 it came from.
+ * The schema is all CREATE ... IF NOT EXISTS, so it adds what an older
+ * layout lacks; the steps after it move what has to move.  One
+ * transaction: a failure leaves the database as it was.
+ */
+static int
+schema_upgrade(sqlite3 *db, int from, char **msg)
+{
+	char pragma[64];
+	sqlite3_stmt *q;
+	int reqdone = 0;
+
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d;",
+	    STORE_SCHEMA_VERSION);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg) != SQLITE_OK)
+		return -1;
+	if (sqlite3_exec(db, schema, NULL, NULL, msg) != SQLITE_OK)
+		goto fail;
+	if (from == 3) {
+		if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE"
+		    " type = 'table' AND name = 'reqdone'", -1, &q,
+		    NULL) != SQLITE_OK)
+			goto fail;
+		reqdone = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+	}
+	/* Request keys, oldest first, as reqlog keeps them. */
+	if (reqdone && sqlite3_exec(db, "INSERT INTO reqlog(at, req)"
+	    " SELECT at, req FROM reqdone ORDER BY at; DROP TABLE reqdone;",
+	    NULL, NULL, msg) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(db, pragma, NULL, NULL, msg) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, msg) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	if (*msg == NULL)
+		*msg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	sqlite3_stmt *q;
+	char *msg = NULL;
+	int i, version = 0;
+
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, s->db ?
+		    sqlite3_errmsg(s->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+	    NULL, NULL, &msg) != SQLITE_OK)
+		goto fail_msg;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q,
+	    NULL) != SQLITE_OK)
+		goto fail_db;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (version > 0 && version < 3) {
+		snprintf(err, errlen, "%s: schema version %d predates "
+		    "replication (3); move the file away to start afresh",
+		    path, version);
+		goto fail;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: schema version %d is newer than "
+		    "this tracker's (%d)", path, version, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (version < STORE_SCHEMA_VERSION &&
+	    schema_upgrade(s->db, version, &msg) == -1)
+		goto fail_msg;
+	if (sqlite3_exec(s->db, temp_schema, NULL, NULL, &msg) != SQLITE_OK)
+		goto fail_msg;
+	for (i = 0; i < S_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
+			goto fail_db;
+	buf_init(&s->opbuf, WIRE_HDR + 8 * 1024 * 1024);
+	buf_init(&s->groups, GROUPS_CACHE_MAX);
+	reqset_init(&s->reqs, REQ_MAX);
+	q = db_stmt(s, S_HLC_MAX);
+	if (db_row(s, q) == 1) {
+		s->clock.last = (uint64_t)sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	q = db_stmt(s, S_LOG_LAST);
+	if (db_row(s, q) == 1) {
+		s->lseq = (uint64_t)sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	/* The requests of the last REQ_KEEP_MS, back into memory. */
+	q = db_stmt(s, S_REQ_LOG_RECENT);
+	db_bind_int(q, ":at", (int64_t)(db_wall_ms() - REQ_KEEP_MS));
+	while ((i = db_row(s, q)) == 1)
+		if (sqlite3_column_bytes(q, 1) == 32)
+			reqset_add(&s->reqs,
+			    reqset_key(sqlite3_column_blob(q, 1)),
+			    (uint64_t)sqlite3_column_int64(q, 0));
+	if (i == -1)
+		goto fail_db;
+	store_set_origin(s, 1);
+	return s;
+fail_msg:
+	snprintf(err, errlen, "%s: %s", path, msg ? msg : "error");
+	sqlite3_free(msg);
+	goto fail;
+fail_db:
+	snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	buf_free(&s->opbuf);
+	buf_free(&s->groups);
+	reqset_free(&s->reqs);
+	free(s->pieces);
+	free(s);
+}
+
+uint64_t
+db_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *
+db_sql(enum stmt i)
+{
+	return sql[i];
+}
+
+/* The last op of origin this database holds (0: none). */
+uint64_t
+db_hwm(struct store *s, uint32_t origin)
+{
+	sqlite3_stmt *q = db_stmt(s, S_HWM_GET);
+	uint64_t seq = 0;
+
+	db_bind_int(q, ":origin", origin);
+	if (db_row(s, q) == 1) {
+		seq = (uint64_t)sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+	}
+	return seq;
+}
+
+void
+store_set_origin(struct store *s, uint32_t origin)
+{
+	s->origin = origin;
+	s->seq = db_hwm(s, origin);
+}
+
+uint32_t
+store_origin(const struct store *s)
+{
+	return s->origin;
+}

@@ -1,0 +1,197 @@
+/*
+ * store_int.h - what the store's files share, and nobody else sees.
+ *
+ * The store is one module in five files (see store.h for its API and the
+ * rules it keeps):
+ *   store_db.c     the database itself: open, schema and its migrations,
+ *                  the statement table, transactions and group commit;
+ *   store_state.c  the replicated state: ops applied from anywhere, the
+ *                  merge rules of every table, incarnations, aliases,
+ *                  losses, request keys;
+ *   store_rules.c  local requests: check the rules, then make an op and
+ *                  apply it as any other tracker's op would be;
+ *   store_read.c   reads for the handlers, and presence (live sessions);
+ *   store_oplog.c  the op log as the sync channel sees it: ops from other
+ *                  trackers, high-water marks, snapshots, trimming.
+ * They share the struct store below, the statement table (db_stmt()) and
+ * two sets of helpers: db_* (SQLite plumbing) and state_* (the rules of
+ * the replicated tables).  Only these files include sqlite3.h; only the
+ * loop thread calls them.
+ */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+#ifndef STORE_INTERNAL
+#error "store_int.h is private to tracker/store_*.c"
+#endif
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hlc.h"
+#include "rbuf.h"
+#include "reqset.h"
+
+struct file_meta;
+struct wire_msg;
+
+/* The most store_groups() keeps: a NAMES frame's body holds no more. */
+#define GROUPS_CACHE_MAX	(16 * 1024 * 1024)
+
+/*
+ * Requests carried out (ops with a request key) in the last REQ_KEEP_MS,
+ * so that a client's retry after a failover is answered, not done again.
+ * A retry comes within seconds; five minutes is ample.  Looked up in
+ * memory (reqset.h), logged in reqlog in arrival order, and read back
+ * from there at open.  At most REQ_MAX keys, the window's worth at
+ * 10,000 mutations a second (some 130 MiB then): beyond, the oldest go
+ * early.
+ */
+#define REQ_KEEP_MS	(5 * 60 * 1000)
+#define REQ_MAX		(3u * 1000 * 1000)
+
+enum stmt {
+	S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE,
+	S_ROLLBACK_TO,
+	S_USER_INSERT, S_USER_GET, S_USER_BORN, S_USER_REPLACE, S_REQ_OF,
+	S_ALIAS_ADD, S_ALIAS_GET, S_GROUP_REBORN,
+	S_SESS_INSERT, S_SESS_GET, S_SESS_DEL, S_SESS_KILL_USER,
+	S_SESS_DEL_USER, S_DEAD_ADD, S_DEAD_MOVE, S_DEAD_GET,
+	S_GROUP_INSERT, S_GROUP_BORN, S_GROUP_DELETE, S_GROUP_OWNER,
+	S_GROUP_LIST,
+	S_GROUP_REVIVE, S_MEM_GET, S_MEM_PUT, S_MEMBER_GET, S_REQ_GET,
+	S_REQ_LIST,
+	S_FILE_GET, S_FILE_INSERT, S_FILE_REPLACE, S_FILE_BUMP, S_FILE_SHARED,
+	S_FILE_LIST, S_SHARE_PUT, S_SHARE_MINE, S_SHARE_OR_SERVE,
+	S_SERVE_PUT, S_SERVE_SOURCES,
+	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC, S_ONLINE_GET, S_ONLINE_LIST,
+	S_RONLINE_ADD, S_RONLINE_DEL, S_RONLINE_CLEAR,
+	S_LOG_INSERT, S_LOG_AFTER, S_LOG_LAST, S_HWM_GET, S_HWM_SET,
+	S_HWM_ALL, S_HLC_MAX, S_REQ_LOG_ADD, S_REQ_LOG_RECENT, S_LOST_ADD,
+	S_HWM_RAISE, S_BASE_GET, S_BASE_SET, S_LOG_TRIM, S_LOG_FIRST_OF,
+	S_LOG_SPAN, S_LOG_PREFIX_MAX, S_LOG_DROP_PREFIX, S_REQ_LOG_TRIM,
+	S_SNAP_USERS, S_SNAP_MARKS, S_SNAP_GROUPS, S_SNAP_SESSIONS,
+	S_SNAP_MEMBERS, S_SNAP_FILES, S_SNAP_SHARES, S_SNAP_SERVING,
+	S_SNAP_REQS, S_SNAP_HWMS,
+	S_COUNT
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[S_COUNT];
+	uint8_t		*pieces;	/* last file_get()'s piece hashes */
+	uint32_t	 npieces_cap;
+	uint32_t	 origin;	/* this tracker's id */
+	struct hlc	 clock;
+	uint64_t	 seq;		/* last op this tracker originated */
+	const uint8_t	*req;		/* key of the request being served */
+	struct buf	 opbuf;		/* the op being built */
+	char		 dead_why[256];	/* of the last ST_SESSION_ENDED */
+	uint64_t	 applied;	/* ops applied (counter for tests) */
+	/*
+	 * The last log position handed out.  Positions are never reused,
+	 * even once trimming has emptied the log's end, so a sender's
+	 * cursor into the log stays right.
+	 */
+	uint64_t	 lseq;
+	int		 batch;		/* group commit: see store_batch() */
+	int		 in_txn;	/* the batch's transaction is open */
+	/* store_groups()'s last answer, while no row has changed since. */
+	struct buf	 groups;	/* names, each ending in a NUL */
+	int64_t		 groups_at;	/* sqlite3_total_changes64() then */
+	int		 groups_ok;
+	struct reqset	 reqs;		/* request keys, REQ_KEEP_MS back */
+	uint64_t	 reqs_mark;	/* reqs.added when it began */
+};
+
+/* A membership's states, in the order a membership may move. */
+enum { M_ASKED = 1, M_REFUSED, M_MEMBER, M_LEFT };
+
+struct opctx {
+	uint64_t	 hlc;
+	uint32_t	 origin;
+	const uint8_t	*req;		/* the request's key, or NULL */
+	size_t		 reqlen;
+};
+
+/* store_db.c: the statement table and SQLite plumbing. */
+const char	*db_sql(enum stmt);
+/* The statement, reset with its binds cleared (opens a batch's txn). */
+sqlite3_stmt	*db_stmt(struct store *, enum stmt);
+int		 db_bind_text(sqlite3_stmt *, const char *name, const char *);
+int		 db_bind_blob(sqlite3_stmt *, const char *name, const void *,
+		    int len);
+int		 db_bind_int(sqlite3_stmt *, const char *name, int64_t);
+/* A statement without rows: 0, or -1 (logged). */
+int		 db_exec(struct store *, sqlite3_stmt *);
+/* Step a query: 1 with a row, 0 at the end, -1 on error (logged). */
+int		 db_row(struct store *, sqlite3_stmt *);
+/* Does the single-row query have a row: 1, 0, or -1. */
+int		 db_exists(struct store *, sqlite3_stmt *);
+int		 db_blob_exists(struct store *, enum stmt, const char *param,
+		    const uint8_t *blob32);
+/* Log a failure with SQLite's message; returns ST_ERR. */
+int		 db_fail(struct store *, const char *what);
+/*
+ * A mutation: its own transaction, or a savepoint of the batch's one.
+ * db_rollback() undoes it and passes rc through; db_commit() returns rc
+ * if the commit (or release) held, else rolls back with ST_ERR.
+ */
+int		 db_begin(struct store *);
+int		 db_rollback(struct store *, int rc);
+int		 db_commit(struct store *, int rc);
+uint64_t	 db_wall_ms(void);
+/* The last op of origin the database holds (0: none). */
+uint64_t	 db_hwm(struct store *, uint32_t origin);
+
+/* store_state.c: the replicated tables and their rules. */
+/* Apply an op as origin's seq-th, logged, in the caller's transaction. */
+int	state_apply_logged(struct store *, uint32_t origin, uint64_t seq,
+	    uint64_t hlc, const uint8_t *req, size_t reqlen, const uint8_t *op,
+	    size_t oplen);
+int	state_req_remember(struct store *, const uint8_t *req, uint64_t at);
+int	state_grp_user_exists(struct store *, enum stmt, const char *group,
+	    const char *user);
+int	state_user_born(struct store *, const char *user, uint64_t *born,
+	    uint32_t *origin);
+int	state_group_born(struct store *, const char *group, uint64_t *born,
+	    uint32_t *origin);
+int	state_group_is(struct store *, const char *group, uint64_t born,
+	    uint32_t origin);
+/* Is the group of an op or row (its G_* fields) this incarnation? */
+int	state_group_of(struct store *, const struct wire_msg *);
+int	state_group_owner(struct store *, const char *group, char *owner);
+int	state_is_member(struct store *, const char *group, const char *user);
+int	state_member_check(struct store *, const char *group,
+	    const char *user);
+int	state_mem_epoch(struct store *, const char *group, const char *user,
+	    uint32_t state, uint32_t *epoch);
+int	state_lost(struct store *, const char *kind, const char *name,
+	    uint64_t born, uint32_t origin);
+void	state_lost_why(char *why, size_t len, const char *user);
+int	state_alias_add(struct store *, const char *kind, const char *name,
+	    uint64_t born, uint32_t origin);
+int	state_dead_add(struct store *, const uint8_t *key, const char *user,
+	    uint64_t born, uint32_t origin);
+int	state_live_file(struct store *, const char *group, const char *name,
+	    struct file_meta *);
+/* Merges a row (an op's or a snapshot's) into its table. */
+int	state_apply_user(struct store *, const struct wire_msg *,
+	    const struct opctx *);
+int	state_apply_session(struct store *, const struct wire_msg *,
+	    const struct opctx *);
+int	state_apply_member_op(struct store *, const struct wire_msg *,
+	    const struct opctx *, uint32_t state);
+int	state_group_merge(struct store *, const char *group, uint64_t inc,
+	    uint32_t inco, uint64_t revived, const struct opctx *);
+int	state_file_merge(struct store *, const struct wire_msg *,
+	    const struct opctx *);
+int	state_share_put(struct store *, const char *group, const char *name,
+	    const char *user, int present, const uint8_t *sha1,
+	    const char *path, int64_t mtime, const struct opctx *);
+int	state_serve_put(struct store *, const uint8_t *key, const char *group,
+	    const char *name, int present, const uint8_t *sha1,
+	    const struct opctx *);
+
+#endif

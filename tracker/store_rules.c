@@ -1,0 +1,423 @@
+/*
+ * store_rules.c - local requests: check the product's rules, then make an
+ * op and apply it as any op is applied.
+ *
+ * Each store_* mutation here runs in one transaction (db_begin): it reads
+ * what the rule needs (is the user a member, the owner, is the name
+ * free), refuses with an ST_* code, or encodes an op stamped with this
+ * tracker's origin, next sequence number and hybrid logical clock, and
+ * hands it to state_apply_logged().  So a rule holds whichever tracker a
+ * request reaches, and the op that carries its effect to the others is
+ * the one that made it here.
+ *
+ * Owns the op being built (struct store's opbuf) and this tracker's
+ * sequence.  Never writes a table directly: only through the state_*
+ * merge functions, so that local and remote mutations cannot differ.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hlc.h"
+#include "log.h"
+#include "rbuf.h"
+#include "reqset.h"
+#include "store.h"
+#define STORE_INTERNAL
+#include "store_int.h"
+#include "wire.h"
+#include "xalloc.h"
+
+/* Ops made here: stamp, encode into opbuf, apply and log. */
+
+static uint64_t
+op_stamp(struct store *s)
+{
+	return hlc_now(&s->clock, db_wall_ms());
+}
+
+static void
+op_begin(struct store *s, struct wire_enc *e, unsigned type)
+{
+	buf_reset(&s->opbuf);
+	wire_begin(e, &s->opbuf, type, 0);
+}
+
+/* Finish the op and apply it here, stamped hlc (from op_stamp()). */
+static int
+op_local(struct store *s, struct wire_enc *e, uint64_t hlc)
+{
+	int rc;
+
+	if (wire_end(e) == -1)
+		return ST_ERR;
+	rc = state_apply_logged(s, s->origin, s->seq + 1, hlc, s->req,
+	    s->req != NULL ? 32 : 0, buf_head(&s->opbuf),
+	    buf_used(&s->opbuf));
+	if (rc == ST_OK)
+		s->seq++;
+	return rc == ST_OK ? ST_OK : ST_ERR;
+}
+
+/* Commit after op_local(); a failed commit takes the sequence back. */
+static int
+commit_op(struct store *s, int rc)
+{
+	rc = db_commit(s, rc);
+	if (rc == ST_ERR)
+		s->seq = db_hwm(s, s->origin);
+	return rc;
+}
+
+void
+store_set_request(struct store *s, const uint8_t *req)
+{
+	s->req = req;
+}
+
+int
+store_request_done(struct store *s, const uint8_t req[32])
+{
+	return reqset_has(&s->reqs, reqset_key(req));
+}
+
+/* Users and sessions. */
+
+int
+store_user_create(struct store *s, const char *user,
+    const struct user_cred *c, int64_t now)
+{
+	struct wire_enc e;
+	uint64_t born;
+	uint32_t origin;
+	int r;
+
+	(void)now;
+	if (db_begin(s) == -1)
+		return ST_ERR;
+	if ((r = state_user_born(s, user, &born, &origin)) != 0)
+		return db_rollback(s, r == 1 ? ST_USER_EXISTS : ST_ERR);
+	op_begin(s, &e, WT_OP_USER);
+	wire_put_id(&e, user);
+	wire_put_blob(&e, c->salt, STORE_SALT_LEN);
+	wire_put_blob(&e, c->hash, STORE_HASH_LEN);
+	wire_put_u32(&e, c->iter);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
+		return db_rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
+}
+
+int
+store_session_add(struct store *s, const uint8_t key[32], const char *user,
+    const char *peer, int64_t now)
+{
+	struct wire_enc e;
+	uint64_t born;
+	uint32_t origin;
+	int r;
+
+	(void)now;
+	if (db_begin(s) == -1)
+		return ST_ERR;
+	if ((r = state_user_born(s, user, &born, &origin)) != 1)
+		return db_rollback(s, r == 0 ? ST_NO_USER : ST_ERR);
+	if ((r = db_blob_exists(s, S_DEAD_GET, ":key", key)) != 0)
+		return db_rollback(s, r == 1 ? ST_SESSION_ENDED : ST_ERR);
+	/* A key is one session's, once: 128 random bits never repeat. */
+	if (db_blob_exists(s, S_SESS_GET, ":key", key) != 0) {
+		log_warnx("store: session key used twice");
+		return db_rollback(s, ST_ERR);
+	}
+	op_begin(s, &e, WT_OP_SESSION);
+	wire_put_blob(&e, key, 32);
+	wire_put_id(&e, user);
+	wire_put_u64(&e, born);
+	wire_put_u32(&e, origin);
+	wire_put_str(&e, peer);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
+		return db_rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
+}
+
+int
+store_session_del(struct store *s, const uint8_t key[32])
+{
+	struct wire_enc e;
+	int r;
+
+	if (db_begin(s) == -1)
+		return ST_ERR;
+	if ((r = db_blob_exists(s, S_SESS_GET, ":key", key)) != 1)
+		return db_rollback(s, r == 0 ? ST_NO_SESSION : ST_ERR);
+	op_begin(s, &e, WT_OP_LOGOUT);
+	wire_put_blob(&e, key, 32);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
+		return db_rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
+}
+
+/* Groups. */
+
+static int
+has_request(struct store *s, const char *group, const char *user)
+{
+	return state_grp_user_exists(s, S_REQ_GET, group, user);
+}
+
+/* An op "iquiu" about group (its current incarnation) and user. */
+static int
+group_op(struct store *s, unsigned type, uint32_t state, const char *group,
+    const char *user)
+{
+	struct wire_enc e;
+	uint64_t born;
+	uint32_t origin, epoch;
+
+	if (state_group_born(s, group, &born, &origin) != 1 ||
+	    state_mem_epoch(s, group, user, state, &epoch) == -1)
+		return ST_ERR;
+	op_begin(s, &e, type);
+	wire_put_id(&e, group);
+	wire_put_u64(&e, born);
+	wire_put_u32(&e, origin);
+	wire_put_id(&e, user);
+	wire_put_u32(&e, epoch);
+	return op_local(s, &e, op_stamp(s));
+}
+
+int
+store_group_create(struct store *s, const char *group, const char *owner,
+    int64_t now)
+{
+	struct wire_enc e;
+	uint64_t born, hlc;
+	uint32_t origin, epoch;
+	int r;
+
+	(void)now;
+	if (db_begin(s) == -1)
+		return ST_ERR;
+	if ((r = state_group_owner(s, group, NULL)) != ST_NO_GROUP)
+		return db_rollback(s, r == ST_OK ? ST_GROUP_EXISTS : ST_ERR);
+	if ((r = state_user_born(s, owner, &born, &origin)) != 1)
+		return db_rollback(s, r == 0 ? ST_NO_USER : ST_ERR);
+	hlc = op_stamp(s);
+	/* A group that emptied keeps its incarnation. */
+	if ((r = state_group_born(s, group, &born, &origin)) == -1)
+		return db_rollback(s, ST_ERR);
+	if (r == 0) {
+		born = hlc;
+		origin = s->origin;
+		epoch = 1;
+	} else if (state_mem_epoch(s, group, owner, M_MEMBER, &epoch) == -1) {
+		return db_rollback(s, ST_ERR);
+	}
+	op_begin(s, &e, WT_OP_GROUP);
+	wire_put_id(&e, group);
+	wire_put_id(&e, owner);
+	wire_put_u64(&e, born);
+	wire_put_u32(&e, origin);
+	wire_put_u32(&e, epoch);
+	if (op_local(s, &e, hlc) != ST_OK)
+		return db_rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
+}
+
+int
+store_group_join(struct store *s, const char *group, const char *user,
+    int64_t now)
+{
+	uint64_t born;
+	uint32_t origin;
+	int r;
+
+	(void)now;
+	if (db_begin(s) == -1)
+		return ST_ERR;
+	if ((r = state_group_owner(s, group, NULL)) != ST_OK)
+		return db_rollback(s, r);
+	if ((r = state_user_born(s, user, &born, &origin)) != 1)
+		return db_rollback(s, r == 0 ? ST_NO_USER : ST_ERR);
+	if ((r = state_is_member(s, group, user)) != 0)
+		return db_rollback(s, r == 1 ? ST_ALREADY_MEMBER : ST_ERR);
+	if ((r = has_request(s, group, user)) != 0)
+		return db_rollback(s, r == 1 ? ST_ALREADY_REQUESTED : ST_ERR);
+	if (group_op(s, WT_OP_JOIN, M_ASKED, group, user) != ST_OK)
+		return db_rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
+}
+
+int
+store_group_leave(struct store *s, const char *group, const char *user)
+{
+	int r;
+
+	if (db_begin(s) == -1)
+		return ST_ERR;
+	if ((r = state_group_owner(s, group, NULL)) != ST_OK)
+		return db_rollback(s, r);
+	if ((r = state_is_member(s, group, user)) != 1)
+		return db_rollback(s, r == 0 ? ST_NOT_MEMBER : ST_ERR);
+	if (group_op(s, WT_OP_LEAVE, M_LEFT, group, user) != ST_OK)
+		return db_rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
+}
+
+/* Shared checks of accept and reject: group, owner, pending request. */
+static int
+owner_and_request(struct store *s, const char *group, const char *owner,
+    const char *user)
+{
+	char cur[ID_MAX + 1];
+	int r;
+
+	if ((r = state_group_owner(s, group, cur)) != ST_OK)
+		return r;
+	if (strcmp(cur, owner) != 0)
+		return ST_NOT_OWNER;
+	if ((r = has_request(s, group, user)) != 1) {
+		if (r == -1)
+			return ST_ERR;
+		if ((r = state_is_member(s, group, user)) == -1)
+			return ST_ERR;
+		return r == 1 ? ST_ALREADY_MEMBER : ST_NO_REQUEST;
+	}
+	return ST_OK;
+}
+
+static int
+decide(struct store *s, unsigned type, uint32_t state, const char *group,
+    const char *owner, const char *user)
+{
+	int r;
+
+	if (db_begin(s) == -1)
+		return ST_ERR;
+	if ((r = owner_and_request(s, group, owner, user)) != ST_OK)
+		return db_rollback(s, r);
+	if (group_op(s, type, state, group, user) != ST_OK)
+		return db_rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
+}
+
+int
+store_group_accept(struct store *s, const char *group, const char *owner,
+    const char *user, int64_t now)
+{
+	(void)now;
+	return decide(s, WT_OP_ACCEPT, M_MEMBER, group, owner, user);
+}
+
+int
+store_group_reject(struct store *s, const char *group, const char *owner,
+    const char *user)
+{
+	return decide(s, WT_OP_REJECT, M_REFUSED, group, owner, user);
+}
+
+/* Files. */
+
+/* Begin an op whose fields start "iqus": group, incarnation, name. */
+static int
+file_op_begin(struct store *s, struct wire_enc *e, unsigned type,
+    const char *group, const char *name)
+{
+	uint64_t born;
+	uint32_t origin;
+
+	if (state_group_born(s, group, &born, &origin) != 1)
+		return -1;
+	op_begin(s, e, type);
+	wire_put_id(e, group);
+	wire_put_u64(e, born);
+	wire_put_u32(e, origin);
+	wire_put_str(e, name);
+	return 0;
+}
+
+int
+store_upload(struct store *s, const uint8_t key[32], const char *user,
+    const char *group, const char *name, const struct file_meta *m,
+    const char *path, int64_t mtime, int64_t now)
+{
+	struct file_meta cur;
+	struct wire_enc e;
+	int r;
+
+	(void)now;
+	if (db_begin(s) == -1)
+		return ST_ERR;
+	if ((r = state_member_check(s, group, user)) != ST_OK)
+		return db_rollback(s, r);
+	r = state_live_file(s, group, name, &cur);
+	if (r == ST_ERR)
+		return db_rollback(s, r);
+	if (r == ST_OK && (cur.size != m->size ||
+	    memcmp(cur.sha1, m->sha1, 20) != 0))
+		return db_rollback(s, ST_FILE_CONFLICT);
+	if (file_op_begin(s, &e, WT_OP_UPLOAD, group, name) == -1)
+		return db_rollback(s, ST_ERR);
+	wire_put_u64(&e, m->size);
+	wire_put_hash(&e, m->sha1);
+	wire_put_hashes(&e, m->pieces, m->npieces);
+	wire_put_id(&e, user);
+	wire_put_str(&e, path);
+	wire_put_u64(&e, (uint64_t)mtime);
+	wire_put_blob(&e, key, 32);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
+		return db_rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
+}
+
+int
+store_serve(struct store *s, const uint8_t key[32], const char *user,
+    const char *group, const char *name)
+{
+	struct file_meta m;
+	struct wire_enc e;
+	int r;
+
+	if (db_begin(s) == -1)
+		return ST_ERR;
+	if ((r = state_member_check(s, group, user)) != ST_OK)
+		return db_rollback(s, r);
+	if ((r = state_live_file(s, group, name, &m)) != ST_OK)
+		return db_rollback(s, r);
+	if (file_op_begin(s, &e, WT_OP_SERVE, group, name) == -1)
+		return db_rollback(s, ST_ERR);
+	wire_put_hash(&e, m.sha1);
+	wire_put_blob(&e, key, 32);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
+		return db_rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
+}
+
+int
+store_stop_share(struct store *s, const uint8_t key[32], const char *user,
+    const char *group, const char *name)
+{
+	struct wire_enc e;
+	sqlite3_stmt *q;
+	int r;
+
+	if (db_begin(s) == -1)
+		return ST_ERR;
+	if ((r = state_member_check(s, group, user)) != ST_OK)
+		return db_rollback(s, r);
+	q = db_stmt(s, S_SHARE_OR_SERVE);
+	db_bind_blob(q, ":key", key, 32);
+	db_bind_text(q, ":grp", group);
+	db_bind_text(q, ":name", name);
+	db_bind_text(q, ":user", user);
+	if ((r = db_exists(s, q)) != 1)
+		return db_rollback(s, r == 0 ? ST_NOT_SHARER : ST_ERR);
+	if (file_op_begin(s, &e, WT_OP_STOP, group, name) == -1)
+		return db_rollback(s, ST_ERR);
+	wire_put_id(&e, user);
+	wire_put_blob(&e, key, 32);
+	if (op_local(s, &e, op_stamp(s)) != ST_OK)
+		return db_rollback(s, ST_ERR);
+	return commit_op(s, ST_OK);
+}
