@@ -23,7 +23,7 @@
  * Per block, contrib[] says which source sent it; per piece, pb[] and
  * ondisk[] say where its blocks went and solo[]/owner[] whether a single
  * source must send all of it.  Each group of fields below is written by
- * the file it names; the others read it.
+ * the file it names (the exceptions say so); the others read it.
  *
  * Only the loop thread touches a download.  storage.c hands the worker
  * pool a piece buffer (or a descriptor) to check, never the download.
@@ -102,7 +102,8 @@ struct download {
 	uint8_t		 sha1[20];
 	uint8_t		*hashes;	/* npieces * 20 */
 	uint32_t	 npieces;
-	struct picker	 pk;
+	struct picker	 pk;		/* requests and blocks: peer.c;
+					   verdicts: download.c */
 	struct share	*sh;		/* the .part, served as it fills */
 	struct source	*src;
 	unsigned	 nsrc;
