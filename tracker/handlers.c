@@ -73,15 +73,6 @@ typedef void (*handler_fn)(struct req *);
 
 static void	put_name(void *, const char *);
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void
 reply_end(struct req *r, struct wire_enc *e)
 {
@@ -253,8 +244,8 @@ created(struct kdf_job *j)
 
 	memcpy(j->cred.hash, j->out, STORE_HASH_LEN);
 	store_set_request(r->t->store, r->dedupe ? r->reqkey : NULL);
-	reply_store(r, store_user_create(r->t->store, r->user, &j->cred,
-	    now_us()), NULL, r->user);
+	reply_store(r, store_user_create(r->t->store, r->user, &j->cred),
+	    NULL, r->user);
 	store_set_request(r->t->store, NULL);
 }
 
@@ -275,8 +266,8 @@ logged_in(struct kdf_job *j)
 		reply_err(r, WE_INTERNAL, "cannot make a session token");
 		return;
 	}
-	if ((rc = store_session_add(r->t->store, key, r->user, j->peer,
-	    now_us())) != ST_OK) {
+	if ((rc = store_session_add(r->t->store, key, r->user,
+	    j->peer)) != ST_OK) {
 		reply_store(r, rc, NULL, r->user);
 		return;
 	}
@@ -444,7 +435,7 @@ h_upload(struct req *r)
 		return;
 	}
 	rc = store_upload(r->t->store, r->key, r->user, g, name, &m, path,
-	    (int64_t)f[UPLOAD_MTIME].u, now_us());
+	    (int64_t)f[UPLOAD_MTIME].u);
 	reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
 }
 
@@ -572,7 +563,7 @@ h_create_group(struct req *r)
 {
 	const char *g = r->m->f[REQ_GROUP].s;
 
-	reply_store(r, store_group_create(r->t->store, g, r->user, now_us()),
+	reply_store(r, store_group_create(r->t->store, g, r->user),
 	    g, r->user);
 }
 
@@ -581,7 +572,7 @@ h_join_group(struct req *r)
 {
 	const char *g = r->m->f[REQ_GROUP].s;
 
-	reply_store(r, store_group_join(r->t->store, g, r->user, now_us()),
+	reply_store(r, store_group_join(r->t->store, g, r->user),
 	    g, r->user);
 }
 
@@ -599,8 +590,7 @@ h_accept(struct req *r)
 {
 	const char *g = r->m->f[REQ_GROUP].s, *u = r->m->f[REQ_USER].s;
 
-	reply_store(r, store_group_accept(r->t->store, g, r->user, u,
-	    now_us()), g, u);
+	reply_store(r, store_group_accept(r->t->store, g, r->user, u), g, u);
 }
 
 static void

@@ -82,25 +82,24 @@ struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
 
 int	store_user_create(struct store *, const char *user,
-	    const struct user_cred *, int64_t now);
+	    const struct user_cred *);
 int	store_user_cred(struct store *, const char *user, struct user_cred *);
 
 /* Sessions are keyed by the SHA-256 of the token, never the token. */
 int	store_session_add(struct store *, const uint8_t key[32],
-	    const char *user, const char *peer, int64_t now);
+	    const char *user, const char *peer);
 /* The session's user into user[ID_MAX + 1]; ST_NO_SESSION if none. */
 int	store_session_user(struct store *, const uint8_t key[32],
 	    char user[ID_MAX + 1]);
 int	store_session_del(struct store *, const uint8_t key[32]);
 
 int	store_group_create(struct store *, const char *group,
-	    const char *owner, int64_t now);
-int	store_group_join(struct store *, const char *group, const char *user,
-	    int64_t now);
+	    const char *owner);
+int	store_group_join(struct store *, const char *group, const char *user);
 int	store_group_leave(struct store *, const char *group,
 	    const char *user);
 int	store_group_accept(struct store *, const char *group,
-	    const char *owner, const char *user, int64_t now);
+	    const char *owner, const char *user);
 int	store_group_reject(struct store *, const char *group,
 	    const char *owner, const char *user);
 /* Pending requests, for the owner only. */
@@ -137,7 +136,7 @@ typedef void (*store_share_cb)(void *arg, const struct share_row *);
  */
 int	store_upload(struct store *, const uint8_t key[32], const char *user,
 	    const char *group, const char *name, const struct file_meta *,
-	    const char *path, int64_t mtime, int64_t now);
+	    const char *path, int64_t mtime);
 /* Files of the group that someone shares (members only). */
 int	store_list_files(struct store *, const char *group, const char *user,
 	    void (*cb)(void *, const char *name, uint64_t size,

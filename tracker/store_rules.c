@@ -87,14 +87,13 @@ store_request_done(struct store *s, const uint8_t req[32])
 
 int
 store_user_create(struct store *s, const char *user,
-    const struct user_cred *c, int64_t now)
+    const struct user_cred *c)
 {
 	struct wire_enc e;
 	uint64_t born;
 	uint32_t origin;
 	int r;
 
-	(void)now;
 	if (db_begin(s) == -1)
 		return ST_ERR;
 	if ((r = state_user_born(s, user, &born, &origin)) != 0)
@@ -111,14 +110,13 @@ store_user_create(struct store *s, const char *user,
 
 int
 store_session_add(struct store *s, const uint8_t key[32], const char *user,
-    const char *peer, int64_t now)
+    const char *peer)
 {
 	struct wire_enc e;
 	uint64_t born;
 	uint32_t origin;
 	int r;
 
-	(void)now;
 	if (db_begin(s) == -1)
 		return ST_ERR;
 	if ((r = state_user_born(s, user, &born, &origin)) != 1)
@@ -188,15 +186,13 @@ group_op(struct store *s, unsigned type, uint32_t state, const char *group,
 }
 
 int
-store_group_create(struct store *s, const char *group, const char *owner,
-    int64_t now)
+store_group_create(struct store *s, const char *group, const char *owner)
 {
 	struct wire_enc e;
 	uint64_t born, hlc;
 	uint32_t origin, epoch;
 	int r;
 
-	(void)now;
 	if (db_begin(s) == -1)
 		return ST_ERR;
 	if ((r = state_group_owner(s, group, NULL)) != ST_NO_GROUP)
@@ -226,14 +222,12 @@ store_group_create(struct store *s, const char *group, const char *owner,
 }
 
 int
-store_group_join(struct store *s, const char *group, const char *user,
-    int64_t now)
+store_group_join(struct store *s, const char *group, const char *user)
 {
 	uint64_t born;
 	uint32_t origin;
 	int r;
 
-	(void)now;
 	if (db_begin(s) == -1)
 		return ST_ERR;
 	if ((r = state_group_owner(s, group, NULL)) != ST_OK)
@@ -304,9 +298,8 @@ decide(struct store *s, unsigned type, uint32_t state, const char *group,
 
 int
 store_group_accept(struct store *s, const char *group, const char *owner,
-    const char *user, int64_t now)
+    const char *user)
 {
-	(void)now;
 	return decide(s, WT_OP_ACCEPT, M_MEMBER, group, owner, user);
 }
 
@@ -340,13 +333,12 @@ file_op_begin(struct store *s, struct wire_enc *e, unsigned type,
 int
 store_upload(struct store *s, const uint8_t key[32], const char *user,
     const char *group, const char *name, const struct file_meta *m,
-    const char *path, int64_t mtime, int64_t now)
+    const char *path, int64_t mtime)
 {
 	struct file_meta cur;
 	struct wire_enc e;
 	int r;
 
-	(void)now;
 	if (db_begin(s) == -1)
 		return ST_ERR;
 	if ((r = state_member_check(s, group, user)) != ST_OK)

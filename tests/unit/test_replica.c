@@ -1,5 +1,6 @@
 /*
- * test_replica.c - replication of the tracker store (tracker/store_*.c): ops applied elsewhere.
+ * test_replica.c - replication of the tracker store (tracker/store_*.c):
+ * ops applied elsewhere.
  *
  * Three stores play three trackers (origins 1, 2, 3), each a database in
  * a temporary directory.  Covers: an op applied twice changes nothing;
@@ -352,9 +353,9 @@ test_gap_and_dup(void **state)
 	uint8_t k[32];
 
 	cred(&u, 1);
-	assert_int_equal(store_user_create(c->s[1], "alice", &u, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "alice", &u), ST_OK);
 	key(k, 1, 1);
-	assert_int_equal(store_session_add(c->s[1], k, "alice", "a:1", 0),
+	assert_int_equal(store_session_add(c->s[1], k, "alice", "a:1"),
 	    ST_OK);
 	assert_int_equal(store_log_after(c->s[1], 0, 10, gap_probe, c->s[2]),
 	    ST_OK);
@@ -388,15 +389,15 @@ test_create_user_conflict(void **state)
 	 */
 	cred(&u1, 1);
 	cred(&u2, 2);
-	assert_int_equal(store_user_create(c->s[1], "alice", &u1, 0), ST_OK);
-	assert_int_equal(store_user_create(c->s[2], "alice", &u2, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "alice", &u1), ST_OK);
+	assert_int_equal(store_user_create(c->s[2], "alice", &u2), ST_OK);
 	key(k1, 1, 1);
 	key(k2, 2, 1);
-	assert_int_equal(store_session_add(c->s[1], k1, "alice", "a:1", 0),
+	assert_int_equal(store_session_add(c->s[1], k1, "alice", "a:1"),
 	    ST_OK);
-	assert_int_equal(store_session_add(c->s[2], k2, "alice", "b:1", 0),
+	assert_int_equal(store_session_add(c->s[2], k2, "alice", "b:1"),
 	    ST_OK);
-	assert_int_equal(store_group_create(c->s[2], "g", "alice", 0), ST_OK);
+	assert_int_equal(store_group_create(c->s[2], "g", "alice"), ST_OK);
 	sync_all(c);
 	expect_same(c, "after concurrent create_user");
 	assert_int_equal(store_user_cred(c->s[2], "alice", &got), ST_OK);
@@ -419,15 +420,15 @@ test_create_group_conflict(void **state)
 	int i;
 
 	cred(&u, 3);
-	assert_int_equal(store_user_create(c->s[1], "ann", &u, 0), ST_OK);
-	assert_int_equal(store_user_create(c->s[1], "bob", &u, 0), ST_OK);
-	assert_int_equal(store_user_create(c->s[1], "cat", &u, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "ann", &u), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "bob", &u), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "cat", &u), ST_OK);
 	sync_all(c);
 	/* Tracker 3 creates g later (or with a higher id); cat asks to join
 	   it there. */
-	assert_int_equal(store_group_create(c->s[1], "g", "ann", 0), ST_OK);
-	assert_int_equal(store_group_create(c->s[3], "g", "bob", 0), ST_OK);
-	assert_int_equal(store_group_join(c->s[3], "g", "cat", 0), ST_OK);
+	assert_int_equal(store_group_create(c->s[1], "g", "ann"), ST_OK);
+	assert_int_equal(store_group_create(c->s[3], "g", "bob"), ST_OK);
+	assert_int_equal(store_group_join(c->s[3], "g", "cat"), ST_OK);
 	sync_all(c);
 	expect_same(c, "after concurrent create_group");
 	for (i = 1; i <= NT; i++) {
@@ -471,12 +472,12 @@ test_group_list_follows_ops(void **state)
 	struct user_cred u;
 
 	cred(&u, 4);
-	assert_int_equal(store_user_create(c->s[1], "ann", &u, 0), ST_OK);
-	assert_int_equal(store_user_create(c->s[1], "bob", &u, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "ann", &u), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "bob", &u), ST_OK);
 	sync_all(c);
 	expect_groups(c, 2, "");
 	expect_groups(c, 2, "");	/* kept */
-	assert_int_equal(store_group_create(c->s[1], "g", "ann", 0), ST_OK);
+	assert_int_equal(store_group_create(c->s[1], "g", "ann"), ST_OK);
 	expect_groups(c, 1, "g,");
 	expect_groups(c, 2, "");
 	store_batch(c->s[2], 1);
@@ -484,7 +485,7 @@ test_group_list_follows_ops(void **state)
 	expect_groups(c, 2, "g,");
 	assert_int_equal(store_flush(c->s[2]), 0);
 	expect_groups(c, 2, "g,");
-	assert_int_equal(store_group_create(c->s[2], "f", "bob", 0), ST_OK);
+	assert_int_equal(store_group_create(c->s[2], "f", "bob"), ST_OK);
 	expect_groups(c, 2, "f,g,");
 	assert_int_equal(store_flush(c->s[2]), 0);
 	store_batch(c->s[2], 0);
@@ -518,23 +519,23 @@ test_same_request_once(void **state)
 	cred(&u1, 5);
 	cred(&u2, 6);	/* another salt: the retry hashed again */
 	store_set_request(c->s[1], req);
-	assert_int_equal(store_user_create(c->s[1], "ann", &u1, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "ann", &u1), ST_OK);
 	store_set_request(c->s[2], req);
-	assert_int_equal(store_user_create(c->s[2], "ann", &u2, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[2], "ann", &u2), ST_OK);
 	store_set_request(c->s[1], NULL);
 	store_set_request(c->s[2], NULL);
-	assert_int_equal(store_user_create(c->s[2], "bob", &u2, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[2], "bob", &u2), ST_OK);
 	key(k, 2, 1);
-	assert_int_equal(store_session_add(c->s[2], k, "ann", "p:1", 0),
+	assert_int_equal(store_session_add(c->s[2], k, "ann", "p:1"),
 	    ST_OK);
 	store_set_request(c->s[1], req2);
-	assert_int_equal(store_group_create(c->s[1], "dup", "ann", 0), ST_OK);
+	assert_int_equal(store_group_create(c->s[1], "dup", "ann"), ST_OK);
 	store_set_request(c->s[2], req2);
-	assert_int_equal(store_group_create(c->s[2], "dup", "ann", 0), ST_OK);
+	assert_int_equal(store_group_create(c->s[2], "dup", "ann"), ST_OK);
 	store_set_request(c->s[1], NULL);
 	store_set_request(c->s[2], NULL);
-	assert_int_equal(store_group_join(c->s[2], "dup", "bob", 0), ST_OK);
-	assert_int_equal(store_group_accept(c->s[2], "dup", "ann", "bob", 0),
+	assert_int_equal(store_group_join(c->s[2], "dup", "bob"), ST_OK);
+	assert_int_equal(store_group_accept(c->s[2], "dup", "ann", "bob"),
 	    ST_OK);
 	sync_all(c);
 	expect_same(c, "after one request carried out twice");
@@ -555,7 +556,7 @@ test_request_key_travels(void **state)
 	memset(req, 0xab, sizeof(req));
 	cred(&u, 4);
 	store_set_request(c->s[1], req);
-	assert_int_equal(store_user_create(c->s[1], "dan", &u, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "dan", &u), ST_OK);
 	store_set_request(c->s[1], NULL);
 	assert_true(store_request_done(c->s[1], req));
 	assert_false(store_request_done(c->s[2], req));
@@ -578,9 +579,9 @@ test_request_key_survives_restart(void **state)
 	memset(other, 0xce, sizeof(other));
 	cred(&u, 5);
 	store_set_request(c->s[2], req);
-	assert_int_equal(store_group_create(c->s[2], "rg", "nobody", 0),
+	assert_int_equal(store_group_create(c->s[2], "rg", "nobody"),
 	    ST_NO_USER);		/* refused: nothing carried out */
-	assert_int_equal(store_user_create(c->s[2], "eve", &u, 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[2], "eve", &u), ST_OK);
 	store_set_request(c->s[2], NULL);
 	store_close(c->s[2]);
 	c->s[2] = store_open(c->path[2], err, sizeof(err));
@@ -619,27 +620,27 @@ random_op(struct cluster *c, int t, unsigned step)
 	case 0:
 		cred(&cr, (uint8_t)(t * 16 + rng_below(3)));
 		store_set_request(s, rng_below(2) ? rk : NULL);
-		(void)store_user_create(s, u, &cr, 0);
+		(void)store_user_create(s, u, &cr);
 		store_set_request(s, NULL);
 		break;
 	case 1:
-		(void)store_session_add(s, k, u, "peer", 0);
+		(void)store_session_add(s, k, u, "peer");
 		break;
 	case 2:
 		(void)store_session_del(s, k);
 		break;
 	case 3:
 		store_set_request(s, rng_below(2) ? rk : NULL);
-		(void)store_group_create(s, g, u, 0);
+		(void)store_group_create(s, g, u);
 		store_set_request(s, NULL);
 		break;
 	case 4:
-		(void)store_group_join(s, g, u, 0);
+		(void)store_group_join(s, g, u);
 		break;
 	case 5:
 	case 6:
 		if (store_group_owner(s, g, owner) == ST_OK)
-			(void)store_group_accept(s, g, owner, v, 0);
+			(void)store_group_accept(s, g, owner, v);
 		break;
 	case 7:
 		if (store_group_owner(s, g, owner) == ST_OK)
@@ -656,7 +657,7 @@ random_op(struct cluster *c, int t, unsigned step)
 		m.pieces = pieces;
 		m.npieces = 1;
 		snprintf(path, sizeof(path), "/p/%u", step);
-		(void)store_upload(s, k, u, g, f, &m, path, step, 0);
+		(void)store_upload(s, k, u, g, f, &m, path, step);
 		break;
 	case 10:
 		if (rng_below(2))
@@ -766,21 +767,21 @@ test_snapshot_in_pieces(void **state)
 	cred(&u, 7);
 	for (i = 0; i < 30; i++) {
 		snprintf(name, sizeof(name), "user%d", i);
-		assert_int_equal(store_user_create(c->s[1], name, &u, 0),
+		assert_int_equal(store_user_create(c->s[1], name, &u),
 		    ST_OK);
 		key(k, 1, i);
-		assert_int_equal(store_session_add(c->s[1], k, name, "p:1", 0),
+		assert_int_equal(store_session_add(c->s[1], k, name, "p:1"),
 		    ST_OK);
 	}
-	assert_int_equal(store_group_create(c->s[1], "g", "user0", 0), ST_OK);
+	assert_int_equal(store_group_create(c->s[1], "g", "user0"), ST_OK);
 	hwm = store_hwm(c->s[1], 1);
 	last = store_log_last(c->s[1]);
 	buf_init(&b, 1 << 20);
 	assert_non_null(sn = store_snap_begin(c->s[1]));
 	assert_int_equal(store_snap_next(sn, &b, 100), 1);
 	/* Written meanwhile, committed: not part of this snapshot. */
-	assert_int_equal(store_user_create(c->s[1], "late", &u, 0), ST_OK);
-	assert_int_equal(store_group_join(c->s[1], "g", "user1", 0), ST_OK);
+	assert_int_equal(store_user_create(c->s[1], "late", &u), ST_OK);
+	assert_int_equal(store_group_join(c->s[1], "g", "user1"), ST_OK);
 	while ((r = store_snap_next(sn, &b, 100)) == 1)
 		calls++;
 	assert_int_equal(r, 0);

@@ -1,5 +1,6 @@
 /*
- * test_store.c - unit tests for the tracker store (tracker/store_*.c), the tracker's SQLite state.
+ * test_store.c - unit tests for the tracker store (tracker/store_*.c),
+ * the tracker's SQLite state.
  *
  * Every test gets a fresh store_open(":memory:") from its fixture, or a
  * fresh mkdtemp() directory for the file-backed ones.  Covers users
@@ -178,7 +179,7 @@ add_user(struct store *s, const char *user)
 	struct user_cred c;
 
 	make_cred(&c, user);
-	assert_rc(store_user_create(s, user, &c, 1), ST_OK);
+	assert_rc(store_user_create(s, user, &c), ST_OK);
 }
 
 static void
@@ -212,13 +213,12 @@ make_key(uint8_t key[32], unsigned n)
 	key[7] = 0;
 }
 
-/* Join and accept at the given times. */
+/* Join and accept. */
 static void
-admit(struct store *s, const char *group, const char *owner, const char *user,
-    int64_t now)
+admit(struct store *s, const char *group, const char *owner, const char *user)
 {
-	assert_rc(store_group_join(s, group, user, now), ST_OK);
-	assert_rc(store_group_accept(s, group, owner, user, now), ST_OK);
+	assert_rc(store_group_join(s, group, user), ST_OK);
+	assert_rc(store_group_accept(s, group, owner, user), ST_OK);
 }
 
 /* Fixtures. */
@@ -377,7 +377,7 @@ test_user_duplicate(void **state)
 
 	add_user(s, "alice");
 	make_cred(&other, "mallory");
-	assert_rc(store_user_create(s, "alice", &other, 2), ST_USER_EXISTS);
+	assert_rc(store_user_create(s, "alice", &other), ST_USER_EXISTS);
 	/* The refused create did not touch the first credential... */
 	expect_cred(s, "alice");
 	/* ...and left no transaction open behind it. */
@@ -393,7 +393,7 @@ test_user_cred_iter_range(void **state)
 
 	make_cred(&c, "big");
 	c.iter = UINT_MAX;
-	assert_rc(store_user_create(s, "big", &c, 0), ST_OK);
+	assert_rc(store_user_create(s, "big", &c), ST_OK);
 	assert_rc(store_user_cred(s, "big", &got), ST_OK);
 	assert_int_equal(got.iter, UINT_MAX);
 	assert_memory_equal(got.salt, c.salt, STORE_SALT_LEN);
@@ -413,12 +413,12 @@ test_session_add_lookup_del(void **state)
 	make_key(k1, 1);
 	make_key(k2, 2);
 	make_key(k3, 3);
-	assert_rc(store_session_add(s, k1, "alice", "127.0.0.1:5000", 10),
+	assert_rc(store_session_add(s, k1, "alice", "127.0.0.1:5000"),
 	    ST_OK);
 	/* The same user may hold several sessions. */
-	assert_rc(store_session_add(s, k2, "alice", "127.0.0.1:5001", 11),
+	assert_rc(store_session_add(s, k2, "alice", "127.0.0.1:5001"),
 	    ST_OK);
-	assert_rc(store_session_add(s, k3, "bob", "10.0.0.2:6000", 12), ST_OK);
+	assert_rc(store_session_add(s, k3, "bob", "10.0.0.2:6000"), ST_OK);
 
 	memset(user, 'x', sizeof(user));
 	assert_rc(store_session_user(s, k1, user), ST_OK);
@@ -440,7 +440,7 @@ test_session_add_lookup_del(void **state)
 	assert_string_equal(user, "bob");
 
 	/* An ended session stays ended: its key is not taken again. */
-	assert_rc(store_session_add(s, k1, "bob", "10.0.0.2:6001", 13),
+	assert_rc(store_session_add(s, k1, "bob", "10.0.0.2:6001"),
 	    ST_SESSION_ENDED);
 	assert_rc(store_session_user(s, k1, user), ST_NO_SESSION);
 }
@@ -454,14 +454,14 @@ test_session_unknown(void **state)
 
 	make_key(k, 7);
 	make_key(other, 8);
-	assert_rc(store_session_add(s, k, "ghost", "127.0.0.1:1", 1),
+	assert_rc(store_session_add(s, k, "ghost", "127.0.0.1:1"),
 	    ST_NO_USER);
 	assert_rc(store_session_user(s, k, user), ST_NO_SESSION);
 	assert_rc(store_session_del(s, k), ST_NO_SESSION);
 
 	/* The refusal left the store usable. */
 	add_user(s, "alice");
-	assert_rc(store_session_add(s, k, "alice", "127.0.0.1:1", 2), ST_OK);
+	assert_rc(store_session_add(s, k, "alice", "127.0.0.1:1"), ST_OK);
 	assert_rc(store_session_user(s, other, user), ST_NO_SESSION);
 	assert_rc(store_session_del(s, other), ST_NO_SESSION);
 	assert_rc(store_session_user(s, k, user), ST_OK);
@@ -479,7 +479,7 @@ test_session_long_user(void **state)
 	name[ID_MAX] = '\0';
 	add_user(s, name);
 	make_key(k, 9);
-	assert_rc(store_session_add(s, k, name, "127.0.0.1:2", 1), ST_OK);
+	assert_rc(store_session_add(s, k, name, "127.0.0.1:2"), ST_OK);
 	assert_rc(store_session_user(s, k, user), ST_OK);
 	assert_string_equal(user, name);
 }
@@ -497,7 +497,7 @@ test_group_create(void **state)
 	assert_rc(store_group_owner(s, "g", owner), ST_NO_GROUP);
 	assert_rc(store_is_member(s, "g", "alice"), ST_NO_GROUP);
 
-	assert_rc(store_group_create(s, "g", "alice", 100), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
 	expect_owner(s, "g", "alice");
 	assert_rc(store_is_member(s, "g", "alice"), ST_OK);
 	assert_rc(store_is_member(s, "g", "bob"), ST_NOT_MEMBER);
@@ -505,8 +505,8 @@ test_group_create(void **state)
 	expect_groups(s, LIST("g"));
 
 	/* A user may own several groups; a second creator owns theirs. */
-	assert_rc(store_group_create(s, "h", "alice", 101), ST_OK);
-	assert_rc(store_group_create(s, "i", "bob", 102), ST_OK);
+	assert_rc(store_group_create(s, "h", "alice"), ST_OK);
+	assert_rc(store_group_create(s, "i", "bob"), ST_OK);
 	expect_owner(s, "h", "alice");
 	expect_owner(s, "i", "bob");
 	assert_rc(store_is_member(s, "i", "alice"), ST_NOT_MEMBER);
@@ -519,16 +519,16 @@ test_group_create_duplicate(void **state)
 	struct store *s = *state;
 
 	add_users(s, LIST("alice", "bob"));
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
-	assert_rc(store_group_create(s, "g", "bob", 2), ST_GROUP_EXISTS);
-	assert_rc(store_group_create(s, "g", "alice", 3), ST_GROUP_EXISTS);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
+	assert_rc(store_group_create(s, "g", "bob"), ST_GROUP_EXISTS);
+	assert_rc(store_group_create(s, "g", "alice"), ST_GROUP_EXISTS);
 	/* Even an unknown creator gets the group's refusal. */
-	assert_rc(store_group_create(s, "g", "ghost", 4), ST_GROUP_EXISTS);
+	assert_rc(store_group_create(s, "g", "ghost"), ST_GROUP_EXISTS);
 	expect_owner(s, "g", "alice");
 	assert_rc(store_is_member(s, "g", "bob"), ST_NOT_MEMBER);
 	expect_groups(s, LIST("g"));
 	/* Group names are case sensitive. */
-	assert_rc(store_group_create(s, "G", "bob", 5), ST_OK);
+	assert_rc(store_group_create(s, "G", "bob"), ST_OK);
 	expect_owner(s, "G", "bob");
 }
 
@@ -538,11 +538,11 @@ test_group_create_no_user(void **state)
 	struct store *s = *state;
 	char owner[ID_MAX + 1];
 
-	assert_rc(store_group_create(s, "g", "ghost", 1), ST_NO_USER);
+	assert_rc(store_group_create(s, "g", "ghost"), ST_NO_USER);
 	assert_rc(store_group_owner(s, "g", owner), ST_NO_GROUP);
 	expect_groups(s, EMPTY);
 	add_user(s, "alice");
-	assert_rc(store_group_create(s, "g", "alice", 2), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
 	expect_owner(s, "g", "alice");
 }
 
@@ -552,27 +552,27 @@ test_join_request(void **state)
 	struct store *s = *state;
 
 	add_users(s, LIST("alice", "bob", "carol"));
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
 
-	assert_rc(store_group_join(s, "g", "bob", 2), ST_OK);
+	assert_rc(store_group_join(s, "g", "bob"), ST_OK);
 	expect_requests(s, "g", "alice", LIST("bob"));
 	/* A request does not make a member. */
 	assert_rc(store_is_member(s, "g", "bob"), ST_NOT_MEMBER);
 
 	/* One pending request per user and group. */
-	assert_rc(store_group_join(s, "g", "bob", 3), ST_ALREADY_REQUESTED);
+	assert_rc(store_group_join(s, "g", "bob"), ST_ALREADY_REQUESTED);
 	expect_requests(s, "g", "alice", LIST("bob"));
 
 	/* None for a member, the owner included. */
-	assert_rc(store_group_join(s, "g", "alice", 4), ST_ALREADY_MEMBER);
+	assert_rc(store_group_join(s, "g", "alice"), ST_ALREADY_MEMBER);
 	expect_requests(s, "g", "alice", LIST("bob"));
 
-	assert_rc(store_group_join(s, "nope", "carol", 5), ST_NO_GROUP);
+	assert_rc(store_group_join(s, "nope", "carol"), ST_NO_GROUP);
 	expect_groups(s, LIST("g"));
 
 	/* A request for one group says nothing about another. */
-	assert_rc(store_group_create(s, "h", "carol", 6), ST_OK);
-	assert_rc(store_group_join(s, "h", "bob", 7), ST_OK);
+	assert_rc(store_group_create(s, "h", "carol"), ST_OK);
+	assert_rc(store_group_join(s, "h", "bob"), ST_OK);
 	expect_requests(s, "h", "carol", LIST("bob"));
 	expect_requests(s, "g", "alice", LIST("bob"));
 }
@@ -583,46 +583,46 @@ test_accept(void **state)
 	struct store *s = *state;
 
 	add_users(s, LIST("alice", "bob", "carol", "dave"));
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
-	assert_rc(store_group_join(s, "g", "bob", 2), ST_OK);
-	assert_rc(store_group_join(s, "g", "carol", 3), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
+	assert_rc(store_group_join(s, "g", "bob"), ST_OK);
+	assert_rc(store_group_join(s, "g", "carol"), ST_OK);
 
 	/* Not by an outsider, nor by someone who is not a user. */
-	assert_rc(store_group_accept(s, "g", "dave", "bob", 4), ST_NOT_OWNER);
-	assert_rc(store_group_accept(s, "g", "ghost", "bob", 4),
+	assert_rc(store_group_accept(s, "g", "dave", "bob"), ST_NOT_OWNER);
+	assert_rc(store_group_accept(s, "g", "ghost", "bob"),
 	    ST_NOT_OWNER);
 	/* Nor by the requester for themselves. */
-	assert_rc(store_group_accept(s, "g", "bob", "bob", 4), ST_NOT_OWNER);
+	assert_rc(store_group_accept(s, "g", "bob", "bob"), ST_NOT_OWNER);
 	assert_rc(store_is_member(s, "g", "bob"), ST_NOT_MEMBER);
 
-	assert_rc(store_group_accept(s, "g", "alice", "bob", 5), ST_OK);
+	assert_rc(store_group_accept(s, "g", "alice", "bob"), ST_OK);
 	assert_rc(store_is_member(s, "g", "bob"), ST_OK);
 	expect_requests(s, "g", "alice", LIST("carol"));
 	expect_owner(s, "g", "alice");
 
 	/* A member who is not the owner may not accept. */
-	assert_rc(store_group_accept(s, "g", "bob", "carol", 6), ST_NOT_OWNER);
+	assert_rc(store_group_accept(s, "g", "bob", "carol"), ST_NOT_OWNER);
 	assert_rc(store_is_member(s, "g", "carol"), ST_NOT_MEMBER);
 	expect_requests(s, "g", "alice", LIST("carol"));
 
 	/* Accepting twice, or the owner, finds a member. */
-	assert_rc(store_group_accept(s, "g", "alice", "bob", 7),
+	assert_rc(store_group_accept(s, "g", "alice", "bob"),
 	    ST_ALREADY_MEMBER);
-	assert_rc(store_group_accept(s, "g", "alice", "alice", 7),
+	assert_rc(store_group_accept(s, "g", "alice", "alice"),
 	    ST_ALREADY_MEMBER);
-	assert_rc(store_group_join(s, "g", "bob", 7), ST_ALREADY_MEMBER);
+	assert_rc(store_group_join(s, "g", "bob"), ST_ALREADY_MEMBER);
 
 	/* Nothing to accept without a request. */
-	assert_rc(store_group_accept(s, "g", "alice", "dave", 8),
+	assert_rc(store_group_accept(s, "g", "alice", "dave"),
 	    ST_NO_REQUEST);
-	assert_rc(store_group_accept(s, "g", "alice", "ghost", 8),
+	assert_rc(store_group_accept(s, "g", "alice", "ghost"),
 	    ST_NO_REQUEST);
 	assert_rc(store_is_member(s, "g", "dave"), ST_NOT_MEMBER);
 
-	assert_rc(store_group_accept(s, "nope", "alice", "carol", 9),
+	assert_rc(store_group_accept(s, "nope", "alice", "carol"),
 	    ST_NO_GROUP);
 
-	assert_rc(store_group_accept(s, "g", "alice", "carol", 10), ST_OK);
+	assert_rc(store_group_accept(s, "g", "alice", "carol"), ST_OK);
 	assert_rc(store_is_member(s, "g", "carol"), ST_OK);
 	expect_requests(s, "g", "alice", EMPTY);
 }
@@ -633,10 +633,10 @@ test_reject(void **state)
 	struct store *s = *state;
 
 	add_users(s, LIST("alice", "bob", "carol", "dave"));
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
-	admit(s, "g", "alice", "bob", 2);
-	assert_rc(store_group_join(s, "g", "carol", 3), ST_OK);
-	assert_rc(store_group_join(s, "g", "dave", 4), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
+	admit(s, "g", "alice", "bob");
+	assert_rc(store_group_join(s, "g", "carol"), ST_OK);
+	assert_rc(store_group_join(s, "g", "dave"), ST_OK);
 
 	assert_rc(store_group_reject(s, "g", "bob", "carol"), ST_NOT_OWNER);
 	assert_rc(store_group_reject(s, "g", "dave", "carol"), ST_NOT_OWNER);
@@ -657,9 +657,9 @@ test_reject(void **state)
 	    ST_NO_GROUP);
 
 	/* A rejected user may ask again, and be accepted. */
-	assert_rc(store_group_join(s, "g", "carol", 5), ST_OK);
+	assert_rc(store_group_join(s, "g", "carol"), ST_OK);
 	expect_requests(s, "g", "alice", LIST("dave", "carol"));
-	assert_rc(store_group_accept(s, "g", "alice", "carol", 6), ST_OK);
+	assert_rc(store_group_accept(s, "g", "alice", "carol"), ST_OK);
 	assert_rc(store_is_member(s, "g", "carol"), ST_OK);
 	expect_requests(s, "g", "alice", LIST("dave"));
 }
@@ -671,25 +671,25 @@ test_requests_order_and_owner_only(void **state)
 	struct names l;
 
 	add_users(s, LIST("alice", "bob", "zed", "amy", "mia", "kim", "out"));
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
 	expect_requests(s, "g", "alice", EMPTY);
 
 	/*
 	 * In the order they were made (by the store's clock stamps, which
 	 * only increase: the "now" passed in is not used).
 	 */
-	assert_rc(store_group_join(s, "g", "zed", 30), ST_OK);
-	assert_rc(store_group_join(s, "g", "mia", 10), ST_OK);
-	assert_rc(store_group_join(s, "g", "kim", 20), ST_OK);
-	assert_rc(store_group_join(s, "g", "amy", 20), ST_OK);
+	assert_rc(store_group_join(s, "g", "zed"), ST_OK);
+	assert_rc(store_group_join(s, "g", "mia"), ST_OK);
+	assert_rc(store_group_join(s, "g", "kim"), ST_OK);
+	assert_rc(store_group_join(s, "g", "amy"), ST_OK);
 	expect_requests(s, "g", "alice", LIST("zed", "mia", "kim", "amy"));
 
 	/* Accepting one keeps the others' order. */
-	assert_rc(store_group_accept(s, "g", "alice", "amy", 40), ST_OK);
+	assert_rc(store_group_accept(s, "g", "alice", "amy"), ST_OK);
 	expect_requests(s, "g", "alice", LIST("zed", "mia", "kim"));
 
 	/* Only the owner may list: not a member, not an outsider. */
-	admit(s, "g", "alice", "bob", 50);
+	admit(s, "g", "alice", "bob");
 	memset(&l, 0, sizeof(l));
 	assert_rc(store_group_requests(s, "g", "bob", collect, &l),
 	    ST_NOT_OWNER);
@@ -722,13 +722,13 @@ test_groups_sorted(void **state)
 
 	add_user(s, "alice");
 	expect_groups(s, EMPTY);
-	assert_rc(store_group_create(s, "zeta", "alice", 1), ST_OK);
-	assert_rc(store_group_create(s, "alpha", "alice", 2), ST_OK);
-	assert_rc(store_group_create(s, "Mid", "alice", 3), ST_OK);
-	assert_rc(store_group_create(s, "beta-2", "alice", 4), ST_OK);
-	assert_rc(store_group_create(s, "alpha.1", "alice", 5), ST_OK);
-	assert_rc(store_group_create(s, "10", "alice", 6), ST_OK);
-	assert_rc(store_group_create(s, "9", "alice", 7), ST_OK);
+	assert_rc(store_group_create(s, "zeta", "alice"), ST_OK);
+	assert_rc(store_group_create(s, "alpha", "alice"), ST_OK);
+	assert_rc(store_group_create(s, "Mid", "alice"), ST_OK);
+	assert_rc(store_group_create(s, "beta-2", "alice"), ST_OK);
+	assert_rc(store_group_create(s, "alpha.1", "alice"), ST_OK);
+	assert_rc(store_group_create(s, "10", "alice"), ST_OK);
+	assert_rc(store_group_create(s, "9", "alice"), ST_OK);
 	/* Byte order, as strcmp() sorts: digits, capitals, lower case. */
 	expect_groups(s, LIST("10", "9", "Mid", "alpha", "alpha.1", "beta-2",
 	    "zeta"));
@@ -744,8 +744,8 @@ test_leave_refusals(void **state)
 	struct store *s = *state;
 
 	add_users(s, LIST("alice", "bob", "carol"));
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
-	assert_rc(store_group_join(s, "g", "bob", 2), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
+	assert_rc(store_group_join(s, "g", "bob"), ST_OK);
 
 	assert_rc(store_group_leave(s, "g", "carol"), ST_NOT_MEMBER);
 	assert_rc(store_group_leave(s, "g", "ghost"), ST_NOT_MEMBER);
@@ -757,7 +757,7 @@ test_leave_refusals(void **state)
 	assert_rc(store_is_member(s, "g", "alice"), ST_OK);
 
 	/* Leaving twice. */
-	admit(s, "g", "alice", "carol", 3);
+	admit(s, "g", "alice", "carol");
 	assert_rc(store_group_leave(s, "g", "carol"), ST_OK);
 	assert_rc(store_group_leave(s, "g", "carol"), ST_NOT_MEMBER);
 	assert_rc(store_is_member(s, "g", "carol"), ST_NOT_MEMBER);
@@ -770,15 +770,15 @@ test_leave_member_keeps_owner(void **state)
 	struct store *s = *state;
 
 	add_users(s, LIST("alice", "bob", "carol"));
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
-	admit(s, "g", "alice", "bob", 2);
-	admit(s, "g", "alice", "carol", 3);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
+	admit(s, "g", "alice", "bob");
+	admit(s, "g", "alice", "carol");
 	assert_rc(store_group_leave(s, "g", "bob"), ST_OK);
 	expect_owner(s, "g", "alice");
 	assert_rc(store_is_member(s, "g", "bob"), ST_NOT_MEMBER);
 	assert_rc(store_is_member(s, "g", "carol"), ST_OK);
 	/* A former member may ask again. */
-	assert_rc(store_group_join(s, "g", "bob", 4), ST_OK);
+	assert_rc(store_group_join(s, "g", "bob"), ST_OK);
 	expect_requests(s, "g", "alice", LIST("bob"));
 }
 
@@ -788,11 +788,11 @@ test_handover_in_join_order(void **state)
 	struct store *s = *state;
 
 	add_users(s, LIST("owner", "dan", "cat", "bea", "al"));
-	assert_rc(store_group_create(s, "g", "owner", 100), ST_OK);
-	admit(s, "g", "owner", "dan", 200);
-	admit(s, "g", "owner", "cat", 300);
-	admit(s, "g", "owner", "bea", 400);
-	admit(s, "g", "owner", "al", 500);
+	assert_rc(store_group_create(s, "g", "owner"), ST_OK);
+	admit(s, "g", "owner", "dan");
+	admit(s, "g", "owner", "cat");
+	admit(s, "g", "owner", "bea");
+	admit(s, "g", "owner", "al");
 
 	assert_rc(store_group_leave(s, "g", "owner"), ST_OK);
 	expect_owner(s, "g", "dan");
@@ -814,10 +814,10 @@ test_handover_equal_now(void **state)
 	struct store *s = *state;
 
 	add_users(s, LIST("mike", "zoe", "adam", "bob"));
-	assert_rc(store_group_create(s, "g", "mike", 5), ST_OK);
-	admit(s, "g", "mike", "zoe", 5);
-	admit(s, "g", "mike", "adam", 5);
-	admit(s, "g", "mike", "bob", 5);
+	assert_rc(store_group_create(s, "g", "mike"), ST_OK);
+	admit(s, "g", "mike", "zoe");
+	admit(s, "g", "mike", "adam");
+	admit(s, "g", "mike", "bob");
 
 	assert_rc(store_group_leave(s, "g", "mike"), ST_OK);
 	expect_owner(s, "g", "zoe");
@@ -834,10 +834,10 @@ test_handover_backwards_now(void **state)
 	struct store *s = *state;
 
 	add_users(s, LIST("mike", "zoe", "adam", "bob"));
-	assert_rc(store_group_create(s, "g", "mike", 1000), ST_OK);
-	admit(s, "g", "mike", "zoe", 500);
-	admit(s, "g", "mike", "adam", 10);
-	admit(s, "g", "mike", "bob", -50);
+	assert_rc(store_group_create(s, "g", "mike"), ST_OK);
+	admit(s, "g", "mike", "zoe");
+	admit(s, "g", "mike", "adam");
+	admit(s, "g", "mike", "bob");
 
 	assert_rc(store_group_leave(s, "g", "mike"), ST_OK);
 	expect_owner(s, "g", "zoe");
@@ -858,15 +858,15 @@ test_handover_rejoin(void **state)
 	struct store *s = *state;
 
 	add_users(s, LIST("al", "bo", "cy", "di"));
-	assert_rc(store_group_create(s, "g", "al", 100), ST_OK);
-	admit(s, "g", "al", "bo", 100);
-	admit(s, "g", "al", "cy", 50);
-	admit(s, "g", "al", "di", 60);
+	assert_rc(store_group_create(s, "g", "al"), ST_OK);
+	admit(s, "g", "al", "bo");
+	admit(s, "g", "al", "cy");
+	admit(s, "g", "al", "di");
 	assert_rc(store_group_leave(s, "g", "di"), ST_OK);
 	assert_rc(store_group_leave(s, "g", "al"), ST_OK);
 	expect_owner(s, "g", "bo");
-	admit(s, "g", "bo", "al", 0);
-	admit(s, "g", "bo", "di", 0);
+	admit(s, "g", "bo", "al");
+	admit(s, "g", "bo", "di");
 	assert_rc(store_group_leave(s, "g", "bo"), ST_OK);
 	expect_owner(s, "g", "cy");
 	assert_rc(store_group_leave(s, "g", "cy"), ST_OK);
@@ -883,12 +883,12 @@ test_last_member_deletes_group(void **state)
 	struct names l;
 
 	add_users(s, LIST("alice", "bob", "carol", "dave"));
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
-	assert_rc(store_group_create(s, "keep", "dave", 1), ST_OK);
-	admit(s, "g", "alice", "bob", 2);
-	assert_rc(store_group_join(s, "g", "carol", 3), ST_OK);
-	assert_rc(store_group_join(s, "g", "dave", 4), ST_OK);
-	assert_rc(store_group_join(s, "keep", "carol", 5), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
+	assert_rc(store_group_create(s, "keep", "dave"), ST_OK);
+	admit(s, "g", "alice", "bob");
+	assert_rc(store_group_join(s, "g", "carol"), ST_OK);
+	assert_rc(store_group_join(s, "g", "dave"), ST_OK);
+	assert_rc(store_group_join(s, "keep", "carol"), ST_OK);
 
 	assert_rc(store_group_leave(s, "g", "alice"), ST_OK);
 	expect_owner(s, "g", "bob");
@@ -902,8 +902,8 @@ test_last_member_deletes_group(void **state)
 	memset(&l, 0, sizeof(l));
 	assert_rc(store_group_requests(s, "g", "bob", collect, &l),
 	    ST_NO_GROUP);
-	assert_rc(store_group_join(s, "g", "carol", 6), ST_NO_GROUP);
-	assert_rc(store_group_accept(s, "g", "bob", "carol", 6), ST_NO_GROUP);
+	assert_rc(store_group_join(s, "g", "carol"), ST_NO_GROUP);
+	assert_rc(store_group_accept(s, "g", "bob", "carol"), ST_NO_GROUP);
 	assert_rc(store_group_reject(s, "g", "bob", "dave"), ST_NO_GROUP);
 	assert_rc(store_group_leave(s, "g", "bob"), ST_NO_GROUP);
 	expect_groups(s, LIST("keep"));
@@ -911,15 +911,15 @@ test_last_member_deletes_group(void **state)
 	expect_requests(s, "keep", "dave", LIST("carol"));
 
 	/* The name is free again, with nothing left over. */
-	assert_rc(store_group_create(s, "g", "carol", 7), ST_OK);
+	assert_rc(store_group_create(s, "g", "carol"), ST_OK);
 	expect_owner(s, "g", "carol");
 	expect_requests(s, "g", "carol", EMPTY);
 	assert_rc(store_is_member(s, "g", "alice"), ST_NOT_MEMBER);
 	assert_rc(store_is_member(s, "g", "bob"), ST_NOT_MEMBER);
 	assert_rc(store_is_member(s, "g", "dave"), ST_NOT_MEMBER);
 	/* dave's old request is gone: he can file a new one. */
-	assert_rc(store_group_join(s, "g", "dave", 8), ST_OK);
-	assert_rc(store_group_join(s, "g", "alice", 8), ST_OK);
+	assert_rc(store_group_join(s, "g", "dave"), ST_OK);
+	assert_rc(store_group_join(s, "g", "alice"), ST_OK);
 	expect_requests(s, "g", "carol", LIST("dave", "alice"));
 	expect_groups(s, LIST("g", "keep"));
 }
@@ -931,13 +931,13 @@ test_sole_owner_leaves(void **state)
 	char owner[ID_MAX + 1];
 
 	add_users(s, LIST("alice", "bob"));
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
-	assert_rc(store_group_join(s, "g", "bob", 2), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
+	assert_rc(store_group_join(s, "g", "bob"), ST_OK);
 	/* A requester does not inherit: the group goes. */
 	assert_rc(store_group_leave(s, "g", "alice"), ST_OK);
 	assert_rc(store_group_owner(s, "g", owner), ST_NO_GROUP);
 	expect_groups(s, EMPTY);
-	assert_rc(store_group_create(s, "g", "alice", 3), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
 	expect_requests(s, "g", "alice", EMPTY);
 }
 
@@ -948,10 +948,10 @@ test_is_member(void **state)
 
 	add_users(s, LIST("alice", "bob", "carol"));
 	assert_rc(store_is_member(s, "g", "alice"), ST_NO_GROUP);
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
-	assert_rc(store_group_create(s, "h", "bob", 1), ST_OK);
-	admit(s, "g", "alice", "bob", 2);
-	assert_rc(store_group_join(s, "g", "carol", 3), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
+	assert_rc(store_group_create(s, "h", "bob"), ST_OK);
+	admit(s, "g", "alice", "bob");
+	assert_rc(store_group_join(s, "g", "carol"), ST_OK);
 
 	assert_rc(store_is_member(s, "g", "alice"), ST_OK);
 	assert_rc(store_is_member(s, "g", "bob"), ST_OK);
@@ -978,14 +978,14 @@ test_persistence(void **state)
 	make_key(k2, 2);
 	s = open_file(t->path);
 	add_users(s, LIST("alice", "bob", "carol"));
-	assert_rc(store_session_add(s, k1, "alice", "127.0.0.1:7000", 9),
+	assert_rc(store_session_add(s, k1, "alice", "127.0.0.1:7000"),
 	    ST_OK);
-	assert_rc(store_session_add(s, k2, "bob", "127.0.0.1:7001", 9),
+	assert_rc(store_session_add(s, k2, "bob", "127.0.0.1:7001"),
 	    ST_OK);
-	assert_rc(store_group_create(s, "g", "alice", 10), ST_OK);
-	admit(s, "g", "alice", "bob", 12);
-	assert_rc(store_group_join(s, "g", "carol", 13), ST_OK);
-	assert_rc(store_group_create(s, "h", "carol", 5), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
+	admit(s, "g", "alice", "bob");
+	assert_rc(store_group_join(s, "g", "carol"), ST_OK);
+	assert_rc(store_group_create(s, "h", "carol"), ST_OK);
 	store_close(s);
 
 	s = open_file(t->path);
@@ -1005,10 +1005,10 @@ test_persistence(void **state)
 	expect_requests(s, "g", "alice", LIST("carol"));
 	add_user(s, "dave");
 	make_cred(&c, "other");
-	assert_rc(store_user_create(s, "alice", &c, 1), ST_USER_EXISTS);
+	assert_rc(store_user_create(s, "alice", &c), ST_USER_EXISTS);
 
 	/* Join order survives the restart, whatever the clock says. */
-	assert_rc(store_group_accept(s, "g", "alice", "carol", 1), ST_OK);
+	assert_rc(store_group_accept(s, "g", "alice", "carol"), ST_OK);
 	assert_rc(store_group_leave(s, "g", "alice"), ST_OK);
 	assert_rc(store_session_del(s, k1), ST_OK);
 	store_close(s);
@@ -1055,19 +1055,19 @@ test_batch_commit(void **state)
 	c.iter = 1000;
 	s = open_file(t->path);
 	store_batch(s, 1);
-	assert_rc(store_user_create(s, "amy", &c, 1), ST_OK);
-	assert_rc(store_user_create(s, "amy", &c, 1), ST_USER_EXISTS);
-	assert_rc(store_group_create(s, "g", "amy", 1), ST_OK);
-	assert_rc(store_group_create(s, "g", "amy", 1), ST_GROUP_EXISTS);
+	assert_rc(store_user_create(s, "amy", &c), ST_OK);
+	assert_rc(store_user_create(s, "amy", &c), ST_USER_EXISTS);
+	assert_rc(store_group_create(s, "g", "amy"), ST_OK);
+	assert_rc(store_group_create(s, "g", "amy"), ST_GROUP_EXISTS);
 	expect_groups(s, LIST("g"));
 	store_close(s);			/* no flush: gone */
 	s = open_file(t->path);
 	expect_groups(s, EMPTY);
 	assert_rc(store_user_cred(s, "amy", &c), ST_NO_USER);
 	store_batch(s, 1);
-	assert_rc(store_user_create(s, "amy", &c, 1), ST_OK);
-	assert_rc(store_group_create(s, "g", "amy", 1), ST_OK);
-	assert_rc(store_group_join(s, "g", "amy", 1), ST_ALREADY_MEMBER);
+	assert_rc(store_user_create(s, "amy", &c), ST_OK);
+	assert_rc(store_group_create(s, "g", "amy"), ST_OK);
+	assert_rc(store_group_join(s, "g", "amy"), ST_ALREADY_MEMBER);
 	assert_int_equal(store_flush(s), 0);
 	assert_int_equal(store_flush(s), 0);	/* nothing open: fine */
 	store_close(s);
@@ -1086,14 +1086,14 @@ test_since_strictly_increasing(void **state)
 
 	s = open_file(t->path);
 	add_users(s, LIST("o", "e", "d", "c", "b", "a"));
-	assert_rc(store_group_create(s, "g", "o", 100), ST_OK);
-	admit(s, "g", "o", "e", 100);
-	admit(s, "g", "o", "d", 99);
-	admit(s, "g", "o", "c", 0);
-	admit(s, "g", "o", "b", -7);
+	assert_rc(store_group_create(s, "g", "o"), ST_OK);
+	admit(s, "g", "o", "e");
+	admit(s, "g", "o", "d");
+	admit(s, "g", "o", "c");
+	admit(s, "g", "o", "b");
 	store_close(s);
 	s = open_file(t->path);
-	admit(s, "g", "o", "a", 1);
+	admit(s, "g", "o", "a");
 	store_close(s);
 
 	sql_rows(t->path, "SELECT user FROM member WHERE grp = 'g'"
@@ -1113,10 +1113,10 @@ test_handover_tie_by_name(void **state)
 
 	s = open_file(t->path);
 	add_users(s, LIST("owner", "zed", "amy", "bob"));
-	assert_rc(store_group_create(s, "g", "owner", 100), ST_OK);
-	admit(s, "g", "owner", "zed", 101);
-	admit(s, "g", "owner", "amy", 102);
-	admit(s, "g", "owner", "bob", 103);
+	assert_rc(store_group_create(s, "g", "owner"), ST_OK);
+	admit(s, "g", "owner", "zed");
+	admit(s, "g", "owner", "amy");
+	admit(s, "g", "owner", "bob");
 	store_close(s);
 	sql_exec(t->path, "UPDATE member SET stamp = 500, origin = 1"
 	    " WHERE grp = 'g' AND user <> 'owner'");
@@ -1192,7 +1192,7 @@ test_schema_version_newer_keeps_data(void **state)
 
 	s = open_file(t->path);
 	add_user(s, "alice");
-	assert_rc(store_group_create(s, "g", "alice", 1), ST_OK);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
 	store_close(s);
 
 	snprintf(q, sizeof(q), "PRAGMA user_version = %d;",
@@ -1507,14 +1507,14 @@ test_model_random(void **state)
 			snprintf(m_op, sizeof(m_op), "create %s by %s at %lld",
 			    m_group[gi], m_user[u], (long long)now);
 			want = m_create(g, u);
-			r = store_group_create(s, m_group[gi], m_user[u], now);
+			r = store_group_create(s, m_group[gi], m_user[u]);
 			break;
 		case OP_JOIN:
 			u = (int)rng_below(M_USERS);
 			snprintf(m_op, sizeof(m_op), "join %s by %s at %lld",
 			    m_group[gi], m_user[u], (long long)now);
 			want = m_join(g, u, now);
-			r = store_group_join(s, m_group[gi], m_user[u], now);
+			r = store_group_join(s, m_group[gi], m_user[u]);
 			break;
 		case OP_ACCEPT:
 		case OP_REJECT:
@@ -1527,7 +1527,7 @@ test_model_random(void **state)
 			want = m_decide(g, o, u, op == OP_ACCEPT);
 			r = op == OP_ACCEPT ?
 			    store_group_accept(s, m_group[gi], m_user[o],
-			    m_user[u], now) :
+			    m_user[u]) :
 			    store_group_reject(s, m_group[gi], m_user[o],
 			    m_user[u]);
 			break;
