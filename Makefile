@@ -10,7 +10,7 @@
 #   bench          benchmarks that print figures
 #   lint           checksrc, cppcheck and clang-tidy; fails on any finding
 
-PKGS		:= sqlite3 libcrypto readline
+PKGS		:= sqlite3 libssl libcrypto readline
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS	:= $(shell pkg-config --libs cmocka 2>/dev/null)

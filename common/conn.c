@@ -23,11 +23,13 @@
 #include "loop.h"
 #include "net.h"
 #include "rbuf.h"
+#include "tls.h"
 #include "wire.h"
 #include "xalloc.h"
 
 #define READ_CHUNK	(64 * 1024)
 #define READS_PER_EVENT	8	/* then let other connections run */
+#define STAGE_MAX	(256 * 1024)	/* file bytes read ahead for TLS */
 
 enum {
 	C_CONNECTING = 0x1,
@@ -35,6 +37,9 @@ enum {
 	C_DIRTY = 0x4,		/* on the dirty list */
 	C_WANT_WRITE = 0x8,	/* EV_WRITE registered */
 	C_CLOSE_AFTER = 0x10,	/* close once output is drained */
+	C_HANDSHAKE = 0x20,	/* TLS handshake under way */
+	C_WRITE_ON_READ = 0x40,	/* TLS write waits for a readable socket */
+	C_READ_ON_WRITE = 0x80,	/* TLS read waits for a writable socket */
 };
 
 /*
@@ -65,6 +70,9 @@ struct conn {
 	uint64_t		 last_rx;
 	uint64_t		 part_since;	/* a frame begun, not ended */
 	const char		*why;
+	struct tls		*tls;		/* NULL: plain socket */
+	uint8_t			*stage;		/* file bytes for TLS */
+	size_t			 stage_off, stage_len;
 	char			 name[64];
 	struct conn		*dirty_next, *dead_next;
 };
@@ -265,6 +273,8 @@ reap(void *unused)
 			c->ops->closed(c, c->why, c->arg);
 		while (c->fhead != NULL)
 			fseg_pop(c);
+		tls_free(c->tls);
+		free(c->stage);
 		close(c->fd);
 		buf_free(&c->in);
 		buf_free(&c->out);
@@ -273,12 +283,119 @@ reap(void *unused)
 	}
 }
 
+/*
+ * Write n bytes of p to the socket, in TLS records if the connection has
+ * TLS.  more: file data follows at once (plain: let them share packets).
+ * The count written, 0 when the socket must drain first, -1 when the
+ * connection was closed.
+ */
+static ssize_t
+out_bytes(struct conn *c, const void *p, size_t n, int more)
+{
+	ssize_t r;
+	size_t w;
+
+	if (c->tls != NULL) {
+		switch (tls_write(c->tls, p, n, &w)) {
+		case TLS_OK:
+			return (ssize_t)w;
+		case TLS_WANT_WRITE:
+			return 0;
+		case TLS_WANT_READ:	/* a key update: read first */
+			c->flags |= C_WRITE_ON_READ;
+			return 0;
+		default:
+			conn_close(c, "TLS write failed");
+			return -1;
+		}
+	}
+	for (;;) {
+		r = send(c->fd, p, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+		if (r > 0)
+			return r;
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		conn_close(c, "write failed");
+		return -1;
+	}
+}
+
+/*
+ * The next bytes of file range f.  A plain socket takes them with
+ * sendfile (no copy through us); TLS must encrypt them, so they are read
+ * into the connection's stage (kept for its life, STAGE_MAX bytes) and
+ * written from there.  Same results as out_bytes().
+ */
+static ssize_t
+out_file(struct conn *c, struct fseg *f)
+{
+	ssize_t n;
+
+	if (c->tls == NULL) {
+		n = sendfile(c->fd, f->fd, &f->off, f->len);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			return 0;
+		if (n == -1) {
+			conn_close(c, "write failed");
+			return -1;
+		}
+	} else {
+		if (c->stage_off == c->stage_len) {
+			size_t want = f->len < STAGE_MAX ? f->len : STAGE_MAX;
+
+			if (c->stage == NULL)
+				c->stage = xmalloc(STAGE_MAX);
+			do
+				n = pread(f->fd, c->stage, want, f->off);
+			while (n == -1 && errno == EINTR);
+			if (n <= 0)
+				goto short_file;
+			c->stage_off = 0;
+			c->stage_len = (size_t)n;
+			f->off += n;
+		}
+		n = out_bytes(c, c->stage + c->stage_off,
+		    c->stage_len - c->stage_off, 0);
+		if (n <= 0)
+			return n;
+		c->stage_off += (size_t)n;
+	}
+	if (n == 0)
+		goto short_file;
+	f->len -= (size_t)n;
+	c->fbytes -= (uint64_t)n;
+	if (f->len == 0)
+		fseg_pop(c);
+	return n;
+short_file:
+	log_warnx("%s: shared file is shorter than announced", c->name);
+	conn_close(c, "file shrank");
+	return -1;
+}
+
+/* Ask the loop for what the connection waits on now. */
+static void
+want_events(struct conn *c)
+{
+	unsigned want = (conn_queued(c) > 0 &&
+	    !(c->flags & C_WRITE_ON_READ)) || (c->flags & C_READ_ON_WRITE) ?
+	    C_WANT_WRITE : 0;
+
+	if ((c->flags & C_WANT_WRITE) != want) {
+		c->flags = (c->flags & ~C_WANT_WRITE) | want;
+		loop_mod(c->loop, c->fd, (c->flags & C_CLOSE_AFTER ? 0 :
+		    EV_READ) | (want ? EV_WRITE : 0));
+	}
+}
+
 /* Write queued output, memory and files in order; EV_WRITE for the rest. */
 static void
 write_out(struct conn *c)
 {
 	uint64_t had = conn_queued(c);
-	unsigned want;
 	ssize_t n;
 
 	for (;;) {
@@ -288,51 +405,29 @@ write_out(struct conn *c)
 		if (f != NULL && f->at - c->out_sent < mem)
 			mem = (size_t)(f->at - c->out_sent);
 		if (mem > 0) {
-			/* A header before file data: let them share packets. */
-			n = send(c->fd, buf_head(&c->out), mem, MSG_NOSIGNAL |
-			    (f != NULL ? MSG_MORE : 0));
+			n = out_bytes(c, buf_head(&c->out), mem, f != NULL);
 			if (n > 0) {
 				buf_consume(&c->out, (size_t)n);
 				c->out_sent += (uint64_t)n;
-				continue;
 			}
 		} else if (f != NULL) {
-			n = sendfile(c->fd, f->fd, &f->off, f->len);
-			if (n > 0) {
-				f->len -= (size_t)n;
-				c->fbytes -= (uint64_t)n;
-				if (f->len == 0)
-					fseg_pop(c);
-				continue;
-			}
-			if (n == 0) {
-				log_warnx("%s: shared file is shorter than "
-				    "announced", c->name);
-				conn_close(c, "file shrank");
-				return;
-			}
+			n = out_file(c, f);
 		} else {
 			break;
 		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		conn_close(c, "write failed");
-		return;
+		if (n == -1)
+			return;		/* closed */
+		if (n == 0)
+			break;		/* the socket is full */
 	}
 	if (conn_queued(c) == 0 && (c->flags & C_CLOSE_AFTER)) {
 		conn_close(c, c->why);
 		return;
 	}
-	want = conn_queued(c) > 0 ? C_WANT_WRITE : 0;
-	if ((c->flags & C_WANT_WRITE) != want) {
-		c->flags = (c->flags & ~C_WANT_WRITE) | want;
-		loop_mod(c->loop, c->fd, (c->flags & C_CLOSE_AFTER ? 0 :
-		    EV_READ) | (want ? EV_WRITE : 0));
-	}
+	want_events(c);
 	/* Last: what it queues is written by the flush it asks for. */
-	if (had > 0 && !want && c->ops->drained != NULL && !conn_closing(c))
+	if (had > 0 && conn_queued(c) == 0 && c->ops->drained != NULL &&
+	    !conn_closing(c))
 		c->ops->drained(c, c->arg);
 }
 
@@ -350,8 +445,8 @@ conn_flush_all(void)
 
 		dirty_head = c->dirty_next;
 		c->flags &= ~C_DIRTY;
-		/* A connect in progress is flushed by its completion. */
-		if (!(c->flags & (C_CLOSING | C_CONNECTING)))
+		/* A connect or handshake in progress: flushed when done. */
+		if (!(c->flags & (C_CLOSING | C_CONNECTING | C_HANDSHAKE)))
 			write_out(c);
 	}
 }
@@ -406,15 +501,51 @@ parse_frames(struct conn *c)
 	}
 }
 
+/* Read up to room bytes: plain or through TLS.  As read(2), -2: wait. */
+static ssize_t
+in_bytes(struct conn *c, uint8_t *t, size_t room)
+{
+	ssize_t n;
+	size_t got;
+
+	if (c->tls == NULL) {
+		do
+			n = read(c->fd, t, room);
+		while (n == -1 && errno == EINTR);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -2;
+		return n;
+	}
+	switch (tls_read(c->tls, t, room, &got)) {
+	case TLS_OK:
+		return (ssize_t)got;
+	case TLS_WANT_READ:
+		return -2;
+	case TLS_WANT_WRITE:	/* a key update: write first */
+		c->flags |= C_READ_ON_WRITE;
+		want_events(c);
+		return -2;
+	case TLS_CLOSED:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 static void
 read_in(struct conn *c)
 {
+	ssize_t n;
 	int i;
 
-	for (i = 0; i < READS_PER_EVENT && !conn_closing(c); i++) {
+	/*
+	 * TLS may hold decrypted bytes the socket no longer signals: those
+	 * are read before returning, whatever the budget.
+	 */
+	for (i = 0; (i < READS_PER_EVENT || (c->tls != NULL &&
+	    tls_pending(c->tls) > 0)) && !conn_closing(c); i++) {
 		size_t room = c->in.max - buf_used(&c->in);
 		uint8_t *t;
-		ssize_t n;
 
 		if (room == 0) {
 			/* wire_frame() caps frames below in_max. */
@@ -424,12 +555,13 @@ read_in(struct conn *c)
 		if (room > READ_CHUNK)
 			room = READ_CHUNK;
 		t = buf_reserve(&c->in, room);
-		n = read(c->fd, t, room);
+		n = in_bytes(c, t, room);
 		if (n > 0) {
 			c->in.len += (size_t)n;
 			c->last_rx = loop_now(c->loop);
 			parse_frames(c);
-			if ((size_t)n < room)
+			/* Plain: a short read emptied the socket. */
+			if (c->tls == NULL && (size_t)n < room)
 				return;
 			continue;
 		}
@@ -440,12 +572,80 @@ read_in(struct conn *c)
 			conn_close(c, "connection closed by peer");
 			return;
 		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			conn_close(c, "read failed");
+		if (n == -1)
+			conn_close(c, c->tls != NULL ? "TLS read failed" :
+			    "read failed");
 		return;
 	}
+}
+
+/* Go on with the TLS handshake; once done, the link is up. */
+static void
+handshake(struct conn *c)
+{
+	switch (tls_handshake(c->tls)) {
+	case TLS_OK:
+		c->flags &= ~(C_HANDSHAKE | C_WANT_WRITE);
+		loop_mod(c->loop, c->fd, EV_READ);
+		c->last_rx = loop_now(c->loop);
+		if (c->ops->connected != NULL)
+			c->ops->connected(c, c->arg);
+		conn_flush(c);
+		if (!conn_closing(c))
+			read_in(c);	/* bytes that came with it */
+		return;
+	case TLS_WANT_READ:
+		if (c->flags & C_WANT_WRITE) {
+			c->flags &= ~C_WANT_WRITE;
+			loop_mod(c->loop, c->fd, EV_READ);
+		}
+		return;
+	case TLS_WANT_WRITE:
+		if (!(c->flags & C_WANT_WRITE)) {
+			c->flags |= C_WANT_WRITE;
+			loop_mod(c->loop, c->fd, EV_READ | EV_WRITE);
+		}
+		return;
+	default:
+		log_debug("%s: TLS handshake failed: %s", c->name,
+		    tls_error());
+		conn_close(c, "TLS handshake failed");
+	}
+}
+
+int
+conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *peer)
+{
+	if (c->tls != NULL || (c->tls = tls_new(ctx, c->fd, peer)) == NULL)
+		return -1;
+	if (!(c->flags & C_CONNECTING)) {
+		c->flags |= C_HANDSHAKE;
+		handshake(c);	/* a client speaks first */
+	}
+	return 0;
+}
+
+int
+conn_peer_fp(const struct conn *c, uint8_t fp[TLS_FP_LEN])
+{
+	if (c->tls == NULL || (c->flags & (C_CONNECTING | C_HANDSHAKE)))
+		return -1;
+	return tls_peer_fp(c->tls, fp);
+}
+
+int
+conn_tls_resumed(const struct conn *c)
+{
+	return c->tls != NULL && tls_resumed(c->tls);
+}
+
+int
+conn_export(const struct conn *c, const char *label, uint8_t *out,
+    size_t len)
+{
+	if (c->tls == NULL || (c->flags & (C_CONNECTING | C_HANDSHAKE)))
+		return -1;
+	return tls_export(c->tls, label, out, len);
 }
 
 static void
@@ -461,13 +661,33 @@ conn_event(int fd, unsigned ev, void *arg)
 		}
 		c->flags &= ~(C_CONNECTING | C_WANT_WRITE);
 		loop_mod(c->loop, c->fd, EV_READ);
+		if (c->tls != NULL) {
+			c->flags |= C_HANDSHAKE;
+			handshake(c);
+			return;
+		}
 		if (c->ops->connected != NULL)
 			c->ops->connected(c, c->arg);
 		conn_flush(c);
 		return;
 	}
-	if ((ev & EV_READ) && !conn_closing(c))
+	if (c->flags & C_HANDSHAKE) {
+		handshake(c);
+		return;
+	}
+	if ((ev & EV_READ) && !conn_closing(c)) {
 		read_in(c);
-	if ((ev & EV_WRITE) && !(c->flags & C_CLOSING))
+		if ((c->flags & C_WRITE_ON_READ) && !(c->flags & C_CLOSING)) {
+			c->flags &= ~C_WRITE_ON_READ;
+			write_out(c);
+		}
+	}
+	if ((ev & EV_WRITE) && !(c->flags & C_CLOSING)) {
+		if (c->flags & C_READ_ON_WRITE) {
+			c->flags &= ~C_READ_ON_WRITE;
+			if (!conn_closing(c))
+				read_in(c);
+		}
 		write_out(c);
+	}
 }

@@ -27,6 +27,7 @@
 struct buf;
 struct conn;
 struct loop;
+struct tls_ctx;
 struct wire_msg;
 
 struct conn_ops {
@@ -34,7 +35,12 @@ struct conn_ops {
 	void	(*frame)(struct conn *, const struct wire_msg *, void *arg);
 	/* Torn down; why is a short reason.  The conn is freed after. */
 	void	(*closed)(struct conn *, const char *why, void *arg);
-	/* An outgoing connect completed (optional). */
+	/*
+	 * The link is up (optional): an outgoing connect completed or, with
+	 * TLS, the handshake is done on either side, and conn_peer_fp() says
+	 * whom it is with.  Nothing queued leaves before this returns, so it
+	 * may still close a link to the wrong peer.
+	 */
 	void	(*connected)(struct conn *, void *arg);
 	/*
 	 * Everything queued has been written (optional): a sender that
@@ -92,6 +98,21 @@ int		 conn_stalled(const struct conn *, uint64_t now, uint64_t ms);
 void		 conn_set_arg(struct conn *, void *arg);
 /* Hand the connection to another owner (its callbacks from now on). */
 void		 conn_set_ops(struct conn *, const struct conn_ops *, void *arg);
+/*
+ * Speak TLS on this connection, before anything is read or written: the
+ * handshake runs as soon as the socket is connected (an accepted one at
+ * once), then ops->connected is called.  Frames queued before wait for
+ * it.  peer: the client side's name for the server, under which its
+ * session is kept for resuming; NULL on the server side.  0 or -1.
+ */
+int		 conn_start_tls(struct conn *, struct tls_ctx *,
+		    const char *peer);
+/* The key the peer proved in the handshake: 0, or -1 (none, not yet). */
+int		 conn_peer_fp(const struct conn *, uint8_t fp[32]);
+int		 conn_tls_resumed(const struct conn *);
+/* Keying material of this TLS session (tls_export()): 0 or -1. */
+int		 conn_export(const struct conn *, const char *label,
+		    uint8_t *out, size_t len);
 /* Connections open in this process. */
 size_t		 conn_count(void);
 
