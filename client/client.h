@@ -30,6 +30,8 @@ struct loop_timer;
 struct share;
 struct shell;
 struct tlink;
+struct tls_ctx;
+struct tls_id;
 struct worker_pool;
 
 struct client {
@@ -37,6 +39,14 @@ struct client {
 	struct tracker_list	 trackers;
 	char			 addr[HOST_MAX + 8];	/* our "ip:port" */
 	int			 lfd;			/* peer listener */
+	/*
+	 * The client's identity: a key made at start, shown on every link
+	 * (to trackers, which vouch for it to other peers, and to peers);
+	 * tls_cli dials, tls_srv answers peers.  NULL only under
+	 * P2PS_BENCH_PLAINTEXT.
+	 */
+	struct tls_id		*id;
+	struct tls_ctx		*tls_cli, *tls_srv;
 	struct tlink		*tl;
 	struct shell		*sh;
 	/* The session: commands.c starts it; it or main.c ends it. */

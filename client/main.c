@@ -14,6 +14,7 @@
  * logout, then the loop stops).  No other module calls into it.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,8 +29,9 @@
 #include "loop.h"
 #include "net.h"
 #include "peer_server.h"
-#include "shell.h"
 #include "shares.h"
+#include "shell.h"
+#include "tls.h"
 #include "tracker_link.h"
 #include "wire.h"
 #include "worker.h"
@@ -203,6 +205,46 @@ on_signal(int signo, void *arg)
 	quit(arg);
 }
 
+/* A tracker proved another key than the one pinned for it. */
+static void
+tracker_refused(void *arg, const char *msg)
+{
+	commands_error(arg, "%s", msg);
+}
+
+/*
+ * The client's key, made for this run, and where the trackers' keys are
+ * remembered: $P2PS_HOME/known_trackers, by default
+ * ~/.p2ps/known_trackers.
+ */
+static void
+identity(struct client *cl, char *known, size_t len)
+{
+	const char *home = getenv("P2PS_HOME"), *h;
+	struct passwd *pw;
+
+	if (getenv("P2PS_BENCH_PLAINTEXT") != NULL) {
+		log_warnx("P2PS_BENCH_PLAINTEXT is set: every link in clear "
+		    "and unauthenticated, for benchmarks only");
+		snprintf(known, len, "/dev/null");
+		return;
+	}
+	if ((cl->id = tls_id_new()) == NULL ||
+	    (cl->tls_cli = tls_ctx_new(cl->id, 0)) == NULL ||
+	    (cl->tls_srv = tls_ctx_new(cl->id, 1)) == NULL)
+		die("TLS: %s", tls_error());
+	if (home != NULL && *home != '\0') {
+		if ((size_t)snprintf(known, len, "%s/known_trackers",
+		    home) >= len)
+			die("P2PS_HOME is too long");
+		return;
+	}
+	if ((h = getenv("HOME")) == NULL || *h == '\0')
+		h = (pw = getpwuid(geteuid())) != NULL ? pw->pw_dir : "/";
+	if ((size_t)snprintf(known, len, "%s/.p2ps/known_trackers", h) >= len)
+		die("HOME is too long");
+}
+
 static const struct commands_events command_events = {
 	.quit = quit,
 	.session_started = session_started,
@@ -212,7 +254,7 @@ static const struct commands_events command_events = {
 int
 main(int argc, char **argv)
 {
-	char err[512], host[HOST_MAX + 1];
+	char err[512], host[HOST_MAX + 1], known[4096];
 	const char *pos[2];
 	int i, npos = 0, level = LOG_WARN;
 	uint16_t port;
@@ -246,8 +288,10 @@ main(int argc, char **argv)
 	commands_init(&CL, &command_events);
 	download_init(&CL, download_ended);
 	peer_server_start(&CL);
-	CL.tl = tlink_new(CL.loop, &CL.trackers);
+	identity(&CL, known, sizeof(known));
+	CL.tl = tlink_new(CL.loop, &CL.trackers, CL.tls_cli, known);
 	tlink_on_ready(CL.tl, link_ready, &CL);
+	tlink_on_refused(CL.tl, tracker_refused, &CL);
 	CL.sh = shell_new(CL.loop, &shell_ops, &CL, commands_names());
 
 	loop_run(CL.loop);
@@ -266,5 +310,8 @@ main(int argc, char **argv)
 	shares_clear(&CL);
 	close(CL.lfd);
 	loop_free(CL.loop);
+	tls_ctx_free(CL.tls_cli);
+	tls_ctx_free(CL.tls_srv);
+	tls_id_free(CL.id);
 	return CL.failed ? 1 : 0;
 }

@@ -403,6 +403,9 @@ peer_connect(struct download *d, unsigned si)
 		free(p);
 		return;
 	}
+	if (d->cl->tls_cli != NULL && conn_start_tls(p->c, d->cl->tls_cli,
+	    s->addr) == -1)
+		conn_close(p->c, "cannot start TLS");
 	s->connected = 1;
 	p->next = d->peers;
 	d->peers = p;

@@ -252,6 +252,9 @@ ps_accept(int fd, unsigned ev, void *arg)
 			free(p);
 			continue;
 		}
+		if (cl->tls_srv != NULL && conn_start_tls(p->c, cl->tls_srv,
+		    NULL) == -1)
+			conn_close(p->c, "cannot start TLS");
 		p->next = pconns;
 		if (pconns != NULL)
 			pconns->prev = p;

@@ -20,7 +20,9 @@
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "pins.h"
 #include "rbuf.h"
+#include "tls.h"
 #include "trackers.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -56,17 +58,24 @@ struct tlink {
 	char				 lasterr[400];
 	void				(*ready_cb)(void *);
 	void				*ready_arg;
+	struct tls_ctx			*tls;
+	const char			*known;
+	void				(*refused_cb)(void *, const char *);
+	void				*refused_arg;
 };
 
 static void	link_connect(struct tlink *);
 
 struct tlink *
-tlink_new(struct loop *l, const struct tracker_list *tl)
+tlink_new(struct loop *l, const struct tracker_list *tl, struct tls_ctx *tls,
+    const char *known)
 {
 	struct tlink *t = xcalloc(1, sizeof(*t));
 
 	t->loop = l;
 	t->tl = tl;
+	t->tls = tls;
+	t->known = known;
 	t->tail = &t->head;
 	/* Random first id: ids stay unique across this client's restarts. */
 	if (random_bytes(&t->next_id, sizeof(t->next_id)) == -1)
@@ -202,11 +211,78 @@ on_closed(struct conn *c, const char *why, void *arg)
 		link_connect(t);
 }
 
+void
+tlink_on_refused(struct tlink *t, void (*cb)(void *, const char *),
+    void *arg)
+{
+	t->refused_cb = cb;
+	t->refused_arg = arg;
+}
+
+/*
+ * Did the tracker at a prove the key pinned for it?  0 if so (or if it
+ * is new to us: then it is remembered); -1 with msg filled if not.
+ */
+static int
+check_key(struct tlink *t, struct conn *c, const struct tracker_addr *a,
+    char *msg, size_t len)
+{
+	char name[HOST_MAX + 8], fp[TLS_FP_TEXT], was[TLS_FP_TEXT], err[512];
+	uint8_t got[TLS_FP_LEN], old[TLS_FP_LEN];
+	unsigned line = 0;
+
+	if (t->tls == NULL)
+		return 0;		/* P2PS_BENCH_PLAINTEXT */
+	if (conn_peer_fp(c, got) == -1) {
+		snprintf(msg, len, "tracker %s proved no key", conn_name(c));
+		return -1;
+	}
+	tls_fp_text(got, fp);
+	if (a->pinned) {
+		if (memcmp(a->fp, got, TLS_FP_LEN) == 0)
+			return 0;
+		tls_fp_text(a->fp, was);
+		snprintf(msg, len, "tracker %s answered with key %s, but "
+		    "tracker_info.txt pins %s for it: refused", conn_name(c),
+		    fp, was);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%s:%u", a->host, a->port);
+	switch (pin_check(t->known, name, got, old, &line, err,
+	    sizeof(err))) {
+	case PIN_MATCH:
+		return 0;
+	case PIN_NEW:
+		log_info("tracker %s: key %s remembered in %s", name, fp,
+		    t->known);
+		return 0;
+	case PIN_MISMATCH:
+		tls_fp_text(old, was);
+		snprintf(msg, len, "tracker %s answered with key %s, not %s "
+		    "as remembered in %s line %u: refused (if its key was "
+		    "changed on purpose, delete that line)", name, fp, was,
+		    t->known, line);
+		return -1;
+	default:
+		snprintf(msg, len, "cannot check tracker %s's key: %s", name,
+		    err);
+		return -1;
+	}
+}
+
 static void
 on_connected(struct conn *c, void *arg)
 {
 	struct tlink *t = arg;
+	char msg[1024];
 
+	if (check_key(t, c, &t->tl->v[t->cur], msg, sizeof(msg)) == -1) {
+		/* Before anything is sent: not even the HELLO. */
+		if (t->refused_cb != NULL)
+			t->refused_cb(t->refused_arg, msg);
+		conn_close(c, "the tracker proved another key");
+		return;
+	}
 	t->state = T_HELLO;
 	wire_hello(conn_out(c), ROLE_CLIENT);
 }
@@ -302,6 +378,9 @@ link_connect(struct tlink *t)
 				return;
 			continue;
 		}
+		if (t->tls != NULL && conn_start_tls(t->c, t->tls,
+		    name) == -1)
+			conn_close(t->c, "cannot start TLS");
 		t->state = T_CONNECTING;
 		t->timer = loop_timer(t->loop, 1000, watchdog, t);
 	}

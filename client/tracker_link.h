@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct loop;
+struct tls_ctx;
 struct tracker_list;
 struct wire_enc;
 struct wire_msg;
@@ -25,7 +26,15 @@ struct tlink;
 typedef void (*tlink_cb)(void *arg, const struct wire_msg *reply,
 	    const char *err);
 
-struct tlink	*tlink_new(struct loop *, const struct tracker_list *);
+/*
+ * tls: the context to dial with (NULL: plain, P2PS_BENCH_PLAINTEXT
+ * only); known: the known-trackers file (kept, not copied).
+ */
+struct tlink	*tlink_new(struct loop *, const struct tracker_list *,
+		    struct tls_ctx *tls, const char *known);
+/* cb(arg, msg) when a tracker proved another key than pinned. */
+void		 tlink_on_refused(struct tlink *,
+		    void (*cb)(void *, const char *msg), void *arg);
 void		 tlink_free(struct tlink *);
 /* Start a request; put its fields into the encoder returned. */
 struct wire_enc	*tlink_begin(struct tlink *, unsigned type);

@@ -320,6 +320,8 @@ tls_ctx_new(const struct tls_id *id, int server)
 	    SSL_CTX_use_certificate(c->ctx, id->cert) != 1 ||
 	    SSL_CTX_use_PrivateKey(c->ctx, id->key) != 1)
 		goto fail;
+	/* A close without close_notify is a close: frames say what is whole. */
+	SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	/* Idle connections keep no record buffers: 1,000 clients fit. */
 	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);

@@ -25,11 +25,24 @@ add(struct tracker_list *tl, const char *host, uint16_t port, int lineno,
 	return 0;
 }
 
+/* The tracker just added is pinned to fp. */
+static void
+pin(struct tracker_list *tl, int pinned, const uint8_t fp[TLS_FP_LEN])
+{
+	struct tracker_addr *a = &tl->v[tl->n - 1];
+
+	a->pinned = pinned;
+	if (pinned)
+		memcpy(a->fp, fp, TLS_FP_LEN);
+}
+
 int
 trackers_parse(const char *text, size_t len, struct tracker_list *tl,
     char *err, size_t errlen)
 {
-	char line[512], store[512], *w[3];
+	char line[512], store[512], *w[4];
+	uint8_t fp[TLS_FP_LEN];
+	int pinned;
 	char pending[HOST_MAX + 1] = "";
 	const char *why;
 	const char *nl0;
@@ -67,9 +80,21 @@ trackers_parse(const char *text, size_t len, struct tracker_list *tl,
 		memcpy(line, text + i, n);
 		line[n] = '\0';
 		i += n + (nl != NULL);
-		nw = parse_words(line, store, sizeof(store), w, 3, &why);
+		nw = parse_words(line, store, sizeof(store), w, 4, &why);
 		if (nw == 0)
 			continue;
+		/* A key pinned in advance ends the line. */
+		pinned = 0;
+		if (nw > 1 && strncmp(w[nw - 1], "SHA256:", 7) == 0) {
+			if (tls_fp_parse(w[nw - 1], fp) == -1) {
+				snprintf(err, errlen, "line %d: bad fingerprint "
+				    "(expected SHA256: and 43 characters of "
+				    "base64)", lineno);
+				return -1;
+			}
+			pinned = 1;
+			nw--;
+		}
 		if (nw < 0 || nw > 2) {
 			snprintf(err, errlen, "line %d: expected IP:PORT or "
 			    "IP PORT", lineno);
@@ -85,6 +110,7 @@ trackers_parse(const char *text, size_t len, struct tracker_list *tl,
 			if (add(tl, pending, (uint16_t)port, lineno, err,
 			    errlen) == -1)
 				return -1;
+			pin(tl, pinned, fp);
 			pending[0] = '\0';
 			continue;
 		}
@@ -98,13 +124,20 @@ trackers_parse(const char *text, size_t len, struct tracker_list *tl,
 			if (add(tl, w[0], (uint16_t)port, lineno, err,
 			    errlen) == -1)
 				return -1;
+			pin(tl, pinned, fp);
 			continue;
 		}
 		if (parse_hostport(w[0], pending, sizeof(pending), &p16) == 0) {
 			if (add(tl, pending, p16, lineno, err, errlen) == -1)
 				return -1;
+			pin(tl, pinned, fp);
 			pending[0] = '\0';
 			continue;
+		}
+		if (pinned) {
+			snprintf(err, errlen, "line %d: a fingerprint goes after "
+			    "the port", lineno);
+			return -1;
 		}
 		/*
 		 * An address alone awaits its port on the next line.  One

@@ -27,6 +27,10 @@ link_new(struct tracker *t, int fd, const char *peer,
 		free(l);
 		return NULL;
 	}
+	/* Every link is TLS: its client's key is known from the handshake. */
+	if (t->tls_srv != NULL && conn_start_tls(l->c, t->tls_srv,
+	    NULL) == -1)
+		conn_close(l->c, "cannot start TLS");
 	l->next = t->links;
 	if (t->links != NULL)
 		t->links->prev = l;

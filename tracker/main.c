@@ -39,6 +39,7 @@
 #include "parse.h"
 #include "store.h"
 #include "sync.h"
+#include "tls.h"
 #include "tracker.h"
 #include "wire.h"
 #include "worker.h"
@@ -314,6 +315,45 @@ read_secret(const char *path, uint8_t *out, size_t *len, char *err,
 	return 0;
 }
 
+/*
+ * This tracker's key: beside its database, as db's name with ".key" for
+ * ".db" (made at the first start, the owner's alone), and the other
+ * trackers' keys in the same way, with ".peers".  Its fingerprint is what
+ * clients pin, so it is printed.
+ */
+static void
+identity(const char *db)
+{
+	char base[sizeof(T.pins) - 8], path[sizeof(T.pins)], err[4096 + 256];
+	char fp[TLS_FP_TEXT];
+	uint8_t raw[TLS_FP_LEN];
+	size_t n;
+
+	if (getenv("P2PS_BENCH_PLAINTEXT") != NULL) {
+		log_warnx("P2PS_BENCH_PLAINTEXT is set: every link in clear "
+		    "and unauthenticated, for benchmarks only");
+		return;
+	}
+	n = strlen(db);
+	if (n >= sizeof(base))
+		fatalx("database path too long");
+	snprintf(base, sizeof(base), "%s", db);
+	if (n > 3 && strcmp(base + n - 3, ".db") == 0)
+		base[n - 3] = '\0';
+	snprintf(path, sizeof(path), "%s.key", base);
+	if ((T.id = tls_id_load(path, err, sizeof(err))) == NULL)
+		fatalx("identity %s", err);
+	snprintf(T.pins, sizeof(T.pins), "%s.peers", base);
+	if ((T.tls_srv = tls_ctx_new(T.id, 1)) == NULL ||
+	    (T.tls_cli = tls_ctx_new(T.id, 0)) == NULL)
+		fatalx("TLS: %s", tls_error());
+	tls_id_fp(T.id, raw);
+	tls_fp_text(raw, fp);
+	printf("tracker %zu identity %s\n", T.self + 1, fp);
+	fflush(stdout);
+	log_info("identity %s (key %s)", fp, path);
+}
+
 /* Thousands of clients need thousands of descriptors: take what we may. */
 static void
 raise_fd_limit(void)
@@ -383,6 +423,7 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 
 	raise_fd_limit();
+	identity(db);
 
 	if ((T.store = store_open(db, err, sizeof(err))) == NULL)
 		fatalx("database %s", err);
@@ -420,5 +461,8 @@ main(int argc, char **argv)
 	store_close(T.store);
 	close(T.lfd);
 	loop_free(T.loop);
+	tls_ctx_free(T.tls_srv);
+	tls_ctx_free(T.tls_cli);
+	tls_id_free(T.id);
 	return 0;
 }

@@ -29,8 +29,10 @@
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "pins.h"
 #include "rbuf.h"
 #include "store.h"
+#include "tls.h"
 #include "tracker.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -47,7 +49,8 @@
 #define SYNC_OUT_MAX	(64 * 1024 * 1024)
 #define TRIM_MS		200		/* the log trimmed every */
 
-static const char proof_label[] = "p2p-sync-v1";
+static const char proof_label[] = "p2p-sync-v2";
+static const char export_label[] = "p2ps sync proof";
 
 enum sp_state { SP_NONE, SP_AUTH, SP_READY };
 
@@ -75,8 +78,9 @@ struct sync {
 	struct tracker	*t;
 	uint32_t	 self;
 	uint32_t	 n;
-	uint8_t		 secret[SYNC_SECRET_MAX];
-	size_t		 secretlen;
+	uint8_t		 secret[SYNC_SECRET_MAX];	/* --secret */
+	size_t		 secretlen;		/* 0: none */
+	uint8_t		 ticket_root[SHA256_LEN];
 	struct speer	 peers[TRACKERS_MAX + 1];	/* by id */
 	uint64_t	 applied_seen;	/* store_applied() at the last pump */
 	int		 cut;
@@ -85,6 +89,15 @@ struct sync {
 
 static void	sp_connect(void *);
 static void	sp_pump(struct speer *);
+
+static void
+ticket_root(const uint8_t *key, size_t len, uint8_t out[SHA256_LEN])
+{
+	static const char label[] = "p2p-ticket-root-v1";
+
+	if (hmac_sha256(key, len, label, sizeof(label), out) == -1)
+		fatalx("cannot derive the ticket key");
+}
 
 /* For a connection being let go of: nothing reaches us any more. */
 static void
@@ -142,18 +155,74 @@ sp_closed(struct conn *c, const char *why, void *arg)
 	sp_schedule(p);
 }
 
-/* Its proof: HMAC(secret, label | id | nonce of the verifier | own). */
+/*
+ * Its proof: HMAC(secret, label | id | nonce of the verifier | own |
+ * the TLS session's exporter).  The exporter is this connection's alone,
+ * so a proof relayed onto another connection is worth nothing.  With no
+ * --secret the key is empty: the proof then only shows the session is
+ * the same on both ends, and the pinned keys are the authentication.
+ */
 static int
-proof(struct sync *sy, uint32_t id, const uint8_t *verifier,
+proof(struct speer *p, uint32_t id, const uint8_t *verifier,
     const uint8_t *prover, uint8_t out[SHA256_LEN])
 {
-	uint8_t b[sizeof(proof_label) + 4 + 2 * NONCE_LEN];
+	uint8_t b[sizeof(proof_label) + 4 + 2 * NONCE_LEN + SHA256_LEN];
+	uint8_t *x = b + sizeof(proof_label) + 4 + 2 * NONCE_LEN;
+	struct sync *sy = p->sy;
 
 	memcpy(b, proof_label, sizeof(proof_label));
 	put_be32(b + sizeof(proof_label), id);
 	memcpy(b + sizeof(proof_label) + 4, verifier, NONCE_LEN);
 	memcpy(b + sizeof(proof_label) + 4 + NONCE_LEN, prover, NONCE_LEN);
+	if (sy->t->tls_srv == NULL)
+		memset(x, 0, SHA256_LEN);	/* P2PS_BENCH_PLAINTEXT */
+	else if (conn_export(p->c, export_label, x, SHA256_LEN) == -1)
+		return -1;
 	return hmac_sha256(sy->secret, sy->secretlen, b, sizeof(b), out);
+}
+
+/*
+ * Is the key this connection proved the one pinned for tracker id?  A
+ * tracker is only ever "tracker N" at the address tracker_info.txt gives
+ * it: the pin is kept under that name, in the .peers file beside our
+ * database, and remembered on first contact.  0 if it may go on.
+ */
+static int
+pinned(struct sync *sy, struct conn *c, uint32_t id)
+{
+	const struct tracker_addr *a = &sy->t->cluster.v[id - 1];
+	char name[PINS_NAME_MAX], err[512], fp[TLS_FP_TEXT], was[TLS_FP_TEXT];
+	uint8_t got[TLS_FP_LEN], old[TLS_FP_LEN];
+	unsigned line = 0;
+
+	if (sy->t->tls_srv == NULL)
+		return 0;		/* P2PS_BENCH_PLAINTEXT */
+	if (conn_peer_fp(c, got) == -1) {
+		log_warnx("sync: %s: no key proved", conn_name(c));
+		return -1;
+	}
+	tls_fp_text(got, fp);
+	snprintf(name, sizeof(name), "tracker-%u@%s:%u", id, a->host,
+	    a->port);
+	switch (pin_check(sy->t->pins, name, got, old, &line, err,
+	    sizeof(err))) {
+	case PIN_MATCH:
+		return 0;
+	case PIN_NEW:
+		log_info("sync: tracker %u: key %s, pinned in %s", id, fp,
+		    sy->t->pins);
+		return 0;
+	case PIN_MISMATCH:
+		tls_fp_text(old, was);
+		log_warnx("sync: %s: refused as tracker %u: it proved key %s, "
+		    "but %s line %u pins %s (delete that line if tracker %u's "
+		    "key was changed on purpose)", conn_name(c), id, fp,
+		    sy->t->pins, line, was, id);
+		return -1;
+	default:
+		log_warnx("sync: cannot check tracker %u's key: %s", id, err);
+		return -1;
+	}
 }
 
 static void
@@ -225,7 +294,7 @@ on_auth(struct speer *p, const struct wire_msg *m)
 	}
 	memcpy(p->theirs, m->f[AUTH_NONCE].p, NONCE_LEN);
 	p->authed = 1;
-	if (proof(p->sy, p->sy->self, p->theirs, p->mine, out) == -1) {
+	if (proof(p, p->sy->self, p->theirs, p->mine, out) == -1) {
 		drop(p->c, "cannot compute proof");
 		return;
 	}
@@ -241,7 +310,7 @@ on_proof(struct speer *p, const struct wire_msg *m)
 	uint8_t want[SHA256_LEN];
 
 	if (!p->authed || m->f[PROOF_MAC].n != SHA256_LEN ||
-	    proof(p->sy, p->id, p->mine, p->theirs, want) == -1 ||
+	    proof(p, p->id, p->mine, p->theirs, want) == -1 ||
 	    !ct_equal(want, m->f[PROOF_MAC].p, SHA256_LEN)) {
 		drop(p->c, "wrong cluster secret");
 		return;
@@ -498,12 +567,16 @@ sp_drained(struct conn *c, void *arg)
 	sp_pump(arg);
 }
 
+/* TLS is up: the tracker we dialled must prove the key pinned for it. */
 static void
 sp_connected(struct conn *c, void *arg)
 {
 	struct speer *p = arg;
 
-	(void)c;
+	if (pinned(p->sy, c, p->id) == -1) {
+		conn_close(c, "not the key pinned for this tracker");
+		return;
+	}
 	log_debug("sync: tracker %u: connected", p->id);
 }
 
@@ -537,6 +610,10 @@ sp_connect(void *arg)
 		sp_schedule(p);
 		return;
 	}
+	/* HELLO and AUTH below wait for the handshake and the pin check. */
+	if (sy->t->tls_cli != NULL && conn_start_tls(p->c, sy->t->tls_cli,
+	    name) == -1)
+		conn_close(p->c, "cannot start TLS");
 	p->since = loop_now(sy->t->loop);
 	wire_hello(conn_out(p->c), ROLE_TRACKER);
 	send_auth(p);
@@ -550,6 +627,16 @@ sp_connect(void *arg)
 struct pending {
 	struct sync	*sy;
 };
+
+/* Is the connection's peer name ("host:port", from accept) at host? */
+static int
+from_host(const char *peer, const char *host)
+{
+	const char *colon = strrchr(peer, ':');
+	size_t n = colon != NULL ? (size_t)(colon - peer) : strlen(peer);
+
+	return strlen(host) == n && memcmp(peer, host, n) == 0;
+}
 
 static void
 pending_closed(struct conn *c, const char *why, void *arg)
@@ -571,6 +658,20 @@ pending_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	    id > sy->n || id == sy->self) {
 		log_warnx("sync: %s: refused: no valid AUTH", conn_name(c));
 		conn_close(c, "no valid AUTH");
+		return;
+	}
+	/*
+	 * Before it may replace a live channel: it must come from tracker
+	 * id's address and prove the key pinned for it.
+	 */
+	if (!from_host(conn_name(c), sy->t->cluster.v[id - 1].host)) {
+		log_warnx("sync: %s: refused: tracker %u is at %s", conn_name(c),
+		    id, sy->t->cluster.v[id - 1].host);
+		conn_close(c, "not from that tracker's address");
+		return;
+	}
+	if (pinned(sy, c, id) == -1) {
+		conn_close(c, "not the key pinned for this tracker");
 		return;
 	}
 	p = &sy->peers[id];
@@ -788,11 +889,7 @@ sync_presence(struct sync *sy, const uint8_t key[32], int up)
 void
 sync_ticket_root(const struct sync *sy, uint8_t out[32])
 {
-	static const char label[] = "p2p-ticket-root-v1";
-
-	if (hmac_sha256(sy->secret, sy->secretlen, label, sizeof(label),
-	    out) == -1)
-		fatalx("cannot derive the ticket key");
+	memcpy(out, sy->ticket_root, SHA256_LEN);
 }
 
 void
@@ -817,7 +914,7 @@ struct sync *
 sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 {
 	struct sync *sy = xcalloc(1, sizeof(*sy));
-	uint8_t b[TRACKERS_MAX * (HOST_MAX + 8) + 64];
+	uint8_t b[TRACKERS_MAX * (HOST_MAX + 8) + 64], pub[SHA256_LEN];
 	size_t off, i;
 	uint32_t id;
 
@@ -827,8 +924,15 @@ sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 	if (secret != NULL && secretlen > 0 && secretlen <= SYNC_SECRET_MAX) {
 		memcpy(sy->secret, secret, secretlen);
 		sy->secretlen = secretlen;
+		ticket_root(sy->secret, sy->secretlen, sy->ticket_root);
 	} else {
-		/* The default: every tracker of this list derives it. */
+		/*
+		 * No --secret: the channels are authenticated by pinned keys
+		 * alone.  The root of peer tickets is, for now, still derived
+		 * from the tracker list, so that every tracker computes the
+		 * same (see the README: tickets are to move into the
+		 * replicated session rows).
+		 */
 		off = (size_t)snprintf((char *)b, sizeof(b), "p2p-cluster");
 		for (i = 0; i < t->cluster.n && off < sizeof(b); i++)
 			off += (size_t)snprintf((char *)b + off,
@@ -836,8 +940,8 @@ sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 			    t->cluster.v[i].port);
 		if (off > sizeof(b))
 			off = sizeof(b);
-		sha256(b, off, sy->secret);
-		sy->secretlen = SHA256_LEN;
+		sha256(b, off, pub);
+		ticket_root(pub, SHA256_LEN, sy->ticket_root);
 	}
 	for (id = 1; id <= sy->n; id++) {
 		sy->peers[id].sy = sy;
@@ -882,5 +986,6 @@ sync_free(struct sync *sy)
 	if (sy == NULL)
 		return;
 	explicit_bzero(sy->secret, sizeof(sy->secret));
+	explicit_bzero(sy->ticket_root, sizeof(sy->ticket_root));
 	free(sy);
 }

@@ -26,6 +26,8 @@ struct link;
 struct loop;
 struct store;
 struct sync;
+struct tls_ctx;
+struct tls_id;
 struct worker_pool;
 
 #define TRACKER_MAX_CONNS	8192
@@ -53,6 +55,14 @@ struct tracker {
 						   kept by link.c */
 	struct sync		*sync;		/* channels to the others */
 	uint8_t			 ticket_root[32];	/* from the secret */
+	/*
+	 * This tracker's identity (kept beside the database) and its TLS
+	 * contexts: tls_srv for what it accepts, tls_cli for its channels
+	 * to the other trackers.  NULL only under P2PS_BENCH_PLAINTEXT.
+	 */
+	struct tls_id		*id;
+	struct tls_ctx		*tls_srv, *tls_cli;
+	char			 pins[4096];	/* the other trackers' keys */
 };
 
 #endif
