@@ -85,6 +85,8 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_OP_SERVE] =		{ "OP_SERVE", "iqushB", CTRL },
 	[WT_OP_STOP] =		{ "OP_STOP", "iqusiB", CTRL },
 	[WT_OP_LOGIN] =		{ "OP_LOGIN", "BiqusBB", CTRL },
+	[WT_S_SNAP_OFFER] =	{ "S_SNAP_OFFER", "", 16 },
+	[WT_S_SNAP_ASK] =	{ "S_SNAP_ASK", "", 16 },
 };
 #undef CTRL
 

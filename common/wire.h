@@ -164,6 +164,12 @@ enum wire_type {
 				   "group"), name, born, origin */
 	WT_S_R_REQ = 110,	/* "Bq" a request done, when */
 	WT_S_SNAP_END = 111,	/* "*uqq" origin, seq, stamp */
+	/*
+	 * A snapshot is offered, then asked for: rows and SNAP_END are
+	 * taken only by a side that asked, so none can be pushed unasked.
+	 */
+	WT_S_SNAP_OFFER = 124,	/* "" */
+	WT_S_SNAP_ASK = 125,	/* "" */
 
 	/*
 	 * Operations: one a mutation, replicated through the op log.  The

@@ -189,6 +189,14 @@ int	store_remote_clear(struct store *, uint32_t tracker);
  */
 void	 store_set_origin(struct store *, uint32_t origin);
 /*
+ * A stamp more than this ahead of our wall clock is refused, not
+ * observed: one tracker's clock (or a forger) cannot drag the cluster's
+ * clocks into the future, as CockroachDB bounds its offsets.  Its op is
+ * taken once our clock has come that close.
+ */
+#define STORE_MAX_AHEAD_MS	(60 * 1000)
+int	 store_stamp_ahead(uint64_t hlc);
+/*
  * Group commit.  In batch mode every mutation is a savepoint inside one
  * transaction that store_flush() commits (one sync for all of them); the
  * caller must flush before any reply or op leaves the process.  -1 if the

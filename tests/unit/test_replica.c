@@ -173,6 +173,11 @@ deliver_one(void *arg, const struct store_op *o)
 
 	if (d->left == 0)
 		return -1;
+	/* As the sync channel does: a tracker is never sent its own ops. */
+	if (o->origin == store_origin(d->to)) {
+		d->cursor = o->lseq;
+		return 0;
+	}
 	had = store_hwm(d->to, o->origin);
 	if (o->seq > had + 1) {
 		d->gap = 1;
