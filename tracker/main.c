@@ -423,6 +423,12 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 
 	raise_fd_limit();
+	/*
+	 * Everything the tracker writes is its own: the key, the database
+	 * with its salts, hashes and session keys, its -wal and -shm, the
+	 * pins.  Created so, not chmodded after.
+	 */
+	umask(077);
 	identity(db);
 
 	if ((T.store = store_open(db, err, sizeof(err))) == NULL)
