@@ -109,6 +109,7 @@ enum wire_type {
 				   (part of) a file the group has */
 	WT_STOP_SHARE = 31,	/* "tis" group, name */
 	WT_MY_SHARES = 32,	/* "t" -> WT_SHARES */
+	WT_LOGOUT_ALL = 33,	/* "t": end every session of the user */
 
 	/*
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,

@@ -101,6 +101,13 @@ int	store_session_add(struct store *, const uint8_t key[32],
 int	store_session_user(struct store *, const uint8_t key[32],
 	    const uint8_t *fp, char user[ID_MAX + 1]);
 int	store_session_del(struct store *, const uint8_t key[32]);
+/* End every session of the user (logout --all); *n: how many ended. */
+int	store_session_end_all(struct store *, const char *user, unsigned *n);
+/*
+ * End the sessions that have had no client link on any tracker for
+ * idle_ms (as far as this tracker knows), a bounded number a call.
+ */
+int	store_expire(struct store *, uint64_t idle_ms, unsigned *n);
 
 int	store_group_create(struct store *, const char *group,
 	    const char *owner);
