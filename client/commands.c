@@ -52,6 +52,8 @@ struct cmd {
 					   f file name, - anything */
 	enum cmd_rc	(*fn)(struct client *, int, char **);
 	const char	*help;
+	const char	*word;		/* the one word an optional last
+					   argument may be, or NULL */
 };
 
 static const struct cmd	table[];
@@ -398,12 +400,9 @@ static enum cmd_rc
 c_logout(struct client *cl, int argc, char **argv)
 {
 	struct wire_enc *e;
-	int all = argc == 2;
 
-	if (all && strcmp(argv[1], "--all") != 0) {
-		commands_error(cl, "usage: logout [--all]");
-		return CMD_DONE;
-	}
+	(void)argv;
+	int all = argc == 2;	/* the table let only "--all" through */
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "%s", all ? "logged out "
 	    "(every session of this user ended)" : "logged out");
 	e = tlink_begin(cl->tl, all ? WT_LOGOUT_ALL : WT_LOGOUT);
@@ -749,43 +748,43 @@ c_quit(struct client *cl, int argc, char **argv)
 
 static const struct cmd table[] = {
 	{ "create_user", "<user_id> <password>", 2, 2, 0, "u-", c_create_user,
-	    "create an account" },
+	    "create an account", NULL },
 	{ "login", "<user_id> <password>", 2, 2, -1, "u-", c_login,
-	    "start a session" },
+	    "start a session", NULL },
 	{ "logout", "[--all]", 0, 1, 1, "-", c_logout,
-	    "end the session (--all: every session of this user)" },
+	    "end the session (--all: every session of this user)", "--all" },
 	{ "create_group", "<group_id>", 1, 1, 1, "g", c_create_group,
-	    "create a group you own" },
+	    "create a group you own", NULL },
 	{ "join_group", "<group_id>", 1, 1, 1, "g", c_join_group,
-	    "ask the owner to let you in" },
+	    "ask the owner to let you in", NULL },
 	{ "leave_group", "<group_id>", 1, 1, 1, "g", c_leave_group,
-	    "leave a group" },
+	    "leave a group", NULL },
 	{ "list_requests", "<group_id>", 1, 1, 1, "g", c_list_requests,
-	    "pending join requests (owner)" },
+	    "pending join requests (owner)", NULL },
 	{ "accept_request", "<group_id> <user_id>", 2, 2, 1, "gu",
-	    c_accept_request, "let a user in (owner)" },
+	    c_accept_request, "let a user in (owner)", NULL },
 	{ "reject_request", "<group_id> <user_id>", 2, 2, 1, "gu",
-	    c_reject_request, "turn a request down (owner)" },
+	    c_reject_request, "turn a request down (owner)", NULL },
 	{ "list_groups", "", 0, 0, 1, "", c_list_groups,
-	    "every group in the network" },
+	    "every group in the network", NULL },
 	{ "list_files", "<group_id>", 1, 1, 1, "g", c_list_files,
-	    "files shared in a group: name, size, SHA1" },
+	    "files shared in a group: name, size, SHA1", NULL },
 	{ "upload_file", "<file_path> <group_id>", 2, 2, 1, "-g", c_upload_file,
-	    "share a file with a group" },
+	    "share a file with a group", NULL },
 	{ "download_file", "<group_id> <file_name> <destination_path>", 3, 3,
-	    1, "gf-", c_download_file, "download in the background" },
+	    1, "gf-", c_download_file, "download in the background", NULL },
 	{ "show_downloads", "", 0, 0, 1, "", c_show_downloads,
-	    "this session's downloads and their progress" },
+	    "this session's downloads and their progress", NULL },
 	{ "stop_share", "<group_id> <file_name>", 2, 2, 1, "gf", c_stop_share,
-	    "stop sharing a file (it stays on disk)" },
+	    "stop sharing a file (it stays on disk)", NULL },
 	{ "stop_sharing", "<group_id> <file_name>", 2, 2, 1, "gf", c_stop_share,
-	    "same as stop_share" },
-	{ "help", "", 0, 0, 0, "", c_help, "this list" },
+	    "same as stop_share", NULL },
+	{ "help", "", 0, 0, 0, "", c_help, "this list", NULL },
 	{ "echo", "[words...]", 0, WORDS_MAX - 1, 0, "", c_echo,
-	    "print the words (marks progress in scripts)" },
-	{ "quit", "", 0, 0, 0, "", c_quit, "log out and exit" },
-	{ "exit", "", 0, 0, 0, "", c_quit, "same as quit" },
-	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+	    "print the words (marks progress in scripts)", NULL },
+	{ "quit", "", 0, 0, 0, "", c_quit, "log out and exit", NULL },
+	{ "exit", "", 0, 0, 0, "", c_quit, "same as quit", NULL },
+	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL }
 };
 
 const char *const *
@@ -836,7 +835,8 @@ commands_line(struct client *cl, char *line, int kind)
 		    log_escape(esc, sizeof(esc), argv[0], strlen(argv[0])));
 		return;
 	}
-	if (argc - 1 < c->min || argc - 1 > c->max) {
+	if (argc - 1 < c->min || argc - 1 > c->max || (c->word != NULL &&
+	    argc - 1 > c->min && strcmp(argv[argc - 1], c->word) != 0)) {
 		commands_error(cl, "usage: %s%s%s", c->name,
 		    c->args[0] ? " " : "", c->args);
 		return;

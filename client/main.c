@@ -205,13 +205,6 @@ on_signal(int signo, void *arg)
 	quit(arg);
 }
 
-/* A tracker proved another key than the one pinned for it. */
-static void
-tracker_refused(void *arg, const char *msg)
-{
-	commands_error(arg, "%s", msg);
-}
-
 /*
  * The client's key, made for this run, and where the trackers' keys are
  * remembered: $P2PS_HOME/known_trackers, by default
@@ -291,7 +284,6 @@ main(int argc, char **argv)
 	identity(&CL, known, sizeof(known));
 	CL.tl = tlink_new(CL.loop, &CL.trackers, CL.tls_cli, known);
 	tlink_on_ready(CL.tl, link_ready, &CL);
-	tlink_on_refused(CL.tl, tracker_refused, &CL);
 	CL.sh = shell_new(CL.loop, &shell_ops, &CL, commands_names());
 
 	loop_run(CL.loop);

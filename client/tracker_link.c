@@ -55,13 +55,13 @@ struct tlink {
 	struct treq			*building;
 	struct wire_enc			 enc;
 	struct loop_timer		*timer;
-	char				 lasterr[400];
+	char				 lasterr[1024];
 	void				(*ready_cb)(void *);
 	void				*ready_arg;
 	struct tls_ctx			*tls;
 	const char			*known;
-	void				(*refused_cb)(void *, const char *);
-	void				*refused_arg;
+	char				 refused[1024];	/* a tracker's key
+							   was refused: why */
 };
 
 static void	link_connect(struct tlink *);
@@ -167,17 +167,28 @@ send_pending(struct tlink *t)
 static void
 link_lost(struct tlink *t, const char *why)
 {
-	char msg[512];
+	char msg[1200];
+	int refusal = t->refused[0] != '\0';
 
 	t->c = NULL;
 	t->state = T_IDLE;
-	snprintf(t->lasterr, sizeof(t->lasterr), "%.253s:%u: %.120s",
-	    t->tl->v[t->cur].host, t->tl->v[t->cur].port, why);
+	if (refusal) {
+		snprintf(t->lasterr, sizeof(t->lasterr), "%s", t->refused);
+		t->refused[0] = '\0';
+	} else
+		snprintf(t->lasterr, sizeof(t->lasterr), "%.253s:%u: %.120s",
+		    t->tl->v[t->cur].host, t->tl->v[t->cur].port, why);
 	log_debug("tracker %s", t->lasterr);
 	t->cur = (t->cur + 1) % t->tl->n;
-	if (++t->tried >= t->tl->n) {
+	if (++t->tried < t->tl->n) {
+		/* Going on with the next one: the refusal is still said. */
+		if (refusal)
+			log_warnx("%s", t->lasterr);
+	} else {
 		t->tried = 0;
-		if (t->tl->n == 1)
+		if (t->tl->n == 1 && refusal)
+			snprintf(msg, sizeof(msg), "%s", t->lasterr);
+		else if (t->tl->n == 1)
 			snprintf(msg, sizeof(msg), "tracker unreachable (%s)",
 			    t->lasterr);
 		else
@@ -209,14 +220,6 @@ on_closed(struct conn *c, const char *why, void *arg)
 	link_lost(t, why);
 	if (t->head != NULL)
 		link_connect(t);
-}
-
-void
-tlink_on_refused(struct tlink *t, void (*cb)(void *, const char *),
-    void *arg)
-{
-	t->refused_cb = cb;
-	t->refused_arg = arg;
 }
 
 /*
@@ -277,9 +280,12 @@ on_connected(struct conn *c, void *arg)
 	char msg[1024];
 
 	if (check_key(t, c, &t->tl->v[t->cur], msg, sizeof(msg)) == -1) {
-		/* Before anything is sent: not even the HELLO. */
-		if (t->refused_cb != NULL)
-			t->refused_cb(t->refused_arg, msg);
+		/*
+		 * Before anything is sent: not even the HELLO.  Said once:
+		 * as the error of the requests if no tracker answers, as a
+		 * warning if another one does.
+		 */
+		snprintf(t->refused, sizeof(t->refused), "%s", msg);
 		conn_close(c, "the tracker proved another key");
 		return;
 	}

@@ -32,9 +32,7 @@ typedef void (*tlink_cb)(void *arg, const struct wire_msg *reply,
  */
 struct tlink	*tlink_new(struct loop *, const struct tracker_list *,
 		    struct tls_ctx *tls, const char *known);
-/* cb(arg, msg) when a tracker proved another key than pinned. */
-void		 tlink_on_refused(struct tlink *,
-		    void (*cb)(void *, const char *msg), void *arg);
+
 void		 tlink_free(struct tlink *);
 /* Start a request; put its fields into the encoder returned. */
 struct wire_enc	*tlink_begin(struct tlink *, unsigned type);
