@@ -618,10 +618,12 @@ conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *peer)
 {
 	if (c->tls != NULL || (c->tls = tls_new(ctx, c->fd, peer)) == NULL)
 		return -1;
-	if (!(c->flags & C_CONNECTING)) {
+	/*
+	 * Accepted: the client speaks first, and its hello wakes us; no
+	 * callback may run before the caller has finished setting up.
+	 */
+	if (!(c->flags & C_CONNECTING))
 		c->flags |= C_HANDSHAKE;
-		handshake(c);	/* a client speaks first */
-	}
 	return 0;
 }
 
