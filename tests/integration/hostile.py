@@ -9,6 +9,7 @@ tracker's log names that connection (its source port).
 import os
 import random
 import socket
+import ssl
 import sys
 import time
 
@@ -113,7 +114,6 @@ if CASE == "not_tls":
 
 elif CASE == "bad_tls":
     # TLS the tracker must refuse: no client certificate; TLS 1.2.
-    import ssl
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
@@ -125,7 +125,7 @@ elif CASE == "bad_tls":
         typ, _, _, f = raw.recv(timeout=3)
         check("no client certificate: no HELLO back", False,
               "type %d" % typ)
-    except (w.Closed, ssl.SSLError, ConnectionError) as e:
+    except (w.Closed, ssl.SSLError, ConnectionError):
         check("no client certificate: refused", True)
     raw.close()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -137,7 +137,7 @@ elif CASE == "bad_tls":
     try:
         raw.s = ctx.wrap_socket(raw.s)
         check("TLS 1.2: handshake refused", False, raw.s.version())
-    except (ssl.SSLError, ConnectionError) as e:
+    except (ssl.SSLError, ConnectionError):
         check("TLS 1.2: handshake refused", True)
     raw.close()
     c = fresh()

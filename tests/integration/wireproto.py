@@ -17,6 +17,7 @@ import atexit
 import base64
 import hashlib
 import os
+import selectors
 import shutil
 import socket
 import ssl
@@ -320,7 +321,6 @@ def connect_many(port, n, timeout=20.0, host="127.0.0.1"):
     (non-blocking, one selector), all within timeout seconds.  Returns
     (conns, error): the Conns whose handshake completed, in the order
     they were opened, and the first error met (None if all n are up)."""
-    import selectors
     deadline = time.monotonic() + timeout
     sel = selectors.DefaultSelector()
     socks, err = [], None
