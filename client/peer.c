@@ -31,9 +31,11 @@
 
 #include "bitfield.h"
 #include "conn.h"
+#include "crypto.h"
 #include "log.h"
 #include "net.h"
 #include "picker.h"
+#include "tls.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -367,7 +369,20 @@ static void
 peer_connected(struct conn *c, void *arg)
 {
 	struct peer *p = arg;
+	const struct source *s = &p->d->src[p->src];
+	uint8_t fp[TLS_FP_LEN];
 
+	/*
+	 * The peer must prove the key the tracker vouched for in its ticket,
+	 * before we ask it anything (under P2PS_BENCH_PLAINTEXT nothing is
+	 * proved).
+	 */
+	if (p->d->cl->tls_cli != NULL && (conn_peer_fp(c, fp) == -1 ||
+	    memcmp(fp, ticket_source(s->ticket, WIRE_TICKET_LEN),
+	    TLS_FP_LEN) != 0)) {
+		peer_drop(p, "not the key the tracker vouched for");
+		return;
+	}
 	p->state = P_HELLO;
 	wire_hello(conn_out(c), ROLE_PEER);
 }

@@ -33,6 +33,7 @@
 #include "picker.h"
 #include "rbuf.h"
 #include "shares.h"
+#include "tls.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -108,6 +109,7 @@ on_want(struct pconn *p, const struct wire_msg *m)
 {
 	const uint8_t *sha = m->f[PEER_SHA1].p;
 	struct share *s = shares_find(p->cl, sha);
+	uint8_t mine[TLS_FP_LEN], asker[TLS_FP_LEN];
 	struct wire_enc e;
 	unsigned i;
 
@@ -115,9 +117,18 @@ on_want(struct pconn *p, const struct wire_msg *m)
 		send_error(p, m->h.id, WE_NOTFOUND, "not shared here");
 		return;
 	}
-	/* Only for a requester a tracker vouches for: a member. */
+	/*
+	 * Only for a requester a tracker vouches for (a member), and only
+	 * the one it named: the ticket names our key and the asker's, which
+	 * this link proved.  (Under P2PS_BENCH_PLAINTEXT both are zero.)
+	 */
+	memset(mine, 0, sizeof(mine));
+	memset(asker, 0, sizeof(asker));
+	if (p->cl->id != NULL)
+		tls_id_fp(p->cl->id, mine);
+	(void)conn_peer_fp(p->c, asker);
 	if (ticket_check(p->cl->ticket_key, sha, m->f[WANT_TICKET].p,
-	    m->f[WANT_TICKET].n, (uint64_t)time(NULL)) == -1) {
+	    m->f[WANT_TICKET].n, (uint64_t)time(NULL), mine, asker) == -1) {
 		log_info("%s: WANT without a valid ticket", conn_name(p->c));
 		send_error(p, m->h.id, WE_DENIED, "no valid ticket from the "
 		    "tracker for this file");

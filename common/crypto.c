@@ -133,33 +133,51 @@ hmac_sha256(const void *key, size_t keylen, const void *p, size_t n,
 	return 0;
 }
 
+/* MAC over label | sha1 | expiry | source key | requester key. */
 static int
 ticket_mac(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
-    const uint8_t be_expiry[8], uint8_t out[SHA256_LEN])
+    const uint8_t head[8 + TICKET_FP_LEN],
+    const uint8_t requester[TICKET_FP_LEN], uint8_t out[SHA256_LEN])
 {
-	static const char label[] = "p2p-ticket";
-	uint8_t b[sizeof(label) + SHA1_LEN + 8];
+	static const char label[] = "p2p-ticket-v2";
+	uint8_t b[sizeof(label) + SHA1_LEN + 8 + 2 * TICKET_FP_LEN];
+	uint8_t *p = b;
 
-	memcpy(b, label, sizeof(label));
-	memcpy(b + sizeof(label), sha1, SHA1_LEN);
-	memcpy(b + sizeof(label) + SHA1_LEN, be_expiry, 8);
+	memcpy(p, label, sizeof(label));
+	p += sizeof(label);
+	memcpy(p, sha1, SHA1_LEN);
+	p += SHA1_LEN;
+	memcpy(p, head, 8 + TICKET_FP_LEN);
+	p += 8 + TICKET_FP_LEN;
+	memcpy(p, requester, TICKET_FP_LEN);
 	return hmac_sha256(key, SHA256_LEN, b, sizeof(b), out);
 }
 
 int
 ticket_make(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
-    uint64_t expiry, uint8_t out[TICKET_LEN])
+    uint64_t expiry, const uint8_t source[TICKET_FP_LEN],
+    const uint8_t requester[TICKET_FP_LEN], uint8_t out[TICKET_LEN])
 {
 	int i;
 
 	for (i = 0; i < 8; i++)
 		out[i] = (uint8_t)(expiry >> (56 - 8 * i));
-	return ticket_mac(key, sha1, out, out + 8);
+	memcpy(out + 8, source, TICKET_FP_LEN);
+	return ticket_mac(key, sha1, out, requester,
+	    out + 8 + TICKET_FP_LEN);
+}
+
+const uint8_t *
+ticket_source(const uint8_t *ticket, size_t len)
+{
+	return len == TICKET_LEN ? ticket + 8 : NULL;
 }
 
 int
 ticket_check(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
-    const uint8_t *ticket, size_t len, uint64_t now)
+    const uint8_t *ticket, size_t len, uint64_t now,
+    const uint8_t source[TICKET_FP_LEN],
+    const uint8_t requester[TICKET_FP_LEN])
 {
 	uint8_t want[SHA256_LEN];
 	uint64_t expiry = 0;
@@ -169,8 +187,9 @@ ticket_check(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
 		return -1;
 	for (i = 0; i < 8; i++)
 		expiry = expiry << 8 | ticket[i];
-	if (expiry < now || ticket_mac(key, sha1, ticket, want) == -1 ||
-	    !ct_equal(want, ticket + 8, SHA256_LEN))
+	if (expiry < now || !ct_equal(ticket + 8, source, TICKET_FP_LEN) ||
+	    ticket_mac(key, sha1, ticket, requester, want) == -1 ||
+	    !ct_equal(want, ticket + 8 + TICKET_FP_LEN, SHA256_LEN))
 		return -1;
 	return 0;
 }

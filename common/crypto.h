@@ -35,16 +35,26 @@ int	pbkdf2_sha256(const char *pass, size_t passlen, const uint8_t *salt,
 int	hmac_sha256(const void *key, size_t keylen, const void *, size_t n,
 	    uint8_t out[SHA256_LEN]);
 /*
- * Tickets: a tracker vouches that the bearer may fetch file sha1 from a
- * peer until expiry (unix seconds): expiry (u64, big-endian) followed by
- * HMAC-SHA256(key, "p2p-ticket" | sha1 | expiry), key being the serving
- * peer's ticket key.  ticket_check(): 0 if valid at now, else -1.
+ * Tickets: a tracker vouches that the peer with key requester may fetch
+ * file sha1 from the peer with key source until expiry (unix seconds).
+ * A ticket is expiry (u64, big-endian) | source (32) | HMAC-SHA256(key,
+ * "p2p-ticket-v2" | sha1 | expiry | source | requester), key being the
+ * source's ticket key.  So the downloader learns from it whose key to
+ * expect (ticket_source()), and the source serves only the requester
+ * named, over a link on which that requester proved its key.
+ * ticket_check(): 0 if valid at now for these keys, else -1.
  */
-#define TICKET_LEN	40
+#define TICKET_FP_LEN	32
+#define TICKET_LEN	(8 + TICKET_FP_LEN + SHA256_LEN)
 int	ticket_make(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
-	    uint64_t expiry, uint8_t out[TICKET_LEN]);
+	    uint64_t expiry, const uint8_t source[TICKET_FP_LEN],
+	    const uint8_t requester[TICKET_FP_LEN], uint8_t out[TICKET_LEN]);
+/* The source key a ticket names, or NULL if it is not a ticket. */
+const uint8_t *ticket_source(const uint8_t *ticket, size_t len);
 int	ticket_check(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
-	    const uint8_t *ticket, size_t len, uint64_t now);
+	    const uint8_t *ticket, size_t len, uint64_t now,
+	    const uint8_t source[TICKET_FP_LEN],
+	    const uint8_t requester[TICKET_FP_LEN]);
 /* 1 if equal, in time that depends only on n. */
 int	ct_equal(const void *, const void *, size_t n);
 

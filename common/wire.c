@@ -63,7 +63,7 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_S_ACK] =		{ "S_ACK", "uq", 64 },
 	[WT_S_ONLINE] =		{ "S_ONLINE", "bB", 128 },
 	[WT_S_R_USER] =		{ "S_R_USER", "iBBuquB", 512 },
-	[WT_S_R_SESSION] =	{ "S_R_SESSION", "Biqusb", CTRL },
+	[WT_S_R_SESSION] =	{ "S_R_SESSION", "BiqusBBb", CTRL },
 	[WT_S_R_GROUP] =	{ "S_R_GROUP", "iquqB", 512 },
 	[WT_S_R_MEMBER] =	{ "S_R_MEMBER", "iquiuuqu", 512 },
 	[WT_S_R_FILE] =		{ "S_R_FILE", "iqusqhHqu", 8 * 1024 * 1024 },
@@ -84,6 +84,7 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 				    8 * 1024 * 1024 - 1024 },
 	[WT_OP_SERVE] =		{ "OP_SERVE", "iqushB", CTRL },
 	[WT_OP_STOP] =		{ "OP_STOP", "iqusiB", CTRL },
+	[WT_OP_LOGIN] =		{ "OP_LOGIN", "BiqusBB", CTRL },
 };
 #undef CTRL
 

@@ -41,13 +41,13 @@ struct buf;
 
 #define WIRE_HDR	12
 #define WIRE_MAGIC	0x50325053u	/* "P2PS" */
-#define WIRE_VERSION	1
+#define WIRE_VERSION	2	/* 2: under TLS, tickets name keys */
 #define WIRE_CTRL_MAX	(64 * 1024)
 #define WIRE_STR_MAX	4096
 #define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */
 #define WIRE_MAX_FIELDS	12
 #define WIRE_TOKEN_LEN	16
-#define WIRE_TICKET_LEN	40	/* u64 expiry, HMAC-SHA256 */
+#define WIRE_TICKET_LEN	72	/* u64 expiry, source key, HMAC-SHA256 */
 #define WIRE_HASH_LEN	20
 #define WIRE_PIECE_LEN	(512 * 1024)	/* the piece size of every file */
 #define WIRE_BLOCK_MAX	WIRE_PIECE_LEN	/* most data one PIECE carries */
@@ -83,7 +83,8 @@ enum wire_type {
 	WT_FILES = 6,		/* "*sqh" name, size, sha1 */
 	WT_FILE = 7,		/* "sqhH*sB" name, size, sha1, piece hashes,
 				   then the peer address of each source
-				   with a ticket for asking it */
+				   with a ticket for asking it, which names
+				   the key the source must prove */
 	WT_SHARES = 8,		/* "*isshqq" group, name, local path, sha1,
 				   size, mtime: what the user shares */
 
@@ -149,7 +150,7 @@ enum wire_type {
 	 * makes such a row, so one function applies both.
 	 */
 	WT_S_R_USER = 102,	/* "iBBuquB" as OP_USER; born, origin, req */
-	WT_S_R_SESSION = 103,	/* "Biqusb" as OP_SESSION; alive (0: ended) */
+	WT_S_R_SESSION = 103,	/* "BiqusBBb" as OP_LOGIN; alive (0: ended) */
 	WT_S_R_GROUP = 104,	/* "iquqB" group, born, origin, revived, req */
 	WT_S_R_MEMBER = 105,	/* "iquiuuqu" as OP_JOIN; state, stamp, origin */
 	WT_S_R_FILE = 106,	/* "iqusqhHqu" group, incarnation, name, size,
@@ -186,6 +187,9 @@ enum wire_type {
 				   the content served, key */
 	WT_OP_STOP = 122,	/* "iqusiB" group, incarnation, name, user,
 				   key */
+	WT_OP_LOGIN = 123,	/* "BiqusBB" as OP_SESSION, then the key the
+				   client proved (TLS) and its ticket key;
+				   OP_SESSION is left from before TLS */
 
 	WT_TYPE_MAX = 128
 };
@@ -224,9 +228,9 @@ enum { ONLINE_UP, ONLINE_KEY };
 /* OP_USER, and S_R_USER after it. */
 enum { USER_NAME, USER_SALT, USER_HASH, USER_ITER, RUSER_BORN, RUSER_ORIGIN,
 	RUSER_REQ };
-/* OP_SESSION, and S_R_SESSION after it. */
+/* OP_SESSION; OP_LOGIN goes on, and S_R_SESSION after it. */
 enum { SESS_KEY, SESS_USER, SESS_UBORN, SESS_UORIGIN, SESS_PEER,
-	RSESS_ALIVE };
+	SESS_FP, SESS_TKEY, RSESS_ALIVE };
 enum { LOGOUT_KEY };
 enum { GROUP_NAME, GROUP_CREATOR, GROUP_BORN, GROUP_ORIGIN, GROUP_EPOCH };
 enum { RGROUP_NAME, RGROUP_BORN, RGROUP_ORIGIN, RGROUP_REVIVED, RGROUP_REQ };

@@ -12,6 +12,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$D"
+export P2PS_HOME="$D/home"	# clients remember the trackers' keys here
 now() { date +%s.%N; }
 calc() { python3 -c "import sys; print(sys.argv[1] % eval(sys.argv[2]))" "$@"; }
 q() {	# db sql: one value, empty if unreadable

@@ -13,6 +13,8 @@ cleanup() {
 	rm -rf "$D"
 }
 trap cleanup EXIT
+# Clients remember each tracker's key here (by default ~/.p2ps).
+export P2PS_HOME="$D/home"
 
 ports=$(python3 -c '
 import socket; s=[socket.socket() for _ in range(5)]
@@ -29,7 +31,7 @@ wait_port() {
 close_fifos() { local f; for f in "${FD[@]}"; do eval "exec $f>&-"; done; }
 start_tracker() {	# N
 	mkdir -p "$D/t$1"; cp "$D/tracker_info.txt" "$D/t$1/"
-	(close_fifos; cd "$D/t$1" && exec "$top/tracker/tracker" tracker_info.txt "$1" -q </dev/null 2>"$D/t$1/log") &
+	(close_fifos; cd "$D/t$1" && exec "$top/tracker/tracker" tracker_info.txt "$1" -q </dev/null >"$D/t$1/out" 2>"$D/t$1/log") &
 	TP[$1]=$!; PIDS+=($!)
 }
 start_client() {	# name port
@@ -56,6 +58,9 @@ say() { printf '\n\033[36m## %s\033[0m\n' "$*"; }
 
 say "Two trackers start, each in its own directory (ports $T1, $T2)"
 start_tracker 1; start_tracker 2; wait_port "$T1"; wait_port "$T2"
+for i in 1 2; do for _ in $(seq 100); do [ -s "$D/t$i/out" ] && break; sleep 0.05; done; done
+cat "$D/t1/out" "$D/t2/out" | sed 's/^/        /'
+echo "        (each made its key at first start: t1/tracker1.key, mode $(stat -c %a "$D/t1/tracker1.key"))"
 start_client alice "$PA"; start_client bob "$PB"; start_client carol "$PC"
 
 say "Accounts"
@@ -117,6 +122,9 @@ printf '        alice served %d KiB, bob served %d KiB\n' \
 printf '        sha1 of the original:   %s\n        sha1 of carol'"'"'s copy: %s\n' \
 	"$(sha1sum <"$D/concert.flac" | cut -c1-40)" "$(sha1sum <"$D/carol/concert.flac" | cut -c1-40)"
 cmp -s "$D/concert.flac" "$D/carol/concert.flac" && echo "        identical"
+
+say "Every link was TLS; the clients remembered the trackers' keys on first contact"
+sed 's/^/        /' "$P2PS_HOME/known_trackers"
 
 say "Done: each client logs out at the end of its input"
 close_fifos

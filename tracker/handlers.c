@@ -189,40 +189,45 @@ reply_store(struct req *r, int rc, const char *group, const char *user)
 }
 
 /*
- * Peer tickets.  Every session has a ticket key, derived from the cluster
- * secret and the session key (so every tracker computes the same), that
- * its client gets at login.  A member asking for a file's sources gets,
- * with each source, a ticket made with that source's key: the source
- * serves only requests that carry one.
+ * Peer tickets.  Every session has a ticket key, made at random at login,
+ * kept in its row (so every tracker has it) and given to its client.  A
+ * member asking for a file's sources gets, with each source, a ticket
+ * made with that source's ticket key, naming the source's key (so the
+ * asker knows whom to expect) and the asker's (so the source serves no
+ * one else): see ticket_make().
  */
 #define TICKET_SECONDS	600
 
-static void
-peer_key(const struct tracker *t, const uint8_t session[32], uint8_t out[32])
-{
-	if (hmac_sha256(t->ticket_root, sizeof(t->ticket_root), session, 32,
-	    out) == -1)
-		fatalx("cannot derive a ticket key");
-}
-
 struct sources {
-	struct tracker	*t;
 	struct wire_enc	*e;
 	uint8_t		 sha1[20];
 	uint64_t	 expiry;
+	uint8_t		 asker[32];	/* the key the asker proved */
 };
 
 static void
-put_source(void *arg, const char *peer, const uint8_t *key)
+put_source(void *arg, const char *peer, const uint8_t fp[32],
+    const uint8_t tkey[32])
 {
 	struct sources *sc = arg;
-	uint8_t pkey[32], ticket[TICKET_LEN];
+	uint8_t ticket[TICKET_LEN];
 
-	peer_key(sc->t, key, pkey);
-	if (ticket_make(pkey, sc->sha1, sc->expiry, ticket) == -1)
+	if (ticket_make(tkey, sc->sha1, sc->expiry, fp, sc->asker,
+	    ticket) == -1)
 		return;
 	wire_put_str(sc->e, peer);
 	wire_put_blob(sc->e, ticket, sizeof(ticket));
+}
+
+/*
+ * The key the client on this link proved in the TLS handshake; all zero
+ * only under P2PS_BENCH_PLAINTEXT, where no link proves anything.
+ */
+static void
+link_key(const struct link *l, uint8_t fp[32])
+{
+	if (conn_peer_fp(l->c, fp) == -1)
+		memset(fp, 0, 32);
 }
 
 /* Accounts. */
@@ -253,7 +258,8 @@ static void
 logged_in(struct kdf_job *j)
 {
 	struct req *r = &j->r;
-	uint8_t token[WIRE_TOKEN_LEN], key[SHA256_LEN], pkey[SHA256_LEN];
+	uint8_t token[WIRE_TOKEN_LEN], key[SHA256_LEN], tkey[SHA256_LEN];
+	uint8_t fp[32];
 	struct wire_enc e;
 	int rc;
 
@@ -262,23 +268,26 @@ logged_in(struct kdf_job *j)
 		return;
 	}
 	if (random_bytes(token, sizeof(token)) == -1 ||
+	    random_bytes(tkey, sizeof(tkey)) == -1 ||
 	    sha256(token, sizeof(token), key) == -1) {
 		reply_err(r, WE_INTERNAL, "cannot make a session token");
 		return;
 	}
-	if ((rc = store_session_add(r->t->store, key, r->user,
-	    j->peer)) != ST_OK) {
+	/* The session is bound to the key this link proved. */
+	link_key(r->l, fp);
+	if ((rc = store_session_add(r->t->store, key, r->user, j->peer, fp,
+	    tkey)) != ST_OK) {
 		reply_store(r, rc, NULL, r->user);
 		return;
 	}
 	log_info("%s: %s logged in", conn_name(r->l->c), r->user);
-	peer_key(r->t, key, pkey);
 	wire_begin(&e, conn_out(r->l->c), WT_SESSION, r->id);
 	wire_put_token(&e, token);
 	wire_put_id(&e, r->user);
-	wire_put_blob(&e, pkey, sizeof(pkey));
+	wire_put_blob(&e, tkey, sizeof(tkey));
 	reply_end(r, &e);
-	explicit_bzero(pkey, sizeof(pkey));
+	explicit_bzero(tkey, sizeof(tkey));
+	explicit_bzero(token, sizeof(token));
 }
 
 static void
@@ -488,9 +497,9 @@ h_file_info(struct req *r)
 	wire_put_u64(&e, m.size);
 	wire_put_hash(&e, m.sha1);
 	wire_put_hashes(&e, m.pieces, m.npieces);
-	sc.t = r->t;
 	sc.e = &e;
 	memcpy(sc.sha1, m.sha1, 20);
+	link_key(r->l, sc.asker);
 	sc.expiry = (uint64_t)time(NULL) + TICKET_SECONDS;
 	if (store_sources(r->t->store, g, name, r->key, put_source, &sc) !=
 	    ST_OK) {
@@ -716,6 +725,7 @@ bind(struct tracker *t, struct link *l, const uint8_t key[32])
 void
 handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 {
+	uint8_t fp[32];
 	struct req r;
 	int rc;
 
@@ -750,7 +760,10 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 			reply_err(&r, WE_INTERNAL, "cannot hash token");
 			return;
 		}
-		rc = store_session_user(t->store, r.key, r.user);
+		/* The token counts only on a link of the session's client. */
+		link_key(l, fp);
+		rc = store_session_user(t->store, r.key, t->tls_srv != NULL ?
+		    fp : NULL, r.user);
 		if (rc != ST_OK) {
 			reply_store(&r, rc, NULL, NULL);
 			return;

@@ -438,7 +438,6 @@ main(int argc, char **argv)
 	store_batch(T.store, 1);
 	conn_flush_by_caller();
 	T.sync = sync_new(&T, secretlen > 0 ? secret : NULL, secretlen);
-	sync_ticket_root(T.sync, T.ticket_root);
 	explicit_bzero(secret, sizeof(secret));
 	loop_before_sleep(T.loop, before_sleep, NULL);
 	T.workers = worker_pool_new(T.loop, KDF_THREADS);

@@ -66,7 +66,7 @@ enum store_rc {
 
 #define STORE_SALT_LEN		16
 #define STORE_HASH_LEN		32
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 
 struct user_cred {
 	uint8_t		salt[STORE_SALT_LEN];
@@ -85,12 +85,21 @@ int	store_user_create(struct store *, const char *user,
 	    const struct user_cred *);
 int	store_user_cred(struct store *, const char *user, struct user_cred *);
 
-/* Sessions are keyed by the SHA-256 of the token, never the token. */
+/*
+ * Sessions are keyed by the SHA-256 of the token, never the token.  A
+ * session is bound to fp, the key its client proved over TLS, and has
+ * tkey, the key its client checks its peers' tickets with.
+ */
 int	store_session_add(struct store *, const uint8_t key[32],
-	    const char *user, const char *peer);
-/* The session's user into user[ID_MAX + 1]; ST_NO_SESSION if none. */
+	    const char *user, const char *peer, const uint8_t fp[32],
+	    const uint8_t tkey[32]);
+/*
+ * The session's user into user[ID_MAX + 1]; ST_NO_SESSION if none, or if
+ * fp (unless NULL) is not the key the session is bound to: a token is
+ * worth nothing on a link that does not prove its client's key.
+ */
 int	store_session_user(struct store *, const uint8_t key[32],
-	    char user[ID_MAX + 1]);
+	    const uint8_t *fp, char user[ID_MAX + 1]);
 int	store_session_del(struct store *, const uint8_t key[32]);
 
 int	store_group_create(struct store *, const char *group,
@@ -144,10 +153,14 @@ int	store_list_files(struct store *, const char *group, const char *user,
 /* Metadata (members only); m->pieces valid until the next call. */
 int	store_file_info(struct store *, const char *group, const char *name,
 	    const char *user, struct file_meta *m);
-/* Peer addresses of the online sessions serving it, except key's. */
+/*
+ * The online sessions serving it, except key's: each one's peer address,
+ * the key it proved (fp) and its ticket key, once per address.
+ */
+typedef void (*store_source_cb)(void *arg, const char *peer,
+	    const uint8_t fp[32], const uint8_t tkey[32]);
 int	store_sources(struct store *, const char *group, const char *name,
-	    const uint8_t key[32], void (*cb)(void *, const char *peer,
-	    const uint8_t *key), void *arg);
+	    const uint8_t key[32], store_source_cb, void *arg);
 /* The session serves (part of) a file of the group. */
 int	store_serve(struct store *, const uint8_t key[32], const char *user,
 	    const char *group, const char *name);

@@ -48,11 +48,17 @@ static const char schema[] =
     "  kind TEXT NOT NULL, name TEXT NOT NULL,"
     "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
     "  PRIMARY KEY(kind, name, born, origin)) WITHOUT ROWID;"
+    /*
+     * fp: the key the client proved over TLS at login (its requests must
+     * come over links that prove it again); tkey: the session's ticket
+     * key, which its client checks its peers' tickets with.  NULL for a
+     * session from before TLS (schema 4 and older).
+     */
     "CREATE TABLE IF NOT EXISTS sessions("
     "  key BLOB PRIMARY KEY,"
     "  user TEXT NOT NULL REFERENCES users(name),"
     "  peer TEXT NOT NULL, ubirth INTEGER NOT NULL,"
-    "  uorigin INTEGER NOT NULL) WITHOUT ROWID;"
+    "  uorigin INTEGER NOT NULL, fp BLOB, tkey BLOB) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);"
     /* Ended sessions, so a late op cannot revive one; why for the user. */
     "CREATE TABLE IF NOT EXISTS session_dead("
@@ -189,8 +195,9 @@ static const char *const sql[S_COUNT] = {
 	[S_GROUP_REBORN] = "UPDATE grp SET born = :born, origin = :origin"
 	    " WHERE name = :grp",
 	[S_SESS_INSERT] = "INSERT OR IGNORE INTO sessions(key, user, peer,"
-	    " ubirth, uorigin) VALUES(:key, :user, :peer, :born, :origin)",
-	[S_SESS_GET] = "SELECT user FROM sessions WHERE key = :key",
+	    " ubirth, uorigin, fp, tkey) VALUES(:key, :user, :peer, :born,"
+	    " :origin, :fp, :tkey)",
+	[S_SESS_GET] = "SELECT user, fp FROM sessions WHERE key = :key",
 	[S_SESS_DEL] = "DELETE FROM sessions WHERE key = :key",
 	[S_SESS_KILL_USER] = "INSERT OR IGNORE INTO session_dead(key, user,"
 	    " ubirth, uorigin) SELECT key, user, ubirth, uorigin FROM sessions"
@@ -291,13 +298,16 @@ static const char *const sql[S_COUNT] = {
 	 * Sources: sessions serving the file's current content whose user
 	 * is still a member, online somewhere, not the asker.
 	 */
-	[S_SERVE_SOURCES] = "SELECT s.peer, min(v.key) FROM serving v"
+	/* The key and ticket key of the session min() picks per address. */
+	[S_SERVE_SOURCES] = "SELECT s.peer, s.fp, s.tkey, min(v.key)"
+	    " FROM serving v"
 	    " JOIN sessions s ON s.key = v.key"
 	    " JOIN file f ON f.grp = v.grp AND f.name = v.name"
 	    " JOIN member m ON m.grp = v.grp AND m.user = s.user"
 	    " WHERE v.grp = :grp AND v.name = :name AND v.key != :key"
 	    " AND v.present = 1 AND v.sha1 = f.sha1 AND m.state = 3"
-	    " AND v.stamp > m.stamp"
+	    " AND v.stamp > m.stamp AND length(s.fp) = 32"
+	    " AND length(s.tkey) = 32"
 	    " AND (EXISTS(SELECT 1 FROM temp.online o WHERE o.key = v.key)"
 	    " OR EXISTS(SELECT 1 FROM temp.remote_online r"
 	    " WHERE r.key = v.key)) GROUP BY s.peer ORDER BY s.peer",
@@ -353,8 +363,9 @@ static const char *const sql[S_COUNT] = {
 	[S_SNAP_MARKS] = "SELECT 1, kind, name, born, origin FROM alias"
 	    " UNION ALL SELECT 2, kind, name, born, origin FROM lost",
 	[S_SNAP_GROUPS] = "SELECT name, born, origin, revived, req FROM grp",
-	[S_SNAP_SESSIONS] = "SELECT key, user, ubirth, uorigin, peer, 1"
-	    " FROM sessions UNION ALL SELECT key, user, ubirth, uorigin, '', 0"
+	[S_SNAP_SESSIONS] = "SELECT key, user, ubirth, uorigin, peer,"
+	    " coalesce(fp, x''), coalesce(tkey, x''), 1 FROM sessions"
+	    " UNION ALL SELECT key, user, ubirth, uorigin, '', x'', x'', 0"
 	    " FROM session_dead",
 	[S_SNAP_MEMBERS] = "SELECT m.grp, g.born, g.origin, m.user, m.epoch,"
 	    " m.state, m.stamp, m.origin FROM member m"
@@ -547,7 +558,8 @@ store_flush(struct store *s)
  *   3     replication.  Its first release kept request keys in reqdone (a
  *         B-tree by key); a later one moved them to reqlog and added
  *         logbase without changing the number;
- *   4     the same tables as the later 3, whichever 3 it came from.
+ *   4     the same tables as the later 3, whichever 3 it came from;
+ *   5     sessions keep the key their client proved and a ticket key.
  * The schema is all CREATE ... IF NOT EXISTS, so it adds what an older
  * layout lacks; the steps after it move what has to move.  One
  * transaction: a failure leaves the database as it was.
@@ -573,6 +585,10 @@ schema_upgrade(sqlite3 *db, int from, char **msg)
 		reqdone = sqlite3_step(q) == SQLITE_ROW;
 		sqlite3_finalize(q);
 	}
+	if ((from == 3 || from == 4) && sqlite3_exec(db, "ALTER TABLE sessions"
+	    " ADD COLUMN fp BLOB; ALTER TABLE sessions ADD COLUMN tkey BLOB;",
+	    NULL, NULL, msg) != SQLITE_OK)
+		goto fail;
 	/* Request keys, oldest first, as reqlog keeps them. */
 	if (reqdone && sqlite3_exec(db, "INSERT INTO reqlog(at, req)"
 	    " SELECT at, req FROM reqdone ORDER BY at; DROP TABLE reqdone;",

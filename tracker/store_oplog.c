@@ -484,7 +484,7 @@ merge_row(struct store *s, const struct wire_msg *m)
 		    m->f[RGROUP_BORN].u, (uint32_t)m->f[RGROUP_ORIGIN].u,
 		    m->f[RGROUP_REVIVED].u, &c);
 		return r == -1 ? -1 : 0;
-	case WT_S_R_SESSION:	/* "Biqus" as OP_SESSION, then alive */
+	case WT_S_R_SESSION:	/* as OP_LOGIN, then alive */
 		if (m->f[RSESS_ALIVE].u)
 			return state_apply_session(s, m, &c);
 		if (m->f[SESS_KEY].n != 32)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto.h"
 #include "hlc.h"
 #include "log.h"
 #include "rbuf.h"
@@ -50,18 +51,20 @@ store_user_cred(struct store *s, const char *user, struct user_cred *c)
 
 int
 store_session_user(struct store *s, const uint8_t key[32],
-    char user[ID_MAX + 1])
+    const uint8_t *fp, char user[ID_MAX + 1])
 {
 	sqlite3_stmt *q = db_stmt(s, S_SESS_GET);
 	const unsigned char *u;
-	int r;
+	int r, bound;
 
 	db_bind_blob(q, ":key", key, 32);
 	if ((r = db_row(s, q)) == 1) {
 		u = sqlite3_column_text(q, 0);
 		snprintf(user, ID_MAX + 1, "%s", u ? (const char *)u : "");
+		bound = fp == NULL || (sqlite3_column_bytes(q, 1) == 32 &&
+		    ct_equal(sqlite3_column_blob(q, 1), fp, 32));
 		sqlite3_reset(q);
-		return ST_OK;
+		return bound ? ST_OK : ST_NO_SESSION;
 	}
 	if (r == -1)
 		return ST_ERR;
@@ -202,8 +205,7 @@ store_file_info(struct store *s, const char *group, const char *name,
 
 int
 store_sources(struct store *s, const char *group, const char *name,
-    const uint8_t key[32], void (*cb)(void *, const char *, const uint8_t *),
-    void *arg)
+    const uint8_t key[32], store_source_cb cb, void *arg)
 {
 	sqlite3_stmt *q = db_stmt(s, S_SERVE_SOURCES);
 	int r;
@@ -212,9 +214,11 @@ store_sources(struct store *s, const char *group, const char *name,
 	db_bind_text(q, ":name", name);
 	db_bind_blob(q, ":key", key, 32);
 	while ((r = db_row(s, q)) == 1)
-		if (sqlite3_column_bytes(q, 1) == 32)
+		if (sqlite3_column_bytes(q, 1) == 32 &&
+		    sqlite3_column_bytes(q, 2) == 32)
 			cb(arg, (const char *)sqlite3_column_text(q, 0),
-			    sqlite3_column_blob(q, 1));
+			    sqlite3_column_blob(q, 1),
+			    sqlite3_column_blob(q, 2));
 	return r == 0 ? ST_OK : ST_ERR;
 }
 

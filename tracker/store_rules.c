@@ -110,7 +110,7 @@ store_user_create(struct store *s, const char *user,
 
 int
 store_session_add(struct store *s, const uint8_t key[32], const char *user,
-    const char *peer)
+    const char *peer, const uint8_t fp[32], const uint8_t tkey[32])
 {
 	struct wire_enc e;
 	uint64_t born;
@@ -128,12 +128,14 @@ store_session_add(struct store *s, const uint8_t key[32], const char *user,
 		log_warnx("store: session key used twice");
 		return db_rollback(s, ST_ERR);
 	}
-	op_begin(s, &e, WT_OP_SESSION);
+	op_begin(s, &e, WT_OP_LOGIN);
 	wire_put_blob(&e, key, 32);
 	wire_put_id(&e, user);
 	wire_put_u64(&e, born);
 	wire_put_u32(&e, origin);
 	wire_put_str(&e, peer);
+	wire_put_blob(&e, fp, 32);
+	wire_put_blob(&e, tkey, 32);
 	if (op_local(s, &e, op_stamp(s)) != ST_OK)
 		return db_rollback(s, ST_ERR);
 	return commit_op(s, ST_OK);

@@ -341,6 +341,10 @@ state_apply_session(struct store *s, const struct wire_msg *m,
 	(void)c;
 	if (m->f[SESS_KEY].n != 32)
 		return -2;
+	/* OP_LOGIN and snapshot rows carry the client's key, OP_SESSION not. */
+	if (m->h.type != WT_OP_SESSION && (m->f[SESS_FP].n != 32 ||
+	    m->f[SESS_TKEY].n != 32))
+		return -2;
 	if ((r = db_blob_exists(s, S_DEAD_GET, ":key", key)) != 0)
 		return r == 1 ? 0 : -1;
 	if ((r = state_user_born(s, user, &born, &origin)) == -1)
@@ -360,6 +364,10 @@ state_apply_session(struct store *s, const struct wire_msg *m,
 	/* The incarnation the op names (the row's, or an alias of it). */
 	db_bind_int(q, ":born", (int64_t)m->f[SESS_UBORN].u);
 	db_bind_int(q, ":origin", (uint32_t)m->f[SESS_UORIGIN].u);
+	if (m->h.type != WT_OP_SESSION) {
+		db_bind_blob(q, ":fp", m->f[SESS_FP].p, 32);
+		db_bind_blob(q, ":tkey", m->f[SESS_TKEY].p, 32);
+	}
 	return db_exec(s, q);
 }
 
@@ -805,6 +813,7 @@ applier(unsigned type)
 	switch (type) {
 	case WT_OP_USER:	return state_apply_user;
 	case WT_OP_SESSION:	return state_apply_session;
+	case WT_OP_LOGIN:	return state_apply_session;
 	case WT_OP_LOGOUT:	return apply_logout;
 	case WT_OP_GROUP:	return apply_group;
 	case WT_OP_JOIN:	return apply_join;

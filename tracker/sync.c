@@ -80,7 +80,6 @@ struct sync {
 	uint32_t	 n;
 	uint8_t		 secret[SYNC_SECRET_MAX];	/* --secret */
 	size_t		 secretlen;		/* 0: none */
-	uint8_t		 ticket_root[SHA256_LEN];
 	struct speer	 peers[TRACKERS_MAX + 1];	/* by id */
 	uint64_t	 applied_seen;	/* store_applied() at the last pump */
 	int		 cut;
@@ -89,15 +88,6 @@ struct sync {
 
 static void	sp_connect(void *);
 static void	sp_pump(struct speer *);
-
-static void
-ticket_root(const uint8_t *key, size_t len, uint8_t out[SHA256_LEN])
-{
-	static const char label[] = "p2p-ticket-root-v1";
-
-	if (hmac_sha256(key, len, label, sizeof(label), out) == -1)
-		fatalx("cannot derive the ticket key");
-}
 
 /* For a connection being let go of: nothing reaches us any more. */
 static void
@@ -887,12 +877,6 @@ sync_presence(struct sync *sy, const uint8_t key[32], int up)
 }
 
 void
-sync_ticket_root(const struct sync *sy, uint8_t out[32])
-{
-	memcpy(out, sy->ticket_root, SHA256_LEN);
-}
-
-void
 sync_cut(struct sync *sy, int cut)
 {
 	uint32_t i;
@@ -914,8 +898,6 @@ struct sync *
 sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 {
 	struct sync *sy = xcalloc(1, sizeof(*sy));
-	uint8_t b[TRACKERS_MAX * (HOST_MAX + 8) + 64], pub[SHA256_LEN];
-	size_t off, i;
 	uint32_t id;
 
 	sy->t = t;
@@ -924,24 +906,6 @@ sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 	if (secret != NULL && secretlen > 0 && secretlen <= SYNC_SECRET_MAX) {
 		memcpy(sy->secret, secret, secretlen);
 		sy->secretlen = secretlen;
-		ticket_root(sy->secret, sy->secretlen, sy->ticket_root);
-	} else {
-		/*
-		 * No --secret: the channels are authenticated by pinned keys
-		 * alone.  The root of peer tickets is, for now, still derived
-		 * from the tracker list, so that every tracker computes the
-		 * same (see the README: tickets are to move into the
-		 * replicated session rows).
-		 */
-		off = (size_t)snprintf((char *)b, sizeof(b), "p2p-cluster");
-		for (i = 0; i < t->cluster.n && off < sizeof(b); i++)
-			off += (size_t)snprintf((char *)b + off,
-			    sizeof(b) - off, "|%s:%u", t->cluster.v[i].host,
-			    t->cluster.v[i].port);
-		if (off > sizeof(b))
-			off = sizeof(b);
-		sha256(b, off, pub);
-		ticket_root(pub, SHA256_LEN, sy->ticket_root);
 	}
 	for (id = 1; id <= sy->n; id++) {
 		sy->peers[id].sy = sy;
@@ -986,6 +950,5 @@ sync_free(struct sync *sy)
 	if (sy == NULL)
 		return;
 	explicit_bzero(sy->secret, sizeof(sy->secret));
-	explicit_bzero(sy->ticket_root, sizeof(sy->ticket_root));
 	free(sy);
 }

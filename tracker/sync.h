@@ -50,8 +50,6 @@ void		 sync_free(struct sync *);
 void		 sync_adopt(struct sync *, struct conn *);
 /* A session's link to this tracker came up or went down. */
 void		 sync_presence(struct sync *, const uint8_t key[32], int up);
-/* The cluster's root key for peer tickets, derived from the secret. */
-void		 sync_ticket_root(const struct sync *, uint8_t out[32]);
 /*
  * Queue the ops new in the log since the last call to every ready
  * channel.  Call it before the loop sleeps, after the batch's COMMIT and

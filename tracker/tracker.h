@@ -54,7 +54,6 @@ struct tracker {
 	struct link		*links;		/* every accepted connection,
 						   kept by link.c */
 	struct sync		*sync;		/* channels to the others */
-	uint8_t			 ticket_root[32];	/* from the secret */
 	/*
 	 * This tracker's identity (kept beside the database) and its TLS
 	 * contexts: tls_srv for what it accepts, tls_cli for its channels

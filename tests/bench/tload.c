@@ -63,6 +63,7 @@
 #include "net.h"
 #include "parse.h"
 #include "rbuf.h"
+#include "tls.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -791,6 +792,9 @@ static const struct conn_ops cl_ops = {
 	.connected = cl_connected,
 };
 
+/* Every connection speaks TLS, unless P2PS_BENCH_PLAINTEXT is set. */
+static struct tls_ctx	*tls_client;
+
 static void
 cl_open(struct client *cl, int t, unsigned idx, enum role role,
     const char *user)
@@ -808,6 +812,10 @@ cl_open(struct client *cl, int t, unsigned idx, enum role role,
 	if ((cl->c = conn_new(T.loop, fd, name, 1, &cl_ops, cl, IN_MAX,
 	    OUT_MAX)) == NULL)
 		fatalx("cannot watch a connection");
+	/* As the client does (no pin check: the benchmark made the tracker). */
+	if (tls_client != NULL && conn_start_tls(cl->c, tls_client,
+	    name) == -1)
+		fatalx("cannot start TLS");
 }
 
 /* This process's CPU seconds, user and system. */
@@ -1192,6 +1200,12 @@ main(int argc, char **argv)
 	log_init("tload", LOG_WARN);
 	raise_fd_limit();
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("P2PS_BENCH_PLAINTEXT") == NULL) {
+		struct tls_id *id = tls_id_new();
+
+		if (id == NULL || (tls_client = tls_ctx_new(id, 0)) == NULL)
+			fatalx("TLS: %s", tls_error());
+	}
 	if ((T.loop = loop_new()) == NULL)
 		fatal("epoll");
 

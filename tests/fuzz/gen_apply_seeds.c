@@ -17,6 +17,10 @@
 #include "rbuf.h"
 #include "wire.h"
 
+/* A client key and a ticket key for sessions made here. */
+#define TEST_FP		((const uint8_t[32]){ 1 })
+#define TEST_TKEY	((const uint8_t[32]){ 2 })
+
 static struct buf all;
 static char dir[512];
 static int nop;
@@ -88,8 +92,8 @@ main(int argc, char **argv)
 	store_user_create(s, "ann", &c);
 	store_set_request(s, NULL);
 	store_user_create(s, "bob", &c);
-	store_session_add(s, k1, "ann", "127.0.0.1:7001");
-	store_session_add(s, k2, "bob", "127.0.0.1:7002");
+	store_session_add(s, k1, "ann", "127.0.0.1:7001", TEST_FP, TEST_TKEY);
+	store_session_add(s, k2, "bob", "127.0.0.1:7002", TEST_FP, TEST_TKEY);
 	store_group_create(s, "g", "ann");
 	store_group_join(s, "g", "bob");
 	store_group_accept(s, "g", "ann", "bob");

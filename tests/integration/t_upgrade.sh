@@ -5,7 +5,7 @@
 # a clear message and left untouched; both schema 3 layouts (reqdone, then
 # reqlog and logbase) are taken up: accounts, groups, members, pending
 # requests and shared files are there, new mutations work, everything is
-# still there after a clean restart, and the file ends at schema 4 with
+# still there after a clean restart, and the file ends at schema 5 with
 # reqlog and logbase and without reqdone.
 . "$(dirname "$0")/lib.sh"
 
@@ -60,6 +60,8 @@ t = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'tabl
 print("user_version %d" % db.execute("PRAGMA user_version").fetchone()[0])
 for name in ("reqdone", "reqlog", "logbase"):
     print("%s %s" % (name, "present" if name in t else "absent"))
+cols = [r[1] for r in db.execute("PRAGMA table_info(sessions)")]
+print("sessions fp %s, tkey %s" % ("fp" in cols, "tkey" in cols))
 print("integrity %s" % db.execute("PRAGMA integrity_check").fetchone()[0])
 PY
 }
@@ -174,11 +176,12 @@ logged out
 logged in as dave" "$(res "$fx-again")"
 	check "$n: second quit exits 0" down
 
-	check_eq "$n: schema 4, reqlog and logbase, no reqdone" \
-		"user_version 4
+	check_eq "$n: schema 5, reqlog and logbase, no reqdone, sessions with keys" \
+		"user_version 5
 reqdone absent
 reqlog present
 logbase present
+sessions fp True, tkey True
 integrity ok" "$(schema "$D/tracker.db")"
 	check_eq "$n: no error in the tracker's log" "" \
 		"$(grep -iE 'fatal|error|runtime error|AddressSanitizer' "$D/err.log")"

@@ -310,7 +310,7 @@ test_hmac_and_tickets(void **state)
 		0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
 		0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
 		0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43 };
-	uint8_t out[32], key[32], other[32], sha[20];
+	uint8_t out[32], key[32], other[32], sha[20], src[32], asker[32];
 	uint8_t t[TICKET_LEN], bad[TICKET_LEN];
 	size_t i;
 
@@ -322,23 +322,40 @@ test_hmac_and_tickets(void **state)
 	memset(key, 1, sizeof(key));
 	memset(other, 2, sizeof(other));
 	memset(sha, 3, sizeof(sha));
-	assert_int_equal(ticket_make(key, sha, 1000, t), 0);
-	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 999), 0);
-	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 1000), 0);
+	memset(src, 4, sizeof(src));
+	memset(asker, 5, sizeof(asker));
+	assert_int_equal(ticket_make(key, sha, 1000, src, asker, t), 0);
+	assert_int_equal(sizeof(t), 8 + 32 + 32);
+	/* It names the source's key for the asker to check. */
+	assert_memory_equal(ticket_source(t, sizeof(t)), src, sizeof(src));
+	assert_null(ticket_source(t, sizeof(t) - 1));
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 999, src,
+	    asker), 0);
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 1000, src,
+	    asker), 0);
 	/* Expired, another peer's key, another file, cut short. */
-	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 1001), -1);
-	assert_int_equal(ticket_check(other, sha, t, sizeof(t), 0), -1);
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 1001, src,
+	    asker), -1);
+	assert_int_equal(ticket_check(other, sha, t, sizeof(t), 0, src,
+	    asker), -1);
 	sha[19] ^= 1;
-	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 0), -1);
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 0, src, asker),
+	    -1);
 	sha[19] ^= 1;
-	assert_int_equal(ticket_check(key, sha, t, sizeof(t) - 1, 0), -1);
-	assert_int_equal(ticket_check(key, sha, t, 0, 0), -1);
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t) - 1, 0, src,
+	    asker), -1);
+	assert_int_equal(ticket_check(key, sha, t, 0, 0, src, asker), -1);
+	/* Another asker (a ticket passed on), another source: refused. */
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 0, src, other),
+	    -1);
+	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 0, other,
+	    asker), -1);
 	/* Every bit counts: a later expiry or any flipped bit is refused. */
 	for (i = 0; i < sizeof(t) * 8; i++) {
 		memcpy(bad, t, sizeof(t));
 		bad[i / 8] ^= (uint8_t)(1 << (i % 8));
-		assert_int_equal(ticket_check(key, sha, bad, sizeof(bad), 0),
-		    -1);
+		assert_int_equal(ticket_check(key, sha, bad, sizeof(bad), 0,
+		    src, asker), -1);
 	}
 }
 

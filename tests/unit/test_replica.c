@@ -38,6 +38,10 @@
 #include "wire.h"
 #include "rng.h"
 
+/* A client key and a ticket key for sessions made here. */
+#define TEST_FP		((const uint8_t[32]){ 1 })
+#define TEST_TKEY	((const uint8_t[32]){ 2 })
+
 #define NT	3
 #define WITNESS	(NT + 1)
 
@@ -355,7 +359,7 @@ test_gap_and_dup(void **state)
 	cred(&u, 1);
 	assert_int_equal(store_user_create(c->s[1], "alice", &u), ST_OK);
 	key(k, 1, 1);
-	assert_int_equal(store_session_add(c->s[1], k, "alice", "a:1"),
+	assert_int_equal(store_session_add(c->s[1], k, "alice", "a:1", TEST_FP, TEST_TKEY),
 	    ST_OK);
 	assert_int_equal(store_log_after(c->s[1], 0, 10, gap_probe, c->s[2]),
 	    ST_OK);
@@ -365,7 +369,7 @@ test_gap_and_dup(void **state)
 	c->cursor[1][2] = 0;
 	assert_int_equal(sync_pair(c, 1, 2, UINT_MAX), 0);
 	assert_int_equal(store_hwm(c->s[2], 1), 2);
-	assert_int_equal(store_session_user(c->s[2], k, name), ST_OK);
+	assert_int_equal(store_session_user(c->s[2], k, NULL, name), ST_OK);
 	assert_string_equal(name, "alice");
 	/* A malformed op is refused whole. */
 	assert_int_equal(store_apply(c->s[2], 1, 3, 1, NULL, 0,
@@ -393,9 +397,9 @@ test_create_user_conflict(void **state)
 	assert_int_equal(store_user_create(c->s[2], "alice", &u2), ST_OK);
 	key(k1, 1, 1);
 	key(k2, 2, 1);
-	assert_int_equal(store_session_add(c->s[1], k1, "alice", "a:1"),
+	assert_int_equal(store_session_add(c->s[1], k1, "alice", "a:1", TEST_FP, TEST_TKEY),
 	    ST_OK);
-	assert_int_equal(store_session_add(c->s[2], k2, "alice", "b:1"),
+	assert_int_equal(store_session_add(c->s[2], k2, "alice", "b:1", TEST_FP, TEST_TKEY),
 	    ST_OK);
 	assert_int_equal(store_group_create(c->s[2], "g", "alice"), ST_OK);
 	sync_all(c);
@@ -403,11 +407,11 @@ test_create_user_conflict(void **state)
 	assert_int_equal(store_user_cred(c->s[2], "alice", &got), ST_OK);
 	assert_memory_equal(got.hash, u1.hash, sizeof(got.hash));
 	/* The winner's session lives; the loser's ended, with a reason. */
-	assert_int_equal(store_session_user(c->s[3], k1, name), ST_OK);
-	assert_int_equal(store_session_user(c->s[2], k2, name),
+	assert_int_equal(store_session_user(c->s[3], k1, NULL, name), ST_OK);
+	assert_int_equal(store_session_user(c->s[2], k2, NULL, name),
 	    ST_SESSION_ENDED);
 	assert_non_null(strstr(store_session_why(c->s[2]), "alice"));
-	assert_int_equal(store_session_user(c->s[3], k2, name),
+	assert_int_equal(store_session_user(c->s[3], k2, NULL, name),
 	    ST_SESSION_ENDED);
 }
 
@@ -526,7 +530,7 @@ test_same_request_once(void **state)
 	store_set_request(c->s[2], NULL);
 	assert_int_equal(store_user_create(c->s[2], "bob", &u2), ST_OK);
 	key(k, 2, 1);
-	assert_int_equal(store_session_add(c->s[2], k, "ann", "p:1"),
+	assert_int_equal(store_session_add(c->s[2], k, "ann", "p:1", TEST_FP, TEST_TKEY),
 	    ST_OK);
 	store_set_request(c->s[1], req2);
 	assert_int_equal(store_group_create(c->s[1], "dup", "ann"), ST_OK);
@@ -541,7 +545,7 @@ test_same_request_once(void **state)
 	expect_same(c, "after one request carried out twice");
 	for (i = 1; i <= NT; i++) {
 		assert_int_equal(store_is_member(c->s[i], "dup", "bob"), ST_OK);
-		assert_int_equal(store_session_user(c->s[i], k, name), ST_OK);
+		assert_int_equal(store_session_user(c->s[i], k, NULL, name), ST_OK);
 		assert_string_equal(name, "ann");
 	}
 }
@@ -624,7 +628,7 @@ random_op(struct cluster *c, int t, unsigned step)
 		store_set_request(s, NULL);
 		break;
 	case 1:
-		(void)store_session_add(s, k, u, "peer");
+		(void)store_session_add(s, k, u, "peer", TEST_FP, TEST_TKEY);
 		break;
 	case 2:
 		(void)store_session_del(s, k);
@@ -770,7 +774,7 @@ test_snapshot_in_pieces(void **state)
 		assert_int_equal(store_user_create(c->s[1], name, &u),
 		    ST_OK);
 		key(k, 1, i);
-		assert_int_equal(store_session_add(c->s[1], k, name, "p:1"),
+		assert_int_equal(store_session_add(c->s[1], k, name, "p:1", TEST_FP, TEST_TKEY),
 		    ST_OK);
 	}
 	assert_int_equal(store_group_create(c->s[1], "g", "user0"), ST_OK);

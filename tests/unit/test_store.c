@@ -39,6 +39,10 @@
 #include "../../tracker/store.h"
 #include "rng.h"
 
+/* A client key and a ticket key for sessions made here. */
+#define TEST_FP		((const uint8_t[32]){ 1 })
+#define TEST_TKEY	((const uint8_t[32]){ 2 })
+
 static const char *
 rc_name(int rc)
 {
@@ -413,36 +417,36 @@ test_session_add_lookup_del(void **state)
 	make_key(k1, 1);
 	make_key(k2, 2);
 	make_key(k3, 3);
-	assert_rc(store_session_add(s, k1, "alice", "127.0.0.1:5000"),
+	assert_rc(store_session_add(s, k1, "alice", "127.0.0.1:5000", TEST_FP, TEST_TKEY),
 	    ST_OK);
 	/* The same user may hold several sessions. */
-	assert_rc(store_session_add(s, k2, "alice", "127.0.0.1:5001"),
+	assert_rc(store_session_add(s, k2, "alice", "127.0.0.1:5001", TEST_FP, TEST_TKEY),
 	    ST_OK);
-	assert_rc(store_session_add(s, k3, "bob", "10.0.0.2:6000"), ST_OK);
+	assert_rc(store_session_add(s, k3, "bob", "10.0.0.2:6000", TEST_FP, TEST_TKEY), ST_OK);
 
 	memset(user, 'x', sizeof(user));
-	assert_rc(store_session_user(s, k1, user), ST_OK);
+	assert_rc(store_session_user(s, k1, NULL, user), ST_OK);
 	assert_string_equal(user, "alice");
-	assert_rc(store_session_user(s, k2, user), ST_OK);
+	assert_rc(store_session_user(s, k2, NULL, user), ST_OK);
 	assert_string_equal(user, "alice");
-	assert_rc(store_session_user(s, k3, user), ST_OK);
+	assert_rc(store_session_user(s, k3, NULL, user), ST_OK);
 	assert_string_equal(user, "bob");
 
 	/* Ending one session leaves the others alone. */
 	assert_rc(store_session_del(s, k1), ST_OK);
-	assert_rc(store_session_user(s, k1, user), ST_NO_SESSION);
-	assert_rc(store_session_user(s, k2, user), ST_OK);
+	assert_rc(store_session_user(s, k1, NULL, user), ST_NO_SESSION);
+	assert_rc(store_session_user(s, k2, NULL, user), ST_OK);
 	assert_string_equal(user, "alice");
 	assert_rc(store_session_del(s, k1), ST_NO_SESSION);
 	assert_rc(store_session_del(s, k2), ST_OK);
 	assert_rc(store_session_del(s, k2), ST_NO_SESSION);
-	assert_rc(store_session_user(s, k3, user), ST_OK);
+	assert_rc(store_session_user(s, k3, NULL, user), ST_OK);
 	assert_string_equal(user, "bob");
 
 	/* An ended session stays ended: its key is not taken again. */
-	assert_rc(store_session_add(s, k1, "bob", "10.0.0.2:6001"),
+	assert_rc(store_session_add(s, k1, "bob", "10.0.0.2:6001", TEST_FP, TEST_TKEY),
 	    ST_SESSION_ENDED);
-	assert_rc(store_session_user(s, k1, user), ST_NO_SESSION);
+	assert_rc(store_session_user(s, k1, NULL, user), ST_NO_SESSION);
 }
 
 static void
@@ -454,17 +458,17 @@ test_session_unknown(void **state)
 
 	make_key(k, 7);
 	make_key(other, 8);
-	assert_rc(store_session_add(s, k, "ghost", "127.0.0.1:1"),
+	assert_rc(store_session_add(s, k, "ghost", "127.0.0.1:1", TEST_FP, TEST_TKEY),
 	    ST_NO_USER);
-	assert_rc(store_session_user(s, k, user), ST_NO_SESSION);
+	assert_rc(store_session_user(s, k, NULL, user), ST_NO_SESSION);
 	assert_rc(store_session_del(s, k), ST_NO_SESSION);
 
 	/* The refusal left the store usable. */
 	add_user(s, "alice");
-	assert_rc(store_session_add(s, k, "alice", "127.0.0.1:1"), ST_OK);
-	assert_rc(store_session_user(s, other, user), ST_NO_SESSION);
+	assert_rc(store_session_add(s, k, "alice", "127.0.0.1:1", TEST_FP, TEST_TKEY), ST_OK);
+	assert_rc(store_session_user(s, other, NULL, user), ST_NO_SESSION);
 	assert_rc(store_session_del(s, other), ST_NO_SESSION);
-	assert_rc(store_session_user(s, k, user), ST_OK);
+	assert_rc(store_session_user(s, k, NULL, user), ST_OK);
 	assert_string_equal(user, "alice");
 }
 
@@ -479,8 +483,8 @@ test_session_long_user(void **state)
 	name[ID_MAX] = '\0';
 	add_user(s, name);
 	make_key(k, 9);
-	assert_rc(store_session_add(s, k, name, "127.0.0.1:2"), ST_OK);
-	assert_rc(store_session_user(s, k, user), ST_OK);
+	assert_rc(store_session_add(s, k, name, "127.0.0.1:2", TEST_FP, TEST_TKEY), ST_OK);
+	assert_rc(store_session_user(s, k, NULL, user), ST_OK);
 	assert_string_equal(user, name);
 }
 
@@ -978,9 +982,9 @@ test_persistence(void **state)
 	make_key(k2, 2);
 	s = open_file(t->path);
 	add_users(s, LIST("alice", "bob", "carol"));
-	assert_rc(store_session_add(s, k1, "alice", "127.0.0.1:7000"),
+	assert_rc(store_session_add(s, k1, "alice", "127.0.0.1:7000", TEST_FP, TEST_TKEY),
 	    ST_OK);
-	assert_rc(store_session_add(s, k2, "bob", "127.0.0.1:7001"),
+	assert_rc(store_session_add(s, k2, "bob", "127.0.0.1:7001", TEST_FP, TEST_TKEY),
 	    ST_OK);
 	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
 	admit(s, "g", "alice", "bob");
@@ -992,9 +996,9 @@ test_persistence(void **state)
 	expect_cred(s, "alice");
 	expect_cred(s, "bob");
 	expect_cred(s, "carol");
-	assert_rc(store_session_user(s, k1, user), ST_OK);
+	assert_rc(store_session_user(s, k1, NULL, user), ST_OK);
 	assert_string_equal(user, "alice");
-	assert_rc(store_session_user(s, k2, user), ST_OK);
+	assert_rc(store_session_user(s, k2, NULL, user), ST_OK);
 	assert_string_equal(user, "bob");
 	expect_groups(s, LIST("g", "h"));
 	expect_owner(s, "g", "alice");
@@ -1018,8 +1022,8 @@ test_persistence(void **state)
 	assert_rc(store_is_member(s, "g", "alice"), ST_NOT_MEMBER);
 	assert_rc(store_is_member(s, "g", "carol"), ST_OK);
 	expect_requests(s, "g", "bob", EMPTY);
-	assert_rc(store_session_user(s, k1, user), ST_NO_SESSION);
-	assert_rc(store_session_user(s, k2, user), ST_OK);
+	assert_rc(store_session_user(s, k1, NULL, user), ST_NO_SESSION);
+	assert_rc(store_session_user(s, k2, NULL, user), ST_OK);
 	assert_string_equal(user, "bob");
 	expect_cred(s, "dave");
 	assert_rc(store_group_leave(s, "g", "bob"), ST_OK);

@@ -91,7 +91,7 @@ static const struct {
 	{ WT_S_ACK,		"S_ACK",		"uq" },
 	{ WT_S_ONLINE,		"S_ONLINE",		"bB" },
 	{ WT_S_R_USER,		"S_R_USER",		"iBBuquB" },
-	{ WT_S_R_SESSION,	"S_R_SESSION",		"Biqusb" },
+	{ WT_S_R_SESSION,	"S_R_SESSION",		"BiqusBBb" },
 	{ WT_S_R_GROUP,		"S_R_GROUP",		"iquqB" },
 	{ WT_S_R_MEMBER,	"S_R_MEMBER",		"iquiuuqu" },
 	{ WT_S_R_FILE,		"S_R_FILE",		"iqusqhHqu" },
@@ -110,6 +110,7 @@ static const struct {
 	{ WT_OP_LEAVE,		"OP_LEAVE",		"iquiu" },
 	{ WT_OP_UPLOAD,		"OP_UPLOAD",		"iqusqhHisqB" },
 	{ WT_OP_SERVE,		"OP_SERVE",		"iqushB" },
+	{ WT_OP_LOGIN,		"OP_LOGIN",		"BiqusBB" },
 	{ WT_OP_STOP,		"OP_STOP",		"iqusiB" },
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
@@ -142,6 +143,10 @@ static const uint8_t tkey[TICKET_KEY_LEN] = {
 };
 static const uint8_t ticket[WIRE_TICKET_LEN] = {
 	0x00, 0x00, 0x00, 0x00, 0x65, 0x53, 0xf1, 0x00,	/* expiry */
+	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,	/* source key */
+	0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,
+	0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28,
+	0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38,
 	0x9f, 0x86, 0xd0, 0x81, 0x88, 0x4c, 0x7d, 0x65,	/* HMAC */
 	0x9a, 0x2f, 0xea, 0xa0, 0xc5, 0x5a, 0xd0, 0x15,
 	0xa3, 0xbf, 0x4f, 0x1b, 0x2b, 0x0b, 0x82, 0x2c,
@@ -515,8 +520,8 @@ test_spec_table(void **state)
 	assert_true(wire_max_body(WT_FILE) >= 2 + WIRE_STR_MAX + 1 + 8 +
 	    WIRE_HASH_LEN + 4 + (size_t)WIRE_HASHES_MAX * WIRE_HASH_LEN +
 	    1000 * (2 + HOSTPORT_MAX + 1 + 4 + WIRE_TICKET_LEN));
-	/* A ticket is a u64 expiry and an HMAC-SHA256. */
-	assert_int_equal(WIRE_TICKET_LEN, 8 + 32);
+	/* A ticket is a u64 expiry, the source's key and an HMAC-SHA256. */
+	assert_int_equal(WIRE_TICKET_LEN, 8 + 32 + 32);
 	/* SESSION: a token, the longest id and a ticket key. */
 	assert_true(wire_max_body(WT_SESSION) >= WIRE_TOKEN_LEN + 1 + ID_MAX +
 	    1 + 4 + TICKET_KEY_LEN);
@@ -929,11 +934,11 @@ test_exact_bytes(void **state)
 		0x00, 0x00, 0x00,
 	};
 	static const uint8_t want_want[] = {	/* and the ticket's bytes */
-		0x00, 0x00, 0x00, 0x40,	0x00, 0x40, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x60,	0x00, 0x40, 0x00, 0x00,
 		0xfe, 0xdc, 0xba, 0x98,
 		0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55,
 		0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09,
-		0x00, 0x00, 0x00, 0x28,
+		0x00, 0x00, 0x00, 0x48,
 	};
 	static const uint8_t want_piece[] = {	/* and 3 data bytes */
 		0x00, 0x00, 0x00, 0x1f,	0x00, 0x44, 0x00, 0x00,
@@ -3393,9 +3398,12 @@ test_field_names(void **state)
 	assert_memory_equal(wire_format(WT_OP_USER), wire_format(WT_S_R_USER),
 	    USER_ITER + 1);
 	assert_int_equal(fixed_len(WT_OP_SESSION), SESS_PEER + 1);
+	assert_int_equal(fixed_len(WT_OP_LOGIN), SESS_TKEY + 1);
 	assert_int_equal(fixed_len(WT_S_R_SESSION), RSESS_ALIVE + 1);
 	assert_memory_equal(wire_format(WT_OP_SESSION),
-	    wire_format(WT_S_R_SESSION), SESS_PEER + 1);
+	    wire_format(WT_OP_LOGIN), SESS_PEER + 1);
+	assert_memory_equal(wire_format(WT_OP_LOGIN),
+	    wire_format(WT_S_R_SESSION), SESS_TKEY + 1);
 	assert_int_equal(fixed_len(WT_OP_LOGOUT), LOGOUT_KEY + 1);
 	assert_int_equal(fixed_len(WT_OP_GROUP), GROUP_EPOCH + 1);
 	assert_int_equal(fixed_len(WT_S_R_GROUP), RGROUP_REQ + 1);
