@@ -233,7 +233,8 @@ elif CASE == "before_hello":
 elif CASE == "bad_hello":
     for what, kw in (("wrong magic", {"magic": 0x50325054}),
                      ("magic zero", {"magic": 0}),
-                     ("version 2", {"version": 2}),
+                     ("version 1 (before TLS)", {"version": 1}),
+                     ("version 3", {"version": 3}),
                      ("version 0", {"version": 0}),
                      ("role 9", {"role": 9}),
                      ("role 0", {"role": 0})):

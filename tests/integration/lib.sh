@@ -16,6 +16,10 @@ T=$(mktemp -d /tmp/p2p-test.XXXXXX)
 # Clients remember trackers' keys in $P2PS_HOME/known_trackers: one for
 # the test, never the real home (cluster, called again, starts another).
 export P2PS_HOME=$T/home
+# The Python tools of a test (wireproto.py) are one peer: one key, shared
+# by every process (a session is bound to the key that logged in, a peer
+# ticket to the key that asked for it).
+export WIREPROTO_KEYDIR=$T/wpkey
 PIDS=()
 FAILS=0
 

@@ -3,7 +3,8 @@
 # TLS, kept beside its database (0600) across restarts; a client pins it
 # in $P2PS_HOME/known_trackers on first contact and refuses, with one
 # error line, a tracker on that address that proves another key; a key
-# pinned in tracker_info.txt is checked as well.  See wireproto.py.
+# pinned in tracker_info.txt is checked as well; a session token counts
+# only on a link that proves the key that logged in.  See wireproto.py.
 . "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -30,6 +31,16 @@ check_eq "tls: the client pinned the tracker's key" "127.0.0.1:$PORT $FP" \
 	"$(grep -v '^#' "$P2PS_HOME/known_trackers" 2>/dev/null)"
 check_eq "tls: known_trackers is the owner's alone" 600 \
 	"$(stat -c %a "$P2PS_HOME/known_trackers" 2>/dev/null)"
+
+# A session is bound to the key that logged in: its token is no session
+# on a link that proves another key.
+retry() { python3 "$HERE/cluster_retry.py" "$@"; }
+retry login "$PORT" ann pw "$T/tok" >/dev/null
+check "tls: a token on a link with the key that logged in is a session" \
+	retry create_group "$PORT" "$T/tok" 5 tg1
+res=$(WIREPROTO_KEYDIR=$T/otherkey retry create_group "$PORT" "$T/tok" 6 tg2)
+check "tls: the token under another key is no session ($res)" \
+	grep -q '^error: not logged in' <<<"$res"
 
 # Restarted in its directory: the same key, and clients go on.
 stop_tracker 1 || fail "tls: tracker stops with status 0"

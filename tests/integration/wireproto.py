@@ -28,8 +28,11 @@ import time
 
 HDR = 12
 MAGIC = 0x50325053
-VERSION = 1
+VERSION = 2       # 2: under TLS, tickets name keys
 ROLE_CLIENT, ROLE_TRACKER, ROLE_PEER = 1, 2, 3
+# A peer ticket: u64 expiry, the source's key (SHA-256 of its public key
+# info, as a fingerprint), HMAC-SHA256 naming the asker's key too.
+TICKET_LEN = 72
 
 HELLO, ERROR, OK, NAMES, SESSION, FILES, FILE = 1, 2, 3, 4, 5, 6, 7
 FILE_INFO = 29
@@ -87,19 +90,44 @@ _ident = None
 _ctx = {}
 
 
+def _make_identity(d):
+    key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ed25519",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=test"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
 def identity():
-    """(cert path, key path): this process's Ed25519 key and self-signed
-    certificate, made once (removed at exit)."""
+    """(cert path, key path): the Ed25519 key and self-signed certificate
+    this process presents on every connection, made at first use.  By
+    default one per process, removed at exit.  With $WIREPROTO_KEYDIR set,
+    the one in that directory, made there by the first process that needs
+    it: processes sharing it are one peer to the product (a session is
+    bound to the key that logged in, a ticket to the key that asked)."""
     global _ident
-    if _ident is None:
+    if _ident is not None:
+        return _ident
+    shared = os.environ.get("WIREPROTO_KEYDIR")
+    if not shared:
         d = tempfile.mkdtemp(prefix="wireproto-tls.")
         atexit.register(shutil.rmtree, d, True)
-        key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ed25519",
-                        "-nodes", "-keyout", key, "-out", cert, "-days", "2",
-                        "-subj", "/CN=test"], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _ident = (cert, key)
+        _ident = _make_identity(d)
+        return _ident
+    shared = os.path.abspath(shared)
+    if not os.path.isdir(shared):
+        # Made aside and renamed in: processes started together agree.
+        parent = os.path.dirname(shared)
+        os.makedirs(parent, exist_ok=True)
+        d = tempfile.mkdtemp(prefix=".wireproto-tls.", dir=parent)
+        _make_identity(d)
+        try:
+            os.rename(d, shared)
+        except OSError:
+            shutil.rmtree(d, True)      # another process was first
+    _ident = (os.path.join(shared, "cert.pem"),
+              os.path.join(shared, "key.pem"))
     return _ident
 
 
