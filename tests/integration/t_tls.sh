@@ -35,9 +35,10 @@ check_eq "tls: known_trackers is the owner's alone" 600 \
 # A session is bound to the key that logged in: its token is no session
 # on a link that proves another key.
 retry() { python3 "$HERE/cluster_retry.py" "$@"; }
+retry_quiet() { retry "$@" >/dev/null; }
 retry login "$PORT" ann pw "$T/tok" >/dev/null
 check "tls: a token on a link with the key that logged in is a session" \
-	retry create_group "$PORT" "$T/tok" 5 tg1
+	retry_quiet create_group "$PORT" "$T/tok" 5 tg1
 res=$(WIREPROTO_KEYDIR=$T/otherkey retry create_group "$PORT" "$T/tok" 6 tg2)
 check "tls: the token under another key is no session ($res)" \
 	grep -q '^error: not logged in' <<<"$res"
