@@ -386,22 +386,27 @@ on_logout(void *arg, const struct wire_msg *m, const char *err)
 	/* A session the tracker no longer knows is just as ended. */
 	if (err == NULL && (m->h.type == WT_OK || (m->h.type == WT_ERROR &&
 	    m->f[ERROR_CODE].u == WE_AUTH))) {
-		printf("logged out\n");
+		printf("%s\n", cl->ok_msg);
 		cmd_done(cl, 1);
 		return;
 	}
 	on_reply(arg, m, err);
 }
 
+/* logout, or logout --all: every session of the user, on every client. */
 static enum cmd_rc
 c_logout(struct client *cl, int argc, char **argv)
 {
 	struct wire_enc *e;
+	int all = argc == 2;
 
-	(void)argc;
-	(void)argv;
-	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "logged out");
-	e = tlink_begin(cl->tl, WT_LOGOUT);
+	if (all && strcmp(argv[1], "--all") != 0) {
+		commands_error(cl, "usage: logout [--all]");
+		return CMD_DONE;
+	}
+	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "%s", all ? "logged out "
+	    "(every session of this user ended)" : "logged out");
+	e = tlink_begin(cl->tl, all ? WT_LOGOUT_ALL : WT_LOGOUT);
 	wire_put_token(e, cl->token);
 	tlink_send(cl->tl, on_logout, cl);
 	return CMD_WAIT;
@@ -747,7 +752,8 @@ static const struct cmd table[] = {
 	    "create an account" },
 	{ "login", "<user_id> <password>", 2, 2, -1, "u-", c_login,
 	    "start a session" },
-	{ "logout", "", 0, 0, 1, "", c_logout, "end the session" },
+	{ "logout", "[--all]", 0, 1, 1, "-", c_logout,
+	    "end the session (--all: every session of this user)" },
 	{ "create_group", "<group_id>", 1, 1, 1, "g", c_create_group,
 	    "create a group you own" },
 	{ "join_group", "<group_id>", 1, 1, 1, "g", c_join_group,

@@ -50,6 +50,7 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_SHARE] =		{ "SHARE", "tis", CTRL },
 	[WT_STOP_SHARE] =	{ "STOP_SHARE", "tis", CTRL },
 	[WT_MY_SHARES] =	{ "MY_SHARES", "t", 64 },
+	[WT_LOGOUT_ALL] =	{ "LOGOUT_ALL", "t", 64 },
 	[WT_P_WANT] =		{ "P_WANT", "hB", 128 },
 	[WT_P_BITFIELD] =	{ "P_BITFIELD", "hB", 64 * 1024 },
 	[WT_P_HAVE] =		{ "P_HAVE", "hu", 64 },
@@ -85,6 +86,8 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_OP_SERVE] =		{ "OP_SERVE", "iqushB", CTRL },
 	[WT_OP_STOP] =		{ "OP_STOP", "iqusiB", CTRL },
 	[WT_OP_LOGIN] =		{ "OP_LOGIN", "BiqusBB", CTRL },
+	[WT_S_SNAP_OFFER] =	{ "S_SNAP_OFFER", "", 16 },
+	[WT_S_SNAP_ASK] =	{ "S_SNAP_ASK", "", 16 },
 };
 #undef CTRL
 

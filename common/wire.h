@@ -109,6 +109,7 @@ enum wire_type {
 				   (part of) a file the group has */
 	WT_STOP_SHARE = 31,	/* "tis" group, name */
 	WT_MY_SHARES = 32,	/* "t" -> WT_SHARES */
+	WT_LOGOUT_ALL = 33,	/* "t": end every session of the user */
 
 	/*
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,
@@ -164,6 +165,12 @@ enum wire_type {
 				   "group"), name, born, origin */
 	WT_S_R_REQ = 110,	/* "Bq" a request done, when */
 	WT_S_SNAP_END = 111,	/* "*uqq" origin, seq, stamp */
+	/*
+	 * A snapshot is offered, then asked for: rows and SNAP_END are
+	 * taken only by a side that asked, so none can be pushed unasked.
+	 */
+	WT_S_SNAP_OFFER = 124,	/* "" */
+	WT_S_SNAP_ASK = 125,	/* "" */
 
 	/*
 	 * Operations: one a mutation, replicated through the op log.  The

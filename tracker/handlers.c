@@ -404,6 +404,21 @@ h_logout(struct req *r)
 	reply_store(r, store_session_del(r->t->store, r->key), NULL, r->user);
 }
 
+/* logout --all: every session of this user ends, here and elsewhere. */
+static void
+h_logout_all(struct req *r)
+{
+	unsigned n = 0;
+	int rc;
+
+	handlers_unbind(r->t, r->l);
+	rc = store_session_end_all(r->t->store, r->user, &n);
+	if (rc == ST_OK)
+		log_info("%s: %s ended all %u sessions", conn_name(r->l->c),
+		    r->user, n);
+	reply_store(r, rc, NULL, r->user);
+}
+
 static void
 h_ping(struct req *r)
 {
@@ -668,6 +683,7 @@ static const struct {
 	[WT_CREATE_USER] =	{ h_create_user, 0, 1 },
 	[WT_LOGIN] =		{ h_login, 0, 0 },
 	[WT_LOGOUT] =		{ h_logout, 1, 1 },
+	[WT_LOGOUT_ALL] =	{ h_logout_all, 1, 1 },
 	[WT_CREATE_GROUP] =	{ h_create_group, 1, 1 },
 	[WT_JOIN_GROUP] =	{ h_join_group, 1, 1 },
 	[WT_LEAVE_GROUP] =	{ h_leave_group, 1, 1 },
@@ -768,7 +784,7 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 			reply_store(&r, rc, NULL, NULL);
 			return;
 		}
-		if (m->h.type != WT_LOGOUT)
+		if (m->h.type != WT_LOGOUT && m->h.type != WT_LOGOUT_ALL)
 			bind(t, l, r.key);
 	}
 	store_set_request(t->store, r.dedupe ? r.reqkey : NULL);

@@ -52,7 +52,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: tracker tracker_info.txt N [--db PATH] "
-	    "[--secret FILE] [--kdf-iter N] [--log-keep N] [-v | -q]\n");
+	    "[--secret FILE] [--kdf-iter N] [--log-keep N] "
+	    "[--session-idle SECONDS] [-v | -q]\n");
 	exit(2);
 }
 
@@ -177,8 +178,15 @@ before_sleep(void *arg)
 static void
 sweep(void *arg)
 {
+	static unsigned ticks;
+	unsigned n = 0;
+
 	(void)arg;
 	link_sweep(&T, loop_now(T.loop));
+	/* Every 10 s: sessions idle past --session-idle end. */
+	if (T.session_idle_ms > 0 && ++ticks % 10 == 0 &&
+	    store_expire(T.store, T.session_idle_ms, &n) == ST_OK && n > 0)
+		log_info("%u idle sessions ended", n);
 	loop_timer(T.loop, 1000, sweep, NULL);
 }
 
@@ -376,6 +384,7 @@ main(int argc, char **argv)
 	size_t secretlen = 0;
 	struct tracker_addr *me;
 	long long n, iter = KDF_ITER_DEFAULT, keep = LOG_KEEP_DEFAULT;
+	long long idle = SESSION_IDLE_DEFAULT;
 	int i, npos = 0, level = LOG_INFO;
 
 	for (i = 1; i < argc; i++) {
@@ -386,6 +395,11 @@ main(int argc, char **argv)
 				usage();
 		} else if (strcmp(argv[i], "--log-keep") == 0 && i + 1 < argc) {
 			if (parse_num(argv[++i], 1, 1000000000, &keep) == -1)
+				usage();
+		} else if (strcmp(argv[i], "--session-idle") == 0 &&
+		    i + 1 < argc) {
+			if (parse_num(argv[++i], 0, 10LL * 365 * 86400,
+			    &idle) == -1)
 				usage();
 		} else if (strcmp(argv[i], "--secret") == 0 && i + 1 < argc) {
 			secretfile = argv[++i];
@@ -412,6 +426,7 @@ main(int argc, char **argv)
 	T.self = n == 0 ? 0 : (size_t)n - 1;
 	T.kdf_iter = (unsigned)iter;
 	T.log_keep = (uint64_t)keep;
+	T.session_idle_ms = (uint64_t)idle * 1000;
 	me = &T.cluster.v[T.self];
 	if (db == NULL) {
 		snprintf(dbdef, sizeof(dbdef), "tracker%zu.db", T.self + 1);
@@ -423,6 +438,12 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 
 	raise_fd_limit();
+	/*
+	 * Everything the tracker writes is its own: the key, the database
+	 * with its salts, hashes and session keys, its -wal and -shm, the
+	 * pins.  Created so, not chmodded after.
+	 */
+	umask(077);
 	identity(db);
 
 	if ((T.store = store_open(db, err, sizeof(err))) == NULL)

@@ -101,6 +101,13 @@ int	store_session_add(struct store *, const uint8_t key[32],
 int	store_session_user(struct store *, const uint8_t key[32],
 	    const uint8_t *fp, char user[ID_MAX + 1]);
 int	store_session_del(struct store *, const uint8_t key[32]);
+/* End every session of the user (logout --all); *n: how many ended. */
+int	store_session_end_all(struct store *, const char *user, unsigned *n);
+/*
+ * End the sessions that have had no client link on any tracker for
+ * idle_ms (as far as this tracker knows), a bounded number a call.
+ */
+int	store_expire(struct store *, uint64_t idle_ms, unsigned *n);
 
 int	store_group_create(struct store *, const char *group,
 	    const char *owner);
@@ -188,6 +195,14 @@ int	store_remote_clear(struct store *, uint32_t tracker);
  * and in order per origin (a gap is ST_GAP).
  */
 void	 store_set_origin(struct store *, uint32_t origin);
+/*
+ * A stamp more than this ahead of our wall clock is refused, not
+ * observed: one tracker's clock (or a forger) cannot drag the cluster's
+ * clocks into the future, as CockroachDB bounds its offsets.  Its op is
+ * taken once our clock has come that close.
+ */
+#define STORE_MAX_AHEAD_MS	(60 * 1000)
+int	 store_stamp_ahead(uint64_t hlc);
 /*
  * Group commit.  In batch mode every mutation is a savepoint inside one
  * transaction that store_flush() commits (one sync for all of them); the

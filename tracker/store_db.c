@@ -60,6 +60,14 @@ static const char schema[] =
     "  peer TEXT NOT NULL, ubirth INTEGER NOT NULL,"
     "  uorigin INTEGER NOT NULL, fp BLOB, tkey BLOB) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user);"
+    /*
+     * When each live session was last seen active, by this tracker: at
+     * its start and whenever its client's link came or went here or on
+     * another tracker.  Local, not replicated: it only decides when this
+     * tracker ends a session idle for too long (store_expire()).
+     */
+    "CREATE TABLE IF NOT EXISTS seen("
+    "  key BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
     /* Ended sessions, so a late op cannot revive one; why for the user. */
     "CREATE TABLE IF NOT EXISTS session_dead("
     "  key BLOB PRIMARY KEY, user TEXT NOT NULL,"
@@ -311,6 +319,18 @@ static const char *const sql[S_COUNT] = {
 	    " AND (EXISTS(SELECT 1 FROM temp.online o WHERE o.key = v.key)"
 	    " OR EXISTS(SELECT 1 FROM temp.remote_online r"
 	    " WHERE r.key = v.key)) GROUP BY s.peer ORDER BY s.peer",
+	[S_SEEN_TOUCH] = "INSERT INTO seen(key, at) SELECT :key, :at"
+	    " WHERE EXISTS(SELECT 1 FROM sessions WHERE key = :key)"
+	    " ON CONFLICT(key) DO UPDATE SET at = max(at, excluded.at)",
+	[S_SEEN_DROP] = "DELETE FROM seen WHERE key = :key",
+	/* Live sessions idle since before :at, with no link anywhere. */
+	[S_SESS_IDLE] = "SELECT s.key FROM sessions s JOIN seen n"
+	    " ON n.key = s.key WHERE n.at < :at"
+	    " AND NOT EXISTS(SELECT 1 FROM temp.online o WHERE o.key = s.key)"
+	    " AND NOT EXISTS(SELECT 1 FROM temp.remote_online r"
+	    " WHERE r.key = s.key) LIMIT :n",
+	[S_SESS_OF_USER] = "SELECT key FROM sessions WHERE user = :user"
+	    " LIMIT :n",
 	[S_ONLINE_ADD] = "INSERT INTO temp.online(key, links) VALUES(:key, 1)"
 	    " ON CONFLICT(key) DO UPDATE SET links = links + 1",
 	[S_ONLINE_DROP] = "UPDATE temp.online SET links = links - 1"
@@ -744,4 +764,14 @@ uint32_t
 store_origin(const struct store *s)
 {
 	return s->origin;
+}
+
+int
+db_seen(struct store *s, const uint8_t key[32])
+{
+	sqlite3_stmt *q = db_stmt(s, S_SEEN_TOUCH);
+
+	db_bind_blob(q, ":key", key, 32);
+	db_bind_int(q, ":at", (int64_t)db_wall_ms());
+	return db_exec(s, q);
 }

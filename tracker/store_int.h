@@ -65,6 +65,7 @@ enum stmt {
 	S_FILE_GET, S_FILE_INSERT, S_FILE_REPLACE, S_FILE_BUMP, S_FILE_SHARED,
 	S_FILE_LIST, S_SHARE_PUT, S_SHARE_MINE, S_SHARE_OR_SERVE,
 	S_SERVE_PUT, S_SERVE_SOURCES,
+	S_SEEN_TOUCH, S_SEEN_DROP, S_SESS_IDLE, S_SESS_OF_USER,
 	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC, S_ONLINE_GET, S_ONLINE_LIST,
 	S_RONLINE_ADD, S_RONLINE_DEL, S_RONLINE_CLEAR,
 	S_LOG_INSERT, S_LOG_AFTER, S_LOG_LAST, S_HWM_GET, S_HWM_SET,
@@ -144,6 +145,9 @@ int		 db_commit(struct store *, int rc);
 uint64_t	 db_wall_ms(void);
 /* The last op of origin the database holds (0: none). */
 uint64_t	 db_hwm(struct store *, uint32_t origin);
+
+/* The session key was active now (its link came or went): 0 or -1. */
+int		 db_seen(struct store *, const uint8_t key[32]);
 
 /* store_state.c: the replicated tables and their rules. */
 /* Apply an op as origin's seq-th, logged, in the caller's transaction. */

@@ -40,6 +40,19 @@ store_apply(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
 
 	if (origin == 0 || seq == 0 || (reqlen != 0 && reqlen != 32))
 		return ST_BAD_OP;
+	/* Ours come from us alone: one "back from a peer" is a forgery. */
+	if (origin == s->origin) {
+		log_warnx("store: refused an op %llu stamped as this tracker's "
+		    "own", (unsigned long long)seq);
+		return ST_BAD_OP;
+	}
+	if (store_stamp_ahead(hlc)) {
+		log_warnx("store: refused op %u:%llu: its stamp is %llu ms "
+		    "ahead of this tracker's clock", origin,
+		    (unsigned long long)seq, (unsigned long long)
+		    (HLC_MS(hlc) - db_wall_ms()));
+		return ST_BAD_OP;
+	}
 	if (db_begin(s) == -1)
 		return ST_ERR;
 	have = db_hwm(s, origin);
@@ -51,9 +64,13 @@ store_apply(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
 	if ((rc = state_apply_logged(s, origin, seq, hlc, req, reqlen, op,
 	    oplen)) != ST_OK)
 		return db_rollback(s, rc);
-	if ((rc = db_commit(s, ST_OK)) == ST_OK && origin == s->origin)
-		s->seq = seq;	/* our own ops, back from a peer */
-	return rc;
+	return db_commit(s, ST_OK);
+}
+
+int
+store_stamp_ahead(uint64_t hlc)
+{
+	return HLC_MS(hlc) > db_wall_ms() + STORE_MAX_AHEAD_MS;
 }
 
 uint64_t
@@ -426,7 +443,7 @@ merge_end(struct store *s, const struct wire_msg *m)
 	while (wire_iter_next(&it, f)) {
 		uint32_t origin = (uint32_t)f[HWM_ORIGIN].u;
 
-		if (origin == 0)
+		if (origin == 0 || store_stamp_ahead(f[HWM_STAMP].u))
 			return -2;
 		had = db_hwm(s, origin);
 		if (f[HWM_SEQ].u <= had)

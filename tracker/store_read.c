@@ -253,7 +253,7 @@ store_online(struct store *s, const uint8_t key[32], int up)
 	sqlite3_stmt *q = db_stmt(s, up ? S_ONLINE_ADD : S_ONLINE_DROP);
 
 	db_bind_blob(q, ":key", key, 32);
-	if (db_exec(s, q) == -1)
+	if (db_exec(s, q) == -1 || db_seen(s, key) == -1)
 		return ST_ERR;
 	if (!up && db_exec(s, db_stmt(s, S_ONLINE_GC)) == -1)
 		return ST_ERR;
@@ -287,7 +287,7 @@ store_remote_online(struct store *s, uint32_t tracker, const uint8_t key[32],
 
 	db_bind_int(q, ":tracker", tracker);
 	db_bind_blob(q, ":key", key, 32);
-	return db_exec(s, q) == -1 ? ST_ERR : ST_OK;
+	return db_exec(s, q) == -1 || db_seen(s, key) == -1 ? ST_ERR : ST_OK;
 }
 
 int

@@ -415,3 +415,57 @@ store_stop_share(struct store *s, const uint8_t key[32], const char *user,
 		return db_rollback(s, ST_ERR);
 	return commit_op(s, ST_OK);
 }
+
+/*
+ * End each session the query q (bound by the caller) lists, at most
+ * STORE_END_MAX: the keys are read first, then each ends as a logout
+ * would, by an op.
+ */
+#define STORE_END_MAX	1024
+
+static int
+end_listed(struct store *s, sqlite3_stmt *q, unsigned *n)
+{
+	uint8_t (*keys)[32] = xcalloc(STORE_END_MAX, 32);
+	unsigned i, k = 0;
+	int r;
+
+	*n = 0;
+	while (k < STORE_END_MAX && (r = db_row(s, q)) == 1)
+		if (sqlite3_column_bytes(q, 0) == 32)
+			memcpy(keys[k++], sqlite3_column_blob(q, 0), 32);
+	if (k == STORE_END_MAX)
+		sqlite3_reset(q);
+	else if (r == -1) {
+		free(keys);
+		return ST_ERR;
+	}
+	for (i = 0; i < k; i++) {
+		if ((r = store_session_del(s, keys[i])) == ST_ERR)
+			break;
+		*n += r == ST_OK;
+	}
+	free(keys);
+	return r == ST_ERR ? ST_ERR : ST_OK;
+}
+
+int
+store_session_end_all(struct store *s, const char *user, unsigned *n)
+{
+	sqlite3_stmt *q = db_stmt(s, S_SESS_OF_USER);
+
+	db_bind_text(q, ":user", user);
+	db_bind_int(q, ":n", STORE_END_MAX);
+	return end_listed(s, q, n);
+}
+
+int
+store_expire(struct store *s, uint64_t idle_ms, unsigned *n)
+{
+	uint64_t now = db_wall_ms();
+	sqlite3_stmt *q = db_stmt(s, S_SESS_IDLE);
+
+	db_bind_int(q, ":at", (int64_t)(now > idle_ms ? now - idle_ms : 0));
+	db_bind_int(q, ":n", STORE_END_MAX);
+	return end_listed(s, q, n);
+}

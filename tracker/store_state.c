@@ -368,7 +368,9 @@ state_apply_session(struct store *s, const struct wire_msg *m,
 		db_bind_blob(q, ":fp", m->f[SESS_FP].p, 32);
 		db_bind_blob(q, ":tkey", m->f[SESS_TKEY].p, 32);
 	}
-	return db_exec(s, q);
+	if (db_exec(s, q) == -1)
+		return -1;
+	return db_seen(s, key);		/* its idle clock starts here */
 }
 
 static int
@@ -381,6 +383,10 @@ apply_logout(struct store *s, const struct wire_msg *m,
 	if (m->f[LOGOUT_KEY].n != 32)
 		return -2;
 	q = db_stmt(s, S_DEAD_MOVE);
+	db_bind_blob(q, ":key", m->f[LOGOUT_KEY].p, 32);
+	if (db_exec(s, q) == -1)
+		return -1;
+	q = db_stmt(s, S_SEEN_DROP);
 	db_bind_blob(q, ":key", m->f[LOGOUT_KEY].p, 32);
 	if (db_exec(s, q) == -1)
 		return -1;

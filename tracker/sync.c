@@ -69,6 +69,8 @@ struct speer {
 	int		 synced;	/* its first HWM on this connection */
 	uint64_t	 unacked;
 	struct store_snap *snap;	/* being sent: no ops until its end */
+	int		 offered;	/* we offered a snapshot: no ops */
+	int		 asked;		/* we asked for one: rows welcome */
 	uint64_t	 since;		/* connected at */
 	unsigned	 backoff;
 	struct loop_timer *retry;
@@ -112,6 +114,7 @@ sp_reset(struct speer *p)
 	memset(p->has, 0, sizeof(p->has));
 	store_snap_free(p->snap);
 	p->snap = NULL;
+	p->offered = p->asked = 0;
 }
 
 static void
@@ -356,15 +359,33 @@ snap_pump(struct speer *p)
 static void
 send_snapshot(struct speer *p)
 {
-	if (p->snap != NULL)
+	struct wire_enc e;
+
+	if (p->snap != NULL || p->offered)
 		return;
+	/* It must ask: no snapshot is taken unasked for. */
+	p->offered = 1;
+	wire_begin(&e, conn_out(p->c), WT_S_SNAP_OFFER, 0);
+	wire_end(&e);
+	conn_flush(p->c);
+}
+
+/* It asked for the snapshot we offered: stream it. */
+static void
+on_snap_ask(struct speer *p)
+{
+	if (!p->offered) {
+		drop(p->c, "asked for a snapshot not offered");
+		return;
+	}
+	p->offered = 0;
 	if ((p->snap = store_snap_begin(p->sy->t->store)) == NULL) {
 		drop(p->c, "cannot begin a snapshot");
 		return;
 	}
 	log_info("sync: tracker %u: lacks ops no longer logged here: sending "
 	    "a snapshot", p->id);
-	snap_pump(p);
+	sp_pump(p);	/* the snapshot, then ops again */
 }
 
 /* Does the peer lack ops that only our tables hold? */
@@ -408,7 +429,9 @@ on_hwm(struct speer *p, const struct wire_msg *m)
 		return;
 	p->synced = 1;
 	p->cursor = 0;
-	if (lacks_trimmed(p))
+	/* Ops it lacks that we no longer log, or its own (it lost them). */
+	if (lacks_trimmed(p) || p->has[p->id] < store_hwm(p->sy->t->store,
+	    p->id))
 		send_snapshot(p);
 	sp_pump(p);
 }
@@ -423,7 +446,12 @@ on_snapshot(struct speer *p, const struct wire_msg *m)
 	struct wire_enc e;
 	int rc;
 
+	if (!p->asked) {
+		drop(p->c, "snapshot rows not asked for");
+		return;
+	}
 	if (m->h.type == WT_S_SNAP_END) {
+		p->asked = 0;
 		wire_iter_init(&it, m);
 		while (wire_iter_next(&it, f))
 			if (f[HWM_ORIGIN].u < 1 || f[HWM_ORIGIN].u > sy->n) {
@@ -490,6 +518,7 @@ static void
 sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 {
 	struct speer *p = arg;
+	struct wire_enc e;
 	const char *why;
 
 	if (!p->hello) {
@@ -531,6 +560,19 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		break;
 	case WT_S_ONLINE:
 		on_online(p, m);
+		break;
+	case WT_S_SNAP_OFFER:
+		if (p->asked) {
+			drop(c, "a second snapshot offered");
+			break;
+		}
+		p->asked = 1;
+		wire_begin(&e, conn_out(c), WT_S_SNAP_ASK, 0);
+		wire_end(&e);
+		conn_flush(c);
+		break;
+	case WT_S_SNAP_ASK:
+		on_snap_ask(p);
 		break;
 	case WT_S_R_USER:
 	case WT_S_R_SESSION:
@@ -733,7 +775,8 @@ pump_op(void *arg, const struct store_op *o)
 		return -1;
 	}
 	p->cursor = o->lseq;
-	if (o->origin < 1 || o->origin > p->sy->n ||
+	/* Never its own ops: it refuses them (a lost one needs a snapshot). */
+	if (o->origin < 1 || o->origin > p->sy->n || o->origin == p->id ||
 	    o->seq <= p->has[o->origin])
 		return 0;
 	wire_begin(&e, conn_out(p->c), WT_S_OP, 0);
@@ -761,7 +804,8 @@ sp_pump(struct speer *p)
 	uint64_t last = store_log_last(st);
 
 	/* Nothing before its HWM says what it lacks, nor during a snapshot. */
-	if (p->state != SP_READY || !p->synced || conn_closing(p->c))
+	if (p->state != SP_READY || !p->synced || conn_closing(p->c) ||
+	    p->offered)
 		return;
 	if (p->snap != NULL && (snap_pump(p) == -1 || p->snap != NULL))
 		return;

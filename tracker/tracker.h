@@ -40,6 +40,8 @@ struct worker_pool;
 /* Ops the log keeps at most, held by every peer or not (--log-keep). */
 #define LOG_KEEP_DEFAULT	500000
 #define KDF_THREADS		2
+/* A session with no client link anywhere this long ends (--session-idle). */
+#define SESSION_IDLE_DEFAULT	(7 * 86400)
 
 struct tracker {
 	struct loop		*loop;
@@ -49,6 +51,7 @@ struct tracker {
 	int			 lfd;
 	unsigned		 kdf_iter;
 	uint64_t		 log_keep;
+	uint64_t		 session_idle_ms;	/* 0: never */
 	struct worker_pool	*workers;	/* password hashing */
 	size_t			 nlinks;
 	struct link		*links;		/* every accepted connection,

@@ -31,9 +31,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../tracker/store.h"
+#include "hlc.h"
 #include "rbuf.h"
 #include "wire.h"
 #include "rng.h"
@@ -173,6 +175,11 @@ deliver_one(void *arg, const struct store_op *o)
 
 	if (d->left == 0)
 		return -1;
+	/* As the sync channel does: a tracker is never sent its own ops. */
+	if (o->origin == store_origin(d->to)) {
+		d->cursor = o->lseq;
+		return 0;
+	}
 	had = store_hwm(d->to, o->origin);
 	if (o->seq > had + 1) {
 		d->gap = 1;
@@ -377,6 +384,76 @@ test_gap_and_dup(void **state)
 	assert_int_equal(store_hwm(c->s[2], 1), 2);
 	sync_all(c);
 	expect_same(c, "after a gap, a duplicate and a bad op");
+}
+
+/* Forged deliveries of tracker 1's first op, to tracker 2. */
+static int
+forge_probe(void *arg, const struct store_op *o)
+{
+	struct store *to = arg;
+	struct timespec ts;
+	uint64_t ahead;
+
+	if (o->seq != 1)
+		return 0;
+	/* Stamped as the receiver's own: refused, whatever it holds. */
+	assert_int_equal(store_apply(to, store_origin(to), 1, o->hlc, o->req,
+	    o->reqlen, o->op, o->oplen), ST_BAD_OP);
+	/* Stamped two minutes ahead of the clock: refused, not observed. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ahead = ((uint64_t)ts.tv_sec * 1000 + 120 * 1000) << HLC_BITS;
+	assert_int_equal(store_apply(to, o->origin, 1, ahead, o->req,
+	    o->reqlen, o->op, o->oplen), ST_BAD_OP);
+	assert_int_equal(store_hwm(to, o->origin), 0);
+	/* Its own stamp (now): taken. */
+	assert_int_equal(store_apply(to, o->origin, 1, o->hlc, o->req,
+	    o->reqlen, o->op, o->oplen), ST_OK);
+	return 0;
+}
+
+/*
+ * The apply path's defences: an op claiming the receiver's origin, or a
+ * stamp beyond STORE_MAX_AHEAD_MS, is refused; a session answers only
+ * on a link proving the key it is bound to; logout --all ends them all.
+ */
+static void
+test_forged_ops(void **state)
+{
+	static const uint8_t other[32] = { 9 };
+	struct cluster *c = *state;
+	struct user_cred u;
+	char name[ID_MAX + 1];
+	uint8_t k1[32], k2[32];
+	unsigned n = 0;
+
+	cred(&u, 1);
+	assert_int_equal(store_user_create(c->s[1], "alice", &u), ST_OK);
+	assert_int_equal(store_log_after(c->s[1], 0, 10, forge_probe, c->s[2]),
+	    ST_OK);
+	assert_int_equal(store_hwm(c->s[2], 1), 1);
+	assert_true(store_stamp_ahead(((uint64_t)1 << 62)));
+	assert_false(store_stamp_ahead(0));
+
+	key(k1, 1, 1);
+	key(k2, 1, 2);
+	assert_int_equal(store_session_add(c->s[1], k1, "alice", "a:1",
+	    TEST_FP, TEST_TKEY), ST_OK);
+	assert_int_equal(store_session_add(c->s[1], k2, "alice", "a:2",
+	    other, TEST_TKEY), ST_OK);
+	sync_all(c);
+	assert_int_equal(store_session_user(c->s[2], k1, TEST_FP, name), ST_OK);
+	assert_int_equal(store_session_user(c->s[2], k1, other, name),
+	    ST_NO_SESSION);
+	assert_int_equal(store_session_user(c->s[3], k2, other, name), ST_OK);
+	/* logout --all on tracker 3 ends both, everywhere. */
+	assert_int_equal(store_session_end_all(c->s[3], "alice", &n), ST_OK);
+	assert_int_equal(n, 2);
+	sync_all(c);
+	assert_int_not_equal(store_session_user(c->s[1], k1, NULL, name),
+	    ST_OK);
+	assert_int_not_equal(store_session_user(c->s[2], k2, NULL, name),
+	    ST_OK);
+	expect_same(c, "after forged ops and logout --all");
 }
 
 static void
@@ -971,6 +1048,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_forged_ops),
 		T(test_gap_and_dup),
 		T(test_create_user_conflict),
 		T(test_create_group_conflict),

@@ -111,6 +111,9 @@ static const struct {
 	{ WT_OP_UPLOAD,		"OP_UPLOAD",		"iqusqhHisqB" },
 	{ WT_OP_SERVE,		"OP_SERVE",		"iqushB" },
 	{ WT_OP_LOGIN,		"OP_LOGIN",		"BiqusBB" },
+	{ WT_LOGOUT_ALL,	"LOGOUT_ALL",		"t" },
+	{ WT_S_SNAP_OFFER,	"S_SNAP_OFFER",		"" },
+	{ WT_S_SNAP_ASK,	"S_SNAP_ASK",		"" },
 	{ WT_OP_STOP,		"OP_STOP",		"iqusiB" },
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
