@@ -20,6 +20,7 @@ c = w.Conn($PORT); c.hello(); print(c.peer_fingerprint())")
 check_eq "tls: the key it proves is the one it printed" "$FP" "$served"
 check_eq "tls: its key file is the owner's alone" 600 \
 	"$(stat -c %a "$T/t1/tracker1.key")"
+check_eq "tls: and so is its database" 600 "$(stat -c %a "$T/t1/tracker1.db")"
 
 run_client first <<'S'
 create_user ann pw
@@ -87,5 +88,14 @@ check_eq "tls: ... and sends it nothing" "" "$(out pin_bad)"
 kill -TERM "$OP"
 wait "$OP"
 check_eq "tls: the other tracker exits 0" 0 "$?"
+
+# A key file others may read: refused, with the chmod that fixes it.
+chmod 644 "$T/other/tracker1.key"
+(cd "$T/other" && exec timeout 10 "$TRACKER" tracker_info.txt 1 \
+	--kdf-iter 1000 </dev/null >/dev/null 2>"$T/other/bad.log")
+rc=$?
+check "tls: a tracker whose key others can read refuses to start ($rc)" \
+	test "$rc" -ne 0 -a "$rc" -ne 124
+check "tls: ... saying chmod 600" grep -q "chmod 600" "$T/other/bad.log"
 check "tls: no sanitizer report" bash -c \
 	"! grep -q 'Sanitizer\|runtime error' '$T/t1/err.log' '$T/other/err.log' $T/*.err"
