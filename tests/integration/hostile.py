@@ -1,12 +1,15 @@
 """hostile.py CASE PORT TRACKER_LOG - one hostile peer against a tracker.
 
-Prints "PASS: ..." / "FAIL: ..." lines (counted by the test runner).  A
+Every case but not_tls and bad_tls speaks TLS properly and misbehaves
+inside it; not_tls sends bytes that are not TLS, bad_tls TLS the tracker
+must refuse (no client certificate, TLS 1.2).  Prints "PASS: ..." / "FAIL: ..." lines (counted by the test runner).  A
 case that makes the tracker drop the connection also checks that the
 tracker's log names that connection (its source port).
 """
 import os
 import random
 import socket
+import ssl
 import sys
 import time
 
@@ -83,7 +86,67 @@ def session():
     return w.login(PORT, "hostile", "pw")
 
 
-if CASE == "garbage":
+if CASE == "not_tls":
+    # Bytes that are not TLS, on the tracker's port: each connection is
+    # dropped, and the tracker goes on serving.  (A failed handshake is
+    # logged at debug level only, so the log is not checked here.)
+    c = w.Conn(PORT, tls=False)
+    c.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    dropped(c, "plain HTTP request", log=False)
+    c = w.Conn(PORT, tls=False)
+    c.send(bytes(random.Random(4321).randrange(256) for _ in range(4096)))
+    dropped(c, "4 KiB of random bytes, no TLS", log=False)
+    c = w.Conn(PORT, tls=False)
+    c.send(w.hello())
+    dropped(c, "a HELLO frame in clear", log=False)
+    c = w.Conn(PORT, tls=False)
+    c.send(w.client_hello() + b"\xff" * 64)
+    dropped(c, "a ClientHello, then garbage", log=False)
+    ch = w.client_hello()
+    c = w.Conn(PORT, tls=False)
+    c.send(ch[:len(ch) // 2])
+    c.close()
+    c = fresh()
+    typ, _, _, f = c.request(w.LIST_GROUPS, 40, w.random_token())
+    check("a TLS client is served after all that",
+          typ == w.ERROR and f[0] == w.WE_AUTH, repr(f))
+    c.close()
+
+elif CASE == "bad_tls":
+    # TLS the tracker must refuse: no client certificate; TLS 1.2.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    raw = w.Conn(PORT, tls=False)
+    try:
+        raw.s = ctx.wrap_socket(raw.s)
+        raw.send(w.hello())
+        typ, _, _, f = raw.recv(timeout=3)
+        check("no client certificate: no HELLO back", False,
+              "type %d" % typ)
+    except (w.Closed, ssl.SSLError, ConnectionError):
+        check("no client certificate: refused", True)
+    raw.close()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(*w.identity())
+    raw = w.Conn(PORT, tls=False)
+    try:
+        raw.s = ctx.wrap_socket(raw.s)
+        check("TLS 1.2: handshake refused", False, raw.s.version())
+    except (ssl.SSLError, ConnectionError):
+        check("TLS 1.2: handshake refused", True)
+    raw.close()
+    c = fresh()
+    typ, _, _, f = c.request(w.LIST_GROUPS, 41, w.random_token())
+    check("a proper TLS client is served after those",
+          typ == w.ERROR and f[0] == w.WE_AUTH, repr(f))
+    c.close()
+
+elif CASE == "garbage":
     c = w.Conn(PORT)
     c.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     dropped(c, "HTTP request")
@@ -170,7 +233,8 @@ elif CASE == "before_hello":
 elif CASE == "bad_hello":
     for what, kw in (("wrong magic", {"magic": 0x50325054}),
                      ("magic zero", {"magic": 0}),
-                     ("version 2", {"version": 2}),
+                     ("version 1 (before TLS)", {"version": 1}),
+                     ("version 3", {"version": 3}),
                      ("version 0", {"version": 0}),
                      ("role 9", {"role": 9}),
                      ("role 0", {"role": 0})):

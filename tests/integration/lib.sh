@@ -13,6 +13,13 @@ set -u
 TRACKER=$P2P_BIN/tracker
 CLIENT=$P2P_BIN/client
 T=$(mktemp -d /tmp/p2p-test.XXXXXX)
+# Clients remember trackers' keys in $P2PS_HOME/known_trackers: one for
+# the test, never the real home (cluster, called again, starts another).
+export P2PS_HOME=$T/home
+# The Python tools of a test (wireproto.py) are one peer: one key, shared
+# by every process (a session is bound to the key that logged in, a peer
+# ticket to the key that asked for it).
+export WIREPROTO_KEYDIR=$T/wpkey
 PIDS=()
 FAILS=0
 
@@ -55,8 +62,14 @@ wait_for() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # cluster N: write $T/tracker_info.txt with N trackers on free ports.
+# Called again, it is a new cluster of new trackers (new keys): clients
+# get a new P2PS_HOME, so no pin of the old ones (on a port that may come
+# again) stands in their way.
+NCLUSTER=0
 cluster() {
 	local ports p
+	NCLUSTER=$((NCLUSTER + 1))
+	[ "$NCLUSTER" -eq 1 ] || export P2PS_HOME=$T/home$NCLUSTER
 	ports=$(free_ports "$1")
 	TPORTS=($ports)
 	: >"$T/tracker_info.txt"
@@ -75,6 +88,9 @@ start_tracker() {
 	wait_for 200 port_open "${TPORTS[$((n - 1))]}" ||
 		{ fail "tracker $n starts"; cat "$T/t$n/err.log"; exit 1; }
 }
+
+# tracker_fp N: the identity tracker N printed at start (SHA256:...).
+tracker_fp() { sed -n 's/^tracker [0-9]* identity //p' "$T/t$1/out.log" | tail -1; }
 
 # stop_tracker N: SIGTERM, and the exit status must be 0.
 stop_tracker() {

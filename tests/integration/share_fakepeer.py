@@ -80,10 +80,12 @@ class Fake:
         return self.sha + wp.u32(n) + bytes(bits)
 
     def serve(self, s):
-        c = wp.Conn.__new__(wp.Conn)
-        c.s, c.buf, c.timeout = s, b"", 3600
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
+            # TLS with the key this fake logged in with (one per process).
+            s.settimeout(10)
+            s = wp.server_ctx().wrap_socket(s, server_side=True)
+            c = wp.Conn.wrap(s, 3600)
             typ, rid, _ = recv_raw(c, 3600)
             if typ != wp.HELLO:
                 return
@@ -116,7 +118,7 @@ class Fake:
                                     wp.u32(off) + block))
                 elif typ == CANCEL:
                     pass
-        except (OSError, wp.Closed):
+        except (OSError, wp.Closed):      # ssl.SSLError is an OSError
             log(self.who, "connection closed")
 
 

@@ -27,12 +27,19 @@ server behaved as the protocol says (1 otherwise, with a line saying why):
                                 (a logged-out client serves nobody)
   serves SHA1HEX                a fresh connection still gets a BITFIELD
   want-denied SHA1HEX           WANT with $P2P_TICKET: ERROR (denied)
-  no-ticket SHA1HEX             WANT with a forged ticket, and REQUEST
-                                without a WANT: ERROR each, no data
+  no-ticket SHA1HEX             WANT with a forged ticket (zeros, a
+                                wrong MAC, another source key, empty,
+                                short), and REQUEST without a WANT:
+                                ERROR each, no data
+  proves-ticket-key             the server proves (TLS) the key that
+                                $P2P_TICKET names as the source's
 
-WANT carries the ticket in $P2P_TICKET (hex), as a member gets it from
-the tracker (wireproto.tickets); without one, 40 zero bytes.
+Every check speaks TLS with the wireproto key ($WIREPROTO_KEYDIR): a
+ticket is good only from the key that asked the tracker for it.  WANT
+carries the ticket in $P2P_TICKET (hex), as a member gets it from the
+tracker (wireproto.tickets); without one, zero bytes.
 """
+import hashlib
 import os
 import socket
 import struct
@@ -70,7 +77,8 @@ def peer(port):
     return c
 
 
-TICKET = bytes.fromhex(os.environ.get("P2P_TICKET", "")) or bytes(40)
+TICKET = bytes.fromhex(os.environ.get("P2P_TICKET", "")) or \
+    bytes(wp.TICKET_LEN)
 
 
 def want(c, sha, rid=7, ticket=None):
@@ -193,8 +201,11 @@ def main():
         typ, rid, body = recv_raw(c)
         if typ != wp.ERROR or rid != 4:
             err = "REQUEST without WANT: type %d id %d" % (typ, rid)
-        forged = TICKET[:8] + bytes(32) if len(TICKET) == 40 else bytes(40)
-        for t in (bytes(40), forged, b"", TICKET[:39]):
+        n = wp.TICKET_LEN
+        good = TICKET if len(TICKET) == n else bytes(n)
+        forged = good[:40] + bytes(32)                  # MAC zeroed
+        other_src = good[:8] + bytes(32) + good[40:]    # another source
+        for t in (bytes(n), forged, other_src, b"", good[:n - 1]):
             if err:
                 break
             typ, rid, body = want(c, sha, rid=5, ticket=t)
@@ -202,6 +213,13 @@ def main():
                 err = "WANT with ticket %r: type %d" % (t.hex(), typ)
             elif struct.unpack(">H", body[:2])[0] != wp.WE_DENIED:
                 err = "WANT with a bad ticket: not DENIED"
+    elif check == "proves-ticket-key":
+        c = peer(port)
+        proved = hashlib.sha256(wp.spki_of_cert(
+            c.s.getpeercert(True))).digest()
+        if len(TICKET) != wp.TICKET_LEN or proved != TICKET[8:40]:
+            err = "the server proves %s, the ticket names %s" % (
+                proved.hex(), TICKET[8:40].hex())
     elif check == "unshared-request":
         c = peer(port)
         request(c, os.urandom(20), 0, 0, 1024, 5)
@@ -237,9 +255,14 @@ def main():
         c.send(struct.pack(">IHHI", 0x7fffffff, PIECE, 0, 1))
         err = expect_closed(c, "oversized header")
     elif check == "refused":
-        c = wp.Conn(port)
-        c.send(wp.hello(role=wp.ROLE_PEER))
-        err = expect_closed(c, "connection to a logged-out client")
+        # Closed at once: during the TLS handshake, or right after it.
+        try:
+            c = wp.Conn(port)
+            c.send(wp.hello(role=wp.ROLE_PEER))
+        except wp.GONE:
+            c = None
+        if c is not None:
+            err = expect_closed(c, "connection to a logged-out client")
     elif check == "serves":
         sha = bytes.fromhex(args[0])
         c = peer(port)

@@ -6,8 +6,8 @@ tight loop and sends SIGKILL the moment a condition holds:
 
   served WATCH_PID BYTES KILL_PID DEST TIMEOUT
       when the process WATCH_PID has read BYTES more than when the watcher
-      started (rchar of /proc/PID/io counts what a seeder's sendfile(2)
-      sends), kill KILL_PID.
+      started (rchar of /proc/PID/io counts the file a seeder reads to
+      send it, pread(2) into its TLS stage), kill KILL_PID.
   written PART BYTES KILL_PID DEST TIMEOUT
       when PART holds BYTES of data, kill KILL_PID.  A downloader's .part
       is allocated at its full size up front and filled with zeros, so

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Hostile peers speaking (or failing to speak) the binary protocol to a
-# tracker: garbage, oversized headers, truncated frames, unknown types,
-# reserved flags, requests before HELLO, bad HELLOs, malformed ids, forged
-# tokens, a second HELLO, pipelining, a byte-at-a-time sender.  After each,
+# tracker inside TLS: garbage, oversized headers, truncated frames,
+# unknown types, reserved flags, requests before HELLO, bad HELLOs,
+# malformed ids, forged tokens, a second HELLO, pipelining, a
+# byte-at-a-time sender; and bytes that are not TLS at all.  After each,
 # the tracker is alive and a normal client still works.  See hostile.py.
 . "$(dirname "$0")/lib.sh"
 
@@ -27,7 +28,7 @@ S
 ng" ]
 }
 
-for c in garbage oversize truncated unknown_type flags before_hello \
+for c in not_tls bad_tls garbage oversize truncated unknown_type flags before_hello \
 	bad_hello bad_id bad_token second_hello pipeline slow; do
 	res=$(timeout 60 python3 "$HERE/hostile.py" "$c" "$PORT" "$T/t1/err.log" 2>&1)
 	rc=$?

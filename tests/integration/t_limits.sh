@@ -2,8 +2,10 @@
 # Limits and timeouts: a peer dribbling one byte at a time, hundreds of
 # connections that never speak, and a peer that requests without reading
 # must not stop others from being served, on the tracker and on a client's
-# peer server.  The dribblers are cut off once a frame has taken 15 s
-# (HELLO deadline 10 s for the silent ones).  See slow_peer.py.
+# peer server.  The dribblers inside TLS are cut off once a frame has
+# taken 15 s; those dribbling the TLS handshake itself (a ClientHello a
+# byte at a time, over raw TCP) and the silent ones by the HELLO deadline,
+# 10 s.  See slow_peer.py.
 . "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 slow() { python3 "$HERE/slow_peer.py" "$@"; }
@@ -21,10 +23,13 @@ send S "login owner pw-owner" "upload_file $T/s/f.bin g"
 check "limits: seeder shares" wait_for 400 has_prefix "$T/S.out" "sharing f.bin"
 SP=$(client_port S)
 
-# Tracker and peer server: a dribbler each, and 300 silent sockets on the
-# peer server (over half its cap), all at once.
+# Tracker and peer server: a dribbler each inside TLS, one each dribbling
+# the handshake, and 300 silent sockets on the peer server (over half its
+# cap), all at once.
 slow dribble "$TP" client 25 >"$T/drib_t.out" 2>&1 & DT=$!; PIDS+=($DT)
 slow dribble "$SP" peer 25 >"$T/drib_p.out" 2>&1 & DP=$!; PIDS+=($DP)
+slow dribble-tls "$TP" 25 >"$T/hs_t.out" 2>&1 & HT=$!; PIDS+=($HT)
+slow dribble-tls "$SP" 25 >"$T/hs_p.out" 2>&1 & HP=$!; PIDS+=($HP)
 slow idle "$SP" 300 20 >"$T/idle.out" 2>&1 & DI=$!; PIDS+=($DI)
 P2P_TICKET=$(cd "$HERE" && python3 -c "
 import wireproto as wp
@@ -57,6 +62,17 @@ check "limits: not before the 15 s frame deadline (tracker)" awk \
 	'$1 == "closed" && $2 >= 14 { ok = 1 } END { exit !ok }' "$T/drib_t.out"
 check "limits: not before the 15 s frame deadline (peer)" awk \
 	'$1 == "closed" && $2 >= 14 { ok = 1 } END { exit !ok }' "$T/drib_p.out"
+# The handshake dribblers: cut off by the 10 s HELLO deadline (the sweep
+# runs once a second), with their ClientHello still unfinished.
+wait "$HT"; check_eq "limits: the tracker hangs up on a dribbled handshake" 0 "$?"
+wait "$HP"; check_eq "limits: the peer server hangs up on a dribbled handshake" 0 "$?"
+echo "  handshake: tracker: $(cat "$T/hs_t.out"); peer server: $(cat "$T/hs_p.out")"
+check "limits: dribbled handshake cut at the 10 s HELLO deadline (tracker)" \
+	awk '$1 == "closed" && $2 >= 9 && $2 < 13 { ok = 1 } END { exit !ok }' \
+	"$T/hs_t.out"
+check "limits: dribbled handshake cut at the 10 s HELLO deadline (peer)" \
+	awk '$1 == "closed" && $2 >= 9 && $2 < 13 { ok = 1 } END { exit !ok }' \
+	"$T/hs_p.out"
 wait "$DI"; wait "$DG"
 
 # Everyone still works afterwards.

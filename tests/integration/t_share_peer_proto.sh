@@ -5,8 +5,9 @@
 # one, every block pipelined) gets PIECE with the file's bytes; REQUEST
 # past the last piece, outside the piece, of length 0 or over 512 KiB
 # closes the connection; no HELLO first, a wrong role or an oversized
-# header gets the peer dropped.  After each, the seeder still serves both
-# a fresh connection and a normal download.
+# header gets the peer dropped; a ticket names the seeder's key (which it
+# proves) and the asker's (under another key it is refused).  After each,
+# the seeder still serves both a fresh connection and a normal download.
 . "$(dirname "$0")/lib.sh"
 
 cluster 1
@@ -32,8 +33,14 @@ print(t['127.0.0.1:$port'].hex())")
 	export P2P_TICKET
 }
 get_ticket
-check_eq "proto: the tracker hands a member a 40-byte ticket" 80 \
+check_eq "proto: the tracker hands a member a 72-byte ticket" 144 \
 	"${#P2P_TICKET}"
+check "proto: the seeder proves the key the ticket names" \
+	python3 "$(dirname "$0")/share_peer.py" "$port" proves-ticket-key
+# The ticket names the member's key too: under another key it is no good.
+check "proto: a member's ticket presented under another key is refused" \
+	env WIREPROTO_KEYDIR="$T/otherkey" python3 "$(dirname "$0")/share_peer.py" \
+	"$port" want-denied "$sha"
 peer() { python3 "$(dirname "$0")/share_peer.py" "$port" "$@"; }
 # A non-member who knows the seeder's address and the SHA1 gets no ticket
 # from the tracker, and nothing from the seeder without one.

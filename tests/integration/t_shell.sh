@@ -90,7 +90,7 @@ check_eq "shell: malformed lines, one error each" "error: unterminated quote
 error: unknown command 'frobnicate' (try help)
 error: usage: create_user <user_id> <password>
 error: usage: create_user <user_id> <password>
-error: usage: logout
+error: usage: logout [--all]
 error: usage: list_groups
 error: usage: accept_request <group_id> <user_id>
 error: usage: help

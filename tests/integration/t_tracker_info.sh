@@ -10,17 +10,22 @@ read -r P1 P2 P3 <<<"$(free_ports 3)"
 
 # launch DIR INFO N PORT [args]: a tracker in $T/DIR reading INFO (copied
 # there as tracker_info.txt) as tracker N; it must listen on PORT.  Its
-# PID is in LP.
+# PID is in LP.  Every tracker on a port has the key of the first one on
+# it ($T/keys/PORT.key, copied in as trackerK.key): clients pin a port's
+# key, and these are one tracker started again with another file.
 launch() {
-	local dir=$T/$1 info=$2 n=$3 port=$4
+	local dir=$T/$1 info=$2 n=$3 port=$4 k
 	shift 4
-	mkdir -p "$dir"
+	k=$((n > 0 ? n : 1))
+	mkdir -p "$dir" "$T/keys"
 	cp "$info" "$dir/tracker_info.txt"
+	[ -f "$T/keys/$port.key" ] && cp "$T/keys/$port.key" "$dir/tracker$k.key"
 	(cd "$dir" && exec "$TRACKER" tracker_info.txt "$n" --kdf-iter 1000 "$@" \
 		</dev/null >>"$dir/out.log" 2>>"$dir/err.log") &
 	LP=$!
 	PIDS+=($LP)
-	wait_for 200 port_open "$port"
+	wait_for 200 port_open "$port" || return 1
+	[ -f "$T/keys/$port.key" ] || cp "$dir/tracker$k.key" "$T/keys/$port.key"
 }
 # halt PID: SIGTERM; 0 if it exited 0.
 halt() {

@@ -92,7 +92,8 @@ check "life: answers with a file on stdin" works
 check "life: still alive after the file's end" kill -0 "$TP"
 
 # SIGTERM with clients connected: a logged-in client that stays up and a
-# raw connection that never said HELLO do not hold it up.
+# raw TCP connection that never started TLS nor said HELLO do not hold
+# it up.
 start_client c
 send c "login u1 pw"
 wait_for 200 has_line "$T/c.out" "logged in as u1"

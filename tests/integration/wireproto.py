@@ -4,16 +4,35 @@ Frame: u32 body length | u16 type | u16 flags | u32 request id | body, all
 big-endian (see common/wire.h).  Only what the tests need: encoders for
 the field kinds, a decoder for replies (ERROR, OK, NAMES, SESSION, HELLO),
 and a blocking connection with timeouts.
+
+Every link of the product is TLS 1.3 with a client certificate on both
+ends (identities are pinned fingerprints, no CA).  This process makes one
+self-signed Ed25519 key and certificate, at first use, and presents it on
+every connection it opens or serves (client_ctx, server_ctx): a fake peer
+serves with the key it logged in with.  fingerprint() names a key as the
+product prints it.  Conn(..., tls=False) is a raw TCP socket, for tests
+of what the product does with bytes that are not TLS.
 """
+import atexit
+import base64
+import hashlib
 import os
+import selectors
+import shutil
 import socket
+import ssl
 import struct
+import subprocess
+import tempfile
 import time
 
 HDR = 12
 MAGIC = 0x50325053
-VERSION = 1
+VERSION = 2       # 2: under TLS, tickets name keys
 ROLE_CLIENT, ROLE_TRACKER, ROLE_PEER = 1, 2, 3
+# A peer ticket: u64 expiry, the source's key (SHA-256 of its public key
+# info, as a fingerprint), HMAC-SHA256 naming the asker's key too.
+TICKET_LEN = 72
 
 HELLO, ERROR, OK, NAMES, SESSION, FILES, FILE = 1, 2, 3, 4, 5, 6, 7
 FILE_INFO = 29
@@ -65,6 +84,132 @@ class Closed(Exception):
     pass
 
 
+# --- TLS --------------------------------------------------------------
+
+_ident = None
+_ctx = {}
+
+
+def _make_identity(d):
+    key, cert = os.path.join(d, "key.pem"), os.path.join(d, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ed25519",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                    "-subj", "/CN=test"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
+
+
+def identity():
+    """(cert path, key path): the Ed25519 key and self-signed certificate
+    this process presents on every connection, made at first use.  By
+    default one per process, removed at exit.  With $WIREPROTO_KEYDIR set,
+    the one in that directory, made there by the first process that needs
+    it: processes sharing it are one peer to the product (a session is
+    bound to the key that logged in, a ticket to the key that asked)."""
+    global _ident
+    if _ident is not None:
+        return _ident
+    shared = os.environ.get("WIREPROTO_KEYDIR")
+    if not shared:
+        d = tempfile.mkdtemp(prefix="wireproto-tls.")
+        atexit.register(shutil.rmtree, d, True)
+        _ident = _make_identity(d)
+        return _ident
+    shared = os.path.abspath(shared)
+    if not os.path.isdir(shared):
+        # Made aside and renamed in: processes started together agree.
+        parent = os.path.dirname(shared)
+        os.makedirs(parent, exist_ok=True)
+        d = tempfile.mkdtemp(prefix=".wireproto-tls.", dir=parent)
+        _make_identity(d)
+        try:
+            os.rename(d, shared)
+        except OSError:
+            shutil.rmtree(d, True)      # another process was first
+    _ident = (os.path.join(shared, "cert.pem"),
+              os.path.join(shared, "key.pem"))
+    return _ident
+
+
+def client_ctx():
+    """A context for dialing the product: TLS 1.3 only, our certificate
+    presented, the server's not checked (the tests pin nothing)."""
+    if "client" not in _ctx:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        ctx.load_cert_chain(*identity())
+        _ctx["client"] = ctx
+    return _ctx["client"]
+
+
+def server_ctx():
+    """A context for fake peer servers: our certificate, no client
+    certificate asked for."""
+    if "server" not in _ctx:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        ctx.load_cert_chain(*identity())
+        _ctx["server"] = ctx
+    return _ctx["server"]
+
+
+def _der(b, o):
+    """(tag, start of content, end of content) of the DER item at o."""
+    tag, n = b[o], b[o + 1]
+    o += 2
+    if n & 0x80:
+        k = n & 0x7f
+        n = int.from_bytes(b[o:o + k], "big")
+        o += k
+    return tag, o, o + n
+
+
+def spki_of_cert(der):
+    """The DER SubjectPublicKeyInfo of a DER certificate."""
+    _, o, _ = _der(der, 0)              # Certificate
+    _, o, _ = _der(der, o)              # tbsCertificate
+    if der[o] == 0xa0:                  # [0] version
+        o = _der(der, o)[2]
+    for _ in range(5):                  # serial, sigalg, issuer, validity,
+        o = _der(der, o)[2]             # subject
+    _, _, end = _der(der, o)
+    return der[o:end]
+
+
+def fingerprint(cert=None):
+    """A certificate's key as the product prints it: "SHA256:" and the
+    base64 (no padding) of SHA-256 over the DER SubjectPublicKeyInfo.
+    cert: DER bytes (as getpeercert(True) gives), a PEM file's path, or
+    None for our own."""
+    if cert is None:
+        cert = identity()[0]
+    if isinstance(cert, str):
+        with open(cert) as f:
+            cert = ssl.PEM_cert_to_DER_cert(f.read())
+    h = hashlib.sha256(spki_of_cert(cert)).digest()
+    return "SHA256:" + base64.b64encode(h).decode().rstrip("=")
+
+
+def client_hello():
+    """The bytes of a ClientHello as client_ctx() would send it (for
+    tests that dribble a handshake over raw TCP)."""
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = client_ctx().wrap_bio(inc, out, server_side=False)
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return out.read()
+
+
+# Errors that mean the other side is gone, as far as a test cares (a TLS
+# alert, a reset, EOF without close_notify).
+GONE = (ConnectionResetError, BrokenPipeError, ssl.SSLError)
+
+
 def decode(typ, body):
     """A reply's fields: ERROR (code, msg), NAMES [names], SESSION
     (token, user), HELLO (magic, version, role, software), OK ()."""
@@ -104,11 +249,36 @@ def decode(typ, body):
 
 
 class Conn:
-    def __init__(self, port, timeout=5.0, host="127.0.0.1"):
-        self.s = socket.create_connection((host, port), timeout=timeout)
-        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    """A connection: TLS (handshake done) unless tls=False; rcvbuf sets
+    SO_RCVBUF before the connect."""
+
+    def __init__(self, port, timeout=5.0, host="127.0.0.1", tls=True,
+                 rcvbuf=None):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            if rcvbuf is not None:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            s.settimeout(timeout)
+            s.connect((host, port))
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if tls:
+                s = client_ctx().wrap_socket(s)
+        except BaseException:
+            s.close()
+            raise
+        self.s = s
         self.buf = b""
         self.timeout = timeout
+
+    @classmethod
+    def wrap(cls, s, timeout=5.0):
+        """A Conn over an already set up socket (an accepted one)."""
+        c = cls.__new__(cls)
+        c.s, c.buf, c.timeout = s, b"", timeout
+        return c
+
+    def peer_fingerprint(self):
+        return fingerprint(self.s.getpeercert(True))
 
     @property
     def local_port(self):
@@ -125,7 +295,7 @@ class Conn:
             self.s.settimeout(left)
             try:
                 d = self.s.recv(65536)
-            except ConnectionResetError:
+            except GONE:
                 d = b""
             if not d:
                 raise Closed("closed after %d bytes" % len(self.buf))
@@ -163,15 +333,72 @@ class Conn:
             self.s.settimeout(left)
             try:
                 d = self.s.recv(65536)
-            except ConnectionResetError:
-                return True
             except socket.timeout:
                 return False
+            except GONE:
+                return True
             if not d:
                 return True
 
     def close(self):
         self.s.close()
+
+
+def connect_many(port, n, timeout=20.0, host="127.0.0.1"):
+    """n TLS connections to one port, their handshakes run side by side
+    (non-blocking, one selector), all within timeout seconds.  Returns
+    (conns, error): the Conns whose handshake completed, in the order
+    they were opened, and the first error met (None if all n are up)."""
+    deadline = time.monotonic() + timeout
+    sel = selectors.DefaultSelector()
+    socks, err = [], None
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.settimeout(max(deadline - time.monotonic(), 0.01))
+            s.connect((host, port))
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            s.setblocking(False)
+            t = client_ctx().wrap_socket(s, do_handshake_on_connect=False)
+        except OSError as e:
+            s.close()
+            err = e
+            break
+        socks.append(t)
+        sel.register(t, selectors.EVENT_WRITE)
+    done, pending = set(), len(socks)
+    while pending and err is None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            err = socket.timeout("%d handshakes unfinished" % pending)
+            break
+        for key, _ in sel.select(left):
+            t = key.fileobj
+            try:
+                t.do_handshake()
+            except ssl.SSLWantReadError:
+                sel.modify(t, selectors.EVENT_READ)
+                continue
+            except ssl.SSLWantWriteError:
+                sel.modify(t, selectors.EVENT_WRITE)
+                continue
+            except OSError as e:
+                err = err or e
+                sel.unregister(t)
+                pending -= 1
+                continue
+            sel.unregister(t)
+            done.add(t)
+            pending -= 1
+    sel.close()
+    conns = []
+    for t in socks:
+        if t in done:
+            t.settimeout(timeout)
+            conns.append(Conn.wrap(t, timeout))
+        else:
+            t.close()
+    return conns, err
 
 
 def login(port, user, password, peer="127.0.0.1:1"):
