@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential make pkg-config clang libclang-rt-14-dev
       libsqlite3-dev libssl-dev libreadline-dev libcmocka-dev
-      sqlite3 openssl procps psmisc python3 iproute2 tmux
+      sqlite3 openssl procps psmisc python3 iproute2 tmux tcpdump
       cppcheck clang-tidy)
 missing=()
 for p in "${pkgs[@]}"; do
