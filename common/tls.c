@@ -168,8 +168,8 @@ key_create(const char *path, char *err, size_t errlen)
 	ok = 1;
 out:
 	if (f != NULL)
-		fclose(f);
-	unlink(tmp);
+		(void)fclose(f);	/* written and synced above, or failed */
+	(void)unlink(tmp);
 	EVP_PKEY_free(key);
 	return ok ? 0 : -1;
 }
@@ -212,7 +212,7 @@ tls_id_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
+	(void)fclose(f);	/* read-only */
 	if (key == NULL || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
 		snprintf(err, errlen, "%s: not an Ed25519 private key in PEM",
 		    path);

@@ -818,7 +818,7 @@ applier(unsigned type)
 {
 	switch (type) {
 	case WT_OP_USER:	return state_apply_user;
-	case WT_OP_SESSION:	return state_apply_session;
+	case WT_OP_SESSION:	/* FALLTHROUGH: the same, without keys */
 	case WT_OP_LOGIN:	return state_apply_session;
 	case WT_OP_LOGOUT:	return apply_logout;
 	case WT_OP_GROUP:	return apply_group;
