@@ -214,7 +214,8 @@ static void
 identity(struct client *cl, char *known, size_t len)
 {
 	const char *home = getenv("P2PS_HOME"), *h;
-	struct passwd *pw;
+	struct passwd pwbuf, *pw = NULL;
+	char pwtext[4096];
 
 	if (getenv("P2PS_BENCH_PLAINTEXT") != NULL) {
 		log_warnx("P2PS_BENCH_PLAINTEXT is set: every link in clear "
@@ -233,7 +234,8 @@ identity(struct client *cl, char *known, size_t len)
 		return;
 	}
 	if ((h = getenv("HOME")) == NULL || *h == '\0')
-		h = (pw = getpwuid(geteuid())) != NULL ? pw->pw_dir : "/";
+		h = getpwuid_r(geteuid(), &pwbuf, pwtext, sizeof(pwtext),
+		    &pw) == 0 && pw != NULL ? pw->pw_dir : "/";
 	if ((size_t)snprintf(known, len, "%s/.p2ps/known_trackers", h) >= len)
 		die("HOME is too long");
 }
