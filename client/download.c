@@ -255,7 +255,13 @@ add_source(struct download *d, const char *addr, const uint8_t *ticket,
 		return;
 	for (i = 0; i < d->nsrc; i++)
 		if (strcmp(d->src[i].addr, addr) == 0) {
-			/* A fresh ticket for the next connection. */
+			/*
+			 * A fresh ticket for the next connection; one naming
+			 * another key than the one refused lifts the ban.
+			 */
+			if (d->src[i].keyban && memcmp(ticket + 8,
+			    d->src[i].ticket + 8, 32) != 0)
+				d->src[i].banned = d->src[i].keyban = 0;
 			memcpy(d->src[i].ticket, ticket, WIRE_TICKET_LEN);
 			return;
 		}

@@ -65,6 +65,9 @@ struct source {
 	uint8_t		 ticket[WIRE_TICKET_LEN];	/* from the tracker */
 	unsigned	 strikes;	/* pieces it alone sent that failed */
 	int		 banned;
+	int		 keyban;	/* banned for proving another key
+					   than its ticket named: lifted
+					   by a ticket naming another */
 	int		 connected;
 	uint64_t	 next_try;	/* no new connection before (loop ms) */
 };

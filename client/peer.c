@@ -380,6 +380,8 @@ peer_connected(struct conn *c, void *arg)
 	if (p->d->cl->tls_cli != NULL && (conn_peer_fp(c, fp) == -1 ||
 	    memcmp(fp, ticket_source(s->ticket, WIRE_TICKET_LEN),
 	    TLS_FP_LEN) != 0)) {
+		/* Not tried again while the tracker names that key. */
+		p->d->src[p->src].banned = p->d->src[p->src].keyban = 1;
 		peer_drop(p, "not the key the tracker vouched for");
 		return;
 	}

@@ -566,8 +566,9 @@ read_in(struct conn *c)
 			continue;
 		}
 		if (n == 0) {
+			/* A peer may vanish: the owner copes; not a warning. */
 			if (buf_used(&c->in) > 0)
-				log_warnx("%s: closed mid-frame, %zu bytes "
+				log_info("%s: closed mid-frame, %zu bytes "
 				    "unread", c->name, buf_used(&c->in));
 			conn_close(c, "connection closed by peer");
 			return;
