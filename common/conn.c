@@ -71,6 +71,9 @@ struct conn {
 	uint64_t		 part_since;	/* a frame begun, not ended */
 	const char		*why;
 	struct tls		*tls;		/* NULL: plain socket */
+	uint8_t			 peer_fp[TLS_FP_LEN];	/* proved in the
+							   handshake */
+	int			 have_fp;
 	uint8_t			*stage;		/* file bytes for TLS */
 	size_t			 stage_off, stage_len;
 	char			 name[64];
@@ -588,6 +591,8 @@ handshake(struct conn *c)
 	case TLS_OK:
 		c->flags &= ~(C_HANDSHAKE | C_WANT_WRITE);
 		loop_mod(c->loop, c->fd, EV_READ);
+		/* Once: handlers ask for it with every request. */
+		c->have_fp = tls_peer_fp(c->tls, c->peer_fp) == 0;
 		c->last_rx = loop_now(c->loop);
 		if (c->ops->connected != NULL)
 			c->ops->connected(c, c->arg);
@@ -631,9 +636,10 @@ conn_start_tls(struct conn *c, struct tls_ctx *ctx, const char *peer)
 int
 conn_peer_fp(const struct conn *c, uint8_t fp[TLS_FP_LEN])
 {
-	if (c->tls == NULL || (c->flags & (C_CONNECTING | C_HANDSHAKE)))
+	if (!c->have_fp)
 		return -1;
-	return tls_peer_fp(c->tls, fp);
+	memcpy(fp, c->peer_fp, TLS_FP_LEN);
+	return 0;
 }
 
 int

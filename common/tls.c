@@ -160,8 +160,9 @@ key_create(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot write the key", tmp);
 		goto out;
 	}
-	/* link(): a key another process made meanwhile is kept, not ours. */
-	if (link(tmp, path) == -1 && errno != EEXIST) {
+	/* linkat(): a key another process made meanwhile is kept, not ours. */
+	if (linkat(AT_FDCWD, tmp, AT_FDCWD, path, 0) == -1 &&
+	    errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -324,7 +325,7 @@ tls_ctx_new(const struct tls_id *id, int server)
 	SSL_CTX_set_options(c->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	/* Idle connections keep no record buffers: 1,000 clients fit. */
 	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER | (server ?
 	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), verify_any);
 	if (server) {
