@@ -76,21 +76,30 @@ cluster() {
 	for p in $ports; do echo "127.0.0.1:$p" >>"$T/tracker_info.txt"; done
 }
 
-# start_tracker N [args...]: run tracker N in $T/tN (stdin /dev/null).
-start_tracker() {
-	local n=$1; shift
-	mkdir -p "$T/t$n"
-	cp "$T/tracker_info.txt" "$T/t$n/"
-	(cd "$T/t$n" && exec "$TRACKER" tracker_info.txt "$n" --kdf-iter 1000 "$@" \
-		</dev/null >>"$T/t$n/out.log" 2>>"$T/t$n/err.log") &
-	TPID[$n]=$!
+# start_tracker_in DIR N [args...]: run tracker N with DIR as its
+# directory (its database and key; stdin /dev/null); its PID in LAST_TPID.
+start_tracker_in() {
+	local dir=$1 n=$2; shift 2
+	mkdir -p "$dir"
+	cp "$T/tracker_info.txt" "$dir/"
+	(cd "$dir" && exec "$TRACKER" tracker_info.txt "$n" --kdf-iter 1000 "$@" \
+		</dev/null >>"$dir/out.log" 2>>"$dir/err.log") &
+	LAST_TPID=$!
 	PIDS+=($!)
 	wait_for 200 port_open "${TPORTS[$((n - 1))]}" ||
-		{ fail "tracker $n starts"; cat "$T/t$n/err.log"; exit 1; }
+		{ fail "tracker $n starts in $dir"; cat "$dir/err.log"; exit 1; }
 }
 
+# start_tracker N [args...]: run tracker N in $T/tN.
+start_tracker() {
+	start_tracker_in "$T/t$1" "$@"
+	TPID[$1]=$LAST_TPID
+}
+
+# dir_fp DIR: the identity the tracker run in DIR printed at start.
+dir_fp() { sed -n 's/^tracker [0-9]* identity //p' "$1/out.log" | tail -1; }
 # tracker_fp N: the identity tracker N printed at start (SHA256:...).
-tracker_fp() { sed -n 's/^tracker [0-9]* identity //p' "$T/t$1/out.log" | tail -1; }
+tracker_fp() { dir_fp "$T/t$1"; }
 
 # stop_tracker N: SIGTERM, and the exit status must be 0.
 stop_tracker() {
@@ -112,14 +121,14 @@ run_client() {
 out() { cat "$T/$1.out"; }
 err() { cat "$T/$1.err"; }
 
-# start_client NAME [tracker_info]: a client that stays up, reading its
+# start_client NAME [tracker_info] [PORT]: a client that stays up, reading its
 # commands from the fifo $T/NAME.in (fed by send); stdout in $T/NAME.out,
 # stderr in $T/NAME.err, PID in CPID_NAME.  NAME must be an identifier.
 # A sleep holds the fifo open for writing (so no fd of this shell leaks
 # into processes started later); end_client ends it to close the input.
 start_client() {
-	local name=$1 info=${2:-$T/tracker_info.txt} port
-	port=$(free_ports 1)
+	local name=$1 info=${2:-$T/tracker_info.txt} port=${3:-}
+	[ -n "$port" ] || port=$(free_ports 1)
 	mkfifo "$T/$name.in"
 	"$CLIENT" "127.0.0.1:$port" "$info" <"$T/$name.in" \
 		>"$T/$name.out" 2>"$T/$name.err" &

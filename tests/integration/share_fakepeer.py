@@ -56,21 +56,12 @@ def register(tracker_port, user, group, name, addr):
     return c        # kept open: the session stays online
 
 
-class Fake:
+class Fake(wp.Listener):
     def __init__(self, who, data, sha, npieces, bad_sent):
         self.who, self.data, self.sha = who, data, sha
         self.npieces, self.bad_sent = npieces, bad_sent
         self.nbad = 0
-        self.ls = socket.socket()
-        self.ls.bind(("127.0.0.1", 0))
-        self.ls.listen(16)
-        self.addr = "127.0.0.1:%d" % self.ls.getsockname()[1]
-
-    def run(self):
-        while True:
-            s, _ = self.ls.accept()
-            threading.Thread(target=self.serve, args=(s,),
-                             daemon=True).start()
+        wp.Listener.__init__(self)
 
     def bitfield(self):
         n = (self.npieces + 7) // 8

@@ -63,20 +63,11 @@ def register(tracker_port, user, group, names, addr):
     return c        # kept open: the session stays online
 
 
-class Server:
+class Server(wp.Listener):
     def __init__(self, mode, ctx, files):
         self.mode, self.ctx = mode, ctx
         self.files = files          # sha1 -> bytes
-        self.ls = socket.socket()
-        self.ls.bind(("127.0.0.1", 0))
-        self.ls.listen(16)
-        self.addr = "127.0.0.1:%d" % self.ls.getsockname()[1]
-
-    def run(self):
-        while True:
-            s, _ = self.ls.accept()
-            threading.Thread(target=self.serve, args=(s,),
-                             daemon=True).start()
+        wp.Listener.__init__(self)
 
     def serve(self, s):
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

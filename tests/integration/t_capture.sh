@@ -18,21 +18,6 @@ start_tracker 1
 TP=${TPORTS[0]}
 read -r UPORT DPORT CPORT CCPORT <<<"$(free_ports 4)"
 
-# start_client_on NAME PORT [ENV...]: start_client with a peer port known
-# in advance (it goes into the capture filter).
-start_client_on() {
-	local name=$1 port=$2; shift 2
-	mkfifo "$T/$name.in"
-	env "$@" "$CLIENT" "127.0.0.1:$port" "$T/tracker_info.txt" \
-		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
-	PIDS+=($!)
-	printf -v "CPID_$name" %s "$!"
-	(exec sleep 3600 >"$T/$name.in") &
-	PIDS+=($!)
-	printf -v "CHOLD_$name" %s "$!"
-	wait_for 200 held "$name" || fail "client $name: input held open"
-}
-
 command -v tcpdump >/dev/null || { fail "capture: tcpdump is installed"; exit 1; }
 # The control: a tracker in clear on its own port, in the filter too.
 mkdir -p "$T/ctl"
@@ -68,8 +53,8 @@ S
 check_eq "capture: the control client works in clear" "user ctl created
 logged in as ctl" "$(cat "$T/ctl.out")"
 
-start_client_on U "$UPORT"
-start_client_on D "$DPORT"
+start_client U "$T/tracker_info.txt" "$UPORT"
+start_client D "$T/tracker_info.txt" "$DPORT"
 send U "create_user cu $PW1" "login cu $PW1" "create_group gc"
 check "capture: cu logged in" wait_for 200 has_line "$T/U.out" "logged in as cu"
 check "capture: gc created" wait_for 200 has_line "$T/U.out" "group gc created"

@@ -29,14 +29,9 @@ check "stranger: a user created on tracker 1 reaches tracker 2" \
 stop_tracker 2 || fail "stranger: tracker 2 stops with status 0"
 
 # The stranger: tracker 2 in a fresh directory (a new key), same address.
-mkdir -p "$T/s2"
-cp "$T/tracker_info.txt" "$T/s2/"
-(cd "$T/s2" && exec "$TRACKER" tracker_info.txt 2 --kdf-iter 1000 \
-	</dev/null >"$T/s2/out.log" 2>"$T/s2/err.log") &
-SPID=$!
-PIDS+=($SPID)
-wait_for 200 port_open "${TPORTS[1]}" || fail "stranger: the stranger starts"
-SFP=$(sed -n 's/^tracker 2 identity //p' "$T/s2/out.log")
+start_tracker_in "$T/s2" 2
+SPID=$LAST_TPID
+SFP=$(dir_fp "$T/s2")
 check "stranger: it has another key than tracker 2" \
 	test -n "$SFP" -a "$SFP" != "$FP2"
 check "stranger: tracker 1 refuses it as tracker 2" \

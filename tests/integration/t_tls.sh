@@ -55,14 +55,9 @@ check_eq "tls: the pinned tracker is accepted after a restart" \
 # Another tracker (another key) on the same address: refused.
 stop_tracker 1 || fail "tls: tracker stops with status 0"
 pins_before=$(cat "$P2PS_HOME/known_trackers")
-mkdir -p "$T/other"
-cp "$T/tracker_info.txt" "$T/other/"
-(cd "$T/other" && exec "$TRACKER" tracker_info.txt 1 --kdf-iter 1000 \
-	</dev/null >"$T/other/out.log" 2>"$T/other/err.log") &
-OP=$!
-PIDS+=($OP)
-wait_for 200 port_open "$PORT" || fail "tls: the other tracker starts"
-OFP=$(sed -n 's/^tracker 1 identity //p' "$T/other/out.log")
+start_tracker_in "$T/other" 1
+OP=$LAST_TPID
+OFP=$(dir_fp "$T/other")
 check "tls: the other tracker has another key" test -n "$OFP" -a "$OFP" != "$FP"
 run_client imp <<'S'
 create_user bob pw

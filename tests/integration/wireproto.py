@@ -24,6 +24,7 @@ import ssl
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 
 HDR = 12
@@ -418,3 +419,20 @@ def tickets(port, user, password, group, name):
     c.close()
     assert typ == FILE, (typ, f)
     return dict(f[4])
+
+
+class Listener:
+    """A fake peer server on a free loopback port: run() serves each
+    accepted socket with self.serve(sock) on a thread of its own."""
+
+    def __init__(self):
+        self.ls = socket.socket()
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(16)
+        self.addr = "127.0.0.1:%d" % self.ls.getsockname()[1]
+
+    def run(self):
+        while True:
+            s, _ = self.ls.accept()
+            threading.Thread(target=self.serve, args=(s,),
+                             daemon=True).start()
