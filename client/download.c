@@ -263,6 +263,7 @@ add_source(struct download *d, const char *addr, const uint8_t *ticket,
 			    d->src[i].ticket + 8, 32) != 0)
 				d->src[i].banned = d->src[i].keyban = 0;
 			memcpy(d->src[i].ticket, ticket, WIRE_TICKET_LEN);
+			peer_renew(d, i);
 			return;
 		}
 	if (d->nsrc >= NO_SOURCE)

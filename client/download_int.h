@@ -163,6 +163,8 @@ void	peer_free(struct download *);
 void	peer_connect(struct download *, unsigned si);
 /* Keep every ready peer's requests topped up (state DL_RUN only). */
 void	peer_fill_all(struct download *);
+/* Source si got a fresh ticket: links to it renew theirs if due. */
+void	peer_renew(struct download *, unsigned si);
 /* Drop peers that were asked for blocks and sent none for STALL_MS. */
 void	peer_sweep(struct download *, uint64_t now);
 /* Does a ready peer hold a missing piece, or owe us blocks? */

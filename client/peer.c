@@ -9,7 +9,9 @@
  * handed to storage.c and, once its piece is whole, checked there.  A
  * peer that sends anything else, or that was asked and sent nothing for
  * STALL_MS, is dropped.  A closed link gives its requests back to the
- * picker and the other links take them up.
+ * picker and the other links take them up.  Tickets end: as download.c
+ * brings fresh ones from the tracker, an open link past half its
+ * ticket's time sends the new one (a renewing WANT).
  *
  * Blame.  A piece that fails its SHA1 with blocks from several sources
  * proves nothing about any one of them, so it is held against none:
@@ -28,6 +30,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bitfield.h"
 #include "conn.h"
@@ -59,6 +62,7 @@ struct peer {
 	uint32_t	 cancelled[PIPELINE];	/* recently cancelled blocks: */
 	unsigned	 ncancelled;		/* their data may still come */
 	uint64_t	 last_data;	/* block came or pipeline started */
+	uint64_t	 texp;		/* end of the ticket it last sent */
 	struct peer	*next;
 };
 
@@ -175,6 +179,44 @@ peer_send_request(struct peer *p, unsigned type, uint32_t b)
 
 /* Keep PIPELINE requests in flight with this peer. */
 static void
+peer_send_want(struct peer *p, uint32_t id)
+{
+	struct download *d = p->d;
+	const uint8_t *ticket = d->src[p->src].ticket;
+	struct wire_enc e;
+
+	p->texp = ticket_expiry(ticket, WIRE_TICKET_LEN);
+	wire_begin(&e, conn_out(p->c), WT_P_WANT, id);
+	wire_put_hash(&e, d->sha1);
+	wire_put_blob(&e, ticket, WIRE_TICKET_LEN);
+	if (wire_end(&e) == -1)
+		conn_close(p->c, "output full");
+	else
+		conn_flush(p->c);
+}
+
+/*
+ * Source si has a fresh ticket: a link to it whose ticket has less than
+ * half as long left as the fresh one sends it.  Both ends are the
+ * tracker's clock read against ours, so an offset between the clocks
+ * cancels out of the comparison, mostly.
+ */
+void
+peer_renew(struct download *d, unsigned si)
+{
+	uint64_t now = (uint64_t)time(NULL), fresh;
+	struct peer *p;
+
+	fresh = ticket_expiry(d->src[si].ticket, WIRE_TICKET_LEN);
+	for (p = d->peers; p != NULL; p = p->next)
+		if (p->src == si && p->state == P_ACTIVE && fresh > p->texp &&
+		    (p->texp < now || 2 * (p->texp - now) < fresh - now)) {
+			log_debug("peer %s: ticket renewed", conn_name(p->c));
+			peer_send_want(p, WIRE_ID_RENEW);
+		}
+}
+
+static void
 peer_fill(struct peer *p)
 {
 	struct download *d = p->d;
@@ -287,7 +329,6 @@ peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
 {
 	struct peer *p = arg;
 	struct download *d = p->d;
-	struct wire_enc e;
 	const char *why;
 
 	switch (p->state) {
@@ -298,12 +339,7 @@ peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
 			return;
 		}
 		p->state = P_WANT;
-		wire_begin(&e, conn_out(c), WT_P_WANT, 0);
-		wire_put_hash(&e, d->sha1);
-		wire_put_blob(&e, d->src[p->src].ticket, WIRE_TICKET_LEN);
-		if (wire_end(&e) == -1)
-			conn_close(c, "output full");
-		conn_flush(c);
+		peer_send_want(p, 0);
 		return;
 	case P_WANT:
 		if (m->h.type == WT_ERROR) {

@@ -5,7 +5,11 @@
  * A peer connects, says HELLO (role peer), then WANTs files by their
  * whole-file SHA1 with a ticket from the tracker: it gets the bitfield of
  * verified pieces and, from then on, a HAVE for every piece verified
- * later (the shares' have hook).  It REQUESTs blocks; each is checked
+ * later (the shares' have hook).  A ticket ends (the tracker's
+ * --ticket-seconds): the peer renews it with another WANT on the same
+ * link, and a file whose ticket ended is served no more there, so a
+ * member who left the group or logged out is cut off also on a
+ * connection it keeps open.  It REQUESTs blocks; each is checked
  * (file shared, piece verified, range inside the piece, size bounded) and
  * answered with a PIECE header followed by the bytes straight from the
  * file with sendfile.  Nothing is ever looked up by name or path from the
@@ -46,13 +50,19 @@
 #define PS_FRAME_MS	(15 * 1000)	/* to receive one frame */
 #define PS_HELLO_MS	(10 * 1000)
 
+/* A file a connection follows, until its ticket ends. */
+struct sub {
+	uint8_t		 sha1[20];
+	uint64_t	 expiry;	/* unix seconds */
+};
+
 struct pconn {
 	struct client	*cl;
 	struct conn	*c;
 	int		 hello;
 	uint64_t	 since;		/* accepted at */
 	unsigned	 nsubs;
-	uint8_t		 subs[PS_MAX_SUBS][20];
+	struct sub	 subs[PS_MAX_SUBS];
 	struct pconn	*prev, *next;
 };
 
@@ -92,16 +102,33 @@ send_error(struct pconn *p, uint32_t id, unsigned code, const char *msg)
 		conn_flush(p->c);
 }
 
-/* Did this connection WANT the file (with a valid ticket)? */
-static int
-subscribed(const struct pconn *p, const uint8_t *sha)
+/* The file this connection WANTed (with a valid ticket), or NULL. */
+static struct sub *
+sub_find(struct pconn *p, const uint8_t *sha)
 {
 	unsigned i;
 
 	for (i = 0; i < p->nsubs; i++)
-		if (memcmp(p->subs[i], sha, 20) == 0)
-			return 1;
-	return 0;
+		if (memcmp(p->subs[i].sha1, sha, 20) == 0)
+			return &p->subs[i];
+	return NULL;
+}
+
+/*
+ * Forget the files whose ticket ended before now; 1 if the connection
+ * followed some and follows none any more.
+ */
+static int
+subs_expire(struct pconn *p, uint64_t now)
+{
+	unsigned i, had = p->nsubs;
+
+	for (i = 0; i < p->nsubs; )
+		if (p->subs[i].expiry < now)
+			p->subs[i] = p->subs[--p->nsubs];
+		else
+			i++;
+	return had > 0 && p->nsubs == 0;
 }
 
 static void
@@ -110,8 +137,9 @@ on_want(struct pconn *p, const struct wire_msg *m)
 	const uint8_t *sha = m->f[PEER_SHA1].p;
 	struct share *s = shares_find(p->cl, sha);
 	uint8_t mine[TLS_FP_LEN], asker[TLS_FP_LEN];
+	uint64_t now = (uint64_t)time(NULL), expiry;
 	struct wire_enc e;
-	unsigned i;
+	struct sub *sub;
 
 	if (s == NULL || !p->cl->logged_in) {
 		send_error(p, m->h.id, WE_NOTFOUND, "not shared here");
@@ -128,21 +156,27 @@ on_want(struct pconn *p, const struct wire_msg *m)
 		tls_id_fp(p->cl->id, mine);
 	(void)conn_peer_fp(p->c, asker);
 	if (ticket_check(p->cl->ticket_key, sha, m->f[WANT_TICKET].p,
-	    m->f[WANT_TICKET].n, (uint64_t)time(NULL), mine, asker) == -1) {
+	    m->f[WANT_TICKET].n, now, mine, asker) == -1) {
 		log_info("%s: WANT without a valid ticket", conn_name(p->c));
 		send_error(p, m->h.id, WE_DENIED, "no valid ticket from the "
 		    "tracker for this file");
 		return;
 	}
-	for (i = 0; i < p->nsubs; i++)
-		if (memcmp(p->subs[i], sha, 20) == 0)
-			break;
-	if (i == p->nsubs) {
+	expiry = ticket_expiry(m->f[WANT_TICKET].p, m->f[WANT_TICKET].n);
+	if ((sub = sub_find(p, sha)) != NULL) {
+		/* A renewal: the later end holds; a plain WANT is answered. */
+		if (expiry > sub->expiry)
+			sub->expiry = expiry;
+		if (m->h.id == WIRE_ID_RENEW)
+			return;
+	} else {
 		if (p->nsubs == PS_MAX_SUBS) {
 			send_error(p, m->h.id, WE_BUSY, "too many files");
 			return;
 		}
-		memcpy(p->subs[p->nsubs++], sha, 20);
+		sub = &p->subs[p->nsubs++];
+		memcpy(sub->sha1, sha, 20);
+		sub->expiry = expiry;
 	}
 	wire_begin(&e, conn_out(p->c), WT_P_BITFIELD, m->h.id);
 	wire_put_hash(&e, s->sha1);
@@ -161,14 +195,23 @@ on_request(struct pconn *p, const struct wire_msg *m)
 	uint64_t piece = f[PEER_PIECE].u, off = f[BLOCK_OFFSET].u;
 	uint64_t len = f[BLOCK_LENGTH].u, plen;
 	struct wire_enc e;
+	struct sub *sub;
 
 	if (s == NULL || !p->cl->logged_in) {
 		send_error(p, m->h.id, WE_NOTFOUND, "not shared here");
 		return;
 	}
-	if (!subscribed(p, s->sha1)) {
+	if ((sub = sub_find(p, s->sha1)) == NULL) {
 		send_error(p, m->h.id, WE_DENIED, "WANT the file first, with a "
 		    "ticket");
+		return;
+	}
+	if (sub->expiry < (uint64_t)time(NULL)) {
+		log_warnx("%s: dropping peer: its ticket ended",
+		    conn_name(p->c));
+		wire_error(conn_out(p->c), m->h.id, WE_DENIED, "ticket ended: "
+		    "ask the tracker for a new one");
+		conn_close_after_write(p->c, "ticket ended");
 		return;
 	}
 	if (piece >= s->npieces) {
@@ -209,6 +252,8 @@ ps_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	struct pconn *p = arg;
 	const char *why;
 
+	if (conn_closing(c))
+		return;		/* frames behind the one that ended it */
 	if (!p->hello) {
 		if (wire_hello_check(m, ROLE_PEER, &why) == -1) {
 			log_warnx("%s: refused peer: %s", conn_name(c), why);
@@ -275,18 +320,21 @@ ps_accept(int fd, unsigned ev, void *arg)
 }
 
 /*
- * Once a second: drop connections that never said HELLO, that take too
+ * Once a second: forget files whose ticket ended (a connection left with
+ * none is closed), drop connections that never said HELLO, that take too
  * long over a frame (one byte at a time), or said nothing for a while.
  */
 static void
 ps_sweep(void *arg)
 {
 	struct client *cl = arg;
-	uint64_t now = loop_now(cl->loop);
+	uint64_t now = loop_now(cl->loop), wall = (uint64_t)time(NULL);
 	struct pconn *p;
 
 	for (p = pconns; p != NULL; p = p->next)
-		if (!p->hello && now - p->since > PS_HELLO_MS)
+		if (subs_expire(p, wall))
+			drop(p, "its tickets ended");
+		else if (!p->hello && now - p->since > PS_HELLO_MS)
 			conn_close(p->c, "no HELLO in time");
 		else if (conn_stalled(p->c, now, PS_FRAME_MS))
 			conn_close(p->c, "a frame took too long to arrive");
@@ -307,7 +355,7 @@ ps_have(struct client *cl, const struct share *s, uint32_t piece)
 	(void)cl;
 	for (p = pconns; p != NULL; p = p->next)
 		for (i = 0; i < p->nsubs; i++) {
-			if (memcmp(p->subs[i], s->sha1, 20) != 0)
+			if (memcmp(p->subs[i].sha1, s->sha1, 20) != 0)
 				continue;
 			wire_begin(&e, conn_out(p->c), WT_P_HAVE, 0);
 			wire_put_hash(&e, s->sha1);

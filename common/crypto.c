@@ -173,6 +173,19 @@ ticket_source(const uint8_t *ticket, size_t len)
 	return len == TICKET_LEN ? ticket + 8 : NULL;
 }
 
+uint64_t
+ticket_expiry(const uint8_t *ticket, size_t len)
+{
+	uint64_t expiry = 0;
+	size_t i;
+
+	if (len != TICKET_LEN)
+		return 0;
+	for (i = 0; i < 8; i++)
+		expiry = expiry << 8 | ticket[i];
+	return expiry;
+}
+
 int
 ticket_check(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
     const uint8_t *ticket, size_t len, uint64_t now,
@@ -180,14 +193,10 @@ ticket_check(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
     const uint8_t requester[TICKET_FP_LEN])
 {
 	uint8_t want[SHA256_LEN];
-	uint64_t expiry = 0;
-	int i;
 
 	if (len != TICKET_LEN)
 		return -1;
-	for (i = 0; i < 8; i++)
-		expiry = expiry << 8 | ticket[i];
-	if (expiry < now || !ct_equal(ticket + 8, source, TICKET_FP_LEN) ||
+	if (ticket_expiry(ticket, len) < now || !ct_equal(ticket + 8, source, TICKET_FP_LEN) ||
 	    ticket_mac(key, sha1, ticket, requester, want) == -1 ||
 	    !ct_equal(want, ticket + 8 + TICKET_FP_LEN, SHA256_LEN))
 		return -1;

@@ -51,6 +51,8 @@ int	ticket_make(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
 	    const uint8_t requester[TICKET_FP_LEN], uint8_t out[TICKET_LEN]);
 /* The source key a ticket names, or NULL if it is not a ticket. */
 const uint8_t *ticket_source(const uint8_t *ticket, size_t len);
+/* When it ends (unix seconds, unchecked), or 0 if it is not a ticket. */
+uint64_t ticket_expiry(const uint8_t *ticket, size_t len);
 int	ticket_check(const uint8_t key[SHA256_LEN], const uint8_t sha1[SHA1_LEN],
 	    const uint8_t *ticket, size_t len, uint64_t now,
 	    const uint8_t source[TICKET_FP_LEN],

@@ -115,7 +115,11 @@ enum wire_type {
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,
 	 * never by a name or path.  WANT subscribes to a file: the server
 	 * answers with its BITFIELD and then sends HAVE for each piece it
-	 * verifies later.  Data moves in blocks of a piece.
+	 * verifies later.  Data moves in blocks of a piece.  A ticket is good
+	 * for a while (the tracker's --ticket-seconds): a WANT of a file the
+	 * link already follows, with id WIRE_ID_RENEW, renews it and gets no
+	 * answer (an ERROR if the ticket is no good); once the last good
+	 * ticket of a file ends, the server stops serving it on that link.
 	 */
 	WT_P_WANT = 64,		/* "hB" sha1, ticket -> WT_P_BITFIELD or
 				   WT_ERROR */
@@ -224,6 +228,7 @@ enum { REQ_TOKEN, REQ_GROUP, REQ_ARG, REQ_USER = REQ_ARG,
 enum { UPLOAD_TOKEN, UPLOAD_GROUP, UPLOAD_NAME, UPLOAD_SIZE, UPLOAD_SHA1,
 	UPLOAD_PIECES, UPLOAD_PATH, UPLOAD_MTIME };
 /* Peer messages: the file, then per type. */
+#define WIRE_ID_RENEW	0xffffffffu	/* a WANT that renews a ticket */
 enum { PEER_SHA1, WANT_TICKET = 1, BITFIELD_BITS = 1, PEER_PIECE = 1,
 	BLOCK_OFFSET, BLOCK_LENGTH, BLOCK_DATA = BLOCK_LENGTH };
 enum { AUTH_ID, AUTH_NONCE };

@@ -194,9 +194,10 @@ reply_store(struct req *r, int rc, const char *group, const char *user)
  * member asking for a file's sources gets, with each source, a ticket
  * made with that source's ticket key, naming the source's key (so the
  * asker knows whom to expect) and the asker's (so the source serves no
- * one else): see ticket_make().
+ * one else): see ticket_make().  A ticket is good for --ticket-seconds;
+ * a downloader renews it on its open connections (client/peer.c), so a
+ * member who leaves or logs out is cut off within that time.
  */
-#define TICKET_SECONDS	600
 
 struct sources {
 	struct wire_enc	*e;
@@ -515,7 +516,7 @@ h_file_info(struct req *r)
 	sc.e = &e;
 	memcpy(sc.sha1, m.sha1, 20);
 	link_key(r->l, sc.asker);
-	sc.expiry = (uint64_t)time(NULL) + TICKET_SECONDS;
+	sc.expiry = (uint64_t)time(NULL) + r->t->ticket_seconds;
 	if (store_sources(r->t->store, g, name, r->key, put_source, &sc) !=
 	    ST_OK) {
 		e.err = 1;

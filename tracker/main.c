@@ -53,7 +53,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: tracker tracker_info.txt N [--db PATH] "
 	    "[--secret FILE] [--kdf-iter N] [--log-keep N] "
-	    "[--session-idle SECONDS] [-v | -q]\n");
+	    "[--session-idle SECONDS] [--ticket-seconds N] [-v | -q]\n");
 	exit(2);
 }
 
@@ -384,7 +384,7 @@ main(int argc, char **argv)
 	size_t secretlen = 0;
 	struct tracker_addr *me;
 	long long n, iter = KDF_ITER_DEFAULT, keep = LOG_KEEP_DEFAULT;
-	long long idle = SESSION_IDLE_DEFAULT;
+	long long idle = SESSION_IDLE_DEFAULT, tsec = TICKET_SECONDS_DEFAULT;
 	int i, npos = 0, level = LOG_INFO;
 
 	for (i = 1; i < argc; i++) {
@@ -400,6 +400,10 @@ main(int argc, char **argv)
 		    i + 1 < argc) {
 			if (parse_num(argv[++i], 0, 10LL * 365 * 86400,
 			    &idle) == -1)
+				usage();
+		} else if (strcmp(argv[i], "--ticket-seconds") == 0 &&
+		    i + 1 < argc) {
+			if (parse_num(argv[++i], 4, 86400, &tsec) == -1)
 				usage();
 		} else if (strcmp(argv[i], "--secret") == 0 && i + 1 < argc) {
 			secretfile = argv[++i];
@@ -427,6 +431,7 @@ main(int argc, char **argv)
 	T.kdf_iter = (unsigned)iter;
 	T.log_keep = (uint64_t)keep;
 	T.session_idle_ms = (uint64_t)idle * 1000;
+	T.ticket_seconds = (unsigned)tsec;
 	me = &T.cluster.v[T.self];
 	if (db == NULL) {
 		snprintf(dbdef, sizeof(dbdef), "tracker%zu.db", T.self + 1);

@@ -42,6 +42,12 @@ struct worker_pool;
 #define KDF_THREADS		2
 /* A session with no client link anywhere this long ends (--session-idle). */
 #define SESSION_IDLE_DEFAULT	(7 * 86400)
+/*
+ * How long a peer ticket is good (--ticket-seconds): the longest a member
+ * who left a group, or logged out, can still be served on a connection
+ * it holds open.  Downloaders renew theirs on open connections.
+ */
+#define TICKET_SECONDS_DEFAULT	120
 
 struct tracker {
 	struct loop		*loop;
@@ -52,6 +58,7 @@ struct tracker {
 	unsigned		 kdf_iter;
 	uint64_t		 log_keep;
 	uint64_t		 session_idle_ms;	/* 0: never */
+	unsigned		 ticket_seconds;
 	struct worker_pool	*workers;	/* password hashing */
 	size_t			 nlinks;
 	struct link		*links;		/* every accepted connection,

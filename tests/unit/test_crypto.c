@@ -329,6 +329,12 @@ test_hmac_and_tickets(void **state)
 	/* It names the source's key for the asker to check. */
 	assert_memory_equal(ticket_source(t, sizeof(t)), src, sizeof(src));
 	assert_null(ticket_source(t, sizeof(t) - 1));
+	/* And when it ends, for the renewal (0 if not a ticket). */
+	assert_int_equal(ticket_expiry(t, sizeof(t)), 1000);
+	assert_int_equal(ticket_expiry(t, sizeof(t) - 1), 0);
+	assert_int_equal(ticket_make(key, sha, 0x0102030405060708ULL, src,
+	    asker, bad), 0);
+	assert_true(ticket_expiry(bad, sizeof(bad)) == 0x0102030405060708ULL);
 	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 999, src,
 	    asker), 0);
 	assert_int_equal(ticket_check(key, sha, t, sizeof(t), 1000, src,
