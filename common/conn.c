@@ -563,8 +563,9 @@ read_in(struct conn *c)
 			c->in.len += (size_t)n;
 			c->last_rx = loop_now(c->loop);
 			parse_frames(c);
-			/* Plain: a short read emptied the socket. */
-			if (c->tls == NULL && (size_t)n < room)
+			/* A short read emptied the socket. */
+			if (c->tls == NULL ? (size_t)n < room :
+			    tls_drained(c->tls))
 				return;
 			continue;
 		}

@@ -61,7 +61,31 @@ struct tls {
 	SSL		*ssl;
 	struct tls_ctx	*ctx;
 	char		 name[NAME_MAX_LEN];
+	int		 drained;	/* the last read of the socket was
+					   short: it held no more then */
 };
+
+/*
+ * Watches the socket reads under TLS: with read-ahead, OpenSSL asks for
+ * as much as its buffer holds, so a short read (or none) means the
+ * socket had nothing more, and the caller may stop reading until the
+ * loop says there is more, instead of a last read() that fails EAGAIN.
+ */
+static long
+rbio_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
+    int ret, size_t *processed)
+{
+	struct tls *t;
+
+	(void)argp;
+	(void)argi;
+	(void)argl;
+	if (oper != (BIO_CB_READ | BIO_CB_RETURN))
+		return oper & BIO_CB_RETURN ? ret : 1;
+	if ((t = (struct tls *)BIO_get_callback_arg(b)) != NULL)
+		t->drained = ret <= 0 || processed == NULL || *processed < len;
+	return ret;
+}
 
 static int
 key_fp(EVP_PKEY *key, uint8_t fp[TLS_FP_LEN])
@@ -371,6 +395,9 @@ tls_new(struct tls_ctx *c, int fd, const char *peer)
 		return NULL;
 	}
 	SSL_set_app_data(t->ssl, t);
+	SSL_set_read_ahead(t->ssl, 1);
+	BIO_set_callback_ex(SSL_get_rbio(t->ssl), rbio_cb);
+	BIO_set_callback_arg(SSL_get_rbio(t->ssl), (char *)t);
 	if (c->server) {
 		SSL_set_accept_state(t->ssl);
 		return t;
@@ -452,6 +479,12 @@ size_t
 tls_pending(const struct tls *t)
 {
 	return (size_t)SSL_pending(t->ssl);
+}
+
+int
+tls_drained(const struct tls *t)
+{
+	return t->drained && !SSL_has_pending(t->ssl);
 }
 
 int

@@ -78,6 +78,11 @@ enum tls_rc	 tls_read(struct tls *, void *, size_t len, size_t *n);
 enum tls_rc	 tls_write(struct tls *, const void *, size_t len, size_t *n);
 /* Bytes already decrypted and waiting in the TLS layer. */
 size_t		 tls_pending(const struct tls *);
+/*
+ * Nothing left to read for now: every byte read from the socket is
+ * consumed, and the last read of it was short (the socket was empty).
+ */
+int		 tls_drained(const struct tls *);
 /* After the handshake: the peer's key.  0, or -1 if it showed none. */
 int		 tls_peer_fp(const struct tls *, uint8_t fp[TLS_FP_LEN]);
 /* Was the session resumed (no full handshake)? */

@@ -518,6 +518,17 @@ wire_error(struct buf *b, uint32_t id, unsigned code, const char *msg)
 }
 
 int
+wire_resend(struct buf *b, const struct buf *frame, uint32_t id)
+{
+	size_t n = buf_used(frame), at = buf_used(b);
+
+	if (n < WIRE_HDR || buf_append(b, buf_head(frame), n) == -1)
+		return -1;
+	put_be32(b->data + b->off + at + 8, id);
+	return 0;
+}
+
+int
 wire_hello(struct buf *b, unsigned role)
 {
 	struct wire_enc e;

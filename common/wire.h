@@ -380,6 +380,12 @@ int	wire_end(struct wire_enc *);
 
 /* Convenience: an WT_ERROR reply, and a WT_HELLO. */
 int	wire_error(struct buf *b, uint32_t id, unsigned code, const char *msg);
+/*
+ * Append to b a whole frame encoded earlier (one wire_begin..wire_end into
+ * frame), under request id: a reply that many requests share is encoded
+ * once.  0, or -1 if it does not fit (b unchanged).
+ */
+int	wire_resend(struct buf *b, const struct buf *frame, uint32_t id);
 int	wire_hello(struct buf *b, unsigned role);
 /* Check a decoded WT_HELLO: 0, or -1 with *why. */
 int	wire_hello_check(const struct wire_msg *m, unsigned want_role,

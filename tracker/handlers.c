@@ -663,10 +663,36 @@ h_list_requests(struct req *r)
 	list_reply(r, store_group_requests, r->m->f[REQ_GROUP].s);
 }
 
+/*
+ * Every client asks for the same list: its reply is encoded once per
+ * change of the list and sent again under each request's id.
+ */
 static void
 h_list_groups(struct req *r)
 {
-	list_reply(r, NULL, NULL);
+	struct tracker *t = r->t;
+	uint64_t gen = store_groups_gen(t->store);
+	struct wire_enc e;
+
+	if (gen != 0 && gen != t->groups_reply_gen) {
+		t->groups_reply_gen = 0;
+		buf_reset(&t->groups_reply);
+		wire_begin(&e, &t->groups_reply, WT_NAMES, 0);
+		if (store_groups(t->store, put_name, &e) == ST_OK &&
+		    wire_end(&e) == 0)
+			t->groups_reply_gen = gen;
+	}
+	if (gen == 0 || t->groups_reply_gen != gen) {
+		list_reply(r, NULL, NULL);
+		return;
+	}
+	if (wire_resend(conn_out(r->l->c), &t->groups_reply, r->id) == -1) {
+		log_warnx("%s: reply to %s does not fit", conn_name(r->l->c),
+		    wire_type_name(r->type));
+		conn_close(r->l->c, "output queue full");
+		return;
+	}
+	conn_flush(r->l->c);
 }
 
 /*

@@ -428,6 +428,7 @@ main(int argc, char **argv)
 		fatalx("N must be 1 to %zu (the tracker's line in %s)",
 		    T.cluster.n, pos[0]);
 	T.self = n == 0 ? 0 : (size_t)n - 1;
+	buf_init(&T.groups_reply, WIRE_HDR + wire_max_body(WT_NAMES));
 	T.kdf_iter = (unsigned)iter;
 	T.log_keep = (uint64_t)keep;
 	T.session_idle_ms = (uint64_t)idle * 1000;
@@ -484,6 +485,7 @@ main(int argc, char **argv)
 	sync_free(T.sync);
 	log_info("stopped");
 	store_close(T.store);
+	buf_free(&T.groups_reply);
 	close(T.lfd);
 	loop_free(T.loop);
 	tls_ctx_free(T.tls_srv);

@@ -122,6 +122,12 @@ int	store_group_reject(struct store *, const char *group,
 int	store_group_requests(struct store *, const char *group,
 	    const char *owner, store_row_cb, void *arg);
 int	store_groups(struct store *, store_row_cb, void *arg);
+/*
+ * A number that stays the same while store_groups() would give the same
+ * answer, so a caller may keep what it made of that answer; 0 when the
+ * answer is not kept (a database error, or a list too long to keep).
+ */
+uint64_t store_groups_gen(struct store *);
 /* The group's owner into owner[ID_MAX + 1]. */
 int	store_group_owner(struct store *, const char *group,
 	    char owner[ID_MAX + 1]);

@@ -102,6 +102,7 @@ struct store {
 	struct buf	 groups;	/* names, each ending in a NUL */
 	int64_t		 groups_at;	/* sqlite3_total_changes64() then */
 	int		 groups_ok;
+	uint64_t	 groups_gen;	/* moves with each rebuild */
 	struct reqset	 reqs;		/* request keys, REQ_KEEP_MS back */
 	uint64_t	 reqs_mark;	/* reqs.added when it began */
 };

@@ -125,33 +125,53 @@ store_group_requests(struct store *s, const char *group, const char *owner,
  * store_flush() drops the list then.  A list longer than the cache is
  * read from the tables each time.
  */
-int
-store_groups(struct store *s, store_row_cb cb, void *arg)
+/* Rebuild the kept list if a row changed: ST_OK, ST_ERR, or -1 if too long. */
+static int
+groups_fresh(struct store *s)
 {
 	int64_t now = sqlite3_total_changes64(s->db);
 	const char *p;
 	sqlite3_stmt *q;
+	int r;
+
+	if (s->groups_ok && s->groups_at == now)
+		return ST_OK;
+	s->groups_ok = 0;
+	s->groups_gen++;
+	buf_reset(&s->groups);
+	q = db_stmt(s, S_GROUP_LIST);
+	while ((r = db_row(s, q)) == 1) {
+		p = (const char *)sqlite3_column_text(q, 0);
+		if (p == NULL ||
+		    buf_append(&s->groups, p, strlen(p) + 1) == -1) {
+			sqlite3_reset(q);
+			return -1;
+		}
+	}
+	if (r == -1)
+		return ST_ERR;
+	s->groups_ok = 1;
+	s->groups_at = now;
+	return ST_OK;
+}
+
+uint64_t
+store_groups_gen(struct store *s)
+{
+	return groups_fresh(s) == ST_OK ? s->groups_gen : 0;
+}
+
+int
+store_groups(struct store *s, store_row_cb cb, void *arg)
+{
+	const char *p;
 	size_t i;
 	int r;
 
-	if (!s->groups_ok || s->groups_at != now) {
-		s->groups_ok = 0;
-		buf_reset(&s->groups);
-		q = db_stmt(s, S_GROUP_LIST);
-		while ((r = db_row(s, q)) == 1) {
-			p = (const char *)sqlite3_column_text(q, 0);
-			if (p == NULL ||
-			    buf_append(&s->groups, p, strlen(p) + 1) == -1) {
-				sqlite3_reset(q);
-				return each_row(s, db_stmt(s, S_GROUP_LIST), cb,
-				    arg);
-			}
-		}
-		if (r == -1)
-			return ST_ERR;
-		s->groups_ok = 1;
-		s->groups_at = now;
-	}
+	if ((r = groups_fresh(s)) == -1)
+		return each_row(s, db_stmt(s, S_GROUP_LIST), cb, arg);
+	if (r != ST_OK)
+		return r;
 	p = (const char *)buf_head(&s->groups);
 	for (i = 0; i < buf_used(&s->groups); i += strlen(p + i) + 1)
 		cb(arg, p + i);

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rbuf.h"
 #include "trackers.h"
 
 struct link;
@@ -72,6 +73,12 @@ struct tracker {
 	struct tls_id		*id;
 	struct tls_ctx		*tls_srv, *tls_cli;
 	char			 pins[4096];	/* the other trackers' keys */
+	/*
+	 * The NAMES reply to LIST_GROUPS, encoded once for every client
+	 * while the list stays (store_groups_gen() says so).
+	 */
+	struct buf		 groups_reply;
+	uint64_t		 groups_reply_gen;	/* 0: none kept */
 };
 
 #endif

@@ -1382,6 +1382,30 @@ m_expect_names(int step, const char *what, const struct names *got,
 	fail_msg("step %d (%s): %s: [%s], want [%s]", step, m_op, what, a, b);
 }
 
+/*
+ * store_groups_gen(): the same while nothing is written, and never the
+ * same across a change of the list (a caller keeps its reply by it).
+ */
+static void
+m_check_gen(struct store *s, const struct names *want, int step)
+{
+	static char last[4096];
+	static uint64_t last_gen;
+	char now[4096];
+	uint64_t gen = store_groups_gen(s);
+
+	names_fmt(want, now, sizeof(now));
+	if (gen == 0 || store_groups_gen(s) != gen)
+		fail_msg("step %d (%s): store_groups_gen %llu, then %llu", step,
+		    m_op, (unsigned long long)gen,
+		    (unsigned long long)store_groups_gen(s));
+	if (step > 0 && strcmp(now, last) != 0 && gen == last_gen)
+		fail_msg("step %d (%s): the list changed, its gen (%llu) did "
+		    "not", step, m_op, (unsigned long long)gen);
+	memcpy(last, now, sizeof(last));
+	last_gen = gen;
+}
+
 static void
 m_check(struct store *s, const struct mgroup *m, int step)
 {
@@ -1408,6 +1432,7 @@ m_check(struct store *s, const struct mgroup *m, int step)
 	memset(&got, 0, sizeof(got));
 	m_expect(step, "store_groups", store_groups(s, collect, &got), ST_OK);
 	m_expect_names(step, "store_groups", &got, &want);
+	m_check_gen(s, &want, step);
 
 	for (gi = 0; gi < M_GROUPS; gi++) {
 		const struct mgroup *g = &m[gi];

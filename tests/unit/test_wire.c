@@ -2085,6 +2085,46 @@ hello_raw(struct buf *b, uint32_t magic, uint16_t version, uint8_t role)
 	assert_int_equal(wire_end(&e), 0);
 }
 
+/* A frame encoded once is sent again, whole, under each request's id. */
+static void
+test_resend(void **state)
+{
+	struct buf frame, out;
+	struct wire_enc e;
+	struct wire_msg m;
+	uint8_t *body, fill[48];
+
+	(void)state;
+	buf_init(&frame, 1024);
+	buf_init(&out, 64);
+	wire_begin(&e, &frame, WT_NAMES, 0);
+	wire_put_str(&e, "alpha");
+	wire_put_str(&e, "beta");
+	assert_int_equal(wire_end(&e), 0);
+	/* Behind bytes already queued, with another id; the copy unchanged. */
+	assert_int_equal(buf_append(&out, "x", 1), 0);
+	buf_consume(&out, 1);
+	assert_int_equal(wire_resend(&out, &frame, 0xdeadbeef), 0);
+	assert_int_equal(buf_used(&out), buf_used(&frame));
+	body = decode_ok(&out, &m);
+	assert_int_equal(m.h.type, WT_NAMES);
+	assert_int_equal(m.h.id, 0xdeadbeef);
+	assert_int_equal(m.nitems, 2);
+	free(body);
+	assert_memory_equal((const uint8_t *)buf_head(&frame) + WIRE_HDR,
+	    (const uint8_t *)buf_head(&out) + WIRE_HDR,
+	    buf_used(&frame) - WIRE_HDR);
+	assert_int_equal(((const uint8_t *)buf_head(&frame))[11], 0);
+	/* Too big for what is left: refused, nothing appended. */
+	buf_reset(&out);
+	memset(fill, 'x', sizeof(fill));
+	assert_int_equal(buf_append(&out, fill, sizeof(fill)), 0);
+	assert_int_equal(wire_resend(&out, &frame, 1), -1);
+	assert_int_equal(buf_used(&out), sizeof(fill));
+	buf_free(&frame);
+	buf_free(&out);
+}
+
 static void
 test_hello_check(void **state)
 {
@@ -3478,6 +3518,7 @@ main(void)
 		cmocka_unit_test(test_end_external_refused),
 		cmocka_unit_test(test_iter),
 		cmocka_unit_test(test_iter_file_sources),
+		cmocka_unit_test(test_resend),
 		cmocka_unit_test(test_hello_check),
 		cmocka_unit_test(test_hello_check_rejects),
 		cmocka_unit_test(test_random_bytes),
