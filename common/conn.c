@@ -546,7 +546,7 @@ read_in(struct conn *c)
 	 * are read before returning, whatever the budget.
 	 */
 	for (i = 0; (i < READS_PER_EVENT || (c->tls != NULL &&
-	    tls_pending(c->tls) > 0)) && !conn_closing(c); i++) {
+	    tls_pending(c->tls))) && !conn_closing(c); i++) {
 		size_t room = c->in.max - buf_used(&c->in);
 		uint8_t *t;
 

@@ -475,10 +475,11 @@ tls_write(struct tls *t, const void *p, size_t len, size_t *n)
 	return result(t, r);
 }
 
-size_t
+int
 tls_pending(const struct tls *t)
 {
-	return (size_t)SSL_pending(t->ssl);
+	/* Read-ahead: records may wait undecrypted (SSL_pending is 0). */
+	return SSL_has_pending(t->ssl);
 }
 
 int

@@ -76,8 +76,11 @@ enum tls_rc	 tls_handshake(struct tls *);
 /* Move up to len bytes; *n is how many moved (TLS_OK only). */
 enum tls_rc	 tls_read(struct tls *, void *, size_t len, size_t *n);
 enum tls_rc	 tls_write(struct tls *, const void *, size_t len, size_t *n);
-/* Bytes already decrypted and waiting in the TLS layer. */
-size_t		 tls_pending(const struct tls *);
+/*
+ * Bytes read from the socket and waiting in the TLS layer, decrypted or
+ * not: the socket no longer signals them.
+ */
+int		 tls_pending(const struct tls *);
 /*
  * Nothing left to read for now: every byte read from the socket is
  * consumed, and the last read of it was short (the socket was empty).
