@@ -23,6 +23,7 @@
 #include "wire.h"
 
 struct commands_events;
+struct conn_limit;
 struct download;
 struct pbuf;
 struct loop;
@@ -70,6 +71,12 @@ struct client {
 	unsigned		 pbuf_max;	/* set by download_init() */
 	struct loop_timer	*ping;		/* main.c: keepalive while
 						   logged in */
+	/*
+	 * What this client may take of its link (--up-limit, --down-limit,
+	 * set_limit): pieces served go under up, pieces fetched under down,
+	 * shared by every transfer.  Made by main.c, set by commands.c.
+	 */
+	struct conn_limit	*up_limit, *down_limit;
 	char			 ok_msg[256];	/* commands.c: printed when the
 						   running command succeeds */
 

@@ -31,10 +31,12 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "conn.h"
 #include "crypto.h"
 #include "download.h"
 #include "log.h"
 #include "loop.h"
+#include "rate.h"
 #include "shares.h"
 #include "shell.h"
 #include "tracker_link.h"
@@ -737,6 +739,35 @@ c_echo(struct client *cl, int argc, char **argv)
 	return CMD_DONE;
 }
 
+/* set_limit up|down RATE|off: what this client may take of its link. */
+static enum cmd_rc
+c_set_limit(struct client *cl, int argc, char **argv)
+{
+	struct conn_limit *lim;
+	uint64_t bps;
+	char txt[32];
+
+	(void)argc;
+	if (strcmp(argv[1], "up") == 0)
+		lim = cl->up_limit;
+	else if (strcmp(argv[1], "down") == 0)
+		lim = cl->down_limit;
+	else {
+		commands_error(cl, "set_limit: say up or down, then a rate");
+		return CMD_FAIL;
+	}
+	if (rate_parse(argv[2], &bps) == -1) {
+		commands_error(cl, "set_limit: bad rate: bytes a second, as "
+		    "800k or 2.5M, or off");
+		return CMD_FAIL;
+	}
+	conn_limit_set(lim, bps);
+	rate_format(bps, txt, sizeof(txt));
+	printf("%s limit: %s\n", lim == cl->up_limit ? "upload" : "download",
+	    txt);
+	return CMD_DONE;
+}
+
 static enum cmd_rc
 c_quit(struct client *cl, int argc, char **argv)
 {
@@ -779,6 +810,9 @@ static const struct cmd table[] = {
 	    "stop sharing a file (it stays on disk)", NULL },
 	{ "stop_sharing", "<group_id> <file_name>", 2, 2, 1, "gf", c_stop_share,
 	    "same as stop_share", NULL },
+	{ "set_limit", "up|down <rate>|off", 2, 2, 0, "--", c_set_limit,
+	    "cap what transfers take of the link, in bytes a second "
+	    "(as 800k, 2.5M)", NULL },
 	{ "help", "", 0, 0, 0, "", c_help, "this list", NULL },
 	{ "echo", "[words...]", 0, WORDS_MAX - 1, 0, "", c_echo,
 	    "print the words (marks progress in scripts)", NULL },

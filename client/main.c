@@ -24,11 +24,13 @@
 
 #include "client.h"
 #include "commands.h"
+#include "conn.h"
 #include "download.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
 #include "peer_server.h"
+#include "rate.h"
 #include "shares.h"
 #include "shell.h"
 #include "tls.h"
@@ -252,18 +254,30 @@ main(int argc, char **argv)
 	char err[512], host[HOST_MAX + 1], known[4096];
 	const char *pos[2];
 	int i, npos = 0, level = LOG_WARN;
+	uint64_t up = 0, down = 0;
 	uint16_t port;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-v") == 0)
 			level = LOG_DEBUG;
-		else if (npos < 2 && (argv[i][0] != '-' || argv[i][1] == '\0'))
+		else if (strcmp(argv[i], "--up-limit") == 0 && i + 1 < argc) {
+			if (rate_parse(argv[++i], &up) == -1)
+				die("bad --up-limit '%.40s': bytes a second, "
+				    "as 800k or 2.5M, or off", argv[i]);
+		} else if (strcmp(argv[i], "--down-limit") == 0 &&
+		    i + 1 < argc) {
+			if (rate_parse(argv[++i], &down) == -1)
+				die("bad --down-limit '%.40s': bytes a second, "
+				    "as 800k or 2.5M, or off", argv[i]);
+		} else if (npos < 2 && (argv[i][0] != '-' ||
+		    argv[i][1] == '\0'))
 			pos[npos++] = argv[i];
 		else
 			npos = 3;
 	}
 	if (npos != 2)
-		die("usage: client IP:PORT tracker_info.txt");
+		die("usage: client IP:PORT tracker_info.txt "
+		    "[--up-limit RATE] [--down-limit RATE] [-v]");
 	log_init("client", level);
 	if (parse_hostport(pos[0], host, sizeof(host), &port) == -1)
 		die("bad listen address '%.80s': expected IP:PORT", pos[0]);
@@ -277,6 +291,10 @@ main(int argc, char **argv)
 		die("signalfd: %s", strerror(errno));
 	if ((CL.lfd = net_listen(host, port, err, sizeof(err))) == -1)
 		die("%s", err);
+	CL.up_limit = conn_limit_new(CL.loop, 0);
+	CL.down_limit = conn_limit_new(CL.loop, 1);
+	conn_limit_set(CL.up_limit, up);
+	conn_limit_set(CL.down_limit, down);
 	/* Piece checks also write the piece: threads wait on the disk. */
 	CL.workers = worker_pool_new(CL.loop, 4);
 	CL.seq_workers = worker_pool_new(CL.loop, 1);
@@ -303,6 +321,8 @@ main(int argc, char **argv)
 	download_free_all(&CL);
 	shares_clear(&CL);
 	close(CL.lfd);
+	conn_limit_free(CL.up_limit);
+	conn_limit_free(CL.down_limit);
 	loop_free(CL.loop);
 	tls_ctx_free(CL.tls_cli);
 	tls_ctx_free(CL.tls_srv);

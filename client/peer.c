@@ -456,6 +456,7 @@ peer_connect(struct download *d, unsigned si)
 		free(p);
 		return;
 	}
+	conn_set_limits(p->c, NULL, d->cl->down_limit);
 	if (d->cl->tls_cli != NULL && conn_start_tls(p->c, d->cl->tls_cli,
 	    s->addr) == -1)
 		conn_close(p->c, "cannot start TLS");
@@ -471,7 +472,9 @@ peer_sweep(struct download *d, uint64_t now)
 	struct peer *p;
 
 	for (p = d->peers; p != NULL; p = p->next)
-		if (p->nreq > 0 && now - p->last_data > STALL_MS)
+		/* Bytes of a block count: under a low limit one is slow. */
+		if (p->nreq > 0 && now - p->last_data > STALL_MS &&
+		    now - conn_last_rx(p->c) > STALL_MS)
 			peer_drop(p, "stalled");
 }
 

@@ -308,6 +308,7 @@ ps_accept(int fd, unsigned ev, void *arg)
 			free(p);
 			continue;
 		}
+		conn_set_limits(p->c, cl->up_limit, NULL);
 		if (cl->tls_srv != NULL && conn_start_tls(p->c, cl->tls_srv,
 		    NULL) == -1)
 			conn_close(p->c, "cannot start TLS");

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "rate.h"
 #include "rbuf.h"
 #include "tls.h"
 #include "wire.h"
@@ -40,6 +41,28 @@ enum {
 	C_HANDSHAKE = 0x20,	/* TLS handshake under way */
 	C_WRITE_ON_READ = 0x40,	/* TLS write waits for a readable socket */
 	C_READ_ON_WRITE = 0x80,	/* TLS read waits for a writable socket */
+	C_RATE_W = 0x100,	/* writes wait for the up limit */
+	C_RATE_R = 0x200,	/* reads wait for the down limit */
+};
+
+enum { UP, DOWN };
+
+/*
+ * A limit: a token bucket on the loop's clock, and the connections that
+ * wait for it (linked through their wait_next[dir]), woken by one timer.
+ * The link carries more than our bytes: TCP/IP headers (66 bytes a
+ * 1448-byte segment, Ethernet's included, as interface counters count
+ * them) and TLS records' (22 in 16 KiB), so each byte costs OVER_PPM more.
+ */
+#define OVER_PPM	47000
+#define LIMIT_CHUNK	(16 * 1024)	/* waits for room for this much */
+
+struct conn_limit {
+	struct loop		*loop;
+	struct rate		 r;
+	int			 dir;
+	struct conn		*waiters;
+	struct loop_timer	*timer;
 };
 
 /*
@@ -76,6 +99,11 @@ struct conn {
 	int			 have_fp;
 	uint8_t			*stage;		/* file bytes for TLS */
 	size_t			 stage_off, stage_len;
+	unsigned		 ev;		/* events asked of the loop */
+	size_t			 wpend;		/* a TLS write to retry: at
+						   least this long */
+	struct conn_limit	*lim[2];	/* UP, DOWN; NULL: none */
+	struct conn		*wait_next[2];
 	char			 name[64];
 	struct conn		*dirty_next, *dead_next;
 };
@@ -89,6 +117,7 @@ static size_t		 nconns;
 static void	conn_event(int, unsigned, void *);
 static void	flush_hook(void *);
 static void	reap(void *);
+static void	limit_unwait(struct conn *, int dir);
 
 struct conn *
 conn_new(struct loop *l, int fd, const char *name, int connecting,
@@ -111,8 +140,8 @@ conn_new(struct loop *l, int fd, const char *name, int connecting,
 	}
 	if (connecting)
 		c->flags |= C_CONNECTING | C_WANT_WRITE;
-	if (loop_add(l, fd, connecting ? EV_WRITE : EV_READ, conn_event,
-	    c) == -1) {
+	c->ev = connecting ? EV_WRITE : EV_READ;
+	if (loop_add(l, fd, c->ev, conn_event, c) == -1) {
 		log_warn("%s: epoll add", c->name);
 		close(fd);
 		buf_free(&c->in);
@@ -272,6 +301,8 @@ reap(void *unused)
 				}
 		}
 		log_debug("%s: closed: %s", c->name, c->why);
+		limit_unwait(c, UP);
+		limit_unwait(c, DOWN);
 		if (c->ops->closed != NULL)
 			c->ops->closed(c, c->why, c->arg);
 		while (c->fhead != NULL)
@@ -301,10 +332,13 @@ out_bytes(struct conn *c, const void *p, size_t n, int more)
 	if (c->tls != NULL) {
 		switch (tls_write(c->tls, p, n, &w)) {
 		case TLS_OK:
+			c->wpend = 0;
 			return (ssize_t)w;
 		case TLS_WANT_WRITE:
+			c->wpend = n;
 			return 0;
 		case TLS_WANT_READ:	/* a key update: read first */
+			c->wpend = n;
 			c->flags |= C_WRITE_ON_READ;
 			return 0;
 		default:
@@ -326,18 +360,19 @@ out_bytes(struct conn *c, const void *p, size_t n, int more)
 }
 
 /*
- * The next bytes of file range f.  A plain socket takes them with
+ * The next bytes of file range f, at most cap.  A plain socket takes them with
  * sendfile (no copy through us); TLS must encrypt them, so they are read
  * into the connection's stage (kept for its life, STAGE_MAX bytes) and
  * written from there.  Same results as out_bytes().
  */
 static ssize_t
-out_file(struct conn *c, struct fseg *f)
+out_file(struct conn *c, struct fseg *f, size_t cap)
 {
 	ssize_t n;
 
 	if (c->tls == NULL) {
-		n = sendfile(c->fd, f->fd, &f->off, f->len);
+		n = sendfile(c->fd, f->fd, &f->off, f->len < cap ? f->len :
+		    cap);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == EINTR))
 			return 0;
@@ -361,7 +396,8 @@ out_file(struct conn *c, struct fseg *f)
 			f->off += n;
 		}
 		n = out_bytes(c, c->stage + c->stage_off,
-		    c->stage_len - c->stage_off, 0);
+		    c->stage_len - c->stage_off < cap ?
+		    c->stage_len - c->stage_off : cap, 0);
 		if (n <= 0)
 			return n;
 		c->stage_off += (size_t)n;
@@ -379,19 +415,177 @@ short_file:
 	return -1;
 }
 
+/* Ask the loop for events ev (C_WANT_WRITE follows EV_WRITE). */
+static void
+set_events(struct conn *c, unsigned ev)
+{
+	if (ev & EV_WRITE)
+		c->flags |= C_WANT_WRITE;
+	else
+		c->flags &= ~C_WANT_WRITE;
+	if (ev != c->ev) {
+		c->ev = ev;
+		loop_mod(c->loop, c->fd, ev);
+	}
+}
+
 /* Ask the loop for what the connection waits on now. */
 static void
 want_events(struct conn *c)
 {
-	unsigned want = (conn_queued(c) > 0 &&
-	    !(c->flags & C_WRITE_ON_READ)) || (c->flags & C_READ_ON_WRITE) ?
-	    C_WANT_WRITE : 0;
+	int w = (conn_queued(c) > 0 &&
+	    !(c->flags & (C_WRITE_ON_READ | C_RATE_W))) ||
+	    (c->flags & C_READ_ON_WRITE);
 
-	if ((c->flags & C_WANT_WRITE) != want) {
-		c->flags = (c->flags & ~C_WANT_WRITE) | want;
-		loop_mod(c->loop, c->fd, (c->flags & C_CLOSE_AFTER ? 0 :
-		    EV_READ) | (want ? EV_WRITE : 0));
+	set_events(c, ((c->flags & (C_CLOSE_AFTER | C_RATE_R)) ? 0 : EV_READ) |
+	    (w ? EV_WRITE : 0));
+}
+
+/* Limits. */
+
+struct conn_limit *
+conn_limit_new(struct loop *l, int down)
+{
+	struct conn_limit *lim = xcalloc(1, sizeof(*lim));
+
+	lim->loop = l;
+	lim->dir = down ? DOWN : UP;
+	return lim;
+}
+
+void
+conn_limit_free(struct conn_limit *lim)
+{
+	if (lim == NULL)
+		return;
+	if (lim->timer != NULL)
+		loop_timer_cancel(lim->loop, lim->timer);
+	free(lim);
+}
+
+static void	limit_fire(void *);
+
+/* Bytes of ours c may move now under limit dir (SIZE_MAX: no limit). */
+static size_t
+limit_allow(struct conn *c, int dir)
+{
+	struct conn_limit *lim = c->lim[dir];
+	size_t a;
+
+	if (lim == NULL || (a = rate_allow(&lim->r,
+	    loop_now(lim->loop))) == SIZE_MAX)
+		return SIZE_MAX;
+	return (size_t)((uint64_t)a * 1000000 / (1000000 + OVER_PPM));
+}
+
+static void
+limit_spend(struct conn *c, int dir, size_t n)
+{
+	if (c->lim[dir] != NULL)
+		rate_spend(&c->lim[dir]->r, n + (size_t)((uint64_t)n *
+		    OVER_PPM / 1000000));
+}
+
+/* c waits for room under limit dir: off the loop's events till then. */
+static void
+limit_wait(struct conn *c, int dir)
+{
+	struct conn_limit *lim = c->lim[dir];
+	unsigned flag = dir == UP ? C_RATE_W : C_RATE_R;
+	uint64_t ms;
+
+	if (!(c->flags & flag)) {
+		c->flags |= flag;
+		c->wait_next[dir] = lim->waiters;
+		lim->waiters = c;
 	}
+	if (lim->timer == NULL) {
+		ms = rate_wait(&lim->r, LIMIT_CHUNK + LIMIT_CHUNK / 16);
+		lim->timer = loop_timer(lim->loop, ms ? ms : 1, limit_fire,
+		    lim);
+	}
+	want_events(c);
+}
+
+static void
+limit_unwait(struct conn *c, int dir)
+{
+	struct conn **pp;
+
+	if (c->lim[dir] == NULL)
+		return;
+	for (pp = &c->lim[dir]->waiters; *pp != NULL;
+	    pp = &(*pp)->wait_next[dir])
+		if (*pp == c) {
+			*pp = c->wait_next[dir];
+			break;
+		}
+	c->flags &= ~(dir == UP ? C_RATE_W : C_RATE_R);
+}
+
+static void	read_in(struct conn *);
+
+/*
+ * Room again: every waiter goes on, oldest first (so none starves): a
+ * writer is marked for the next flush, a reader reads what TLS holds
+ * and asks for its events again.
+ */
+static void
+limit_fire(void *arg)
+{
+	struct conn_limit *lim = arg;
+	struct conn *c, *list = NULL, *next;
+
+	lim->timer = NULL;
+	/* Reverse the list: waiters were pushed at its head. */
+	for (c = lim->waiters; c != NULL; c = next) {
+		next = c->wait_next[lim->dir];
+		c->wait_next[lim->dir] = list;
+		list = c;
+	}
+	lim->waiters = NULL;
+	for (c = list; c != NULL; c = next) {
+		next = c->wait_next[lim->dir];
+		if (lim->dir == UP) {
+			c->flags &= ~C_RATE_W;
+			conn_flush(c);
+		} else {
+			c->flags &= ~C_RATE_R;
+			want_events(c);
+			if (c->tls != NULL && tls_pending(c->tls) &&
+			    !conn_closing(c))
+				read_in(c);
+		}
+	}
+}
+
+void
+conn_limit_set(struct conn_limit *lim, uint64_t bps)
+{
+	rate_set(&lim->r, bps, loop_now(lim->loop));
+	if (bps == 0 && lim->waiters != NULL) {
+		if (lim->timer != NULL)
+			loop_timer_cancel(lim->loop, lim->timer);
+		limit_fire(lim);
+	}
+}
+
+uint64_t
+conn_limit_get(const struct conn_limit *lim)
+{
+	return lim->r.bps;
+}
+
+void
+conn_set_limits(struct conn *c, struct conn_limit *up,
+    struct conn_limit *down)
+{
+	limit_unwait(c, UP);
+	limit_unwait(c, DOWN);
+	c->lim[UP] = up;
+	c->lim[DOWN] = down;
+	if (!(c->flags & (C_CONNECTING | C_HANDSHAKE | C_CLOSING)))
+		want_events(c);
 }
 
 /* Write queued output, memory and files in order; EV_WRITE for the rest. */
@@ -403,25 +597,34 @@ write_out(struct conn *c)
 
 	for (;;) {
 		struct fseg *f = c->fhead;
-		size_t mem = buf_used(&c->out);
+		size_t mem = buf_used(&c->out), cap;
 
 		if (f != NULL && f->at - c->out_sent < mem)
 			mem = (size_t)(f->at - c->out_sent);
+		if (mem == 0 && f == NULL)
+			break;
+		if ((cap = limit_allow(c, UP)) == 0 && c->wpend == 0) {
+			limit_wait(c, UP);
+			return;
+		}
+		/* OpenSSL takes a retried write no shorter than before. */
+		if (cap < c->wpend)
+			cap = c->wpend;
 		if (mem > 0) {
-			n = out_bytes(c, buf_head(&c->out), mem, f != NULL);
+			n = out_bytes(c, buf_head(&c->out), mem < cap ? mem :
+			    cap, f != NULL);
 			if (n > 0) {
 				buf_consume(&c->out, (size_t)n);
 				c->out_sent += (uint64_t)n;
 			}
-		} else if (f != NULL) {
-			n = out_file(c, f);
 		} else {
-			break;
+			n = out_file(c, f, cap);
 		}
 		if (n == -1)
 			return;		/* closed */
 		if (n == 0)
 			break;		/* the socket is full */
+		limit_spend(c, UP, (size_t)n);
 	}
 	if (conn_queued(c) == 0 && (c->flags & C_CLOSE_AFTER)) {
 		conn_close(c, c->why);
@@ -547,7 +750,7 @@ read_in(struct conn *c)
 	 */
 	for (i = 0; (i < READS_PER_EVENT || (c->tls != NULL &&
 	    tls_pending(c->tls))) && !conn_closing(c); i++) {
-		size_t room = c->in.max - buf_used(&c->in);
+		size_t room = c->in.max - buf_used(&c->in), cap;
 		uint8_t *t;
 
 		if (room == 0) {
@@ -557,9 +760,16 @@ read_in(struct conn *c)
 		}
 		if (room > READ_CHUNK)
 			room = READ_CHUNK;
+		if ((cap = limit_allow(c, DOWN)) == 0) {
+			limit_wait(c, DOWN);
+			return;
+		}
+		if (room > cap)
+			room = cap;
 		t = buf_reserve(&c->in, room);
 		n = in_bytes(c, t, room);
 		if (n > 0) {
+			limit_spend(c, DOWN, (size_t)n);
 			c->in.len += (size_t)n;
 			c->last_rx = loop_now(c->loop);
 			parse_frames(c);
@@ -590,8 +800,8 @@ handshake(struct conn *c)
 {
 	switch (tls_handshake(c->tls)) {
 	case TLS_OK:
-		c->flags &= ~(C_HANDSHAKE | C_WANT_WRITE);
-		loop_mod(c->loop, c->fd, EV_READ);
+		c->flags &= ~C_HANDSHAKE;
+		set_events(c, EV_READ);
 		/* Once: handlers ask for it with every request. */
 		c->have_fp = tls_peer_fp(c->tls, c->peer_fp) == 0;
 		c->last_rx = loop_now(c->loop);
@@ -602,16 +812,10 @@ handshake(struct conn *c)
 			read_in(c);	/* bytes that came with it */
 		return;
 	case TLS_WANT_READ:
-		if (c->flags & C_WANT_WRITE) {
-			c->flags &= ~C_WANT_WRITE;
-			loop_mod(c->loop, c->fd, EV_READ);
-		}
+		set_events(c, EV_READ);
 		return;
 	case TLS_WANT_WRITE:
-		if (!(c->flags & C_WANT_WRITE)) {
-			c->flags |= C_WANT_WRITE;
-			loop_mod(c->loop, c->fd, EV_READ | EV_WRITE);
-		}
+		set_events(c, EV_READ | EV_WRITE);
 		return;
 	default:
 		log_debug("%s: TLS handshake failed: %s", c->name,
@@ -669,8 +873,8 @@ conn_event(int fd, unsigned ev, void *arg)
 			conn_close(c, "connect failed");
 			return;
 		}
-		c->flags &= ~(C_CONNECTING | C_WANT_WRITE);
-		loop_mod(c->loop, c->fd, EV_READ);
+		c->flags &= ~C_CONNECTING;
+		set_events(c, EV_READ);
 		if (c->tls != NULL) {
 			c->flags |= C_HANDSHAKE;
 			handshake(c);

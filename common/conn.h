@@ -26,6 +26,7 @@
 
 struct buf;
 struct conn;
+struct conn_limit;
 struct loop;
 struct tls_ctx;
 struct wire_msg;
@@ -113,6 +114,21 @@ int		 conn_tls_resumed(const struct conn *);
 /* Keying material of this TLS session (tls_export()): 0 or -1. */
 int		 conn_export(const struct conn *, const char *label,
 		    uint8_t *out, size_t len);
+/*
+ * Rate limits shared by connections: an up limit counts what a connection
+ * writes, a down limit what it reads, TCP/IP and TLS overhead included
+ * (estimated: the limit is on what the link carries).  A connection over
+ * its limit stops writing (reading) and goes on when the bucket has room
+ * again (a token bucket, rate.h, on the loop's clock; waiters woken in
+ * turn).  down: 0 for an up limit, 1 for a down one.  bps 0: no limit.
+ */
+struct conn_limit *conn_limit_new(struct loop *, int down);
+void		 conn_limit_free(struct conn_limit *);
+void		 conn_limit_set(struct conn_limit *, uint64_t bps);
+uint64_t	 conn_limit_get(const struct conn_limit *);
+/* The limits c is under (NULL: none); up must be an up limit. */
+void		 conn_set_limits(struct conn *, struct conn_limit *up,
+		    struct conn_limit *down);
 /* Connections open in this process. */
 size_t		 conn_count(void);
 

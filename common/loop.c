@@ -51,6 +51,8 @@ struct loop {
 	size_t			 nfds;
 	struct loop_timer	**timers;
 	size_t			 ntimers, captimers;
+	uint64_t		 added_when;	/* soonest timer added since
+						   run_timers() looked */
 	struct call		*defer;
 	size_t			 ndefer, capdefer;
 	struct call		*hooks;
@@ -79,6 +81,7 @@ loop_new(void)
 		return NULL;
 	}
 	l->now = loop_clock_ms();
+	l->added_when = UINT64_MAX;
 	l->sigfd = -1;
 	return l;
 }
@@ -210,6 +213,8 @@ loop_timer(struct loop *l, uint64_t ms, loop_cb cb, void *arg)
 	struct loop_timer *t = xmalloc(sizeof(*t));
 
 	t->when = loop_clock_ms() + ms;
+	if (t->when < l->added_when)
+		l->added_when = t->when;
 	t->cb = cb;
 	t->arg = arg;
 	t->live = 1;
@@ -255,6 +260,17 @@ loop_before_sleep(struct loop *l, loop_cb cb, void *arg)
 	l->nhooks++;
 }
 
+/* The epoll timeout until when (UINT64_MAX: none, -1). */
+static int
+ms_until(struct loop *l, uint64_t when)
+{
+	if (when == UINT64_MAX)
+		return -1;
+	l->now = loop_clock_ms();
+	return when <= l->now ? 0 : (int)(when - l->now > 60000 ?
+	    60000 : when - l->now);
+}
+
 /* Fire due timers; drop cancelled ones.  Returns ms to the next, or -1. */
 static int
 run_timers(struct loop *l)
@@ -283,11 +299,8 @@ run_timers(struct loop *l)
 			next = t->when;
 		i++;
 	}
-	if (next == UINT64_MAX)
-		return -1;
-	l->now = loop_clock_ms();
-	return next <= l->now ? 0 : (int)(next - l->now > 60000 ?
-	    60000 : next - l->now);
+	l->added_when = UINT64_MAX;
+	return ms_until(l, next);
 }
 
 static void
@@ -321,6 +334,13 @@ loop_run(struct loop *l)
 		run_deferred(l);
 		for (h = 0; h < l->nhooks; h++)
 			l->hooks[h].cb(l->hooks[h].arg);
+		/* A timer set by a deferred call or a hook counts too. */
+		if (l->added_when != UINT64_MAX) {
+			int t = ms_until(l, l->added_when);
+
+			if (timeout == -1 || t < timeout)
+				timeout = t;
+		}
 		if (l->ndefer > 0)
 			timeout = 0;
 		if (l->stop)

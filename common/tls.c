@@ -71,9 +71,11 @@ struct tls {
  * socket had nothing more, and the caller may stop reading until the
  * loop says there is more, instead of a last read() that fails EAGAIN.
  */
+/* The signature is OpenSSL's (BIO_callback_fn_ex): processed stays. */
 static long
 rbio_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
-    int ret, size_t *processed)
+    /* cppcheck-suppress constParameter */
+    int ret, size_t *processed)	/* NOLINT(readability-non-const-parameter) */
 {
 	struct tls *t;
 
@@ -81,7 +83,7 @@ rbio_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
 	(void)argi;
 	(void)argl;
 	if (oper != (BIO_CB_READ | BIO_CB_RETURN))
-		return oper & BIO_CB_RETURN ? ret : 1;
+		return (oper & BIO_CB_RETURN) ? ret : 1;
 	if ((t = (struct tls *)BIO_get_callback_arg(b)) != NULL)
 		t->drained = ret <= 0 || processed == NULL || *processed < len;
 	return ret;

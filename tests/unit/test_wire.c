@@ -2092,7 +2092,7 @@ test_resend(void **state)
 	struct buf frame, out;
 	struct wire_enc e;
 	struct wire_msg m;
-	uint8_t *body, fill[48];
+	uint8_t *body, pad[48];
 
 	(void)state;
 	buf_init(&frame, 1024);
@@ -2117,10 +2117,10 @@ test_resend(void **state)
 	assert_int_equal(((const uint8_t *)buf_head(&frame))[11], 0);
 	/* Too big for what is left: refused, nothing appended. */
 	buf_reset(&out);
-	memset(fill, 'x', sizeof(fill));
-	assert_int_equal(buf_append(&out, fill, sizeof(fill)), 0);
+	memset(pad, 'x', sizeof(pad));
+	assert_int_equal(buf_append(&out, pad, sizeof(pad)), 0);
 	assert_int_equal(wire_resend(&out, &frame, 1), -1);
-	assert_int_equal(buf_used(&out), sizeof(fill));
+	assert_int_equal(buf_used(&out), sizeof(pad));
 	buf_free(&frame);
 	buf_free(&out);
 }
