@@ -214,8 +214,9 @@ check "relay b2: tracker 1 refuses the relay as tracker 2, naming its key" \
 	wait_for 200 grep -q "sync: tracker 2: refused as tracker 2: it proved key $RFP, but tracker1.peers line 1 pins $FP2" \
 	"$T/b1/err.log"
 grep -m1 'refused as tracker 2' "$T/b1/err.log" | sed 's/^/  tracker 1: /'
-check "relay b2: the relay got no frame from tracker 1" \
-	frames_only "$T/rb2.log" 'HELLO'
+check "relay b2: tracker 1 sent the relay nothing, not even its HELLO" \
+	wait_for 200 grep -q '^conn 1 closed by client: c2t=0 ' "$T/rb2.log"
+check "relay b2: ... on any connection" frames_only "$T/rb2.log" '-'
 check_eq "relay b2: tracker 2 had no channel up since it moved" 1 \
 	"$(count "$T/b2/err.log" 'channel up')"
 stop_relay
@@ -320,7 +321,10 @@ check "relay d: a user created on tracker 1 never reaches tracker 2 (3 s)" \
 	never_for 3 user_on "$T/d2" 2 dan
 check_eq "relay d: no channel up on either tracker" 0 \
 	"$(cat "$T/d1/err.log" "$T/d2/err.log" | grep -c 'channel up')"
-check "relay d: nothing after AUTH/PROOF went through the relay" \
+check "relay d: the relay saw S_AUTH both ways and tracker 2's S_PROOF" \
+	grep -qE '^conn [0-9]+ .*c2t_frames=HELLO,S_AUTH[^ ]* t2c_frames=HELLO,S_AUTH,S_PROOF' \
+	"$T/rd.log"
+check "relay d: ... and nothing after AUTH/PROOF, on any connection" \
 	frames_only "$T/rd.log" 'HELLO|S_AUTH|S_PROOF'
 # What follows (printed, not asserted): the relay gone, tracker 1 dials
 # tracker 2 directly; tracker 2 holds the relay's key for tracker 1.
