@@ -251,7 +251,7 @@ check_key(struct tlink *t, struct conn *c, const struct tracker_addr *a,
 		return -1;
 	}
 	snprintf(name, sizeof(name), "%s:%u", a->host, a->port);
-	switch (pin_check(t->known, name, got, old, &line, err,
+	switch (pin_check(t->known, name, got, 1, old, &line, err,
 	    sizeof(err))) {
 	case PIN_MATCH:
 		return 0;

@@ -138,7 +138,8 @@ pin_add(const char *path, const char *name, const uint8_t fp[TLS_FP_LEN],
 
 enum pin_rc
 pin_check(const char *path, const char *name, const uint8_t fp[TLS_FP_LEN],
-    uint8_t old[TLS_FP_LEN], unsigned *line, char *err, size_t errlen)
+    int remember, uint8_t old[TLS_FP_LEN], unsigned *line, char *err,
+    size_t errlen)
 {
 	size_t len;
 	char *text;
@@ -155,7 +156,7 @@ pin_check(const char *path, const char *name, const uint8_t fp[TLS_FP_LEN],
 	if (found)
 		return memcmp(old, fp, TLS_FP_LEN) == 0 ? PIN_MATCH :
 		    PIN_MISMATCH;
-	if (pin_add(path, name, fp, err, errlen) == -1)
+	if (remember && pin_add(path, name, fp, err, errlen) == -1)
 		return PIN_ERR;
 	return PIN_NEW;
 }

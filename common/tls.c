@@ -3,9 +3,10 @@
  *
  * Certificates are only the envelope TLS wants around a key: each is
  * self-signed, made at start from the identity's key, and accepted from a
- * peer whatever its issuer or dates, because what the callers trust is
- * the key's fingerprint, compared after the handshake.  Both sides always
- * show one.  A client context keeps the last session of each server name
+ * peer whatever its issuer or dates (as ssh takes a key), because what
+ * the callers trust is the key's fingerprint, compared after the
+ * handshake; but only an Ed25519 key: a link showing any other kind is
+ * refused in the handshake.  Both sides always show one.  A client context keeps the last session of each server name
  * it talked to (a few dozen, the oldest replaced first) and offers it on
  * the next connect: TLS 1.3 resumption, no certificate signatures.
  *
@@ -300,11 +301,26 @@ tls_fp_parse(const char *s, uint8_t fp[TLS_FP_LEN])
 }
 
 /* Any certificate: trust is the caller's fingerprint check. */
+/*
+ * Any certificate, whatever its issuer or dates, as long as the key it
+ * shows is an Ed25519 key: identities are keys (their fingerprints are
+ * pinned), and a link that shows another kind has no identity to check.
+ */
 static int
-verify_any(int ok, X509_STORE_CTX *x)
+verify_key(int ok, X509_STORE_CTX *x)
 {
+	X509 *cert;
+	EVP_PKEY *key;
+
 	(void)ok;
-	(void)x;
+	if (X509_STORE_CTX_get_error_depth(x) != 0)
+		return 1;
+	if ((cert = X509_STORE_CTX_get_current_cert(x)) == NULL ||
+	    (key = X509_get0_pubkey(cert)) == NULL ||
+	    EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
+		X509_STORE_CTX_set_error(x, X509_V_ERR_CERT_REJECTED);
+		return 0;
+	}
 	return 1;
 }
 
@@ -353,7 +369,7 @@ tls_ctx_new(const struct tls_id *id, int server)
 	SSL_CTX_set_mode(c->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER | (server ?
-	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), verify_any);
+	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), verify_key);
 	if (server) {
 		if (SSL_CTX_set_session_id_context(c->ctx,
 		    (const unsigned char *)"p2ps", 4) != 1)

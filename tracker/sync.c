@@ -45,6 +45,8 @@
 #define RETRY_MIN_MS	100
 #define RETRY_MAX_MS	2000
 #define AUTH_MS		5000		/* to get from connect to READY */
+#define FRAME_MS	15000		/* to receive one frame */
+#define PENDING_MAX	64		/* accepted, no AUTH yet */
 #define SYNC_IN_MAX	(WIRE_HDR + 8 * 1024 * 1024)
 #define SYNC_OUT_MAX	(64 * 1024 * 1024)
 #define TRIM_MS		200		/* the log trimmed every */
@@ -86,6 +88,8 @@ struct sync {
 	uint64_t	 applied_seen;	/* store_applied() at the last pump */
 	int		 cut;
 	struct loop_timer *tick, *trim;
+	struct pending	*pending;	/* accepted, AUTH awaited */
+	unsigned	 npending;
 };
 
 static void	sp_connect(void *);
@@ -178,10 +182,13 @@ proof(struct speer *p, uint32_t id, const uint8_t *verifier,
  * Is the key this connection proved the one pinned for tracker id?  A
  * tracker is only ever "tracker N" at the address tracker_info.txt gives
  * it: the pin is kept under that name, in the .peers file beside our
- * database, and remembered on first contact.  0 if it may go on.
+ * database.  A key met for the first time is looked at only (remember 0)
+ * until the channel's proof checks out, then remembered (remember 1):
+ * a relay or a stranger that fails the proof leaves no pin behind.  0 if
+ * it may go on.
  */
 static int
-pinned(struct sync *sy, struct conn *c, uint32_t id)
+pinned(struct sync *sy, struct conn *c, uint32_t id, int remember)
 {
 	const struct tracker_addr *a = &sy->t->cluster.v[id - 1];
 	char name[PINS_NAME_MAX], err[512], fp[TLS_FP_TEXT], was[TLS_FP_TEXT];
@@ -197,13 +204,14 @@ pinned(struct sync *sy, struct conn *c, uint32_t id)
 	tls_fp_text(got, fp);
 	snprintf(name, sizeof(name), "tracker-%u@%s:%u", id, a->host,
 	    a->port);
-	switch (pin_check(sy->t->pins, name, got, old, &line, err,
+	switch (pin_check(sy->t->pins, name, got, remember, old, &line, err,
 	    sizeof(err))) {
 	case PIN_MATCH:
 		return 0;
 	case PIN_NEW:
-		log_info("sync: tracker %u: key %s, pinned in %s", id, fp,
-		    sy->t->pins);
+		if (remember)
+			log_info("sync: tracker %u: key %s, pinned in %s", id,
+			    fp, sy->t->pins);
 		return 0;
 	case PIN_MISMATCH:
 		tls_fp_text(old, was);
@@ -305,7 +313,14 @@ on_proof(struct speer *p, const struct wire_msg *m)
 	if (!p->authed || m->f[PROOF_MAC].n != SHA256_LEN ||
 	    proof(p, p->id, p->mine, p->theirs, want) == -1 ||
 	    !ct_equal(want, m->f[PROOF_MAC].p, SHA256_LEN)) {
-		drop(p->c, "wrong cluster secret");
+		drop(p->c, p->sy->secretlen > 0 ? "wrong cluster secret, or "
+		    "a proof made on another TLS session" : "a proof made on "
+		    "another TLS session");
+		return;
+	}
+	/* Only now may a key met for the first time be remembered. */
+	if (pinned(p->sy, p->c, p->id, 1) == -1) {
+		drop(p->c, "not the key pinned for this tracker");
 		return;
 	}
 	sp_ready(p);
@@ -605,7 +620,7 @@ sp_connected(struct conn *c, void *arg)
 {
 	struct speer *p = arg;
 
-	if (pinned(p->sy, c, p->id) == -1) {
+	if (pinned(p->sy, c, p->id, 0) == -1) {
 		conn_close(c, "not the key pinned for this tracker");
 		return;
 	}
@@ -658,7 +673,24 @@ sp_connect(void *arg)
  */
 struct pending {
 	struct sync	*sy;
+	struct conn	*c;
+	uint64_t	 since;
+	struct pending	*prev, *next;
 };
+
+static void
+pending_unlink(struct pending *pd)
+{
+	struct sync *sy = pd->sy;
+
+	if (pd->prev != NULL)
+		pd->prev->next = pd->next;
+	else
+		sy->pending = pd->next;
+	if (pd->next != NULL)
+		pd->next->prev = pd->prev;
+	sy->npending--;
+}
 
 /* Is the connection's peer name ("host:port", from accept) at host? */
 static int
@@ -675,6 +707,7 @@ pending_closed(struct conn *c, const char *why, void *arg)
 {
 	(void)c;
 	(void)why;
+	pending_unlink(arg);
 	free(arg);
 }
 
@@ -702,7 +735,7 @@ pending_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		conn_close(c, "not from that tracker's address");
 		return;
 	}
-	if (pinned(sy, c, id) == -1) {
+	if (pinned(sy, c, id, 0) == -1) {
 		conn_close(c, "not the key pinned for this tracker");
 		return;
 	}
@@ -720,6 +753,7 @@ pending_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		loop_timer_cancel(sy->t->loop, p->retry);
 		p->retry = NULL;
 	}
+	pending_unlink(pd);
 	free(pd);
 	conn_set_ops(c, &sp_ops, p);
 	p->c = c;
@@ -740,7 +774,20 @@ sync_adopt(struct sync *sy, struct conn *c)
 	struct pending *pd = xcalloc(1, sizeof(*pd));
 
 	pd->sy = sy;
+	pd->c = c;
+	pd->since = loop_now(sy->t->loop);
+	pd->next = sy->pending;
+	if (sy->pending != NULL)
+		sy->pending->prev = pd;
+	sy->pending = pd;
+	sy->npending++;
 	conn_set_ops(c, &pending_ops, pd);
+	if (sy->npending > PENDING_MAX) {
+		log_warnx("sync: %s: refused: %u connections wait to prove "
+		    "themselves as trackers", conn_name(c), sy->npending - 1);
+		conn_close(c, "too many unproven tracker connections");
+		return;
+	}
 	if (sy->cut) {
 		conn_close(c, "sync channel cut (test switch)");
 		return;
@@ -889,15 +936,23 @@ sync_tick(void *arg)
 	uint64_t now = loop_now(sy->t->loop);
 	uint32_t i;
 
+	struct pending *pd;
+
 	for (i = 1; i <= sy->n; i++) {
 		struct speer *p = &sy->peers[i];
 
 		if (p->c != NULL && p->state != SP_READY &&
 		    now - p->since > AUTH_MS)
 			drop(p->c, "no proof in time");
+		else if (p->c != NULL && conn_stalled(p->c, now, FRAME_MS))
+			drop(p->c, "a frame took too long to arrive");
 		else if (i != sy->self)
 			sp_pump(p);	/* in case output was full at the last */
 	}
+	/* A tracker's HELLO is not a pass: AUTH comes in time, or it goes. */
+	for (pd = sy->pending; pd != NULL; pd = pd->next)
+		if (now - pd->since > AUTH_MS)
+			conn_close(pd->c, "no AUTH in time");
 	sy->tick = loop_timer(sy->t->loop, 1000, sync_tick, sy);
 }
 
@@ -968,6 +1023,7 @@ sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 void
 sync_shutdown(struct sync *sy)
 {
+	struct pending *pd;
 	uint32_t i;
 
 	for (i = 1; i <= sy->n; i++) {
@@ -982,6 +1038,9 @@ sync_shutdown(struct sync *sy)
 		}
 		sp_reset(p);
 	}
+	/* Reaped (and unlinked) before sync_free(): loop_drain() runs first. */
+	for (pd = sy->pending; pd != NULL; pd = pd->next)
+		conn_close(pd->c, "shutting down");
 	sy->cut = 1;	/* nothing reconnects */
 	loop_timer_cancel(sy->t->loop, sy->tick);
 	loop_timer_cancel(sy->t->loop, sy->trim);
