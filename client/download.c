@@ -222,6 +222,7 @@ piece_checked(struct download *d, uint32_t piece, int ok)
 		storage_keep(d, piece);
 		d->bytes += picker_piece_len(&d->pk, piece);
 		shares_have(d->cl, d->sh, piece);
+		peer_have(d, piece);
 		announce(d);
 		storage_advance(d);
 	} else {

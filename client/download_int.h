@@ -163,6 +163,8 @@ void	peer_free(struct download *);
 void	peer_connect(struct download *, unsigned si);
 /* Keep every ready peer's requests topped up (state DL_RUN only). */
 void	peer_fill_all(struct download *);
+/* A piece verified: every ready link tells its peer (HAVE). */
+void	peer_have(struct download *, uint32_t piece);
 /* Source si got a fresh ticket: links to it renew theirs if due. */
 void	peer_renew(struct download *, unsigned si);
 /* Drop peers that were asked for blocks and sent none for STALL_MS. */

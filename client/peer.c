@@ -195,6 +195,36 @@ peer_send_want(struct peer *p, uint32_t id)
 		conn_flush(p->c);
 }
 
+/* Tell the peer what we have: one piece (HAVE) or all (BITFIELD). */
+static void
+peer_send_have(struct peer *p, unsigned type, uint32_t piece)
+{
+	struct download *d = p->d;
+	struct wire_enc e;
+
+	wire_begin(&e, conn_out(p->c), type, 0);
+	wire_put_hash(&e, d->sha1);
+	if (type == WT_P_HAVE)
+		wire_put_u32(&e, piece);
+	else
+		wire_put_blob(&e, d->sh->have.bits,
+		    (uint32_t)bitfield_bytes(d->sh->have.n));
+	if (wire_end(&e) == -1)
+		conn_close(p->c, "output full");
+	else
+		conn_flush(p->c);
+}
+
+void
+peer_have(struct download *d, uint32_t piece)
+{
+	struct peer *p;
+
+	for (p = d->peers; p != NULL; p = p->next)
+		if (p->state == P_ACTIVE)
+			peer_send_have(p, WT_P_HAVE, piece);
+}
+
 /*
  * Source si has a fresh ticket: a link to it whose ticket has less than
  * half as long left as the fresh one sends it.  Both ends are the
@@ -356,6 +386,9 @@ peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		p->has_bf = 1;
 		p->state = P_ACTIVE;
 		picker_peer_add(&d->pk, &p->has);
+		/* What we have already, so a seeder shows us the rest. */
+		if (d->sh != NULL && d->sh->have.count > 0)
+			peer_send_have(p, WT_P_BITFIELD, 0);
 		peer_fill(p);
 		return;
 	case P_ACTIVE:

@@ -16,6 +16,17 @@
  * network.  A peer that queues too many requests without reading the
  * answers, or sends anything malformed, is dropped.
  *
+ * Seeding (the whole file here): every piece once before any twice.  A
+ * peer is not shown the whole bitfield but a few pieces at a time, those
+ * shown least often to anyone (ties in file order), and one more each time
+ * it has one of them (it says HAVE, as downloaders tell their sources)
+ * or has been sent all of one.  So a scarce uplink carries pieces the
+ * swarm lacks, and the downloaders pass them on among themselves instead
+ * of all asking the seeder for the same ones (libtorrent calls this
+ * super-seeding; the choice is seed.c's).  The pieces shown ahead are
+ * SEED_BUDGET shared between the peers following the file (SEED_MIN each
+ * at least), so a lone fast downloader's pipeline never runs dry.
+ *
  * Owns the accepted connections (one list per process).  Only the loop
  * thread runs this; it never writes a share or reads a file into memory.
  */
@@ -36,6 +47,7 @@
 #include "net.h"
 #include "picker.h"
 #include "rbuf.h"
+#include "seed.h"
 #include "shares.h"
 #include "tls.h"
 #include "wire.h"
@@ -54,6 +66,13 @@
 struct sub {
 	uint8_t		 sha1[20];
 	uint64_t	 expiry;	/* unix seconds */
+	uint32_t	 npieces;
+	struct bitfield	 theirs;	/* pieces it says it has */
+	/* Seeding: what it was shown, and how far each shown piece went. */
+	int		 seeding;
+	struct bitfield	 shown;
+	uint32_t	*sent;		/* per piece: bytes sent to it */
+	unsigned	 open;		/* shown, neither had nor all sent */
 };
 
 struct pconn {
@@ -69,13 +88,99 @@ struct pconn {
 static struct pconn	*pconns;
 static size_t		 npconns;
 
+static uint32_t
+piece_len(const struct share *s, uint32_t i)
+{
+	uint64_t left = s->size - (uint64_t)i * WIRE_PIECE_LEN;
+
+	return left < WIRE_PIECE_LEN ? (uint32_t)left : WIRE_PIECE_LEN;
+}
+
+static void
+sub_free(struct client *cl, struct sub *sub)
+{
+	struct share *s;
+
+	if (sub->seeding && (s = shares_find(cl, sub->sha1)) != NULL &&
+	    s->followers > 0)
+		s->followers--;
+	bitfield_free(&sub->theirs);
+	bitfield_free(&sub->shown);
+	free(sub->sent);
+	memset(sub, 0, sizeof(*sub));
+}
+
+/*
+ * Show sub's peer more pieces (seed_pick()) until it has its share open
+ * (seed_open()); with have, each in a HAVE (else the caller sends the
+ * bitfield).
+ */
+static void
+show_more(struct pconn *p, struct sub *sub, struct share *s, int have)
+{
+	unsigned want = seed_open(s->followers);
+	struct wire_enc e;
+	uint32_t best;
+
+	if (s->shown == NULL)
+		s->shown = xcalloc(s->npieces, sizeof(*s->shown));
+	while (sub->open < want) {
+		best = seed_pick(s->shown, &sub->shown, &sub->theirs);
+		if (best == UINT32_MAX)
+			return;		/* shown all it lacks */
+		bitfield_set(&sub->shown, best);
+		s->shown[best]++;
+		sub->open++;
+		if (!have)
+			continue;
+		wire_begin(&e, conn_out(p->c), WT_P_HAVE, 0);
+		wire_put_hash(&e, s->sha1);
+		wire_put_u32(&e, best);
+		if (wire_end(&e) == -1) {
+			conn_close(p->c, "output full");
+			return;
+		}
+		conn_flush(p->c);
+	}
+}
+
+/* A shown piece went as far as it will: had, or sent whole. */
+static void
+piece_closed(struct pconn *p, struct sub *sub, struct share *s)
+{
+	if (sub->open > 0)
+		sub->open--;
+	show_more(p, sub, s, 1);
+}
+
+/*
+ * The peer has piece i (its HAVE or bitfield): 1 if that closed a piece
+ * shown to it (the caller shows more, once it knows all the peer has).
+ */
+static int
+their_piece(struct sub *sub, const struct share *s, uint32_t i)
+{
+	if (bitfield_get(&sub->theirs, i))
+		return 0;
+	bitfield_set(&sub->theirs, i);
+	if (!sub->seeding || !bitfield_get(&sub->shown, i) ||
+	    sub->sent[i] >= piece_len(s, i))
+		return 0;
+	if (sub->open > 0)
+		sub->open--;
+	return 1;
+}
+
 static void
 ps_closed(struct conn *c, const char *why, void *arg)
 {
 	struct pconn *p = arg;
+	unsigned i;
 
 	(void)c;
 	(void)why;
+	for (i = 0; i < p->nsubs; i++)
+		sub_free(p->cl, &p->subs[i]);
 	if (p->prev != NULL)
 		p->prev->next = p->next;
 	else
@@ -124,9 +229,10 @@ subs_expire(struct pconn *p, uint64_t now)
 	unsigned i, had = p->nsubs;
 
 	for (i = 0; i < p->nsubs; )
-		if (p->subs[i].expiry < now)
+		if (p->subs[i].expiry < now) {
+			sub_free(p->cl, &p->subs[i]);
 			p->subs[i] = p->subs[--p->nsubs];
-		else
+		} else
 			i++;
 	return had > 0 && p->nsubs == 0;
 }
@@ -177,10 +283,26 @@ on_want(struct pconn *p, const struct wire_msg *m)
 		sub = &p->subs[p->nsubs++];
 		memcpy(sub->sha1, sha, 20);
 		sub->expiry = expiry;
+		sub->npieces = s->npieces;
+		bitfield_init(&sub->theirs, s->npieces);
+		if (bitfield_full(&s->have)) {
+			/* Seeding: shown a few pieces at a time. */
+			sub->seeding = 1;
+			s->followers++;
+			bitfield_init(&sub->shown, s->npieces);
+			sub->sent = xcalloc(s->npieces + 1,
+			    sizeof(*sub->sent));
+			show_more(p, sub, s, 0);
+		}
 	}
 	wire_begin(&e, conn_out(p->c), WT_P_BITFIELD, m->h.id);
 	wire_put_hash(&e, s->sha1);
-	wire_put_blob(&e, s->have.bits, (uint32_t)bitfield_bytes(s->have.n));
+	if (sub->seeding)
+		wire_put_blob(&e, sub->shown.bits,
+		    (uint32_t)bitfield_bytes(sub->shown.n));
+	else
+		wire_put_blob(&e, s->have.bits,
+		    (uint32_t)bitfield_bytes(s->have.n));
 	if (wire_end(&e) == -1)
 		conn_close(p->c, "output full");
 	else
@@ -244,6 +366,52 @@ on_request(struct pconn *p, const struct wire_msg *m)
 		return;
 	}
 	conn_flush(p->c);
+	if (sub->seeding) {
+		uint32_t had = sub->sent[piece];
+
+		sub->sent[piece] = had + len > plen ? (uint32_t)plen :
+		    had + (uint32_t)len;
+		if (had < plen && sub->sent[piece] == plen &&
+		    bitfield_get(&sub->shown, (uint32_t)piece) &&
+		    !bitfield_get(&sub->theirs, (uint32_t)piece))
+			piece_closed(p, sub, s);
+	}
+}
+
+/* What the peer has: HAVE of one piece, or its BITFIELD, of a file it
+ * follows (a downloader tells its sources, so a seeder shows it others). */
+static void
+on_theirs(struct pconn *p, const struct wire_msg *m)
+{
+	struct sub *sub = sub_find(p, m->f[PEER_SHA1].p);
+	struct share *s = shares_find(p->cl, m->f[PEER_SHA1].p);
+	struct bitfield b;
+	uint32_t i;
+	int closed = 0;
+
+	if (sub == NULL || s == NULL)
+		return;		/* its ticket ended, or we stopped sharing */
+	if (m->h.type == WT_P_HAVE) {
+		if (m->f[PEER_PIECE].u >= sub->npieces) {
+			drop(p, "bad HAVE");
+			return;
+		}
+		closed = their_piece(sub, s, (uint32_t)m->f[PEER_PIECE].u);
+	} else {
+		bitfield_init(&b, sub->npieces);
+		if (bitfield_load(&b, m->f[BITFIELD_BITS].p,
+		    m->f[BITFIELD_BITS].n) == -1) {
+			bitfield_free(&b);
+			drop(p, "bad bitfield");
+			return;
+		}
+		for (i = 0; i < sub->npieces; i++)
+			if (bitfield_get(&b, i))
+				closed |= their_piece(sub, s, i);
+		bitfield_free(&b);
+	}
+	if (closed)
+		show_more(p, sub, s, 1);
 }
 
 static void
@@ -275,6 +443,10 @@ ps_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		break;
 	case WT_P_CANCEL:
 		break;		/* already queued to the kernel: let it go */
+	case WT_P_HAVE:
+	case WT_P_BITFIELD:
+		on_theirs(p, m);
+		break;
 	default:
 		drop(p, "unexpected message");
 		break;

@@ -103,6 +103,7 @@ shares_remove(struct client *cl, struct share *s)
 	close(s->fd);
 	bitfield_free(&s->have);
 	free(s->hashes);
+	free(s->shown);
 	free(s);
 }
 

@@ -41,6 +41,11 @@ struct share {
 	struct bitfield	 have;		/* verified pieces */
 	int		 fd;		/* open for reading */
 	int		 complete;
+	uint32_t	*shown;		/* peer_server.c: times each piece
+					   was shown to a peer while
+					   seeding (NULL until then) */
+	unsigned	 followers;	/* peer_server.c: peers shown it
+					   piece by piece now */
 };
 
 /*

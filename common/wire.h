@@ -41,7 +41,8 @@ struct buf;
 
 #define WIRE_HDR	12
 #define WIRE_MAGIC	0x50325053u	/* "P2PS" */
-#define WIRE_VERSION	2	/* 2: under TLS, tickets name keys */
+#define WIRE_VERSION	3	/* 2: under TLS, tickets name keys; 3: downloaders
+				   tell their sources HAVE and BITFIELD */
 #define WIRE_CTRL_MAX	(64 * 1024)
 #define WIRE_STR_MAX	4096
 #define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */

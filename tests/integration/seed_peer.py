@@ -1,0 +1,105 @@
+"""seed_peer.py - super-seeding spoken by hand to a client that seeds a
+40-piece file: what it shows each peer, and when it shows more.
+
+  seed_peer.py PORT SHA1HEX FILE
+
+$P2P_TICKET (hex) is a member's ticket for this seeder (one key: this
+process's, so every connection here may use it).  Checks, in order:
+
+ 1. peer A WANTs: its BITFIELD shows pieces 0-15 (one follower: 16 open).
+ 2. peer B WANTs: pieces 16-23 (two followers: 8 each).
+ 3. A says HAVE 0..8: the ninth leaves A 7 open, and the seeder shows it
+    piece 24, the least shown (a HAVE), and nothing else.
+ 4. A asks for all of piece 9: four PIECEs with the file's bytes, then
+    HAVE 25 (piece 9 went whole).
+ 5. B sends a BITFIELD of every piece but 30: B is shown 30, the one
+    piece it lacks, and nothing more.
+ 6. peer C WANTs: three followers, 5 open each: the least shown in file
+    order, 26-29 and 31.
+
+Prints "ok" and exits 0, or a line saying what went wrong and exits 1.
+"""
+import os
+import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wireproto as wp  # noqa: E402
+from share_peer import (peer, want, request, recv_raw, expect_piece,  # noqa
+                        HAVE, BITFIELD, BLOCK, PIECE_LEN)
+
+NP = 40
+
+
+def fail(msg):
+    print("FAIL: " + msg, flush=True)
+    sys.exit(1)
+
+
+def shown(typ, body, sha, what):
+    if typ != BITFIELD or body[:20] != sha:
+        fail("%s: expected a BITFIELD, got type %d" % (what, typ))
+    (n,) = struct.unpack(">I", body[20:24])
+    bits = body[24:24 + n]
+    return [i for i in range(n * 8) if bits[i // 8] & (0x80 >> (i % 8))]
+
+
+def have(c, sha, piece):
+    c.send(wp.frame(HAVE, 0, sha + wp.u32(piece)))
+
+
+def haves(c, sha, want_pieces, what):
+    """Exactly these HAVEs arrive (in order), then nothing for 0.5 s."""
+    for p in want_pieces:
+        typ, _, body = recv_raw(c, 3)
+        if typ != HAVE or body[:20] != sha or \
+                struct.unpack(">I", body[20:24])[0] != p:
+            fail("%s: expected HAVE %d, got type %d %r" %
+                 (what, p, typ, body[20:24]))
+    try:
+        typ, _, body = recv_raw(c, 0.5)
+        fail("%s: then type %d %r, expected nothing" % (what, typ,
+                                                        body[20:24]))
+    except OSError:
+        pass                    # the timeout: nothing more came
+
+
+def main():
+    port, sha, path = int(sys.argv[1]), bytes.fromhex(sys.argv[2]), \
+        sys.argv[3]
+    data = open(path, "rb").read()
+    if len(data) != NP * PIECE_LEN:
+        fail("the file must be %d pieces" % NP)
+    a = peer(port)
+    got = shown(*want(a, sha)[0::2], sha, "A's WANT")
+    if got != list(range(0, 16)):
+        fail("A shown %r, expected 0-15" % got)
+    b = peer(port)
+    got = shown(*want(b, sha)[0::2], sha, "B's WANT")
+    if got != list(range(16, 24)):
+        fail("B shown %r, expected 16-23" % got)
+    for p in range(9):
+        have(a, sha, p)
+    haves(a, sha, [24], "A after HAVE 0..8")
+    for i, off in enumerate(range(0, PIECE_LEN, BLOCK)):
+        request(a, sha, 9, off, BLOCK, 200 + i)
+    for i, off in enumerate(range(0, PIECE_LEN, BLOCK)):
+        err = expect_piece(a, sha, data, 9, off, BLOCK, 200 + i)
+        if err:
+            fail("A's piece 9: " + err)
+    haves(a, sha, [25], "A after piece 9 whole")
+    bits = bytearray(NP // 8)
+    for p in range(NP):
+        if p != 30:
+            bits[p // 8] |= 0x80 >> (p % 8)
+    b.send(wp.frame(BITFIELD, 0, sha + wp.u32(len(bits)) + bytes(bits)))
+    haves(b, sha, [30], "B after its BITFIELD")
+    c = peer(port)
+    got = shown(*want(c, sha)[0::2], sha, "C's WANT")
+    if got != [26, 27, 28, 29, 31]:
+        fail("C shown %r, expected 26-29 and 31" % got)
+    print("ok", flush=True)
+
+
+if __name__ == "__main__":
+    main()
