@@ -6,7 +6,9 @@
 #     alternating runs (BENCH_ROUNDS of each, default 2);
 #   - scripts/bench_tracker.sh: the tracker under 1000 clients, over TLS
 #     and in plaintext;
-#   - scripts/bench_snapshot.sh: a tracker catching up by snapshot.
+#   - scripts/bench_snapshot.sh: a tracker catching up by snapshot;
+#   - scripts/bench_swarm_lo.sh: one seeder and 4, 8, 16 downloaders on
+#     uplinks limited to 20 Mbit/s, against the physical bound.
 # Each part runs in a temp directory and stops every process it started.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,3 +31,6 @@ echo "== tracker load: plaintext (P2PS_BENCH_PLAINTEXT)"
 P2PS_BENCH_PLAINTEXT=1 "$top/scripts/bench_tracker.sh" |
     label plain
 "$top/scripts/bench_snapshot.sh"
+
+# A swarm on scarce uplinks, on loopback (the clients' own limits).
+"$top/scripts/bench_swarm_lo.sh"
