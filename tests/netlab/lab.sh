@@ -157,15 +157,26 @@ lab__q() {	# tc-netns dev rate_mbit: htb root, class 1:1, leaf 10:
 	local n=$1 dev=$2 rate=$3 qbytes
 	qbytes=$((rate * 1000000 / 8 * ${LAB_QUEUE_MS:-100} / 1000))
 	[ "$qbytes" -ge 131072 ] || qbytes=131072
-	tc -n "$n" qdisc replace dev "$dev" root handle 1: htb default 1 r2q 10 &&
+	# (htb cannot be changed in place: made once, then its class is.)
+	{ tc -n "$n" qdisc show dev "$dev" | grep -q '^qdisc htb 1: root' ||
+		tc -n "$n" qdisc add dev "$dev" root handle 1: htb default 1 r2q 10; } &&
 	tc -n "$n" class replace dev "$dev" parent 1: classid 1:1 htb \
 		rate "${rate}mbit" ceil "${rate}mbit" \
 		burst "${LAB_BURST:-64k}" cburst "${LAB_BURST:-64k}" quantum 65536 &&
-	if [ -n "${LAB_NETEM:-}" ]; then
+	lab__leaf "$n" "$dev" bfifo limit "$qbytes"
+}
+
+# lab__leaf NS DEV QDISC ARGS...: the qdisc under class 1:1 (a netem one
+# instead of a bfifo if LAB_NETEM is set).  A qdisc of another kind cannot
+# replace it in place: the old one goes first.
+lab__leaf() {
+	local n=$1 dev=$2; shift 2
+	tc -n "$n" qdisc del dev "$dev" parent 1:1 handle 10: 2>/dev/null
+	if [ -n "${LAB_NETEM:-}" ] && [ "$1" = bfifo ]; then
 		# shellcheck disable=SC2086
-		tc -n "$n" qdisc replace dev "$dev" parent 1:1 handle 10: netem $LAB_NETEM limit 10000
+		tc -n "$n" qdisc add dev "$dev" parent 1:1 handle 10: netem $LAB_NETEM limit 10000
 	else
-		tc -n "$n" qdisc replace dev "$dev" parent 1:1 handle 10: bfifo limit "$qbytes"
+		tc -n "$n" qdisc add dev "$dev" parent 1:1 handle 10: "$@"
 	fi
 }
 
@@ -243,8 +254,7 @@ lab_isolate_oneway() {
 	sw=$(lab__ns sw) ns=$(lab__ns "$name")
 	case $dir in
 	in)
-		tc -n "$sw" qdisc replace dev "$(lab__port "$name")" parent 1:1 \
-			handle 10: pfifo limit 0
+		lab__leaf "$sw" "$(lab__port "$name")" pfifo limit 0
 		;;
 	out)
 		bh=$(lab__blackhole_mac "$name")
