@@ -8,6 +8,8 @@
 #   fuzz           libFuzzer harnesses, FUZZ_SECONDS each (default 60)
 #   fuzz-seeds     regenerate the hand-made seeds of tests/fuzz/corpus
 #   bench          benchmarks that print figures
+#   bench-swarm    a swarm in the network lab, ours beside libtorrent
+#                  (scripts/bench_swarm.sh: root, namespaces; SWARM_* env)
 #   lint           checksrc, cppcheck and clang-tidy; fails on any finding
 
 PKGS		:= sqlite3 libssl libcrypto readline
@@ -33,7 +35,7 @@ STORE_SRC	:= $(wildcard tracker/store_*.c) tracker/reqset.c
 
 obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all test demo fuzz fuzz-seeds bench lint deps clean unit-bins asan-bins tload
+.PHONY: all test demo fuzz fuzz-seeds bench bench-swarm lint deps clean unit-bins asan-bins tload
 all: tracker/tracker client/client
 
 tracker/tracker: $(call obj,rel,$(TRACKER_SRC) $(COMMON_SRC))
@@ -126,6 +128,10 @@ fuzz-seeds:
 
 bench: deps all $(TLOAD)
 	scripts/bench.sh
+
+# Installs python3-libtorrent, opentracker and mktorrent when missing.
+bench-swarm: deps all
+	scripts/bench_swarm.sh
 
 # Static checks, each failing on any finding: scripts/checksrc.sh, cppcheck
 # (flags below; false positives in scripts/cppcheck.supp or inline) and

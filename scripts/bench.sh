@@ -8,7 +8,10 @@
 #     and in plaintext;
 #   - scripts/bench_snapshot.sh: a tracker catching up by snapshot;
 #   - scripts/bench_swarm_lo.sh: one seeder and 4, 8, 16 downloaders on
-#     uplinks limited to 20 Mbit/s, against the physical bound.
+#     uplinks limited to 20 Mbit/s, against the physical bound;
+#   - scripts/bench_swarm.sh, short: one seeder and 4 downloaders of a
+#     16 MiB file in the network lab (20 Mbit/s up, 100 down), ours beside
+#     libtorrent (make bench-swarm runs the whole thing).
 # Each part runs in a temp directory and stops every process it started.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,3 +37,8 @@ P2PS_BENCH_PLAINTEXT=1 "$top/scripts/bench_tracker.sh" |
 
 # A swarm on scarce uplinks, on loopback (the clients' own limits).
 "$top/scripts/bench_swarm_lo.sh"
+
+# The same in the network lab (root, namespaces), beside libtorrent.
+echo "== swarm in the network lab (short; make bench-swarm for N=4,8,16 of 64 MiB)"
+SWARM_N=${SWARM_N:-4} SWARM_SIZE_MIB=${SWARM_SIZE_MIB:-16} \
+    SWARM_SEEDERS=${SWARM_SEEDERS:-0} "$top/scripts/bench_swarm.sh"
