@@ -39,6 +39,7 @@
 #
 #   SWARM_N="4 8 16"  SWARM_SIZE_MIB=64  SWARM_SYSTEMS=ours,libtorrent
 #   SWARM_SEEDERS=4   SWARM_UP_MBIT=20   SWARM_DOWN_MBIT=100
+#   SWARM_KEEP=1 keeps every round's directory (logs, files) and says where
 # e.g. a quick round: SWARM_N=4 SWARM_SIZE_MIB=16 SWARM_SEEDERS=0 make bench-swarm
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,7 +53,11 @@ LTPY=/usr/bin/python3		# Debian's, which has python3-libtorrent
 
 D=$(mktemp -d /tmp/p2p-swarm.XXXXXX)
 chmod 755 "$D"			# opentracker reads its whitelist as nobody
-trap 'rm -rf "$D"' EXIT
+if [ -n "${SWARM_KEEP:-}" ]; then
+	trap 'echo "kept $D"' EXIT
+else
+	trap 'rm -rf "$D"' EXIT
+fi
 # shellcheck source=../tests/netlab/lab.sh
 . "$top/tests/netlab/lab.sh"
 if ! lab_init; then
@@ -107,8 +112,10 @@ hosts() {
 	lab_host TR 1000 1000
 	for ((k = 1; k <= $1; k++)); do lab_host "S$k" "$UP" "$DOWN"; done
 	for ((k = 1; k <= $2; k++)); do lab_host "D$k" "$UP" "$DOWN"; done
-	R=$D/round
-	rm -rf "$R"
+	ROUND=$((${ROUND:-0} + 1))
+	R=$D/round$ROUND
+	[ -d "$D/round$((ROUND - 1))" ] && [ -z "${SWARM_KEEP:-}" ] &&
+		rm -rf "$D/round$((ROUND - 1))"
 	mkdir -p "$R"
 	# Clients remember the trackers' keys here (each round's tracker has
 	# a new key at a recurring address): never the user's home.
@@ -306,7 +313,7 @@ header() {
 		"seeder copies" "downloader copies min / median / max"
 }
 # limit NSEED NDL: the longest a case may take, in seconds.
-limit() { calc '%d' "max(120, 8 * $(tmin "$1" "$2"))"; }
+limit() { calc '%d' "max(300, 20 * $(tmin "$1" "$2"))"; }
 
 echo "== swarm in the network lab: ${SIZE_MIB} MiB, every host $UP Mbit/s up, $DOWN Mbit/s down"
 echo "   T_min = max(F/u_seed, F/d_min, N*F/(u_seed + sum u_i)); copies = tx bytes / F (frames: 1-4% headers)"
