@@ -128,21 +128,21 @@ hosts() {
 	for ((k = 1; k <= $2; k++)); do mkdir -p "$R/d$k"; done
 }
 
-# Results of a round: DONE[k] (ms after the start, or empty), TX[host].
-declare -A DONE TX TX0
+# Results of a round: FIN[k] (ms after the start, or empty), TX[host].
+declare -A FIN TX TX0
 
 # clock NDL T0 LIMIT_S CHECK: poll (20 ms) until every downloader is done
 # or LIMIT_S passed; CHECK k says whether downloader k is done.
 clock() {
 	local n=$1 t0=$2 limit=$3 check=$4 k left t
-	DONE=()
+	FIN=()
 	while :; do
 		left=0
 		for ((k = 1; k <= n; k++)); do
-			[ -n "${DONE[$k]:-}" ] && continue
+			[ -n "${FIN[$k]:-}" ] && continue
 			if "$check" "$k"; then
 				t=$(now_ms)
-				DONE[$k]=$((t - t0))
+				FIN[$k]=$((t - t0))
 			else
 				left=$((left + 1))
 			fi
@@ -270,7 +270,7 @@ round_lt() {	# NSEED NDL LIMIT_S
 	clock "$nd" "$t0" "$limit" lt_done || echo "  ERROR: not all done after $limit s"
 	# The time libtorrent itself printed (the poll above may lag it by 20 ms).
 	for ((k = 1; k <= nd; k++)); do
-		lt_done "$k" && DONE[$k]=$(($(sed -n 's/^done //p' "$R/D$k.out" | head -1) - t0))
+		lt_done "$k" && FIN[$k]=$(($(sed -n 's/^done //p' "$R/D$k.out" | head -1) - t0))
 	done
 	bytes_after
 	verify "$nd"
@@ -283,10 +283,10 @@ round_lt() {	# NSEED NDL LIMIT_S
 tmin() {
 	calc '%.1f' "max($F*8/($1*$UP*1e6), $F*8/($DOWN*1e6), $2*$F*8/(($1+$2)*$UP*1e6))"
 }
-# row SYSTEM NSEED NDL TMIN: one line of the table from DONE and TX.
+# row SYSTEM NSEED NDL TMIN: one line of the table from FIN and TX.
 row() {
-	local sys=$1 ns=$2 nd=$3 tm=$4 k times=() sc=() dc=() last mean
-	for ((k = 1; k <= nd; k++)); do [ -n "${DONE[$k]:-}" ] && times+=("${DONE[$k]}"); done
+	local sys=$1 ns=$2 nd=$3 tm=$4 k times=() sc=() dc=()
+	for ((k = 1; k <= nd; k++)); do [ -n "${FIN[$k]:-}" ] && times+=("${FIN[$k]}"); done
 	for ((k = 1; k <= ns; k++)); do sc+=("${TX[S$k]}"); done
 	for ((k = 1; k <= nd; k++)); do dc+=("${TX[D$k]}"); done
 	python3 - "$sys" "$nd" "$tm" "$F" "${#times[@]}" "${times[@]}" "${sc[@]}" -- "${dc[@]}" <<'PY'
@@ -322,7 +322,7 @@ for n in $NLIST; do
 	echo "-- 1 seeder, N=$n downloaders started together: T_min = $tm s"
 	header
 	for s in "${systems[@]}"; do
-		DONE=() TX=()
+		FIN=() TX=()
 		if [ "$s" = ours ]; then round_ours 1 "$n" "$(limit 1 "$n")"; else round_lt 1 "$n" "$(limit 1 "$n")"; fi
 		row "$s" 1 "$n" "$tm"
 	done
@@ -331,15 +331,15 @@ if [ "$KSEED" -gt 0 ]; then
 	tm=$(tmin "$KSEED" 1)
 	echo "-- 1 downloader from $KSEED seeders: T_min = $tm s ($((KSEED * UP)) Mbit/s of seeders' uplinks)"
 	for s in "${systems[@]}"; do
-		DONE=() TX=()
+		FIN=() TX=()
 		if [ "$s" = ours ]; then round_ours "$KSEED" 1 "$(limit "$KSEED" 1)"; else round_lt "$KSEED" 1 "$(limit "$KSEED" 1)"; fi
-		if [ -n "${DONE[1]:-}" ]; then
+		if [ -n "${FIN[1]:-}" ]; then
 			seeders=
 			for ((k = 1; k <= KSEED; k++)); do seeders+=" $(calc '%.2f' "${TX[S$k]}/$F")"; done
 			printf '  %-11s %6.1f s, %5.1f Mbit/s of payload: %3.0f%% of the %d Mbit/s; copies by the seeders:%s\n' \
-				"$s" "$(calc '%.3f' "${DONE[1]}/1000")" \
-				"$(calc '%.1f' "$F*8/(${DONE[1]}/1000)/1e6")" \
-				"$(calc '%.1f' "100*$F*8/(${DONE[1]}/1000)/($KSEED*$UP*1e6)")" \
+				"$s" "$(calc '%.3f' "${FIN[1]}/1000")" \
+				"$(calc '%.1f' "$F*8/(${FIN[1]}/1000)/1e6")" \
+				"$(calc '%.1f' "100*$F*8/(${FIN[1]}/1000)/($KSEED*$UP*1e6)")" \
 				$((KSEED * UP)) "$seeders"
 		else
 			echo "  $s: not done"

@@ -300,14 +300,14 @@ lab_tx_bytes() { lab__stat "$1" tx_bytes; }
 lab_rx_bytes() { lab__stat "$1" rx_bytes; }
 
 lab_cleanup() {
-	local p ns i
+	local p ns _
 	[ "$LAB_READY" = 1 ] || return 0
 	for p in "${LAB_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	for p in "${LAB_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	LAB_PIDS=()
 	# Anything else still inside (children of lab_run, leftovers).
 	for ns in $(ip netns list | awk '{print $1}' | grep -E "^p2pl${LAB_ID}-"); do
-		for i in 1 2 3; do
+		for _ in 1 2 3; do
 			p=$(ip netns pids "$ns" 2>/dev/null)
 			[ -n "$p" ] || break
 			# shellcheck disable=SC2086

@@ -63,7 +63,7 @@ about_s1() {
 }
 # Poll (50 ms, at most 120 s) for the end of the download and for the
 # downloader's first line about S1 after the cut.
-noticed= done_at= why=
+noticed='' done_at='' why=''
 for ((i = 0; i < 2400; i++)); do
 	if [ -z "$noticed" ] &&
 		about_s1 | grep -q .; then
