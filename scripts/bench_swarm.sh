@@ -228,6 +228,9 @@ round_ours() {	# NSEED NDL LIMIT_S
 	for s in "${!FD[@]}"; do eval "exec ${FD[$s]}>&-"; done
 	FD=()
 	grep -h '^error' "$R"/D*.err "$R"/S*.err 2>/dev/null | sort | uniq -c | head -5 | sed 's/^/  ours: /'
+	# A peer dropped for sending no block for 10 s (the seeder, mostly).
+	s=$(cat "$R"/D*.err 2>/dev/null | grep -c 'dropped: stalled')
+	[ "$s" -gt 0 ] && echo "  ours: $s peer links dropped as stalled, by $(grep -l 'dropped: stalled' "$R"/D*.err | wc -l) of $nd downloaders"
 	lab_cleanup
 }
 
