@@ -9,7 +9,8 @@
 # downloader from SWARM_SEEDERS (default 4; 0: skip) seeders.  Printed per
 # case: when the last and the mean downloader had the whole file, T_min,
 # their ratio, and copies of the file uploaded (a host's tx bytes on its
-# interface over the file's size: frames, so 1-4% of headers included)
+# interface over the file's size: frames, so ~1-2% of TLS, framing and
+# headers included)
 # by the seeder(s) and by the downloaders (min/median/max).
 #
 # T_min is the physical bound for one file of F bytes from seeders with
@@ -319,7 +320,7 @@ header() {
 limit() { calc '%d' "max(300, 20 * $(tmin "$1" "$2"))"; }
 
 echo "== swarm in the network lab: ${SIZE_MIB} MiB, every host $UP Mbit/s up, $DOWN Mbit/s down"
-echo "   T_min = max(F/u_seed, F/d_min, N*F/(u_seed + sum u_i)); copies = tx bytes / F (frames: 1-4% headers)"
+echo "   T_min = max(F/u_seed, F/d_min, N*F/(u_seed + sum u_i)); copies = tx bytes / F (frames: ~1-2% overhead)"
 for n in $NLIST; do
 	tm=$(tmin 1 "$n")
 	echo "-- 1 seeder, N=$n downloaders started together: T_min = $tm s"

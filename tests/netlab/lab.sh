@@ -37,16 +37,19 @@
 #                            port, so the bridge drops those frames).
 #   lab_tx_bytes NAME / lab_rx_bytes NAME
 #                            bytes the host sent / received on its interface
-#                            (whole frames: Ethernet, IP, TCP and TLS headers
-#                            included, about 3-4% over the payload).
+#                            (frames as the kernel counts them: with
+#                            segmentation offload a large packet's headers
+#                            count once, so bulk TCP shows ~0.4% over its
+#                            payload, TLS and our framing ~1-2%).
 #   lab_rate NAME UP DOWN    change a host's rates.
 #   lab_cleanup              kill every process in the lab's namespaces (by
 #                            PID, `ip netns pids`), delete the namespaces
 #                            (their veths and the bridge go with them).
 #
 # Layout.  LAB_ID (default: this shell's PID) names everything: namespaces
-# "p2pl<ID>-sw" (the switch: bridge "l<ID>br" and the host-side ends
-# "l<ID>h<i>") and "p2pl<ID>-<NAME>" (a host: interface eth0, lo).  The
+# "p2pl<ID>-sw" (the switch: bridge "l<ID>br" and its ports "l<ID>h<i>",
+# the switch's ends of the veth pairs) and "p2pl<ID>-<NAME>" (a host:
+# interfaces eth0, the other end, and lo).  The
 # subnet 10.A.B.0/24 is derived from LAB_ID; hosts get .2, .3, ...  Nothing is
 # in the root namespace: no address, no route, no bridge, so nothing leaves
 # the machine; hosts have no default route and there is no NAT.  IPv6 is off
@@ -61,8 +64,10 @@
 #
 # Latency.  This kernel has no netem, so there is none but the queues'.
 # On a kernel with sch_netem, put netem under the htb class instead of the
-# bfifo leaf, e.g. 40 ms each way on a host's upload:
-#     tc -n p2pl<ID>-<NAME> qdisc replace dev eth0 parent 1:1 handle 10: \
+# bfifo leaf (a qdisc of another kind cannot `replace` it: delete, then
+# add), e.g. 40 ms on a host's upload:
+#     tc -n p2pl<ID>-<NAME> qdisc del dev eth0 parent 1:1 handle 10:
+#     tc -n p2pl<ID>-<NAME> qdisc add dev eth0 parent 1:1 handle 10: \
 #         netem delay 40ms limit 10000
 # and the same with `tc -n p2pl<ID>-sw ... dev l<ID>h<i>` for its download
 # (the RTT between two hosts is then the sum of both sides' delays); netem
