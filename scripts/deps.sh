@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages the build, the tests, the demo and make lint
 # need, as root or through sudo; do nothing when all are present.
+# deps.sh PKG...: those packages instead (scripts/deps_bench.sh).
 set -euo pipefail
 
 pkgs=(build-essential make pkg-config clang libclang-rt-14-dev
       libsqlite3-dev libssl-dev libreadline-dev libcmocka-dev
       sqlite3 openssl procps psmisc python3 iproute2 tmux tcpdump
       cppcheck clang-tidy)
+[ $# -eq 0 ] || pkgs=("$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
