@@ -2,6 +2,8 @@
  * sync.c - the sync channel between trackers (see sync.h): it owns one
  * connection per other tracker and what that tracker holds; it never
  * touches SQLite (the store reads and applies the ops) nor a client.
+ * What a peer holds and the snapshots are in sync_snap.c; the state both
+ * files share in sync_int.h.
  *
  * One struct speer per other tracker in the cluster.  Its states:
  * no connection; connected, HELLO and AUTH sent; READY once the other
@@ -37,63 +39,13 @@
 #include "wire.h"
 #include "xalloc.h"
 
-#define NONCE_LEN	32
-#define BATCH		256		/* ops read from the log at a time */
-#define WINDOW		16384		/* ops sent and not yet acknowledged */
-#define OUT_HIGH	(4 * 1024 * 1024)	/* then wait for acks */
-#define SNAP_CHUNK	(256 * 1024)	/* snapshot read at a time */
-#define RETRY_MIN_MS	100
-#define RETRY_MAX_MS	2000
-#define AUTH_MS		5000		/* to get from connect to READY */
-#define FRAME_MS	15000		/* to receive one frame */
-#define PENDING_MAX	64		/* accepted, no AUTH yet */
-#define SYNC_IN_MAX	(WIRE_HDR + 8 * 1024 * 1024)
-#define SYNC_OUT_MAX	(64 * 1024 * 1024)
-#define TRIM_MS		200		/* the log trimmed every */
+#define SYNC_INTERNAL
+#include "sync_int.h"
 
 static const char proof_label[] = "p2p-sync-v2";
 static const char export_label[] = "p2ps sync proof";
 
-enum sp_state { SP_NONE, SP_AUTH, SP_READY };
-
-struct speer {
-	struct sync	*sy;
-	uint32_t	 id;		/* its tracker id, 1-based */
-	struct conn	*c;
-	enum sp_state	 state;
-	int		 hello;		/* its HELLO arrived */
-	int		 authed;	/* its AUTH arrived, PROOF sent */
-	uint8_t		 mine[NONCE_LEN], theirs[NONCE_LEN];
-	uint64_t	 cursor;	/* lseq looked at so far */
-	uint64_t	 has[TRACKERS_MAX + 1];
-	uint64_t	 held[TRACKERS_MAX + 1];
-	int		 known;		/* held[] is filled in */
-	int		 synced;	/* its first HWM on this connection */
-	uint64_t	 unacked;
-	struct store_snap *snap;	/* being sent: no ops until its end */
-	int		 offered;	/* we offered a snapshot: no ops */
-	int		 asked;		/* we asked for one: rows welcome */
-	uint64_t	 since;		/* connected at */
-	unsigned	 backoff;
-	struct loop_timer *retry;
-};
-
-struct sync {
-	struct tracker	*t;
-	uint32_t	 self;
-	uint32_t	 n;
-	uint8_t		 secret[SYNC_SECRET_MAX];	/* --secret */
-	size_t		 secretlen;		/* 0: none */
-	struct speer	 peers[TRACKERS_MAX + 1];	/* by id */
-	uint64_t	 applied_seen;	/* store_applied() at the last pump */
-	int		 cut;
-	struct loop_timer *tick, *trim;
-	struct pending	*pending;	/* accepted, AUTH awaited */
-	unsigned	 npending;
-};
-
 static void	sp_connect(void *);
-static void	sp_pump(struct speer *);
 
 /* For a connection being let go of: nothing reaches us any more. */
 static void
@@ -239,8 +191,8 @@ send_auth(struct speer *p)
 	conn_flush(p->c);
 }
 
-static void
-put_hwm(void *arg, uint32_t origin, uint64_t seq)
+void
+sp_put_hwm(void *arg, uint32_t origin, uint64_t seq)
 {
 	struct wire_enc *e = arg;
 
@@ -270,14 +222,14 @@ sp_ready(struct speer *p)
 	p->backoff = 0;
 	log_info("sync: tracker %u: channel up", p->id);
 	wire_begin(&e, conn_out(p->c), WT_S_HWM, 0);
-	store_hwms(sy->t->store, put_hwm, &e);
+	store_hwms(sy->t->store, sp_put_hwm, &e);
 	wire_end(&e);
 	store_online_keys(sy->t->store, put_online, p);
 	conn_flush(p->c);
 }
 
-static void
-drop(struct conn *c, const char *why)
+void
+sp_drop(struct conn *c, const char *why)
 {
 	log_warnx("sync: %s: dropping channel: %s", conn_name(c), why);
 	conn_close(c, why);
@@ -290,13 +242,13 @@ on_auth(struct speer *p, const struct wire_msg *m)
 	struct wire_enc e;
 
 	if (m->f[AUTH_NONCE].n != NONCE_LEN) {
-		drop(p->c, "bad nonce");
+		sp_drop(p->c, "bad nonce");
 		return;
 	}
 	memcpy(p->theirs, m->f[AUTH_NONCE].p, NONCE_LEN);
 	p->authed = 1;
 	if (proof(p, p->sy->self, p->theirs, p->mine, out) == -1) {
-		drop(p->c, "cannot compute proof");
+		sp_drop(p->c, "cannot compute proof");
 		return;
 	}
 	wire_begin(&e, conn_out(p->c), WT_S_PROOF, 0);
@@ -313,180 +265,18 @@ on_proof(struct speer *p, const struct wire_msg *m)
 	if (!p->authed || m->f[PROOF_MAC].n != SHA256_LEN ||
 	    proof(p, p->id, p->mine, p->theirs, want) == -1 ||
 	    !ct_equal(want, m->f[PROOF_MAC].p, SHA256_LEN)) {
-		drop(p->c, p->sy->secretlen > 0 ? "wrong cluster secret, or "
+		sp_drop(p->c, p->sy->secretlen > 0 ? "wrong cluster secret, or "
 		    "a proof made on another TLS session" : "a proof made on "
 		    "another TLS session");
 		return;
 	}
 	/* Only now may a key met for the first time be remembered. */
 	if (pinned(p->sy, p->c, p->id, 1) == -1) {
-		drop(p->c, "not the key pinned for this tracker");
+		sp_drop(p->c, "not the key pinned for this tracker");
 		return;
 	}
 	sp_ready(p);
 	sp_pump(p);
-}
-
-static void
-held_raise(struct speer *p, uint32_t origin, uint64_t seq)
-{
-	if (seq > p->held[origin])
-		p->held[origin] = seq;
-}
-
-/*
- * Send the snapshot in progress, SNAP_CHUNK at a time while the output
- * queue is short (the queue draining calls again).  At its end the peer
- * lacks nothing our log held when it began: ops go on from there.  0, or
- * -1 if the channel was dropped.
- */
-static int
-snap_pump(struct speer *p)
-{
-	uint32_t o;
-	int r = 1;
-
-	while (p->snap != NULL && conn_queued(p->c) < OUT_HIGH &&
-	    (r = store_snap_next(p->snap, conn_out(p->c), SNAP_CHUNK)) == 1)
-		;
-	if (r == -1) {
-		drop(p->c, "cannot read a snapshot");
-		return -1;
-	}
-	conn_flush(p->c);
-	if (r == 1)
-		return 0;
-	log_info("sync: tracker %u: snapshot sent, %zu rows", p->id,
-	    store_snap_rows(p->snap));
-	for (o = 1; o <= p->sy->n; o++) {
-		uint64_t hwm = store_snap_hwm(p->snap, o);
-
-		if (hwm > p->has[o])
-			p->has[o] = hwm;
-	}
-	p->cursor = store_snap_lseq(p->snap);
-	store_snap_free(p->snap);
-	p->snap = NULL;
-	return 0;
-}
-
-/* Everything we hold, as a snapshot, in place of the ops it lacks. */
-static void
-send_snapshot(struct speer *p)
-{
-	struct wire_enc e;
-
-	if (p->snap != NULL || p->offered)
-		return;
-	/* It must ask: no snapshot is taken unasked for. */
-	p->offered = 1;
-	wire_begin(&e, conn_out(p->c), WT_S_SNAP_OFFER, 0);
-	wire_end(&e);
-	conn_flush(p->c);
-}
-
-/* It asked for the snapshot we offered: stream it. */
-static void
-on_snap_ask(struct speer *p)
-{
-	if (!p->offered) {
-		drop(p->c, "asked for a snapshot not offered");
-		return;
-	}
-	p->offered = 0;
-	if ((p->snap = store_snap_begin(p->sy->t->store)) == NULL) {
-		drop(p->c, "cannot begin a snapshot");
-		return;
-	}
-	log_info("sync: tracker %u: lacks ops no longer logged here: sending "
-	    "a snapshot", p->id);
-	sp_pump(p);	/* the snapshot, then ops again */
-}
-
-/* Does the peer lack ops that only our tables hold? */
-static int
-lacks_trimmed(struct speer *p)
-{
-	uint32_t o;
-
-	for (o = 1; o <= p->sy->n; o++)
-		if (p->has[o] < store_log_base(p->sy->t->store, o))
-			return 1;
-	return 0;
-}
-
-/*
- * The first HWM on a connection says where to start; later ones (after a
- * snapshot) only say what it holds now.
- */
-static void
-on_hwm(struct speer *p, const struct wire_msg *m)
-{
-	struct wire_field f[HWM_SEQ + 1];
-	struct wire_iter it;
-
-	wire_iter_init(&it, m);
-	while (wire_iter_next(&it, f)) {
-		uint32_t o = (uint32_t)f[HWM_ORIGIN].u;
-		uint64_t seq = f[HWM_SEQ].u;
-
-		if (o < 1 || o > p->sy->n)
-			continue;
-		/* Its first says what it holds now (it may have lost some). */
-		if (!p->synced)
-			p->held[o] = p->has[o] = seq;
-		held_raise(p, o, seq);
-		if (seq > p->has[o])
-			p->has[o] = seq;
-	}
-	p->known = 1;
-	if (p->synced)
-		return;
-	p->synced = 1;
-	p->cursor = 0;
-	/* Ops it lacks that we no longer log, or its own (it lost them). */
-	if (lacks_trimmed(p) || p->has[p->id] < store_hwm(p->sy->t->store,
-	    p->id))
-		send_snapshot(p);
-	sp_pump(p);
-}
-
-/* A snapshot row, or its end: merged; at the end, say what we hold. */
-static void
-on_snapshot(struct speer *p, const struct wire_msg *m)
-{
-	struct sync *sy = p->sy;
-	struct wire_field f[HWM_STAMP + 1];
-	struct wire_iter it;
-	struct wire_enc e;
-	int rc;
-
-	if (!p->asked) {
-		drop(p->c, "snapshot rows not asked for");
-		return;
-	}
-	if (m->h.type == WT_S_SNAP_END) {
-		p->asked = 0;
-		wire_iter_init(&it, m);
-		while (wire_iter_next(&it, f))
-			if (f[HWM_ORIGIN].u < 1 || f[HWM_ORIGIN].u > sy->n) {
-				drop(p->c, "snapshot from an unknown tracker");
-				return;
-			}
-	}
-	if ((rc = store_merge(sy->t->store, m)) != ST_OK) {
-		drop(p->c, rc == ST_BAD_OP ? "malformed snapshot row" :
-		    "cannot merge snapshot");
-		return;
-	}
-	if (m->h.type != WT_S_SNAP_END)
-		return;
-	log_info("sync: tracker %u: snapshot merged", p->id);
-	/* Like an ack: written after the batch's COMMIT (before_sleep). */
-	wire_begin(&e, conn_out(p->c), WT_S_HWM, 0);
-	store_hwms(sy->t->store, put_hwm, &e);
-	wire_end(&e);
-	conn_flush(p->c);
 }
 
 static void
@@ -499,13 +289,13 @@ on_op(struct speer *p, const struct wire_msg *m)
 	int rc;
 
 	if (origin < 1 || origin > sy->n) {
-		drop(p->c, "op from an unknown tracker");
+		sp_drop(p->c, "op from an unknown tracker");
 		return;
 	}
 	rc = store_apply(sy->t->store, origin, seq, m->f[SOP_STAMP].u,
 	    m->f[SOP_REQ].p, m->f[SOP_REQ].n, m->f[SOP_OP].p, m->f[SOP_OP].n);
 	if (rc != ST_OK) {
-		drop(p->c, rc == ST_GAP ? "op out of order" :
+		sp_drop(p->c, rc == ST_GAP ? "op out of order" :
 		    rc == ST_BAD_OP ? "malformed op" : "cannot apply op");
 		return;
 	}
@@ -539,7 +329,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	if (!p->hello) {
 		if (m->h.type != WT_HELLO ||
 		    wire_hello_check(m, ROLE_TRACKER, &why) == -1) {
-			drop(c, "no tracker HELLO");
+			sp_drop(c, "no tracker HELLO");
 			return;
 		}
 		p->hello = 1;
@@ -552,12 +342,12 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		else if (m->h.type == WT_S_PROOF)
 			on_proof(p, m);
 		else
-			drop(c, "unexpected message before proof");
+			sp_drop(c, "unexpected message before proof");
 		return;
 	}
 	switch (m->h.type) {
 	case WT_S_HWM:
-		on_hwm(p, m);
+		sp_on_hwm(p, m);
 		break;
 	case WT_S_OP:
 		on_op(p, m);
@@ -578,7 +368,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		break;
 	case WT_S_SNAP_OFFER:
 		if (p->asked) {
-			drop(c, "a second snapshot offered");
+			sp_drop(c, "a second snapshot offered");
 			break;
 		}
 		p->asked = 1;
@@ -587,7 +377,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		conn_flush(c);
 		break;
 	case WT_S_SNAP_ASK:
-		on_snap_ask(p);
+		sp_on_snap_ask(p);
 		break;
 	case WT_S_R_USER:
 	case WT_S_R_SESSION:
@@ -599,10 +389,10 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	case WT_S_R_MARK:
 	case WT_S_R_REQ:
 	case WT_S_SNAP_END:
-		on_snapshot(p, m);
+		sp_on_snapshot(p, m);
 		break;
 	default:
-		drop(c, "not a sync message");
+		sp_drop(c, "not a sync message");
 	}
 }
 
@@ -843,7 +633,7 @@ pump_op(void *arg, const struct store_op *o)
 	return 0;
 }
 
-static void
+void
 sp_pump(struct speer *p)
 {
 	struct store *st = p->sy->t->store;
@@ -854,7 +644,7 @@ sp_pump(struct speer *p)
 	if (p->state != SP_READY || !p->synced || conn_closing(p->c) ||
 	    p->offered)
 		return;
-	if (p->snap != NULL && (snap_pump(p) == -1 || p->snap != NULL))
+	if (p->snap != NULL && (sp_snap_pump(p) == -1 || p->snap != NULL))
 		return;
 	memset(&pu, 0, sizeof(pu));
 	pu.p = p;
@@ -866,7 +656,7 @@ sp_pump(struct speer *p)
 			break;
 		if (pu.gap) {
 			/* Ops go on once it is out. */
-			send_snapshot(p);
+			sp_send_snapshot(p);
 			break;
 		}
 		if (p->cursor == before)
@@ -943,9 +733,9 @@ sync_tick(void *arg)
 
 		if (p->c != NULL && p->state != SP_READY &&
 		    now - p->since > AUTH_MS)
-			drop(p->c, "no proof in time");
+			sp_drop(p->c, "no proof in time");
 		else if (p->c != NULL && conn_stalled(p->c, now, FRAME_MS))
-			drop(p->c, "a frame took too long to arrive");
+			sp_drop(p->c, "a frame took too long to arrive");
 		else if (i != sy->self)
 			sp_pump(p);	/* in case output was full at the last */
 	}

@@ -1,0 +1,103 @@
+/*
+ * sync_int.h - what sync.c (channels, AUTH/PROOF, streaming the log) and
+ * sync_snap.c (what a peer holds; snapshots, offered, asked for, sent and
+ * merged) share: the state of each channel.  Private to those two files.
+ */
+#ifndef SYNC_INT_H
+#define SYNC_INT_H
+
+#ifndef SYNC_INTERNAL
+#error "sync_int.h is private to tracker/sync*.c"
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sync.h"
+#include "trackers.h"
+
+struct conn;
+struct loop_timer;
+struct pending;
+struct store_snap;
+struct tracker;
+struct wire_msg;
+
+#define NONCE_LEN	32
+#define BATCH		256		/* ops read from the log at a time */
+#define WINDOW		16384		/* ops sent and not yet acknowledged */
+#define OUT_HIGH	(4 * 1024 * 1024)	/* then wait for acks */
+#define SNAP_CHUNK	(256 * 1024)	/* snapshot read at a time */
+#define RETRY_MIN_MS	100
+#define RETRY_MAX_MS	2000
+#define AUTH_MS		5000		/* to get from connect to READY */
+#define FRAME_MS	15000		/* to receive one frame */
+#define PENDING_MAX	64		/* accepted, no AUTH yet */
+#define SYNC_IN_MAX	(WIRE_HDR + 8 * 1024 * 1024)
+#define SYNC_OUT_MAX	(64 * 1024 * 1024)
+#define TRIM_MS		200		/* the log trimmed every */
+
+
+enum sp_state { SP_NONE, SP_AUTH, SP_READY };
+
+struct speer {
+	struct sync	*sy;
+	uint32_t	 id;		/* its tracker id, 1-based */
+	struct conn	*c;
+	enum sp_state	 state;
+	int		 hello;		/* its HELLO arrived */
+	int		 authed;	/* its AUTH arrived, PROOF sent */
+	uint8_t		 mine[NONCE_LEN], theirs[NONCE_LEN];
+	uint64_t	 cursor;	/* lseq looked at so far */
+	uint64_t	 has[TRACKERS_MAX + 1];
+	uint64_t	 held[TRACKERS_MAX + 1];
+	int		 known;		/* held[] is filled in */
+	int		 synced;	/* its first HWM on this connection */
+	uint64_t	 unacked;
+	struct store_snap *snap;	/* being sent: no ops until its end */
+	int		 offered;	/* we offered a snapshot: no ops */
+	int		 asked;		/* we asked for one: rows welcome */
+	uint64_t	 since;		/* connected at */
+	unsigned	 backoff;
+	struct loop_timer *retry;
+};
+
+struct sync {
+	struct tracker	*t;
+	uint32_t	 self;
+	uint32_t	 n;
+	uint8_t		 secret[SYNC_SECRET_MAX];	/* --secret */
+	size_t		 secretlen;		/* 0: none */
+	struct speer	 peers[TRACKERS_MAX + 1];	/* by id */
+	uint64_t	 applied_seen;	/* store_applied() at the last pump */
+	int		 cut;
+	struct loop_timer *tick, *trim;
+	struct pending	*pending;	/* accepted, AUTH awaited */
+	unsigned	 npending;
+};
+
+/* What a peer is known to hold from origin: only ever raised. */
+static inline void
+held_raise(struct speer *p, uint32_t origin, uint64_t seq)
+{
+	if (seq > p->held[origin])
+		p->held[origin] = seq;
+}
+
+/* sync.c */
+void	sp_drop(struct conn *, const char *why);
+/* Send what the peer lacks: the snapshot under way, then ops. */
+void	sp_pump(struct speer *);
+/* A store_hwms() callback: one (origin, seq) into an HWM frame. */
+void	sp_put_hwm(void *arg, uint32_t origin, uint64_t seq);
+
+/* sync_snap.c */
+/* Send the snapshot under way while the queue is short: 0, or -1 (dropped). */
+int	sp_snap_pump(struct speer *);
+/* Offer a snapshot in place of ops the peer lacks (it must ask). */
+void	sp_send_snapshot(struct speer *);
+void	sp_on_snap_ask(struct speer *);
+void	sp_on_hwm(struct speer *, const struct wire_msg *);
+void	sp_on_snapshot(struct speer *, const struct wire_msg *);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * sync_snap.c - what a peer of the sync channel holds, and snapshots (see
+ * sync.c): its HWMs say where to start sending ops; a peer that lacks ops
+ * our log no longer holds (trimmed, or known here from a snapshot) is
+ * offered a snapshot, which it must ask for; rows are accepted only after
+ * we asked.  Owns no state of its own (the channel's is in sync_int.h);
+ * never touches a socket but through its conn.
+ */
+#include <stdint.h>
+
+#include "conn.h"
+#include "log.h"
+#include "rbuf.h"
+#include "store.h"
+#include "tracker.h"
+#include "wire.h"
+
+#define SYNC_INTERNAL
+#include "sync_int.h"
+
+/*
+ * Send the snapshot in progress, SNAP_CHUNK at a time while the output
+ * queue is short (the queue draining calls again).  At its end the peer
+ * lacks nothing our log held when it began: ops go on from there.  0, or
+ * -1 if the channel was dropped.
+ */
+int
+sp_snap_pump(struct speer *p)
+{
+	uint32_t o;
+	int r = 1;
+
+	while (p->snap != NULL && conn_queued(p->c) < OUT_HIGH &&
+	    (r = store_snap_next(p->snap, conn_out(p->c), SNAP_CHUNK)) == 1)
+		;
+	if (r == -1) {
+		sp_drop(p->c, "cannot read a snapshot");
+		return -1;
+	}
+	conn_flush(p->c);
+	if (r == 1)
+		return 0;
+	log_info("sync: tracker %u: snapshot sent, %zu rows", p->id,
+	    store_snap_rows(p->snap));
+	for (o = 1; o <= p->sy->n; o++) {
+		uint64_t hwm = store_snap_hwm(p->snap, o);
+
+		if (hwm > p->has[o])
+			p->has[o] = hwm;
+	}
+	p->cursor = store_snap_lseq(p->snap);
+	store_snap_free(p->snap);
+	p->snap = NULL;
+	return 0;
+}
+
+/* Everything we hold, as a snapshot, in place of the ops it lacks. */
+void
+sp_send_snapshot(struct speer *p)
+{
+	struct wire_enc e;
+
+	if (p->snap != NULL || p->offered)
+		return;
+	/* It must ask: no snapshot is taken unasked for. */
+	p->offered = 1;
+	wire_begin(&e, conn_out(p->c), WT_S_SNAP_OFFER, 0);
+	wire_end(&e);
+	conn_flush(p->c);
+}
+
+/* It asked for the snapshot we offered: stream it. */
+void
+sp_on_snap_ask(struct speer *p)
+{
+	if (!p->offered) {
+		sp_drop(p->c, "asked for a snapshot not offered");
+		return;
+	}
+	p->offered = 0;
+	if ((p->snap = store_snap_begin(p->sy->t->store)) == NULL) {
+		sp_drop(p->c, "cannot begin a snapshot");
+		return;
+	}
+	log_info("sync: tracker %u: lacks ops no longer logged here: sending "
+	    "a snapshot", p->id);
+	sp_pump(p);	/* the snapshot, then ops again */
+}
+
+/* Does the peer lack ops that only our tables hold? */
+static int
+lacks_trimmed(struct speer *p)
+{
+	uint32_t o;
+
+	for (o = 1; o <= p->sy->n; o++)
+		if (p->has[o] < store_log_base(p->sy->t->store, o))
+			return 1;
+	return 0;
+}
+
+/*
+ * The first HWM on a connection says where to start; later ones (after a
+ * snapshot) only say what it holds now.
+ */
+void
+sp_on_hwm(struct speer *p, const struct wire_msg *m)
+{
+	struct wire_field f[HWM_SEQ + 1];
+	struct wire_iter it;
+
+	wire_iter_init(&it, m);
+	while (wire_iter_next(&it, f)) {
+		uint32_t o = (uint32_t)f[HWM_ORIGIN].u;
+		uint64_t seq = f[HWM_SEQ].u;
+
+		if (o < 1 || o > p->sy->n)
+			continue;
+		/* Its first says what it holds now (it may have lost some). */
+		if (!p->synced)
+			p->held[o] = p->has[o] = seq;
+		held_raise(p, o, seq);
+		if (seq > p->has[o])
+			p->has[o] = seq;
+	}
+	p->known = 1;
+	if (p->synced)
+		return;
+	p->synced = 1;
+	p->cursor = 0;
+	/* Ops it lacks that we no longer log, or its own (it lost them). */
+	if (lacks_trimmed(p) || p->has[p->id] < store_hwm(p->sy->t->store,
+	    p->id))
+		sp_send_snapshot(p);
+	sp_pump(p);
+}
+
+/* A snapshot row, or its end: merged; at the end, say what we hold. */
+void
+sp_on_snapshot(struct speer *p, const struct wire_msg *m)
+{
+	struct sync *sy = p->sy;
+	struct wire_field f[HWM_STAMP + 1];
+	struct wire_iter it;
+	struct wire_enc e;
+	int rc;
+
+	if (!p->asked) {
+		sp_drop(p->c, "snapshot rows not asked for");
+		return;
+	}
+	if (m->h.type == WT_S_SNAP_END) {
+		p->asked = 0;
+		wire_iter_init(&it, m);
+		while (wire_iter_next(&it, f))
+			if (f[HWM_ORIGIN].u < 1 || f[HWM_ORIGIN].u > sy->n) {
+				sp_drop(p->c, "snapshot from an unknown tracker");
+				return;
+			}
+	}
+	if ((rc = store_merge(sy->t->store, m)) != ST_OK) {
+		sp_drop(p->c, rc == ST_BAD_OP ? "malformed snapshot row" :
+		    "cannot merge snapshot");
+		return;
+	}
+	if (m->h.type != WT_S_SNAP_END)
+		return;
+	log_info("sync: tracker %u: snapshot merged", p->id);
+	/* Like an ack: written after the batch's COMMIT (before_sleep). */
+	wire_begin(&e, conn_out(p->c), WT_S_HWM, 0);
+	store_hwms(sy->t->store, sp_put_hwm, &e);
+	wire_end(&e);
+	conn_flush(p->c);
+}
