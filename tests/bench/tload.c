@@ -902,8 +902,10 @@ phase_next(void)
 
 	switch (T.phase) {
 	case PH_SETUP:
+		/* The two probes count in ready once up; a failed one never. */
 		printf("setup: %u of %u clients logged in%s%s\n",
-		    T.ready - 2u * T.have_t2, T.nconns,
+		    T.ready > 2u * T.have_t2 ? T.ready - 2u * T.have_t2 : 0,
+		    T.nconns,
 		    T.have_t2 ? ", and a probe on each tracker" : "",
 		    T.failed ? " (see the errors above)" : "");
 		fflush(stdout);
