@@ -46,6 +46,7 @@ static const char proof_label[] = "p2p-sync-v2";
 static const char export_label[] = "p2ps sync proof";
 
 static void	sp_connect(void *);
+static void	sp_pump(struct speer *);
 
 /* For a connection being let go of: nothing reaches us any more. */
 static void
@@ -191,15 +192,6 @@ send_auth(struct speer *p)
 	conn_flush(p->c);
 }
 
-void
-sp_put_hwm(void *arg, uint32_t origin, uint64_t seq)
-{
-	struct wire_enc *e = arg;
-
-	wire_put_u32(e, origin);
-	wire_put_u64(e, seq);
-}
-
 static void
 put_online(void *arg, const uint8_t *key)
 {
@@ -226,13 +218,6 @@ sp_ready(struct speer *p)
 	wire_end(&e);
 	store_online_keys(sy->t->store, put_online, p);
 	conn_flush(p->c);
-}
-
-void
-sp_drop(struct conn *c, const char *why)
-{
-	log_warnx("sync: %s: dropping channel: %s", conn_name(c), why);
-	conn_close(c, why);
 }
 
 static void
@@ -347,7 +332,8 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	}
 	switch (m->h.type) {
 	case WT_S_HWM:
-		sp_on_hwm(p, m);
+		if (sp_on_hwm(p, m))
+			sp_pump(p);
 		break;
 	case WT_S_OP:
 		on_op(p, m);
@@ -377,7 +363,8 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		conn_flush(c);
 		break;
 	case WT_S_SNAP_ASK:
-		sp_on_snap_ask(p);
+		if (sp_on_snap_ask(p))
+			sp_pump(p);
 		break;
 	case WT_S_R_USER:
 	case WT_S_R_SESSION:
@@ -633,7 +620,7 @@ pump_op(void *arg, const struct store_op *o)
 	return 0;
 }
 
-void
+static void
 sp_pump(struct speer *p)
 {
 	struct store *st = p->sy->t->store;

@@ -84,20 +84,17 @@ held_raise(struct speer *p, uint32_t origin, uint64_t seq)
 		p->held[origin] = seq;
 }
 
-/* sync.c */
+/* sync_snap.c (it calls nothing of sync.c: sync.c pumps after it) */
 void	sp_drop(struct conn *, const char *why);
-/* Send what the peer lacks: the snapshot under way, then ops. */
-void	sp_pump(struct speer *);
 /* A store_hwms() callback: one (origin, seq) into an HWM frame. */
 void	sp_put_hwm(void *arg, uint32_t origin, uint64_t seq);
-
-/* sync_snap.c */
 /* Send the snapshot under way while the queue is short: 0, or -1 (dropped). */
 int	sp_snap_pump(struct speer *);
 /* Offer a snapshot in place of ops the peer lacks (it must ask). */
 void	sp_send_snapshot(struct speer *);
-void	sp_on_snap_ask(struct speer *);
-void	sp_on_hwm(struct speer *, const struct wire_msg *);
+/* These two return 1 when the caller should pump (sp_pump) now. */
+int	sp_on_snap_ask(struct speer *);
+int	sp_on_hwm(struct speer *, const struct wire_msg *);
 void	sp_on_snapshot(struct speer *, const struct wire_msg *);
 
 #endif

@@ -18,6 +18,22 @@
 #define SYNC_INTERNAL
 #include "sync_int.h"
 
+void
+sp_drop(struct conn *c, const char *why)
+{
+	log_warnx("sync: %s: dropping channel: %s", conn_name(c), why);
+	conn_close(c, why);
+}
+
+void
+sp_put_hwm(void *arg, uint32_t origin, uint64_t seq)
+{
+	struct wire_enc *e = arg;
+
+	wire_put_u32(e, origin);
+	wire_put_u64(e, seq);
+}
+
 /*
  * Send the snapshot in progress, SNAP_CHUNK at a time while the output
  * queue is short (the queue draining calls again).  At its end the peer
@@ -70,21 +86,21 @@ sp_send_snapshot(struct speer *p)
 }
 
 /* It asked for the snapshot we offered: stream it. */
-void
+int
 sp_on_snap_ask(struct speer *p)
 {
 	if (!p->offered) {
 		sp_drop(p->c, "asked for a snapshot not offered");
-		return;
+		return 0;
 	}
 	p->offered = 0;
 	if ((p->snap = store_snap_begin(p->sy->t->store)) == NULL) {
 		sp_drop(p->c, "cannot begin a snapshot");
-		return;
+		return 0;
 	}
 	log_info("sync: tracker %u: lacks ops no longer logged here: sending "
 	    "a snapshot", p->id);
-	sp_pump(p);	/* the snapshot, then ops again */
+	return 1;	/* pump: the snapshot, then ops again */
 }
 
 /* Does the peer lack ops that only our tables hold? */
@@ -103,7 +119,7 @@ lacks_trimmed(struct speer *p)
  * The first HWM on a connection says where to start; later ones (after a
  * snapshot) only say what it holds now.
  */
-void
+int
 sp_on_hwm(struct speer *p, const struct wire_msg *m)
 {
 	struct wire_field f[HWM_SEQ + 1];
@@ -125,14 +141,14 @@ sp_on_hwm(struct speer *p, const struct wire_msg *m)
 	}
 	p->known = 1;
 	if (p->synced)
-		return;
+		return 0;
 	p->synced = 1;
 	p->cursor = 0;
 	/* Ops it lacks that we no longer log, or its own (it lost them). */
 	if (lacks_trimmed(p) || p->has[p->id] < store_hwm(p->sy->t->store,
 	    p->id))
 		sp_send_snapshot(p);
-	sp_pump(p);
+	return 1;
 }
 
 /* A snapshot row, or its end: merged; at the end, say what we hold. */
