@@ -19,7 +19,10 @@ mkdir -p "$T/s" "$T/d"
 randfile "$T/s/r.bin" "$size"
 randfile "$T/s/r2.bin" "$size"
 start_client S
-send S "login s pw-s" "upload_file $T/s/r.bin g" "upload_file $T/s/r2.bin g"
+# A limited uplink (8 MiB in about 2 s), so the watcher's kill at 3 MiB
+# comes mid-download even on a loaded machine.
+send S "login s pw-s" "upload_file $T/s/r.bin g" "upload_file $T/s/r2.bin g" \
+	"set_limit up 4M"
 check "resume: seeder shares r.bin" wait_for 400 has_line "$T/S.out" \
 	"sharing r.bin in group g ($size bytes, 17 pieces)"
 check "resume: seeder shares r2.bin" wait_for 400 has_line "$T/S.out" \
