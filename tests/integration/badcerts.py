@@ -39,13 +39,13 @@ import random
 import select
 import socket
 import ssl
-import struct
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wireproto as wp  # noqa: E402
+from share_peer import recv_raw  # noqa: E402
 
 WANT, BITFIELD = 64, 65
 S_AUTH = 96
@@ -86,16 +86,6 @@ def connect(port, ctx, timeout=5.0):
         s.close()
         return None, e
     return wp.Conn.wrap(t, timeout), None
-
-
-def recv_raw(c, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    c._fill(wp.HDR, deadline)
-    n, typ, _flags, rid = struct.unpack(">IHHI", c.buf[:wp.HDR])
-    c._fill(wp.HDR + n, deadline)
-    body = c.buf[wp.HDR:wp.HDR + n]
-    c.buf = c.buf[wp.HDR + n:]
-    return typ, rid, body
 
 
 def hello_answered(c, role):
