@@ -42,6 +42,7 @@
 
 #define MAX_PEERS	32
 #define REFRESH_MS	3000		/* ask the tracker for new sources */
+#define REFRESH_MIN_MS	500		/* ... sooner while new ones appear */
 #define TICK_MS		500
 /* A show_downloads line: why[] is 200. */
 #define STATUS_MAX	(ID_MAX + NAME_MAX_LEN + 200 + 100)
@@ -299,6 +300,7 @@ on_sources(void *arg, const struct wire_msg *m, const char *err)
 	struct download *d = arg;
 	struct wire_field f[WIRE_MAX_FIELDS];
 	struct wire_iter it;
+	unsigned had = d->nsrc;
 
 	d->refreshing = 0;
 	if (err != NULL || m->h.type != WT_FILE || d->state >= DL_DONE)
@@ -307,6 +309,16 @@ on_sources(void *arg, const struct wire_msg *m, const char *err)
 	while (wire_iter_next(&it, f))
 		add_source(d, f[SOURCE_PEER].s, f[SOURCE_TICKET].p,
 		    f[SOURCE_TICKET].n);
+	/*
+	 * A swarm that starts together: each downloader becomes a source
+	 * with its first piece, and the sooner the others know, the sooner
+	 * its uplink works.  So ask again soon while new sources appear,
+	 * then less often, up to REFRESH_MS.
+	 */
+	if (d->nsrc > had)
+		d->refresh_ms = REFRESH_MIN_MS;
+	else if ((d->refresh_ms *= 2) > REFRESH_MS)
+		d->refresh_ms = REFRESH_MS;
 	if (d->state == DL_RUN)
 		connect_sources(d);
 }
@@ -358,7 +370,7 @@ dl_tick(void *arg)
 			    "%d seconds", DL_DEAD_MS / 1000);
 		else {
 			connect_sources(d);
-			if (now - d->t_refresh > REFRESH_MS)
+			if (now - d->t_refresh + TICK_MS / 2 >= d->refresh_ms)
 				refresh_sources(d);
 		}
 	}
@@ -446,6 +458,7 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 		return;
 	}
 	d->t_start = d->t_useful = d->rate_t = dl_now(d);
+	d->refresh_ms = REFRESH_MIN_MS;
 	d->state = DL_RUN;
 	if (resume && d->npieces > 0) {
 		/* Keep what is already there, once it is rechecked. */

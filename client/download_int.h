@@ -114,6 +114,7 @@ struct download {
 	int		 refreshing;	/* a source list is asked for */
 	int		 ended;		/* cl->download_ended called */
 	uint64_t	 t_start, t_refresh;
+	unsigned	 refresh_ms;	/* ask for sources again after */
 	uint64_t	 bytes;		/* verified payload received */
 	uint64_t	 rate_t;
 	double		 rate;		/* bytes/s, smoothed */

@@ -17,15 +17,26 @@
  * answers, or sends anything malformed, is dropped.
  *
  * Seeding (the whole file here): every piece once before any twice.  A
- * peer is not shown the whole bitfield but a few pieces at a time, those
- * shown least often to anyone (ties in file order), and one more each time
- * it has one of them (it says HAVE, as downloaders tell their sources)
- * or has been sent all of one.  So a scarce uplink carries pieces the
- * swarm lacks, and the downloaders pass them on among themselves instead
- * of all asking the seeder for the same ones (libtorrent calls this
- * super-seeding; the choice is seed.c's).  The pieces shown ahead are
- * SEED_BUDGET shared between the peers following the file (SEED_MIN each
- * at least), so a lone fast downloader's pipeline never runs dry.
+ * peer is not shown the whole bitfield but a few pieces at a time (seed.h
+ * says which: first those never shown, then second copies where the swarm
+ * is thinnest, never one still on its way), and more as it has them (it
+ * says HAVE, as downloaders tell their sources) or has been sent all of
+ * one.  So a scarce uplink carries pieces the swarm lacks, and the
+ * downloaders pass them on among themselves instead of all asking the
+ * seeder for the same ones (libtorrent calls this super-seeding).  The
+ * pieces shown ahead are SEED_BUDGET shared between the peers following
+ * the file (SEED_MIN each at least), so a lone fast downloader's pipeline
+ * never runs dry.
+ *
+ * Upload slots (upload.h): a seeder serves the peers following its file
+ * in turns, UP_SLOTS at a time, a piece a turn, so each piece it sends is
+ * whole at its peer after a piece's time on the link, not after a piece's
+ * time times the number of peers, and the peer passes it on at once.  The
+ * kernel holds little unsent (PS_LOWAT), so a turn ends when its bytes
+ * are nearly gone.  Requests of a file not seeded here are served at
+ * once: a downloader's uplink is shared by TCP, because a peer whose
+ * requests waited there in line could not ask another for them (tried:
+ * at N = 16 the swarm took 50-57 s instead of 33).
  *
  * Owns the accepted connections (one list per process).  Only the loop
  * thread runs this; it never writes a share or reads a file into memory.
@@ -50,6 +61,7 @@
 #include "seed.h"
 #include "shares.h"
 #include "tls.h"
+#include "upload.h"
 #include "wire.h"
 #include "xalloc.h"
 
@@ -61,6 +73,8 @@
 #define PS_IDLE_MS	(5 * 60 * 1000)
 #define PS_FRAME_MS	(15 * 1000)	/* to receive one frame */
 #define PS_HELLO_MS	(10 * 1000)
+#define PS_TURN_MS	2000	/* an upload turn longer than this is cut */
+#define PS_LOWAT	(128 * 1024)	/* unsent bytes the kernel may hold */
 
 /* A file a connection follows, until its ticket ends. */
 struct sub {
@@ -76,6 +90,8 @@ struct sub {
 };
 
 struct pconn {
+	struct up_slot	 slot;		/* first: up_next() gives it back */
+	struct up_queue	 q;		/* requests waiting for a turn */
 	struct client	*cl;
 	struct conn	*c;
 	int		 hello;
@@ -87,6 +103,9 @@ struct pconn {
 
 static struct pconn	*pconns;
 static size_t		 npconns;
+static struct up_sched	 sched;		/* this client's upload slots */
+
+static void	serve_next(uint64_t now);
 
 static uint32_t
 piece_len(const struct share *s, uint32_t i)
@@ -100,10 +119,18 @@ static void
 sub_free(struct client *cl, struct sub *sub)
 {
 	struct share *s;
+	uint32_t i;
 
-	if (sub->seeding && (s = shares_find(cl, sub->sha1)) != NULL &&
-	    s->followers > 0)
-		s->followers--;
+	if (sub->seeding && (s = shares_find(cl, sub->sha1)) != NULL) {
+		if (s->followers > 0)
+			s->followers--;
+		for (i = 0; s->seed != NULL && i < sub->npieces; i++)
+			if (bitfield_get(&sub->theirs, i))
+				(void)seed_held(s->seed, i, -1);
+			else if (bitfield_get(&sub->shown, i) &&
+			    sub->sent[i] < piece_len(s, i))
+				seed_unshow(s->seed, i);
+	}
 	bitfield_free(&sub->theirs);
 	bitfield_free(&sub->shown);
 	free(sub->sent);
@@ -111,25 +138,32 @@ sub_free(struct client *cl, struct sub *sub)
 }
 
 /*
- * Show sub's peer more pieces (seed_pick()) until it has its share open
- * (seed_open()); with have, each in a HAVE (else the caller sends the
- * bitfield).
+ * Show sub's peer up to most more pieces (seed_pick()), while it has
+ * fewer than its share open (seed_open()); with have, each in a HAVE
+ * (else the caller sends the bitfield).  Shown pieces cannot be taken
+ * back, and peers that start together come while few follow: so a peer
+ * starts with SEED_MIN and grows by one a piece, never in one step to a
+ * share that was only its while it was alone.
  */
 static void
-show_more(struct pconn *p, struct sub *sub, struct share *s, int have)
+show_more(struct pconn *p, struct sub *sub, struct share *s, int have,
+    unsigned most)
 {
 	unsigned want = seed_open(s->followers);
 	struct wire_enc e;
 	uint32_t best;
 
-	if (s->shown == NULL)
-		s->shown = xcalloc(s->npieces, sizeof(*s->shown));
-	while (sub->open < want) {
-		best = seed_pick(s->shown, &sub->shown, &sub->theirs);
+	if (s->seed == NULL) {
+		s->seed = xcalloc(1, sizeof(*s->seed));
+		seed_init(s->seed, s->npieces);
+	}
+	while (sub->open < want && most-- > 0) {
+		best = seed_pick(s->seed, &sub->shown, &sub->theirs,
+		    loop_now(p->cl->loop));
 		if (best == UINT32_MAX)
-			return;		/* shown all it lacks */
+			return;		/* nothing to show it now */
 		bitfield_set(&sub->shown, best);
-		s->shown[best]++;
+		seed_shown(s->seed, best, loop_now(p->cl->loop));
 		sub->open++;
 		if (!have)
 			continue;
@@ -144,43 +178,74 @@ show_more(struct pconn *p, struct sub *sub, struct share *s, int have)
 	}
 }
 
+/*
+ * A piece left whole for the first time: followers waiting for something
+ * to be shown (seed.h, rule 3) may be shown it now.
+ */
+static void
+seed_topup(struct share *s)
+{
+	struct pconn *p;
+	unsigned i, want = seed_open(s->followers);
+
+	for (p = pconns; p != NULL; p = p->next)
+		for (i = 0; i < p->nsubs; i++)
+			if (p->subs[i].seeding && p->subs[i].open < want &&
+			    memcmp(p->subs[i].sha1, s->sha1, 20) == 0 &&
+			    !conn_closing(p->c))
+				show_more(p, &p->subs[i], s, 1, 1);
+}
+
 /* A shown piece went as far as it will: had, or sent whole. */
 static void
 piece_closed(struct pconn *p, struct sub *sub, struct share *s)
 {
 	if (sub->open > 0)
 		sub->open--;
-	show_more(p, sub, s, 1);
+	show_more(p, sub, s, 1, 2);
 }
 
 /*
- * The peer has piece i (its HAVE or bitfield): 1 if that closed a piece
- * shown to it (the caller shows more, once it knows all the peer has).
+ * The peer has piece i (its HAVE or bitfield).  Adds to *closed if that
+ * closed a piece shown to it, to *out if it is the first copy known to
+ * have left (the caller shows more once it knows all the peer has).
  */
-static int
-their_piece(struct sub *sub, const struct share *s, uint32_t i)
+static void
+their_piece(struct sub *sub, struct share *s, uint32_t i, unsigned *closed,
+    unsigned *out)
 {
 	if (bitfield_get(&sub->theirs, i))
-		return 0;
+		return;
 	bitfield_set(&sub->theirs, i);
-	if (!sub->seeding || !bitfield_get(&sub->shown, i) ||
-	    sub->sent[i] >= piece_len(s, i))
-		return 0;
+	if (!sub->seeding)
+		return;
+	if (s->seed != NULL && seed_held(s->seed, i, 1))
+		(*out)++;
+	if (!bitfield_get(&sub->shown, i) || sub->sent[i] >= piece_len(s, i))
+		return;
 	if (sub->open > 0)
 		sub->open--;
-	return 1;
+	(*closed)++;
 }
 
 static void
 ps_closed(struct conn *c, const char *why, void *arg)
 {
 	struct pconn *p = arg;
-	unsigned i;
+	uint8_t seeded[PS_MAX_SUBS][20];
+	unsigned i, nseeded = 0;
+	struct share *s;
 
 	(void)c;
 	(void)why;
-	for (i = 0; i < p->nsubs; i++)
+	up_remove(&sched, &p->slot);
+	up_queue_free(&p->q);
+	serve_next(loop_now(p->cl->loop));
+	for (i = 0; i < p->nsubs; i++) {
+		if (p->subs[i].seeding)
+			memcpy(seeded[nseeded++], p->subs[i].sha1, 20);
 		sub_free(p->cl, &p->subs[i]);
+	}
 	if (p->prev != NULL)
 		p->prev->next = p->next;
 	else
@@ -188,6 +253,11 @@ ps_closed(struct conn *c, const char *why, void *arg)
 	if (p->next != NULL)
 		p->next->prev = p->prev;
 	npconns--;
+	/* What it was shown and never had may go to the others now. */
+	for (i = 0; i < nseeded; i++)
+		if ((s = shares_find(p->cl, seeded[i])) != NULL &&
+		    s->seed != NULL)
+			seed_topup(s);
 	free(p);
 }
 
@@ -292,7 +362,7 @@ on_want(struct pconn *p, const struct wire_msg *m)
 			bitfield_init(&sub->shown, s->npieces);
 			sub->sent = xcalloc(s->npieces + 1,
 			    sizeof(*sub->sent));
-			show_more(p, sub, s, 0);
+			show_more(p, sub, s, 0, SEED_MIN);
 		}
 	}
 	wire_begin(&e, conn_out(p->c), WT_P_BITFIELD, m->h.id);
@@ -309,6 +379,95 @@ on_want(struct pconn *p, const struct wire_msg *m)
 		conn_flush(p->c);
 }
 
+/*
+ * Serve one request now: a PIECE header, then the bytes straight from
+ * the file.  The share or the ticket may have gone while it waited.
+ */
+static void
+serve(struct pconn *p, const struct up_req *r)
+{
+	struct share *s = shares_find(p->cl, r->sha1);
+	struct sub *sub = sub_find(p, r->sha1);
+	uint32_t plen;
+	struct wire_enc e;
+
+	if (s == NULL || sub == NULL) {
+		send_error(p, r->id, s == NULL ? WE_NOTFOUND : WE_DENIED,
+		    s == NULL ? "not shared here" : "ticket ended: ask the "
+		    "tracker for a new one");
+		return;
+	}
+	wire_begin(&e, conn_out(p->c), WT_P_PIECE, r->id);
+	wire_put_hash(&e, s->sha1);
+	wire_put_u32(&e, r->piece);
+	wire_put_u32(&e, r->off);
+	if (wire_end_external(&e, r->len) == -1 ||
+	    conn_sendfile(p->c, s->fd, (uint64_t)r->piece * WIRE_PIECE_LEN +
+	    r->off, r->len) == -1) {
+		conn_close(p->c, "cannot queue piece");
+		return;
+	}
+	if (sub->seeding) {
+		uint32_t had = sub->sent[r->piece];
+
+		plen = piece_len(s, r->piece);
+		sub->sent[r->piece] = had + r->len > plen ? plen :
+		    had + r->len;
+		if (had < plen && sub->sent[r->piece] == plen) {
+			if (seed_out(s->seed, r->piece))
+				seed_topup(s);
+			if (bitfield_get(&sub->shown, r->piece) &&
+			    !bitfield_get(&sub->theirs, r->piece))
+				piece_closed(p, sub, s);
+		}
+	}
+}
+
+/* Serve p's waiting requests while its turn lasts (or wait for one). */
+static void
+pump(struct pconn *p, uint64_t now)
+{
+	const struct up_req *r;
+
+	while (!conn_closing(p->c) && (r = up_queue_peek(&p->q)) != NULL &&
+	    up_may_send(&sched, &p->slot, now)) {
+		struct up_req cur = *r;
+
+		up_queue_pop(&p->q);
+		up_spend(&p->slot, cur.len);
+		serve(p, &cur);
+	}
+	conn_flush(p->c);
+}
+
+/* Turns free: the peers first in line get them. */
+static void
+serve_next(uint64_t now)
+{
+	struct up_slot *sl;
+
+	while ((sl = up_next(&sched, now)) != NULL)
+		pump((struct pconn *)(void *)sl, now);
+}
+
+/* What a turn handed over has been written: the turn may end. */
+static void
+ps_drained(struct conn *c, void *arg)
+{
+	struct pconn *p = arg;
+	uint64_t now = loop_now(p->cl->loop);
+
+	(void)c;
+	if (p->slot.state != UP_ACTIVE)
+		return;
+	if (p->slot.quantum > 0 && p->q.n > 0) {
+		pump(p, now);
+		return;
+	}
+	up_release(&sched, &p->slot, p->q.n > 0);
+	serve_next(now);
+}
+
 static void
 on_request(struct pconn *p, const struct wire_msg *m)
 {
@@ -316,7 +475,7 @@ on_request(struct pconn *p, const struct wire_msg *m)
 	struct share *s = shares_find(p->cl, f[PEER_SHA1].p);
 	uint64_t piece = f[PEER_PIECE].u, off = f[BLOCK_OFFSET].u;
 	uint64_t len = f[BLOCK_LENGTH].u, plen;
-	struct wire_enc e;
+	struct up_req r;
 	struct sub *sub;
 
 	if (s == NULL || !p->cl->logged_in) {
@@ -340,8 +499,7 @@ on_request(struct pconn *p, const struct wire_msg *m)
 		drop(p, "request past the last piece");
 		return;
 	}
-	plen = s->size - piece * WIRE_PIECE_LEN < WIRE_PIECE_LEN ?
-	    s->size - piece * WIRE_PIECE_LEN : WIRE_PIECE_LEN;
+	plen = piece_len(s, (uint32_t)piece);
 	if (len == 0 || len > WIRE_BLOCK_MAX || off >= plen ||
 	    len > plen - off) {
 		drop(p, "request outside the piece");
@@ -351,31 +509,35 @@ on_request(struct pconn *p, const struct wire_msg *m)
 		send_error(p, m->h.id, WE_NOTFOUND, "piece not here");
 		return;
 	}
-	if (conn_file_queue(p->c) >= PS_MAX_QUEUED) {
+	memcpy(r.sha1, s->sha1, sizeof(r.sha1));
+	r.id = m->h.id;
+	r.piece = (uint32_t)piece;
+	r.off = (uint32_t)off;
+	r.len = (uint32_t)len;
+	if (!sub->seeding) {
+		serve(p, &r);		/* see "Upload slots" above */
+		conn_flush(p->c);
+		return;
+	}
+	if (conn_file_queue(p->c) + p->q.n >= PS_MAX_QUEUED ||
+	    up_queue_push(&p->q, &r) == -1) {
 		drop(p, "too many requests without reading");
 		return;
 	}
-	wire_begin(&e, conn_out(p->c), WT_P_PIECE, m->h.id);
-	wire_put_hash(&e, s->sha1);
-	wire_put_u32(&e, (uint32_t)piece);
-	wire_put_u32(&e, (uint32_t)off);
-	if (wire_end_external(&e, (uint32_t)len) == -1 ||
-	    conn_sendfile(p->c, s->fd, piece * WIRE_PIECE_LEN + off,
-	    (uint32_t)len) == -1) {
-		conn_close(p->c, "cannot queue piece");
-		return;
-	}
-	conn_flush(p->c);
-	if (sub->seeding) {
-		uint32_t had = sub->sent[piece];
+	pump(p, loop_now(p->cl->loop));
+}
 
-		sub->sent[piece] = had + len > plen ? (uint32_t)plen :
-		    had + (uint32_t)len;
-		if (had < plen && sub->sent[piece] == plen &&
-		    bitfield_get(&sub->shown, (uint32_t)piece) &&
-		    !bitfield_get(&sub->theirs, (uint32_t)piece))
-			piece_closed(p, sub, s);
-	}
+/* A request the peer no longer wants (endgame): forgotten if it waits. */
+static void
+on_cancel(struct pconn *p, const struct wire_msg *m)
+{
+	const struct wire_field *f = m->f;
+
+	if (f[PEER_PIECE].u <= UINT32_MAX && f[BLOCK_OFFSET].u <= UINT32_MAX &&
+	    f[BLOCK_LENGTH].u <= UINT32_MAX)
+		(void)up_queue_cancel(&p->q, f[PEER_SHA1].p,
+		    (uint32_t)f[PEER_PIECE].u, (uint32_t)f[BLOCK_OFFSET].u,
+		    (uint32_t)f[BLOCK_LENGTH].u);
 }
 
 /* What the peer has: HAVE of one piece, or its BITFIELD, of a file it
@@ -387,7 +549,7 @@ on_theirs(struct pconn *p, const struct wire_msg *m)
 	struct share *s = shares_find(p->cl, m->f[PEER_SHA1].p);
 	struct bitfield b;
 	uint32_t i;
-	int closed = 0;
+	unsigned closed = 0, out = 0;
 
 	if (sub == NULL || s == NULL)
 		return;		/* its ticket ended, or we stopped sharing */
@@ -396,7 +558,8 @@ on_theirs(struct pconn *p, const struct wire_msg *m)
 			drop(p, "bad HAVE");
 			return;
 		}
-		closed = their_piece(sub, s, (uint32_t)m->f[PEER_PIECE].u);
+		their_piece(sub, s, (uint32_t)m->f[PEER_PIECE].u, &closed,
+		    &out);
 	} else {
 		bitfield_init(&b, sub->npieces);
 		if (bitfield_load(&b, m->f[BITFIELD_BITS].p,
@@ -407,11 +570,13 @@ on_theirs(struct pconn *p, const struct wire_msg *m)
 		}
 		for (i = 0; i < sub->npieces; i++)
 			if (bitfield_get(&b, i))
-				closed |= their_piece(sub, s, i);
+				their_piece(sub, s, i, &closed, &out);
 		bitfield_free(&b);
 	}
-	if (closed)
-		show_more(p, sub, s, 1);
+	if (out > 0)
+		seed_topup(s);
+	if (closed > 0)
+		show_more(p, sub, s, 1, closed + 1);
 }
 
 static void
@@ -442,7 +607,8 @@ ps_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		on_request(p, m);
 		break;
 	case WT_P_CANCEL:
-		break;		/* already queued to the kernel: let it go */
+		on_cancel(p, m);	/* one already sent: let it go */
+		break;
 	case WT_P_HAVE:
 	case WT_P_BITFIELD:
 		on_theirs(p, m);
@@ -456,6 +622,7 @@ ps_frame(struct conn *c, const struct wire_msg *m, void *arg)
 static const struct conn_ops ps_ops = {
 	.frame = ps_frame,
 	.closed = ps_closed,
+	.drained = ps_drained,
 };
 
 static void
@@ -472,8 +639,10 @@ ps_accept(int fd, unsigned ev, void *arg)
 			close(cfd);
 			continue;
 		}
+		net_notsent_lowat(cfd, PS_LOWAT);
 		p = xcalloc(1, sizeof(*p));
 		p->cl = cl;
+		up_queue_init(&p->q, PS_MAX_QUEUED);
 		p->since = loop_now(cl->loop);
 		if ((p->c = conn_new(cl->loop, cfd, name, 0, &ps_ops, p,
 		    PS_IN_MAX, PS_OUT_MAX)) == NULL) {
@@ -504,6 +673,10 @@ ps_sweep(void *arg)
 	uint64_t now = loop_now(cl->loop), wall = (uint64_t)time(NULL);
 	struct pconn *p;
 
+	for (p = pconns; p != NULL; p = p->next)
+		if (up_overdue(&p->slot, now, PS_TURN_MS))
+			up_release(&sched, &p->slot, p->q.n > 0);
+	serve_next(now);
 	for (p = pconns; p != NULL; p = p->next)
 		if (subs_expire(p, wall))
 			drop(p, "its tickets ended");
@@ -544,6 +717,7 @@ ps_have(struct client *cl, const struct share *s, uint32_t piece)
 void
 peer_server_start(struct client *cl)
 {
+	up_sched_init(&sched, UP_SLOTS);
 	loop_add(cl->loop, cl->lfd, EV_READ, ps_accept, cl);
 	loop_timer(cl->loop, 1000, ps_sweep, cl);
 	shares_on_have(cl, ps_have);

@@ -9,6 +9,7 @@
  * is reached through the have hook.
  */
 #include "shares.h"
+#include "seed.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,7 +104,9 @@ shares_remove(struct client *cl, struct share *s)
 	close(s->fd);
 	bitfield_free(&s->have);
 	free(s->hashes);
-	free(s->shown);
+	if (s->seed != NULL)
+		seed_free(s->seed);
+	free(s->seed);
 	free(s);
 }
 

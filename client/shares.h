@@ -41,9 +41,9 @@ struct share {
 	struct bitfield	 have;		/* verified pieces */
 	int		 fd;		/* open for reading */
 	int		 complete;
-	uint32_t	*shown;		/* peer_server.c: times each piece
-					   was shown to a peer while
-					   seeding (NULL until then) */
+	struct seed_stats *seed;	/* peer_server.c: the pieces in
+					   the swarm while seeding (NULL
+					   until then) */
 	unsigned	 followers;	/* peer_server.c: peers shown it
 					   piece by piece now */
 };

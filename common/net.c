@@ -167,3 +167,10 @@ net_peer_name(int fd, char *out, size_t outlen)
 	}
 	fmt_addr((struct sockaddr *)&ss, out, outlen);
 }
+
+void
+net_notsent_lowat(int fd, int bytes)
+{
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes,
+	    sizeof(bytes));
+}

@@ -18,5 +18,11 @@ int	net_connect_result(int fd);
 int	net_accept(int lfd, char *peer, size_t peerlen);
 /* "ip:port" of fd's remote end, or "?" */
 void	net_peer_name(int fd, char *out, size_t outlen);
+/*
+ * Let the kernel hold at most about bytes of fd's output not yet sent
+ * (TCP_NOTSENT_LOWAT): the rest waits in the program, which can still
+ * choose what goes next.  Best effort.
+ */
+void	net_notsent_lowat(int fd, int bytes);
 
 #endif
