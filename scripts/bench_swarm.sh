@@ -178,11 +178,16 @@ declare -A FIN TX TX0
 T0=0
 
 # clock NDL T0 LIMIT_S CHECK: poll (20 ms) until every downloader is done
-# or LIMIT_S passed; CHECK k says whether downloader k is done.
+# or LIMIT_S passed, or the lab is gone (removed from outside: checked
+# every 50th poll); CHECK k says whether downloader k is done.
 clock() {
-	local n=$1 t0=$2 limit=$3 check=$4 k left t
+	local n=$1 t0=$2 limit=$3 check=$4 k left t i=0
 	FIN=()
 	while :; do
+		if [ $((++i % 50)) -eq 0 ] && ! lab_alive; then
+			echo "  ERROR: the lab was removed from outside during the round"
+			return 1
+		fi
 		left=0
 		for ((k = 1; k <= n; k++)); do
 			[ -n "${FIN[$k]:-}" ] && continue
@@ -194,7 +199,10 @@ clock() {
 			fi
 		done
 		[ "$left" -eq 0 ] && return 0
-		[ $(($(now_ms) - t0)) -gt $((limit * 1000)) ] && return 1
+		if [ $(($(now_ms) - t0)) -gt $((limit * 1000)) ]; then
+			echo "  ERROR: $left not done after $limit s"
+			return 1
+		fi
 		sleep 0.02
 	done
 }
@@ -274,7 +282,7 @@ round_ours() {	# NSEED NDL LIMIT_S
 	bytes_before
 	T0=$(now_ms)
 	for ((k = 1; k <= nd; k++)); do say "D$k" "download_file g swarm.bin $R/d$k"; done
-	clock "$nd" "$T0" "$limit" ours_done || echo "  ERROR: not all done after $limit s"
+	clock "$nd" "$T0" "$limit" ours_done || echo "  ERROR: not all done"
 	bytes_after
 	verify "$nd"
 	for s in "${!FD[@]}"; do eval "exec ${FD[$s]}>&-"; done
@@ -324,7 +332,7 @@ bt_go() {
 	bytes_before
 	T0=$(now_ms)
 	: >"$R/go"
-	clock "$nd" "$T0" "$limit" "${sys}_done" || echo "  ERROR: not all done after $limit s"
+	clock "$nd" "$T0" "$limit" "${sys}_done" || echo "  ERROR: not all done"
 	# The time the client itself wrote (the poll above may lag it by 20 ms).
 	for ((k = 1; k <= nd; k++)); do
 		if [ "$sys" = lt ]; then out=$R/D$k.out; else out=$R/d$k.done; fi

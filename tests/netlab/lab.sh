@@ -53,6 +53,9 @@
 #                            sent / received (as lab_tx_bytes/lab_rx_bytes
 #                            count them).  Runs until killed (its PID in
 #                            LAB_LAST_PID and LAB_PIDS, so lab_cleanup ends it).
+#   lab_alive                0 while the lab's switch namespace exists (a
+#                            long wait can stop when something outside
+#                            removed the lab).
 #   lab_cleanup              kill every process in the lab's namespaces (by
 #                            PID, `ip netns pids`), delete the namespaces
 #                            (their veths and the bridge go with them).
@@ -368,6 +371,8 @@ lab_counters_bg() {
 	lab_bg_io sw /dev/null "$out" /dev/null bash -c "$lab__sampler" \
 		lab_counters "$per" "$head" "${ports[@]}"
 }
+
+lab_alive() { [ "$LAB_READY" = 1 ] && [ -e "/run/netns/$(lab__ns sw)" ]; }
 
 lab_cleanup() {
 	local p ns _
