@@ -40,6 +40,6 @@ P2PS_BENCH_PLAINTEXT=1 "$top/scripts/bench_tracker.sh" |
 "$top/scripts/bench_swarm_lo.sh"
 
 # The same in the network lab (root, namespaces), beside libtorrent and aria2.
-echo "== swarm in the network lab (short; make bench-swarm for N=4,8,16 of 64 MiB)"
+echo "== swarm in the network lab (short; make bench-swarm for N=4,8,16,24 of 64 MiB)"
 SWARM_N=${SWARM_N:-4} SWARM_SIZE_MIB=${SWARM_SIZE_MIB:-16} \
     SWARM_SEEDERS=${SWARM_SEEDERS:-0} "$top/scripts/bench_swarm.sh"

@@ -58,7 +58,7 @@
 # host's upload rate), one panel per system.  Old CASE-* files in DIR are
 # removed first.
 #
-#   SWARM_N="4 8 16"  SWARM_SIZE_MIB=64  SWARM_SYSTEMS=ours,libtorrent,aria2
+#   SWARM_N="4 8 16 24"  SWARM_SIZE_MIB=64  SWARM_SYSTEMS=ours,libtorrent,aria2
 #   SWARM_SEEDERS=4   SWARM_UP_MBIT=20   SWARM_DOWN_MBIT=100
 #   SWARM_PLOTS=DIR   SWARM_SAMPLE_S=0.25
 #   SWARM_KEEP=1 keeps every round's directory (logs, files) and says where
@@ -66,7 +66,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 SIZE_MIB=${SWARM_SIZE_MIB:-64}
-NLIST=${SWARM_N:-4 8 16}
+NLIST=${SWARM_N:-4 8 16 24}
 SYSTEMS=${SWARM_SYSTEMS:-ours,libtorrent,aria2}
 UP=${SWARM_UP_MBIT:-20}
 DOWN=${SWARM_DOWN_MBIT:-100}
