@@ -8,8 +8,9 @@
 #   fuzz           libFuzzer harnesses, FUZZ_SECONDS each (default 60)
 #   fuzz-seeds     regenerate the hand-made seeds of tests/fuzz/corpus
 #   bench          benchmarks that print figures
-#   bench-swarm    a swarm in the network lab, ours beside libtorrent
-#                  (scripts/bench_swarm.sh: root, namespaces; SWARM_* env)
+#   bench-swarm    a swarm in the network lab, ours beside libtorrent and
+#                  aria2, plots into docs/swarm (scripts/bench_swarm.sh:
+#                  root, namespaces; SWARM_* env)
 #   lint           checksrc, cppcheck and clang-tidy; fails on any finding
 
 PKGS		:= sqlite3 libssl libcrypto readline
@@ -129,9 +130,12 @@ fuzz-seeds:
 bench: deps all $(TLOAD)
 	scripts/bench.sh
 
-# Installs python3-libtorrent, opentracker and mktorrent when missing.
+# Installs python3-libtorrent, aria2, opentracker, mktorrent and gnuplot-nox
+# when missing (scripts/deps_bench.sh).  The plots and the samples they are
+# drawn from go to SWARM_PLOTS (default docs/swarm; SWARM_PLOTS= for none).
+SWARM_PLOTS	?= docs/swarm
 bench-swarm: deps all
-	scripts/bench_swarm.sh
+	SWARM_PLOTS='$(SWARM_PLOTS)' scripts/bench_swarm.sh
 
 # Static checks, each failing on any finding: scripts/checksrc.sh, cppcheck
 # (flags below; false positives in scripts/cppcheck.supp or inline) and

@@ -11,7 +11,8 @@
 #     uplinks limited to 20 Mbit/s, against the physical bound;
 #   - scripts/bench_swarm.sh, short: one seeder and 4 downloaders of a
 #     16 MiB file in the network lab (20 Mbit/s up, 100 down), ours beside
-#     libtorrent (make bench-swarm runs the whole thing).
+#     libtorrent and aria2 (make bench-swarm runs the whole thing, with
+#     plots).
 # Each part runs in a temp directory and stops every process it started.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,7 +39,7 @@ P2PS_BENCH_PLAINTEXT=1 "$top/scripts/bench_tracker.sh" |
 # A swarm on scarce uplinks, on loopback (the clients' own limits).
 "$top/scripts/bench_swarm_lo.sh"
 
-# The same in the network lab (root, namespaces), beside libtorrent.
-echo "== swarm in the network lab (short; make bench-swarm for N=4,8,16 of 64 MiB)"
+# The same in the network lab (root, namespaces), beside libtorrent and aria2.
+echo "== swarm in the network lab (short; make bench-swarm for N=4,8,16,24 of 64 MiB)"
 SWARM_N=${SWARM_N:-4} SWARM_SIZE_MIB=${SWARM_SIZE_MIB:-16} \
     SWARM_SEEDERS=${SWARM_SEEDERS:-0} "$top/scripts/bench_swarm.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench-swarm: a swarm in the network lab (tests/netlab/lab.sh), our
-# system beside libtorrent.  Figures, not pass/fail.
+# system beside libtorrent and aria2.  Figures, not pass/fail.
 #
 # For each N: one seeder and N downloaders, each on a lab host of its own
 # (every host SWARM_UP_MBIT up, default 20, and SWARM_DOWN_MBIT down,
@@ -21,7 +21,7 @@
 # 1500-byte frames carries at most ~95.6% of it as payload, so a ratio
 # near 1.05 is the best there is.
 #
-# Systems (SWARM_SYSTEMS, default "ours,libtorrent"):
+# Systems (SWARM_SYSTEMS, default "ours,libtorrent,aria2"):
 #   ours        the release build (tracker/tracker, client/client, `make
 #               all`), a tracker on its own host, every client logged in
 #               and a member of the group; the seeder's upload_file is done
@@ -32,24 +32,48 @@
 #               opentracker on the tracker host (whitelist of the one
 #               torrent), the torrent made by mktorrent (256 KiB pieces);
 #               done when libtorrent says it is seeding.
-#   (scripts/deps_bench.sh installs python3-libtorrent, opentracker and
-#   mktorrent when missing; without them libtorrent is left out.)
+#   aria2       Debian's aria2c as the downloaders, leeching from
+#               libtorrent seeder(s) as above (same tracker and torrent);
+#               every aria2c started at the same moment (through
+#               bench_swarm_lt.py exec), no aria2.conf, DHT, LPD and file
+#               preallocation off, peer exchange on, seeding with no end
+#               (--seed-ratio=0.0); done when aria2 runs its
+#               --on-bt-download-complete hook (download complete, before
+#               seeding), which writes the time.
+#   (scripts/deps_bench.sh installs python3-libtorrent, aria2, opentracker,
+#   mktorrent and gnuplot-nox when missing; without them libtorrent and
+#   aria2 are left out, and without gnuplot the plots.)
 # Every downloader keeps running (serving) until the last is done; every
 # result is compared with the original (cmp).  Each case builds its own
 # lab and removes it; the work directory is removed at the end.
 #
-#   SWARM_N="4 8 16"  SWARM_SIZE_MIB=64  SWARM_SYSTEMS=ours,libtorrent
+# Plots (SWARM_PLOTS=DIR; make bench-swarm: docs/swarm): every host's
+# interface counters are sampled every SWARM_SAMPLE_S (0.25) s from outside
+# (lab_counters_bg: the switch's side of its link) from before the start
+# until the last downloader is done; DIR gets the samples of each round
+# (CASE-SYSTEM.tsv, CASE n4, n8... for N downloaders, s4 for one from 4
+# seeders), rounds.tsv (what each round was, its start and done times) and
+# from them scripts/bench_swarm_plot.py draws, per case, CASE-received.png
+# (each downloader's bytes received over time) and CASE-upload.png (each
+# host's upload rate), one panel per system.  Old CASE-* files in DIR are
+# removed first.
+#
+#   SWARM_N="4 8 16 24"  SWARM_SIZE_MIB=64  SWARM_SYSTEMS=ours,libtorrent,aria2
 #   SWARM_SEEDERS=4   SWARM_UP_MBIT=20   SWARM_DOWN_MBIT=100
+#   SWARM_PLOTS=DIR   SWARM_SAMPLE_S=0.25
 #   SWARM_KEEP=1 keeps every round's directory (logs, files) and says where
 # e.g. a quick round: SWARM_N=4 SWARM_SIZE_MIB=16 SWARM_SEEDERS=0 make bench-swarm
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 SIZE_MIB=${SWARM_SIZE_MIB:-64}
-NLIST=${SWARM_N:-4 8 16}
-SYSTEMS=${SWARM_SYSTEMS:-ours,libtorrent}
+NLIST=${SWARM_N:-4 8 16 24}
+SYSTEMS=${SWARM_SYSTEMS:-ours,libtorrent,aria2}
 UP=${SWARM_UP_MBIT:-20}
 DOWN=${SWARM_DOWN_MBIT:-100}
 KSEED=${SWARM_SEEDERS:-4}
+PLOTS=${SWARM_PLOTS:-}
+SAMPLE=${SWARM_SAMPLE_S:-0.25}
+START=$(date +%s)
 LTPY=/usr/bin/python3		# Debian's, which has python3-libtorrent
 
 D=$(mktemp -d /tmp/p2p-swarm.XXXXXX)
@@ -67,6 +91,13 @@ if ! lab_init; then
 fi
 lab_cleanup
 
+case ,$SYSTEMS, in
+*,libtorrent,* | *,aria2,*) "$top/scripts/deps_bench.sh" || echo "bench_swarm: deps_bench.sh failed" ;;
+esac
+bt_ok() {
+	"$LTPY" -c 'import libtorrent' 2>/dev/null &&
+		command -v opentracker >/dev/null && command -v mktorrent >/dev/null
+}
 systems=()
 for s in ${SYSTEMS//,/ }; do
 	case $s in
@@ -76,10 +107,13 @@ for s in ${SYSTEMS//,/ }; do
 			continue
 		fi ;;
 	libtorrent)
-		if ! "$top/scripts/deps_bench.sh" ||
-			! "$LTPY" -c 'import libtorrent' 2>/dev/null ||
-			! command -v opentracker >/dev/null || ! command -v mktorrent >/dev/null; then
+		if ! bt_ok; then
 			echo "bench_swarm: no python3-libtorrent/opentracker/mktorrent: libtorrent left out"
+			continue
+		fi ;;
+	aria2)
+		if ! bt_ok || ! command -v aria2c >/dev/null; then
+			echo "bench_swarm: no aria2c/python3-libtorrent/opentracker/mktorrent: aria2 left out"
 			continue
 		fi ;;
 	*) echo "bench_swarm: unknown system $s"; exit 1 ;;
@@ -87,6 +121,15 @@ for s in ${SYSTEMS//,/ }; do
 	systems+=("$s")
 done
 [ ${#systems[@]} -gt 0 ] || { echo "bench_swarm: nothing to run"; exit 1; }
+if [ -n "$PLOTS" ]; then
+	if ! command -v gnuplot >/dev/null; then
+		echo "bench_swarm: no gnuplot: no plots"; PLOTS=
+	else
+		mkdir -p "$PLOTS" || exit 1
+		PLOTS=$(cd "$PLOTS" && pwd)
+		rm -f "$PLOTS"/rounds.tsv "$PLOTS"/[ns][0-9]*-*.tsv "$PLOTS"/[ns][0-9]*-*.png
+	fi
+fi
 
 F=$((SIZE_MIB * 1024 * 1024))
 head -c "$F" /dev/urandom >"$D/swarm.bin"
@@ -129,15 +172,22 @@ hosts() {
 	for ((k = 1; k <= $2; k++)); do mkdir -p "$R/d$k"; done
 }
 
-# Results of a round: FIN[k] (ms after the start, or empty), TX[host].
+# Results of a round: FIN[k] (ms after the start, or empty), TX[host],
+# T0 (the start, epoch ms).
 declare -A FIN TX TX0
+T0=0
 
 # clock NDL T0 LIMIT_S CHECK: poll (20 ms) until every downloader is done
-# or LIMIT_S passed; CHECK k says whether downloader k is done.
+# or LIMIT_S passed, or the lab is gone (removed from outside: checked
+# every 50th poll); CHECK k says whether downloader k is done.
 clock() {
-	local n=$1 t0=$2 limit=$3 check=$4 k left t
+	local n=$1 t0=$2 limit=$3 check=$4 k left t i=0
 	FIN=()
 	while :; do
+		if [ $((++i % 50)) -eq 0 ] && ! lab_alive; then
+			echo "  ERROR: the lab was removed from outside during the round"
+			return 1
+		fi
 		left=0
 		for ((k = 1; k <= n; k++)); do
 			[ -n "${FIN[$k]:-}" ] && continue
@@ -149,12 +199,21 @@ clock() {
 			fi
 		done
 		[ "$left" -eq 0 ] && return 0
-		[ $(($(now_ms) - t0)) -gt $((limit * 1000)) ] && return 1
+		if [ $(($(now_ms) - t0)) -gt $((limit * 1000)) ]; then
+			echo "  ERROR: $left not done after $limit s"
+			return 1
+		fi
 		sleep 0.02
 	done
 }
 
-bytes_before() { local h; for h in "${LAB_HOSTS[@]}"; do TX0[$h]=$(lab_tx_bytes "$h"); done; }
+# bytes_before starts the sampler too (its first sample before the start;
+# it runs until the round's lab_cleanup, the plots cut it at the last done).
+bytes_before() {
+	local h
+	[ -n "$PLOTS" ] && lab_counters_bg "$R/counters.tsv" "$SAMPLE"
+	for h in "${LAB_HOSTS[@]}"; do TX0[$h]=$(lab_tx_bytes "$h"); done
+}
 bytes_after() { local h; TX=(); for h in "${LAB_HOSTS[@]}"; do TX[$h]=$(($(lab_tx_bytes "$h") - TX0[$h])); done; }
 
 # verify NDL: every downloader's file is the original.
@@ -184,7 +243,7 @@ say() { printf '%s\n' "$2" >&"${FD[$1]}"; }
 ours_done() { [ -e "$R/d$1/swarm.bin" ]; }
 
 round_ours() {	# NSEED NDL LIMIT_S
-	local ns=$1 nd=$2 limit=$3 k t0 s
+	local ns=$1 nd=$2 limit=$3 k s
 	hosts "$ns" "$nd"
 	echo "${LAB_ADDR[TR]}:7000" >"$R/ti.txt"
 	lab_bg_io TR /dev/null "$R/tracker.out" "$R/tracker.err" \
@@ -221,9 +280,9 @@ round_ours() {	# NSEED NDL LIMIT_S
 	for ((k = 1; k <= ns; k++)); do wait_line "$R/S$k.out" "sharing swarm.bin" 120 || return 1; done
 	for ((k = 1; k <= nd; k++)); do wait_line "$R/D$k.out" "logged in as d$k" 30 || return 1; done
 	bytes_before
-	t0=$(now_ms)
+	T0=$(now_ms)
 	for ((k = 1; k <= nd; k++)); do say "D$k" "download_file g swarm.bin $R/d$k"; done
-	clock "$nd" "$t0" "$limit" ours_done || echo "  ERROR: not all done after $limit s"
+	clock "$nd" "$T0" "$limit" ours_done || echo "  ERROR: not all done"
 	bytes_after
 	verify "$nd"
 	for s in "${!FD[@]}"; do eval "exec ${FD[$s]}>&-"; done
@@ -235,11 +294,14 @@ round_ours() {	# NSEED NDL LIMIT_S
 	lab_cleanup
 }
 
-# --- libtorrent ------------------------------------------------------------
+# --- libtorrent and aria2 ----------------------------------------------------
 lt_done() { grep -q '^done' "$R/D$1.out" 2>/dev/null; }
+aria2_done() { grep -q '^done' "$R/d$1.done" 2>/dev/null; }
 
-round_lt() {	# NSEED NDL LIMIT_S
-	local ns=$1 nd=$2 limit=$3 k t0 ih
+# bt_seeders NSEED NDL LIMIT_S: a fresh lab, the torrent, opentracker and
+# NSEED libtorrent seeders, ready.
+bt_seeders() {
+	local ns=$1 nd=$2 limit=$3 k ih
 	hosts "$ns" "$nd"
 	mktorrent -a "http://${LAB_ADDR[TR]}:6969/announce" -o "$R/swarm.torrent" \
 		"$D/swarm.bin" >/dev/null || return 1
@@ -261,25 +323,61 @@ round_lt() {	# NSEED NDL LIMIT_S
 			"$top/scripts/bench_swarm_lt.py" seed "$R/swarm.torrent" "$R/s$k" \
 			"${LAB_ADDR[S$k]}" "$R/go" $((limit + 300))
 	done
+	for ((k = 1; k <= ns; k++)); do wait_line "$R/S$k.out" ready 120 || return 1; done
+}
+
+# bt_go NDL LIMIT_S SYSTEM: start every downloader at once, wait for them.
+bt_go() {
+	local nd=$1 limit=$2 sys=$3 k out
+	bytes_before
+	T0=$(now_ms)
+	: >"$R/go"
+	clock "$nd" "$T0" "$limit" "${sys}_done" || echo "  ERROR: not all done"
+	# The time the client itself wrote (the poll above may lag it by 20 ms).
+	for ((k = 1; k <= nd; k++)); do
+		if [ "$sys" = lt ]; then out=$R/D$k.out; else out=$R/d$k.done; fi
+		"${sys}_done" "$k" && FIN[$k]=$(($(sed -n 's/^done //p' "$out" | head -1) - T0))
+	done
+	bytes_after
+	verify "$nd"
+	grep -h '^error' "$R"/D*.out "$R"/S*.out 2>/dev/null | sort | uniq -c | head -5 |
+		sed "s/^/  $sys: /"
+	lab_cleanup
+}
+
+round_lt() {	# NSEED NDL LIMIT_S
+	local ns=$1 nd=$2 limit=$3 k
+	bt_seeders "$ns" "$nd" "$limit" || return 1
 	for ((k = 1; k <= nd; k++)); do
 		lab_bg_io "D$k" /dev/null "$R/D$k.out" "$R/D$k.err" "$LTPY" \
 			"$top/scripts/bench_swarm_lt.py" get "$R/swarm.torrent" "$R/d$k" \
 			"${LAB_ADDR[D$k]}" "$R/go" $((limit + 300))
 	done
-	for ((k = 1; k <= ns; k++)); do wait_line "$R/S$k.out" ready 120 || return 1; done
 	for ((k = 1; k <= nd; k++)); do wait_line "$R/D$k.out" ready 60 || return 1; done
-	bytes_before
-	t0=$(now_ms)
-	: >"$R/go"
-	clock "$nd" "$t0" "$limit" lt_done || echo "  ERROR: not all done after $limit s"
-	# The time libtorrent itself printed (the poll above may lag it by 20 ms).
+	bt_go "$nd" "$limit" lt
+}
+
+# aria2 runs the hook with the download's GID, its number of files and
+# the first file's path ($R/dK/swarm.bin): the time goes to $R/dK.done.
+round_aria2() {	# NSEED NDL LIMIT_S
+	local ns=$1 nd=$2 limit=$3 k
+	bt_seeders "$ns" "$nd" "$limit" || return 1
+	# shellcheck disable=SC2016 # the hook's own expansions
+	printf '#!/bin/sh\necho "done $(date +%%s%%3N)" >>"${3%%/*}.done"\n' >"$R/aria2_done.sh"
+	chmod 755 "$R/aria2_done.sh"
 	for ((k = 1; k <= nd; k++)); do
-		lt_done "$k" && FIN[$k]=$(($(sed -n 's/^done //p' "$R/D$k.out" | head -1) - t0))
+		lab_bg_io "D$k" /dev/null "$R/D$k.out" "$R/D$k.err" "$LTPY" \
+			"$top/scripts/bench_swarm_lt.py" exec "$R/go" $((limit + 300)) \
+			aria2c --no-conf --dir="$R/d$k" --listen-port=6881 \
+			--enable-dht=false --enable-dht6=false --bt-enable-lpd=false \
+			--enable-peer-exchange=true --seed-ratio=0.0 \
+			--file-allocation=none --bt-hash-check-seed=false --disable-ipv6=true \
+			--on-bt-download-complete="$R/aria2_done.sh" \
+			--summary-interval=0 --console-log-level=warn \
+			--log="$R/D$k.log" --log-level=notice "$R/swarm.torrent"
 	done
-	bytes_after
-	verify "$nd"
-	grep -h '^error' "$R"/D*.out "$R"/S*.out 2>/dev/null | sort | uniq -c | head -5 | sed 's/^/  libtorrent: /'
-	lab_cleanup
+	for ((k = 1; k <= nd; k++)); do wait_line "$R/D$k.out" ready 60 || return 1; done
+	bt_go "$nd" "$limit" aria2
 }
 
 # --- figures ---------------------------------------------------------------
@@ -316,6 +414,19 @@ header() {
 	printf '  %-11s %9s %9s %5s %14s   %s\n' system "last (s)" "mean (s)" ratio \
 		"seeder copies" "downloader copies min / median / max"
 }
+# keep CASE SYSTEM NSEED NDL TMIN: the round's samples and a line of
+# rounds.tsv into $PLOTS (if set and the round got as far as its start).
+keep() {
+	local k fins=
+	[ -n "$PLOTS" ] && [ "$T0" -gt 0 ] && [ -s "$R/counters.tsv" ] || return 0
+	cp "$R/counters.tsv" "$PLOTS/$1-$2.tsv"
+	for ((k = 1; k <= $4; k++)); do fins+=${fins:+,}${FIN[$k]:--}; done
+	[ -s "$PLOTS/rounds.tsv" ] ||
+		printf 'case\tsystem\tseeders\tdownloaders\tfile_bytes\tup_mbit\tdown_mbit\ttmin_s\tt0_ms\tdone_ms\n' \
+			>"$PLOTS/rounds.tsv"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$F" \
+		"$UP" "$DOWN" "$5" "$T0" "$fins" >>"$PLOTS/rounds.tsv"
+}
 # limit NSEED NDL: the longest a case may take, in seconds.
 limit() { calc '%d' "max(300, 20 * $(tmin "$1" "$2"))"; }
 
@@ -327,8 +438,10 @@ for n in $NLIST; do
 	header
 	for s in "${systems[@]}"; do
 		FIN=() TX=()
-		if [ "$s" = ours ]; then round_ours 1 "$n" "$(limit 1 "$n")"; else round_lt 1 "$n" "$(limit 1 "$n")"; fi
+		T0=0
+		"round_${s/libtorrent/lt}" 1 "$n" "$(limit 1 "$n")"
 		row "$s" 1 "$n" "$tm"
+		keep "n$n" "$s" 1 "$n" "$tm"
 	done
 done
 if [ "$KSEED" -gt 0 ]; then
@@ -336,7 +449,9 @@ if [ "$KSEED" -gt 0 ]; then
 	echo "-- 1 downloader from $KSEED seeders: T_min = $tm s ($((KSEED * UP)) Mbit/s of seeders' uplinks)"
 	for s in "${systems[@]}"; do
 		FIN=() TX=()
-		if [ "$s" = ours ]; then round_ours "$KSEED" 1 "$(limit "$KSEED" 1)"; else round_lt "$KSEED" 1 "$(limit "$KSEED" 1)"; fi
+		T0=0
+		"round_${s/libtorrent/lt}" "$KSEED" 1 "$(limit "$KSEED" 1)"
+		keep "s$KSEED" "$s" "$KSEED" 1 "$tm"
 		if [ -n "${FIN[1]:-}" ]; then
 			seeders=
 			for ((k = 1; k <= KSEED; k++)); do seeders+=" $(calc '%.2f' "${TX[S$k]}/$F")"; done
@@ -350,3 +465,11 @@ if [ "$KSEED" -gt 0 ]; then
 		fi
 	done
 fi
+if [ -n "$PLOTS" ] && [ -s "$PLOTS/rounds.tsv" ]; then
+	if python3 "$top/scripts/bench_swarm_plot.py" "$PLOTS"; then
+		echo "plots and samples in $PLOTS"
+	else
+		echo "bench_swarm: plotting failed"
+	fi
+fi
+echo "bench_swarm: took $(($(date +%s) - START)) s"

@@ -15,6 +15,12 @@ get:  loads the torrent, prints "ready", waits for GO_FILE to exist, then
       adds it (the announce happens then) and prints "done EPOCH_MS" the
       moment it has every piece.
 Both then go on seeding until killed, or LIMIT_S seconds after start.
+
+    bench_swarm_lt.py exec GO_FILE LIMIT_S CMD [ARG...]
+
+Prints "ready", waits for GO_FILE to exist (at most LIMIT_S seconds), then
+becomes CMD (exec: same PID), so that another client (aria2c) starts at the
+same moment as the libtorrent ones would.
 """
 import os
 import sys
@@ -23,7 +29,19 @@ import time
 import libtorrent as lt
 
 
+def wait_go(go, end):
+    while not os.path.exists(go):
+        if time.monotonic() > end:
+            sys.exit("never told to go")
+        time.sleep(0.005)
+
+
 def main():
+    if sys.argv[1:2] == ["exec"]:
+        go, limit = sys.argv[2:4]
+        print("ready", flush=True)
+        wait_go(go, time.monotonic() + float(limit))
+        os.execvp(sys.argv[4], sys.argv[4:])
     role, torrent, save, ip, go, limit = sys.argv[1:7]
     end = time.monotonic() + float(limit)
     ses = lt.session({
@@ -39,10 +57,7 @@ def main():
     atp.save_path = save
     if role == "get":
         print("ready", flush=True)
-        while not os.path.exists(go):
-            if time.monotonic() > end:
-                sys.exit("never told to go")
-            time.sleep(0.005)
+        wait_go(go, end)
     h = ses.add_torrent(atp)
     said = err = False
     while time.monotonic() < end:

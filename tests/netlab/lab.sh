@@ -42,11 +42,27 @@
 #                            count once, so bulk TCP shows ~0.4% over its
 #                            payload, TLS and our framing ~1-2%).
 #   lab_rate NAME UP DOWN    change a host's rates.
+#   lab_counters_bg OUT PERIOD_S
+#                            sample every host's interface counters every
+#                            PERIOD_S seconds (e.g. 0.25) from the switch's
+#                            side (each host's bridge port: no process in the
+#                            hosts, one read of /proc/net/dev per sample) into
+#                            OUT, a TSV: the header "t_ms" and "<NAME>_tx
+#                            <NAME>_rx" for each host made so far, then per
+#                            sample the wall clock in epoch milliseconds and
+#                            the bytes each host has sent / received (as
+#                            lab_tx_bytes/lab_rx_bytes count them).  Runs
+#                            until killed (its PID in
+#                            LAB_LAST_PID and LAB_PIDS, so lab_cleanup ends it).
+#   lab_alive                0 while the lab's switch namespace exists (a
+#                            long wait can stop when something outside
+#                            removed the lab).
 #   lab_cleanup              kill every process in the lab's namespaces (by
 #                            PID, `ip netns pids`), delete the namespaces
 #                            (their veths and the bridge go with them).
 #
-# Layout.  LAB_ID (default: this shell's PID) names everything: namespaces
+# Layout.  LAB_ID (default: the PID of the shell, or subshell, that calls
+# lab_init: $BASHPID) names everything: namespaces
 # "p2pl<ID>-sw" (the switch: bridge "l<ID>br" and its ports "l<ID>h<i>",
 # the switch's ends of the veth pairs) and "p2pl<ID>-<NAME>" (a host:
 # interfaces eth0, the other end, and lo).  The
@@ -54,6 +70,12 @@
 # in the root namespace: no address, no route, no bridge, so nothing leaves
 # the machine; hosts have no default route and there is no NAT.  IPv6 is off
 # in every namespace (no stray neighbour discovery in the byte counts).
+#
+# Concurrent labs (tests and benches run side by side) cannot meet: each has
+# its own switch namespace and bridge, so its hosts reach only each other,
+# and its names carry its LAB_ID, a live process's PID, so no other live lab
+# has them.  Two labs may get the same subnet (IDs 16384 apart): harmless,
+# as no frame crosses from one bridge to another.
 #
 # Shaping.  Upload: htb on the host's eth0 egress; download: htb on its
 # bridge port's egress (the switch's veth end).  One class each, rate
@@ -77,7 +99,8 @@
 # Standards: a lab_bg process is killed by PID at cleanup; so is every
 # process still inside a lab namespace.  lab_init also removes labs left
 # behind by a lab whose shell is gone (a SIGKILLed test): namespaces
-# named p2pl<PID>-* whose PID no longer runs.
+# named p2pl<PID>-* whose PID no longer runs, and those named with its own
+# ID when it has no lab yet (left by a dead shell whose PID it now has).
 
 LAB_PIDS=()
 declare -A LAB_ADDR LAB_IDX LAB_MAC
@@ -94,8 +117,12 @@ lab__reap_stale() {
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' |
 		grep -E '^p2pl[0-9]+-'); do
 		id=${ns#p2pl}; id=${id%%-*}
-		[ "$id" = "$LAB_ID" ] && continue
-		[ -d "/proc/$id" ] && continue
+		if [ "$id" = "$LAB_ID" ]; then
+			# Ours only while this shell has a lab.
+			[ "$LAB_READY" = 1 ] && continue
+		elif [ -d "/proc/$id" ]; then
+			continue
+		fi
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -103,7 +130,7 @@ lab__reap_stale() {
 
 lab_init() {
 	local sw probe
-	LAB_ID=${LAB_ID:-$$}
+	LAB_ID=${LAB_ID:-$BASHPID}
 	if [ "$(id -u)" -ne 0 ]; then
 		LAB_SKIP_REASON="not root"; return 1
 	fi
@@ -303,6 +330,63 @@ lab__stat() {
 }
 lab_tx_bytes() { lab__stat "$1" tx_bytes; }
 lab_rx_bytes() { lab__stat "$1" rx_bytes; }
+
+# A host's bridge port receives what the host sends and sends what it
+# receives: its rx is the host's tx.  The sampler is one bash in the switch
+# namespace at nice -10, reading with builtins: the clock, then every
+# port's counters in one read of /proc/net/dev, then the clock again, the
+# sample stamped halfway (on a loaded machine a sampler stalled between
+# clock and counters would show a burst that was not there); the next
+# sample is due PERIOD after the last one was due, so the clock does not
+# drift by the loop's own time.
+# (Arguments: period in microseconds, the header, then the ports.)
+read -r -d '' lab__sampler <<'EOF_SAMPLER' || :
+per=$1 t=$'\t'
+printf '%s\n' "$2"
+shift 2
+declare -A rx tx
+re='^ *([^ :]+): *([0-9]+) +([0-9]+ +){7}([0-9]+) '
+next=${EPOCHREALTIME/./}
+while :; do
+	t1=${EPOCHREALTIME/./}
+	mapfile -t dev </proc/net/dev || exit 1
+	t2=${EPOCHREALTIME/./}
+	for l in "${dev[@]}"; do
+		[[ $l =~ $re ]] || continue
+		rx[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+		tx[${BASH_REMATCH[1]}]=${BASH_REMATCH[4]}
+	done
+	line=$(((t1 + t2) / 2000))
+	for p in "$@"; do
+		[ -n "${rx[$p]:-}" ] || exit 1
+		line+=$t${rx[$p]}$t${tx[$p]}
+	done
+	printf '%s\n' "$line"
+	next=$((next + per))
+	d=$((next - ${EPOCHREALTIME/./}))
+	if [ "$d" -gt 0 ]; then
+		printf -v d '%d.%06d' $((d / 1000000)) $((d % 1000000))
+		sleep "$d"
+	fi
+done
+EOF_SAMPLER
+
+lab_counters_bg() {
+	local out=$1 per h ports=() head=t_ms
+	[[ $2 =~ ^([0-9]+)(\.([0-9]{1,6}))?$ ]] ||
+		{ echo "lab_counters_bg: bad period $2" >&2; return 1; }
+	per=${BASH_REMATCH[3]}000000
+	per=$((10#${BASH_REMATCH[1]} * 1000000 + 10#${per:0:6}))
+	[ "$per" -ge 10000 ] || { echo "lab_counters_bg: period under 10 ms" >&2; return 1; }
+	for h in "${LAB_HOSTS[@]}"; do
+		ports+=("$(lab__port "$h")")
+		head+=$'\t'"${h}_tx"$'\t'"${h}_rx"
+	done
+	lab_bg_io sw /dev/null "$out" /dev/null nice -n -10 bash -c "$lab__sampler" \
+		lab_counters "$per" "$head" "${ports[@]}"
+}
+
+lab_alive() { [ "$LAB_READY" = 1 ] && [ -e "/run/netns/$(lab__ns sw)" ]; }
 
 lab_cleanup() {
 	local p ns _
