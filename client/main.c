@@ -33,6 +33,7 @@
 #include "rate.h"
 #include "shares.h"
 #include "shell.h"
+#include "suggest.h"
 #include "tls.h"
 #include "tracker_link.h"
 #include "wire.h"
@@ -68,9 +69,18 @@ on_eof(void *arg)
 	quit(arg);
 }
 
+static int
+on_complete(void *arg, const char *line, size_t start, const char *text,
+    int in_quote, struct complete_result *out)
+{
+	return suggest_complete(arg, commands_completion(), line, start, text,
+	    in_quote, out);
+}
+
 static const struct shell_ops shell_ops = {
 	.line = on_line,
 	.eof = on_eof,
+	.complete = on_complete,
 };
 
 static void
@@ -187,6 +197,7 @@ session_started(struct client *cl)
 {
 	loop_timer_cancel(cl->loop, cl->ping);
 	cl->ping = loop_timer(cl->loop, 20000, ping_timer, cl);
+	suggest_session_started(cl);
 }
 
 /* The session is over: nothing of it may go on. */
@@ -198,6 +209,7 @@ session_ended(struct client *cl)
 	download_abort_all(cl, "logged out");
 	shares_clear(cl);
 	peer_server_stop_all(cl);
+	suggest_session_ended(cl);
 }
 
 static void
@@ -299,12 +311,13 @@ main(int argc, char **argv)
 	CL.workers = worker_pool_new(CL.loop, 4);
 	CL.seq_workers = worker_pool_new(CL.loop, 1);
 	commands_init(&CL, &command_events);
+	suggest_init(&CL);
 	download_init(&CL, download_ended);
 	peer_server_start(&CL);
 	identity(&CL, known, sizeof(known));
 	CL.tl = tlink_new(CL.loop, &CL.trackers, CL.tls_cli, known);
 	tlink_on_ready(CL.tl, link_ready, &CL);
-	CL.sh = shell_new(CL.loop, &shell_ops, &CL, commands_names());
+	CL.sh = shell_new(CL.loop, &shell_ops, &CL);
 
 	loop_run(CL.loop);
 
@@ -320,6 +333,7 @@ main(int argc, char **argv)
 	worker_pool_free(CL.seq_workers);
 	download_free_all(&CL);
 	shares_clear(&CL);
+	suggest_free(&CL);
 	close(CL.lfd);
 	conn_limit_free(CL.up_limit);
 	conn_limit_free(CL.down_limit);
