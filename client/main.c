@@ -1,11 +1,16 @@
 /*
  * main.c - the client: arguments, event loop, shell, exit status.
  *
- *	client IP:PORT tracker_info.txt [-v]
+ *	client IP:PORT tracker_info.txt [--up-limit RATE]
+ *	    [--down-limit RATE] [-v]
+ *	client --help | --version
  *
  * IP:PORT is where this client listens for other peers.  The exit status
  * is 0 when every command succeeded and 1 otherwise (including a start-up
- * failure, reported as an "error:" line).
+ * failure, reported as an "error:" line).  Bad arguments (an unknown
+ * option, a missing operand or value, a bad rate or address, a
+ * tracker_info.txt that cannot be used) print an "error:" line and the
+ * usage line on stderr and exit with status 2.
  *
  * The top of the client: it owns struct client, builds the modules and
  * registers their hooks (commands_events, the download's end), and holds
@@ -36,10 +41,12 @@
 #include "suggest.h"
 #include "tls.h"
 #include "tracker_link.h"
+#include "version.h"
 #include "wire.h"
 #include "worker.h"
 
 static struct client CL;
+static const char *prog = "client";	/* as it was run */
 
 static void	quit(struct client *);
 static void	session_ended(struct client *);
@@ -55,6 +62,60 @@ die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
+}
+
+static void
+usage_line(FILE *f)
+{
+	fprintf(f, "usage: %s IP:PORT tracker_info.txt [--up-limit RATE] "
+	    "[--down-limit RATE] [-v]\n", prog);
+}
+
+/* A bad argument: why, then the usage line, and status 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+bad_args(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage_line(stderr);
+	exit(2);
+}
+
+static void __attribute__((noreturn))
+help(void)
+{
+	usage_line(stdout);
+	printf("       %s --help | --version\n"
+	    "A peer of the p2ps network: listens for other peers on IP:PORT\n"
+	    "and reads commands, one a line, from standard input (type help).\n"
+	    "  --up-limit RATE    cap on pieces served to other peers\n"
+	    "  --down-limit RATE  cap on pieces fetched\n"
+	    "                     RATE: bytes a second, as 800k or 2.5M, or "
+	    "off\n"
+	    "  -v                 debug logging\n"
+	    "  --help, --version  this text; the version\n"
+	    "See p2ps-client(1).\n", prog);
+	exit(0);
+}
+
+/* A rate option's value: bytes a second. */
+static uint64_t
+opt_rate(int argc, char **argv, int *i)
+{
+	const char *opt = argv[*i];
+	uint64_t bps;
+
+	if (*i + 1 >= argc)
+		bad_args("%s needs a value", opt);
+	if (rate_parse(argv[++*i], &bps) == -1)
+		bad_args("bad %s '%.40s': bytes a second, as 800k or 2.5M, or "
+		    "off", opt, argv[*i]);
+	return bps;
 }
 
 static void
@@ -263,39 +324,44 @@ static const struct commands_events command_events = {
 int
 main(int argc, char **argv)
 {
-	char err[512], host[HOST_MAX + 1], known[4096];
+	char err[512], esc[4 * sizeof(err)], host[HOST_MAX + 1], known[4096];
 	const char *pos[2];
 	int i, npos = 0, level = LOG_WARN;
 	uint64_t up = 0, down = 0;
 	uint16_t port;
 
+	if (argc > 0 && argv[0][0] != '\0')
+		prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 :
+		    argv[0];
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-v") == 0)
+		if (strcmp(argv[i], "--help") == 0)
+			help();
+		else if (strcmp(argv[i], "--version") == 0) {
+			printf("p2ps-client %s\n", VERSION_TEXT);
+			return 0;
+		} else if (strcmp(argv[i], "-v") == 0)
 			level = LOG_DEBUG;
-		else if (strcmp(argv[i], "--up-limit") == 0 && i + 1 < argc) {
-			if (rate_parse(argv[++i], &up) == -1)
-				die("bad --up-limit '%.40s': bytes a second, "
-				    "as 800k or 2.5M, or off", argv[i]);
-		} else if (strcmp(argv[i], "--down-limit") == 0 &&
-		    i + 1 < argc) {
-			if (rate_parse(argv[++i], &down) == -1)
-				die("bad --down-limit '%.40s': bytes a second, "
-				    "as 800k or 2.5M, or off", argv[i]);
-		} else if (npos < 2 && (argv[i][0] != '-' ||
-		    argv[i][1] == '\0'))
-			pos[npos++] = argv[i];
+		else if (strcmp(argv[i], "--up-limit") == 0)
+			up = opt_rate(argc, argv, &i);
+		else if (strcmp(argv[i], "--down-limit") == 0)
+			down = opt_rate(argc, argv, &i);
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			bad_args("unknown option '%.40s'", argv[i]);
+		else if (npos == 2)
+			bad_args("one argument too many: '%.40s'", argv[i]);
 		else
-			npos = 3;
+			pos[npos++] = argv[i];
 	}
 	if (npos != 2)
-		die("usage: client IP:PORT tracker_info.txt "
-		    "[--up-limit RATE] [--down-limit RATE] [-v]");
+		bad_args("expected IP:PORT and tracker_info.txt");
 	log_init("client", level);
 	if (parse_hostport(pos[0], host, sizeof(host), &port) == -1)
-		die("bad listen address '%.80s': expected IP:PORT", pos[0]);
+		bad_args("bad listen address '%.80s': expected IP:PORT",
+		    pos[0]);
 	snprintf(CL.addr, sizeof(CL.addr), "%s", pos[0]);
+	/* Its message may quote the file's bytes: escaped, as from a peer. */
 	if (trackers_load(pos[1], &CL.trackers, err, sizeof(err)) == -1)
-		die("%s", err);
+		bad_args("%s", log_escape(esc, sizeof(esc), err, strlen(err)));
 
 	if ((CL.loop = loop_new()) == NULL)
 		die("epoll: %s", strerror(errno));
