@@ -284,7 +284,9 @@ complete_line(const struct complete_cmd *cmds, const struct complete_cache *c,
 	if (cmd->name == NULL)
 		return;
 	i = argc - 1;	/* the argument being completed, from 0 */
-	k = i < (int)strlen(cmd->kinds) ? cmd->kinds[i] : '\0';
+	k = '\0';
+	if (i < (int)strlen(cmd->kinds))
+		k = cmd->kinds[i];
 	if (k == 'f' || k == 'r') {
 		int j;
 
