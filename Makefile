@@ -12,6 +12,11 @@
 #                  aria2, plots into docs/swarm (scripts/bench_swarm.sh:
 #                  root, namespaces; SWARM_* env)
 #   lint           checksrc, cppcheck and clang-tidy; fails on any finding
+#   install        the release build (all, made first if out of date: -O2 -g)
+#                  as $(PREFIX)/bin/p2ps-tracker and p2ps-client, and their
+#                  manual pages in $(PREFIX)/share/man/man1; PREFIX defaults
+#                  to /usr/local, DESTDIR is put before every path
+#   uninstall      removes exactly what install put there
 
 PKGS		:= sqlite3 libssl libcrypto readline
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -19,9 +24,12 @@ PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS	:= $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CC		?= cc
+# The release, written in one place: the file VERSION (--version, man pages).
+VERSION		:= $(shell cat VERSION)
 WARN		:= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 		   -Wformat=2 -Wwrite-strings -Werror
-BASE_CFLAGS	:= -std=c17 -D_GNU_SOURCE $(WARN) -Icommon $(PKG_CFLAGS) -MMD -MP
+BASE_CFLAGS	:= -std=c17 -D_GNU_SOURCE -DP2PS_VERSION=$(VERSION) $(WARN) -Icommon \
+		   $(PKG_CFLAGS) -MMD -MP
 REL_CFLAGS	:= $(BASE_CFLAGS) -O2 -g
 SAN		:= -fsanitize=address,undefined -fno-sanitize-recover=all
 ASAN_CFLAGS	:= $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer $(SAN)
@@ -36,7 +44,8 @@ STORE_SRC	:= $(wildcard tracker/store_*.c) tracker/reqset.c
 
 obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all test demo fuzz fuzz-seeds bench bench-swarm lint deps clean unit-bins asan-bins tload
+.PHONY: all test demo fuzz fuzz-seeds bench bench-swarm lint deps clean unit-bins asan-bins tload \
+	install uninstall
 all: tracker/tracker client/client
 
 tracker/tracker: $(call obj,rel,$(TRACKER_SRC) $(COMMON_SRC))
@@ -55,6 +64,9 @@ tload: $(TLOAD)
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -c $< -o $@
+# What prints the version is built again when it changes.
+build/rel/tracker/main.o build/rel/client/main.o build/asan/tracker/main.o \
+build/asan/client/main.o: VERSION
 build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -c $< -o $@
@@ -92,6 +104,24 @@ test: deps
 	$(MAKE) --no-print-directory asan-bins all
 	scripts/checksrc.sh
 	scripts/runtests.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: see the top of this file.
+PREFIX		?= /usr/local
+BINDIR		= $(PREFIX)/bin
+MAN1DIR		= $(PREFIX)/share/man/man1
+MANPAGES	:= p2ps-tracker.1 p2ps-client.1
+INSTALL		?= install
+build/man/%.1: man/%.1 VERSION
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/g' $< >$@
+install: all $(addprefix build/man/,$(MANPAGES))
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR)
+	$(INSTALL) -m 755 tracker/tracker $(DESTDIR)$(BINDIR)/p2ps-tracker
+	$(INSTALL) -m 755 client/client $(DESTDIR)$(BINDIR)/p2ps-client
+	$(INSTALL) -m 644 $(addprefix build/man/,$(MANPAGES)) $(DESTDIR)$(MAN1DIR)
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/p2ps-tracker $(DESTDIR)$(BINDIR)/p2ps-client \
+	    $(addprefix $(DESTDIR)$(MAN1DIR)/,$(MANPAGES))
 
 demo: deps
 	$(MAKE) --no-print-directory all
@@ -142,7 +172,8 @@ bench-swarm: deps all
 # clang-tidy (checks in .clang-tidy), over the sources and the unit tests
 # with the build's own flags.
 LINT_SRC	:= $(COMMON_SRC) $(TRACKER_SRC) $(CLIENT_SRC) $(UNIT_SRC)
-LINT_CFLAGS	:= -std=c17 -D_GNU_SOURCE $(filter-out -Werror,$(WARN)) -Icommon \
+LINT_CFLAGS	:= -std=c17 -D_GNU_SOURCE -DP2PS_VERSION=$(VERSION) \
+		   $(filter-out -Werror,$(WARN)) -Icommon \
 		   $(PKG_CFLAGS) $(shell pkg-config --cflags cmocka 2>/dev/null)
 LINT_JOBS	?= $(shell nproc 2>/dev/null || echo 2)
 CPPCHECK	?= cppcheck
@@ -150,6 +181,7 @@ CLANG_TIDY	?= clang-tidy
 # variableScope is off: style(9) declares locals at the top of a function.
 CPPCHECK_FLAGS	:= --enable=warning,style,performance,portability --std=c11 \
 		   --platform=unix64 --library=posix --library=gnu \
+		   -DP2PS_VERSION=$(VERSION) \
 		   --library=openssl --library=sqlite3 -D_GNU_SOURCE -I common \
 		   --inline-suppr --suppressions-list=scripts/cppcheck.supp \
 		   --suppress=variableScope --error-exitcode=1 --quiet \

@@ -30,6 +30,7 @@ struct loop;
 struct loop_timer;
 struct share;
 struct shell;
+struct suggest;
 struct tlink;
 struct tls_ctx;
 struct tls_id;
@@ -50,6 +51,7 @@ struct client {
 	struct tls_ctx		*tls_cli, *tls_srv;
 	struct tlink		*tl;
 	struct shell		*sh;
+	struct suggest		*suggest;	/* suggest.c: what Tab offers */
 	/* The session: commands.c starts it; it or main.c ends it. */
 	int			 logged_in;
 	char			 user[ID_MAX + 1];

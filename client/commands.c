@@ -3,7 +3,8 @@
  * (see commands.h).
  *
  * One row per command (name, usage, arity, whether it needs a session,
- * handler) drives dispatch, help and completion.  A handler returns
+ * the kinds of its arguments, handler) drives dispatch, help and
+ * completion (the kinds say what Tab offers: complete.h).  A handler returns
  * CMD_DONE when it finished (its output printed) or CMD_WAIT when a
  * request is under way; the reply callback then prints and calls
  * cmd_done(), which lets the shell go on.  Arguments are checked here
@@ -33,12 +34,15 @@
 #include "client.h"
 #include "conn.h"
 #include "crypto.h"
+#include "complete.h"
 #include "download.h"
+#include "help.h"
 #include "log.h"
 #include "loop.h"
 #include "rate.h"
 #include "shares.h"
 #include "shell.h"
+#include "suggest.h"
 #include "tracker_link.h"
 #include "xalloc.h"
 
@@ -49,9 +53,10 @@ struct cmd {
 	const char	*args;		/* usage after the name */
 	int		 min, max;	/* word count after the name */
 	int		 session;	/* 1: must be logged in, -1: must not */
-	const char	*kinds;		/* checked before fn, one letter an
-					   argument: g group id, u user id,
-					   f file name, - anything */
+	const char	*kinds;		/* one letter an argument, checked
+					   before fn: g, n group id; u, r user
+					   id; f file name; others anything.
+					   Tab offers by them: complete.h */
 	enum cmd_rc	(*fn)(struct client *, int, char **);
 	const char	*help;
 	const char	*word;		/* the one word an optional last
@@ -104,10 +109,12 @@ check_args(struct client *cl, const char *kinds, int argc, char **argv)
 
 		switch (kinds[i]) {
 		case 'g':
+		case 'n':
 			if (check_id(cl, "group id", a) == -1)
 				return -1;
 			break;
 		case 'u':
+		case 'r':
 			if (check_id(cl, "user id", a) == -1)
 				return -1;
 			break;
@@ -134,6 +141,7 @@ on_reply(void *arg, const struct wire_msg *m, const char *err)
 	struct wire_field f[WIRE_MAX_FIELDS];
 	struct wire_iter it;
 
+	suggest_reply(cl, err == NULL ? m : NULL);
 	if (err != NULL) {
 		commands_error(cl, "%s", err);
 		cmd_done(cl, 0);
@@ -419,6 +427,7 @@ c_create_group(struct client *cl, int argc, char **argv)
 	(void)argc;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "group %s created",
 	    argv[1]);
+	suggest_expect(cl, SUGGEST_ADD_GROUP, argv[1], NULL);
 	return simple(cl, WT_CREATE_GROUP, argv[1], NULL);
 }
 
@@ -436,6 +445,7 @@ c_leave_group(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "left group %s", argv[1]);
+	suggest_expect(cl, SUGGEST_LEFT_GROUP, argv[1], NULL);
 	return simple(cl, WT_LEAVE_GROUP, argv[1], NULL);
 }
 
@@ -443,6 +453,7 @@ static enum cmd_rc
 c_list_requests(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
+	suggest_expect(cl, SUGGEST_LIST_REQUESTS, argv[1], NULL);
 	return simple(cl, WT_LIST_REQUESTS, argv[1], NULL);
 }
 
@@ -452,6 +463,7 @@ c_accept_request(struct client *cl, int argc, char **argv)
 	(void)argc;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "%s accepted into group %s",
 	    argv[2], argv[1]);
+	suggest_expect(cl, SUGGEST_DROP_REQUEST, argv[1], argv[2]);
 	return simple(cl, WT_ACCEPT_REQUEST, argv[1], argv[2]);
 }
 
@@ -461,6 +473,7 @@ c_reject_request(struct client *cl, int argc, char **argv)
 	(void)argc;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "request of %s to join "
 	    "group %s rejected", argv[2], argv[1]);
+	suggest_expect(cl, SUGGEST_DROP_REQUEST, argv[1], argv[2]);
 	return simple(cl, WT_REJECT_REQUEST, argv[1], argv[2]);
 }
 
@@ -469,6 +482,7 @@ c_list_groups(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
+	suggest_expect(cl, SUGGEST_LIST_GROUPS, NULL, NULL);
 	return simple(cl, WT_LIST_GROUPS, NULL, NULL);
 }
 
@@ -525,6 +539,7 @@ uploaded(void *arg, const struct wire_msg *m, const char *err)
 	struct share *sh;
 	char e[300];
 
+	suggest_reply(cl, err == NULL ? m : NULL);
 	if (err == NULL && m->h.type == WT_OK) {
 		if ((sh = shares_get(cl, u->group, u->name)) != NULL)
 			shares_remove(cl, sh);
@@ -615,6 +630,7 @@ c_upload_file(struct client *cl, int argc, char **argv)
 	u->size = (uint64_t)st.st_size;
 	u->mtime = (uint64_t)st.st_mtime;
 	u->t0 = loop_clock_ms();
+	suggest_expect(cl, SUGGEST_ADD_FILE, u->group, u->name);
 	u->task = hash_file(cl, u->fd, u->size, hashed, u);
 	if (shell_is_tty(cl->sh) && u->size >= 64 * 1024 * 1024)
 		u->bar = loop_timer(cl->loop, 200, upload_bar, u);
@@ -634,6 +650,7 @@ on_files(void *arg, const struct wire_msg *m, const char *err)
 	struct wire_iter it;
 	char hex[SHA1_HEX];
 
+	suggest_reply(cl, err == NULL ? m : NULL);
 	if (err != NULL || m->h.type != WT_FILES) {
 		on_reply(arg, m, err);
 		return;
@@ -654,6 +671,7 @@ c_list_files(struct client *cl, int argc, char **argv)
 	struct wire_enc *e;
 
 	(void)argc;
+	suggest_expect(cl, SUGGEST_LIST_FILES, argv[1], NULL);
 	e = tlink_begin(cl->tl, WT_LIST_FILES);
 	wire_put_token(e, cl->token);
 	wire_put_id(e, argv[1]);
@@ -713,17 +731,33 @@ c_stop_share(struct client *cl, int argc, char **argv)
 	return CMD_WAIT;
 }
 
+/* help: the command list; help NAME: one command (help.c's text). */
 static enum cmd_rc
 c_help(struct client *cl, int argc, char **argv)
 {
 	const struct cmd *c;
+	const char *text;
+	char esc[63 + 4];
 
-	(void)cl;
-	(void)argc;
-	(void)argv;
+	if (argc == 1) {
+		for (c = table; c->name != NULL; c++)
+			printf("%s%s%s\t%s\n", c->name, c->args[0] ? " " : "",
+			    c->args, c->help);
+		return CMD_DONE;
+	}
 	for (c = table; c->name != NULL; c++)
-		printf("%s%s%s\t%s\n", c->name, c->args[0] ? " " : "",
-		    c->args, c->help);
+		if (strcasecmp(c->name, argv[1]) == 0)
+			break;
+	if (c->name == NULL) {
+		commands_error(cl, "help: no command '%s' (try help)",
+		    log_escape(esc, sizeof(esc), argv[1], strlen(argv[1])));
+		return CMD_FAIL;
+	}
+	printf("usage: %s%s%s\n", c->name, c->args[0] ? " " : "", c->args);
+	if ((text = help_text(c->name)) != NULL)
+		fputs(text, stdout);
+	else
+		printf("%s\n", c->help);
 	return CMD_DONE;
 }
 
@@ -784,7 +818,7 @@ static const struct cmd table[] = {
 	    "start a session", NULL },
 	{ "logout", "[--all]", 0, 1, 1, "-", c_logout,
 	    "end the session (--all: every session of this user)", "--all" },
-	{ "create_group", "<group_id>", 1, 1, 1, "g", c_create_group,
+	{ "create_group", "<group_id>", 1, 1, 1, "n", c_create_group,
 	    "create a group you own", NULL },
 	{ "join_group", "<group_id>", 1, 1, 1, "g", c_join_group,
 	    "ask the owner to let you in", NULL },
@@ -792,28 +826,30 @@ static const struct cmd table[] = {
 	    "leave a group", NULL },
 	{ "list_requests", "<group_id>", 1, 1, 1, "g", c_list_requests,
 	    "pending join requests (owner)", NULL },
-	{ "accept_request", "<group_id> <user_id>", 2, 2, 1, "gu",
+	{ "accept_request", "<group_id> <user_id>", 2, 2, 1, "gr",
 	    c_accept_request, "let a user in (owner)", NULL },
-	{ "reject_request", "<group_id> <user_id>", 2, 2, 1, "gu",
+	{ "reject_request", "<group_id> <user_id>", 2, 2, 1, "gr",
 	    c_reject_request, "turn a request down (owner)", NULL },
 	{ "list_groups", "", 0, 0, 1, "", c_list_groups,
 	    "every group in the network", NULL },
 	{ "list_files", "<group_id>", 1, 1, 1, "g", c_list_files,
 	    "files shared in a group: name, size, SHA1", NULL },
-	{ "upload_file", "<file_path> <group_id>", 2, 2, 1, "-g", c_upload_file,
+	{ "upload_file", "<file_path> <group_id>", 2, 2, 1, "pg", c_upload_file,
 	    "share a file with a group", NULL },
 	{ "download_file", "<group_id> <file_name> <destination_path>", 3, 3,
-	    1, "gf-", c_download_file, "download in the background", NULL },
+	    1, "gfd", c_download_file, "download in the background", NULL },
 	{ "show_downloads", "", 0, 0, 1, "", c_show_downloads,
 	    "this session's downloads and their progress", NULL },
 	{ "stop_share", "<group_id> <file_name>", 2, 2, 1, "gf", c_stop_share,
 	    "stop sharing a file (it stays on disk)", NULL },
 	{ "stop_sharing", "<group_id> <file_name>", 2, 2, 1, "gf", c_stop_share,
 	    "same as stop_share", NULL },
-	{ "set_limit", "up|down <rate>|off", 2, 2, 0, "--", c_set_limit,
+	{ "set_limit", "up|down <rate>|off", 2, 2, 0, "lo", c_set_limit,
 	    "cap what transfers take of the link, in bytes a second "
 	    "(as 800k, 2.5M)", NULL },
-	{ "help", "", 0, 0, 0, "", c_help, "this list", NULL },
+	{ "help", "[command]", 0, 1, 0, "c", c_help,
+	    "this list, or what one command does, prints and its errors",
+	    NULL },
 	{ "echo", "[words...]", 0, WORDS_MAX - 1, 0, "", c_echo,
 	    "print the words (marks progress in scripts)", NULL },
 	{ "quit", "", 0, 0, 0, "", c_quit, "log out and exit", NULL },
@@ -821,16 +857,19 @@ static const struct cmd table[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, NULL, NULL, NULL }
 };
 
-const char *const *
-commands_names(void)
+const struct complete_cmd *
+commands_completion(void)
 {
-	static const char *names[sizeof(table) / sizeof(table[0])];
+	static struct complete_cmd cmds[sizeof(table) / sizeof(table[0])];
 	size_t i;
 
-	for (i = 0; table[i].name != NULL; i++)
-		names[i] = table[i].name;
-	names[i] = NULL;
-	return names;
+	for (i = 0; table[i].name != NULL; i++) {
+		cmds[i].name = table[i].name;
+		cmds[i].kinds = table[i].kinds;
+		cmds[i].word = table[i].word;
+	}
+	cmds[i].name = NULL;
+	return cmds;
 }
 
 void
@@ -891,6 +930,7 @@ commands_line(struct client *cl, char *line, int kind)
 		return;
 	}
 	cl->ok_msg[0] = '\0';
+	suggest_expect(cl, SUGGEST_NONE, NULL, NULL);
 	/* Paused first: a reply may arrive before fn even returns. */
 	shell_pause(cl->sh);
 	switch (c->fn(cl, argc, argv)) {

@@ -14,6 +14,7 @@
 #define COMMANDS_H
 
 struct client;
+struct complete_cmd;
 
 /* What commands report to the process above them (main.c). */
 struct commands_events {
@@ -27,8 +28,8 @@ struct commands_events {
 
 /* Register ev (kept, not copied) before the first line comes. */
 void	commands_init(struct client *, const struct commands_events *ev);
-/* The command names, NULL-terminated, for completion. */
-const char *const *commands_names(void);
+/* The commands as completion sees them (complete.h), name NULL last. */
+const struct complete_cmd *commands_completion(void);
 /* Run one line of input; kind is the shell's enum shell_line. */
 void	commands_line(struct client *, char *line, int kind);
 /* Print "error: ..." on stderr and mark the session failed. */

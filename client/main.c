@@ -1,11 +1,16 @@
 /*
  * main.c - the client: arguments, event loop, shell, exit status.
  *
- *	client IP:PORT tracker_info.txt [-v]
+ *	client IP:PORT tracker_info.txt [--up-limit RATE]
+ *	    [--down-limit RATE] [-v]
+ *	client --help | --version
  *
  * IP:PORT is where this client listens for other peers.  The exit status
  * is 0 when every command succeeded and 1 otherwise (including a start-up
- * failure, reported as an "error:" line).
+ * failure, reported as an "error:" line).  Bad arguments (an unknown
+ * option, a missing operand or value, a bad rate or address, a
+ * tracker_info.txt that cannot be used) print an "error:" line and the
+ * usage line on stderr and exit with status 2.
  *
  * The top of the client: it owns struct client, builds the modules and
  * registers their hooks (commands_events, the download's end), and holds
@@ -33,12 +38,15 @@
 #include "rate.h"
 #include "shares.h"
 #include "shell.h"
+#include "suggest.h"
 #include "tls.h"
 #include "tracker_link.h"
+#include "version.h"
 #include "wire.h"
 #include "worker.h"
 
 static struct client CL;
+static const char *prog = "client";	/* as it was run */
 
 static void	quit(struct client *);
 static void	session_ended(struct client *);
@@ -57,6 +65,60 @@ die(const char *fmt, ...)
 }
 
 static void
+usage_line(FILE *f)
+{
+	fprintf(f, "usage: %s IP:PORT tracker_info.txt [--up-limit RATE] "
+	    "[--down-limit RATE] [-v]\n", prog);
+}
+
+/* A bad argument: why, then the usage line, and status 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+bad_args(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage_line(stderr);
+	exit(2);
+}
+
+static void __attribute__((noreturn))
+help(void)
+{
+	usage_line(stdout);
+	printf("       %s --help | --version\n"
+	    "A peer of the p2ps network: listens for other peers on IP:PORT\n"
+	    "and reads commands, one a line, from standard input (type help).\n"
+	    "  --up-limit RATE    cap on pieces served to other peers\n"
+	    "  --down-limit RATE  cap on pieces fetched\n"
+	    "                     RATE: bytes a second, as 800k or 2.5M, or "
+	    "off\n"
+	    "  -v                 debug logging\n"
+	    "  --help, --version  this text; the version\n"
+	    "See p2ps-client(1).\n", prog);
+	exit(0);
+}
+
+/* A rate option's value: bytes a second. */
+static uint64_t
+opt_rate(int argc, char **argv, int *i)
+{
+	const char *opt = argv[*i];
+	uint64_t bps;
+
+	if (*i + 1 >= argc)
+		bad_args("%s needs a value", opt);
+	if (rate_parse(argv[++*i], &bps) == -1)
+		bad_args("bad %s '%.40s': bytes a second, as 800k or 2.5M, or "
+		    "off", opt, argv[*i]);
+	return bps;
+}
+
+static void
 on_line(void *arg, char *line, enum shell_line kind)
 {
 	commands_line(arg, line, (int)kind);
@@ -68,9 +130,18 @@ on_eof(void *arg)
 	quit(arg);
 }
 
+static int
+on_complete(void *arg, const char *line, size_t start, const char *text,
+    int in_quote, struct complete_result *out)
+{
+	return suggest_complete(arg, commands_completion(), line, start, text,
+	    in_quote, out);
+}
+
 static const struct shell_ops shell_ops = {
 	.line = on_line,
 	.eof = on_eof,
+	.complete = on_complete,
 };
 
 static void
@@ -187,6 +258,7 @@ session_started(struct client *cl)
 {
 	loop_timer_cancel(cl->loop, cl->ping);
 	cl->ping = loop_timer(cl->loop, 20000, ping_timer, cl);
+	suggest_session_started(cl);
 }
 
 /* The session is over: nothing of it may go on. */
@@ -198,6 +270,7 @@ session_ended(struct client *cl)
 	download_abort_all(cl, "logged out");
 	shares_clear(cl);
 	peer_server_stop_all(cl);
+	suggest_session_ended(cl);
 }
 
 static void
@@ -251,39 +324,44 @@ static const struct commands_events command_events = {
 int
 main(int argc, char **argv)
 {
-	char err[512], host[HOST_MAX + 1], known[4096];
+	char err[512], esc[4 * sizeof(err)], host[HOST_MAX + 1], known[4096];
 	const char *pos[2];
 	int i, npos = 0, level = LOG_WARN;
 	uint64_t up = 0, down = 0;
 	uint16_t port;
 
+	if (argc > 0 && argv[0][0] != '\0')
+		prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 :
+		    argv[0];
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-v") == 0)
+		if (strcmp(argv[i], "--help") == 0)
+			help();
+		else if (strcmp(argv[i], "--version") == 0) {
+			printf("p2ps-client %s\n", VERSION_TEXT);
+			return 0;
+		} else if (strcmp(argv[i], "-v") == 0)
 			level = LOG_DEBUG;
-		else if (strcmp(argv[i], "--up-limit") == 0 && i + 1 < argc) {
-			if (rate_parse(argv[++i], &up) == -1)
-				die("bad --up-limit '%.40s': bytes a second, "
-				    "as 800k or 2.5M, or off", argv[i]);
-		} else if (strcmp(argv[i], "--down-limit") == 0 &&
-		    i + 1 < argc) {
-			if (rate_parse(argv[++i], &down) == -1)
-				die("bad --down-limit '%.40s': bytes a second, "
-				    "as 800k or 2.5M, or off", argv[i]);
-		} else if (npos < 2 && (argv[i][0] != '-' ||
-		    argv[i][1] == '\0'))
-			pos[npos++] = argv[i];
+		else if (strcmp(argv[i], "--up-limit") == 0)
+			up = opt_rate(argc, argv, &i);
+		else if (strcmp(argv[i], "--down-limit") == 0)
+			down = opt_rate(argc, argv, &i);
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			bad_args("unknown option '%.40s'", argv[i]);
+		else if (npos == 2)
+			bad_args("one argument too many: '%.40s'", argv[i]);
 		else
-			npos = 3;
+			pos[npos++] = argv[i];
 	}
 	if (npos != 2)
-		die("usage: client IP:PORT tracker_info.txt "
-		    "[--up-limit RATE] [--down-limit RATE] [-v]");
+		bad_args("expected IP:PORT and tracker_info.txt");
 	log_init("client", level);
 	if (parse_hostport(pos[0], host, sizeof(host), &port) == -1)
-		die("bad listen address '%.80s': expected IP:PORT", pos[0]);
+		bad_args("bad listen address '%.80s': expected IP:PORT",
+		    pos[0]);
 	snprintf(CL.addr, sizeof(CL.addr), "%s", pos[0]);
+	/* Its message may quote the file's bytes: escaped, as from a peer. */
 	if (trackers_load(pos[1], &CL.trackers, err, sizeof(err)) == -1)
-		die("%s", err);
+		bad_args("%s", log_escape(esc, sizeof(esc), err, strlen(err)));
 
 	if ((CL.loop = loop_new()) == NULL)
 		die("epoll: %s", strerror(errno));
@@ -299,12 +377,13 @@ main(int argc, char **argv)
 	CL.workers = worker_pool_new(CL.loop, 4);
 	CL.seq_workers = worker_pool_new(CL.loop, 1);
 	commands_init(&CL, &command_events);
+	suggest_init(&CL);
 	download_init(&CL, download_ended);
 	peer_server_start(&CL);
 	identity(&CL, known, sizeof(known));
 	CL.tl = tlink_new(CL.loop, &CL.trackers, CL.tls_cli, known);
 	tlink_on_ready(CL.tl, link_ready, &CL);
-	CL.sh = shell_new(CL.loop, &shell_ops, &CL, commands_names());
+	CL.sh = shell_new(CL.loop, &shell_ops, &CL);
 
 	loop_run(CL.loop);
 
@@ -320,6 +399,7 @@ main(int argc, char **argv)
 	worker_pool_free(CL.seq_workers);
 	download_free_all(&CL);
 	shares_clear(&CL);
+	suggest_free(&CL);
 	close(CL.lfd);
 	conn_limit_free(CL.up_limit);
 	conn_limit_free(CL.down_limit);

@@ -14,11 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include "complete.h"
 #include "log.h"
 #include "loop.h"
 #include "parse.h"
@@ -26,12 +28,12 @@
 
 #define PROMPT	"p2p> "
 #define NOTICE_QUEUE	(8 * NOTICE_MAX)	/* held while a command runs */
+#define RETAB_MS	2000	/* a list that comes later completes no more */
 
 struct shell {
 	struct loop		*loop;
 	const struct shell_ops	*ops;
 	void			*arg;
-	const char *const	*names;
 	int			 tty;
 	int			 watched;	/* stdin is on the loop */
 	int			 pollable;	/* epoll can watch stdin */
@@ -48,39 +50,159 @@ struct shell {
 	char			 notices[NOTICE_QUEUE];
 	size_t			 nnotices;
 	unsigned		 dropped;	/* did not fit in notices */
+	/* A Tab that found nothing while a list was being fetched. */
+	char			*retab_line;	/* the line then, or NULL */
+	int			 retab_point;
+	uint64_t		 retab_at;
 };
 
 static struct shell *the_shell;
 
 static void	pump(void *);
 
-/* Completion of command names, first word only. */
-static char *
-complete_name(const char *text, int state)
-{
-	static size_t i, n;
-	const char *name;
+/*
+ * Completion.  The owner (ops->complete) says what may replace the word
+ * at the cursor; this file hands it to readline: words as given (already
+ * quoted as the shell reads them), or local paths through readline's own
+ * file name completion, quoted the same way.  Words break at blanks only
+ * and a double quote opens a quoted word, as in parse_words().
+ */
+static struct complete_result cur;	/* the words being offered */
+static size_t cur_next;
 
-	if (state == 0) {
-		i = 0;
-		n = strlen(text);
-	}
-	while ((name = the_shell->names[i]) != NULL) {
-		i++;
-		if (strncasecmp(name, text, n) == 0)
-			return xstrdup(name);
+/* The line ends the Tab that waited for a list. */
+static void
+retab_clear(struct shell *s)
+{
+	free(s->retab_line);
+	s->retab_line = NULL;
+}
+
+static char *
+gen_words(const char *text, int state)
+{
+	(void)text;
+	if (state == 0)
+		cur_next = 0;
+	return cur_next < cur.n ? xstrdup(cur.v[cur_next++]) : NULL;
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+	char *p = tilde_expand(path);
+	int dir = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(p);
+	return dir;
+}
+
+/* Local directories only: where a download may go. */
+static char *
+gen_dirs(const char *text, int state)
+{
+	char *m;
+
+	while ((m = rl_filename_completion_function(text, state)) != NULL) {
+		state = 1;
+		if (is_dir(m))
+			return m;
+		free(m);
 	}
 	return NULL;
+}
+
+/* A path as the shell reads it back (readline adds a closing quote). */
+static char *
+quote_path(char *path, int match_type, char *qc)
+{
+	char *q;
+
+	(void)match_type;
+	q = complete_quote(path, *qc == '"');
+	if (*qc != '"' && q[0] == '"') {
+		/* Left open: readline closes it after a file, and keeps it
+		   open after a directory's slash. */
+		q[strlen(q) - 1] = '\0';
+		*qc = '"';
+	}
+	return q;
+}
+
+/* What the shell reads for a quoted path typed so far: \" and \\. */
+static char *
+dequote_path(char *text, int qc)
+{
+	char *out = xstrdup(text), *o = out;
+
+	for (; *text != '\0'; text++) {
+		if (qc == '"' && text[0] == '\\' && (text[1] == '"' ||
+		    text[1] == '\\'))
+			text++;
+		*o++ = *text;
+	}
+	*o = '\0';
+	return out;
 }
 
 static char **
 complete(const char *text, int start, int end)
 {
+	struct shell *s = the_shell;
+	char **m = NULL;
+	int pending;
+
 	(void)end;
-	rl_attempted_completion_over = 1;	/* no file names */
-	if (start != 0)
-		return NULL;
-	return rl_completion_matches(text, complete_name);
+	rl_attempted_completion_over = 1;	/* nothing but ours */
+	complete_result_free(&cur);
+	pending = s->ops->complete(s->arg, rl_line_buffer, (size_t)start,
+	    text, rl_completion_quote_character == '"', &cur);
+	switch (cur.kind) {
+	case COMPLETE_WORDS:
+		if (cur.n > 0)
+			m = rl_completion_matches(text, gen_words);
+		break;
+	case COMPLETE_PATH:
+		rl_filename_completion_desired = 1;
+		rl_filename_quoting_desired = 1;
+		m = rl_completion_matches(text,
+		    rl_filename_completion_function);
+		break;
+	case COMPLETE_DIR:
+		rl_filename_completion_desired = 1;
+		rl_filename_quoting_desired = 1;
+		m = rl_completion_matches(text, gen_dirs);
+		break;
+	case COMPLETE_NONE:
+		break;
+	}
+	/* Nothing yet, but a list is on its way: try again when it comes. */
+	retab_clear(s);
+	if (m == NULL && pending) {
+		s->retab_line = xstrdup(rl_line_buffer);
+		s->retab_point = rl_point;
+		s->retab_at = loop_now(s->loop);
+	}
+	return m;
+}
+
+void
+shell_complete_again(struct shell *s)
+{
+	int again;
+
+	if (s == NULL || s->retab_line == NULL)
+		return;
+	again = s->tty && !s->paused && !s->stopped && !s->eof &&
+	    loop_now(s->loop) - s->retab_at <= RETAB_MS &&
+	    rl_point == s->retab_point &&
+	    strcmp(rl_line_buffer, s->retab_line) == 0;
+	retab_clear(s);
+	if (!again)
+		return;
+	rl_complete_internal(TAB);
+	rl_redisplay();
 }
 
 static void
@@ -99,6 +221,7 @@ rl_line(char *line)
 		s->ops->eof(s->arg);
 		return;
 	}
+	retab_clear(s);
 	if (line[strspn(line, " \t")] != '\0')
 		add_history(line);
 	s->ops->line(s->arg, line, strlen(line) > LINE_MAX_LEN ?
@@ -232,15 +355,13 @@ schedule(struct shell *s)
 }
 
 struct shell *
-shell_new(struct loop *l, const struct shell_ops *ops, void *arg,
-    const char *const *names)
+shell_new(struct loop *l, const struct shell_ops *ops, void *arg)
 {
 	struct shell *s = xcalloc(1, sizeof(*s));
 
 	s->loop = l;
 	s->ops = ops;
 	s->arg = arg;
-	s->names = names;
 	s->tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	the_shell = s;
 	if (loop_add(l, STDIN_FILENO, EV_READ, stdin_cb, s) == 0) {
@@ -252,6 +373,11 @@ shell_new(struct loop *l, const struct shell_ops *ops, void *arg,
 	if (s->tty) {
 		rl_readline_name = "p2p";
 		rl_attempted_completion_function = complete;
+		rl_completer_word_break_characters = " \t";
+		rl_completer_quote_characters = "\"";
+		rl_filename_quote_characters = " \t\"";
+		rl_filename_quoting_function = quote_path;
+		rl_filename_dequoting_function = dequote_path;
 		rl_callback_handler_install(PROMPT, rl_line);
 	} else {
 		/* Lines may already be waiting (a file): start pumping. */
@@ -281,6 +407,7 @@ shell_pause(struct shell *s)
 	if (s->paused)
 		return;
 	s->paused = 1;
+	retab_clear(s);
 	if (s->tty) {
 		rl_callback_handler_remove();
 		watch(s, 0);
@@ -375,6 +502,8 @@ shell_free(struct shell *s)
 		loop_del(s->loop, STDIN_FILENO);
 	if (s->tty)
 		rl_clear_history();
+	retab_clear(s);
+	complete_result_free(&cur);
 	the_shell = NULL;
 	free(s);
 }

@@ -3,14 +3,19 @@
  * order of the work before the loop sleeps.
  *
  *	tracker tracker_info.txt N [--db PATH] [--secret FILE]
- *	    [--kdf-iter N] [--log-keep N] [-v | -q]
+ *	    [--kdf-iter N] [--log-keep N] [--session-idle SECONDS]
+ *	    [--ticket-seconds N] [-v | -q]
+ *	tracker --help | --version
  *
  * N is this tracker's 1-based line in tracker_info.txt (0 means 1).  The
  * database defaults to trackerN.db in the current directory, so several
  * trackers may share a directory.  "quit" on standard input, SIGINT and
  * SIGTERM shut down cleanly with status 0; end of input does not.  The
  * test switches "cut" and "heal" on standard input drop the sync
- * channels and keep them down, then let them come back.
+ * channels and keep them down, then let them come back.  Bad arguments
+ * (an unknown option, a missing operand or value, a bad number, a
+ * tracker_info.txt or secret file that cannot be used) print an "error:"
+ * line and the usage line on stderr and exit with status 2.
  *
  * Owns the one struct tracker (T) and what it holds: the store, the
  * loop, the worker pool, the sync channels, the listening socket.  It
@@ -23,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,20 +47,84 @@
 #include "sync.h"
 #include "tls.h"
 #include "tracker.h"
+#include "version.h"
 #include "wire.h"
 #include "worker.h"
 
 static struct tracker	 T;
 static char		 stdin_line[256];
 static size_t		 stdin_len;
+static const char	*prog = "tracker";	/* as it was run */
+
+static void
+usage_line(FILE *f)
+{
+	fprintf(f, "usage: %s tracker_info.txt N [--db PATH] [--secret FILE] "
+	    "[--kdf-iter N] [--log-keep N] [--session-idle SECONDS] "
+	    "[--ticket-seconds N] [-v | -q]\n", prog);
+}
+
+/* A bad argument: why, then the usage line, and status 2. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+bad_args(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage_line(stderr);
+	exit(2);
+}
 
 static void __attribute__((noreturn))
-usage(void)
+help(void)
 {
-	fprintf(stderr, "usage: tracker tracker_info.txt N [--db PATH] "
-	    "[--secret FILE] [--kdf-iter N] [--log-keep N] "
-	    "[--session-idle SECONDS] [--ticket-seconds N] [-v | -q]\n");
-	exit(2);
+	usage_line(stdout);
+	printf("       %s --help | --version\n"
+	    "Runs tracker N (1-based; 0 is 1) of the cluster that\n"
+	    "tracker_info.txt lists; stops on \"quit\" on standard input,\n"
+	    "SIGINT or SIGTERM.\n"
+	    "  --db PATH               database (default trackerN.db here)\n"
+	    "  --secret FILE           cluster secret: at least 16 bytes, "
+	    "mode 600\n"
+	    "  --kdf-iter N            PBKDF2 iterations for new passwords "
+	    "(%d)\n"
+	    "  --log-keep N            most ops the op log keeps (%d)\n"
+	    "  --session-idle SECONDS  end a session without a client link "
+	    "for this\n"
+	    "                          long (%d; 0: never)\n"
+	    "  --ticket-seconds N      how long a peer ticket is good (%d; "
+	    "at least 4)\n"
+	    "  -v, -q                  debug logging; warnings only\n"
+	    "  --help, --version       this text; the version\n"
+	    "See p2ps-tracker(1).\n", prog, KDF_ITER_DEFAULT,
+	    LOG_KEEP_DEFAULT, SESSION_IDLE_DEFAULT, TICKET_SECONDS_DEFAULT);
+	exit(0);
+}
+
+/* The value of the option at argv[*i], which must have one. */
+static const char *
+opt_value(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc)
+		bad_args("%s needs a value", argv[*i]);
+	return argv[++*i];
+}
+
+/* A number option's value, within [min, max]. */
+static long long
+opt_num(int argc, char **argv, int *i, long long min, long long max)
+{
+	const char *opt = argv[*i], *v = opt_value(argc, argv, i);
+	long long n;
+
+	if (parse_num(v, min, max, &n) == -1)
+		bad_args("%s: expected a number from %lld to %lld, not "
+		    "'%.40s'", opt, min, max, v);
+	return n;
 }
 
 /* The conn of a client link closed: its session goes offline, it goes. */
@@ -387,46 +457,48 @@ main(int argc, char **argv)
 	long long idle = SESSION_IDLE_DEFAULT, tsec = TICKET_SECONDS_DEFAULT;
 	int i, npos = 0, level = LOG_INFO;
 
+	if (argc > 0 && argv[0][0] != '\0')
+		prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 :
+		    argv[0];
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-			db = argv[++i];
-		} else if (strcmp(argv[i], "--kdf-iter") == 0 && i + 1 < argc) {
-			if (parse_num(argv[++i], 1, 10000000, &iter) == -1)
-				usage();
-		} else if (strcmp(argv[i], "--log-keep") == 0 && i + 1 < argc) {
-			if (parse_num(argv[++i], 1, 1000000000, &keep) == -1)
-				usage();
-		} else if (strcmp(argv[i], "--session-idle") == 0 &&
-		    i + 1 < argc) {
-			if (parse_num(argv[++i], 0, 10LL * 365 * 86400,
-			    &idle) == -1)
-				usage();
-		} else if (strcmp(argv[i], "--ticket-seconds") == 0 &&
-		    i + 1 < argc) {
-			if (parse_num(argv[++i], 4, 86400, &tsec) == -1)
-				usage();
-		} else if (strcmp(argv[i], "--secret") == 0 && i + 1 < argc) {
-			secretfile = argv[++i];
+		if (strcmp(argv[i], "--help") == 0) {
+			help();
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("p2ps-tracker %s\n", VERSION_TEXT);
+			return 0;
+		} else if (strcmp(argv[i], "--db") == 0) {
+			db = opt_value(argc, argv, &i);
+		} else if (strcmp(argv[i], "--kdf-iter") == 0) {
+			iter = opt_num(argc, argv, &i, 1, 10000000);
+		} else if (strcmp(argv[i], "--log-keep") == 0) {
+			keep = opt_num(argc, argv, &i, 1, 1000000000);
+		} else if (strcmp(argv[i], "--session-idle") == 0) {
+			idle = opt_num(argc, argv, &i, 0, 10LL * 365 * 86400);
+		} else if (strcmp(argv[i], "--ticket-seconds") == 0) {
+			tsec = opt_num(argc, argv, &i, 4, 86400);
+		} else if (strcmp(argv[i], "--secret") == 0) {
+			secretfile = opt_value(argc, argv, &i);
 		} else if (strcmp(argv[i], "-v") == 0) {
 			level = LOG_DEBUG;
 		} else if (strcmp(argv[i], "-q") == 0) {
 			level = LOG_WARN;
-		} else if ((argv[i][0] == '-' && argv[i][1] != '\0') ||
-		    npos == 2) {
-			usage();
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			bad_args("unknown option '%.40s'", argv[i]);
+		} else if (npos == 2) {
+			bad_args("one argument too many: '%.40s'", argv[i]);
 		} else {
 			pos[npos++] = argv[i];
 		}
 	}
 	if (npos != 2)
-		usage();
+		bad_args("expected tracker_info.txt and N");
 	log_init("tracker", level);
 	/* Its message may quote the file's bytes: escaped, as from a peer. */
 	if (trackers_load(pos[0], &T.cluster, err, sizeof(err)) == -1)
-		fatalx("%s", log_escape(esc, sizeof(esc), err, strlen(err)));
+		bad_args("%s", log_escape(esc, sizeof(esc), err, strlen(err)));
 	if (parse_num(pos[1], 0, (long long)T.cluster.n, &n) == -1)
-		fatalx("N must be 1 to %zu (the tracker's line in %s)",
-		    T.cluster.n, pos[0]);
+		bad_args("N must be 1 to %zu (the tracker's line in %s), not "
+		    "'%.20s'", T.cluster.n, pos[0], pos[1]);
 	T.self = n == 0 ? 0 : (size_t)n - 1;
 	buf_init(&T.groups_reply, WIRE_HDR + wire_max_body(WT_NAMES));
 	T.kdf_iter = (unsigned)iter;
@@ -441,7 +513,7 @@ main(int argc, char **argv)
 
 	if (secretfile != NULL &&
 	    read_secret(secretfile, secret, &secretlen, err, sizeof(err)) == -1)
-		fatalx("%s", err);
+		bad_args("%s", err);
 
 	raise_fd_limit();
 	/*

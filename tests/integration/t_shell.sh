@@ -71,7 +71,7 @@ ID64=$(printf 'b%.0s' {1..64})
 	echo 'logout now'
 	echo 'list_groups extra'
 	echo 'accept_request g'
-	echo 'help me'
+	echo 'help me too'
 	echo "create_user $ID65 pw"
 	echo 'create_user a/b pw'
 	echo 'create_user wow! pw'
@@ -93,7 +93,7 @@ error: usage: create_user <user_id> <password>
 error: usage: logout [--all]
 error: usage: list_groups
 error: usage: accept_request <group_id> <user_id>
-error: usage: help
+error: usage: help [command]
 error: invalid user id '$ID65': $USAGE_ID
 error: invalid user id 'a/b': $USAGE_ID
 error: invalid user id 'wow!': $USAGE_ID
@@ -116,6 +116,28 @@ check_eq "shell: help lists every command" "" "$missing"
 check "shell: help prints one command a line" \
 	bash -c "! grep -qv '^[a-z_]' '$T/help.out'"
 check_eq "shell: help exits 0" 0 "$RC"
+
+# help <command>: its usage line first, then what it does, prints and
+# its errors; every command listed has one, in any case.
+awk -F'\t' '{split($1, w, " "); print "help " toupper(w[1])}' "$T/help.out" \
+	>"$T/helpeach.txt"
+run_client helpeach <"$T/helpeach.txt"
+check_eq "shell: help <command> exits 0 for every command" "0:" "$RC:$(err helpeach)"
+check_eq "shell: help <command> starts with the usage of each" \
+	"$(awk -F'\t' '{print "usage: " $1}' "$T/help.out")" \
+	"$(grep '^usage: ' "$T/helpeach.out")"
+run_client help1 <<'S'
+help download_file
+help nosuch
+help logout
+S
+check "shell: help download_file says what it prints" \
+	grep -qx 'prints:  downloading <file_name> from group <group_id> to <path>' "$T/help1.out"
+check "shell: help download_file lists its errors" \
+	grep -q '^errors:  no file named <file_name> in group <group_id>$' "$T/help1.out"
+check_eq "shell: help logout" "usage: logout [--all]" "$(grep '^usage: logout' "$T/help1.out")"
+check_eq "shell: help of no command" "error: help: no command 'nosuch' (try help)" "$(err help1)"
+check_eq "shell: help of no command exits 1" 1 "$RC"
 
 # Overlong lines: 4096 bytes is fine, 4097 is one error, 20000 bytes is
 # one error too; the shell goes on with the next line.  A NUL byte too.
@@ -289,6 +311,27 @@ if command -v tmux >/dev/null 2>&1; then
 	"${TMX[@]}" send-keys "login ntty pw-ntty" Enter
 	check "notice: login" wait_for 200 bottom_is "logged in as ntty
 p2p>"
+	# Tab completion: group ids (fetched at login), a group's file names
+	# (fetched at the first Tab that needs them, which completes once
+	# they come), local directories for a destination, paths, commands.
+	"${TMX[@]}" send-keys "join_group n" Tab
+	check "tab: a group id" wait_for 200 last_is "p2p> join_group ng"
+	"${TMX[@]}" send-keys C-u "download_file ng no" Tab
+	check "tab: a file name of the group" wait_for 200 \
+		last_is "p2p> download_file ng notice.bin"
+	"${TMX[@]}" send-keys "$T/nt" Tab
+	check "tab: a directory as destination (not the file ntty.rc)" \
+		wait_for 200 last_is "p2p> download_file ng notice.bin $T/ntty/"
+	"${TMX[@]}" send-keys C-u "upload_file $T/nseed/noti" Tab "n" Tab
+	check "tab: a local path, then a group id" wait_for 200 \
+		last_is "p2p> upload_file $T/nseed/notice.bin ng"
+	"${TMX[@]}" send-keys C-u "help downl" Tab
+	check "tab: help takes a command name" wait_for 200 \
+		last_is "p2p> help download_file"
+	"${TMX[@]}" send-keys C-u "set_limit u" Tab "o" Tab
+	check "tab: set_limit's words" wait_for 200 last_is "p2p> set_limit up off"
+	"${TMX[@]}" send-keys C-u
+	check "tab: the line cleared" wait_for 200 last_is "p2p>"
 	kill -STOP "$nspid"
 	"${TMX[@]}" send-keys "download_file ng notice.bin $T/ntty" Enter
 	check "notice: download started" wait_for 200 bottom_is "$DL1

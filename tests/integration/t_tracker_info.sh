@@ -3,7 +3,9 @@
 # an IP line then a port line, blank lines and # comments anywhere), read
 # by both programs; N (0 is the first tracker; out of range is refused);
 # malformed files; a client whose first tracker is down, or that knows only
-# the second tracker; client start-up errors.
+# the second tracker; client start-up errors.  A bad argument (N, the file,
+# the listen address) is exit status 2 with a usage line; a start-up that
+# fails for another reason (the port is taken) is status 1.
 . "$(dirname "$0")/lib.sh"
 
 read -r P1 P2 P3 <<<"$(free_ports 3)"
@@ -119,14 +121,16 @@ check "info: no tracker up, one error line" \
 	bash -c "[ \$(wc -l <'$T/c_none.err') -eq 1 ] && grep -q '^error: ' '$T/c_none.err'"
 
 # N out of range or not a number: the tracker refuses to start.
-# bad_start NAME INFO N PATTERN: exits non-zero at once, PATTERN on stderr.
+# bad_start NAME INFO N PATTERN: exits 2 at once, PATTERN and the usage
+# line on stderr.
 bad_start() {
 	local rc
 	mkdir -p "$T/$1"
 	(cd "$T/$1" && exec timeout 10 "$TRACKER" "$2" "$3" </dev/null \
 		>"$T/$1/out.log" 2>"$T/$1/err.log")
 	rc=$?
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q -- "$4" "$T/$1/err.log"; then
+	if [ "$rc" -eq 2 ] && grep -q -- "$4" "$T/$1/err.log" &&
+		grep -q '^usage: tracker tracker_info.txt N ' "$T/$1/err.log"; then
 		pass "info: $1 refused (exit $rc)"
 	else
 		fail "info: $1 refused (exit $rc)"; cat "$T/$1/err.log"
@@ -143,7 +147,7 @@ mal() {	# mal NAME CONTENT PATTERN
 	printf '%b' "$2" >"$T/mal_$1.txt"
 	bad_start "mal_$1" "$T/mal_$1.txt" 1 "$3"
 	run_client "mc_$1" "$T/mal_$1.txt" </dev/null
-	if [ "$RC" -eq 1 ] && grep -q "^error: .*$3" "$T/mc_$1.err"; then
+	if [ "$RC" -eq 2 ] && grep -q "^error: .*$3" "$T/mc_$1.err"; then
 		pass "info: client refuses mal_$1"
 	else
 		fail "info: client refuses mal_$1"; cat "$T/mc_$1.err"
@@ -162,28 +166,33 @@ mal nul "127.0.0.1:5000\0\n" "NUL byte"
 bad_start missing "$T/nosuchdir/none.txt" 1 "No such file"
 bad_start isdir "$T" 1 "read error"
 
-# Client start-up errors: exit 1 with an "error:" line.
-client_fails() {	# client_fails NAME LISTEN INFO PATTERN
+# Client start-up errors: an "error:" line, then for a bad argument the
+# usage line and exit 2, else exit 1.
+client_fails() {	# client_fails NAME LISTEN INFO PATTERN [STATUS]
 	timeout 10 "$CLIENT" "$2" "$3" </dev/null >"$T/$1.out" 2>"$T/$1.err"
-	local rc=$?
-	if [ "$rc" -eq 1 ] && grep -q "^error: .*$4" "$T/$1.err" && [ ! -s "$T/$1.out" ]; then
-		pass "info: client $1 exits 1 with an error"
+	local rc=$? want=${5:-2} usage=no wantusage=no
+	grep -q '^usage: client IP:PORT tracker_info.txt' "$T/$1.err" && usage=yes
+	[ "$want" -eq 2 ] && wantusage=yes
+	if [ "$rc" -eq "$want" ] && grep -q "^error: .*$4" "$T/$1.err" &&
+		[ ! -s "$T/$1.out" ] && [ "$usage" = "$wantusage" ]; then
+		pass "info: client $1 exits $want with an error"
 	else
-		fail "info: client $1 exits 1 with an error (exit $rc)"; cat "$T/$1.err"
+		fail "info: client $1 exits $want with an error (exit $rc)"; cat "$T/$1.err"
 	fi
 }
 client_fails listen_word 127.0.0.1:abc "$T/colon.txt" "bad listen address"
 client_fails listen_noport 127.0.0.1 "$T/colon.txt" "bad listen address"
 client_fails listen_bigport 127.0.0.1:70000 "$T/colon.txt" "bad listen address"
 client_fails listen_badhost 'bad!host:5000' "$T/colon.txt" "bad listen address"
-client_fails listen_notlocal 192.0.2.1:5000 "$T/colon.txt" "listen"
+client_fails listen_notlocal 192.0.2.1:5000 "$T/colon.txt" "listen" 1
 # A listen port already taken (a tracker of ours holds it).
 launch busy "$T/colon.txt" 1 "$P1"
-client_fails listen_busy "127.0.0.1:$P1" "$T/colon.txt" "listen"
+client_fails listen_busy "127.0.0.1:$P1" "$T/colon.txt" "listen" 1
 halt "$LP" && pass "info: busy tracker stops with 0" || fail "info: busy tracker stops with 0"
 client_fails info_missing "127.0.0.1:$(free_ports 1)" "$T/nonexistent.txt" "No such file"
 client_fails info_dir "127.0.0.1:$(free_ports 1)" "$T" "$T"
 client_fails empty_args "" "" "bad listen address"
 timeout 10 "$CLIENT" "127.0.0.1:$(free_ports 1)" </dev/null >"$T/usage.out" 2>"$T/usage.err"
-check_eq "info: client with one argument exits 1" 1 "$?"
-check_eq "info: client usage line" "error: usage: client IP:PORT tracker_info.txt [--up-limit RATE] [--down-limit RATE] [-v]" "$(cat "$T/usage.err")"
+check_eq "info: client with one argument exits 2" 2 "$?"
+check_eq "info: client usage line" "error: expected IP:PORT and tracker_info.txt
+usage: client IP:PORT tracker_info.txt [--up-limit RATE] [--down-limit RATE] [-v]" "$(cat "$T/usage.err")"
