@@ -40,7 +40,12 @@
 #include "wire.h"
 #include "xalloc.h"
 
-#define MAX_PEERS	32
+/*
+ * Links a download keeps open.  Each holds up to a block in its input
+ * and TLS's buffers, about 250 KiB; its peer's side holds as much.  16
+ * links of 24 blocks in flight each are more than loopback needs.
+ */
+#define MAX_PEERS	16
 #define REFRESH_MS	3000		/* ask the tracker for new sources */
 /*
  * Sources remembered: the tracker names up to WIRE_SOURCES_MAX at a

@@ -55,7 +55,7 @@ struct share;
 
 #define DL_DEAD_MS	30000		/* no source could help: fail */
 #define PEER_MAX_STRIKES 3		/* proven bad pieces: banned */
-#define PBUF_MAX	40		/* piece buffers a client: 20 MiB */
+#define PBUF_MAX	16		/* piece buffers a client: 8 MiB */
 #define NO_SOURCE	0xffff		/* in contrib[] and owner[]: none */
 
 enum dl_state { DL_META, DL_CHECK, DL_RUN, DL_FINISH, DL_DONE, DL_FAILED };
