@@ -40,9 +40,21 @@
 #include "wire.h"
 #include "xalloc.h"
 
-#define MAX_PEERS	32
+/*
+ * Links a download keeps open.  Each holds up to a block in its input
+ * and TLS's buffers, about 250 KiB; its peer's side holds as much.  16
+ * links of 24 blocks in flight each are more than loopback needs.
+ */
+#define MAX_PEERS	16
 #define REFRESH_MS	3000		/* ask the tracker for new sources */
 #define REFRESH_MIN_MS	500		/* ... sooner while new ones appear */
+/*
+ * Sources remembered: the tracker names up to WIRE_SOURCES_MAX at a
+ * time, a random set of a big swarm's, so over many refreshes a download
+ * would meet every member.  Beyond SRC_MAX, a new one takes the place of
+ * the one named least recently that is neither connected nor suspect.
+ */
+#define SRC_MAX		256
 #define TICK_MS		500
 /* A show_downloads line: why[] is 200. */
 #define STATUS_MAX	(ID_MAX + NAME_MAX_LEN + 200 + 100)
@@ -247,11 +259,37 @@ static const struct dl_events dl_events = {
 
 /* Sources. */
 
+/*
+ * A slot for a new source when the table is full: the one the tracker
+ * named least recently of those neither connected, banned nor struck
+ * (forgetting those would let a liar start afresh), or -1.
+ */
+static int
+evict_source(struct download *d)
+{
+	unsigned i;
+	int best = -1;
+
+	for (i = 0; i < d->nsrc; i++) {
+		const struct source *s = &d->src[i];
+
+		if (s->connected || s->banned || s->strikes > 0)
+			continue;
+		if (best == -1 || s->named < d->src[best].named)
+			best = (int)i;
+	}
+	if (best != -1)
+		peer_forget(d, (unsigned)best);
+	return best;
+}
+
 static void
 add_source(struct download *d, const char *addr, const uint8_t *ticket,
     uint32_t len)
 {
+	struct source *s;
 	unsigned i;
+	int slot;
 
 	if (len != WIRE_TICKET_LEN || strlen(addr) >= HOSTPORT_MAX)
 		return;
@@ -265,17 +303,21 @@ add_source(struct download *d, const char *addr, const uint8_t *ticket,
 			    d->src[i].ticket + 8, 32) != 0)
 				d->src[i].banned = d->src[i].keyban = 0;
 			memcpy(d->src[i].ticket, ticket, WIRE_TICKET_LEN);
+			d->src[i].named = dl_now(d);
 			peer_renew(d, i);
 			return;
 		}
-	if (d->nsrc >= NO_SOURCE)
+	if (d->nsrc < SRC_MAX) {
+		d->src = xreallocarray(d->src, d->nsrc + 1, sizeof(*d->src));
+		slot = (int)d->nsrc++;
+	} else if ((slot = evict_source(d)) == -1) {
 		return;
-	d->src = xreallocarray(d->src, d->nsrc + 1, sizeof(*d->src));
-	memset(&d->src[d->nsrc], 0, sizeof(d->src[d->nsrc]));
-	snprintf(d->src[d->nsrc].addr, sizeof(d->src[d->nsrc].addr), "%s",
-	    addr);
-	memcpy(d->src[d->nsrc].ticket, ticket, WIRE_TICKET_LEN);
-	d->nsrc++;
+	}
+	s = &d->src[slot];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->addr, sizeof(s->addr), "%s", addr);
+	memcpy(s->ticket, ticket, WIRE_TICKET_LEN);
+	s->named = dl_now(d);
 }
 
 /* Connect to every source that may be tried now, up to MAX_PEERS. */
@@ -294,19 +336,31 @@ connect_sources(struct download *d)
 	}
 }
 
+/*
+ * Sources from the tracker: FILE_INFO's reply at the start, then PEERS
+ * (a refresh, without the piece hashes) every REFRESH_MS.  A PEERS for
+ * other content than ours (the file was replaced) has tickets for that
+ * content: no use.  At most WIRE_SOURCES_MAX are taken from one reply.
+ */
 static void
 on_sources(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct download *d = arg;
 	struct wire_field f[WIRE_MAX_FIELDS];
 	struct wire_iter it;
-	unsigned had = d->nsrc;
+	unsigned had = d->nsrc, n = 0;
 
 	d->refreshing = 0;
-	if (err != NULL || m->h.type != WT_FILE || d->state >= DL_DONE)
+	if (err != NULL || d->state >= DL_DONE)
 		return;
+	if (m->h.type == WT_PEERS) {
+		if (memcmp(m->f[PEERS_SHA1].p, d->sha1, 20) != 0)
+			return;
+	} else if (m->h.type != WT_FILE) {
+		return;
+	}
 	wire_iter_init(&it, m);
-	while (wire_iter_next(&it, f))
+	while (n++ < WIRE_SOURCES_MAX && wire_iter_next(&it, f))
 		add_source(d, f[SOURCE_PEER].s, f[SOURCE_TICKET].p,
 		    f[SOURCE_TICKET].n);
 	/*
@@ -332,7 +386,7 @@ refresh_sources(struct download *d)
 		return;
 	d->refreshing = 1;
 	d->t_refresh = dl_now(d);
-	e = tlink_begin(d->cl->tl, WT_FILE_INFO);
+	e = tlink_begin(d->cl->tl, WT_SOURCES);
 	wire_put_token(e, d->cl->token);
 	wire_put_id(e, d->group);
 	wire_put_str(e, d->name);

@@ -16,14 +16,15 @@
  * peer.c and storage.c never name a function of download.c.
  *
  * A download owns a picker (which blocks are had, asked for, how rare
- * each piece is), a table of sources (every peer address the tracker ever
- * named, with its ticket, strikes and a retry time) and a list of
- * connected peers (peer.c's own struct peer); each peer keeps the blocks
- * it asked for, so a lost peer gives exactly those back to the picker.
- * Per block, contrib[] says which source sent it; per piece, pb[] and
- * ondisk[] say where its blocks went and solo[]/owner[] whether a single
- * source must send all of it.  Each group of fields below is written by
- * the file it names (the exceptions say so); the others read it.
+ * each piece is), a table of sources (the peer addresses the tracker
+ * named, up to SRC_MAX, each with its ticket, strikes and a retry time)
+ * and a list of connected peers (peer.c's own struct peer); each peer
+ * keeps the blocks it asked for, so a lost peer gives exactly those back
+ * to the picker.  Per block, contrib[] says which source sent it; per
+ * piece, pb[] and ondisk[] say where its blocks went and solo[]/owner[]
+ * whether a single source must send all of it.  Each group of fields
+ * below is written by the file it names (the exceptions say so); the
+ * others read it.
  *
  * Only the loop thread touches a download.  storage.c hands the worker
  * pool a piece buffer (or a descriptor) to check, never the download.
@@ -54,7 +55,7 @@ struct share;
 
 #define DL_DEAD_MS	30000		/* no source could help: fail */
 #define PEER_MAX_STRIKES 3		/* proven bad pieces: banned */
-#define PBUF_MAX	40		/* piece buffers a client: 20 MiB */
+#define PBUF_MAX	16		/* piece buffers a client: 8 MiB */
 #define NO_SOURCE	0xffff		/* in contrib[] and owner[]: none */
 
 enum dl_state { DL_META, DL_CHECK, DL_RUN, DL_FINISH, DL_DONE, DL_FAILED };
@@ -70,6 +71,7 @@ struct source {
 					   by a ticket naming another */
 	int		 connected;
 	uint64_t	 next_try;	/* no new connection before (loop ms) */
+	uint64_t	 named;		/* last named by the tracker (loop ms) */
 };
 
 /*
@@ -172,6 +174,8 @@ void	peer_renew(struct download *, unsigned si);
 void	peer_sweep(struct download *, uint64_t now);
 /* Does a ready peer hold a missing piece, or owe us blocks? */
 int	peer_useful(const struct download *);
+/* Source si's slot is to be reused: no block or piece names it now. */
+void	peer_forget(struct download *, unsigned si);
 /* A piece failed its SHA1: refetch it from one source; blame if proven. */
 void	peer_strike(struct download *, uint32_t piece);
 /* Close every link (each gives its requests back as it closes). */

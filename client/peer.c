@@ -554,6 +554,21 @@ peer_strike(struct download *d, uint32_t piece)
 }
 
 void
+peer_forget(struct download *d, unsigned si)
+{
+	uint32_t i;
+
+	if (d->contrib == NULL)
+		return;		/* before peer_init(): nothing names it */
+	for (i = 0; i < d->pk.nblocks; i++)
+		if (d->contrib[i] == si)
+			d->contrib[i] = NO_SOURCE;
+	for (i = 0; i < d->npieces; i++)
+		if (d->owner[i] == si)
+			d->owner[i] = NO_SOURCE;
+}
+
+void
 peer_close_all(struct download *d, const char *why)
 {
 	struct peer *p;

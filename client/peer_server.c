@@ -66,6 +66,12 @@
 #include "xalloc.h"
 
 #define PS_MAX_CONNS	512
+/*
+ * Links following a file at once: each holds TLS buffers and a 64 KiB
+ * stage, ~110 KiB, while it is served.  One more is refused (BUSY) and
+ * its downloader tries again later, meanwhile asking other sources.
+ */
+#define PS_MAX_SERVED	64
 #define PS_MAX_SUBS	32	/* files one connection may follow */
 #define PS_MAX_QUEUED	256	/* blocks queued, not yet sent */
 #define PS_IN_MAX	(64 * 1024)
@@ -277,6 +283,18 @@ send_error(struct pconn *p, uint32_t id, unsigned code, const char *msg)
 		conn_flush(p->c);
 }
 
+/* Connections that follow a file. */
+static size_t
+served(void)
+{
+	const struct pconn *q;
+	size_t n = 0;
+
+	for (q = pconns; q != NULL; q = q->next)
+		n += q->nsubs > 0;
+	return n;
+}
+
 /* The file this connection WANTed (with a valid ticket), or NULL. */
 static struct sub *
 sub_find(struct pconn *p, const uint8_t *sha)
@@ -346,6 +364,11 @@ on_want(struct pconn *p, const struct wire_msg *m)
 		if (m->h.id == WIRE_ID_RENEW)
 			return;
 	} else {
+		if (p->nsubs == 0 && served() >= PS_MAX_SERVED) {
+			send_error(p, m->h.id, WE_BUSY, "serving too many "
+			    "peers");
+			return;
+		}
 		if (p->nsubs == PS_MAX_SUBS) {
 			send_error(p, m->h.id, WE_BUSY, "too many files");
 			return;

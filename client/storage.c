@@ -80,7 +80,7 @@ write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 }
 
 /*
- * Piece buffers a client may use: PBUF_MAX (40, 20 MiB), or fewer from
+ * Piece buffers a client may use: PBUF_MAX (16, 8 MiB), or fewer from
  * the environment variable P2P_PIECE_BUFFERS (0 writes every block
  * straight to disk; the tests use it to cover that path).
  */

@@ -30,7 +30,7 @@
 
 #define READ_CHUNK	(64 * 1024)
 #define READS_PER_EVENT	8	/* then let other connections run */
-#define STAGE_MAX	(256 * 1024)	/* file bytes read ahead for TLS */
+#define STAGE_MAX	(64 * 1024)	/* file bytes read ahead for TLS */
 
 enum {
 	C_CONNECTING = 0x1,

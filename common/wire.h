@@ -41,11 +41,18 @@ struct buf;
 
 #define WIRE_HDR	12
 #define WIRE_MAGIC	0x50325053u	/* "P2PS" */
-#define WIRE_VERSION	3	/* 2: under TLS, tickets name keys; 3: downloaders
-				   tell their sources HAVE and BITFIELD */
+#define WIRE_VERSION	4	/* 2: under TLS, tickets name keys; 3: downloaders
+				   tell their sources HAVE and BITFIELD; 4:
+				   SOURCES, a bounded random set of them */
 #define WIRE_CTRL_MAX	(64 * 1024)
 #define WIRE_STR_MAX	4096
 #define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */
+/*
+ * The most sources a tracker names in one FILE or PEERS reply: a random
+ * set of that many when more serve the file (BitTorrent trackers hand
+ * out about 50, "numwant"), so a reply does not grow with the swarm.
+ */
+#define WIRE_SOURCES_MAX 40
 #define WIRE_MAX_FIELDS	12
 #define WIRE_TOKEN_LEN	16
 #define WIRE_TICKET_LEN	72	/* u64 expiry, source key, HMAC-SHA256 */
@@ -85,9 +92,12 @@ enum wire_type {
 	WT_FILE = 7,		/* "sqhH*sB" name, size, sha1, piece hashes,
 				   then the peer address of each source
 				   with a ticket for asking it, which names
-				   the key the source must prove */
+				   the key the source must prove: at most
+				   WIRE_SOURCES_MAX, drawn at random */
 	WT_SHARES = 8,		/* "*isshqq" group, name, local path, sha1,
 				   size, mtime: what the user shares */
+	WT_PEERS = 9,		/* "h*sB" sha1 of the file's content, then
+				   sources as in WT_FILE */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
 	WT_LOGIN = 17,		/* "iss" user, password, peer address */
@@ -111,6 +121,9 @@ enum wire_type {
 	WT_STOP_SHARE = 31,	/* "tis" group, name */
 	WT_MY_SHARES = 32,	/* "t" -> WT_SHARES */
 	WT_LOGOUT_ALL = 33,	/* "t": end every session of the user */
+	WT_SOURCES = 34,	/* "tis" group, name -> WT_PEERS: a
+				   downloader's refresh, without the piece
+				   hashes it has */
 
 	/*
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,
@@ -218,7 +231,8 @@ enum { NAMES_NAME };					/* item */
 enum { SESSION_TOKEN, SESSION_USER, SESSION_TICKET_KEY };
 enum { FILES_NAME, FILES_SIZE, FILES_SHA1 };		/* item */
 enum { FILE_NAME, FILE_SIZE, FILE_SHA1, FILE_PIECES };
-enum { SOURCE_PEER, SOURCE_TICKET };			/* FILE's item */
+enum { SOURCE_PEER, SOURCE_TICKET };		/* FILE's, PEERS's item */
+enum { PEERS_SHA1 };
 enum { SHARES_GROUP, SHARES_NAME, SHARES_PATH, SHARES_SHA1, SHARES_SIZE,
 	SHARES_MTIME };					/* item */
 /* CREATE_USER "is" and LOGIN "iss". */

@@ -9,6 +9,9 @@
 #   - scripts/bench_snapshot.sh: a tracker catching up by snapshot;
 #   - scripts/bench_swarm_lo.sh: one seeder and 4, 8, 16 downloaders on
 #     uplinks limited to 20 Mbit/s, against the physical bound;
+#   - scripts/bench_bigswarm.sh: 64 clients (a seeder, 63 downloaders),
+#     each on its own 127.0.0.X, a 16 MiB file: time, every client's
+#     peak RSS, the largest tracker replies;
 #   - scripts/bench_swarm.sh, short: one seeder and 4 downloaders of a
 #     16 MiB file in the network lab (20 Mbit/s up, 100 down), ours beside
 #     libtorrent and aria2 (make bench-swarm runs the whole thing, with
@@ -38,6 +41,10 @@ P2PS_BENCH_PLAINTEXT=1 "$top/scripts/bench_tracker.sh" |
 
 # A swarm on scarce uplinks, on loopback (the clients' own limits).
 "$top/scripts/bench_swarm_lo.sh"
+
+# A big swarm on one machine: 64 clients, their memory, the tracker's
+# replies.
+"$top/scripts/bench_bigswarm.sh"
 
 # The same in the network lab (root, namespaces), beside libtorrent and aria2.
 echo "== swarm in the network lab (short; make bench-swarm for N=4,8,16,24 of 64 MiB)"

@@ -29,7 +29,9 @@
 #include "handlers.h"
 #include "link.h"
 #include "log.h"
+#include "parse.h"
 #include "rbuf.h"
+#include "sample.h"
 #include "store.h"
 #include "sync.h"
 #include "tracker.h"
@@ -189,38 +191,6 @@ reply_store(struct req *r, int rc, const char *group, const char *user)
 }
 
 /*
- * Peer tickets.  Every session has a ticket key, made at random at login,
- * kept in its row (so every tracker has it) and given to its client.  A
- * member asking for a file's sources gets, with each source, a ticket
- * made with that source's ticket key, naming the source's key (so the
- * asker knows whom to expect) and the asker's (so the source serves no
- * one else): see ticket_make().  A ticket is good for --ticket-seconds;
- * a downloader renews it on its open connections (client/peer.c), so a
- * member who leaves or logs out is cut off within that time.
- */
-
-struct sources {
-	struct wire_enc	*e;
-	uint8_t		 sha1[20];
-	uint64_t	 expiry;
-	uint8_t		 asker[32];	/* the key the asker proved */
-};
-
-static void
-put_source(void *arg, const char *peer, const uint8_t fp[32],
-    const uint8_t tkey[32])
-{
-	struct sources *sc = arg;
-	uint8_t ticket[TICKET_LEN];
-
-	if (ticket_make(tkey, sc->sha1, sc->expiry, fp, sc->asker,
-	    ticket) == -1)
-		return;
-	wire_put_str(sc->e, peer);
-	wire_put_blob(sc->e, ticket, sizeof(ticket));
-}
-
-/*
  * The key the client on this link proved in the TLS handshake; all zero
  * only under P2PS_BENCH_PLAINTEXT, where no link proves anything.
  */
@@ -229,6 +199,103 @@ link_key(const struct link *l, uint8_t fp[32])
 {
 	if (conn_peer_fp(l->c, fp) == -1)
 		memset(fp, 0, 32);
+}
+
+/*
+ * Peer tickets.  Every session has a ticket key, made at random at login,
+ * kept in its row (so every tracker has it) and given to its client.  A
+ * member asking for a file's sources gets, with each source, a ticket
+ * made with that source's ticket key, naming the source's key (so the
+ * asker knows whom to expect) and the asker's (so the source serves no
+ * one else): see ticket_make().  A ticket is good for --ticket-seconds;
+ * a downloader renews it on its open connections (client/peer.c), so a
+ * member who leaves or logs out is cut off within that time.
+ *
+ * Sources.  A reply names at most WIRE_SOURCES_MAX of the file's online
+ * sources (never the asker's own session): all of them in a small
+ * swarm, else a set drawn at random for each request (sample.c), so the
+ * reply does not grow with the swarm and a downloader that asks again
+ * every few seconds meets others over time.  They go out in a random
+ * order too, so downloaders that connect to the first few of a list do
+ * not all pick the same ones.  Only those chosen cost a ticket.
+ */
+
+struct source_row {
+	char		 peer[HOSTPORT_MAX];
+	uint8_t		 fp[32];	/* the key it proved */
+	uint8_t		 tkey[32];	/* its ticket key */
+};
+
+struct sources {
+	struct sample	 s;
+	struct source_row row[WIRE_SOURCES_MAX];
+};
+
+static void
+take_source(void *arg, const char *peer, const uint8_t fp[32],
+    const uint8_t tkey[32])
+{
+	struct sources *sc = arg;
+	size_t n = strlen(peer);
+	int64_t slot;
+
+	/* Not to be truncated; a client drops such an address anyway. */
+	if (n >= HOSTPORT_MAX || (slot = sample_offer(&sc->s)) < 0)
+		return;
+	memcpy(sc->row[slot].peer, peer, n + 1);
+	memcpy(sc->row[slot].fp, fp, 32);
+	memcpy(sc->row[slot].tkey, tkey, 32);
+}
+
+/*
+ * The sources of a file with their tickets, into e: 0 or -1.  *named:
+ * how many went in, *of: how many there were to choose from.
+ */
+static int
+put_sources(struct req *r, struct wire_enc *e, const char *g,
+    const char *name, const uint8_t sha1[20], unsigned *named, uint64_t *of)
+{
+	struct sources sc;
+	uint32_t order[WIRE_SOURCES_MAX], i;
+	uint8_t asker[32], ticket[TICKET_LEN];
+	uint64_t seed, expiry;
+
+	if (random_bytes(&seed, sizeof(seed)) == -1)
+		seed = (uint64_t)time(NULL) ^ (uint64_t)r->id << 32;
+	sample_init(&sc.s, WIRE_SOURCES_MAX, seed);
+	if (store_sources(r->t->store, g, name, r->key, take_source, &sc) !=
+	    ST_OK)
+		return -1;
+	link_key(r->l, asker);
+	expiry = (uint64_t)time(NULL) + r->t->ticket_seconds;
+	sample_order(&sc.s, order);
+	*named = 0;
+	*of = sc.s.seen;
+	for (i = 0; i < sc.s.n; i++) {
+		const struct source_row *sr = &sc.row[order[i]];
+
+		if (ticket_make(sr->tkey, sha1, expiry, sr->fp, asker,
+		    ticket) == -1)
+			continue;
+		wire_put_str(e, sr->peer);
+		wire_put_blob(e, ticket, sizeof(ticket));
+		(*named)++;
+	}
+	return 0;
+}
+
+/* Reply with a FILE or PEERS; at debug level, say what it holds. */
+static void
+sources_end(struct req *r, struct wire_enc *e, const char *name,
+    unsigned named, uint64_t of)
+{
+	char esc[4 * NAME_MAX_LEN + 1];
+
+	log_debug("%s: %s %s: %u sources of %llu, %zu bytes",
+	    conn_name(r->l->c), wire_type_name(r->type),
+	    log_escape(esc, sizeof(esc), name, strlen(name)), named,
+	    (unsigned long long)of, buf_used(e->b) - e->start);
+	reply_end(r, e);
 }
 
 /* Accounts. */
@@ -496,9 +563,10 @@ static void
 h_file_info(struct req *r)
 {
 	const char *g = r->m->f[REQ_GROUP].s, *name = r->m->f[REQ_NAME].s;
-	struct sources sc;
 	struct file_meta m;
 	struct wire_enc e;
+	uint64_t of;
+	unsigned named;
 	int rc;
 
 	if (check_name(r, name) == -1)
@@ -513,18 +581,42 @@ h_file_info(struct req *r)
 	wire_put_u64(&e, m.size);
 	wire_put_hash(&e, m.sha1);
 	wire_put_hashes(&e, m.pieces, m.npieces);
-	sc.e = &e;
-	memcpy(sc.sha1, m.sha1, 20);
-	link_key(r->l, sc.asker);
-	sc.expiry = (uint64_t)time(NULL) + r->t->ticket_seconds;
-	if (store_sources(r->t->store, g, name, r->key, put_source, &sc) !=
-	    ST_OK) {
+	if (put_sources(r, &e, g, name, m.sha1, &named, &of) == -1) {
 		e.err = 1;
 		wire_end(&e);
 		reply_store(r, ST_ERR, g, name);
 		return;
 	}
-	reply_end(r, &e);
+	sources_end(r, &e, name, named, of);
+}
+
+/* A downloader's refresh: FILE_INFO's sources, without the metadata. */
+static void
+h_sources(struct req *r)
+{
+	const char *g = r->m->f[REQ_GROUP].s, *name = r->m->f[REQ_NAME].s;
+	struct file_meta m;
+	struct wire_enc e;
+	uint64_t of;
+	unsigned named;
+	int rc;
+
+	if (check_name(r, name) == -1)
+		return;
+	if ((rc = store_file_sha1(r->t->store, g, name, r->user, &m)) !=
+	    ST_OK) {
+		reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
+		return;
+	}
+	wire_begin(&e, conn_out(r->l->c), WT_PEERS, r->id);
+	wire_put_hash(&e, m.sha1);
+	if (put_sources(r, &e, g, name, m.sha1, &named, &of) == -1) {
+		e.err = 1;
+		wire_end(&e);
+		reply_store(r, ST_ERR, g, name);
+		return;
+	}
+	sources_end(r, &e, name, named, of);
 }
 
 static void
@@ -722,6 +814,7 @@ static const struct {
 	[WT_UPLOAD] =		{ h_upload, 1, 1 },
 	[WT_LIST_FILES] =	{ h_list_files, 1, 0 },
 	[WT_FILE_INFO] =	{ h_file_info, 1, 0 },
+	[WT_SOURCES] =		{ h_sources, 1, 0 },
 	[WT_SHARE] =		{ h_share, 1, 1 },
 	[WT_STOP_SHARE] =	{ h_stop_share, 1, 1 },
 	[WT_MY_SHARES] =	{ h_my_shares, 1, 0 },

@@ -166,6 +166,9 @@ int	store_list_files(struct store *, const char *group, const char *user,
 /* Metadata (members only); m->pieces valid until the next call. */
 int	store_file_info(struct store *, const char *group, const char *name,
 	    const char *user, struct file_meta *m);
+/* The same without the piece hashes: m->pieces NULL, m->npieces 0. */
+int	store_file_sha1(struct store *, const char *group, const char *name,
+	    const char *user, struct file_meta *m);
 /*
  * The online sessions serving it, except key's: each one's peer address,
  * the key it proved (fp) and its ticket key, once per address.

@@ -179,8 +179,9 @@ int	state_alias_add(struct store *, const char *kind, const char *name,
 	    uint64_t born, uint32_t origin);
 int	state_dead_add(struct store *, const uint8_t *key, const char *user,
 	    uint64_t born, uint32_t origin);
+/* A file someone shares; its piece hashes only if pieces is set. */
 int	state_live_file(struct store *, const char *group, const char *name,
-	    struct file_meta *);
+	    struct file_meta *, int pieces);
 /* Merges a row (an op's or a snapshot's) into its table. */
 int	state_apply_user(struct store *, const struct wire_msg *,
 	    const struct opctx *);

@@ -220,7 +220,18 @@ store_file_info(struct store *s, const char *group, const char *name,
 
 	if ((r = state_member_check(s, group, user)) != ST_OK)
 		return r;
-	return state_live_file(s, group, name, m);
+	return state_live_file(s, group, name, m, 1);
+}
+
+int
+store_file_sha1(struct store *s, const char *group, const char *name,
+    const char *user, struct file_meta *m)
+{
+	int r;
+
+	if ((r = state_member_check(s, group, user)) != ST_OK)
+		return r;
+	return state_live_file(s, group, name, m, 0);
 }
 
 int

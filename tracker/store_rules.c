@@ -345,7 +345,7 @@ store_upload(struct store *s, const uint8_t key[32], const char *user,
 		return ST_ERR;
 	if ((r = state_member_check(s, group, user)) != ST_OK)
 		return db_rollback(s, r);
-	r = state_live_file(s, group, name, &cur);
+	r = state_live_file(s, group, name, &cur, 0);
 	if (r == ST_ERR)
 		return db_rollback(s, r);
 	if (r == ST_OK && (cur.size != m->size ||
@@ -377,7 +377,7 @@ store_serve(struct store *s, const uint8_t key[32], const char *user,
 		return ST_ERR;
 	if ((r = state_member_check(s, group, user)) != ST_OK)
 		return db_rollback(s, r);
-	if ((r = state_live_file(s, group, name, &m)) != ST_OK)
+	if ((r = state_live_file(s, group, name, &m, 0)) != ST_OK)
 		return db_rollback(s, r);
 	if (file_op_begin(s, &e, WT_OP_SERVE, group, name) == -1)
 		return db_rollback(s, ST_ERR);

@@ -611,10 +611,14 @@ apply_leave(struct store *s, const struct wire_msg *m, const struct opctx *c)
 	return state_apply_member_op(s, m, c, M_LEFT);
 }
 
-/* Read a file row; ST_OK (m filled), ST_NO_FILE or ST_ERR. */
+/*
+ * Read a file row; ST_OK (m filled), ST_NO_FILE or ST_ERR.  The piece
+ * hashes (up to 5 MiB) are read only if pieces is set; else m->pieces is
+ * NULL and m->npieces 0.
+ */
 static int
 file_get(struct store *s, const char *group, const char *name,
-    struct file_meta *m, uint64_t *born, uint32_t *origin)
+    struct file_meta *m, int pieces, uint64_t *born, uint32_t *origin)
 {
 	sqlite3_stmt *q = db_stmt(s, S_FILE_GET);
 	int r;
@@ -625,7 +629,7 @@ file_get(struct store *s, const char *group, const char *name,
 		return r == 0 ? ST_NO_FILE : ST_ERR;
 	m->size = (uint64_t)sqlite3_column_int64(q, 0);
 	if (sqlite3_column_bytes(q, 1) != 20 ||
-	    sqlite3_column_bytes(q, 2) % 20 != 0) {
+	    (pieces && sqlite3_column_bytes(q, 2) % 20 != 0)) {
 		char esc[256];
 
 		sqlite3_reset(q);
@@ -634,16 +638,20 @@ file_get(struct store *s, const char *group, const char *name,
 		return ST_ERR;
 	}
 	memcpy(m->sha1, sqlite3_column_blob(q, 1), 20);
-	m->npieces = (uint32_t)(sqlite3_column_bytes(q, 2) / 20);
-	/* Copied out, so no statement stays open between calls. */
-	if (m->npieces > s->npieces_cap) {
-		s->pieces = xreallocarray(s->pieces, m->npieces, 20);
-		s->npieces_cap = m->npieces;
+	m->pieces = NULL;
+	m->npieces = 0;
+	if (pieces) {
+		m->npieces = (uint32_t)(sqlite3_column_bytes(q, 2) / 20);
+		/* Copied out, so no statement stays open between calls. */
+		if (m->npieces > s->npieces_cap) {
+			s->pieces = xreallocarray(s->pieces, m->npieces, 20);
+			s->npieces_cap = m->npieces;
+		}
+		if (m->npieces > 0)
+			memcpy(s->pieces, sqlite3_column_blob(q, 2),
+			    (size_t)m->npieces * 20);
+		m->pieces = s->pieces;
 	}
-	if (m->npieces > 0)
-		memcpy(s->pieces, sqlite3_column_blob(q, 2),
-		    (size_t)m->npieces * 20);
-	m->pieces = s->pieces;
 	if (born != NULL) {
 		*born = (uint64_t)sqlite3_column_int64(q, 3);
 		*origin = (uint32_t)sqlite3_column_int64(q, 4);
@@ -666,11 +674,11 @@ file_shared(struct store *s, const char *group, const char *name)
 /* A file someone shares: ST_OK, ST_NO_FILE (none, or gone), ST_ERR. */
 int
 state_live_file(struct store *s, const char *group, const char *name,
-    struct file_meta *m)
+    struct file_meta *m, int pieces)
 {
 	int r;
 
-	if ((r = file_get(s, group, name, m, NULL, NULL)) != ST_OK)
+	if ((r = file_get(s, group, name, m, pieces, NULL, NULL)) != ST_OK)
 		return r;
 	if ((r = file_shared(s, group, name)) != 1)
 		return r == 0 ? ST_NO_FILE : ST_ERR;
@@ -731,7 +739,7 @@ state_file_merge(struct store *s, const struct wire_msg *m,
 	uint32_t origin;
 	int r, same;
 
-	r = file_get(s, group, name, &cur, &born, &origin);
+	r = file_get(s, group, name, &cur, 0, &born, &origin);
 	if (r == ST_ERR)
 		return -1;
 	same = r == ST_OK && cur.size == m->f[UP_SIZE].u &&

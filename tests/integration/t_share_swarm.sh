@@ -61,7 +61,7 @@ ports=($(free_ports 5))
 pids=()
 for i in 1 2 3 4 5; do
 	mkdir "$T/d$i"
-	bufs=40; [ "$i" = 4 ] && bufs=2; [ "$i" = 5 ] && bufs=0
+	bufs=16; [ "$i" = 4 ] && bufs=2; [ "$i" = 5 ] && bufs=0
 	printf '%s\n' "login d$i pw-d$i" "download_file g five.bin $T/d$i" |
 		P2P_PIECE_BUFFERS=$bufs timeout 60 "$CLIENT" "127.0.0.1:${ports[$((i - 1))]}" \
 		"$T/tracker_info.txt" >"$T/five$i.out" 2>"$T/five$i.err" &

@@ -29,14 +29,18 @@ import time
 
 HDR = 12
 MAGIC = 0x50325053
-VERSION = 3       # 2: under TLS, tickets name keys; 3: HAVE to sources
+VERSION = 4       # 2: under TLS, tickets name keys; 3: HAVE to sources;
+                  # 4: SOURCES, a bounded random set of them
 ROLE_CLIENT, ROLE_TRACKER, ROLE_PEER = 1, 2, 3
 # A peer ticket: u64 expiry, the source's key (SHA-256 of its public key
 # info, as a fingerprint), HMAC-SHA256 naming the asker's key too.
 TICKET_LEN = 72
 
 HELLO, ERROR, OK, NAMES, SESSION, FILES, FILE = 1, 2, 3, 4, 5, 6, 7
-FILE_INFO = 29
+PEERS = 9
+FILE_INFO, SHARE, SOURCES = 29, 30, 34
+# The most sources one FILE or PEERS reply names (WIRE_SOURCES_MAX).
+SOURCES_MAX = 40
 CREATE_USER, LOGIN, LOGOUT = 16, 17, 18
 CREATE_GROUP, JOIN_GROUP, LEAVE_GROUP = 19, 20, 21
 LIST_REQUESTS, ACCEPT_REQUEST, REJECT_REQUEST, LIST_GROUPS = 22, 23, 24, 25
@@ -211,9 +215,23 @@ def client_hello():
 GONE = (ConnectionResetError, BrokenPipeError, ssl.SSLError)
 
 
+def _sources(body, o):
+    """The (address, ticket) items of a FILE or PEERS body from o on."""
+    srcs = []
+    while o < len(body):
+        (n,) = struct.unpack(">H", body[o:o + 2])
+        addr, o = body[o + 2:o + 2 + n].decode(), o + 2 + n + 1
+        (t,) = struct.unpack(">I", body[o:o + 4])
+        srcs.append((addr, body[o + 4:o + 4 + t]))
+        o += 4 + t
+    return srcs
+
+
 def decode(typ, body):
     """A reply's fields: ERROR (code, msg), NAMES [names], SESSION
-    (token, user), HELLO (magic, version, role, software), OK ()."""
+    (token, user), HELLO (magic, version, role, software), FILE (name,
+    size, sha1, piece count, [(source, ticket)]), PEERS (sha1, [(source,
+    ticket)]), OK ()."""
     if typ == ERROR:
         code, n = struct.unpack(">HH", body[:4])
         return code, body[4:4 + n].decode(errors="replace")
@@ -238,14 +256,10 @@ def decode(typ, body):
         sha, o = body[o + 8:o + 28], o + 28
         (np,) = struct.unpack(">I", body[o:o + 4])
         o += 4 + 20 * np
-        srcs = []
-        while o < len(body):
-            (n,) = struct.unpack(">H", body[o:o + 2])
-            addr, o = body[o + 2:o + 2 + n].decode(), o + 2 + n + 1
-            (t,) = struct.unpack(">I", body[o:o + 4])
-            srcs.append((addr, body[o + 4:o + 4 + t]))
-            o += 4 + t
-        return name, size, sha, np, srcs
+        return name, size, sha, np, _sources(body, o)
+    if typ == PEERS:
+        # sha1, [(source address, ticket)]
+        return body[:20], _sources(body, 20)
     return ()
 
 

@@ -61,6 +61,7 @@ static const struct {
 	{ WT_FILES,		"FILES",		"*sqh" },
 	{ WT_FILE,		"FILE",			"sqhH*sB" },
 	{ WT_SHARES,		"SHARES",		"*isshqq" },
+	{ WT_PEERS,		"PEERS",		"h*sB" },
 	{ WT_CREATE_USER,	"CREATE_USER",		"is" },
 	{ WT_LOGIN,		"LOGIN",		"iss" },
 	{ WT_LOGOUT,		"LOGOUT",		"t" },
@@ -78,6 +79,7 @@ static const struct {
 	{ WT_SHARE,		"SHARE",		"tis" },
 	{ WT_STOP_SHARE,	"STOP_SHARE",		"tis" },
 	{ WT_MY_SHARES,		"MY_SHARES",		"t" },
+	{ WT_SOURCES,		"SOURCES",		"tis" },
 	{ WT_P_WANT,		"P_WANT",		"hB" },
 	{ WT_P_BITFIELD,	"P_BITFIELD",		"hB" },
 	{ WT_P_HAVE,		"P_HAVE",		"hu" },
@@ -2522,12 +2524,82 @@ test_roundtrip_shares(void **state)
 	shares_roundtrip(200);
 }
 
+/*
+ * PEERS, a refresh's reply: the sha1, then sources as FILE's.  The most a
+ * tracker sends, WIRE_SOURCES_MAX sources with the longest addresses a
+ * client takes, fits its ceiling; one byte cut from any is refused.
+ */
+static void
+test_roundtrip_peers(void **state)
+{
+	static const uint32_t counts[] = { 0, 1, WIRE_SOURCES_MAX };
+	char addr[HOSTPORT_MAX];
+	uint8_t tk[WIRE_TICKET_LEN];
+	struct wire_field f[WIRE_MAX_FIELDS];
+	struct wire_iter it;
+	struct wire_enc e;
+	struct wire_msg m;
+	struct wire_hdr h;
+	struct buf b;
+	const char *why;
+	uint8_t *fb;
+	uint32_t i, n;
+	size_t k;
+
+	(void)state;
+	memset(addr, '7', sizeof(addr) - 1);
+	addr[sizeof(addr) - 1] = '\0';
+	for (i = 0; i < sizeof(tk); i++)
+		tk[i] = (uint8_t)(i * 7);
+	buf_init(&b, 2 * WIRE_CTRL_MAX);
+	for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+		buf_reset(&b);
+		wire_begin(&e, &b, WT_PEERS, 5);
+		wire_put_hash(&e, sha);
+		for (i = 0; i < counts[k]; i++) {
+			addr[0] = (char)('a' + i % 26);
+			wire_put_str(&e, addr);
+			wire_put_blob(&e, tk, sizeof(tk));
+		}
+		assert_int_equal(wire_end(&e), 0);
+		fb = take_frame(&b, &h);
+		assert_int_equal(h.type, WT_PEERS);
+		assert_true(h.len <= wire_max_body(WT_PEERS));
+		assert_int_equal(wire_decode(&h, fb, &m, &why), 0);
+		assert_memory_equal(m.f[PEERS_SHA1].p, sha, WIRE_HASH_LEN);
+		assert_int_equal(m.nitems, counts[k]);
+		wire_iter_init(&it, &m);
+		for (n = 0; wire_iter_next(&it, f); n++) {
+			assert_int_equal(f[SOURCE_PEER].n, HOSTPORT_MAX - 1);
+			assert_int_equal(f[SOURCE_PEER].s[0], 'a' + n % 26);
+			assert_int_equal(f[SOURCE_TICKET].n, WIRE_TICKET_LEN);
+			assert_memory_equal(f[SOURCE_TICKET].p, tk,
+			    WIRE_TICKET_LEN);
+		}
+		assert_int_equal(n, counts[k]);
+		if (counts[k] > 0) {
+			struct wire_hdr hk = h;
+			uint8_t *cut = dup_exact(fb, h.len - 1);
+
+			hk.len = h.len - 1;
+			assert_int_equal(wire_decode(&hk, cut, &m, &why), -1);
+			free(cut);
+		}
+		free(fb);
+	}
+	/* The sha1 alone is a PEERS with no source; less is refused. */
+	assert_int_equal(decode_raw(WT_PEERS, sha, WIRE_HASH_LEN, &why), 0);
+	assert_int_equal(decode_raw(WT_PEERS, sha, WIRE_HASH_LEN - 1, &why),
+	    -1);
+	buf_free(&b);
+}
+
 static void
 test_roundtrip_tracker_file_requests(void **state)
 {
 	static const unsigned t_only[] = { WT_PING, WT_MY_SHARES };
 	static const unsigned tis[] = { WT_FILE_INFO, WT_SHARE,
-	    WT_STOP_SHARE };
+	    WT_STOP_SHARE, WT_SOURCES };
 	static const uint32_t nhs[] = { 0, 1, 3 };
 	uint8_t hashes[3 * WIRE_HASH_LEN];
 	struct wire_enc e;
@@ -3414,6 +3486,10 @@ test_field_names(void **state)
 	assert_int_equal(item_len(WT_FILES), FILES_SHA1 + 1);
 	assert_int_equal(fixed_len(WT_FILE), FILE_PIECES + 1);
 	assert_int_equal(item_len(WT_FILE), SOURCE_TICKET + 1);
+	assert_int_equal(fixed_len(WT_PEERS), PEERS_SHA1 + 1);
+	assert_int_equal(item_len(WT_PEERS), SOURCE_TICKET + 1);
+	assert_int_equal(fixed_len(WT_SOURCES), REQ_NAME + 1);
+	assert_string_equal(wire_format(WT_SOURCES) + REQ_NAME, "s");
 	assert_int_equal(item_len(WT_SHARES), SHARES_MTIME + 1);
 	assert_int_equal(fixed_len(WT_CREATE_USER), ACCOUNT_PASSWORD + 1);
 	assert_int_equal(fixed_len(WT_LOGIN), LOGIN_PEER + 1);
@@ -3487,6 +3563,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip_file),
 		cmocka_unit_test(test_roundtrip_shares),
 		cmocka_unit_test(test_roundtrip_tracker_file_requests),
+		cmocka_unit_test(test_roundtrip_peers),
 		cmocka_unit_test(test_roundtrip_peer),
 		cmocka_unit_test(test_roundtrip_piece),
 		cmocka_unit_test(test_roundtrip_all_types_random),
