@@ -31,7 +31,7 @@ TRACKER_SRC	:= $(wildcard tracker/*.c)
 CLIENT_SRC	:= $(wildcard client/*.c)
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
-STORE_SRC	:= $(wildcard tracker/store_*.c) tracker/reqset.c
+STORE_SRC	:= $(wildcard tracker/store_*.c) tracker/reqset.c tracker/nameidx.c
 
 obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
 
