@@ -88,6 +88,9 @@ enum wire_type {
 				   the key the source must prove */
 	WT_SHARES = 8,		/* "*isshqq" group, name, local path, sha1,
 				   size, mtime: what the user shares */
+	WT_FOUND = 9,		/* "bss*siqh" more (1: ask again from the
+				   next group and name that follow), then
+				   hits: name, group, size, sha1 */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
 	WT_LOGIN = 17,		/* "iss" user, password, peer address */
@@ -111,6 +114,9 @@ enum wire_type {
 	WT_STOP_SHARE = 31,	/* "tis" group, name */
 	WT_MY_SHARES = 32,	/* "t" -> WT_SHARES */
 	WT_LOGOUT_ALL = 33,	/* "t": end every session of the user */
+	WT_SEARCH = 34,		/* "tsss" pattern, after group, after name
+				   ("" ""  from the start) -> WT_FOUND: a
+				   page of hits, in (group, name) order */
 
 	/*
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,
@@ -221,6 +227,9 @@ enum { FILE_NAME, FILE_SIZE, FILE_SHA1, FILE_PIECES };
 enum { SOURCE_PEER, SOURCE_TICKET };			/* FILE's item */
 enum { SHARES_GROUP, SHARES_NAME, SHARES_PATH, SHARES_SHA1, SHARES_SIZE,
 	SHARES_MTIME };					/* item */
+enum { FOUND_MORE, FOUND_NEXT_GROUP, FOUND_NEXT_NAME };
+enum { HIT_NAME, HIT_GROUP, HIT_SIZE, HIT_SHA1 };	/* FOUND's item */
+enum { SEARCH_TOKEN, SEARCH_PATTERN, SEARCH_AFTER_GROUP, SEARCH_AFTER_NAME };
 /* CREATE_USER "is" and LOGIN "iss". */
 enum { ACCOUNT_USER, ACCOUNT_PASSWORD, LOGIN_PEER };
 /* Requests of a session: "t", "ti", "tii", "tis". */
