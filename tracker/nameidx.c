@@ -41,6 +41,8 @@ struct nx_post {
 	uint32_t	*ids;		/* ascending */
 };
 
+struct cand;
+
 struct nx_table {
 	uint32_t	*slot;		/* id + 1; 0: free */
 	uint32_t	 cap, used;	/* cap: a power of two */
@@ -58,8 +60,10 @@ struct nameidx {
 	uint32_t	*scope;		/* group ids, by name once sorted */
 	uint32_t	 nscope, scap;
 	int		 scope_sorted;
-	uint32_t	*tmp;		/* scratch: merges, the heap */
+	uint32_t	*tmp;		/* scratch for merges */
 	size_t		 tcap;
+	struct cand	*cand;		/* the trigram way's heap */
+	size_t		 ccap;
 	struct nameidx_stats st;
 };
 
@@ -230,6 +234,7 @@ nameidx_free(struct nameidx *x)
 	free(x->post);
 	free(x->scope);
 	free(x->tmp);
+	free(x->cand);
 	free(x);
 }
 
@@ -416,13 +421,40 @@ struct query {
 	int			 more;
 };
 
-/* Does the file pass the cursor and the pattern? */
+/*
+ * Does s (n bytes) hold the run r (m >= 1 bytes)?  What memmem() does,
+ * without its set-up, which costs more than the search on names this
+ * short.
+ */
 static int
-take(struct nameidx *x, const struct query *q, const struct nx_file *f)
+has_run(const char *s, size_t n, const char *r, size_t m)
+{
+	const char *p = s, *end;
+
+	if (n < m)
+		return 0;
+	end = s + (n - m) + 1;
+	while ((p = memchr(p, r[0], (size_t)(end - p))) != NULL) {
+		if (memcmp(p + 1, r + 1, m - 1) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/*
+ * Does the file match the pattern?  The walk first looks for the longest
+ * literal run, which every match holds (the trigram way has checked
+ * that already, as far as trigrams go).
+ */
+static int
+take(struct nameidx *x, const struct query *q, const struct nx_file *f,
+    int prefilter)
 {
 	const char *fold = fold_of(f);
 
-	if (q->litlen > 0 && memmem(fold, f->len, q->lit, q->litlen) == NULL)
+	if (prefilter && q->litlen > 0 &&
+	    !has_run(fold, f->len, q->lit, q->litlen))
 		return 0;
 	x->st.candidates++;
 	return match_name(q->pat, fold);
@@ -443,7 +475,7 @@ walk(struct nameidx *x, struct query *q)
 		j = r == q->r0 && q->exact ? group_after(x, g, q->after_name) : 0;
 		for (; j < g->n; j++) {
 			f = &x->files[g->ids[j]];
-			if (!take(x, q, f))
+			if (!take(x, q, f, 1))
 				continue;
 			if (q->n == q->max) {
 				q->more = 1;
@@ -456,42 +488,69 @@ walk(struct nameidx *x, struct query *q)
 	}
 }
 
-/* A max-heap of ids by (rank, name), at most cap: the smallest stay. */
+/*
+ * A candidate of the trigram way: its group's place in the scope and its
+ * name beside its id, so that ordering them reads nothing else.
+ */
+struct cand {
+	uint32_t	 rank, id;
+	const char	*name;
+};
+
+static int
+cmp_cand(const void *a, const void *b)
+{
+	const struct cand *ca = a, *cb = b;
+
+	if (ca->rank != cb->rank)
+		return ca->rank < cb->rank ? -1 : 1;
+	return strcmp(ca->name, cb->name);
+}
+
+/* A max-heap of candidates, at most cap: the smallest stay. */
 struct heap {
-	uint32_t	*v;
+	struct cand	*v;
 	size_t		 n, cap;
 };
 
 static void
-heap_offer(struct nameidx *x, struct heap *h, uint32_t id)
+heap_offer(struct heap *h, const struct cand *c)
 {
-	size_t i, c;
+	size_t i, k;
 
 	if (h->n < h->cap) {
-		for (i = h->n++; i > 0 && cmp_file(&h->v[(i - 1) / 2], &id,
-		    x) < 0; i = (i - 1) / 2)
+		for (i = h->n++; i > 0 && cmp_cand(&h->v[(i - 1) / 2], c) < 0;
+		    i = (i - 1) / 2)
 			h->v[i] = h->v[(i - 1) / 2];
-		h->v[i] = id;
+		h->v[i] = *c;
 		return;
 	}
-	if (cmp_file(&id, &h->v[0], x) >= 0)
+	if (cmp_cand(c, &h->v[0]) >= 0)
 		return;
-	for (i = 0; (c = 2 * i + 1) < h->n; i = c) {
-		if (c + 1 < h->n && cmp_file(&h->v[c + 1], &h->v[c], x) > 0)
-			c++;
-		if (cmp_file(&h->v[c], &id, x) <= 0)
+	for (i = 0; (k = 2 * i + 1) < h->n; i = k) {
+		if (k + 1 < h->n && cmp_cand(&h->v[k + 1], &h->v[k]) > 0)
+			k++;
+		if (cmp_cand(&h->v[k], c) <= 0)
 			break;
-		h->v[i] = h->v[c];
+		h->v[i] = h->v[k];
 	}
-	h->v[i] = id;
+	h->v[i] = *c;
 }
 
-/* First place at or after i in p holding an id >= id. */
+/*
+ * First place at or after i in p holding an id >= id: galloping from i
+ * (the next one is usually near), then halving.
+ */
 static uint32_t
 post_seek(const struct nx_post *p, uint32_t i, uint32_t id)
 {
-	uint32_t lo = i, hi = p->n, mid;
+	uint32_t lo = i, hi, mid, step = 1;
 
+	while (step < p->n - lo && p->ids[lo + step] < id) {
+		lo += step;
+		step *= 2;
+	}
+	hi = step < p->n - lo ? lo + step : p->n;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (p->ids[mid] < id)
@@ -517,9 +576,14 @@ by_trigrams(struct nameidx *x, struct query *q, struct nx_post **keys,
 	const struct nx_group *g;
 	uint32_t at[KEYS_MAX] = { 0 }, i, id;
 	struct heap h;
+	struct cand c;
 	size_t k;
 
-	h.v = scratch(x, q->max + 1);
+	if (q->max + 1 > x->ccap) {
+		x->ccap = q->max + 1;
+		x->cand = xreallocarray(x->cand, x->ccap, sizeof(*x->cand));
+	}
+	h.v = x->cand;
 	h.n = 0;
 	h.cap = q->max + 1;
 	for (i = 0; i < d->n; i++) {
@@ -538,14 +602,18 @@ by_trigrams(struct nameidx *x, struct query *q, struct nx_post **keys,
 		if (g->qgen != x->qgen || g->rank < q->r0 || (q->exact &&
 		    g->rank == q->r0 && strcmp(f->name, q->after_name) <= 0))
 			continue;
-		if (take(x, q, f))
-			heap_offer(x, &h, id);
+		if (!take(x, q, f, 0))
+			continue;
+		c.rank = g->rank;
+		c.id = id;
+		c.name = f->name;
+		heap_offer(&h, &c);
 	}
 done:
-	qsort_r(h.v, h.n, sizeof(*h.v), cmp_file, x);
+	qsort(h.v, h.n, sizeof(*h.v), cmp_cand);
 	q->more = h.n > q->max;
 	for (q->n = 0; q->n < h.n && q->n < q->max; q->n++) {
-		f = &x->files[h.v[q->n]];
+		f = &x->files[h.v[q->n].id];
 		q->hits[q->n].group = x->groups[f->group].name;
 		q->hits[q->n].name = f->name;
 	}
@@ -598,7 +666,8 @@ nameidx_search(struct nameidx *x, const char *pat, const char *after_group,
 {
 	struct nx_post *keys[KEYS_MAX];
 	struct query q;
-	size_t len = strlen(pat), total = 0, i;
+	uint64_t total = 0, d = 0, walk_est = 0;
+	size_t len = strlen(pat), i;
 	uint32_t r;
 	int nkeys;
 
@@ -630,11 +699,19 @@ nameidx_search(struct nameidx *x, const char *pat, const char *after_group,
 	for (r = q.r0; r < x->nscope; r++)
 		total += x->groups[x->scope[r]].n;
 	/*
-	 * A walk stops once a page is full, so it wins when matches are
-	 * dense; the lists win when the shortest is a small part of what a
-	 * walk would look at.
+	 * A walk stops once a page is full: were matches as dense as the
+	 * shortest list's names, it would look at (max + 1) * total / d
+	 * names.  Each costs about half what a name of the lists does
+	 * (measured: scattered reads, the other lists' seeks, the heap), so
+	 * the walk is chosen when that is under twice the list.  Matches
+	 * rarer than the list make the walk longer, up to the whole scope:
+	 * the bound of every search.
 	 */
-	if (nkeys == 0 || keys[0]->n > total / 4)
+	if (nkeys > 0) {
+		d = keys[0]->n;
+		walk_est = d == 0 ? 0 : ((uint64_t)max + 1) * total / d;
+	}
+	if (nkeys == 0 || (walk_est < total ? walk_est : total) <= 2 * d)
 		walk(x, &q);
 	else
 		by_trigrams(x, &q, keys, (size_t)nkeys);

@@ -200,7 +200,7 @@ int	store_my_shares(struct store *, const char *user, store_share_cb,
  * hit or not) and whether there is more; the cursor may be end's own
  * strings.
  */
-#define STORE_SEARCH_PAGE	2048
+#define STORE_SEARCH_PAGE	1024
 
 struct store_hit {
 	const char	*group, *name;
