@@ -35,7 +35,7 @@ STORE_SRC	:= $(wildcard tracker/store_*.c) tracker/reqset.c tracker/nameidx.c
 
 obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all test demo fuzz fuzz-seeds bench bench-swarm lint deps clean unit-bins asan-bins tload
+.PHONY: all test demo fuzz fuzz-seeds bench bench-swarm lint deps clean unit-bins asan-bins tload tsearch
 all: tracker/tracker client/client
 
 tracker/tracker: $(call obj,rel,$(TRACKER_SRC) $(COMMON_SRC))
@@ -50,6 +50,14 @@ $(TLOAD): build/rel/tests/bench/tload.o $(call obj,rel,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
 tload: $(TLOAD)
+
+# Search figures in-process (scripts/bench_search.sh): the store's own
+# objects, optimized as in the tracker.
+TSEARCH		:= build/rel/bin/tsearch
+$(TSEARCH): build/rel/tests/bench/tsearch.o $(call obj,rel,$(STORE_SRC) $(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+tsearch: $(TSEARCH)
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -126,7 +134,7 @@ fuzz-seeds:
 	    common/worker.c common/net.c,$(COMMON_SRC)) $(LIBS)
 	build/gen_apply_seeds tests/fuzz/corpus/apply
 
-bench: deps all $(TLOAD)
+bench: deps all $(TLOAD) $(TSEARCH)
 	scripts/bench.sh
 
 # Installs python3-libtorrent, opentracker and mktorrent when missing.

@@ -2,8 +2,8 @@
 
 Frame: u32 body length | u16 type | u16 flags | u32 request id | body, all
 big-endian (see common/wire.h).  Only what the tests need: encoders for
-the field kinds, a decoder for replies (ERROR, OK, NAMES, SESSION, HELLO),
-and a blocking connection with timeouts.
+the field kinds, a decoder for replies (ERROR, OK, NAMES, SESSION, HELLO,
+FILE, FOUND), and a blocking connection with timeouts.
 
 Every link of the product is TLS 1.3 with a client certificate on both
 ends (identities are pinned fingerprints, no CA).  This process makes one
@@ -36,7 +36,9 @@ ROLE_CLIENT, ROLE_TRACKER, ROLE_PEER = 1, 2, 3
 TICKET_LEN = 72
 
 HELLO, ERROR, OK, NAMES, SESSION, FILES, FILE = 1, 2, 3, 4, 5, 6, 7
+FOUND = 9
 FILE_INFO = 29
+SEARCH = 34
 CREATE_USER, LOGIN, LOGOUT = 16, 17, 18
 CREATE_GROUP, JOIN_GROUP, LEAVE_GROUP = 19, 20, 21
 LIST_REQUESTS, ACCEPT_REQUEST, REJECT_REQUEST, LIST_GROUPS = 22, 23, 24, 25
@@ -246,7 +248,30 @@ def decode(typ, body):
             srcs.append((addr, body[o + 4:o + 4 + t]))
             o += 4 + t
         return name, size, sha, np, srcs
+    if typ == FOUND:
+        # (more, next group, next name, [(name, group, size, sha1)])
+        more, o = body[0], 1
+        cur = []
+        for _ in range(2):
+            (n,) = struct.unpack(">H", body[o:o + 2])
+            cur.append(body[o + 2:o + 2 + n].decode(errors="replace"))
+            o += 2 + n + 1
+        hits = []
+        while o < len(body):
+            (n,) = struct.unpack(">H", body[o:o + 2])
+            name, o = body[o + 2:o + 2 + n].decode(errors="replace"), \
+                o + 2 + n + 1
+            g, o = body[o + 1:o + 1 + body[o]].decode(), o + 1 + body[o] + 1
+            (size,) = struct.unpack(">Q", body[o:o + 8])
+            hits.append((name, g, size, body[o + 8:o + 28].hex()))
+            o += 28
+        return more, cur[0], cur[1], hits
     return ()
+
+
+def search_body(token, pattern, group="", name=""):
+    """A SEARCH request's body: the page after (group, name)."""
+    return token + string(pattern) + string(group) + string(name)
 
 
 class Conn:
