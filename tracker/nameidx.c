@@ -619,25 +619,17 @@ done:
 	}
 }
 
-static int
-cmp_post(const void *a, const void *b)
-{
-	const struct nx_post *pa = *(struct nx_post *const *)a;
-	const struct nx_post *pb = *(struct nx_post *const *)b;
-
-	return pa->n < pb->n ? -1 : pa->n > pb->n;
-}
-
 /*
- * The posting lists of every trigram of the pattern's literal runs,
- * shortest first, each once, into keys (at most KEYS_MAX); their number,
- * or -1 when one is missing (nothing can match).  Also the longest run.
+ * The shortest posting lists of the trigrams of the pattern's literal
+ * runs, shortest first, each once, into keys (at most KEYS_MAX); their
+ * number, or -1 when one is missing (nothing can match).  Also the
+ * longest run.
  */
 static int
 pattern_keys(struct nameidx *x, struct query *q, struct nx_post **keys)
 {
-	struct nx_post *all[MATCH_PATTERN_MAX], *p;
-	size_t n = 0, i, j, run, len = strlen(q->pat);
+	struct nx_post *p;
+	size_t n = 0, i, j, k, run, len = strlen(q->pat);
 
 	q->litlen = 0;
 	for (i = 0; i < len; i += run + 1) {
@@ -650,14 +642,21 @@ pattern_keys(struct nameidx *x, struct query *q, struct nx_post **keys)
 			if ((p = post_get(x, trigram(q->pat + i + j), 0)) ==
 			    NULL)
 				return -1;
-			all[n++] = p;
+			/* Into the sorted few, unless there already. */
+			for (k = 0; k < n && keys[k] != p; k++)
+				;
+			if (k < n)
+				continue;
+			for (k = n; k > 0 && keys[k - 1]->n > p->n; k--)
+				if (k < KEYS_MAX)
+					keys[k] = keys[k - 1];
+			if (k < KEYS_MAX)
+				keys[k] = p;
+			if (n < KEYS_MAX)
+				n++;
 		}
 	}
-	qsort(all, n, sizeof(*all), cmp_post);
-	for (i = j = 0; i < n && j < KEYS_MAX; i++)
-		if (j == 0 || all[i] != keys[j - 1])
-			keys[j++] = all[i];
-	return (int)j;
+	return (int)n;
 }
 
 size_t

@@ -254,6 +254,23 @@ static const struct kind kinds[] = {
 	    "q?q", NULL } },
 };
 
+/* This process's resident memory, in KiB (0 if unknown). */
+static long
+rss_kib(void)
+{
+	char line[128];
+	long kib = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "VmRSS:", 6) == 0)
+			kib = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kib;
+}
+
 static int
 local(const char *path)
 {
@@ -262,15 +279,18 @@ local(const char *path)
 	struct page pg;
 	size_t i, total = 0;
 	unsigned pages = 0;
-	double t0 = now_ms(), worst = 0, t;
+	double t0, worst = 0, t;
+	long rss0 = rss_kib();
 	int rc;
 
+	t0 = now_ms();
 	if ((rc = store_search_warm(s)) != ST_OK)
 		die("warm", rc);
+	printf("local: name index built from %s in %.0f ms, %.1f MiB more "
+	    "resident\n", path, now_ms() - t0,
+	    (double)(rss_kib() - rss0) / 1024);
 	/* As in the tracker: one read transaction a loop iteration. */
 	store_batch(s, 1);
-	printf("local: name index built from %s in %.0f ms\n", path,
-	    now_ms() - t0);
 	printf("one page (<= 64 KiB reply) per call, %d calls each, "
 	    "in-process (store_search):\n", RUNS);
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)

@@ -5,7 +5,8 @@
  * folding, UTF-8 characters, bytes that are not UTF-8, the checks on a
  * pattern), then a randomized comparison (fixed seeds) with a naive
  * model: both strings cut into characters first, then the textbook
- * recursion over characters, memoized.  The alphabet is small and mixes
+ * table over characters (does this suffix of the pattern match that
+ * suffix of the name), filled from the ends.  The alphabet is small and mixes
  * ASCII letters in both cases, the wildcards themselves, UTF-8 sequences
  * of two and four bytes and stray lead and continuation bytes, so most
  * random pairs exercise a rule.
@@ -130,7 +131,7 @@ test_charlen(void **state)
 
 /*
  * The model.  A character is a well-formed UTF-8 sequence or one byte
- * (match.h), found here by its own decoding; then the recursion.
+ * (match.h), found here by its own decoding; then the table.
  */
 #define MAXC	64
 
@@ -199,29 +200,31 @@ char_eq(const struct chars *a, size_t i, const struct chars *b, size_t j)
 	return 1;
 }
 
-/* memo[i][j]: 0 unknown, 1 no, 2 yes: do p[i..] and s[j..] match? */
-static signed char memo[MAXC + 1][MAXC + 1];
+/* ok[i][j]: do p[i..] and s[j..] match?  Filled from the ends. */
+static unsigned char ok[MAXC + 1][MAXC + 1];
 
 static int
-model_rec(const struct chars *p, size_t i, const struct chars *s, size_t j)
+model_glob(const struct chars *p, const struct chars *s)
 {
-	int r;
+	size_t i = p->n + 1, j;
 
-	if (memo[i][j] != 0)
-		return memo[i][j] == 2;
-	if (i == p->n)
-		r = j == s->n;
-	else if (p->len[i] == 1 && p->p[i][0] == '*')
-		r = model_rec(p, i + 1, s, j) ||
-		    (j < s->n && model_rec(p, i, s, j + 1));
-	else if (j == s->n)
-		r = 0;
-	else if (p->len[i] == 1 && p->p[i][0] == '?')
-		r = model_rec(p, i + 1, s, j + 1);
-	else
-		r = char_eq(p, i, s, j) && model_rec(p, i + 1, s, j + 1);
-	memo[i][j] = r ? 2 : 1;
-	return r;
+	while (i-- > 0) {
+		for (j = s->n + 1; j-- > 0;) {
+			if (i == p->n)
+				ok[i][j] = j == s->n;
+			else if (p->len[i] == 1 && p->p[i][0] == '*')
+				ok[i][j] = ok[i + 1][j] ||
+				    (j < s->n && ok[i][j + 1]);
+			else if (j == s->n)
+				ok[i][j] = 0;
+			else if (p->len[i] == 1 && p->p[i][0] == '?')
+				ok[i][j] = ok[i + 1][j + 1];
+			else
+				ok[i][j] = char_eq(p, i, s, j) &&
+				    ok[i + 1][j + 1];
+		}
+	}
+	return ok[0][0];
 }
 
 static int
@@ -232,10 +235,8 @@ model_match(const char *pat, const char *name)
 
 	cut(pat, &p);
 	cut(name, &s);
-	if (strpbrk(pat, "*?") != NULL) {
-		memset(memo, 0, sizeof(memo));
-		return model_rec(&p, 0, &s, 0);
-	}
+	if (strpbrk(pat, "*?") != NULL)
+		return model_glob(&p, &s);
 	for (i = 0; i + p.n <= s.n; i++) {
 		for (j = 0; j < p.n && char_eq(&p, j, &s, i + j); j++)
 			;

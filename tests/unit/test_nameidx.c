@@ -160,8 +160,8 @@ model_add(struct nameidx *x, const char *g, const char *name)
 static int
 pair_cmp(const void *a, const void *b)
 {
-	const struct pair *pa = *(const struct pair *const *)a;
-	const struct pair *pb = *(const struct pair *const *)b;
+	const struct pair *pa = &pairs[*(const size_t *)a];
+	const struct pair *pb = &pairs[*(const size_t *)b];
 	int c = strcmp(pa->group, pb->group);
 
 	return c != 0 ? c : strcmp(pa->name, pb->name);
@@ -172,6 +172,7 @@ static size_t
 model_search(const int *scope, const char *pat, const char *ag,
     const char *an, const struct pair **out)
 {
+	static size_t at[PAIRS_MAX];
 	size_t i, n = 0, g;
 	int c;
 
@@ -184,9 +185,11 @@ model_search(const int *scope, const char *pat, const char *ag,
 		c = strcmp(pairs[i].group, ag);
 		if (c < 0 || (c == 0 && strcmp(pairs[i].name, an) <= 0))
 			continue;
-		out[n++] = &pairs[i];
+		at[n++] = i;
 	}
-	qsort(out, n, sizeof(*out), pair_cmp);
+	qsort(at, n, sizeof(at[0]), pair_cmp);
+	for (i = 0; i < n; i++)
+		out[i] = &pairs[at[i]];
 	return n;
 }
 

@@ -693,7 +693,7 @@ static const char *const files[] = { "f0", "f1" };
 struct lines {
 	char	 buf[4096];
 	size_t	 len;
-	int	 page, left;	/* hits this page may take */
+	int	 left;		/* hits this page may take */
 };
 
 static void
