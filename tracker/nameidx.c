@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "match.h"
+#include "parse.h"
 #include "xalloc.h"
 
 #define NONE	UINT32_MAX
@@ -284,9 +285,11 @@ nameidx_add(struct nameidx *x, const char *group, const char *name)
 	size_t len = strlen(name);
 	char *fold;
 
+	/* No client could have uploaded it, nor a reply carry it. */
+	if (!parse_filename(name))
+		return;
 	g = group_add(x, group);
-	if (file_find(x, g, name) != NONE || x->nfiles == NONE - 1 ||
-	    len > UINT32_MAX / 2 - 1)
+	if (file_find(x, g, name) != NONE || x->nfiles == NONE - 1)
 		return;
 	if (x->nfiles == x->fcap) {
 		x->fcap = x->fcap ? x->fcap * 2 : 1024;
@@ -316,7 +319,14 @@ nameidx_add(struct nameidx *x, const char *group, const char *name)
 void
 nameidx_scope_begin(struct nameidx *x)
 {
-	x->qgen++;
+	uint32_t g;
+
+	/* After 2^32 searches: no group may look chosen by an old one. */
+	if (++x->qgen == 0) {
+		for (g = 0; g < x->ngroups; g++)
+			x->groups[g].qgen = 0;
+		x->qgen = 1;
+	}
 	x->nscope = 0;
 	x->scope_sorted = 0;
 }

@@ -37,7 +37,10 @@ struct nameidx;
 struct nameidx	*nameidx_new(void);
 void		 nameidx_free(struct nameidx *);
 
-/* Record that group has a file called name; nothing if known already. */
+/*
+ * Record that group has a file called name; nothing if known already, or
+ * if name is not one parse_filename() takes (no upload could make it).
+ */
 void		 nameidx_add(struct nameidx *, const char *group,
 		    const char *name);
 /* Pairs recorded. */

@@ -25,6 +25,7 @@
 
 #include "../../tracker/nameidx.h"
 #include "match.h"
+#include "parse.h"
 #include "rng.h"
 
 #define HITS_MAX	64
@@ -51,6 +52,9 @@ test_by_hand(void **state)
 	nameidx_add(x, "g1", "photo.jpg");
 	nameidx_add(x, "g3", "secret-report.pdf");
 	nameidx_add(x, "g1", "photo.jpg");		/* again: once */
+	nameidx_add(x, "g1", "..");			/* not file names */
+	nameidx_add(x, "g1", "a/b");
+	nameidx_add(x, "g1", "");
 	assert_int_equal(nameidx_count(x), 4);
 	/* No scope: nothing. */
 	nameidx_scope_begin(x);
@@ -120,7 +124,7 @@ static const char *const groups[] = {
 
 static const char *const bits[] = {
 	"a", "b", "c", "d", "A", "B", "r", "e", "p", "o", "t", ".", "_", "1",
-	"2", "\xc3\xa9", "\xc3\x89", "*", "?", "\xa9",
+	"2", "\xc3\xa9", "\xc3\x89", "*", "?", "\xa9", "/",
 };
 #define NBITS	(sizeof(bits) / sizeof(bits[0]))
 
@@ -147,6 +151,8 @@ model_add(struct nameidx *x, const char *g, const char *name)
 	size_t i;
 
 	nameidx_add(x, g, name);
+	if (!parse_filename(name))
+		return;		/* not a file name: never recorded */
 	for (i = 0; i < npairs; i++)
 		if (strcmp(pairs[i].group, g) == 0 &&
 		    strcmp(pairs[i].name, name) == 0)
