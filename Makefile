@@ -40,11 +40,11 @@ TRACKER_SRC	:= $(wildcard tracker/*.c)
 CLIENT_SRC	:= $(wildcard client/*.c)
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 FUZZ_SRC	:= $(wildcard tests/fuzz/fuzz_*.c)
-STORE_SRC	:= $(wildcard tracker/store_*.c) tracker/reqset.c
+STORE_SRC	:= $(wildcard tracker/store_*.c) tracker/reqset.c tracker/nameidx.c
 
 obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all test demo fuzz fuzz-seeds bench bench-swarm lint deps clean unit-bins asan-bins tload \
+.PHONY: all test demo fuzz fuzz-seeds bench bench-swarm lint deps clean unit-bins asan-bins tload tsearch \
 	install uninstall
 all: tracker/tracker client/client
 
@@ -60,6 +60,14 @@ $(TLOAD): build/rel/tests/bench/tload.o $(call obj,rel,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
 tload: $(TLOAD)
+
+# Search figures in-process (scripts/bench_search.sh): the store's own
+# objects, optimized as in the tracker.
+TSEARCH		:= build/rel/bin/tsearch
+$(TSEARCH): build/rel/tests/bench/tsearch.o $(call obj,rel,$(STORE_SRC) $(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
+tsearch: $(TSEARCH)
 
 build/rel/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -157,7 +165,7 @@ fuzz-seeds:
 	    common/worker.c common/net.c,$(COMMON_SRC)) $(LIBS)
 	build/gen_apply_seeds tests/fuzz/corpus/apply
 
-bench: deps all $(TLOAD)
+bench: deps all $(TLOAD) $(TSEARCH)
 	scripts/bench.sh
 
 # Installs python3-libtorrent, aria2, opentracker, mktorrent and gnuplot-nox

@@ -39,7 +39,9 @@
 #include "help.h"
 #include "log.h"
 #include "loop.h"
+#include "match.h"
 #include "rate.h"
+#include "search.h"
 #include "shares.h"
 #include "shell.h"
 #include "suggest.h"
@@ -679,6 +681,33 @@ c_list_files(struct client *cl, int argc, char **argv)
 	return CMD_WAIT;
 }
 
+/* Every page printed (m and err NULL), or what ended the search. */
+static void
+searched(void *arg, const struct wire_msg *m, const char *err)
+{
+	struct client *cl = arg;
+
+	if (m == NULL && err == NULL) {
+		cmd_done(cl, 1);
+		return;
+	}
+	on_reply(cl, m, err);
+}
+
+static enum cmd_rc
+c_search(struct client *cl, int argc, char **argv)
+{
+	const char *why;
+
+	(void)argc;
+	if ((why = match_check(argv[1])) != NULL) {
+		commands_error(cl, "%s", why);
+		return CMD_FAIL;
+	}
+	search_run(cl, argv[1], searched, cl);
+	return CMD_WAIT;
+}
+
 /* The download is under way (err NULL) or could not start. */
 static void
 download_started(void *arg, const char *err)
@@ -834,6 +863,9 @@ static const struct cmd table[] = {
 	    "every group in the network", NULL },
 	{ "list_files", "<group_id>", 1, 1, 1, "g", c_list_files,
 	    "files shared in a group: name, size, SHA1", NULL },
+	{ "search", "<pattern>", 1, 1, 1, "-", c_search,
+	    "files of your groups by name: name, group, size, SHA1 (* and ? "
+	    "are wildcards; without them, any part of the name)", NULL },
 	{ "upload_file", "<file_path> <group_id>", 2, 2, 1, "pg", c_upload_file,
 	    "share a file with a group", NULL },
 	{ "download_file", "<group_id> <file_name> <destination_path>", 3, 3,

@@ -85,6 +85,16 @@ static const struct {
 	"prints:  one file a line: name<TAB>size in bytes<TAB>SHA1 (hex)\n"
 	"errors:  no such group: <group_id>\n"
 	"         <user_id> is not a member of group <group_id>\n" },
+	{ "search",
+	"The files of every group you are a member of whose names match\n"
+	"the pattern.  Matching ignores case.  Without * or ? the pattern\n"
+	"matches any part of a name; with them it must match the whole\n"
+	"name: * any run of characters, ? one character.  Groups you are\n"
+	"not a member of are never searched.\n"
+	"prints:  one file a line: name<TAB>group_id<TAB>size<TAB>SHA1\n"
+	"         (nothing when none matches)\n"
+	"errors:  usage: search <pattern>\n"
+	"         a pattern over 255 bytes or with a control character\n" },
 	{ "upload_file",
 	"Shares a file with the group: it is hashed here (the SHA1 of each\n"
 	"512 KiB piece and of the whole file) and the tracker records that\n"

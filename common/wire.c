@@ -35,6 +35,7 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_SHARES] =		{ "SHARES", "*isshqq", 64 * 1024 * 1024 },
 	/* WIRE_SOURCES_MAX sources of up to 340 bytes (a host:port). */
 	[WT_PEERS] =		{ "PEERS", "h*sB", CTRL },
+	[WT_FOUND] =		{ "FOUND", "bss*siqh", CTRL },
 	[WT_CREATE_USER] =	{ "CREATE_USER", "is", CTRL },
 	[WT_LOGIN] =		{ "LOGIN", "iss", CTRL },
 	[WT_LOGOUT] =		{ "LOGOUT", "t", 64 },
@@ -54,6 +55,7 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_MY_SHARES] =	{ "MY_SHARES", "t", 64 },
 	[WT_LOGOUT_ALL] =	{ "LOGOUT_ALL", "t", 64 },
 	[WT_SOURCES] =		{ "SOURCES", "tis", CTRL },
+	[WT_SEARCH] =		{ "SEARCH", "tsss", CTRL },
 	[WT_P_WANT] =		{ "P_WANT", "hB", 128 },
 	[WT_P_BITFIELD] =	{ "P_BITFIELD", "hB", 64 * 1024 },
 	[WT_P_HAVE] =		{ "P_HAVE", "hu", 64 },

@@ -98,6 +98,9 @@ enum wire_type {
 				   size, mtime: what the user shares */
 	WT_PEERS = 9,		/* "h*sB" sha1 of the file's content, then
 				   sources as in WT_FILE */
+	WT_FOUND = 10,		/* "bss*siqh" more (1: ask again from the
+				   next group and name that follow), then
+				   hits: name, group, size, sha1 */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
 	WT_LOGIN = 17,		/* "iss" user, password, peer address */
@@ -124,6 +127,9 @@ enum wire_type {
 	WT_SOURCES = 34,	/* "tis" group, name -> WT_PEERS: a
 				   downloader's refresh, without the piece
 				   hashes it has */
+	WT_SEARCH = 35,		/* "tsss" pattern, after group, after name
+				   ("" ""  from the start) -> WT_FOUND: a
+				   page of hits, in (group, name) order */
 
 	/*
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,
@@ -235,6 +241,9 @@ enum { SOURCE_PEER, SOURCE_TICKET };		/* FILE's, PEERS's item */
 enum { PEERS_SHA1 };
 enum { SHARES_GROUP, SHARES_NAME, SHARES_PATH, SHARES_SHA1, SHARES_SIZE,
 	SHARES_MTIME };					/* item */
+enum { FOUND_MORE, FOUND_NEXT_GROUP, FOUND_NEXT_NAME };
+enum { HIT_NAME, HIT_GROUP, HIT_SIZE, HIT_SHA1 };	/* FOUND's item */
+enum { SEARCH_TOKEN, SEARCH_PATTERN, SEARCH_AFTER_GROUP, SEARCH_AFTER_NAME };
 /* CREATE_USER "is" and LOGIN "iss". */
 enum { ACCOUNT_USER, ACCOUNT_PASSWORD, LOGIN_PEER };
 /* Requests of a session: "t", "ti", "tii", "tis". */

@@ -7,6 +7,9 @@
 #   - scripts/bench_tracker.sh: the tracker under 1000 clients, over TLS
 #     and in plaintext;
 #   - scripts/bench_snapshot.sh: a tracker catching up by snapshot;
+#   - scripts/bench_search.sh: search among 100,000 files in 1,000 groups,
+#     in-process and from a client, on a tracker and on one caught up by
+#     snapshot;
 #   - scripts/bench_swarm_lo.sh: one seeder and 4, 8, 16 downloaders on
 #     uplinks limited to 20 Mbit/s, against the physical bound;
 #   - scripts/bench_bigswarm.sh: 64 clients (a seeder, 63 downloaders),
@@ -38,6 +41,7 @@ echo "== tracker load: plaintext (P2PS_BENCH_PLAINTEXT)"
 P2PS_BENCH_PLAINTEXT=1 "$top/scripts/bench_tracker.sh" |
     label plain
 "$top/scripts/bench_snapshot.sh"
+"$top/scripts/bench_search.sh"
 
 # A swarm on scarce uplinks, on loopback (the clients' own limits).
 "$top/scripts/bench_swarm_lo.sh"

@@ -29,6 +29,7 @@
 #include "handlers.h"
 #include "link.h"
 #include "log.h"
+#include "match.h"
 #include "parse.h"
 #include "rbuf.h"
 #include "sample.h"
@@ -673,6 +674,80 @@ h_my_shares(struct req *r)
 	reply_end(r, &e);
 }
 
+/*
+ * Search: one page a request, as much as a control frame holds (64 KiB,
+ * the cursor's room kept); the client asks again from the cursor while
+ * there is more, so a search that matches everything never makes a
+ * frame bigger than that nor holds the loop longer than a page.
+ */
+#define FOUND_CURSOR_MAX	(1 + (2 + ID_MAX + 1) + (2 + NAME_MAX_LEN + 1))
+
+struct page {
+	struct store_hit	*v;
+	size_t			 n, cap, bytes;
+};
+
+static int
+put_hit(void *arg, const struct store_hit *h)
+{
+	struct page *pg = arg;
+	size_t len = (2 + strlen(h->name) + 1) + (1 + strlen(h->group) + 1) +
+	    8 + 20;
+
+	if (pg->bytes + len > WIRE_CTRL_MAX - FOUND_CURSOR_MAX)
+		return -1;
+	if (pg->n == pg->cap) {
+		pg->cap = pg->cap ? pg->cap * 2 : 64;
+		pg->v = xreallocarray(pg->v, pg->cap, sizeof(*pg->v));
+	}
+	pg->v[pg->n++] = *h;
+	pg->bytes += len;
+	return 0;
+}
+
+static void
+h_search(struct req *r)
+{
+	const struct wire_field *f = r->m->f;
+	const char *pat = f[SEARCH_PATTERN].s;
+	const char *ag = f[SEARCH_AFTER_GROUP].s, *an = f[SEARCH_AFTER_NAME].s;
+	struct store_search_end end;
+	struct page pg = { NULL, 0, 0, 0 };
+	struct wire_enc e;
+	const char *why;
+	size_t i;
+	int rc;
+
+	if ((why = match_check(pat)) != NULL) {
+		reply_err(r, WE_INVALID, why);
+		return;
+	}
+	if (ag[0] == '\0' ? an[0] != '\0' : (!parse_id(ag) ||
+	    !parse_filename(an))) {
+		reply_err(r, WE_INVALID, "bad search cursor");
+		return;
+	}
+	rc = store_search(r->t->store, r->user, pat, ag, an, put_hit, &pg,
+	    &end);
+	if (rc != ST_OK) {
+		free(pg.v);
+		reply_store(r, rc, NULL, r->user);
+		return;
+	}
+	wire_begin(&e, conn_out(r->l->c), WT_FOUND, r->id);
+	wire_put_u8(&e, (uint8_t)end.more);
+	wire_put_str(&e, end.more ? end.group : "");
+	wire_put_str(&e, end.more ? end.name : "");
+	for (i = 0; i < pg.n; i++) {
+		wire_put_str(&e, pg.v[i].name);
+		wire_put_id(&e, pg.v[i].group);
+		wire_put_u64(&e, pg.v[i].size);
+		wire_put_hash(&e, pg.v[i].sha1);
+	}
+	free(pg.v);
+	reply_end(r, &e);
+}
+
 /* Groups. */
 
 static void
@@ -818,6 +893,7 @@ static const struct {
 	[WT_SHARE] =		{ h_share, 1, 1 },
 	[WT_STOP_SHARE] =	{ h_stop_share, 1, 1 },
 	[WT_MY_SHARES] =	{ h_my_shares, 1, 0 },
+	[WT_SEARCH] =		{ h_search, 1, 0 },
 };
 
 /* reqkey = SHA-256(type, id, SHA-256(body)). */

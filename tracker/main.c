@@ -526,6 +526,9 @@ main(int argc, char **argv)
 
 	if ((T.store = store_open(db, err, sizeof(err))) == NULL)
 		fatalx("database %s", err);
+	/* The name index now, not at the first search (store.h). */
+	if (store_search_warm(T.store) != ST_OK)
+		fatalx("database %s: cannot read the file names", db);
 	if ((T.loop = loop_new()) == NULL)
 		fatal("epoll");
 	if (loop_signals(T.loop, on_signal, NULL) == -1)

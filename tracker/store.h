@@ -1,7 +1,7 @@
 /*
  * store.h - the tracker's durable state, in SQLite.
  *
- * One module in five files, tracker/store_*.c (store_int.h says which
+ * One module in six files, tracker/store_*.c (store_int.h says which
  * holds what); the only one that sees sqlite3.h.  The database runs in
  * WAL mode with synchronous=FULL.  Every mutation below is one
  * transaction of its own (BEGIN IMMEDIATE ... COMMIT, returning after
@@ -184,6 +184,50 @@ int	store_stop_share(struct store *, const uint8_t key[32],
 	    const char *user, const char *group, const char *name);
 int	store_my_shares(struct store *, const char *user, store_share_cb,
 	    void *arg);
+
+/*
+ * Search (store_search.c): the files of the groups user is a member of
+ * whose names match pat (match.h; the caller checked it with
+ * match_check()), listed as store_list_files() lists them (someone
+ * shares them), in (group, name) order after the cursor (after_group ""
+ * and after_name "": from the start).  Names come from an index in
+ * memory over every file row (nameidx.h), built from the tables at the
+ * first search (or store_search_warm()) and kept in step wherever a file
+ * row is made, ops and snapshots alike; each candidate is checked against
+ * the tables before cb sees it.
+ *
+ * A page: at most STORE_SEARCH_PAGE names are looked at a call.  cb gets
+ * each hit in order (pointers valid during the call) and returns 0 to
+ * take it or -1 when the page is full (the first hit of a call must be
+ * taken).  end says where the next page starts (what was looked at last,
+ * hit or not) and whether there is more; the cursor may be end's own
+ * strings.
+ */
+#define STORE_SEARCH_PAGE	1024
+
+struct store_hit {
+	const char	*group, *name;
+	uint64_t	 size;
+	uint8_t		 sha1[20];
+};
+struct store_search_end {
+	char		 group[ID_MAX + 1];
+	char		 name[NAME_MAX_LEN + 1];
+	int		 more;
+};
+typedef int (*store_hit_cb)(void *arg, const struct store_hit *);
+int	store_search(struct store *, const char *user, const char *pat,
+	    const char *after_group, const char *after_name, store_hit_cb,
+	    void *arg, struct store_search_end *end);
+/* Build the index now (at start-up) rather than at the first search. */
+int	store_search_warm(struct store *);
+/*
+ * How the last search found its candidates: walked 1 if it walked the
+ * user's groups name by name, 0 if by trigrams; names matched against
+ * the pattern; hits checked against the tables.  For benchmarks.
+ */
+void	store_search_stats(const struct store *, int *walked,
+	    size_t *candidates, size_t *checked);
 
 /* Online bookkeeping: one call per link bound to / unbound from a key. */
 int	store_online(struct store *, const uint8_t key[32], int up);

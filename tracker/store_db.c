@@ -20,6 +20,7 @@
 
 #include "hlc.h"
 #include "log.h"
+#include "nameidx.h"
 #include "rbuf.h"
 #include "reqset.h"
 #include "store.h"
@@ -273,6 +274,15 @@ static const char *const sql[S_COUNT] = {
 	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
 	    " WHERE s.grp = f.grp AND s.name = f.name" LIVE_SHARE ")"
 	    " ORDER BY f.name",
+	/* What the name index is built from (store_search.c). */
+	[S_FILE_NAMES] = "SELECT grp, name FROM file",
+	/* A search's candidate, if listed (as S_FILE_LIST lists it). */
+	[S_FILE_FOUND] = "SELECT f.size, f.sha1 FROM file f"
+	    " WHERE f.grp = :grp AND f.name = :name AND EXISTS(SELECT 1"
+	    " FROM share s JOIN member m ON m.grp = s.grp AND m.user = s.user"
+	    " WHERE s.grp = f.grp AND s.name = f.name" LIVE_SHARE ")",
+	[S_MY_GROUPS] = "SELECT grp FROM member WHERE user = :user"
+	    " AND state = 3",
 	/* Last writer wins: the op with the higher (stamp, origin). */
 	[S_SHARE_PUT] = "INSERT INTO share(grp, name, user, present, sha1,"
 	    " path, mtime, stamp, origin) VALUES(:grp, :name, :user,"
@@ -719,6 +729,8 @@ store_close(struct store *s)
 	buf_free(&s->opbuf);
 	buf_free(&s->groups);
 	reqset_free(&s->reqs);
+	nameidx_free(s->names);
+	free(s->hits);
 	free(s->pieces);
 	free(s);
 }

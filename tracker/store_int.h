@@ -1,7 +1,7 @@
 /*
  * store_int.h - what the store's files share, and nobody else sees.
  *
- * The store is one module in five files (see store.h for its API and the
+ * The store is one module in six files (see store.h for its API and the
  * rules it keeps):
  *   store_db.c     the database itself: open, schema and its migrations,
  *                  the statement table, transactions and group commit;
@@ -12,7 +12,8 @@
  *                  apply it as any other tracker's op would be;
  *   store_read.c   reads for the handlers, and presence (live sessions);
  *   store_oplog.c  the op log as the sync channel sees it: ops from other
- *                  trackers, high-water marks, snapshots, trimming.
+ *                  trackers, high-water marks, snapshots, trimming;
+ *   store_search.c search: the name index (nameidx.h) and its reads.
  * They share the struct store below, the statement table (db_stmt()) and
  * two sets of helpers: db_* (SQLite plumbing) and state_* (the rules of
  * the replicated tables).  Only these files include sqlite3.h; only the
@@ -34,6 +35,8 @@
 #include "reqset.h"
 
 struct file_meta;
+struct nameidx;
+struct nameidx_hit;
 struct wire_msg;
 
 /* The most store_groups() keeps: a NAMES frame's body holds no more. */
@@ -63,7 +66,7 @@ enum stmt {
 	S_GROUP_REVIVE, S_MEM_GET, S_MEM_PUT, S_MEMBER_GET, S_REQ_GET,
 	S_REQ_LIST,
 	S_FILE_GET, S_FILE_INSERT, S_FILE_REPLACE, S_FILE_BUMP, S_FILE_SHARED,
-	S_FILE_LIST, S_SHARE_PUT, S_SHARE_MINE, S_SHARE_OR_SERVE,
+	S_FILE_LIST, S_FILE_NAMES, S_FILE_FOUND, S_MY_GROUPS, S_SHARE_PUT, S_SHARE_MINE, S_SHARE_OR_SERVE,
 	S_SERVE_PUT, S_SERVE_SOURCES,
 	S_SEEN_TOUCH, S_SEEN_DROP, S_SESS_IDLE, S_SESS_OF_USER,
 	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC, S_ONLINE_GET, S_ONLINE_LIST,
@@ -105,6 +108,14 @@ struct store {
 	uint64_t	 groups_gen;	/* moves with each rebuild */
 	struct reqset	 reqs;		/* request keys, REQ_KEEP_MS back */
 	uint64_t	 reqs_mark;	/* reqs.added when it began */
+	/*
+	 * Every (group, name) of the file table, and perhaps some gone
+	 * (store_search.c): NULL until the first search builds it; from
+	 * then on state_file_merge() adds each row it makes.
+	 */
+	struct nameidx	*names;
+	struct nameidx_hit *hits;	/* a search's page */
+	size_t		 search_checked;	/* by the last search */
 };
 
 /* A membership's states, in the order a membership may move. */

@@ -25,6 +25,7 @@
 
 #include "hlc.h"
 #include "log.h"
+#include "nameidx.h"
 #include "rbuf.h"
 #include "reqset.h"
 #include "store.h"
@@ -761,6 +762,9 @@ state_file_merge(struct store *s, const struct wire_msg *m,
 		db_bind_int(q, ":origin", c->origin);
 		if (db_exec(s, q) == -1)
 			return -1;
+		/* A new row: searches find it from now on (store_search.c). */
+		if (r == ST_NO_FILE && s->names != NULL)
+			nameidx_add(s->names, group, name);
 	}
 	return 0;
 }

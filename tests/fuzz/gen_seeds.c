@@ -776,6 +776,40 @@ peer_seeds(void)
 	end(&e);
 	write_buf("stream-sharing", &b);
 
+	/* A search in two pages. */
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_SEARCH, 8);
+	wire_put_token(&e, seed_token);
+	wire_put_str(&e, "*.pdf");
+	wire_put_str(&e, "");
+	wire_put_str(&e, "");
+	end(&e);
+	wire_begin(&e, &b, WT_FOUND, 8);
+	wire_put_u8(&e, 1);
+	wire_put_str(&e, "g1");
+	wire_put_str(&e, "report.pdf");
+	wire_put_str(&e, "report.pdf");
+	wire_put_id(&e, "g1");
+	wire_put_u64(&e, size);
+	wire_put_hash(&e, seed_sha);
+	end(&e);
+	wire_begin(&e, &b, WT_SEARCH, 9);
+	wire_put_token(&e, seed_token);
+	wire_put_str(&e, "*.pdf");
+	wire_put_str(&e, "g1");
+	wire_put_str(&e, "report.pdf");
+	end(&e);
+	wire_begin(&e, &b, WT_FOUND, 9);
+	wire_put_u8(&e, 0);
+	wire_put_str(&e, "");
+	wire_put_str(&e, "");
+	wire_put_str(&e, "caf\xc3\xa9.pdf");
+	wire_put_id(&e, "g2");
+	wire_put_u64(&e, 12);
+	wire_put_hash(&e, seed_sha);
+	end(&e);
+	write_buf("stream-search", &b);
+
 	/* Hash lists the decoder refuses. */
 	buf_reset(&b);
 	upload_raw(&body, WIRE_HASHES_MAX + 1, 0);

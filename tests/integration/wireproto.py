@@ -2,8 +2,8 @@
 
 Frame: u32 body length | u16 type | u16 flags | u32 request id | body, all
 big-endian (see common/wire.h).  Only what the tests need: encoders for
-the field kinds, a decoder for replies (ERROR, OK, NAMES, SESSION, HELLO),
-and a blocking connection with timeouts.
+the field kinds, a decoder for replies (ERROR, OK, NAMES, SESSION, HELLO,
+FILE, FOUND), and a blocking connection with timeouts.
 
 Every link of the product is TLS 1.3 with a client certificate on both
 ends (identities are pinned fingerprints, no CA).  This process makes one
@@ -37,8 +37,8 @@ ROLE_CLIENT, ROLE_TRACKER, ROLE_PEER = 1, 2, 3
 TICKET_LEN = 72
 
 HELLO, ERROR, OK, NAMES, SESSION, FILES, FILE = 1, 2, 3, 4, 5, 6, 7
-PEERS = 9
-FILE_INFO, SHARE, SOURCES = 29, 30, 34
+PEERS, FOUND = 9, 10
+FILE_INFO, SHARE, SOURCES, SEARCH = 29, 30, 34, 35
 # The most sources one FILE or PEERS reply names (WIRE_SOURCES_MAX).
 SOURCES_MAX = 40
 CREATE_USER, LOGIN, LOGOUT = 16, 17, 18
@@ -260,7 +260,30 @@ def decode(typ, body):
     if typ == PEERS:
         # sha1, [(source address, ticket)]
         return body[:20], _sources(body, 20)
+    if typ == FOUND:
+        # (more, next group, next name, [(name, group, size, sha1)])
+        more, o = body[0], 1
+        cur = []
+        for _ in range(2):
+            (n,) = struct.unpack(">H", body[o:o + 2])
+            cur.append(body[o + 2:o + 2 + n].decode(errors="replace"))
+            o += 2 + n + 1
+        hits = []
+        while o < len(body):
+            (n,) = struct.unpack(">H", body[o:o + 2])
+            name, o = body[o + 2:o + 2 + n].decode(errors="replace"), \
+                o + 2 + n + 1
+            g, o = body[o + 1:o + 1 + body[o]].decode(), o + 1 + body[o] + 1
+            (size,) = struct.unpack(">Q", body[o:o + 8])
+            hits.append((name, g, size, body[o + 8:o + 28].hex()))
+            o += 28
+        return more, cur[0], cur[1], hits
     return ()
+
+
+def search_body(token, pattern, group="", name=""):
+    """A SEARCH request's body: the page after (group, name)."""
+    return token + string(pattern) + string(group) + string(name)
 
 
 class Conn:

@@ -117,6 +117,8 @@ static const struct {
 	{ WT_S_SNAP_OFFER,	"S_SNAP_OFFER",		"" },
 	{ WT_S_SNAP_ASK,	"S_SNAP_ASK",		"" },
 	{ WT_OP_STOP,		"OP_STOP",		"iqusiB" },
+	{ WT_FOUND,		"FOUND",		"bss*siqh" },
+	{ WT_SEARCH,		"SEARCH",		"tsss" },
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
 
@@ -3491,6 +3493,9 @@ test_field_names(void **state)
 	assert_int_equal(fixed_len(WT_SOURCES), REQ_NAME + 1);
 	assert_string_equal(wire_format(WT_SOURCES) + REQ_NAME, "s");
 	assert_int_equal(item_len(WT_SHARES), SHARES_MTIME + 1);
+	assert_int_equal(fixed_len(WT_FOUND), FOUND_NEXT_NAME + 1);
+	assert_int_equal(item_len(WT_FOUND), HIT_SHA1 + 1);
+	assert_int_equal(fixed_len(WT_SEARCH), SEARCH_AFTER_NAME + 1);
 	assert_int_equal(fixed_len(WT_CREATE_USER), ACCOUNT_PASSWORD + 1);
 	assert_int_equal(fixed_len(WT_LOGIN), LOGIN_PEER + 1);
 	assert_int_equal(fixed_len(WT_LOGOUT), REQ_TOKEN + 1);
