@@ -94,7 +94,8 @@ static const struct {
 	"prints:  one file a line: name<TAB>group_id<TAB>size<TAB>SHA1\n"
 	"         (nothing when none matches)\n"
 	"errors:  usage: search <pattern>\n"
-	"         a pattern over 255 bytes or with a control character\n" },
+	"         pattern too long (at most 255 bytes)\n"
+	"         pattern contains a control character\n" },
 	{ "upload_file",
 	"Shares a file with the group: it is hashed here (the SHA1 of each\n"
 	"512 KiB piece and of the whole file) and the tracker records that\n"
