@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wireproto as wp  # noqa: E402
-from share_peer import (recv_raw, WANT, BITFIELD, REQUEST, PIECE,  # noqa
+from share_peer import (recv_raw, WANT, BITFIELD, REQUEST, PIECE, HAVE,  # noqa
                         BLOCK)
 
 RENEW = 0xffffffff
@@ -58,9 +58,18 @@ def ask_block(c, sha, rid):
                     wp.u32(BLOCK)))
 
 
+def recv(c, timeout):
+    """The next frame but a HAVE: a seeder shows more pieces (HAVEs) as
+    it sends others whole, at any time."""
+    while True:
+        typ, got, body = recv_raw(c, timeout)
+        if typ != HAVE:
+            return typ, got, body
+
+
 def expect_block(c, rid, what):
     """The next frame must be the PIECE for rid (no renewal answer)."""
-    typ, got, body = recv_raw(c, 10)
+    typ, got, body = recv(c, 10)
     if typ != PIECE or got != rid or len(body) != 28 + BLOCK:
         fail("%s: expected PIECE id %d, got type %d id %d %r" %
              (what, rid, typ, got, body[:60]))
@@ -94,7 +103,7 @@ def main():
         bad = bytearray(ticket)
         bad[-1] ^= 1
         want(c, sha, bytes(bad), RENEW)
-        typ, got, _ = recv_raw(c, 10)
+        typ, got, _ = recv(c, 10)
         if typ != wp.ERROR or got != RENEW:
             fail("forged renewal: expected ERROR id RENEW, got type %d "
                  "id %d" % (typ, got))
@@ -134,7 +143,7 @@ def main():
     t0 = time.monotonic()
     try:
         while True:
-            typ, got, body = recv_raw(c, 3.5)
+            typ, got, body = recv(c, 3.5)
             if typ == PIECE:
                 fail("a block came %.1f s after the ticket ended" %
                      (time.time() - first_end))
