@@ -51,16 +51,23 @@ static const char *prog = "client";	/* as it was run */
 static void	quit(struct client *);
 static void	session_ended(struct client *);
 
+/* An "error:" line on stderr. */
+static void __attribute__((format(printf, 1, 0)))
+say_error(const char *fmt, va_list ap)
+{
+	fputs("error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say_error(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
@@ -77,11 +84,9 @@ bad_args(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say_error(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	usage_line(stderr);
 	exit(2);
 }

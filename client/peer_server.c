@@ -405,23 +405,16 @@ on_want(struct pconn *p, const struct wire_msg *m)
 }
 
 /*
- * Serve one request now: a PIECE header, then the bytes straight from
- * the file.  The share or the ticket may have gone while it waited.
+ * Serve one request of share s, which sub follows: a PIECE header, then
+ * the bytes straight from the file.
  */
 static void
-serve(struct pconn *p, const struct up_req *r)
+serve(struct pconn *p, const struct up_req *r, struct share *s,
+    struct sub *sub)
 {
-	struct share *s = shares_find(p->cl, r->sha1);
-	struct sub *sub = sub_find(p, r->sha1);
 	uint32_t plen;
 	struct wire_enc e;
 
-	if (s == NULL || sub == NULL) {
-		send_error(p, r->id, s == NULL ? WE_NOTFOUND : WE_DENIED,
-		    s == NULL ? "not shared here" : "ticket ended: ask the "
-		    "tracker for a new one");
-		return;
-	}
 	wire_begin(&e, conn_out(p->c), WT_P_PIECE, r->id);
 	wire_put_hash(&e, s->sha1);
 	wire_put_u32(&e, r->piece);
@@ -457,10 +450,19 @@ pump(struct pconn *p, uint64_t now)
 	while (!conn_closing(p->c) && (r = up_queue_peek(&p->q)) != NULL &&
 	    up_may_send(&sched, &p->slot, now)) {
 		struct up_req cur = *r;
+		struct share *s;
+		struct sub *sub;
 
 		up_queue_pop(&p->q);
 		up_spend(&p->slot, cur.len);
-		serve(p, &cur);
+		/* The share or the ticket may have gone while it waited. */
+		if ((s = shares_find(p->cl, cur.sha1)) == NULL)
+			send_error(p, cur.id, WE_NOTFOUND, "not shared here");
+		else if ((sub = sub_find(p, cur.sha1)) == NULL)
+			send_error(p, cur.id, WE_DENIED, "ticket ended: ask "
+			    "the tracker for a new one");
+		else
+			serve(p, &cur, s, sub);
 	}
 	conn_flush(p->c);
 }
@@ -540,7 +542,7 @@ on_request(struct pconn *p, const struct wire_msg *m)
 	r.off = (uint32_t)off;
 	r.len = (uint32_t)len;
 	if (!sub->seeding) {
-		serve(p, &r);		/* see "Upload slots" above */
+		serve(p, &r, s, sub);	/* see "Upload slots" above */
 		conn_flush(p->c);
 		return;
 	}

@@ -252,26 +252,30 @@ take_source(void *arg, const char *peer, const uint8_t fp[32],
  * The sources of a file with their tickets, into e: 0 or -1.  *named:
  * how many went in, *of: how many there were to choose from.
  */
-static int
+static void
 put_sources(struct req *r, struct wire_enc *e, const char *g,
-    const char *name, const uint8_t sha1[20], unsigned *named, uint64_t *of)
+    const char *name, const uint8_t sha1[20])
 {
+	char esc[4 * NAME_MAX_LEN + 1];
 	struct sources sc;
 	uint32_t order[WIRE_SOURCES_MAX], i;
 	uint8_t asker[32], ticket[TICKET_LEN];
 	uint64_t seed, expiry;
+	unsigned named = 0;
 
 	if (random_bytes(&seed, sizeof(seed)) == -1)
 		seed = (uint64_t)time(NULL) ^ (uint64_t)r->id << 32;
 	sample_init(&sc.s, WIRE_SOURCES_MAX, seed);
 	if (store_sources(r->t->store, g, name, r->key, take_source, &sc) !=
-	    ST_OK)
-		return -1;
+	    ST_OK) {
+		e->err = 1;
+		wire_end(e);
+		reply_store(r, ST_ERR, g, name);
+		return;
+	}
 	link_key(r->l, asker);
 	expiry = (uint64_t)time(NULL) + r->t->ticket_seconds;
 	sample_order(&sc.s, order);
-	*named = 0;
-	*of = sc.s.seen;
 	for (i = 0; i < sc.s.n; i++) {
 		const struct source_row *sr = &sc.row[order[i]];
 
@@ -280,22 +284,12 @@ put_sources(struct req *r, struct wire_enc *e, const char *g,
 			continue;
 		wire_put_str(e, sr->peer);
 		wire_put_blob(e, ticket, sizeof(ticket));
-		(*named)++;
+		named++;
 	}
-	return 0;
-}
-
-/* Reply with a FILE or PEERS; at debug level, say what it holds. */
-static void
-sources_end(struct req *r, struct wire_enc *e, const char *name,
-    unsigned named, uint64_t of)
-{
-	char esc[4 * NAME_MAX_LEN + 1];
-
 	log_debug("%s: %s %s: %u sources of %llu, %zu bytes",
 	    conn_name(r->l->c), wire_type_name(r->type),
 	    log_escape(esc, sizeof(esc), name, strlen(name)), named,
-	    (unsigned long long)of, buf_used(e->b) - e->start);
+	    (unsigned long long)sc.s.seen, buf_used(e->b) - e->start);
 	reply_end(r, e);
 }
 
@@ -566,8 +560,6 @@ h_file_info(struct req *r)
 	const char *g = r->m->f[REQ_GROUP].s, *name = r->m->f[REQ_NAME].s;
 	struct file_meta m;
 	struct wire_enc e;
-	uint64_t of;
-	unsigned named;
 	int rc;
 
 	if (check_name(r, name) == -1)
@@ -582,13 +574,7 @@ h_file_info(struct req *r)
 	wire_put_u64(&e, m.size);
 	wire_put_hash(&e, m.sha1);
 	wire_put_hashes(&e, m.pieces, m.npieces);
-	if (put_sources(r, &e, g, name, m.sha1, &named, &of) == -1) {
-		e.err = 1;
-		wire_end(&e);
-		reply_store(r, ST_ERR, g, name);
-		return;
-	}
-	sources_end(r, &e, name, named, of);
+	put_sources(r, &e, g, name, m.sha1);
 }
 
 /* A downloader's refresh: FILE_INFO's sources, without the metadata. */
@@ -598,8 +584,6 @@ h_sources(struct req *r)
 	const char *g = r->m->f[REQ_GROUP].s, *name = r->m->f[REQ_NAME].s;
 	struct file_meta m;
 	struct wire_enc e;
-	uint64_t of;
-	unsigned named;
 	int rc;
 
 	if (check_name(r, name) == -1)
@@ -611,13 +595,7 @@ h_sources(struct req *r)
 	}
 	wire_begin(&e, conn_out(r->l->c), WT_PEERS, r->id);
 	wire_put_hash(&e, m.sha1);
-	if (put_sources(r, &e, g, name, m.sha1, &named, &of) == -1) {
-		e.err = 1;
-		wire_end(&e);
-		reply_store(r, ST_ERR, g, name);
-		return;
-	}
-	sources_end(r, &e, name, named, of);
+	put_sources(r, &e, g, name, m.sha1);
 }
 
 static void
