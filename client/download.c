@@ -149,6 +149,8 @@ dl_complete(struct download *d)
 		return;
 	}
 	d->state = DL_DONE;
+	log_debug("%s: done; %llu bytes came twice, %u blocks moved in the "
+	    "endgame", d->name, (unsigned long long)d->twice, d->moved);
 	if (d->sh != NULL) {
 		snprintf(d->sh->path, sizeof(d->sh->path), "%s", d->dest);
 		d->sh->complete = 1;

@@ -137,6 +137,8 @@ struct download {
 	uint16_t	*contrib;	/* per block: the source that sent it */
 	uint8_t		*solo;		/* per piece: one source only */
 	uint16_t	*owner;		/* per solo piece: that source */
+	uint64_t	 twice;		/* bytes that came a second time */
+	unsigned	 moved;		/* endgame: blocks moved to a peer */
 
 	/* storage.c */
 	int		 fd;		/* the .part file */

@@ -44,6 +44,11 @@
 
 #define PIPELINE	24		/* blocks asked of one peer at once */
 #define STALL_MS	10000		/* asked, nothing came: drop the peer */
+#define MAX_LINES	64		/* peers looked at for a block to take */
+#define LINE_SENT	4		/* the first blocks of a peer's line: on
+					   their way already, not moved */
+#define DUP_QUIET_MS	1000		/* endgame: duplicate a block whose peer
+					   sent nothing for this long */
 #define RETRY_MS	2000		/* before reconnecting to a source */
 #define PEER_IN_MAX	(WIRE_HDR + 28 + WIRE_BLOCK_MAX + 4096)
 #define PEER_OUT_MAX	(1024 * 1024)
@@ -57,11 +62,13 @@ struct peer {
 	enum peer_state	 state;
 	struct bitfield	 has;
 	int		 has_bf;	/* has is counted by the picker */
-	uint32_t	 req[PIPELINE];	/* blocks asked, not yet come */
+	uint32_t	 req[PIPELINE];	/* blocks asked, not yet come, in the
+					   order asked (it serves them so) */
 	unsigned	 nreq;
 	uint32_t	 cancelled[PIPELINE];	/* recently cancelled blocks: */
 	unsigned	 ncancelled;		/* their data may still come */
 	uint64_t	 last_data;	/* block came or pipeline started */
+	uint64_t	 blk_ms;	/* ms a block takes (average), 0: unknown */
 	uint64_t	 texp;		/* end of the ticket it last sent */
 	struct peer	*next;
 };
@@ -101,6 +108,15 @@ peer_asked(void *arg, uint32_t b)
 		if (p->req[i] == b)
 			return 1;
 	return 0;
+}
+
+/* Forget p's request i; the others keep their order. */
+static void
+req_forget(struct peer *p, unsigned i)
+{
+	memmove(&p->req[i], &p->req[i + 1], (p->nreq - i - 1) *
+	    sizeof(p->req[0]));
+	p->nreq--;
 }
 
 /* Solo pieces belong to the source that took them first. */
@@ -246,22 +262,92 @@ peer_renew(struct download *d, unsigned si)
 		}
 }
 
+/* p can take over block b: it has the piece, not solo, not asked yet. */
+static int
+peer_can_take(void *arg, uint32_t b)
+{
+	struct peer *p = arg;
+	uint32_t piece = b / PICK_BPP;
+
+	return bitfield_get(&p->has, piece) && !p->d->solo[piece] &&
+	    !peer_asked(p, b);
+}
+
+/*
+ * Endgame: p takes over a block another peer would send later than p
+ * would (picker_steal()), CANCEL there: a seeder drops it from its line,
+ * and so does a downloader (peer_server.c hands blocks to the connection
+ * only PS_AHEAD ahead).  A duplicate of a block on its way would cost an
+ * uplink the block for nothing.
+ */
+static int
+peer_steal(struct peer *p)
+{
+	struct download *d = p->d;
+	struct pick_line lines[MAX_LINES], mine;
+	struct peer *from[MAX_LINES], *q;
+	unsigned n = 0, k, at;
+	uint32_t b;
+
+	for (q = d->peers; q != NULL && n < MAX_LINES; q = q->next)
+		if (q != p && q->state == P_ACTIVE && q->nreq > LINE_SENT) {
+			from[n] = q;
+			lines[n].req = q->req;
+			lines[n].n = q->nreq;
+			lines[n++].blk_ms = q->blk_ms;
+		}
+	mine.req = p->req;
+	mine.n = p->nreq;
+	mine.blk_ms = p->blk_ms;
+	if (!picker_steal(lines, n, &mine, LINE_SENT, peer_can_take, p, &k,
+	    &at))
+		return 0;
+	q = from[k];
+	b = q->req[at];
+	req_forget(q, at);
+	q->cancelled[q->ncancelled++ % PIPELINE] = b;
+	peer_send_request(q, WT_P_CANCEL, b);
+	d->moved++;
+	if (p->nreq == 0)
+		p->last_data = dl_now(d);
+	p->req[p->nreq++] = b;
+	peer_send_request(p, WT_P_REQUEST, b);
+	return 1;
+}
+
+/* Endgame duplicates: only of blocks whose every asker has gone quiet. */
+static int
+peer_dup_skip(void *arg, uint32_t b)
+{
+	struct peer *p = arg, *q;
+	uint64_t now = dl_now(p->d);
+
+	if (peer_asked(p, b))
+		return 1;
+	for (q = p->d->peers; q != NULL; q = q->next)
+		if (q != p && now - q->last_data < DUP_QUIET_MS &&
+		    peer_asked(q, b))
+			return 1;
+	return 0;
+}
+
 static void
 peer_fill(struct peer *p)
 {
 	struct download *d = p->d;
 	uint32_t b;
-
-	unsigned depth = PIPELINE;
+	int endgame;
 
 	if (p->state != P_ACTIVE || d->state != DL_RUN || conn_closing(p->c))
 		return;
-	/* In endgame a peer takes duplicates only when nearly idle. */
-	if (picker_endgame(&d->pk))
-		depth = 2;
 	d->pk.piece_ok = peer_piece_ok;
-	while (p->nreq < depth &&
-	    picker_pick(&d->pk, &p->has, peer_asked, p, &b)) {
+	if ((endgame = picker_endgame(&d->pk)))
+		while (p->nreq < PIPELINE && peer_steal(p))
+			continue;
+	/* In endgame a peer takes duplicates only when nearly idle. */
+	while (p->nreq < (endgame ? 2u : PIPELINE) &&
+	    picker_pick(&d->pk, &p->has, endgame ? peer_dup_skip : peer_asked,
+	    p, &b)) {
 		if (p->nreq == 0)
 			p->last_data = dl_now(d);
 		if (d->solo[b / PICK_BPP])
@@ -293,7 +379,7 @@ cancel_others(struct download *d, const struct peer *except, uint32_t b)
 			continue;
 		for (i = 0; i < p->nreq; i++)
 			if (p->req[i] == b) {
-				p->req[i] = p->req[--p->nreq];
+				req_forget(p, i);
 				p->cancelled[p->ncancelled++ % PIPELINE] = b;
 				peer_send_request(p, WT_P_CANCEL, b);
 				break;
@@ -309,6 +395,7 @@ on_piece(struct peer *p, const struct wire_msg *m)
 	uint32_t piece = (uint32_t)m->f[PEER_PIECE].u;
 	uint32_t off = (uint32_t)m->f[BLOCK_OFFSET].u;
 	uint32_t b, ep, eo, el;
+	uint64_t now;
 	unsigned i;
 	int r;
 
@@ -327,16 +414,25 @@ on_piece(struct peer *p, const struct wire_msg *m)
 		/* A block we cancelled may still arrive: ignore it. */
 		for (i = 0; i < PIPELINE && i < p->ncancelled; i++)
 			if (p->cancelled[i] == b &&
-			    m->f[BLOCK_DATA].n == el)
+			    m->f[BLOCK_DATA].n == el) {
+				d->twice += el;
 				return;
+			}
 		peer_drop(p, "data we did not ask for");
 		return;
 	}
-	p->req[i] = p->req[--p->nreq];
-	p->last_data = dl_now(d);
+	req_forget(p, i);
+	now = dl_now(d);
+	/* Blocks come one after another: the gap is one's time. */
+	p->blk_ms = p->blk_ms == 0 ? now - p->last_data :
+	    (3 * p->blk_ms + (now - p->last_data)) / 4;
+	if (p->blk_ms == 0)
+		p->blk_ms = 1;
+	p->last_data = now;
 	d->t_useful = p->last_data;
 	r = picker_received(&d->pk, b);
 	if (r == -1) {
+		d->twice += el;	/* a duplicate, or after a failed piece */
 		peer_fill(p);
 		return;
 	}
@@ -417,7 +513,7 @@ peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
 
 			for (i = 0; i < p->nreq; i++)
 				if (p->req[i] == m->h.id) {
-					p->req[i] = p->req[--p->nreq];
+					req_forget(p, i);
 					break;
 				}
 			picker_unrequested(&d->pk, m->h.id);

@@ -33,10 +33,12 @@
  * whole at its peer after a piece's time on the link, not after a piece's
  * time times the number of peers, and the peer passes it on at once.  The
  * kernel holds little unsent (PS_LOWAT), so a turn ends when its bytes
- * are nearly gone.  Requests of a file not seeded here are served at
- * once: a downloader's uplink is shared by TCP, because a peer whose
+ * are nearly gone.  Requests of a file not seeded here are served with no
+ * turn: a downloader's uplink is shared by TCP, because a peer whose
  * requests waited there in line could not ask another for them (tried:
- * at N = 16 the swarm took 50-57 s instead of 33).
+ * at N = 16 the swarm took 50-57 s instead of 33).  They are handed to
+ * the connection only PS_AHEAD blocks ahead of what it sends, so a
+ * CANCEL still finds the rest here and no uplink sends a block twice.
  *
  * Owns the accepted connections (one list per process).  Only the loop
  * thread runs this; it never writes a share or reads a file into memory.
@@ -74,6 +76,8 @@
 #define PS_MAX_SERVED	64
 #define PS_MAX_SUBS	32	/* files one connection may follow */
 #define PS_MAX_QUEUED	256	/* blocks queued, not yet sent */
+#define PS_AHEAD	2	/* no-turn blocks a connection holds */
+#define PS_SETTLE_MS	100	/* a newcomer's share: after this */
 #define PS_IN_MAX	(64 * 1024)
 #define PS_OUT_MAX	(4 * 1024 * 1024)
 #define PS_IDLE_MS	(5 * 60 * 1000)
@@ -98,6 +102,7 @@ struct sub {
 struct pconn {
 	struct up_slot	 slot;		/* first: up_next() gives it back */
 	struct up_queue	 q;		/* requests waiting for a turn */
+	struct up_queue	 now;		/* no turn: waiting for the link */
 	struct client	*cl;
 	struct conn	*c;
 	int		 hello;
@@ -110,6 +115,7 @@ struct pconn {
 static struct pconn	*pconns;
 static size_t		 npconns;
 static struct up_sched	 sched;		/* this client's upload slots */
+static int		 settling;	/* newcomers: their share is due */
 
 static void	serve_next(uint64_t now);
 
@@ -146,12 +152,15 @@ sub_free(struct client *cl, struct sub *sub)
 /*
  * Show sub's peer up to most more pieces (seed_pick()), while it has
  * fewer than its share open (seed_open()); with have, each in a HAVE
- * (else the caller sends the bitfield).  A newcomer is shown its share
- * at once; then a peer at most doubles what it has open with each piece
- * it closes.  (Starting with SEED_MIN instead, against peers that start
- * together while few follow, cost a lone downloader of four seeders a
- * fifth of its speed: each seeder showed the same two pieces.  The
- * first peer's big share is bounded by the lease, seed.h.)
+ * (else the caller sends the bitfield).  A newcomer is shown SEED_MIN
+ * pieces, and its share PS_SETTLE_MS later, when the peers that started
+ * with it have come too (shown its share at once, the first of 16 peers
+ * that start together had 16 pieces open, the last 2; it got a piece
+ * every 16 turns, and the lease showed its pieces to others again: 7 MiB
+ * of second copies from the seeder); then a peer at most doubles what it
+ * has open with each piece it closes.  (SEED_MIN with no settling, only
+ * doubling as pieces close, cost a lone downloader of four seeders a
+ * fifth of its speed: each seeder showed the same two pieces.)
  */
 static void
 show_more(struct pconn *p, struct sub *sub, struct share *s, int have,
@@ -204,6 +213,23 @@ seed_topup(struct share *s)
 				show_more(p, &p->subs[i], s, 1, 1);
 }
 
+/* Newcomers have settled: every followed file's followers their share. */
+static void
+ps_settled(void *arg)
+{
+	struct client *cl = arg;
+	struct pconn *p;
+	struct share *s;
+	unsigned i;
+
+	settling = 0;
+	for (p = pconns; p != NULL; p = p->next)
+		for (i = 0; i < p->nsubs; i++)
+			if (p->subs[i].seeding && !conn_closing(p->c) &&
+			    (s = shares_find(cl, p->subs[i].sha1)) != NULL)
+				show_more(p, &p->subs[i], s, 1, SEED_BUDGET);
+}
+
 /* A shown piece went as far as it will: had, or sent whole. */
 static void
 piece_closed(struct pconn *p, struct sub *sub, struct share *s)
@@ -248,6 +274,7 @@ ps_closed(struct conn *c, const char *why, void *arg)
 	(void)why;
 	up_remove(&sched, &p->slot);
 	up_queue_free(&p->q);
+	up_queue_free(&p->now);
 	serve_next(loop_now(p->cl->loop));
 	for (i = 0; i < p->nsubs; i++) {
 		if (p->subs[i].seeding)
@@ -387,7 +414,12 @@ on_want(struct pconn *p, const struct wire_msg *m)
 			bitfield_init(&sub->shown, s->npieces);
 			sub->sent = xcalloc(s->npieces + 1,
 			    sizeof(*sub->sent));
-			show_more(p, sub, s, 0, SEED_BUDGET);
+			show_more(p, sub, s, 0, SEED_MIN);
+			if (!settling) {
+				settling = 1;
+				loop_timer(p->cl->loop, PS_SETTLE_MS,
+				    ps_settled, p->cl);
+			}
 		}
 	}
 	wire_begin(&e, conn_out(p->c), WT_P_BITFIELD, m->h.id);
@@ -441,6 +473,25 @@ serve(struct pconn *p, const struct up_req *r, struct share *s,
 	}
 }
 
+/* Serve the request that waited first in q (popped). */
+static void
+serve_first(struct pconn *p, struct up_queue *q)
+{
+	struct up_req cur = *up_queue_peek(q);
+	struct share *s;
+	struct sub *sub;
+
+	up_queue_pop(q);
+	/* The share or the ticket may have gone while it waited. */
+	if ((s = shares_find(p->cl, cur.sha1)) == NULL)
+		send_error(p, cur.id, WE_NOTFOUND, "not shared here");
+	else if ((sub = sub_find(p, cur.sha1)) == NULL)
+		send_error(p, cur.id, WE_DENIED, "ticket ended: ask the "
+		    "tracker for a new one");
+	else
+		serve(p, &cur, s, sub);
+}
+
 /* Serve p's waiting requests while its turn lasts (or wait for one). */
 static void
 pump(struct pconn *p, uint64_t now)
@@ -449,21 +500,19 @@ pump(struct pconn *p, uint64_t now)
 
 	while (!conn_closing(p->c) && (r = up_queue_peek(&p->q)) != NULL &&
 	    up_may_send(&sched, &p->slot, now)) {
-		struct up_req cur = *r;
-		struct share *s;
-		struct sub *sub;
-
-		up_queue_pop(&p->q);
-		up_spend(&p->slot, cur.len);
-		/* The share or the ticket may have gone while it waited. */
-		if ((s = shares_find(p->cl, cur.sha1)) == NULL)
-			send_error(p, cur.id, WE_NOTFOUND, "not shared here");
-		else if ((sub = sub_find(p, cur.sha1)) == NULL)
-			send_error(p, cur.id, WE_DENIED, "ticket ended: ask "
-			    "the tracker for a new one");
-		else
-			serve(p, &cur, s, sub);
+		up_spend(&p->slot, r->len);
+		serve_first(p, &p->q);
 	}
+	conn_flush(p->c);
+}
+
+/* No-turn requests: handed over as the connection sends. */
+static void
+pump_now(struct pconn *p)
+{
+	while (!conn_closing(p->c) && p->now.n > 0 &&
+	    conn_file_queue(p->c) < PS_AHEAD)
+		serve_first(p, &p->now);
 	conn_flush(p->c);
 }
 
@@ -485,6 +534,8 @@ ps_drained(struct conn *c, void *arg)
 	uint64_t now = loop_now(p->cl->loop);
 
 	(void)c;
+	if (p->now.n > 0)
+		pump_now(p);
 	if (p->slot.state != UP_ACTIVE)
 		return;
 	if (p->slot.quantum > 0 && p->q.n > 0) {
@@ -541,17 +592,21 @@ on_request(struct pconn *p, const struct wire_msg *m)
 	r.piece = (uint32_t)piece;
 	r.off = (uint32_t)off;
 	r.len = (uint32_t)len;
-	if (!sub->seeding) {
+	if (!sub->seeding && p->now.n == 0 &&
+	    conn_file_queue(p->c) < PS_AHEAD) {
 		serve(p, &r, s, sub);	/* see "Upload slots" above */
 		conn_flush(p->c);
 		return;
 	}
-	if (conn_file_queue(p->c) + p->q.n >= PS_MAX_QUEUED ||
-	    up_queue_push(&p->q, &r) == -1) {
+	if (conn_file_queue(p->c) + p->q.n + p->now.n >= PS_MAX_QUEUED ||
+	    up_queue_push(sub->seeding ? &p->q : &p->now, &r) == -1) {
 		drop(p, "too many requests without reading");
 		return;
 	}
-	pump(p, loop_now(p->cl->loop));
+	if (sub->seeding)
+		pump(p, loop_now(p->cl->loop));
+	else
+		pump_now(p);	/* see "Upload slots" above */
 }
 
 /* A request the peer no longer wants (endgame): forgotten if it waits. */
@@ -562,9 +617,13 @@ on_cancel(struct pconn *p, const struct wire_msg *m)
 
 	if (f[PEER_PIECE].u <= UINT32_MAX && f[BLOCK_OFFSET].u <= UINT32_MAX &&
 	    f[BLOCK_LENGTH].u <= UINT32_MAX)
-		(void)up_queue_cancel(&p->q, f[PEER_SHA1].p,
+		if (up_queue_cancel(&p->q, f[PEER_SHA1].p,
 		    (uint32_t)f[PEER_PIECE].u, (uint32_t)f[BLOCK_OFFSET].u,
-		    (uint32_t)f[BLOCK_LENGTH].u);
+		    (uint32_t)f[BLOCK_LENGTH].u) == 0)
+			(void)up_queue_cancel(&p->now, f[PEER_SHA1].p,
+			    (uint32_t)f[PEER_PIECE].u,
+			    (uint32_t)f[BLOCK_OFFSET].u,
+			    (uint32_t)f[BLOCK_LENGTH].u);
 }
 
 /* What the peer has: HAVE of one piece, or its BITFIELD, of a file it
@@ -671,6 +730,7 @@ ps_accept(int fd, unsigned ev, void *arg)
 		p = xcalloc(1, sizeof(*p));
 		p->cl = cl;
 		up_queue_init(&p->q, PS_MAX_QUEUED);
+		up_queue_init(&p->now, PS_MAX_QUEUED);
 		p->since = loop_now(cl->loop);
 		if ((p->c = conn_new(cl->loop, cfd, name, 0, &ps_ops, p,
 		    PS_IN_MAX, PS_OUT_MAX)) == NULL) {

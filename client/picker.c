@@ -297,3 +297,45 @@ picker_mark_done(struct picker *p, uint32_t piece)
 	p->state[piece] = PIECE_DONE;
 	p->done++;
 }
+
+/* When block i of a line comes, in ms from now (t: a block's ms). */
+static uint64_t
+line_ms(unsigned i, uint64_t t)
+{
+	return (uint64_t)(i + 1) * t;
+}
+
+int
+picker_steal(const struct pick_line *lines, unsigned nlines,
+    const struct pick_line *mine, unsigned skip,
+    int (*ok)(void *, uint32_t), void *arg, unsigned *line, unsigned *at)
+{
+	uint64_t tm, tl, soonest, best = 0;
+	unsigned k, i;
+	int found = 0;
+
+	for (k = 0; k < nlines; k++) {
+		const struct pick_line *l = &lines[k];
+
+		if (l->n <= skip)
+			continue;
+		/* An unknown speed is taken to be the other's. */
+		tm = mine->blk_ms != 0 ? mine->blk_ms : l->blk_ms;
+		tl = l->blk_ms != 0 ? l->blk_ms : tm;
+		if (tm == 0)
+			tm = tl = 1;
+		soonest = line_ms(mine->n, tm);
+		if (line_ms(l->n - 1, tl) <= soonest ||
+		    (found && line_ms(l->n - 1, tl) <= best))
+			continue;
+		for (i = l->n; i-- > skip && line_ms(i, tl) > soonest;)
+			if (ok(arg, l->req[i])) {
+				*line = k;
+				*at = i;
+				best = line_ms(l->n - 1, tl);
+				found = 1;
+				break;
+			}
+	}
+	return found;
+}

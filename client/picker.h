@@ -103,6 +103,26 @@ int	 picker_received(struct picker *, uint32_t b);
 void	 picker_verified(struct picker *, uint32_t piece, int ok);
 /* A piece known good already (resume). */
 void	 picker_mark_done(struct picker *, uint32_t piece);
+/*
+ * Endgame, every block asked for.  A line is the blocks asked of one peer,
+ * in the order asked (the order it sends them), and blk_ms the time one
+ * block takes it (0: unknown).  Which block should the peer with line
+ * mine take over from another line, as the one it would have sooner than
+ * its own peer would?  The first skip blocks of a line are on their way
+ * already and stay; ok(arg, b) says whether mine's peer can take b.
+ * From the line whose last block would come latest, its latest block
+ * that mine would have sooner: the lines even out by time and end
+ * together.  1 with *line and *at set, or 0.
+ */
+struct pick_line {
+	const uint32_t	*req;
+	unsigned	 n;
+	uint64_t	 blk_ms;
+};
+int	 picker_steal(const struct pick_line *lines, unsigned nlines,
+	    const struct pick_line *mine, unsigned skip,
+	    int (*ok)(void *, uint32_t), void *arg, unsigned *line,
+	    unsigned *at);
 static inline int picker_complete(const struct picker *p)
 { return p->done == p->npieces; }
 static inline int picker_endgame(const struct picker *p)

@@ -12,6 +12,7 @@ void
 seed_init(struct seed_stats *st, uint32_t n)
 {
 	st->n = st->unshown = n;
+	st->nout = 0;
 	st->shown = xcalloc(n + 1, sizeof(*st->shown));
 	st->held = xcalloc(n + 1, sizeof(*st->held));
 	st->out = xcalloc(n + 1, sizeof(*st->out));
@@ -40,7 +41,7 @@ seed_pick(const struct seed_stats *st, const struct bitfield *shown,
 		if (st->shown[i] == 0 || (!st->out[i] && (st->since[i] == 0 ||
 		    now - st->since[i] >= SEED_LEASE_MS)))
 			return i;		/* rule 1 */
-		if (st->unshown > 0 || !st->out[i])
+		if (st->nout < st->n || !st->out[i])
 			continue;		/* rule 3 */
 		if (best == UINT32_MAX || st->held[i] < st->held[best] ||
 		    (st->held[i] == st->held[best] &&
@@ -87,6 +88,7 @@ seed_out(struct seed_stats *st, uint32_t i)
 	if (i >= st->n || st->out[i])
 		return 0;
 	st->out[i] = 1;
+	st->nout++;
 	return 1;
 }
 

@@ -10,10 +10,13 @@
  *  1. a piece never shown to anyone, in file order (peers that start
  *     together get runs of their own, and a downloader's whole-file SHA1
  *     can follow its pieces as they come);
- *  2. once every piece was shown, one that has left the seeder whole
- *     (sent all of it to someone, or someone says it has it), the one the
- *     fewest followers have, then the one shown least often, then file
- *     order: the seeder's second copies go where the swarm is thinnest;
+ *  2. once every piece has left the seeder whole (sent all of it to
+ *     someone, or someone says it has it), the one the fewest followers
+ *     have, then the one shown least often, then file order: the seeder's
+ *     second copies go where the swarm is thinnest, and none goes before
+ *     the last first copy (at N = 16 second copies shown once every piece
+ *     was shown took 7 MiB of the seeder's uplink before its last first
+ *     copy left);
  *  3. never a piece shown but still on its way: a second copy of it would
  *     race the first over the same scarce uplink.  (When such a piece
  *     leaves whole, seed_out() says so and the caller shows more.)  But a
@@ -38,6 +41,7 @@
 struct seed_stats {
 	uint32_t	 n;
 	uint32_t	 unshown;	/* pieces never shown */
+	uint32_t	 nout;		/* pieces that left whole */
 	uint32_t	*shown;		/* times shown to a follower */
 	uint32_t	*held;		/* followers that say they have it */
 	uint8_t		*out;		/* left the seeder whole once */

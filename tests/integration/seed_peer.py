@@ -6,16 +6,19 @@
 $P2P_TICKET (hex) is a member's ticket for this seeder (one key: this
 process's, so every connection here may use it).  Checks, in order:
 
- 1. peer A WANTs: its BITFIELD shows pieces 0-15 (one follower: 16 open).
- 2. peer B WANTs: pieces 16-23 (two followers: 8 each; never shown
-    pieces, in file order).
- 3. A says HAVE 0..8: the ninth leaves A 7 open, and the seeder shows it
-    piece 24, the next never shown, and nothing else.
- 4. A asks for all of piece 9: four PIECEs with the file's bytes, then
-    HAVE 25 (piece 9 went whole).
- 5. peer C WANTs (three followers: 5 each): 26-30; C leaves without a
-    byte, and what it was shown is shown again first: a newcomer D gets
-    26-30 (a piece waits on no peer that left).  D leaves too.
+ 1. peer A WANTs: its BITFIELD shows pieces 0-1 (a newcomer is shown
+    SEED_MIN at first); peer B WANTs at once: 2-3.
+ 2. When the newcomers have settled (100 ms), each is shown its share in
+    HAVEs: two followers, 8 open each: 6 more each, never shown pieces in
+    file order, 4-15 between them.
+ 3. A says HAVE 0 and HAVE 1: each leaves A 7 open, and the seeder shows
+    it the next never shown: HAVE 16, HAVE 17, and nothing else.
+ 4. A asks for all of its first piece of step 2: four PIECEs with the
+    file's bytes, then HAVE 18 (that piece went whole).
+ 5. peer C WANTs (three followers: 5 each): 19-20, then 21-23; C leaves
+    without a byte, and what it was shown is shown again first: a
+    newcomer D gets 19-20 (a piece waits on no peer that left).  D leaves
+    too.
  6. B sends a BITFIELD of every piece but 30: B is shown 30, the one
     piece it lacks, and nothing more.
 
@@ -87,35 +90,43 @@ def main():
         fail("the file must be %d pieces" % NP)
     a = peer(port)
     got = shown(*want(a, sha)[0::2], sha, "A's WANT")
-    if got != list(range(0, 16)):
-        fail("A shown %r, expected 0-15" % got)
+    if got != [0, 1]:
+        fail("A shown %r, expected 0-1" % got)
     b = peer(port)
     got = shown(*want(b, sha)[0::2], sha, "B's WANT")
-    if got != list(range(16, 24)):
-        fail("B shown %r, expected 16-23" % got)
-    for p in range(9):
-        have(a, sha, p)
-    haves(a, sha, [24], "A after HAVE 0..8")
+    if got != [2, 3]:
+        fail("B shown %r, expected 2-3" % got)
+    more_a = got_haves(a, sha, "A settled")
+    more_b = got_haves(b, sha, "B settled")
+    if len(more_a) != 6 or len(more_b) != 6 or \
+            sorted(more_a + more_b) != list(range(4, 16)):
+        fail("settled: A shown %r, B %r, expected 6 each of 4-15" %
+             (more_a, more_b))
+    have(a, sha, 0)
+    have(a, sha, 1)
+    haves(a, sha, [16, 17], "A after HAVE 0 and 1")
+    first = min(more_a)
     for i, off in enumerate(range(0, PIECE_LEN, BLOCK)):
-        request(a, sha, 9, off, BLOCK, 200 + i)
+        request(a, sha, first, off, BLOCK, 200 + i)
     for i, off in enumerate(range(0, PIECE_LEN, BLOCK)):
-        err = expect_piece(a, sha, data, 9, off, BLOCK, 200 + i)
+        err = expect_piece(a, sha, data, first, off, BLOCK, 200 + i)
         if err:
-            fail("A's piece 9: " + err)
-    haves(a, sha, [25], "A after piece 9 whole")
+            fail("A's piece %d: %s" % (first, err))
+    haves(a, sha, [18], "A after piece %d whole" % first)
     c = peer(port)
     got = shown(*want(c, sha)[0::2], sha, "C's WANT")
-    if got != list(range(26, 31)):
-        fail("C shown %r, expected 26-30" % got)
+    if got != [19, 20]:
+        fail("C shown %r, expected 19-20" % got)
+    haves(c, sha, [21, 22, 23], "C settled")
     c.close()
     for _ in range(50):         # until the seeder has seen C leave
         d = peer(port)
         got = shown(*want(d, sha)[0::2], sha, "D's WANT")
         d.close()
-        if got == list(range(26, 31)):
+        if got == [19, 20]:
             break
     else:
-        fail("D shown %r, expected C's 26-30 again" % got)
+        fail("D shown %r, expected C's 19-20 again" % got)
     bits = bytearray(NP // 8)
     for p in range(NP):
         if p != 30:

@@ -1537,6 +1537,70 @@ sim_run(uint64_t size, uint64_t seed, int npeers, uint32_t window)
 	return step;
 }
 
+/* picker_steal: which block an idle line takes over in the endgame. */
+static int
+not_b(void *arg, uint32_t b)
+{
+	return b != *(const uint32_t *)arg;
+}
+
+static void
+test_steal(void **state)
+{
+	static const uint32_t a[10] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	static const uint32_t b[6] = { 20, 21, 22, 23, 24, 25 };
+	struct pick_line lines[2], mine = { NULL, 0, 0 };
+	uint32_t none = UINT32_MAX, no9 = 9;
+	unsigned line = 99, at = 99;
+
+	(void)state;
+	/* Same speed: the longest line's last block. */
+	lines[0] = (struct pick_line){ b, 6, 50 };
+	lines[1] = (struct pick_line){ a, 10, 50 };
+	mine.blk_ms = 50;
+	assert_int_equal(picker_steal(lines, 2, &mine, 4, not_b, &none,
+	    &line, &at), 1);
+	assert_int_equal(line, 1);
+	assert_int_equal(at, 9);
+	/* That block refused: the one before it. */
+	assert_int_equal(picker_steal(lines, 2, &mine, 4, not_b, &no9,
+	    &line, &at), 1);
+	assert_int_equal(line, 1);
+	assert_int_equal(at, 8);
+	/* Even lines (mine would have it no sooner): nothing. */
+	mine.n = 9;
+	assert_int_equal(picker_steal(lines, 2, &mine, 4, not_b, &none,
+	    &line, &at), 0);
+	/* The first `skip` blocks are on their way: never taken. */
+	mine.n = 0;
+	lines[1].n = 4;
+	lines[0].n = 4;
+	assert_int_equal(picker_steal(lines, 2, &mine, 4, not_b, &none,
+	    &line, &at), 0);
+	/* A fast line is left alone by a slow peer... */
+	lines[0] = (struct pick_line){ b, 6, 10 };
+	mine.blk_ms = 100;
+	assert_int_equal(picker_steal(lines, 1, &mine, 4, not_b, &none,
+	    &line, &at), 0);
+	/* ... and a slow one helped by a fast peer. */
+	lines[0].blk_ms = 100;
+	mine.blk_ms = 10;
+	mine.n = 3;
+	assert_int_equal(picker_steal(lines, 1, &mine, 4, not_b, &none,
+	    &line, &at), 1);
+	assert_int_equal(at, 5);
+	/* Speeds unknown: counted in blocks. */
+	lines[0].blk_ms = 0;
+	mine.blk_ms = 0;
+	mine.n = 4;
+	assert_int_equal(picker_steal(lines, 1, &mine, 4, not_b, &none,
+	    &line, &at), 1);
+	assert_int_equal(at, 5);
+	mine.n = 5;
+	assert_int_equal(picker_steal(lines, 1, &mine, 4, not_b, &none,
+	    &line, &at), 0);
+}
+
 static void
 test_simulation(void **state)
 {
@@ -1591,6 +1655,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_block_past_short_last_piece, picker_setup,
 		    picker_teardown),
+		cmocka_unit_test(test_steal),
 		cmocka_unit_test(test_simulation),
 	};
 

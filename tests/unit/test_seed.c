@@ -80,7 +80,14 @@ test_second_copies(void **state)
 	assert_int_equal(seed_held(&st, 3, 1), 1);
 	assert_int_equal(seed_held(&st, 5, 1), 1);
 	assert_int_equal(seed_held(&st, 5, 1), 0);
-	/* held: 1 -> 2, 3 -> 1, 4 -> 0, 5 -> 2: the least held first. */
+	/* No second copy before the last first copy has left. */
+	assert_true(seed_pick(&st, &shown, &theirs, NOW) == UINT32_MAX);
+	for (i = 0; i < 3; i++) {
+		(void)seed_held(&st, 0, 1);
+		(void)seed_held(&st, 2, 1);
+	}
+	assert_int_equal(st.nout, 6);
+	/* held: 0, 2 -> 3, 1 -> 2, 3 -> 1, 4 -> 0, 5 -> 2: the least first. */
 	assert_int_equal(seed_pick(&st, &shown, &theirs, NOW), 4);
 	bitfield_set(&theirs, 4);
 	assert_int_equal(seed_pick(&st, &shown, &theirs, NOW), 3);
