@@ -6,7 +6,8 @@
 # (every host SWARM_UP_MBIT up, default 20, and SWARM_DOWN_MBIT down,
 # default 100, Mbit/s), one file of SWARM_SIZE_MIB (default 64) random
 # MiB, all downloaders told to start at the same moment.  Then one
-# downloader from SWARM_SEEDERS (default 4; 0: skip) seeders.  Printed per
+# downloader from SWARM_SEEDERS (default 4; 0: skip) seeders, beside plain
+# TCP from the same seeder hosts (the bound: tcp_bound).  Printed per
 # case: when the last and the mean downloader had the whole file, T_min,
 # their ratio, and copies of the file uploaded (a host's tx bytes on its
 # interface over the file's size: frames, so ~1-2% of TLS, framing and
@@ -427,6 +428,73 @@ keep() {
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$F" \
 		"$UP" "$DOWN" "$5" "$T0" "$fins" >>"$PLOTS/rounds.tsv"
 }
+# tcp_bound NSEED: what plain TCP gets on the same hosts: each seeder host
+# sends F/NSEED bytes over one connection to the downloader host (python,
+# no TLS, no protocol); the payload rate from the first byte to the last,
+# as the receiver saw it.  The reference for the NSEED->1 case: htb counts
+# every segment's headers, so 1500-byte frames carry at most 1448/1514.
+tcp_bound() {
+	local ns=$1 k share
+	share=$((F / ns))
+	hosts "$ns" 1
+	lab_bg_io D1 /dev/null "$R/tcp.out" "$R/tcp.err" python3 -c '
+import socket, sys, threading, time
+n, total = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 9100))
+s.listen(n)
+print("listening", flush=True)
+marks = []
+def take(c):
+    got = 0
+    while True:
+        b = c.recv(1 << 20)
+        if not b:
+            break
+        if got == 0:
+            marks.append(time.monotonic())
+        got += len(b)
+    marks.append(time.monotonic())
+    if got != total // n:
+        print("short", got, flush=True)
+ts = []
+for _ in range(n):
+    c, _ = s.accept()
+    t = threading.Thread(target=take, args=(c,))
+    t.start()
+    ts.append(t)
+for t in ts:
+    t.join()
+print("%.3f" % (max(marks) - min(marks)), flush=True)
+' "$ns" "$F"
+	wait_line "$R/tcp.out" listening 10 || return 1
+	for ((k = 1; k <= ns; k++)); do
+		lab_bg S$k python3 -c '
+import socket, sys
+c = socket.create_connection((sys.argv[1], 9100))
+left, b = int(sys.argv[2]), b"x" * (1 << 20)
+while left > 0:
+    c.sendall(b[:min(left, len(b))])
+    left -= min(left, len(b))
+c.close()
+' "${LAB_ADDR[D1]}" "$share"
+	done
+	for ((k = 0; k < 600; k++)); do
+		[ "$(wc -l <"$R/tcp.out")" -ge 2 ] && break
+		sleep 0.1
+	done
+	if [ "$(wc -l <"$R/tcp.out")" -ge 2 ] && ! grep -q short "$R/tcp.out"; then
+		t=$(tail -1 "$R/tcp.out")
+		printf '  %-11s %6.1f s, %5.1f Mbit/s of payload: %3.0f%% of the %d Mbit/s (plain TCP, first byte to last: the bound)\n' \
+			tcp "$t" "$(calc '%.1f' "$F*8/$t/1e6")" \
+			"$(calc '%.1f' "100*$F*8/$t/($ns*$UP*1e6)")" $((ns * UP))
+	else
+		echo "  tcp: not done ($(head -c 200 "$R/tcp.out" "$R/tcp.err"))"
+	fi
+	lab_cleanup
+}
+
 # limit NSEED NDL: the longest a case may take, in seconds.
 limit() { calc '%d' "max(300, 20 * $(tmin "$1" "$2"))"; }
 
@@ -447,6 +515,7 @@ done
 if [ "$KSEED" -gt 0 ]; then
 	tm=$(tmin "$KSEED" 1)
 	echo "-- 1 downloader from $KSEED seeders: T_min = $tm s ($((KSEED * UP)) Mbit/s of seeders' uplinks)"
+	tcp_bound "$KSEED"
 	for s in "${systems[@]}"; do
 		FIN=() TX=()
 		T0=0
