@@ -341,9 +341,9 @@ peer_fill(struct peer *p)
 	if (p->state != P_ACTIVE || d->state != DL_RUN || conn_closing(p->c))
 		return;
 	d->pk.piece_ok = peer_piece_ok;
-	if ((endgame = picker_endgame(&d->pk)))
-		while (p->nreq < PIPELINE && peer_steal(p))
-			continue;
+	endgame = picker_endgame(&d->pk);
+	while (endgame && p->nreq < PIPELINE && peer_steal(p))
+		;
 	/* In endgame a peer takes duplicates only when nearly idle. */
 	while (p->nreq < (endgame ? 2u : PIPELINE) &&
 	    picker_pick(&d->pk, &p->has, endgame ? peer_dup_skip : peer_asked,
