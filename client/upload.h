@@ -29,7 +29,8 @@
 #define UP_SLOTS	2		/* peers served at once */
 #define UP_QUANTUM	(512 * 1024)	/* bytes a turn: one piece */
 #define UP_QUANTUM_MIN	(128 * 1024)	/* ... with many waiting: a block */
-#define UP_MANY		16		/* "many": more waiting than this */
+#define UP_ROUND_MS	4000		/* a round of piece turns, at most */
+#define UP_MANY		64		/* rate unknown: "many" waiting */
 
 /* A request received and not yet served. */
 struct up_req {
@@ -52,9 +53,19 @@ struct up_slot {
 	struct up_slot	*next;		/* in the waiting line */
 };
 
+/*
+ * A turn is a piece while a round of piece turns for everyone in line
+ * (a piece each, UP_SLOTS at a time) would take at most UP_ROUND_MS at
+ * the rate the turns have lately gone at (rate, bytes/s, set by the
+ * caller; 0 while unknown: a piece unless more than UP_MANY wait); else a
+ * block, so nobody waits long enough to drop the seeder as stalled.
+ * (Blocks with more than 16 waiting made the 24 peers of a swarm wait
+ * four rounds, 5 s, before any had a whole piece to pass on.)
+ */
 struct up_sched {
 	unsigned	 slots, nactive, nwaiting;
 	struct up_slot	*head, *tail;	/* waiting, oldest first */
+	uint64_t	 rate;
 };
 
 void	up_queue_init(struct up_queue *, unsigned cap);
@@ -69,6 +80,8 @@ int	up_queue_cancel(struct up_queue *, const uint8_t *sha1,
 	    uint32_t piece, uint32_t off, uint32_t len);
 
 void	up_sched_init(struct up_sched *, unsigned slots);
+/* Are turns a piece now (see struct up_sched)? */
+int	up_piece_turns(const struct up_sched *);
 /*
  * A slot with requests waiting: may it send now?  An idle slot becomes
  * active if a slot is free (a new turn from now) or joins the line.

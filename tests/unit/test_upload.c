@@ -131,6 +131,24 @@ test_turns(void **state)
 	up_release(&s, &many[0], 0);
 	assert_ptr_equal(up_next(&s, 70), &many[1]);
 	assert_int_equal(many[1].quantum, UP_QUANTUM_MIN);
+	/* With a rate: piece turns while a round of them fits UP_ROUND_MS. */
+	up_sched_init(&s, 2);
+	s.rate = 2500000;		/* 20 Mbit/s: a round of 38 pieces */
+	s.nwaiting = 37;
+	s.nactive = 1;
+	assert_int_equal(up_piece_turns(&s), 1);
+	s.nwaiting = 38;
+	assert_int_equal(up_piece_turns(&s), 0);
+	s.rate = 625000;		/* 5 Mbit/s: 9 pieces */
+	s.nwaiting = 8;
+	assert_int_equal(up_piece_turns(&s), 1);
+	s.nwaiting = 9;
+	assert_int_equal(up_piece_turns(&s), 0);
+	s.rate = 0;			/* unknown: by count */
+	s.nwaiting = UP_MANY;
+	assert_int_equal(up_piece_turns(&s), 1);
+	s.nwaiting = UP_MANY + 1;
+	assert_int_equal(up_piece_turns(&s), 0);
 }
 
 /*
