@@ -370,6 +370,12 @@ static const struct cmd table[] = {
 	    "stop sharing a file (it stays on disk)", NULL },
 	{ "stop_sharing", "<group_id> <file_name>", 2, 2, 1, "gf", c_stop_share,
 	    "same as stop_share", NULL },
+	{ "sync_folder", "<dir> <group_id>", 2, 2, 1, "dg", c_sync_folder,
+	    "keep a folder and a group in step", NULL },
+	{ "unsync_folder", "<dir>", 1, 1, 1, "d", c_unsync_folder,
+	    "stop syncing a folder (its files stay, shared)", NULL },
+	{ "list_folders", "", 0, 0, 1, "", c_list_folders,
+	    "this session's synced folders: folder, group", NULL },
 	{ "set_limit", "up|down <rate>|off", 2, 2, 0, "lo", c_set_limit,
 	    "cap what transfers take of the link, in bytes a second "
 	    "(as 800k, 2.5M)", NULL },

@@ -46,4 +46,9 @@ enum cmd_rc c_download_file(struct client *, int, char **);
 enum cmd_rc c_show_downloads(struct client *, int, char **);
 enum cmd_rc c_stop_share(struct client *, int, char **);
 
+/* cmd_folder.c */
+enum cmd_rc c_sync_folder(struct client *, int, char **);
+enum cmd_rc c_unsync_folder(struct client *, int, char **);
+enum cmd_rc c_list_folders(struct client *, int, char **);
+
 #endif

@@ -98,12 +98,18 @@ static const char schema[] =
      * while a file is shared, the tracker refuses other content under its
      * name, so a newer content arrives only once the old one is gone, or
      * from a tracker cut off from this one.  A file nobody shares is gone.
+     * A synced folder's new version (OP_UPDATE) replaces the content
+     * whatever it was, newest by stamp; parent is the content it was made
+     * from (NULL: none, or not known), the smallest any op gave for this
+     * content: synced folders tell a later edit from a concurrent one by
+     * it (client/folder_rules.c).
      */
     "CREATE TABLE IF NOT EXISTS file("
     "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
     "  name TEXT NOT NULL, size INTEGER NOT NULL,"
     "  sha1 BLOB NOT NULL, pieces BLOB NOT NULL,"
     "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  parent BLOB,"
     "  PRIMARY KEY(grp, name)) WITHOUT ROWID;"
     /*
      * Who shares which content (on, or stopped) and which session serves
@@ -257,11 +263,15 @@ static const char *const sql[S_COUNT] = {
 	[S_FILE_GET] = "SELECT size, sha1, pieces, born, origin FROM file"
 	    " WHERE grp = :grp AND name = :name",
 	[S_FILE_INSERT] = "INSERT INTO file(grp, name, size, sha1, pieces,"
-	    " born, origin) VALUES(:grp, :name, :size, :sha1, :pieces, :born,"
-	    " :origin)",
+	    " born, origin, parent) VALUES(:grp, :name, :size, :sha1, :pieces,"
+	    " :born, :origin, :parent)",
 	[S_FILE_REPLACE] = "UPDATE file SET size = :size, sha1 = :sha1,"
-	    " pieces = :pieces, born = :born, origin = :origin"
-	    " WHERE grp = :grp AND name = :name",
+	    " pieces = :pieces, born = :born, origin = :origin,"
+	    " parent = :parent WHERE grp = :grp AND name = :name",
+	/* The same content's parent: the smallest one given, NULL least. */
+	[S_FILE_PARENT] = "UPDATE file SET parent = :parent"
+	    " WHERE grp = :grp AND name = :name AND sha1 = :sha1"
+	    " AND (parent IS NULL OR parent > :parent)",
 	[S_FILE_BUMP] = "UPDATE file SET born = :born, origin = :origin"
 	    " WHERE grp = :grp AND name = :name",
 	[S_FILE_SHARED] = "SELECT 1 FROM file f JOIN share s"
@@ -269,7 +279,7 @@ static const char *const sql[S_COUNT] = {
 	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
 	    " WHERE f.grp = :grp AND f.name = :name" LIVE_SHARE " LIMIT 1",
 	/* A file is listed while at least one user shares it. */
-	[S_FILE_LIST] = "SELECT f.name, f.size, f.sha1 FROM file f"
+	[S_FILE_LIST] = "SELECT f.name, f.size, f.sha1, f.parent FROM file f"
 	    " WHERE f.grp = :grp AND EXISTS(SELECT 1 FROM share s"
 	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
 	    " WHERE s.grp = f.grp AND s.name = f.name" LIVE_SHARE ")"
@@ -589,7 +599,8 @@ store_flush(struct store *s)
  *         B-tree by key); a later one moved them to reqlog and added
  *         logbase without changing the number;
  *   4     the same tables as the later 3, whichever 3 it came from;
- *   5     sessions keep the key their client proved and a ticket key.
+ *   5     sessions keep the key their client proved and a ticket key;
+ *   6     a file's content keeps its parent (synced folders' versions).
  * The schema is all CREATE ... IF NOT EXISTS, so it adds what an older
  * layout lacks; the steps after it move what has to move.  One
  * transaction: a failure leaves the database as it was.
@@ -618,6 +629,9 @@ schema_upgrade(sqlite3 *db, int from, char **msg)
 	if ((from == 3 || from == 4) && sqlite3_exec(db, "ALTER TABLE sessions"
 	    " ADD COLUMN fp BLOB; ALTER TABLE sessions ADD COLUMN tkey BLOB;",
 	    NULL, NULL, msg) != SQLITE_OK)
+		goto fail;
+	if (from >= 3 && from <= 5 && sqlite3_exec(db, "ALTER TABLE file"
+	    " ADD COLUMN parent BLOB;", NULL, NULL, msg) != SQLITE_OK)
 		goto fail;
 	/* Request keys, oldest first, as reqlog keeps them. */
 	if (reqdone && sqlite3_exec(db, "INSERT INTO reqlog(at, req)"

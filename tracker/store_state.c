@@ -727,18 +727,26 @@ state_serve_put(struct store *s, const uint8_t *key, const char *group,
  * the same content moves the stamp up, other content replaces it only
  * if newer.  A maximum, so the order uploads arrive in does not matter.
  * m: "iqusqhH" group, its incarnation, name, size, sha1, piece hashes
- * (an upload op or a file row); the group is checked.
+ * (an upload or update op, or a file row); the group is checked.  An
+ * update's parent (zeros: none) goes with its content: a content's parent
+ * is the smallest any op gave it (a row from a snapshot gives none).
  */
 int
 state_file_merge(struct store *s, const struct wire_msg *m,
     const struct opctx *c)
 {
+	static const uint8_t none[20];
 	const char *group = m->f[G_NAME].s, *name = m->f[UP_NAME].s;
+	const uint8_t *parent = NULL;
 	struct file_meta cur;
 	sqlite3_stmt *q = NULL;
 	uint64_t born;
 	uint32_t origin;
 	int r, same;
+
+	if (m->h.type == WT_OP_UPDATE && m->f[UP_PARENT].n == 20 &&
+	    memcmp(m->f[UP_PARENT].p, none, 20) != 0)
+		parent = m->f[UP_PARENT].p;
 
 	r = file_get(s, group, name, &cur, 0, &born, &origin);
 	if (r == ST_ERR)
@@ -757,6 +765,8 @@ state_file_merge(struct store *s, const struct wire_msg *m,
 			db_bind_blob(q, ":sha1", m->f[UP_SHA1].p, 20);
 			db_bind_blob(q, ":pieces", m->f[UP_PIECES].p,
 			    (int)m->f[UP_PIECES].n * 20);
+			if (parent != NULL)
+				db_bind_blob(q, ":parent", parent, 20);
 		}
 		db_bind_int(q, ":born", (int64_t)c->hlc);
 		db_bind_int(q, ":origin", c->origin);
@@ -765,6 +775,15 @@ state_file_merge(struct store *s, const struct wire_msg *m,
 		/* A new row: searches find it from now on (store_search.c). */
 		if (r == ST_NO_FILE && s->names != NULL)
 			nameidx_add(s->names, group, name);
+	}
+	if (parent != NULL) {
+		q = db_stmt(s, S_FILE_PARENT);
+		db_bind_text(q, ":grp", group);
+		db_bind_text(q, ":name", name);
+		db_bind_blob(q, ":sha1", m->f[UP_SHA1].p, 20);
+		db_bind_blob(q, ":parent", parent, 20);
+		if (db_exec(s, q) == -1)
+			return -1;
 	}
 	return 0;
 }
@@ -778,7 +797,8 @@ apply_upload(struct store *s, const struct wire_msg *m,
 	int r;
 
 	if (m->f[UP_KEY].n != 32 || m->f[UP_SIZE].u > WIRE_FILE_MAX ||
-	    m->f[UP_PIECES].n != wire_npieces(m->f[UP_SIZE].u))
+	    m->f[UP_PIECES].n != wire_npieces(m->f[UP_SIZE].u) ||
+	    (m->h.type == WT_OP_UPDATE && m->f[UP_PARENT].n != 20))
 		return -2;
 	/* No membership test here: shares count only for members anyway. */
 	if ((r = state_group_of(s, m)) != 1)
@@ -838,7 +858,9 @@ applier(unsigned type)
 	case WT_OP_ACCEPT:	return apply_accept;
 	case WT_OP_REJECT:	return apply_reject;
 	case WT_OP_LEAVE:	return apply_leave;
-	case WT_OP_UPLOAD:	return apply_upload;
+	case WT_OP_UPLOAD:	/* FALLTHROUGH: an update is an upload
+				   that may replace the content */
+	case WT_OP_UPDATE:	return apply_upload;
 	case WT_OP_SERVE:	return apply_serve;
 	case WT_OP_STOP:	return apply_stop;
 	}
