@@ -209,7 +209,7 @@ store_list_versions(struct store *s, const char *group, const char *user,
 		cb(arg, (const char *)sqlite3_column_text(q, 0),
 		    (uint64_t)sqlite3_column_int64(q, 1),
 		    sqlite3_column_blob(q, 2), sqlite3_column_bytes(q, 3) == 20 ?
-		    sqlite3_column_blob(q, 3) : NULL);
+		    sqlite3_column_blob(q, 3) : NULL);	/* zeros: none */
 	}
 	return r == 0 ? ST_OK : ST_ERR;
 }

@@ -728,25 +728,18 @@ state_serve_put(struct store *s, const uint8_t *key, const char *group,
  * if newer.  A maximum, so the order uploads arrive in does not matter.
  * m: "iqusqhH" group, its incarnation, name, size, sha1, piece hashes
  * (an upload or update op, or a file row); the group is checked.  An
- * update's parent (zeros: none) goes with its content: a content's parent
- * is the smallest any op gave it (a row from a snapshot gives none).
+ * update also says what its content was made from (the version table).
  */
 int
 state_file_merge(struct store *s, const struct wire_msg *m,
     const struct opctx *c)
 {
-	static const uint8_t none[20];
 	const char *group = m->f[G_NAME].s, *name = m->f[UP_NAME].s;
-	const uint8_t *parent = NULL;
 	struct file_meta cur;
 	sqlite3_stmt *q = NULL;
 	uint64_t born;
 	uint32_t origin;
 	int r, same;
-
-	if (m->h.type == WT_OP_UPDATE && m->f[UP_PARENT].n == 20 &&
-	    memcmp(m->f[UP_PARENT].p, none, 20) != 0)
-		parent = m->f[UP_PARENT].p;
 
 	r = file_get(s, group, name, &cur, 0, &born, &origin);
 	if (r == ST_ERR)
@@ -765,8 +758,6 @@ state_file_merge(struct store *s, const struct wire_msg *m,
 			db_bind_blob(q, ":sha1", m->f[UP_SHA1].p, 20);
 			db_bind_blob(q, ":pieces", m->f[UP_PIECES].p,
 			    (int)m->f[UP_PIECES].n * 20);
-			if (parent != NULL)
-				db_bind_blob(q, ":parent", parent, 20);
 		}
 		db_bind_int(q, ":born", (int64_t)c->hlc);
 		db_bind_int(q, ":origin", c->origin);
@@ -776,12 +767,14 @@ state_file_merge(struct store *s, const struct wire_msg *m,
 		if (r == ST_NO_FILE && s->names != NULL)
 			nameidx_add(s->names, group, name);
 	}
-	if (parent != NULL) {
-		q = db_stmt(s, S_FILE_PARENT);
+	if (m->h.type == WT_OP_UPDATE) {
+		q = db_stmt(s, S_VERSION_PUT);
 		db_bind_text(q, ":grp", group);
 		db_bind_text(q, ":name", name);
 		db_bind_blob(q, ":sha1", m->f[UP_SHA1].p, 20);
-		db_bind_blob(q, ":parent", parent, 20);
+		db_bind_blob(q, ":parent", m->f[UP_PARENT].p, 20);
+		db_bind_int(q, ":stamp", (int64_t)c->hlc);
+		db_bind_int(q, ":origin", c->origin);
 		if (db_exec(s, q) == -1)
 			return -1;
 	}
