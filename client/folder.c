@@ -275,6 +275,8 @@ scan(struct folder *f, uint64_t now)
 
 	if ((d = opendir(f->dir)) == NULL)
 		return;
+	/* The loop thread only; readdir_r() is deprecated by glibc. */
+	/* cppcheck-suppress readdirCalled */
 	while ((de = readdir(d)) != NULL)
 		if ((e = fstate_entry(f, de->d_name, 1)) != NULL)
 			e->dirty = e->closed = 1;
