@@ -11,7 +11,7 @@
  * size and time are checked again when the hash is back: a file that
  * changed while it was hashed stays dirty.
  *
- * Fetches are downloads into FOLDER_STAGE, renamed over the name when
+ * Fetches are downloads into FOLDER_STAGE/FOLDER_FETCH, renamed over the name when
  * complete unless the file changed here meanwhile (then the download is
  * dropped: the group still has it, and our change goes out as a newer
  * version).  Callbacks hold a reference on their folder: one stopped while
@@ -664,11 +664,13 @@ folder_add(struct client *cl, const char *dir, const char *group,
 	snprintf(f->group, sizeof(f->group), "%s", group);
 	if (folder_check(cl, dir, f->dir, err, errlen) == -1)
 		goto fail;
-	if (fstate_path(f->dir, FOLDER_STAGE, f->stage) == -1) {
+	if (fstate_path(f->dir, FOLDER_STAGE, f->state) == -1 ||
+	    fstate_path(f->state, FOLDER_FETCH, f->stage) == -1) {
 		snprintf(err, errlen, "%.200s: path too long", f->dir);
 		goto fail;
 	}
-	if (mkdir(f->stage, 0700) == -1 && errno != EEXIST) {
+	if ((mkdir(f->state, 0700) == -1 && errno != EEXIST) ||
+	    (mkdir(f->stage, 0700) == -1 && errno != EEXIST)) {
 		snprintf(err, errlen, "%.200s: %s", f->stage, strerror(errno));
 		goto fail;
 	}

@@ -56,7 +56,9 @@ struct folder {
 	struct folder	*next;
 	struct client	*cl;
 	char		 dir[PATH_MAX];
-	char		 stage[PATH_MAX];
+	char		 state[PATH_MAX];	/* dir/FOLDER_STAGE: the index */
+	char		 stage[PATH_MAX];	/* state/FOLDER_FETCH: downloads,
+						   no other file */
 	char		 group[ID_MAX + 1];
 	int		 ifd;
 	struct fentry	*files;

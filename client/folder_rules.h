@@ -26,8 +26,12 @@
 
 /* The suffix of what download.c writes before the rename. */
 #define FOLDER_PART_SUFFIX	".part"
-/* The folder's own subfolder: staging for downloads, its index. */
+/*
+ * The folder's own subfolder: its index, and FOLDER_FETCH, where
+ * downloads are made (nothing else is there, whatever a group's names).
+ */
 #define FOLDER_STAGE		".p2ps-sync"
+#define FOLDER_FETCH		"fetch"
 
 /*
  * 1 if a directory entry of that name is synced: a valid group file name

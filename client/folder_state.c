@@ -89,7 +89,7 @@ fstate_save(struct folder *f)
 	int fd;
 
 	f->save = 0;
-	if (fstate_path(f->stage, INDEX_FILE, path) == -1)
+	if (fstate_path(f->state, INDEX_FILE, path) == -1)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
@@ -174,7 +174,7 @@ fstate_load(struct folder *f)
 	int has[3], i, fd;
 	FILE *fp;
 
-	if (fstate_path(f->stage, INDEX_FILE, path) == -1 ||
+	if (fstate_path(f->state, INDEX_FILE, path) == -1 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return;
 	if ((fp = fdopen(fd, "r")) == NULL) {

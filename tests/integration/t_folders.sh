@@ -49,6 +49,7 @@ mkdir -p "$A" "$B" "$A/sub"
 randfile "$A/a1.bin" 300000
 randfile "$A/a2.bin" 1200000		# three pieces
 randfile "$B/b1.bin" 70000
+echo "a file named as the folder's own index" >"$B/index"
 echo "in a subfolder" >"$A/sub/deep.txt"
 
 start_in a "$T/A" "$I1"
@@ -69,6 +70,7 @@ same_file() { [ -f "$1" ] && [ -f "$2" ] && [ "$(sha1_of "$1")" = "$(sha1_of "$2
 check "folders: initial fill: a1 reaches bob" wait_for 600 same_file "$A/a1.bin" "$B/a1.bin"
 check "folders: initial fill: a2 (3 pieces) reaches bob" wait_for 600 same_file "$A/a2.bin" "$B/a2.bin"
 check "folders: initial fill: b1 reaches alice" wait_for 600 same_file "$B/b1.bin" "$A/b1.bin"
+check "folders: a file named index is just a file" wait_for 600 same_file "$B/index" "$A/index"
 check "folders: subfolders are not synced" test ! -e "$B/sub"
 check "folders: no .part under a synced name" \
 	bash -c "! ls '$A' '$B' | grep -q '\\.part\$'"
@@ -79,9 +81,10 @@ files_on() {
 	grep -v '^logged in' "$T/lf$1.out"
 }
 want=$(printf '%s\t%s\t%s\n' a1.bin 300000 "$(sha1_of "$A/a1.bin")" \
-	a2.bin 1200000 "$(sha1_of "$A/a2.bin")" b1.bin 70000 "$(sha1_of "$B/b1.bin")")
-check_eq "folders: tracker 1 lists the three files" "$want" "$(files_on 1)"
-check_eq "folders: tracker 2 lists the three files" "$want" "$(files_on 2)"
+	a2.bin 1200000 "$(sha1_of "$A/a2.bin")" b1.bin 70000 "$(sha1_of "$B/b1.bin")" \
+	index "$(stat -c %s "$B/index")" "$(sha1_of "$B/index")")
+check_eq "folders: tracker 1 lists the four files" "$want" "$(files_on 1)"
+check_eq "folders: tracker 2 lists the four files" "$want" "$(files_on 2)"
 
 # A file added, written in three parts with the file open throughout: it
 # is shared once, whole.
