@@ -14,7 +14,9 @@
 #    under a sync-conflict name, in both folders, and both trackers list
 #    the same files;
 #  - restart and resume: alice's client quits, a file is added meanwhile,
-#    a new client in the same directory logs in and the folder resumes;
+#    garbage is appended to both state files, a new client in the same
+#    directory logs in and the folder (only it) resumes;
+#  - logout and login on one client: stopped, then resumed;
 #  - unsync_folder: files stay, and stay shared; errors.
 . "$(dirname "$0")/lib.sh"
 
@@ -154,10 +156,27 @@ check "folders: the list of synced folders is mode 0600" \
 check "folders: the folder's index is mode 0600" \
 	test "$(stat -c %a "$A/.p2ps-sync/index")" = 600
 randfile "$A/offline.bin" 90000
+# Both state files are read as untrusted: lines that do not parse are
+# skipped (binary, too long, a relative folder, a bad hash or number).
+{
+	printf 'alice\tg\trelative/dir\n'
+	printf 'alice\tbad group!\t%s\n' "$T"
+	head -c 9000 /dev/urandom | tr -d '\n'; echo
+	printf 'alice\tg\n'
+} >>"$T/A/.p2ps-folders"
+{
+	printf 'x.bin\t1\t2\tnothex\t-\t-\t0\n'
+	printf 'y.bin\t-1\t2\t-\t-\t-\t0\n'
+	printf 'z.bin\t1\t2\t-\t-\t-\t7\n'
+	printf '../up\t1\t2\t-\t-\t-\t0\n'
+	head -c 9000 /dev/urandom; echo
+} >>"$A/.p2ps-sync/index"
 start_in a2 "$T/A" "$I1"
 csend a2 "login alice pw-alice" "list_folders" "echo A2"
 wait_for 200 has_line "$T/a2.out" A2
 check "folders: resumed at login" has_prefix "$T/a2.out" "$A	g	"
+check_eq "folders: the garbage lines resumed nothing else" 1 \
+	"$(grep -c 'g	' "$T/a2.out")"
 check "folders: a file added while away reaches bob" \
 	wait_for 600 same_file "$A/offline.bin" "$B/offline.bin"
 randfile "$T/new-b1" 33333
@@ -165,13 +184,27 @@ cp "$T/new-b1" "$B/bob2.bin"
 check "folders: after resuming, new group files arrive" \
 	wait_for 600 same_file "$B/bob2.bin" "$A/bob2.bin"
 
+# logout and login on the same client: stopped, then resumed.
+csend b "logout" "list_folders" "login bob pw-bob" "list_folders" "echo B3"
+wait_for 200 has_line "$T/b.out" B3
+check_eq "folders: logout stops the folder, login resumes it" \
+	"logged out
+logged in as bob
+$B	g" "$(sed -n '/^B1$/,/^B3$/p' "$T/b.out" | grep -v '^B[13]$' |
+	sed 's/	[0-9]* files*$//; s/ (sharing [0-9]* files again)$//')"
+randfile "$T/new-a3" 4444
+cp "$T/new-a3" "$A/after-login.bin"
+check "folders: after logout and login, new group files arrive" \
+	wait_for 600 same_file "$A/after-login.bin" "$B/after-login.bin"
+
 # unsync_folder: the files stay and stay shared; errors.
 csend b "unsync_folder $B" "list_folders" "unsync_folder $B" "sync_folder $T/nodir g" \
 	"sync_folder $A/a1.bin g" "echo B2"
 wait_for 200 has_line "$T/b.out" B2
 check "folders: unsync_folder prints its line" has_line "$T/b.out" \
 	"stopped syncing folder $B"
-check_eq "folders: errors" "error: $B is not a synced folder
+check_eq "folders: errors" "error: not logged in (use login <user_id> <password>)
+error: $B is not a synced folder
 error: $T/nodir: No such file or directory
 error: $A/a1.bin: not a directory" "$(grep '^error' "$T/b.err")"
 check "folders: files stay after unsync" same_file "$B/bob2.bin" "$A/bob2.bin"
