@@ -14,24 +14,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "client.h"
-#include "conn.h"
 #include "crypto.h"
-#include "complete.h"
 #include "download.h"
-#include "help.h"
 #include "log.h"
 #include "loop.h"
 #include "match.h"
-#include "rate.h"
 #include "search.h"
 #include "shares.h"
 #include "shell.h"

@@ -18,7 +18,6 @@
 
 #include "client.h"
 #include "folder.h"
-#include "parse.h"
 #include "tracker_link.h"
 #include "wire.h"
 #include "xalloc.h"

@@ -37,7 +37,6 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "crypto.h"
 #include "download.h"
 #include "folder_rules.h"
 #include "log.h"
@@ -50,6 +49,7 @@
 #define TICK_MS		250
 
 static void	decide(struct folder *, struct fentry *);
+static void	walk(struct folder *);
 
 /* Drop a callback's hold; a stopped folder goes with the last one. */
 static void
@@ -247,6 +247,7 @@ on_inotify(int fd, unsigned events, void *arg)
 				/* Events lost: every name is looked at. */
 				for (e = f->files; e != NULL; e = e->next)
 					e->dirty = 1;
+				walk(f);
 				continue;
 			}
 			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
@@ -265,9 +266,9 @@ on_inotify(int fd, unsigned events, void *arg)
 	}
 }
 
-/* Names found in the folder at start (the only walk over it). */
+/* Every synced name in the folder, dirty (a walk: at start, on overflow). */
 static void
-scan(struct folder *f, uint64_t now)
+walk(struct folder *f)
 {
 	struct dirent *de;
 	struct fentry *e;
@@ -281,6 +282,15 @@ scan(struct folder *f, uint64_t now)
 		if ((e = fstate_entry(f, de->d_name, 1)) != NULL)
 			e->dirty = e->closed = 1;
 	(void)closedir(d);
+}
+
+/* At start: what is there, and what the index knew is looked at again. */
+static void
+scan(struct folder *f, uint64_t now)
+{
+	struct fentry *e;
+
+	walk(f);
 	/* Known names no longer there were deleted while we were away. */
 	for (e = f->files; e != NULL; e = e->next) {
 		e->present = e->hashed;
