@@ -76,6 +76,10 @@ check "folders: a file named index is just a file" wait_for 600 same_file "$B/in
 check "folders: subfolders are not synced" test ! -e "$B/sub"
 check "folders: no .part under a synced name" \
 	bash -c "! ls '$A' '$B' | grep -q '\\.part\$'"
+check_eq "folders: bob shared only his own files: nothing he was fetching" \
+	"shared b1.bin (70000 bytes)
+shared index ($(stat -c %s "$B/index") bytes)" \
+	"$(grep -o 'shared [^ ]* ([0-9]* bytes)' "$T/b.err" | sort)"
 
 # list_files on each tracker: the same three files.
 files_on() {
@@ -210,6 +214,8 @@ error: $A/a1.bin: not a directory" "$(grep '^error' "$T/b.err")"
 check "folders: files stay after unsync" same_file "$B/bob2.bin" "$A/bob2.bin"
 check "folders: ...and stay shared" grep -q '^bob2\.bin	' <(files_on 2)
 
+check_eq "folders: no .part was ever shared" "" \
+	"$(grep -h 'shared [^ ]*\.part ' "$T"/a*.err "$T/b.err")"
 csend b "quit"
 end_client b
 csend a2 "quit"
