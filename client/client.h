@@ -25,6 +25,7 @@
 struct commands_events;
 struct conn_limit;
 struct download;
+struct folder;
 struct pbuf;
 struct loop;
 struct loop_timer;
@@ -67,6 +68,7 @@ struct client {
 						   checks */
 	struct share		*shares;	/* shares.c: files served */
 	struct download		*downloads;	/* download.c: this session's */
+	struct folder		*folders;	/* folder.c: synced folders */
 	/* Piece buffers, shared by every download (storage.c). */
 	struct pbuf		*pbuf_free;	/* idle ones */
 	unsigned		 pbuf_total;	/* allocated, <= pbuf_max */
@@ -85,6 +87,8 @@ struct client {
 	/* Hooks: upward calls, each registered by the module above. */
 	const struct commands_events *cmd_events;  /* commands_init() */
 	void	(*download_ended)(struct client *);	/* download_init() */
+	void	(*download_done)(struct client *, const char *dest,
+		    const uint8_t sha1[20], int ok);	/* download_on_done() */
 	void	(*share_have)(struct client *, const struct share *,
 		    uint32_t piece);			/* shares_on_have() */
 };

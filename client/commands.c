@@ -19,36 +19,23 @@
  * session's start and end go to main.c through commands_events.
  */
 #include "commands.h"
+#define COMMANDS_INTERNAL
+#include "commands_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "client.h"
 #include "conn.h"
-#include "crypto.h"
 #include "complete.h"
-#include "download.h"
 #include "help.h"
 #include "log.h"
-#include "loop.h"
-#include "match.h"
 #include "rate.h"
-#include "search.h"
-#include "shares.h"
 #include "shell.h"
 #include "suggest.h"
 #include "tracker_link.h"
-#include "xalloc.h"
-
-enum cmd_rc { CMD_DONE, CMD_FAIL, CMD_WAIT };
 
 struct cmd {
 	const char	*name;
@@ -66,28 +53,11 @@ struct cmd {
 };
 
 static const struct cmd	table[];
-static void	reshare(struct client *);
-static void	cmd_done(struct client *, int);
 
 void
 commands_init(struct client *cl, const struct commands_events *ev)
 {
 	cl->cmd_events = ev;
-}
-
-void
-commands_error(struct client *cl, const char *fmt, ...)
-{
-	va_list ap;
-
-	cl->failed = 1;
-	fflush(stdout);
-	fputs("error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
 }
 
 static int
@@ -132,223 +102,6 @@ check_args(struct client *cl, const char *kinds, int argc, char **argv)
 	return 0;
 }
 
-/*
- * The common reply path: an error prints its message; OK prints the
- * command's success line; a list prints one name a line.
- */
-static void
-on_reply(void *arg, const struct wire_msg *m, const char *err)
-{
-	struct client *cl = arg;
-	struct wire_field f[WIRE_MAX_FIELDS];
-	struct wire_iter it;
-
-	suggest_reply(cl, err == NULL ? m : NULL);
-	if (err != NULL) {
-		commands_error(cl, "%s", err);
-		cmd_done(cl, 0);
-		return;
-	}
-	switch (m->h.type) {
-	case WT_ERROR:
-		cl->failed = 1;
-		fflush(stdout);
-		fputs("error: ", stderr);
-		log_print(stderr, m->f[ERROR_MSG].s);
-		fputc('\n', stderr);
-		if (m->f[ERROR_CODE].u == WE_AUTH && cl->logged_in) {
-			/* The tracker no longer knows our session. */
-			cl->logged_in = 0;
-		}
-		cmd_done(cl, 0);
-		return;
-	case WT_OK:
-		if (cl->ok_msg[0] != '\0')
-			printf("%s\n", cl->ok_msg);
-		break;
-	case WT_NAMES:
-		wire_iter_init(&it, m);
-		while (wire_iter_next(&it, f)) {
-			log_print(stdout, f[NAMES_NAME].s);
-			fputc('\n', stdout);
-		}
-		break;
-	case WT_SESSION:
-		if (m->f[SESSION_TICKET_KEY].n != sizeof(cl->ticket_key)) {
-			commands_error(cl, "malformed session from tracker");
-			cmd_done(cl, 0);
-			return;
-		}
-		memcpy(cl->token, m->f[SESSION_TOKEN].p, WIRE_TOKEN_LEN);
-		memcpy(cl->ticket_key, m->f[SESSION_TICKET_KEY].p,
-		    sizeof(cl->ticket_key));
-		/* An id: the codec let only [A-Za-z0-9._-] through. */
-		snprintf(cl->user, sizeof(cl->user), "%s",
-		    m->f[SESSION_USER].s);
-		cl->logged_in = 1;
-		cl->cmd_events->session_started(cl);
-		reshare(cl);
-		return;
-	default:
-		commands_error(cl, "unexpected reply from tracker");
-		cmd_done(cl, 0);
-		return;
-	}
-	cmd_done(cl, 1);
-}
-
-/*
- * Login: offer again every file this user shared before that is still on
- * disk unchanged (same size and modification time), without hashing.  A
- * file whose time changed but size did not is hashed again in the
- * background and offered only if its content is the same.
- */
-struct recheck {
-	struct client	*cl;
-	char		 group[ID_MAX + 1], name[NAME_MAX_LEN + 1];
-	char		 path[PATH_MAX];
-	uint8_t		 sha1[20];
-	int		 fd;
-	uint64_t	 mtime;
-};
-
-static void
-reshared(void *arg, const struct wire_msg *m, const char *err)
-{
-	const char *why;
-	char esc[512];
-
-	(void)arg;
-	if (err != NULL || m->h.type == WT_ERROR) {
-		why = err ? err : m->f[ERROR_MSG].s;
-		log_warnx("re-sharing refused: %s",
-		    log_escape(esc, sizeof(esc), why, strlen(why)));
-	}
-}
-
-static void
-send_share(struct client *cl, unsigned type, const char *group,
-    const char *name, const struct share *sh, uint64_t mtime)
-{
-	struct wire_enc *e = tlink_begin(cl->tl, type);
-
-	wire_put_token(e, cl->token);
-	wire_put_id(e, group);
-	wire_put_str(e, name);
-	if (type == WT_UPLOAD) {
-		wire_put_u64(e, sh->size);
-		wire_put_hash(e, sh->sha1);
-		wire_put_hashes(e, sh->hashes, sh->npieces);
-		wire_put_str(e, sh->path);
-		wire_put_u64(e, mtime);
-	}
-	tlink_send(cl->tl, reshared, cl);
-}
-
-static void
-rechecked(void *arg, struct file_hash *h)
-{
-	struct recheck *r = arg;
-	struct client *cl = r->cl;
-	struct share *sh;
-	char err[256];
-
-	if (h->ok && cl->logged_in && memcmp(h->sha1, r->sha1, 20) == 0 &&
-	    shares_get(cl, r->group, r->name) == NULL &&
-	    (sh = shares_add(cl, r->group, r->name, r->path, h->sha1, h->size,
-	    h->pieces, h->npieces, 1, err, sizeof(err))) != NULL)
-		send_share(cl, WT_UPLOAD, r->group, r->name, sh, r->mtime);
-	free(h->pieces);
-	close(r->fd);
-	free(r);
-}
-
-static void
-on_my_shares(void *arg, const struct wire_msg *m, const char *err)
-{
-	struct client *cl = arg;
-	struct wire_field f[WIRE_MAX_FIELDS];
-	struct wire_iter it;
-	struct share *sh;
-	struct stat st;
-	char e[256];
-	unsigned n = 0, checking = 0;
-
-	if (err == NULL && m->h.type == WT_SHARES && cl->logged_in) {
-		wire_iter_init(&it, m);
-		while (wire_iter_next(&it, f)) {
-			const char *g = f[SHARES_GROUP].s;
-			const char *name = f[SHARES_NAME].s;
-			const char *path = f[SHARES_PATH].s;
-			uint64_t size = f[SHARES_SIZE].u;
-			uint64_t mtime = f[SHARES_MTIME].u;
-
-			/* A path we could not hold whole is not ours. */
-			if (!parse_filename(name) || shares_get(cl, g, name) ||
-			    strlen(path) >= PATH_MAX ||
-			    stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
-			    (uint64_t)st.st_size != size)
-				continue;
-			if ((uint64_t)st.st_mtime != mtime) {
-				struct recheck *r = xcalloc(1, sizeof(*r));
-
-				r->cl = cl;
-				snprintf(r->group, sizeof(r->group), "%s", g);
-				snprintf(r->name, sizeof(r->name), "%s", name);
-				snprintf(r->path, sizeof(r->path), "%s", path);
-				memcpy(r->sha1, f[SHARES_SHA1].p, 20);
-				r->mtime = (uint64_t)st.st_mtime;
-				if ((r->fd = open(path, O_RDONLY |
-				    O_CLOEXEC)) == -1) {
-					free(r);
-					continue;
-				}
-				hash_file(cl, r->fd, size, rechecked, r);
-				checking++;
-				continue;
-			}
-			/* Unchanged: serve it again as it is. */
-			sh = shares_add(cl, g, name, path, f[SHARES_SHA1].p,
-			    size, NULL, 0, 1, e, sizeof(e));
-			if (sh == NULL)
-				continue;
-			send_share(cl, WT_SHARE, g, name, NULL, 0);
-			n++;
-		}
-	}
-	printf("logged in as %s", cl->user);
-	if (n > 0 || checking > 0)
-		printf(" (sharing %u file%s again%s)", n + checking,
-		    n + checking == 1 ? "" : "s", checking ?
-		    ", some being rechecked" : "");
-	printf("\n");
-	cmd_done(cl, 1);
-}
-
-static void
-reshare(struct client *cl)
-{
-	struct wire_enc *e = tlink_begin(cl->tl, WT_MY_SHARES);
-
-	wire_put_token(e, cl->token);
-	tlink_send(cl->tl, on_my_shares, cl);
-}
-
-/* Send a request whose fields are the token (if any) then ids. */
-static enum cmd_rc
-simple(struct client *cl, unsigned type, const char *a, const char *b)
-{
-	struct wire_enc *e = tlink_begin(cl->tl, type);
-
-	wire_put_token(e, cl->token);
-	if (a != NULL)
-		wire_put_id(e, a);
-	if (b != NULL)
-		wire_put_id(e, b);
-	tlink_send(cl->tl, on_reply, cl);
-	return CMD_WAIT;
-}
-
 static enum cmd_rc
 c_create_user(struct client *cl, int argc, char **argv)
 {
@@ -363,7 +116,7 @@ c_create_user(struct client *cl, int argc, char **argv)
 	e = tlink_begin(cl->tl, WT_CREATE_USER);
 	wire_put_id(e, argv[1]);
 	wire_put_str(e, argv[2]);
-	tlink_send(cl->tl, on_reply, cl);
+	tlink_send(cl->tl, cmd_reply, cl);
 	return CMD_WAIT;
 }
 
@@ -381,7 +134,7 @@ c_login(struct client *cl, int argc, char **argv)
 	wire_put_id(e, argv[1]);
 	wire_put_str(e, argv[2]);
 	wire_put_str(e, cl->addr);
-	tlink_send(cl->tl, on_reply, cl);
+	tlink_send(cl->tl, cmd_reply, cl);
 	return CMD_WAIT;
 }
 
@@ -404,7 +157,7 @@ on_logout(void *arg, const struct wire_msg *m, const char *err)
 		cmd_done(cl, 1);
 		return;
 	}
-	on_reply(arg, m, err);
+	cmd_reply(arg, m, err);
 }
 
 /* logout, or logout --all: every session of the user, on every client. */
@@ -430,7 +183,7 @@ c_create_group(struct client *cl, int argc, char **argv)
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "group %s created",
 	    argv[1]);
 	suggest_expect(cl, SUGGEST_ADD_GROUP, argv[1], NULL);
-	return simple(cl, WT_CREATE_GROUP, argv[1], NULL);
+	return cmd_simple(cl, WT_CREATE_GROUP, argv[1], NULL);
 }
 
 static enum cmd_rc
@@ -439,7 +192,7 @@ c_join_group(struct client *cl, int argc, char **argv)
 	(void)argc;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "asked to join group %s",
 	    argv[1]);
-	return simple(cl, WT_JOIN_GROUP, argv[1], NULL);
+	return cmd_simple(cl, WT_JOIN_GROUP, argv[1], NULL);
 }
 
 static enum cmd_rc
@@ -448,7 +201,7 @@ c_leave_group(struct client *cl, int argc, char **argv)
 	(void)argc;
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "left group %s", argv[1]);
 	suggest_expect(cl, SUGGEST_LEFT_GROUP, argv[1], NULL);
-	return simple(cl, WT_LEAVE_GROUP, argv[1], NULL);
+	return cmd_simple(cl, WT_LEAVE_GROUP, argv[1], NULL);
 }
 
 static enum cmd_rc
@@ -456,7 +209,7 @@ c_list_requests(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
 	suggest_expect(cl, SUGGEST_LIST_REQUESTS, argv[1], NULL);
-	return simple(cl, WT_LIST_REQUESTS, argv[1], NULL);
+	return cmd_simple(cl, WT_LIST_REQUESTS, argv[1], NULL);
 }
 
 static enum cmd_rc
@@ -466,7 +219,7 @@ c_accept_request(struct client *cl, int argc, char **argv)
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "%s accepted into group %s",
 	    argv[2], argv[1]);
 	suggest_expect(cl, SUGGEST_DROP_REQUEST, argv[1], argv[2]);
-	return simple(cl, WT_ACCEPT_REQUEST, argv[1], argv[2]);
+	return cmd_simple(cl, WT_ACCEPT_REQUEST, argv[1], argv[2]);
 }
 
 static enum cmd_rc
@@ -476,7 +229,7 @@ c_reject_request(struct client *cl, int argc, char **argv)
 	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "request of %s to join "
 	    "group %s rejected", argv[2], argv[1]);
 	suggest_expect(cl, SUGGEST_DROP_REQUEST, argv[1], argv[2]);
-	return simple(cl, WT_REJECT_REQUEST, argv[1], argv[2]);
+	return cmd_simple(cl, WT_REJECT_REQUEST, argv[1], argv[2]);
 }
 
 static enum cmd_rc
@@ -485,279 +238,7 @@ c_list_groups(struct client *cl, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	suggest_expect(cl, SUGGEST_LIST_GROUPS, NULL, NULL);
-	return simple(cl, WT_LIST_GROUPS, NULL, NULL);
-}
-
-/* Files. */
-
-struct upload {
-	struct client		*cl;
-	struct hash_task	*task;
-	struct loop_timer	*bar;
-	char			 group[ID_MAX + 1];
-	char			 name[NAME_MAX_LEN + 1];
-	char			 path[PATH_MAX];
-	uint64_t		 size, mtime;
-	struct file_hash	 h;
-	int			 fd;
-	int			 shown;
-	uint64_t		 t0;		/* hashing started (ms) */
-};
-
-static void
-upload_free(struct upload *u)
-{
-	loop_timer_cancel(u->cl->loop, u->bar);
-	if (u->shown)
-		fprintf(stderr, "\r\033[K");
-	free(u->h.pieces);
-	close(u->fd);
-	free(u);
-}
-
-/* On a terminal, a progress bar while a large file hashes. */
-static void
-upload_bar(void *arg)
-{
-	struct upload *u = arg;
-	uint64_t done = hash_progress(u->task);
-	int pct = u->size ? (int)(done * 100 / u->size) : 100, i;
-
-	u->bar = NULL;
-	fprintf(stderr, "\rhashing %.40s [", u->name);
-	for (i = 0; i < 30; i++)
-		fputc(i * 100 < pct * 30 ? '#' : '.', stderr);
-	fprintf(stderr, "] %3d%%", pct);
-	fflush(stderr);
-	u->shown = 1;
-	u->bar = loop_timer(u->cl->loop, 100, upload_bar, u);
-}
-
-static void
-uploaded(void *arg, const struct wire_msg *m, const char *err)
-{
-	struct upload *u = arg;
-	struct client *cl = u->cl;
-	struct share *sh;
-	char e[300];
-
-	suggest_reply(cl, err == NULL ? m : NULL);
-	if (err == NULL && m->h.type == WT_OK) {
-		if ((sh = shares_get(cl, u->group, u->name)) != NULL)
-			shares_remove(cl, sh);
-		sh = shares_add(cl, u->group, u->name, u->path, u->h.sha1,
-		    u->size, u->h.pieces, u->h.npieces, 1, e, sizeof(e));
-		if (sh == NULL) {
-			commands_error(cl, "%s", e);
-			upload_free(u);
-			cmd_done(cl, 0);
-			return;
-		}
-		printf("sharing %s in group %s (%llu bytes, %u pieces)\n",
-		    u->name, u->group, (unsigned long long)u->size,
-		    u->h.npieces);
-		upload_free(u);
-		cmd_done(cl, 1);
-		return;
-	}
-	upload_free(u);
-	on_reply(cl, m, err);
-}
-
-static void
-hashed(void *arg, struct file_hash *h)
-{
-	struct upload *u = arg;
-	struct client *cl = u->cl;
-	struct wire_enc *e;
-
-	u->h = *h;
-	log_debug("%s: hashed %llu bytes in %llu ms", u->name,
-	    (unsigned long long)u->size,
-	    (unsigned long long)(loop_clock_ms() - u->t0));
-	loop_timer_cancel(cl->loop, u->bar);
-	u->bar = NULL;
-	if (u->shown) {
-		fprintf(stderr, "\r\033[K");
-		u->shown = 0;
-	}
-	if (!h->ok || !cl->logged_in) {
-		commands_error(cl, "%s: %s", u->path, h->ok ? "logged out" :
-		    h->err);
-		upload_free(u);
-		cmd_done(cl, 0);
-		return;
-	}
-	e = tlink_begin(cl->tl, WT_UPLOAD);
-	wire_put_token(e, cl->token);
-	wire_put_id(e, u->group);
-	wire_put_str(e, u->name);
-	wire_put_u64(e, u->size);
-	wire_put_hash(e, h->sha1);
-	wire_put_hashes(e, h->pieces, h->npieces);
-	wire_put_str(e, u->path);
-	wire_put_u64(e, u->mtime);
-	tlink_send(cl->tl, uploaded, u);
-}
-
-static enum cmd_rc
-c_upload_file(struct client *cl, int argc, char **argv)
-{
-	struct upload *u;
-	struct stat st;
-	const char *base;
-
-	(void)argc;
-	u = xcalloc(1, sizeof(*u));
-	u->cl = cl;
-	u->fd = -1;
-	snprintf(u->group, sizeof(u->group), "%s", argv[2]);
-	if (realpath(argv[1], u->path) == NULL ||
-	    (u->fd = open(u->path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    fstat(u->fd, &st) == -1) {
-		commands_error(cl, "%s: %s", argv[1], strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		commands_error(cl, "%s: not a regular file", argv[1]);
-		goto fail;
-	}
-	base = strrchr(u->path, '/') ? strrchr(u->path, '/') + 1 : u->path;
-	if (!parse_filename(base)) {
-		commands_error(cl, "%s: the file name cannot be shared",
-		    argv[1]);
-		goto fail;
-	}
-	snprintf(u->name, sizeof(u->name), "%.255s", base);
-	u->size = (uint64_t)st.st_size;
-	u->mtime = (uint64_t)st.st_mtime;
-	u->t0 = loop_clock_ms();
-	suggest_expect(cl, SUGGEST_ADD_FILE, u->group, u->name);
-	u->task = hash_file(cl, u->fd, u->size, hashed, u);
-	if (shell_is_tty(cl->sh) && u->size >= 64 * 1024 * 1024)
-		u->bar = loop_timer(cl->loop, 200, upload_bar, u);
-	return CMD_WAIT;
-fail:
-	if (u->fd != -1)
-		close(u->fd);
-	free(u);
-	return CMD_FAIL;
-}
-
-static void
-on_files(void *arg, const struct wire_msg *m, const char *err)
-{
-	struct client *cl = arg;
-	struct wire_field f[WIRE_MAX_FIELDS];
-	struct wire_iter it;
-	char hex[SHA1_HEX];
-
-	suggest_reply(cl, err == NULL ? m : NULL);
-	if (err != NULL || m->h.type != WT_FILES) {
-		on_reply(arg, m, err);
-		return;
-	}
-	wire_iter_init(&it, m);
-	while (wire_iter_next(&it, f)) {
-		hex_encode(f[FILES_SHA1].p, 20, hex);
-		log_print(stdout, f[FILES_NAME].s);
-		printf("\t%llu\t%s\n", (unsigned long long)f[FILES_SIZE].u,
-		    hex);
-	}
-	cmd_done(cl, 1);
-}
-
-static enum cmd_rc
-c_list_files(struct client *cl, int argc, char **argv)
-{
-	struct wire_enc *e;
-
-	(void)argc;
-	suggest_expect(cl, SUGGEST_LIST_FILES, argv[1], NULL);
-	e = tlink_begin(cl->tl, WT_LIST_FILES);
-	wire_put_token(e, cl->token);
-	wire_put_id(e, argv[1]);
-	tlink_send(cl->tl, on_files, cl);
-	return CMD_WAIT;
-}
-
-/* Every page printed (m and err NULL), or what ended the search. */
-static void
-searched(void *arg, const struct wire_msg *m, const char *err)
-{
-	struct client *cl = arg;
-
-	if (m == NULL && err == NULL) {
-		cmd_done(cl, 1);
-		return;
-	}
-	on_reply(cl, m, err);
-}
-
-static enum cmd_rc
-c_search(struct client *cl, int argc, char **argv)
-{
-	const char *why;
-
-	(void)argc;
-	if ((why = match_check(argv[1])) != NULL) {
-		commands_error(cl, "%s", why);
-		return CMD_FAIL;
-	}
-	search_run(cl, argv[1], searched, cl);
-	return CMD_WAIT;
-}
-
-/* The download is under way (err NULL) or could not start. */
-static void
-download_started(void *arg, const char *err)
-{
-	struct client *cl = arg;
-
-	if (err != NULL)
-		commands_error(cl, "%s", err);
-	cmd_done(cl, err == NULL);
-}
-
-static enum cmd_rc
-c_download_file(struct client *cl, int argc, char **argv)
-{
-	(void)argc;
-	download_start(cl, argv[1], argv[2], argv[3], download_started, cl);
-	return CMD_WAIT;
-}
-
-static enum cmd_rc
-c_show_downloads(struct client *cl, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	download_list(cl);
-	return CMD_DONE;
-}
-
-static enum cmd_rc
-c_stop_share(struct client *cl, int argc, char **argv)
-{
-	struct share *sh;
-	struct wire_enc *e;
-
-	(void)argc;
-	if ((sh = shares_get(cl, argv[1], argv[2])) != NULL) {
-		if (!sh->complete) {
-			commands_error(cl, "%s is still downloading", argv[2]);
-			return CMD_FAIL;
-		}
-		shares_remove(cl, sh);
-	}
-	snprintf(cl->ok_msg, sizeof(cl->ok_msg), "stopped sharing %s in "
-	    "group %s", argv[2], argv[1]);
-	e = tlink_begin(cl->tl, WT_STOP_SHARE);
-	wire_put_token(e, cl->token);
-	wire_put_id(e, argv[1]);
-	wire_put_str(e, argv[2]);
-	tlink_send(cl->tl, on_reply, cl);
-	return CMD_WAIT;
+	return cmd_simple(cl, WT_LIST_GROUPS, NULL, NULL);
 }
 
 /* help: the command list; help NAME: one command (help.c's text). */
@@ -876,6 +357,12 @@ static const struct cmd table[] = {
 	    "stop sharing a file (it stays on disk)", NULL },
 	{ "stop_sharing", "<group_id> <file_name>", 2, 2, 1, "gf", c_stop_share,
 	    "same as stop_share", NULL },
+	{ "sync_folder", "<dir> <group_id>", 2, 2, 1, "dg", c_sync_folder,
+	    "keep a folder and a group in step", NULL },
+	{ "unsync_folder", "<dir>", 1, 1, 1, "d", c_unsync_folder,
+	    "stop syncing a folder (its files stay, shared)", NULL },
+	{ "list_folders", "", 0, 0, 1, "", c_list_folders,
+	    "this session's synced folders: folder, group", NULL },
 	{ "set_limit", "up|down <rate>|off", 2, 2, 0, "lo", c_set_limit,
 	    "cap what transfers take of the link, in bytes a second "
 	    "(as 800k, 2.5M)", NULL },
@@ -975,15 +462,4 @@ commands_line(struct client *cl, char *line, int kind)
 		cmd_done(cl, 1);
 		return;
 	}
-}
-
-/* The running command finished; ok 0 marks the session failed. */
-static void
-cmd_done(struct client *cl, int ok)
-{
-	if (!ok)
-		cl->failed = 1;
-	fflush(stdout);
-	fflush(stderr);
-	shell_resume(cl->sh);
 }

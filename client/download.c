@@ -90,6 +90,9 @@ dl_end(struct download *d)
 			dl_status(d, line, sizeof(line));
 			shell_notice(d->cl->sh, "%s", line);
 		}
+		if (d->cl->download_done != NULL)
+			d->cl->download_done(d->cl, d->dest, d->sha1,
+			    d->state == DL_DONE);
 		d->cl->download_ended(d->cl);
 	}
 }
@@ -108,7 +111,8 @@ dl_fail(struct download *d, const char *fmt, ...)
 	/* It may quote the tracker: escaped once, here, for every printer. */
 	log_escape(d->why, sizeof(d->why), raw, strlen(raw));
 	d->state = DL_FAILED;
-	d->cl->failed = 1;
+	if (!d->quiet)
+		d->cl->failed = 1;
 	if (d->sh != NULL) {
 		shares_remove(d->cl, d->sh);
 		d->sh = NULL;
@@ -536,8 +540,9 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 		d->state = DL_CHECK;
 		storage_recheck(d);
 	}
-	printf("downloading %s from group %s to %s\n", d->name, d->group,
-	    d->dest);
+	if (!d->quiet)
+		printf("downloading %s from group %s to %s\n", d->name,
+		    d->group, d->dest);
 	started = d->started;
 	d->started = NULL;
 	started(d->started_arg, NULL);
@@ -558,8 +563,16 @@ download_init(struct client *cl, void (*ended)(struct client *))
 }
 
 void
-download_start(struct client *cl, const char *group, const char *name,
-    const char *dest, void (*started)(void *, const char *), void *arg)
+download_on_done(struct client *cl, void (*done)(struct client *,
+    const char *, const uint8_t *, int))
+{
+	cl->download_done = done;
+}
+
+static void
+dl_start(struct client *cl, const char *group, const char *name,
+    const char *dest, void (*started)(void *, const char *), void *arg,
+    int quiet)
 {
 	struct download *d, *o;
 	struct wire_enc *e;
@@ -570,6 +583,7 @@ download_start(struct client *cl, const char *group, const char *name,
 	d->cl = cl;
 	d->ev = &dl_events;
 	d->fd = d->dio = -1;
+	d->quiet = quiet;
 	snprintf(d->group, sizeof(d->group), "%s", group);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	if (resolve_dest(d, dest, err, sizeof(err)) == -1)
@@ -598,6 +612,20 @@ download_start(struct client *cl, const char *group, const char *name,
 fail:
 	free(d);
 	started(arg, err);
+}
+
+void
+download_start(struct client *cl, const char *group, const char *name,
+    const char *dest, void (*started)(void *, const char *), void *arg)
+{
+	dl_start(cl, group, name, dest, started, arg, 0);
+}
+
+void
+download_fetch(struct client *cl, const char *group, const char *name,
+    const char *dest, void (*started)(void *, const char *), void *arg)
+{
+	dl_start(cl, group, name, dest, started, arg, 1);
 }
 
 /* Reporting. */

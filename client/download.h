@@ -30,6 +30,8 @@
 #ifndef DOWNLOAD_H
 #define DOWNLOAD_H
 
+#include <stdint.h>
+
 struct client;
 
 /*
@@ -47,6 +49,21 @@ void	download_init(struct client *, void (*ended)(struct client *));
 void	download_start(struct client *, const char *group, const char *name,
 	    const char *dest, void (*started)(void *arg, const char *err),
 	    void *arg);
+/*
+ * The same for a synced folder (folder.c): prints nothing when it starts,
+ * and a failure does not count against the exit status (the folder asks
+ * again at its next look at the group).
+ */
+void	download_fetch(struct client *, const char *group, const char *name,
+	    const char *dest, void (*started)(void *arg, const char *err),
+	    void *arg);
+/*
+ * Register done(cl, dest, sha1, ok): called as each download ends,
+ * complete (ok 1: dest holds content sha1) or failed, before the end hook
+ * of download_init().  One hook, the synced folders'.
+ */
+void	download_on_done(struct client *, void (*done)(struct client *,
+	    const char *dest, const uint8_t sha1[20], int ok));
 /* One line a download of this session, as show_downloads prints. */
 void	download_list(struct client *);
 /* Downloads not yet complete or failed. */

@@ -115,6 +115,7 @@ struct download {
 	int		 announced;	/* tracker knows we serve it */
 	int		 refreshing;	/* a source list is asked for */
 	int		 ended;		/* cl->download_ended called */
+	int		 quiet;		/* a synced folder's: download_fetch() */
 	uint64_t	 t_start, t_refresh;
 	unsigned	 refresh_ms;	/* ask for sources again after */
 	uint64_t	 bytes;		/* verified payload received */

@@ -146,6 +146,30 @@ static const struct {
 	"prints:  stopped sharing <file_name> in group <group_id>\n"
 	"errors:  you do not share <file_name> in group <group_id>\n"
 	"         <file_name> is still downloading\n" },
+	{ "sync_folder",
+	"Keeps a folder and a group in step from now on, for this user on\n"
+	"this client: every regular file in the folder (not its subfolders)\n"
+	"is shared in the group, once its size and time have stayed the same\n"
+	"a moment; files added or changed later too, within seconds.  Every\n"
+	"file of the group is downloaded into the folder.  A changed file is\n"
+	"shared as the name's new version; when a member changed it at the\n"
+	"same time, the copy that lost is kept beside it as\n"
+	"NAME.sync-conflict-YYYYMMDD-HHMMSS-ID.ext.  A file removed here stops\n"
+	"being shared by this client; others keep theirs.  The folder is\n"
+	"synced again at the next login of this user on a client started in\n"
+	"the same directory (listed in .p2ps-folders there).\n"
+	"prints:  syncing folder <dir> with group <group_id>\n"
+	"errors:  <dir>: not a directory\n"
+	"         <dir> is already synced\n"
+	"         and those of list_files\n" },
+	{ "unsync_folder",
+	"Stops syncing the folder; its files stay where they are, and stay\n"
+	"shared.\n"
+	"prints:  stopped syncing folder <dir>\n"
+	"errors:  <dir> is not a synced folder\n" },
+	{ "list_folders",
+	"The folders this session syncs, one a line:\n"
+	"folder<TAB>group_id<TAB>N files (the files there now).\n" },
 	{ "set_limit",
 	"Caps what transfers take of the link: up for the pieces this client\n"
 	"serves, down for those it fetches; shared by every transfer, counted\n"

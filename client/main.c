@@ -31,6 +31,7 @@
 #include "commands.h"
 #include "conn.h"
 #include "download.h"
+#include "folder.h"
 #include "log.h"
 #include "loop.h"
 #include "net.h"
@@ -264,6 +265,7 @@ session_started(struct client *cl)
 	loop_timer_cancel(cl->loop, cl->ping);
 	cl->ping = loop_timer(cl->loop, 20000, ping_timer, cl);
 	suggest_session_started(cl);
+	folder_resume(cl);
 }
 
 /* The session is over: nothing of it may go on. */
@@ -273,6 +275,7 @@ session_ended(struct client *cl)
 	loop_timer_cancel(cl->loop, cl->ping);
 	cl->ping = NULL;
 	download_abort_all(cl, "logged out");
+	folder_stop_all(cl);
 	shares_clear(cl);
 	peer_server_stop_all(cl);
 	suggest_session_ended(cl);
@@ -384,6 +387,7 @@ main(int argc, char **argv)
 	commands_init(&CL, &command_events);
 	suggest_init(&CL);
 	download_init(&CL, download_ended);
+	folder_init(&CL);
 	peer_server_start(&CL);
 	identity(&CL, known, sizeof(known));
 	CL.tl = tlink_new(CL.loop, &CL.trackers, CL.tls_cli, known);
@@ -393,6 +397,7 @@ main(int argc, char **argv)
 	loop_run(CL.loop);
 
 	fflush(stdout);
+	folder_stop_all(&CL);
 	shell_free(CL.sh);
 	CL.sh = NULL;		/* downloads aborted below notify nobody */
 	loop_timer_cancel(CL.loop, CL.ping);
@@ -403,6 +408,7 @@ main(int argc, char **argv)
 	worker_pool_free(CL.workers);	/* jobs report to their downloads */
 	worker_pool_free(CL.seq_workers);
 	download_free_all(&CL);
+	folder_free_all(&CL);
 	shares_clear(&CL);
 	suggest_free(&CL);
 	close(CL.lfd);

@@ -36,6 +36,7 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	/* WIRE_SOURCES_MAX sources of up to 340 bytes (a host:port). */
 	[WT_PEERS] =		{ "PEERS", "h*sB", CTRL },
 	[WT_FOUND] =		{ "FOUND", "bss*siqh", CTRL },
+	[WT_VERSIONS] =		{ "VERSIONS", "*sqhh", 64 * 1024 * 1024 },
 	[WT_CREATE_USER] =	{ "CREATE_USER", "is", CTRL },
 	[WT_LOGIN] =		{ "LOGIN", "iss", CTRL },
 	[WT_LOGOUT] =		{ "LOGOUT", "t", 64 },
@@ -56,6 +57,8 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_LOGOUT_ALL] =	{ "LOGOUT_ALL", "t", 64 },
 	[WT_SOURCES] =		{ "SOURCES", "tis", CTRL },
 	[WT_SEARCH] =		{ "SEARCH", "tsss", CTRL },
+	[WT_UPDATE] =		{ "UPDATE", "tisqhHsqh", 8 * 1024 * 1024 },
+	[WT_LIST_VERSIONS] =	{ "LIST_VERSIONS", "ti", 128 },
 	[WT_P_WANT] =		{ "P_WANT", "hB", 128 },
 	[WT_P_BITFIELD] =	{ "P_BITFIELD", "hB", 64 * 1024 },
 	[WT_P_HAVE] =		{ "P_HAVE", "hu", 64 },
@@ -91,6 +94,8 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_OP_SERVE] =		{ "OP_SERVE", "iqushB", CTRL },
 	[WT_OP_STOP] =		{ "OP_STOP", "iqusiB", CTRL },
 	[WT_OP_LOGIN] =		{ "OP_LOGIN", "BiqusBB", CTRL },
+	[WT_OP_UPDATE] =	{ "OP_UPDATE", "iqusqhHisqBh",
+				    8 * 1024 * 1024 - 1024 },
 	[WT_S_SNAP_OFFER] =	{ "S_SNAP_OFFER", "", 16 },
 	[WT_S_SNAP_ASK] =	{ "S_SNAP_ASK", "", 16 },
 };

@@ -101,6 +101,9 @@ enum wire_type {
 	WT_FOUND = 10,		/* "bss*siqh" more (1: ask again from the
 				   next group and name that follow), then
 				   hits: name, group, size, sha1 */
+	WT_VERSIONS = 11,	/* "*sqhh" name, size, sha1, parent: the
+				   content a synced folder made this one
+				   from (zeros: none, or not known) */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
 	WT_LOGIN = 17,		/* "iss" user, password, peer address */
@@ -130,6 +133,12 @@ enum wire_type {
 	WT_SEARCH = 35,		/* "tsss" pattern, after group, after name
 				   ("" ""  from the start) -> WT_FOUND: a
 				   page of hits, in (group, name) order */
+	WT_UPDATE = 36,		/* "tisqhHsqh" as UPLOAD, then the parent:
+				   a synced folder's new version of a name,
+				   taken whatever content the name holds
+				   (zeros: a new name) */
+	WT_LIST_VERSIONS = 37,	/* "ti" -> WT_VERSIONS: list_files with
+				   each content's parent */
 
 	/*
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,
@@ -221,6 +230,8 @@ enum wire_type {
 	WT_OP_LOGIN = 123,	/* "BiqusBB" as OP_SESSION, then the key the
 				   client proved (TLS) and its ticket key;
 				   OP_SESSION is left from before TLS */
+	WT_OP_UPDATE = 126,	/* "iqusqhHisqBh" as OP_UPLOAD, then the
+				   parent (WT_UPDATE) */
 
 	WT_TYPE_MAX = 128
 };
@@ -249,8 +260,10 @@ enum { ACCOUNT_USER, ACCOUNT_PASSWORD, LOGIN_PEER };
 /* Requests of a session: "t", "ti", "tii", "tis". */
 enum { REQ_TOKEN, REQ_GROUP, REQ_ARG, REQ_USER = REQ_ARG,
 	REQ_NAME = REQ_ARG };
+/* UPLOAD, and UPDATE after it. */
 enum { UPLOAD_TOKEN, UPLOAD_GROUP, UPLOAD_NAME, UPLOAD_SIZE, UPLOAD_SHA1,
-	UPLOAD_PIECES, UPLOAD_PATH, UPLOAD_MTIME };
+	UPLOAD_PIECES, UPLOAD_PATH, UPLOAD_MTIME, UPDATE_PARENT };
+enum { VER_NAME, VER_SIZE, VER_SHA1, VER_PARENT };	/* VERSIONS' item */
 /* Peer messages: the file, then per type. */
 #define WIRE_ID_RENEW	0xffffffffu	/* a WANT that renews a ticket */
 enum { PEER_SHA1, WANT_TICKET = 1, BITFIELD_BITS = 1, PEER_PIECE = 1,
@@ -280,9 +293,13 @@ enum { G_NAME, G_BORN, G_ORIGIN };
 /* OP_JOIN, ACCEPT, REJECT, LEAVE; S_R_MEMBER after them. */
 enum { MEM_USER = G_ORIGIN + 1, MEM_EPOCH, RMEM_STATE, RMEM_STAMP,
 	RMEM_ORIGIN };
-/* OP_UPLOAD; S_R_FILE shares its first fields up to pieces. */
+/*
+ * OP_UPLOAD, and OP_UPDATE after it; S_R_FILE shares their first fields up
+ * to pieces.
+ */
 enum { UP_NAME = G_ORIGIN + 1, UP_SIZE, UP_SHA1, UP_PIECES, UP_USER,
-	UP_PATH, UP_MTIME, UP_KEY, RFILE_BORN = UP_USER, RFILE_ORIGIN };
+	UP_PATH, UP_MTIME, UP_KEY, UP_PARENT, RFILE_BORN = UP_USER,
+	RFILE_ORIGIN };
 enum { RSHARE_NAME = G_ORIGIN + 1, RSHARE_USER, RSHARE_PRESENT, RSHARE_SHA1,
 	RSHARE_PATH, RSHARE_MTIME, RSHARE_STAMP, RSHARE_ORIGIN };
 enum { SERVE_NAME = G_ORIGIN + 1, SERVE_SHA1, SERVE_KEY };

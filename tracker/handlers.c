@@ -521,8 +521,11 @@ h_upload(struct req *r)
 		reply_err(r, WE_INVALID, "piece hashes do not match the size");
 		return;
 	}
-	rc = store_upload(r->t->store, r->key, r->user, g, name, &m, path,
-	    (int64_t)f[UPLOAD_MTIME].u);
+	/* UPDATE: a synced folder's new version (UPLOAD and a parent). */
+	rc = r->type == WT_UPDATE ? store_update(r->t->store, r->key, r->user,
+	    g, name, &m, path, (int64_t)f[UPLOAD_MTIME].u,
+	    f[UPDATE_PARENT].p) : store_upload(r->t->store, r->key, r->user,
+	    g, name, &m, path, (int64_t)f[UPLOAD_MTIME].u);
 	reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
 }
 
@@ -537,15 +540,27 @@ put_file(void *arg, const char *name, uint64_t size, const uint8_t *sha1)
 }
 
 static void
+put_version(void *arg, const char *name, uint64_t size, const uint8_t *sha1,
+    const uint8_t *parent)
+{
+	static const uint8_t none[20];
+
+	put_file(arg, name, size, sha1);
+	wire_put_hash(arg, parent != NULL ? parent : none);
+}
+
+/* LIST_FILES, and LIST_VERSIONS: the same with each content's parent. */
+static void
 h_list_files(struct req *r)
 {
 	const char *g = r->m->f[REQ_GROUP].s;
 	struct wire_enc e;
-	int rc;
+	int rc, v = r->type == WT_LIST_VERSIONS;
 
-	wire_begin(&e, conn_out(r->l->c), WT_FILES, r->id);
-	if ((rc = store_list_files(r->t->store, g, r->user, put_file,
-	    &e)) != ST_OK) {
+	wire_begin(&e, conn_out(r->l->c), v ? WT_VERSIONS : WT_FILES, r->id);
+	if ((rc = v ? store_list_versions(r->t->store, g, r->user,
+	    put_version, &e) : store_list_files(r->t->store, g, r->user,
+	    put_file, &e)) != ST_OK) {
 		e.err = 1;
 		wire_end(&e);
 		reply_store(r, rc, g, r->user);
@@ -866,6 +881,8 @@ static const struct {
 	[WT_PING] =		{ h_ping, 1, 0 },
 	[WT_UPLOAD] =		{ h_upload, 1, 1 },
 	[WT_LIST_FILES] =	{ h_list_files, 1, 0 },
+	[WT_UPDATE] =		{ h_upload, 1, 1 },
+	[WT_LIST_VERSIONS] =	{ h_list_files, 1, 0 },
 	[WT_FILE_INFO] =	{ h_file_info, 1, 0 },
 	[WT_SOURCES] =		{ h_sources, 1, 0 },
 	[WT_SHARE] =		{ h_share, 1, 1 },

@@ -66,7 +66,7 @@ enum store_rc {
 
 #define STORE_SALT_LEN		16
 #define STORE_HASH_LEN		32
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 
 struct user_cred {
 	uint8_t		salt[STORE_SALT_LEN];
@@ -159,10 +159,23 @@ typedef void (*store_share_cb)(void *arg, const struct share_row *);
 int	store_upload(struct store *, const uint8_t key[32], const char *user,
 	    const char *group, const char *name, const struct file_meta *,
 	    const char *path, int64_t mtime);
+/*
+ * A synced folder's new version of name (WT_UPDATE): as store_upload(),
+ * but taken whatever content the name holds (the newest by stamp wins on
+ * every tracker); parent is the content it was made from, or NULL.
+ */
+int	store_update(struct store *, const uint8_t key[32], const char *user,
+	    const char *group, const char *name, const struct file_meta *,
+	    const char *path, int64_t mtime, const uint8_t *parent);
 /* Files of the group that someone shares (members only). */
 int	store_list_files(struct store *, const char *group, const char *user,
 	    void (*cb)(void *, const char *name, uint64_t size,
 	    const uint8_t *sha1), void *arg);
+/* The same, with each content's parent (NULL: none or not known). */
+int	store_list_versions(struct store *, const char *group,
+	    const char *user, void (*cb)(void *, const char *name,
+	    uint64_t size, const uint8_t *sha1, const uint8_t *parent),
+	    void *arg);
 /* Metadata (members only); m->pieces valid until the next call. */
 int	store_file_info(struct store *, const char *group, const char *name,
 	    const char *user, struct file_meta *m);

@@ -98,6 +98,9 @@ static const char schema[] =
      * while a file is shared, the tracker refuses other content under its
      * name, so a newer content arrives only once the old one is gone, or
      * from a tracker cut off from this one.  A file nobody shares is gone.
+     * A synced folder's new version (OP_UPDATE) replaces the content
+     * whatever it was, newest by stamp, as any upload from a cut-off
+     * tracker does.
      */
     "CREATE TABLE IF NOT EXISTS file("
     "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
@@ -105,6 +108,21 @@ static const char schema[] =
     "  sha1 BLOB NOT NULL, pieces BLOB NOT NULL,"
     "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
     "  PRIMARY KEY(grp, name)) WITHOUT ROWID;"
+    /*
+     * Synced folders' versions: for each content a name held through
+     * OP_UPDATE, what the newest such op (by stamp, origin) said it was
+     * made from (zeros: nothing).  A register per (grp, name, sha1), so
+     * any order of ops gives the same rows; synced folders tell a later
+     * edit from a concurrent one by it (client/folder_rules.c).  Not in
+     * snapshots: a tracker that caught up by one knows no parents until
+     * the next version, which a folder takes as concurrent (a conflict
+     * copy too many, never a file lost).
+     */
+    "CREATE TABLE IF NOT EXISTS version("
+    "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL, sha1 BLOB NOT NULL, parent BLOB NOT NULL,"
+    "  stamp INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  PRIMARY KEY(grp, name, sha1)) WITHOUT ROWID;"
     /*
      * Who shares which content (on, or stopped) and which session serves
      * it: the latest op by stamp decides each row.  A row counts only
@@ -262,6 +280,13 @@ static const char *const sql[S_COUNT] = {
 	[S_FILE_REPLACE] = "UPDATE file SET size = :size, sha1 = :sha1,"
 	    " pieces = :pieces, born = :born, origin = :origin"
 	    " WHERE grp = :grp AND name = :name",
+	/* The newest update of a content says its parent. */
+	[S_VERSION_PUT] = "INSERT INTO version(grp, name, sha1, parent, stamp,"
+	    " origin) VALUES(:grp, :name, :sha1, :parent, :stamp, :origin)"
+	    " ON CONFLICT(grp, name, sha1) DO UPDATE SET"
+	    " parent = excluded.parent, stamp = excluded.stamp,"
+	    " origin = excluded.origin WHERE (excluded.stamp, excluded.origin)"
+	    " > (version.stamp, version.origin)",
 	[S_FILE_BUMP] = "UPDATE file SET born = :born, origin = :origin"
 	    " WHERE grp = :grp AND name = :name",
 	[S_FILE_SHARED] = "SELECT 1 FROM file f JOIN share s"
@@ -269,8 +294,9 @@ static const char *const sql[S_COUNT] = {
 	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
 	    " WHERE f.grp = :grp AND f.name = :name" LIVE_SHARE " LIMIT 1",
 	/* A file is listed while at least one user shares it. */
-	[S_FILE_LIST] = "SELECT f.name, f.size, f.sha1 FROM file f"
-	    " WHERE f.grp = :grp AND EXISTS(SELECT 1 FROM share s"
+	[S_FILE_LIST] = "SELECT f.name, f.size, f.sha1, v.parent FROM file f"
+	    " LEFT JOIN version v ON v.grp = f.grp AND v.name = f.name"
+	    " AND v.sha1 = f.sha1 WHERE f.grp = :grp AND EXISTS(SELECT 1 FROM share s"
 	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
 	    " WHERE s.grp = f.grp AND s.name = f.name" LIVE_SHARE ")"
 	    " ORDER BY f.name",
@@ -589,7 +615,8 @@ store_flush(struct store *s)
  *         B-tree by key); a later one moved them to reqlog and added
  *         logbase without changing the number;
  *   4     the same tables as the later 3, whichever 3 it came from;
- *   5     sessions keep the key their client proved and a ticket key.
+ *   5     sessions keep the key their client proved and a ticket key;
+ *   6     version: synced folders' versions and their parents.
  * The schema is all CREATE ... IF NOT EXISTS, so it adds what an older
  * layout lacks; the steps after it move what has to move.  One
  * transaction: a failure leaves the database as it was.

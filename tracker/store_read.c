@@ -192,8 +192,9 @@ store_is_member(struct store *s, const char *group, const char *user)
 }
 
 int
-store_list_files(struct store *s, const char *group, const char *user,
-    void (*cb)(void *, const char *, uint64_t, const uint8_t *), void *arg)
+store_list_versions(struct store *s, const char *group, const char *user,
+    void (*cb)(void *, const char *, uint64_t, const uint8_t *,
+    const uint8_t *), void *arg)
 {
 	sqlite3_stmt *q;
 	int r;
@@ -207,9 +208,35 @@ store_list_files(struct store *s, const char *group, const char *user,
 			continue;
 		cb(arg, (const char *)sqlite3_column_text(q, 0),
 		    (uint64_t)sqlite3_column_int64(q, 1),
-		    sqlite3_column_blob(q, 2));
+		    sqlite3_column_blob(q, 2), sqlite3_column_bytes(q, 3) == 20 ?
+		    sqlite3_column_blob(q, 3) : NULL);	/* zeros: none */
 	}
 	return r == 0 ? ST_OK : ST_ERR;
+}
+
+/* store_list_files() is store_list_versions() without the parents. */
+struct files_cb {
+	void	(*cb)(void *, const char *, uint64_t, const uint8_t *);
+	void	*arg;
+};
+
+static void
+files_cb(void *arg, const char *name, uint64_t size, const uint8_t *sha1,
+    const uint8_t *parent)
+{
+	const struct files_cb *f = arg;
+
+	(void)parent;
+	f->cb(f->arg, name, size, sha1);
+}
+
+int
+store_list_files(struct store *s, const char *group, const char *user,
+    void (*cb)(void *, const char *, uint64_t, const uint8_t *), void *arg)
+{
+	struct files_cb f = { cb, arg };
+
+	return store_list_versions(s, group, user, files_cb, &f);
 }
 
 int

@@ -332,10 +332,15 @@ file_op_begin(struct store *s, struct wire_enc *e, unsigned type,
 	return 0;
 }
 
-int
-store_upload(struct store *s, const uint8_t key[32], const char *user,
+/*
+ * upload and update: an OP_UPLOAD, or with parent an OP_UPDATE, which
+ * takes the name whatever content it holds (parent NULL: zeros, a new
+ * name).
+ */
+static int
+upload_op(struct store *s, const uint8_t key[32], const char *user,
     const char *group, const char *name, const struct file_meta *m,
-    const char *path, int64_t mtime)
+    const char *path, int64_t mtime, const uint8_t *parent)
 {
 	struct file_meta cur;
 	struct wire_enc e;
@@ -348,10 +353,11 @@ store_upload(struct store *s, const uint8_t key[32], const char *user,
 	r = state_live_file(s, group, name, &cur, 0);
 	if (r == ST_ERR)
 		return db_rollback(s, r);
-	if (r == ST_OK && (cur.size != m->size ||
+	if (parent == NULL && r == ST_OK && (cur.size != m->size ||
 	    memcmp(cur.sha1, m->sha1, 20) != 0))
 		return db_rollback(s, ST_FILE_CONFLICT);
-	if (file_op_begin(s, &e, WT_OP_UPLOAD, group, name) == -1)
+	if (file_op_begin(s, &e, parent != NULL ? WT_OP_UPDATE : WT_OP_UPLOAD,
+	    group, name) == -1)
 		return db_rollback(s, ST_ERR);
 	wire_put_u64(&e, m->size);
 	wire_put_hash(&e, m->sha1);
@@ -360,9 +366,30 @@ store_upload(struct store *s, const uint8_t key[32], const char *user,
 	wire_put_str(&e, path);
 	wire_put_u64(&e, (uint64_t)mtime);
 	wire_put_blob(&e, key, 32);
+	if (parent != NULL)
+		wire_put_hash(&e, parent);
 	if (op_local(s, &e, op_stamp(s)) != ST_OK)
 		return db_rollback(s, ST_ERR);
 	return commit_op(s, ST_OK);
+}
+
+int
+store_upload(struct store *s, const uint8_t key[32], const char *user,
+    const char *group, const char *name, const struct file_meta *m,
+    const char *path, int64_t mtime)
+{
+	return upload_op(s, key, user, group, name, m, path, mtime, NULL);
+}
+
+int
+store_update(struct store *s, const uint8_t key[32], const char *user,
+    const char *group, const char *name, const struct file_meta *m,
+    const char *path, int64_t mtime, const uint8_t *parent)
+{
+	static const uint8_t none[20];
+
+	return upload_op(s, key, user, group, name, m, path, mtime,
+	    parent != NULL ? parent : none);
 }
 
 int

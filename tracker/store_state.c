@@ -727,7 +727,8 @@ state_serve_put(struct store *s, const uint8_t *key, const char *group,
  * the same content moves the stamp up, other content replaces it only
  * if newer.  A maximum, so the order uploads arrive in does not matter.
  * m: "iqusqhH" group, its incarnation, name, size, sha1, piece hashes
- * (an upload op or a file row); the group is checked.
+ * (an upload or update op, or a file row); the group is checked.  An
+ * update also says what its content was made from (the version table).
  */
 int
 state_file_merge(struct store *s, const struct wire_msg *m,
@@ -766,6 +767,17 @@ state_file_merge(struct store *s, const struct wire_msg *m,
 		if (r == ST_NO_FILE && s->names != NULL)
 			nameidx_add(s->names, group, name);
 	}
+	if (m->h.type == WT_OP_UPDATE) {
+		q = db_stmt(s, S_VERSION_PUT);
+		db_bind_text(q, ":grp", group);
+		db_bind_text(q, ":name", name);
+		db_bind_blob(q, ":sha1", m->f[UP_SHA1].p, 20);
+		db_bind_blob(q, ":parent", m->f[UP_PARENT].p, 20);
+		db_bind_int(q, ":stamp", (int64_t)c->hlc);
+		db_bind_int(q, ":origin", c->origin);
+		if (db_exec(s, q) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -778,7 +790,8 @@ apply_upload(struct store *s, const struct wire_msg *m,
 	int r;
 
 	if (m->f[UP_KEY].n != 32 || m->f[UP_SIZE].u > WIRE_FILE_MAX ||
-	    m->f[UP_PIECES].n != wire_npieces(m->f[UP_SIZE].u))
+	    m->f[UP_PIECES].n != wire_npieces(m->f[UP_SIZE].u) ||
+	    (m->h.type == WT_OP_UPDATE && m->f[UP_PARENT].n != 20))
 		return -2;
 	/* No membership test here: shares count only for members anyway. */
 	if ((r = state_group_of(s, m)) != 1)
@@ -838,7 +851,9 @@ applier(unsigned type)
 	case WT_OP_ACCEPT:	return apply_accept;
 	case WT_OP_REJECT:	return apply_reject;
 	case WT_OP_LEAVE:	return apply_leave;
-	case WT_OP_UPLOAD:	return apply_upload;
+	case WT_OP_UPLOAD:	/* FALLTHROUGH: an update is an upload
+				   that may replace the content */
+	case WT_OP_UPDATE:	return apply_upload;
 	case WT_OP_SERVE:	return apply_serve;
 	case WT_OP_STOP:	return apply_stop;
 	}

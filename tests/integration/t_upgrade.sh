@@ -5,8 +5,8 @@
 # a clear message and left untouched; both schema 3 layouts (reqdone, then
 # reqlog and logbase) are taken up: accounts, groups, members, pending
 # requests and shared files are there, new mutations work, everything is
-# still there after a clean restart, and the file ends at schema 5 with
-# reqlog and logbase and without reqdone.
+# still there after a clean restart, and the file ends at schema 6 with
+# reqlog and logbase and without reqdone, and a version table.
 . "$(dirname "$0")/lib.sh"
 
 FIX=$(cd "$(dirname "$0")/../fixtures/db" && pwd)
@@ -62,6 +62,7 @@ for name in ("reqdone", "reqlog", "logbase"):
     print("%s %s" % (name, "present" if name in t else "absent"))
 cols = [r[1] for r in db.execute("PRAGMA table_info(sessions)")]
 print("sessions fp %s, tkey %s" % ("fp" in cols, "tkey" in cols))
+print("version %s" % ("present" if "version" in t else "absent"))
 print("integrity %s" % db.execute("PRAGMA integrity_check").fetchone()[0])
 PY
 }
@@ -176,12 +177,13 @@ logged out
 logged in as dave" "$(res "$fx-again")"
 	check "$n: second quit exits 0" down
 
-	check_eq "$n: schema 5, reqlog and logbase, no reqdone, sessions with keys" \
-		"user_version 5
+	check_eq "$n: schema 6, reqlog and logbase, no reqdone, sessions with keys, versions" \
+		"user_version 6
 reqdone absent
 reqlog present
 logbase present
 sessions fp True, tkey True
+version present
 integrity ok" "$(schema "$D/tracker.db")"
 	check_eq "$n: no error in the tracker's log" "" \
 		"$(grep -iE 'fatal|error|runtime error|AddressSanitizer' "$D/err.log")"

@@ -101,13 +101,14 @@ test_command_names(void **state)
 {
 	(void)state;
 	assert_string_equal(words("list_"),
-	    "list_files|list_groups|list_requests");
+	    "list_files|list_folders|list_groups|list_requests");
 	assert_string_equal(words("LIST_G"), "list_groups");
 	assert_string_equal(words("stop_"), "stop_share|stop_sharing");
 	assert_string_equal(words("nosuch"), "");
 	/* help takes a command name. */
 	assert_string_equal(words("help li"),
-	    "list_files|list_groups|list_requests");
+	    "list_files|list_folders|list_groups|list_requests");
+	assert_string_equal(words("sync"), "sync_folder");
 	assert_string_equal(words("HELP dow"), "download_file");
 	assert_string_equal(words("help quit "), "");
 	/* Every command is offered on an empty line. */

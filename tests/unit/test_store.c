@@ -60,6 +60,8 @@ rc_name(int rc)
 	case ST_NO_REQUEST:		return "ST_NO_REQUEST";
 	case ST_NO_SESSION:		return "ST_NO_SESSION";
 	case ST_SESSION_ENDED:		return "ST_SESSION_ENDED";
+	case ST_NO_FILE:		return "ST_NO_FILE";
+	case ST_FILE_CONFLICT:		return "ST_FILE_CONFLICT";
 	}
 	return "(unknown)";
 }
@@ -223,6 +225,133 @@ admit(struct store *s, const char *group, const char *owner, const char *user)
 {
 	assert_rc(store_group_join(s, group, user), ST_OK);
 	assert_rc(store_group_accept(s, group, owner, user), ST_OK);
+}
+
+
+/* Synced folders' versions: one listed row, as list_files with parents. */
+struct version_row {
+	int	 n;
+	char	 name[64];
+	uint64_t size;
+	uint8_t	 sha1[20], parent[20];
+	int	 has_parent;
+};
+
+static void
+version_cb(void *arg, const char *name, uint64_t size, const uint8_t *sha1,
+    const uint8_t *parent)
+{
+	struct version_row *v = arg;
+
+	v->n++;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->size = size;
+	memcpy(v->sha1, sha1, 20);
+	v->has_parent = parent != NULL;
+	if (parent != NULL)
+		memcpy(v->parent, parent, 20);
+}
+
+static void
+count_source(void *arg, const char *peer, const uint8_t fp[32],
+    const uint8_t tkey[32])
+{
+	(void)peer;
+	(void)fp;
+	(void)tkey;
+	(*(int *)arg)++;
+}
+
+/*
+ * upload_file of other content under a shared name still fails; a synced
+ * folder's UPDATE replaces it, and its parent is listed; the old
+ * version's sharers no longer count; an upload of the same content makes
+ * one more sharer and keeps the parent.
+ */
+static void
+test_update_versions(void **state)
+{
+	static const char *const users[] = { "alice", "bob", NULL };
+	static const uint8_t none[20];
+	struct store *s = *state;
+	uint8_t ka[32], kb[32], kc[32], pa[20], pb[20], hx[20];
+	struct file_meta x, y, cur;
+	struct version_row v;
+	int n;
+
+	add_users(s, users);
+	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
+	admit(s, "g", "alice", "bob");
+	make_key(ka, 1);
+	make_key(kb, 2);
+	assert_rc(store_session_add(s, ka, "alice", "a:1", TEST_FP, TEST_TKEY),
+	    ST_OK);
+	assert_rc(store_session_add(s, kb, "bob", "b:1", TEST_FP, TEST_TKEY),
+	    ST_OK);
+	assert_rc(store_online(s, ka, 1), ST_OK);
+	assert_rc(store_online(s, kb, 1), ST_OK);
+	make_key(kc, 3);		/* who asks for sources */
+	memset(hx, 0x0a, sizeof(hx));		/* x's content */
+	memset(pa, 0xa1, sizeof(pa));
+	memset(pb, 0xb2, sizeof(pb));
+	x.size = 10;
+	memset(x.sha1, 0x0a, 20);
+	x.pieces = pa;
+	x.npieces = 1;
+	y.size = 20;
+	memset(y.sha1, 0x0b, 20);
+	y.pieces = pb;
+	y.npieces = 1;
+
+	assert_rc(store_upload(s, ka, "alice", "g", "f", &x, "/a/f", 1),
+	    ST_OK);
+	/* upload_file of other content: refused, as the contract says. */
+	assert_rc(store_upload(s, kb, "bob", "g", "f", &y, "/b/f", 1),
+	    ST_FILE_CONFLICT);
+	memset(&v, 0, sizeof(v));
+	assert_rc(store_list_versions(s, "g", "bob", version_cb, &v), ST_OK);
+	assert_int_equal(v.n, 1);
+	assert_int_equal(v.size, 10);
+	assert_false(v.has_parent);	/* an upload names none */
+
+	/* A folder's version made from x replaces it. */
+	assert_rc(store_update(s, kb, "bob", "g", "f", &y, "/b/f", 2,
+	    x.sha1), ST_OK);
+	memset(&v, 0, sizeof(v));
+	assert_rc(store_list_versions(s, "g", "alice", version_cb, &v),
+	    ST_OK);
+	assert_int_equal(v.n, 1);
+	assert_string_equal(v.name, "f");
+	assert_int_equal(v.size, 20);
+	assert_memory_equal(v.sha1, y.sha1, 20);
+	assert_true(v.has_parent);
+	assert_memory_equal(v.parent, hx, 20);
+	/* The name holds y now; alice's share of x no longer counts. */
+	assert_rc(store_file_sha1(s, "g", "f", "alice", &cur), ST_OK);
+	assert_memory_equal(cur.sha1, y.sha1, 20);
+	n = 0;
+	assert_rc(store_sources(s, "g", "f", kc, count_source, &n), ST_OK);
+	assert_int_equal(n, 1);		/* bob's session only */
+	/* Fetched by alice: one more sharer, the parent stays. */
+	assert_rc(store_upload(s, ka, "alice", "g", "f", &y, "/a/f", 3),
+	    ST_OK);
+	memset(&v, 0, sizeof(v));
+	assert_rc(store_list_versions(s, "g", "alice", version_cb, &v),
+	    ST_OK);
+	assert_memory_equal(v.parent, hx, 20);
+	n = 0;
+	assert_rc(store_sources(s, "g", "f", kc, count_source, &n), ST_OK);
+	assert_int_equal(n, 2);
+	/* A new name: parent zeros (none). */
+	assert_rc(store_update(s, ka, "alice", "g", "new", &y, "/a/new", 4,
+	    none), ST_OK);
+	memset(&v, 0, sizeof(v));
+	assert_rc(store_list_versions(s, "g", "alice", version_cb, &v),
+	    ST_OK);
+	assert_int_equal(v.n, 2);
+	/* Non-members: refused. */
+	assert_rc(store_update(s, ka, "carol", "g", "f", &y, "/c/f", 5,
+	    none), ST_NOT_MEMBER);
 }
 
 /* Fixtures. */
@@ -1628,6 +1757,7 @@ main(void)
 		MEM(test_last_member_deletes_group),
 		MEM(test_sole_owner_leaves),
 		MEM(test_is_member),
+		MEM(test_update_versions),
 		FILE_(test_persistence),
 		FILE_(test_batch_commit),
 		FILE_(test_since_strictly_increasing),

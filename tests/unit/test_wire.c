@@ -119,6 +119,10 @@ static const struct {
 	{ WT_OP_STOP,		"OP_STOP",		"iqusiB" },
 	{ WT_FOUND,		"FOUND",		"bss*siqh" },
 	{ WT_SEARCH,		"SEARCH",		"tsss" },
+	{ WT_VERSIONS,		"VERSIONS",		"*sqhh" },
+	{ WT_UPDATE,		"UPDATE",		"tisqhHsqh" },
+	{ WT_LIST_VERSIONS,	"LIST_VERSIONS",	"ti" },
+	{ WT_OP_UPDATE,		"OP_UPDATE",		"iqusqhHisqBh" },
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
 
@@ -3475,6 +3479,7 @@ test_field_names(void **state)
 {
 	static const unsigned grp_ops[] = { WT_OP_JOIN, WT_OP_ACCEPT,
 	    WT_OP_REJECT, WT_OP_LEAVE, WT_OP_UPLOAD, WT_OP_SERVE, WT_OP_STOP,
+	    WT_OP_UPDATE,
 	    WT_S_R_MEMBER, WT_S_R_FILE, WT_S_R_SHARE, WT_S_R_SERVE };
 	size_t i;
 
@@ -3504,6 +3509,11 @@ test_field_names(void **state)
 	assert_int_equal(fixed_len(WT_FILE_INFO), REQ_NAME + 1);
 	assert_string_equal(wire_format(WT_FILE_INFO) + REQ_NAME, "s");
 	assert_int_equal(fixed_len(WT_UPLOAD), UPLOAD_MTIME + 1);
+	assert_int_equal(fixed_len(WT_UPDATE), UPDATE_PARENT + 1);
+	assert_memory_equal(wire_format(WT_UPLOAD), wire_format(WT_UPDATE),
+	    UPLOAD_MTIME + 1);
+	assert_int_equal(item_len(WT_VERSIONS), VER_PARENT + 1);
+	assert_int_equal(fixed_len(WT_LIST_VERSIONS), REQ_GROUP + 1);
 	assert_int_equal(fixed_len(WT_P_WANT), WANT_TICKET + 1);
 	assert_int_equal(fixed_len(WT_P_BITFIELD), BITFIELD_BITS + 1);
 	assert_int_equal(fixed_len(WT_P_HAVE), PEER_PIECE + 1);
@@ -3542,6 +3552,9 @@ test_field_names(void **state)
 	    wire_format(WT_S_R_MEMBER), MEM_EPOCH + 1);
 	assert_int_equal(fixed_len(WT_OP_UPLOAD), UP_KEY + 1);
 	assert_int_equal(fixed_len(WT_S_R_FILE), RFILE_ORIGIN + 1);
+	assert_int_equal(fixed_len(WT_OP_UPDATE), UP_PARENT + 1);
+	assert_memory_equal(wire_format(WT_OP_UPLOAD),
+	    wire_format(WT_OP_UPDATE), UP_KEY + 1);
 	assert_memory_equal(wire_format(WT_OP_UPLOAD), wire_format(WT_S_R_FILE),
 	    UP_PIECES + 1);
 	assert_int_equal(fixed_len(WT_S_R_SHARE), RSHARE_ORIGIN + 1);
