@@ -28,6 +28,7 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_HELLO] =		{ "HELLO", "uwbs", 512 },
 	[WT_ERROR] =		{ "ERROR", "ws", CTRL },
 	[WT_OK] =		{ "OK", "", 0 },
+	[WT_BEAT] =		{ "BEAT", "", 16 },
 	[WT_NAMES] =		{ "NAMES", "*s", 16 * 1024 * 1024 },
 	[WT_SESSION] =		{ "SESSION", "tiB", 256 },
 	[WT_FILES] =		{ "FILES", "*sqh", 64 * 1024 * 1024 },

@@ -41,9 +41,10 @@ struct buf;
 
 #define WIRE_HDR	12
 #define WIRE_MAGIC	0x50325053u	/* "P2PS" */
-#define WIRE_VERSION	4	/* 2: under TLS, tickets name keys; 3: downloaders
+#define WIRE_VERSION	5	/* 2: under TLS, tickets name keys; 3: downloaders
 				   tell their sources HAVE and BITFIELD; 4:
-				   SOURCES, a bounded random set of them */
+				   SOURCES, a bounded random set of them; 5:
+				   BEAT on client and sync links */
 #define WIRE_CTRL_MAX	(64 * 1024)
 #define WIRE_STR_MAX	4096
 #define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */
@@ -101,6 +102,13 @@ enum wire_type {
 	WT_FOUND = 10,		/* "bss*siqh" more (1: ask again from the
 				   next group and name that follow), then
 				   hits: name, group, size, sha1 */
+	WT_BEAT = 11,		/* "": a heartbeat, never answered.  On the
+				   sync channel each side sends one every
+				   500 ms; a client sends one a second to its
+				   tracker, which from then on sends them
+				   back.  A link that hears nothing for a
+				   while is taken for dead (see sync.c,
+				   tracker/link.c, client/tracker_link.c) */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
 	WT_LOGIN = 17,		/* "iss" user, password, peer address */

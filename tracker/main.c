@@ -170,6 +170,10 @@ client_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		conn_flush(c);
 		return;
 	}
+	if (m->h.type == WT_BEAT) {
+		l->beats = 1;	/* held to them from now on (link_beat) */
+		return;
+	}
 	if (m->h.type == WT_HELLO) {
 		log_warnx("%s: dropping connection: second HELLO", conn_name(c));
 		conn_close(c, "second HELLO");
@@ -204,6 +208,8 @@ accept_cb(int fd, unsigned ev, void *arg)
 			close(cfd);
 			continue;
 		}
+		/* Tracker links, clients' and other trackers': see net.h. */
+		net_quick_retransmit(cfd);
 		if (link_new(&T, cfd, peer, &client_ops) != NULL)
 			log_debug("%s: connected", peer);
 	}
@@ -244,7 +250,10 @@ before_sleep(void *arg)
 	conn_flush_all();
 }
 
-/* Once a second: drop links that never said HELLO, stalled or idled. */
+/*
+ * Once a second: drop links that never said HELLO, stalled, idled or
+ * went silent; beat the others that beat.
+ */
 static void
 sweep(void *arg)
 {
@@ -253,6 +262,7 @@ sweep(void *arg)
 
 	(void)arg;
 	link_sweep(&T, loop_now(T.loop));
+	link_beat(&T, loop_now(T.loop));
 	/* Every 10 s: sessions idle past --session-idle end. */
 	if (T.session_idle_ms > 0 && ++ticks % 10 == 0 &&
 	    store_expire(T.store, T.session_idle_ms, &n) == ST_OK && n > 0)

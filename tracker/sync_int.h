@@ -28,8 +28,26 @@ struct wire_msg;
 #define WINDOW		16384		/* ops sent and not yet acknowledged */
 #define OUT_HIGH	(4 * 1024 * 1024)	/* then wait for acks */
 #define SNAP_CHUNK	(256 * 1024)	/* snapshot read at a time */
+/*
+ * Liveness.  Each side of a ready channel sends a BEAT every BEAT_MS; a
+ * channel on which nothing (a BEAT or anything else) arrived for
+ * SILENT_MS is dropped, checked every BEAT_TICK_MS: a silent peer is
+ * noticed within SILENT_MS + BEAT_TICK_MS (2.75 s).  The dialing side
+ * then dials again and again, a new attempt every RETRY_MIN_MS doubling
+ * to RETRY_MAX_MS, each delay jittered to between half and all of it,
+ * without waiting for earlier attempts (their SYNs may be lost in a
+ * partition, and the kernel would resend them only 1 s, then 3 s
+ * later): up to DIALS at once, each given DIAL_MS for its TCP and TLS
+ * handshakes; the first through becomes the channel.  So once a path
+ * comes back a dial crosses it within RETRY_MAX_MS.
+ */
+#define BEAT_MS		500
+#define SILENT_MS	2500
+#define BEAT_TICK_MS	250
 #define RETRY_MIN_MS	100
-#define RETRY_MAX_MS	2000
+#define RETRY_MAX_MS	400
+#define DIAL_MS		2000
+#define DIALS		6
 #define AUTH_MS		5000		/* to get from connect to READY */
 #define FRAME_MS	15000		/* to receive one frame */
 #define PENDING_MAX	64		/* accepted, no AUTH yet */
@@ -58,8 +76,11 @@ struct speer {
 	int		 offered;	/* we offered a snapshot: no ops */
 	int		 asked;		/* we asked for one: rows welcome */
 	uint64_t	 since;		/* connected at */
+	uint64_t	 beat_at;	/* our last BEAT went at */
 	unsigned	 backoff;
-	struct loop_timer *retry;
+	struct loop_timer *retry;	/* the next dial */
+	struct conn	*dial[DIALS];	/* dials under way */
+	uint64_t	 dial_at[DIALS];
 };
 
 struct sync {
@@ -71,7 +92,7 @@ struct sync {
 	struct speer	 peers[TRACKERS_MAX + 1];	/* by id */
 	uint64_t	 applied_seen;	/* store_applied() at the last pump */
 	int		 cut;
-	struct loop_timer *tick, *trim;
+	struct loop_timer *tick, *trim, *beat;
 	struct pending	*pending;	/* accepted, AUTH awaited */
 	unsigned	 npending;
 };

@@ -236,7 +236,8 @@ elif CASE == "bad_hello":
                      ("version 1 (before TLS)", {"version": 1}),
                      ("version 2 (sources not told HAVE)", {"version": 2}),
                      ("version 3 (no SOURCES)", {"version": 3}),
-                     ("version 5", {"version": 5}),
+                     ("version 4 (no BEAT)", {"version": 4}),
+                     ("version 6", {"version": 6}),
                      ("version 0", {"version": 0}),
                      ("role 9", {"role": 9}),
                      ("role 0", {"role": 0})):
