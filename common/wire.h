@@ -111,7 +111,10 @@ enum wire_type {
 				   tracker/link.c, client/tracker_link.c) */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
-	WT_LOGIN = 17,		/* "iss" user, password, peer address */
+	WT_LOGIN = 17,		/* "isst" user, password, peer address, the
+				   session's token, chosen by the client: a
+				   LOGIN sent again to another tracker after
+				   a failover makes the same session */
 	WT_LOGOUT = 18,		/* "t" */
 	WT_CREATE_GROUP = 19,	/* "ti" */
 	WT_JOIN_GROUP = 20,	/* "ti" */
@@ -252,8 +255,8 @@ enum { SHARES_GROUP, SHARES_NAME, SHARES_PATH, SHARES_SHA1, SHARES_SIZE,
 enum { FOUND_MORE, FOUND_NEXT_GROUP, FOUND_NEXT_NAME };
 enum { HIT_NAME, HIT_GROUP, HIT_SIZE, HIT_SHA1 };	/* FOUND's item */
 enum { SEARCH_TOKEN, SEARCH_PATTERN, SEARCH_AFTER_GROUP, SEARCH_AFTER_NAME };
-/* CREATE_USER "is" and LOGIN "iss". */
-enum { ACCOUNT_USER, ACCOUNT_PASSWORD, LOGIN_PEER };
+/* CREATE_USER "is" and LOGIN "isst". */
+enum { ACCOUNT_USER, ACCOUNT_PASSWORD, LOGIN_PEER, LOGIN_TOKEN };
 /* Requests of a session: "t", "ti", "tii", "tis". */
 enum { REQ_TOKEN, REQ_GROUP, REQ_ARG, REQ_USER = REQ_ARG,
 	REQ_NAME = REQ_ARG };

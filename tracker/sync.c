@@ -62,6 +62,8 @@ static const struct conn_ops orphan_ops = { .frame = orphan_frame };
 static void
 sp_reset(struct speer *p)
 {
+	if (p->asked)
+		sp_snap_gone(p);
 	p->c = NULL;
 	p->state = SP_NONE;
 	p->hello = p->authed = 0;
@@ -71,7 +73,7 @@ sp_reset(struct speer *p)
 	memset(p->has, 0, sizeof(p->has));
 	store_snap_free(p->snap);
 	p->snap = NULL;
-	p->offered = p->asked = 0;
+	p->offered = p->asked = p->deferred = 0;
 }
 
 /* A random delay in [n/2, n]: dialers that lost a peer together spread. */
@@ -337,7 +339,6 @@ static void
 sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 {
 	struct speer *p = arg;
-	struct wire_enc e;
 	const char *why;
 
 	if (!p->hello) {
@@ -388,10 +389,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 			sp_drop(c, "a second snapshot offered");
 			break;
 		}
-		p->asked = 1;
-		wire_begin(&e, conn_out(c), WT_S_SNAP_ASK, 0);
-		wire_end(&e);
-		conn_flush(c);
+		sp_on_snap_offer(p);
 		break;
 	case WT_S_SNAP_ASK:
 		if (sp_on_snap_ask(p))

@@ -75,6 +75,8 @@ struct speer {
 	struct store_snap *snap;	/* being sent: no ops until its end */
 	int		 offered;	/* we offered a snapshot: no ops */
 	int		 asked;		/* we asked for one: rows welcome */
+	int		 deferred;	/* it offered one while another
+					   tracker's was on its way to us */
 	uint64_t	 since;		/* connected at */
 	uint64_t	 beat_at;	/* our last BEAT went at */
 	unsigned	 backoff;
@@ -117,5 +119,9 @@ void	sp_send_snapshot(struct speer *);
 int	sp_on_snap_ask(struct speer *);
 int	sp_on_hwm(struct speer *, const struct wire_msg *);
 void	sp_on_snapshot(struct speer *, const struct wire_msg *);
+/* It offers a snapshot: asked for, unless another is on its way. */
+void	sp_on_snap_offer(struct speer *);
+/* The snapshot asked of p will not come (its channel dropped). */
+void	sp_snap_gone(struct speer *p);
 
 #endif
