@@ -22,6 +22,9 @@
 #   nl_listens HOST ADDR:PORT
 #                           something listens on exactly ADDR:PORT in HOST
 #   now_ms                  wall clock in milliseconds
+#   nl_hold T0 MS           a fault begun at T0 (now_ms) lasts MS in all:
+#                           what is left of it is slept (the length of a
+#                           fault is a time, not a condition to wait for)
 # Every process is also in lib.sh's PIDS, so both cleanups kill it by PID.
 
 # shellcheck source=../integration/lib.sh
@@ -40,6 +43,10 @@ NL_THOST=()
 NL_HOST=
 
 now_ms() { date +%s%3N; }
+nl_hold() {
+	sleep "$(awk -v t="$(($(now_ms) - $1))" -v ms="$2" \
+		'BEGIN { d = (ms - t) / 1000; print (d > 0 ? d : 0) }')"
+}
 
 nl_cluster() {
 	local h

@@ -48,12 +48,6 @@ channels_up() {
 	count "$1" "$T/t2/err.log" "sync: tracker 1: channel up" &&
 	count "$1" "$T/t3/err.log" "sync: tracker 1: channel up"
 }
-# hold T0 MS: the fault began at T0 (ms) and lasts MS in all: what is
-# left of it is slept (the length of a fault is a time, not a condition).
-hold() {
-	sleep "$(awk -v t="$(($(now_ms) - $1))" -v ms="$2" \
-		'BEGIN { d = (ms - t) / 1000; print (d > 0 ? d : 0) }')"
-}
 # channels_down N: tracker 1's two channels down on both ends, N times.
 channels_down() {
 	count "$1" "$T/t1/err.log" "sync: tracker 2: channel down" &&
@@ -122,7 +116,7 @@ check "lab partition: W's next command goes through tracker 2 at once (< 2 s)" \
 echo "  W's command after the failover: $(($(now_ms) - t1)) ms"
 check_eq "lab partition: tracker 1 lacks b1 while cut off" 0 \
 	"$(db_count 1 "SELECT count(*) FROM grp WHERE name = 'b1'")"
-hold "$t0" 8000
+nl_hold "$t0" 8000
 lab_link_up T1
 heal=$(now_ms)
 converge_check "8 s cut" "$heal" a1 a5 b1 b5 w1
@@ -137,7 +131,7 @@ send B "create_group sb"
 check "lab partition: short cut: writes on both sides" \
 	wait_for 200 eval 'has_line "$T/A.out" "group sa created" &&
 		has_line "$T/B.out" "group sb created"'
-hold "$t0" 1500
+nl_hold "$t0" 1500
 lab_link_up T1
 heal=$(now_ms)
 converge_check "1.5 s cut" "$heal" sa sb
@@ -156,7 +150,7 @@ check "lab partition: one-way: writes on both sides" \
 check "lab partition: one-way: tracker 1's channels dropped on both ends" \
 	wait_for 200 channels_down 2
 echo "  one-way: channels down $(($(now_ms) - t0)) ms after the cut"
-hold "$t0" 5000
+nl_hold "$t0" 5000
 lab_link_up T1
 heal=$(now_ms)
 converge_check "one-way 5 s" "$heal" oa ob
