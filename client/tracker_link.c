@@ -250,6 +250,7 @@ beat(struct tlink *t, uint64_t now)
 		return -1;
 	}
 	wire_begin(&e, conn_out(t->c), WT_BEAT, 0);
+	wire_put_u64(&e, 0);	/* our clock is no one's business */
 	wire_end(&e);
 	conn_flush(t->c);
 	return 0;

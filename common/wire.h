@@ -102,13 +102,15 @@ enum wire_type {
 	WT_FOUND = 10,		/* "bss*siqh" more (1: ask again from the
 				   next group and name that follow), then
 				   hits: name, group, size, sha1 */
-	WT_BEAT = 11,		/* "": a heartbeat, never answered.  On the
-				   sync channel each side sends one every
-				   500 ms; a client sends one a second to its
-				   tracker, which from then on sends them
-				   back.  A link that hears nothing for a
-				   while is taken for dead (see sync.c,
-				   tracker/link.c, client/tracker_link.c) */
+	WT_BEAT = 11,		/* "q" the sender's wall clock (ms since the
+				   epoch; 0 on client links): a heartbeat,
+				   never answered.  On the sync channel each
+				   side sends one every 500 ms; a client
+				   sends one a second to its tracker, which
+				   from then on sends them back.  A link that
+				   hears nothing for a while is taken for
+				   dead (see sync.c, tracker/link.c,
+				   client/tracker_link.c) */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
 	WT_LOGIN = 17,		/* "isst" user, password, peer address, the
@@ -266,6 +268,7 @@ enum { UPLOAD_TOKEN, UPLOAD_GROUP, UPLOAD_NAME, UPLOAD_SIZE, UPLOAD_SHA1,
 #define WIRE_ID_RENEW	0xffffffffu	/* a WANT that renews a ticket */
 enum { PEER_SHA1, WANT_TICKET = 1, BITFIELD_BITS = 1, PEER_PIECE = 1,
 	BLOCK_OFFSET, BLOCK_LENGTH, BLOCK_DATA = BLOCK_LENGTH };
+enum { BEAT_WALL };
 enum { AUTH_ID, AUTH_NONCE };
 enum { PROOF_MAC };
 /* S_HWM's and S_SNAP_END's items, S_ACK. */

@@ -116,6 +116,7 @@ link_beat(struct tracker *t, uint64_t now)
 			continue;
 		}
 		wire_begin(&e, conn_out(l->c), WT_BEAT, 0);
+		wire_put_u64(&e, 0);
 		wire_end(&e);
 		conn_flush(l->c);
 	}

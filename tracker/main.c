@@ -275,6 +275,7 @@ command(const char *line)
 {
 	char store[sizeof(stdin_line)], *w[2];
 	const char *why;
+	long long ms;
 	int n;
 
 	n = parse_words(line, store, sizeof(store), w, 2, &why);
@@ -288,9 +289,16 @@ command(const char *line)
 		/* Test switch: drop the sync channels, and keep them down. */
 		log_info("sync channels %s", w[0][0] == 'c' ? "cut" : "healed");
 		sync_cut(T.sync, w[0][0] == 'c');
+	} else if (strcasecmp(w[0], "clock") == 0 && n == 2 &&
+	    parse_num(w[1][0] == '+' ? w[1] + 1 : w[1], -86400000LL * 365,
+	    86400000LL * 365, &ms) == 0) {
+		/* Test switch: this tracker's clock jumps (store.h). */
+		log_info("clock moved %lld ms from the system's (test switch)",
+		    ms);
+		store_clock_jump(ms);
 	} else {
 		fprintf(stderr, "error: unknown tracker command (quit, or the "
-		    "test switches cut and heal)\n");
+		    "test switches cut, heal and clock MS)\n");
 	}
 }
 

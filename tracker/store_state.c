@@ -38,7 +38,7 @@
 int
 state_req_remember(struct store *s, const uint8_t *req, uint64_t at)
 {
-	uint64_t k = reqset_key(req), now = db_wall_ms();
+	uint64_t k = reqset_key(req), now = db_now_ms();
 	sqlite3_stmt *q;
 
 	if (reqset_has(&s->reqs, k) || (now > REQ_KEEP_MS &&

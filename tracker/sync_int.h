@@ -48,6 +48,16 @@ struct wire_msg;
 #define RETRY_MAX_MS	400
 #define DIAL_MS		2000
 #define DIALS		6
+/*
+ * Clocks.  Each BEAT carries its sender's wall clock, kept as an offset
+ * from our monotonic clock; the cluster's clock is the (upper) median of
+ * ours and those heard in the last CLOCK_FRESH_MS, handed to the store
+ * (store_cluster_clock()), which stamps by it when ours runs ahead and
+ * judges stamps by it when ours runs behind.  So one tracker's clock
+ * jumping by minutes neither makes its ops refused by the others nor
+ * makes it refuse theirs.
+ */
+#define CLOCK_FRESH_MS	5000
 #define AUTH_MS		5000		/* to get from connect to READY */
 #define FRAME_MS	15000		/* to receive one frame */
 #define PENDING_MAX	64		/* accepted, no AUTH yet */
@@ -79,6 +89,8 @@ struct speer {
 					   tracker's was on its way to us */
 	uint64_t	 since;		/* connected at */
 	uint64_t	 beat_at;	/* our last BEAT went at */
+	int64_t		 clock_off;	/* its clock minus our monotonic */
+	uint64_t	 clock_at;	/* its last BEAT came at (0: none) */
 	unsigned	 backoff;
 	struct loop_timer *retry;	/* the next dial */
 	struct conn	*dial[DIALS];	/* dials under way */
@@ -94,6 +106,8 @@ struct sync {
 	struct speer	 peers[TRACKERS_MAX + 1];	/* by id */
 	uint64_t	 applied_seen;	/* store_applied() at the last pump */
 	int		 cut;
+	int		 clock_side;	/* ours is behind the cluster's clock
+					   (1), ahead (-1), on it (0) */
 	struct loop_timer *tick, *trim, *beat;
 	struct pending	*pending;	/* accepted, AUTH awaited */
 	unsigned	 npending;

@@ -5,7 +5,8 @@ reads through whichever tracker answers, every one recorded.
     nemesis_client.py --id N --seed S --until EPOCH_S --peer ADDR:PORT
                       --out HISTORY.jsonl TRACKER_ADDR:PORT...
 
-It is user "n<N>" (made at its first step) and speaks the tracker
+It is user "n<N>" (made at its first step), starts with the first
+tracker named, and speaks the tracker
 protocol over TLS with a key of its own (wireproto.py), as the product's
 client does: it stays on one tracker while that one answers, and when a
 request gets no answer in time (OP_S) or the link breaks, it moves on to
@@ -15,8 +16,8 @@ outcome is unknown.  A LOGIN resent so proposes the same token.
 
 Operations, chosen at random from the seed (the same seed gives the same
 choices whenever the same answers come back): create_user (once),
-login, logout, create_group (a name of its own, or one of a few names
-every client tries: conflicts), join_group, accept_request,
+login, logout, create_group (a name of its own, or the one every client
+tries in this 2-second slot, x<epoch seconds / 2>: conflicts), join_group, accept_request,
 reject_request, leave_group, upload (a small file of its own content),
 stop_share; reads: list_groups, list_files, list_requests.
 
@@ -46,7 +47,6 @@ OP_S = 3.0              # a reply this late: the next tracker
 CONNECT_S = 2.0
 LIST_FILES, STOP_SHARE, UPLOAD = 28, 31, 27
 FILES = 6
-CONTESTED = ["x1", "x2", "x3"]
 
 
 def u64(v):
@@ -83,7 +83,7 @@ class Client:
         self.a = a
         self.rng = random.Random(a.seed * 1000 + a.id)
         self.trackers = a.trackers
-        self.cur = a.id % len(self.trackers)
+        self.cur = 0            # the first named: see t_lab_nemesis.sh
         self.conn = None
         self.stint = 0
         self.rid = self.rng.randrange(1, 1 << 30)
@@ -200,7 +200,9 @@ class Client:
 
     def create_group(self):
         if self.rng.random() < 0.35:
-            g = self.rng.choice(CONTESTED)
+            # The name every client tries in this 2-second slot: made on
+            # both sides of a partition, a conflict.
+            g = "x%d" % (time.time() // 2)
         else:
             self.k += 1
             g = "g%d_%d" % (self.a.id, self.k)
@@ -228,7 +230,7 @@ class Client:
             return self.create_group()
         # Contested names are let go of soon, so they are made again,
         # on both sides of the next partition: conflicts.
-        mine = sorted(self.member & set(CONTESTED))
+        mine = sorted(g for g in self.member if g[0] == "x")
         if mine and self.rng.random() < 0.8:
             g = self.rng.choice(mine)
         else:

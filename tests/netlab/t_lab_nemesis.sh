@@ -10,6 +10,8 @@
 #   oneway-out  nothing the tracker's host sends arrives
 #   kill        SIGKILL of a tracker, restarted 1.5-5.5 s later
 #   stop        SIGSTOP of a tracker, SIGCONT 1.5-5.5 s later
+#   clock       a tracker's clock jumps 1 to 5 minutes ahead or behind
+#               (the test switch "clock MS"), back 1.5-5.5 s later
 # The run ends with a fault that lasts to its end, so the last heal comes
 # with the last writes; then tests/netlab/nemesis_check.py gives a
 # verdict per property (README: Fault injection) and the time from the
@@ -57,20 +59,30 @@ all_up() {
 	count 1 "$T/t2/err.log" "sync: tracker 3: channel up"
 }
 
-# clients END_MS: start the clients, writing until END_MS (now_ms).
+# clients END_MS: start the clients, writing until END_MS (now_ms).  They
+# take turns on the hosts T1 C1 T2 C2 T3 C3: one on a tracker's host
+# writes there (its tracker first) even while that host is cut off, so a
+# partition has writes on both sides; one on a client host starts with
+# the tracker its number names.
+HOSTS=(T1 C1 T2 C2 T3 C3)
 CL_PIDS=()
 clients() {
-	local c h until
+	local c h until k order
 	until=$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))
 	CL_PIDS=()
 	for ((c = 1; c <= NCLIENTS; c++)); do
-		h=C$(((c - 1) % 3 + 1))
+		h=${HOSTS[$(((c - 1) % 6))]}
+		case $h in
+		T*) k=$((${h#T} - 1)) ;;
+		*) k=$((c % 3)) ;;
+		esac
+		order=("${TADDRS[@]:$k}" "${TADDRS[@]:0:$k}")
 		# Each client its own key: not the test's shared one.
 		lab_bg_io "$h" /dev/null "$T/c$c.log" "$T/c$c.log" \
 			env -u WIREPROTO_KEYDIR python3 "$HERE/nemesis_client.py" \
 			--id "$c" --seed "$SEED" --until "$until" \
 			--peer "${LAB_ADDR[$h]}:$((6100 + c))" \
-			--out "$T/h$c.jsonl" "${TADDRS[@]}"
+			--out "$T/h$c.jsonl" "${order[@]}"
 		CL_PIDS+=("$LAB_LAST_PID")
 		PIDS+=("$LAB_LAST_PID")
 	done
@@ -89,7 +101,8 @@ declare -A nfault=()
 heal=$start
 while :; do
 	k=$((RANDOM % 3 + 1))
-	kind=$(( RANDOM % 5 ))
+	kind=$(( RANDOM % 6 ))
+	jump=$(( (RANDOM % 240 + 60) * 1000 * (RANDOM % 2 ? 1 : -1) ))
 	dur=$((1500 + RANDOM % 4000))
 	gap=$((500 + RANDOM % 2000))
 	left=$((end - $(now_ms)))
@@ -103,12 +116,14 @@ while :; do
 	2) what=oneway-out; lab_isolate_oneway "T$k" out ;;
 	3) what=kill; kill -KILL "${TPID[$k]}"; reap "${TPID[$k]}" ;;
 	4) what=stop; kill -STOP "${TPID[$k]}" ;;
+	5) what=clock; nl_cmd "$k" "clock $jump" ;;
 	esac
 	nl_hold "$t0" "$dur"
 	case $kind in
 	0 | 1 | 2) lab_link_up "T$k" ;;
 	3) nl_tracker "$k" ;;
 	4) kill -CONT "${TPID[$k]}" ;;
+	5) nl_cmd "$k" "clock 0" ;;
 	esac
 	heal=$(now_ms)
 	nfault[$what]=$((${nfault[$what]:-0} + 1))
@@ -117,13 +132,21 @@ while :; do
 	[ $((end - heal)) -lt 300 ] && break
 	nl_hold "$heal" "$gap"
 done
+# From the heal on, while the last requests are still being answered:
+# how soon does every tracker hold every op?
+python3 "$HERE/converge.py" --since "$heal" --timeout 60 \
+	"$(tracker_db 1)" "$(tracker_db 2)" "$(tracker_db 3)" >"$T/converge.txt" 2>&1 &
+conv_pid=$!
+PIDS+=("$conv_pid")
 summary=""
-for what in partition oneway-in oneway-out kill stop; do
+for what in partition oneway-in oneway-out kill stop clock; do
 	summary+=" $what ${nfault[$what]:-0},"
 done
 echo "  faults:${summary%,} ($(wc -l <"$T/faults.tsv") in all; $T/faults.tsv)"
 check "nemesis: the clients ended" wait_for 600 clients_done
-python3 "$HERE/nemesis_check.py" --heal-ms "$heal" \
+wait "$conv_pid"
+conv=$(sed -n 's/^converged \([0-9]*\) ms.*/\1/p' "$T/converge.txt")
+python3 "$HERE/nemesis_check.py" --heal-ms "$heal" ${conv:+--converged-ms "$conv"} \
 	--converge-max-ms "$CONVERGE_MAX_MS" --hist "$T"/h*.jsonl \
 	--db "$(tracker_db 1)" "$(tracker_db 2)" "$(tracker_db 3)" \
 	>"$T/verdicts.txt" 2>&1

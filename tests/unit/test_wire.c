@@ -56,7 +56,7 @@ static const struct {
 	{ WT_HELLO,		"HELLO",		"uwbs" },
 	{ WT_ERROR,		"ERROR",		"ws" },
 	{ WT_OK,		"OK",			"" },
-	{ WT_BEAT,		"BEAT",			"" },
+	{ WT_BEAT,		"BEAT",			"q" },
 	{ WT_NAMES,		"NAMES",		"*s" },
 	{ WT_SESSION,		"SESSION",		"tiB" },
 	{ WT_FILES,		"FILES",		"*sqh" },
