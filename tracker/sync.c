@@ -352,11 +352,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	}
 	if (m->h.type == WT_BEAT) {
 		/* It lives (conn noted the bytes); its clock says this. */
-		if (m->f[BEAT_WALL].u != 0) {
-			p->clock_at = loop_now(p->sy->t->loop);
-			p->clock_off = (int64_t)m->f[BEAT_WALL].u -
-			    (int64_t)loop_clock_ms();
-		}
+		sp_clock_heard(p, m->f[BEAT_WALL].u);
 		return;
 	}
 	if (p->state != SP_READY) {
@@ -831,49 +827,6 @@ sync_tick(void *arg)
 	sy->tick = loop_timer(sy->t->loop, 1000, sync_tick, sy);
 }
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The cluster's clock, from the last BEATs (sync_int.h). */
-static void
-cluster_clock(struct sync *sy, uint64_t now)
-{
-	int64_t v[TRACKERS_MAX + 1], ours, off, d;
-	uint32_t i;
-	size_t n = 0;
-	int side;
-
-	ours = (int64_t)store_wall_ms() - (int64_t)loop_clock_ms();
-	v[n++] = ours;
-	for (i = 1; i <= sy->n; i++) {
-		const struct speer *p = &sy->peers[i];
-
-		if (i != sy->self && p->clock_at != 0 &&
-		    now - p->clock_at < CLOCK_FRESH_MS)
-			v[n++] = p->clock_off;
-	}
-	if (n < 2)
-		return;		/* no one heard: as we were */
-	qsort(v, n, sizeof(v[0]), cmp_i64);
-	off = v[n / 2];
-	d = off - ours;
-	side = d <= -STORE_CLOCK_SLACK_MS ? -1 : d >= STORE_CLOCK_SLACK_MS;
-	if (side != sy->clock_side)
-		log_info("sync: %s (median of %zu trackers' clocks: %+lld ms "
-		    "from ours)", side == 0 ? "our clock agrees with the "
-		    "cluster's again" : side < 0 ? "our clock is ahead of the "
-		    "cluster's: stamping by the cluster's" : "our clock is "
-		    "behind the cluster's: judging stamps by the cluster's", n,
-		    (long long)d);
-	sy->clock_side = side;
-	store_cluster_clock(sy->t->store, off);
-}
-
 /*
  * Every BEAT_TICK_MS: dials past their time are given up; a ready
  * channel that heard nothing for SILENT_MS is dropped (and dialled
@@ -909,7 +862,7 @@ sync_beat(void *arg)
 		wire_end(&e);
 		conn_flush(p->c);
 	}
-	cluster_clock(sy, now);
+	sp_cluster_clock(sy, now);
 	sy->beat = loop_timer(sy->t->loop, BEAT_TICK_MS, sync_beat, sy);
 }
 

@@ -1,7 +1,8 @@
 /*
- * sync_int.h - what sync.c (channels, AUTH/PROOF, streaming the log) and
+ * sync_int.h - what sync.c (channels, AUTH/PROOF, streaming the log),
  * sync_snap.c (what a peer holds; snapshots, offered, asked for, sent and
- * merged) share: the state of each channel.  Private to those two files.
+ * merged) and sync_clock.c (the cluster's clock) share: the state of each
+ * channel.  Private to those three files.
  */
 #ifndef SYNC_INT_H
 #define SYNC_INT_H
@@ -120,6 +121,11 @@ held_raise(struct speer *p, uint32_t origin, uint64_t seq)
 	if (seq > p->held[origin])
 		p->held[origin] = seq;
 }
+
+/* sync_clock.c: a BEAT said the peer's wall clock reads wall (0: not
+   said); every BEAT_TICK_MS, the cluster's clock to the store. */
+void	sp_clock_heard(struct speer *, uint64_t wall);
+void	sp_cluster_clock(struct sync *, uint64_t now);
 
 /* sync_snap.c (it calls nothing of sync.c: sync.c pumps after it) */
 void	sp_drop(struct conn *, const char *why);
