@@ -44,7 +44,7 @@ STORE_SRC	:= $(wildcard tracker/store_*.c) tracker/reqset.c tracker/nameidx.c
 
 obj		= $(patsubst %.c,build/$(1)/%.o,$(2))
 
-.PHONY: all test demo fuzz fuzz-seeds bench bench-swarm lint deps clean unit-bins asan-bins tload tsearch \
+.PHONY: all test demo fuzz fuzz-seeds bench bench-swarm nemesis lint deps clean unit-bins asan-bins tload tsearch \
 	install uninstall
 all: tracker/tracker client/client
 
@@ -106,7 +106,20 @@ build/asan/tests/fuzz/replay_%: build/asan/tests/fuzz/%.o build/asan/tests/fuzz/
 
 UNIT_BINS	:= $(patsubst %.c,build/asan/%,$(UNIT_SRC))
 REPLAY_BINS	:= $(patsubst tests/fuzz/%.c,build/asan/tests/fuzz/replay_%,$(FUZZ_SRC))
-asan-bins: build/asan/bin/tracker build/asan/bin/client $(UNIT_BINS) $(REPLAY_BINS)
+asan-bins: build/asan/bin/tracker build/asan/bin/client $(UNIT_BINS) $(REPLAY_BINS) \
+	   build/asan/bin/tracker-mutant
+
+# A tracker with one planted bug (the 3rd group creation it applies from
+# another tracker changes nothing), for the nemesis checker to catch:
+# tests/netlab/t_lab_nemesis.sh.  Never installed.
+build/asan/mutant/store_state.o: tracker/store_state.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -DP2PS_MUTANT_DROP_GROUP=3 -c $< -o $@
+build/asan/bin/tracker-mutant: build/asan/tracker/main.o build/asan/mutant/store_state.o \
+	   $(filter-out build/asan/tracker/store_state.o,$(ASAN_TRACKER)) \
+	   build/asan/libclient.a build/asan/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
 
 test: deps
 	$(MAKE) --no-print-directory asan-bins all
@@ -174,6 +187,12 @@ bench: deps all $(TLOAD) $(TSEARCH)
 SWARM_PLOTS	?= docs/swarm
 bench-swarm: deps all
 	SWARM_PLOTS='$(SWARM_PLOTS)' scripts/bench_swarm.sh
+
+# make nemesis [SEED=N] [MINUTES=M]: the cluster under faults for M minutes
+# (scripts/nemesis.sh; root, for the network lab).
+nemesis: deps
+	$(MAKE) --no-print-directory asan-bins
+	SEED='$(SEED)' MINUTES='$(MINUTES)' scripts/nemesis.sh
 
 # Static checks, each failing on any finding: scripts/checksrc.sh, cppcheck
 # (flags below; false positives in scripts/cppcheck.supp or inline) and

@@ -30,6 +30,7 @@
 #include "client.h"
 #include "conn.h"
 #include "complete.h"
+#include "crypto.h"
 #include "help.h"
 #include "log.h"
 #include "rate.h"
@@ -123,6 +124,7 @@ c_create_user(struct client *cl, int argc, char **argv)
 static enum cmd_rc
 c_login(struct client *cl, int argc, char **argv)
 {
+	uint8_t tok[WIRE_TOKEN_LEN];
 	struct wire_enc *e;
 
 	(void)argc;
@@ -130,10 +132,16 @@ c_login(struct client *cl, int argc, char **argv)
 		commands_error(cl, "password must be 1 to 256 characters");
 		return CMD_FAIL;
 	}
+	/* Ours: a LOGIN resent after a failover makes one session. */
+	if (random_bytes(tok, sizeof(tok)) == -1) {
+		commands_error(cl, "no randomness for a session token");
+		return CMD_FAIL;
+	}
 	e = tlink_begin(cl->tl, WT_LOGIN);
 	wire_put_id(e, argv[1]);
 	wire_put_str(e, argv[2]);
 	wire_put_str(e, cl->addr);
+	wire_put_token(e, tok);
 	tlink_send(cl->tl, cmd_reply, cl);
 	return CMD_WAIT;
 }

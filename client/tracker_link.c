@@ -29,6 +29,14 @@
 
 #define CONNECT_MS	3000	/* connect + HELLO, per tracker */
 #define REPLY_MS	15000	/* a reply overdue this long: fail over */
+/*
+ * Liveness: once the HELLO is through, a BEAT a second to the tracker,
+ * which then beats back (tracker/link.c); a tracker heard from not at all
+ * for SILENT_MS is taken for gone (its host down, a partition, the
+ * process stopped): the link fails over within SILENT_MS + 1 s, and the
+ * requests waiting are sent again to the next tracker.
+ */
+#define SILENT_MS	4000
 #define LINK_IN_MAX	(WIRE_HDR + 32 * 1024 * 1024)
 #define LINK_OUT_MAX	(64 * 1024 * 1024)
 
@@ -202,13 +210,15 @@ static void
 on_closed(struct conn *c, const char *why, void *arg)
 {
 	struct tlink *t = arg;
+	int was_ready;
 
 	(void)c;
 	if (t == NULL)
 		return;		/* tlink_free() let go of it */
 	loop_timer_cancel(t->loop, t->timer);
 	t->timer = NULL;
-	if (t->state == T_READY) {
+	was_ready = t->state == T_READY;
+	if (was_ready) {
 		/*
 		 * A tracker we were using went away: a new round starts at
 		 * the next one listed.  Sessions are valid on every tracker
@@ -218,8 +228,32 @@ on_closed(struct conn *c, const char *why, void *arg)
 		t->tried = 0;
 	}
 	link_lost(t, why);
-	if (t->head != NULL)
+	/*
+	 * A working link lost: on with the next tracker at once, requests
+	 * or not, so the session is online there (the ready hook) before
+	 * the next command.
+	 */
+	if (t->head != NULL || was_ready)
 		link_connect(t);
+}
+
+/* Liveness (see SILENT_MS): 0, or -1 when the link was closed. */
+static int
+beat(struct tlink *t, uint64_t now)
+{
+	struct wire_enc e;
+
+	if (now - conn_last_rx(t->c) > SILENT_MS) {
+		log_info("%s: nothing heard for %d s: trying the next tracker",
+		    conn_name(t->c), SILENT_MS / 1000);
+		conn_close(t->c, "tracker silent");
+		return -1;
+	}
+	wire_begin(&e, conn_out(t->c), WT_BEAT, 0);
+	wire_put_u64(&e, 0);	/* our clock is no one's business */
+	wire_end(&e);
+	conn_flush(t->c);
+	return 0;
 }
 
 /*
@@ -312,11 +346,14 @@ on_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		}
 		t->state = T_READY;
 		t->tried = 0;
+		(void)beat(t, loop_now(t->loop));	/* we beat: it will too */
 		send_pending(t);
 		if (t->ready_cb != NULL)
 			t->ready_cb(t->ready_arg);
 		return;
 	}
+	if (m->h.type == WT_BEAT)
+		return;		/* it lives: conn noted the bytes */
 	for (pp = &t->head; (r = *pp) != NULL; pp = &r->next)
 		if (r->id == m->h.id)
 			break;
@@ -338,7 +375,7 @@ static const struct conn_ops link_ops = {
 	.connected = on_connected,
 };
 
-/* Once a second while connected: enforce connect and reply deadlines. */
+/* Once a second while connected: deadlines, and our BEAT. */
 static void
 watchdog(void *arg)
 {
@@ -357,6 +394,8 @@ watchdog(void *arg)
 		conn_close(t->c, "reply overdue");
 		return;
 	}
+	if (t->state == T_READY && beat(t, now) == -1)
+		return;
 	t->timer = loop_timer(t->loop, 1000, watchdog, t);
 }
 
@@ -377,6 +416,7 @@ link_connect(struct tlink *t)
 				return;
 			continue;
 		}
+		net_quick_retransmit(fd);
 		if ((t->c = conn_new(t->loop, fd, name, 1, &link_ops, t,
 		    LINK_IN_MAX, LINK_OUT_MAX)) == NULL) {
 			link_lost(t, "cannot watch socket");

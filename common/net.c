@@ -17,6 +17,26 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#ifndef TCP_RTO_MAX_MS
+#define TCP_RTO_MAX_MS	44	/* linux/tcp.h of 6.15 */
+#endif
+
+/* The kernel's watch on a connected socket (net.h).  Best effort. */
+static void
+watch_peer(int fd)
+{
+	int one = 1, idle = NET_KEEPIDLE_S, intvl = NET_KEEPINTVL_S;
+	int cnt = NET_USER_TIMEOUT_MS / 1000 / NET_KEEPINTVL_S;
+	unsigned ut = NET_USER_TIMEOUT_MS;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ut, sizeof(ut));
+}
+
 static int
 resolve(const char *host, uint16_t port, int passive, struct addrinfo **res,
     char *err, size_t errlen)
@@ -109,6 +129,7 @@ net_connect(const char *host, uint16_t port, char *err, size_t errlen)
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		watch_peer(fd);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
 		    errno == EINPROGRESS)
 			break;
@@ -150,6 +171,7 @@ net_accept(int lfd, char *peer, size_t peerlen)
 	if (fd == -1)
 		return -1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	watch_peer(fd);
 	if (peer != NULL)
 		fmt_addr((struct sockaddr *)&ss, peer, peerlen);
 	return fd;
@@ -173,4 +195,14 @@ net_notsent_lowat(int fd, int bytes)
 {
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes,
 	    sizeof(bytes));
+}
+
+void
+net_quick_retransmit(int fd)
+{
+	int one = 1, max = 1000;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, &one,
+	    sizeof(one));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_RTO_MAX_MS, &max, sizeof(max));
 }

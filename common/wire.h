@@ -41,9 +41,10 @@ struct buf;
 
 #define WIRE_HDR	12
 #define WIRE_MAGIC	0x50325053u	/* "P2PS" */
-#define WIRE_VERSION	4	/* 2: under TLS, tickets name keys; 3: downloaders
+#define WIRE_VERSION	5	/* 2: under TLS, tickets name keys; 3: downloaders
 				   tell their sources HAVE and BITFIELD; 4:
-				   SOURCES, a bounded random set of them */
+				   SOURCES, a bounded random set of them; 5:
+				   BEAT on client and sync links */
 #define WIRE_CTRL_MAX	(64 * 1024)
 #define WIRE_STR_MAX	4096
 #define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */
@@ -104,9 +105,21 @@ enum wire_type {
 	WT_VERSIONS = 11,	/* "*sqhh" name, size, sha1, parent: the
 				   content a synced folder made this one
 				   from (zeros: none, or not known) */
+	WT_BEAT = 12,		/* "q" the sender's wall clock (ms since the
+				   epoch; 0 on client links): a heartbeat,
+				   never answered.  On the sync channel each
+				   side sends one every 500 ms; a client
+				   sends one a second to its tracker, which
+				   from then on sends them back.  A link that
+				   hears nothing for a while is taken for
+				   dead (see sync.c, tracker/link.c,
+				   client/tracker_link.c) */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
-	WT_LOGIN = 17,		/* "iss" user, password, peer address */
+	WT_LOGIN = 17,		/* "isst" user, password, peer address, the
+				   session's token, chosen by the client: a
+				   LOGIN sent again to another tracker after
+				   a failover makes the same session */
 	WT_LOGOUT = 18,		/* "t" */
 	WT_CREATE_GROUP = 19,	/* "ti" */
 	WT_JOIN_GROUP = 20,	/* "ti" */
@@ -255,8 +268,8 @@ enum { SHARES_GROUP, SHARES_NAME, SHARES_PATH, SHARES_SHA1, SHARES_SIZE,
 enum { FOUND_MORE, FOUND_NEXT_GROUP, FOUND_NEXT_NAME };
 enum { HIT_NAME, HIT_GROUP, HIT_SIZE, HIT_SHA1 };	/* FOUND's item */
 enum { SEARCH_TOKEN, SEARCH_PATTERN, SEARCH_AFTER_GROUP, SEARCH_AFTER_NAME };
-/* CREATE_USER "is" and LOGIN "iss". */
-enum { ACCOUNT_USER, ACCOUNT_PASSWORD, LOGIN_PEER };
+/* CREATE_USER "is" and LOGIN "isst". */
+enum { ACCOUNT_USER, ACCOUNT_PASSWORD, LOGIN_PEER, LOGIN_TOKEN };
 /* Requests of a session: "t", "ti", "tii", "tis". */
 enum { REQ_TOKEN, REQ_GROUP, REQ_ARG, REQ_USER = REQ_ARG,
 	REQ_NAME = REQ_ARG };
@@ -268,6 +281,7 @@ enum { VER_NAME, VER_SIZE, VER_SHA1, VER_PARENT };	/* VERSIONS' item */
 #define WIRE_ID_RENEW	0xffffffffu	/* a WANT that renews a ticket */
 enum { PEER_SHA1, WANT_TICKET = 1, BITFIELD_BITS = 1, PEER_PIECE = 1,
 	BLOCK_OFFSET, BLOCK_LENGTH, BLOCK_DATA = BLOCK_LENGTH };
+enum { BEAT_WALL };
 enum { AUTH_ID, AUTH_NONCE };
 enum { PROOF_MAC };
 /* S_HWM's and S_SNAP_END's items, S_ACK. */

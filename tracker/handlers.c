@@ -66,6 +66,7 @@ struct kdf_job {
 	char			 pass[PASS_MAX + 1];
 	size_t			 passlen;
 	char			 peer[HOST_MAX + 8];
+	uint8_t			 token[WIRE_TOKEN_LEN];	/* login's */
 	int			 known;		/* login: the user exists */
 	struct user_cred	 cred;
 	uint8_t			 out[STORE_HASH_LEN];
@@ -317,12 +318,21 @@ created(struct kdf_job *j)
 	store_set_request(r->t->store, NULL);
 }
 
+/*
+ * The session is the token's, whichever tracker makes it: its key is the
+ * token's SHA-256 and its ticket key an HMAC of a label under the token,
+ * so a LOGIN resent to another tracker after a failover (the same frame,
+ * on a link proving the same key) finds the session the first made and
+ * answers it again, or, if the first's op has not arrived, makes one
+ * with the very same row: one session either way.
+ */
 static void
 logged_in(struct kdf_job *j)
 {
+	static const char label[] = "p2ps session ticket key";
 	struct req *r = &j->r;
-	uint8_t token[WIRE_TOKEN_LEN], key[SHA256_LEN], tkey[SHA256_LEN];
-	uint8_t fp[32];
+	uint8_t key[SHA256_LEN], tkey[SHA256_LEN], fp[32];
+	char had[ID_MAX + 1];
 	struct wire_enc e;
 	int rc;
 
@@ -330,27 +340,32 @@ logged_in(struct kdf_job *j)
 		reply_err(r, WE_AUTH, "wrong user id or password");
 		return;
 	}
-	if (random_bytes(token, sizeof(token)) == -1 ||
-	    random_bytes(tkey, sizeof(tkey)) == -1 ||
-	    sha256(token, sizeof(token), key) == -1) {
-		reply_err(r, WE_INTERNAL, "cannot make a session token");
+	if (hmac_sha256(j->token, sizeof(j->token), label, sizeof(label) - 1,
+	    tkey) == -1 || sha256(j->token, sizeof(j->token), key) == -1) {
+		reply_err(r, WE_INTERNAL, "cannot make a session");
 		return;
 	}
 	/* The session is bound to the key this link proved. */
 	link_key(r->l, fp);
-	if ((rc = store_session_add(r->t->store, key, r->user, j->peer, fp,
-	    tkey)) != ST_OK) {
-		reply_store(r, rc, NULL, r->user);
+	rc = store_session_user(r->t->store, key, r->t->tls_srv != NULL ?
+	    fp : NULL, had);
+	if (rc == ST_OK && strcmp(had, r->user) == 0) {
+		log_info("%s: %s logged in (a retry: the session was made "
+		    "already)", conn_name(r->l->c), r->user);
+	} else if (rc != ST_NO_SESSION || (rc = store_session_add(r->t->store,
+	    key, r->user, j->peer, fp, tkey)) != ST_OK) {
+		reply_store(r, rc == ST_OK ? ST_ERR : rc, NULL, r->user);
+		explicit_bzero(tkey, sizeof(tkey));
 		return;
+	} else {
+		log_info("%s: %s logged in", conn_name(r->l->c), r->user);
 	}
-	log_info("%s: %s logged in", conn_name(r->l->c), r->user);
 	wire_begin(&e, conn_out(r->l->c), WT_SESSION, r->id);
-	wire_put_token(&e, token);
+	wire_put_token(&e, j->token);
 	wire_put_id(&e, r->user);
 	wire_put_blob(&e, tkey, sizeof(tkey));
 	reply_end(r, &e);
 	explicit_bzero(tkey, sizeof(tkey));
-	explicit_bzero(token, sizeof(token));
 }
 
 static void
@@ -446,6 +461,7 @@ h_login(struct req *r)
 	if ((j = kdf_job(r)) == NULL)
 		return;
 	snprintf(j->peer, sizeof(j->peer), "%s", r->m->f[LOGIN_PEER].s);
+	memcpy(j->token, r->m->f[LOGIN_TOKEN].p, sizeof(j->token));
 	rc = store_user_cred(r->t->store, j->r.user, &j->cred);
 	if (rc == ST_OK) {
 		j->known = 1;
@@ -860,7 +876,7 @@ h_list_groups(struct req *r)
  * remembered by its key (a hash of its type, request id and body) with
  * the op it made, on every tracker: a client that retries it elsewhere
  * after losing its tracker is answered "done" instead of doing it twice.
- * Login is not: a retry makes a second session, which is harmless.
+ * Login is made once by its token instead (logged_in()).
  */
 static const struct {
 	handler_fn	fn;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "conn.h"
+#include "log.h"
 #include "loop.h"
 #include "wire.h"
 #include "xalloc.h"
@@ -96,6 +97,28 @@ link_sweep(struct tracker *t, uint64_t now)
 			conn_close(l->c, "a frame took too long to arrive");
 		else if (now - conn_last_rx(l->c) > TRACKER_IDLE_MS)
 			conn_close(l->c, "idle");
+	}
+}
+
+void
+link_beat(struct tracker *t, uint64_t now)
+{
+	struct wire_enc e;
+	struct link *l;
+
+	for (l = t->links; l != NULL; l = l->next) {
+		if (!l->beats || conn_closing(l->c))
+			continue;
+		if (now - conn_last_rx(l->c) > LINK_SILENT_MS) {
+			log_info("%s: nothing heard for %d s: closing",
+			    conn_name(l->c), LINK_SILENT_MS / 1000);
+			conn_close(l->c, "silent");
+			continue;
+		}
+		wire_begin(&e, conn_out(l->c), WT_BEAT, 0);
+		wire_put_u64(&e, 0);
+		wire_end(&e);
+		conn_flush(l->c);
 	}
 }
 

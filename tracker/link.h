@@ -32,6 +32,7 @@ struct link {
 	uint64_t		 since;		/* accepted at (loop ms) */
 	unsigned		 jobs;		/* worker jobs holding it */
 	int			 dead;		/* closed; freed at jobs 0 */
+	int			 beats;		/* its client sends BEATs */
 	int			 bound;		/* key is online through us */
 	uint8_t			 key[32];	/* session last seen here */
 	struct link		*prev, *next;
@@ -56,6 +57,16 @@ void		 link_hold(struct link *);
 int		 link_release(struct link *);
 /* Close links that never said HELLO, stalled mid-frame or went idle. */
 void		 link_sweep(struct tracker *, uint64_t now);
+/*
+ * Once a second: a BEAT to every link whose client beats (it sent one:
+ * from then on it is held to them), and such a link that sent nothing
+ * for LINK_SILENT_MS is closed: its client went silent (host down,
+ * partition, stopped), so its session is no longer online through us
+ * and its files are not handed out from here.  Noticed within
+ * LINK_SILENT_MS + 1 s.  Links that never beat keep the idle rule.
+ */
+#define LINK_SILENT_MS	4000
+void		 link_beat(struct tracker *, uint64_t now);
 /* Close every link (at shutdown); each is freed as above. */
 void		 link_close_all(struct tracker *, const char *why);
 

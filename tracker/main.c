@@ -170,6 +170,10 @@ client_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		conn_flush(c);
 		return;
 	}
+	if (m->h.type == WT_BEAT) {
+		l->beats = 1;	/* held to them from now on (link_beat) */
+		return;
+	}
 	if (m->h.type == WT_HELLO) {
 		log_warnx("%s: dropping connection: second HELLO", conn_name(c));
 		conn_close(c, "second HELLO");
@@ -204,6 +208,8 @@ accept_cb(int fd, unsigned ev, void *arg)
 			close(cfd);
 			continue;
 		}
+		/* Tracker links, clients' and other trackers': see net.h. */
+		net_quick_retransmit(cfd);
 		if (link_new(&T, cfd, peer, &client_ops) != NULL)
 			log_debug("%s: connected", peer);
 	}
@@ -244,7 +250,10 @@ before_sleep(void *arg)
 	conn_flush_all();
 }
 
-/* Once a second: drop links that never said HELLO, stalled or idled. */
+/*
+ * Once a second: drop links that never said HELLO, stalled, idled or
+ * went silent; beat the others that beat.
+ */
 static void
 sweep(void *arg)
 {
@@ -253,6 +262,7 @@ sweep(void *arg)
 
 	(void)arg;
 	link_sweep(&T, loop_now(T.loop));
+	link_beat(&T, loop_now(T.loop));
 	/* Every 10 s: sessions idle past --session-idle end. */
 	if (T.session_idle_ms > 0 && ++ticks % 10 == 0 &&
 	    store_expire(T.store, T.session_idle_ms, &n) == ST_OK && n > 0)
@@ -265,6 +275,7 @@ command(const char *line)
 {
 	char store[sizeof(stdin_line)], *w[2];
 	const char *why;
+	long long ms;
 	int n;
 
 	n = parse_words(line, store, sizeof(store), w, 2, &why);
@@ -278,9 +289,16 @@ command(const char *line)
 		/* Test switch: drop the sync channels, and keep them down. */
 		log_info("sync channels %s", w[0][0] == 'c' ? "cut" : "healed");
 		sync_cut(T.sync, w[0][0] == 'c');
+	} else if (strcasecmp(w[0], "clock") == 0 && n == 2 &&
+	    parse_num(w[1][0] == '+' ? w[1] + 1 : w[1], -86400000LL * 365,
+	    86400000LL * 365, &ms) == 0) {
+		/* Test switch: this tracker's clock jumps (store.h). */
+		log_info("clock moved %lld ms from the system's (test switch)",
+		    ms);
+		store_clock_jump(ms);
 	} else {
 		fprintf(stderr, "error: unknown tracker command (quit, or the "
-		    "test switches cut and heal)\n");
+		    "test switches cut, heal and clock MS)\n");
 	}
 }
 

@@ -269,6 +269,25 @@ void	 store_set_origin(struct store *, uint32_t origin);
  */
 #define STORE_MAX_AHEAD_MS	(60 * 1000)
 int	 store_stamp_ahead(uint64_t hlc);
+/* The store's wall clock, ms since the epoch (see store_clock_jump()). */
+uint64_t store_wall_ms(void);
+/*
+ * Test switch: the store's wall clock is the system's plus ms (either
+ * sign), as if this tracker's clock had jumped; 0 puts it back.
+ */
+void	 store_clock_jump(int64_t ms);
+/*
+ * The cluster's clock, as loop_clock_ms() (monotonic) + off (sync.c: the
+ * median of the trackers' clocks, from their BEATs).  From then on ops
+ * made here are never stamped more than STORE_CLOCK_SLACK_MS ahead of it
+ * (extrapolated with the monotonic clock: a jump of our wall clock, even
+ * between two BEATs, does not move it), so the others do not refuse
+ * them; and a stamp is judged ahead (STORE_MAX_AHEAD_MS) against the
+ * later of it and our clock, so we do not refuse theirs when ours is
+ * behind.
+ */
+#define STORE_CLOCK_SLACK_MS	1000
+void	 store_cluster_clock(struct store *, int64_t off);
 /*
  * Group commit.  In batch mode every mutation is a savepoint inside one
  * transaction that store_flush() commits (one sync for all of them); the

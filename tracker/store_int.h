@@ -156,6 +156,14 @@ int		 db_begin(struct store *);
 int		 db_rollback(struct store *, int rc);
 int		 db_commit(struct store *, int rc);
 uint64_t	 db_wall_ms(void);
+/* The cluster's clock now (store_cluster_clock()), 0 if not known. */
+uint64_t	 db_cluster_ms(void);
+/*
+ * What ages (of request keys, sessions, log entries) are judged by: the
+ * cluster's clock when known, so a jump of ours does not age them, else
+ * ours.
+ */
+uint64_t	 db_now_ms(void);
 /* The last op of origin the database holds (0: none). */
 uint64_t	 db_hwm(struct store *, uint32_t origin);
 

@@ -70,7 +70,10 @@ store_apply(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
 int
 store_stamp_ahead(uint64_t hlc)
 {
-	return HLC_MS(hlc) > db_wall_ms() + STORE_MAX_AHEAD_MS;
+	uint64_t now = db_wall_ms(), cluster = db_cluster_ms();
+
+	return HLC_MS(hlc) > (cluster > now ? cluster : now) +
+	    STORE_MAX_AHEAD_MS;
 }
 
 uint64_t
@@ -676,7 +679,7 @@ store_trim(struct store *s, const uint64_t *held, uint32_t n, uint64_t keep,
     uint64_t *trimmed)
 {
 	sqlite3_stmt *q;
-	uint64_t cut, first, now = db_wall_ms();
+	uint64_t cut, first, now = db_now_ms();
 	uint32_t o;
 
 	*trimmed = 0;

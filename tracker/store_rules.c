@@ -35,7 +35,12 @@
 static uint64_t
 op_stamp(struct store *s)
 {
-	return hlc_now(&s->clock, db_wall_ms());
+	uint64_t wall = db_wall_ms(), cluster = db_cluster_ms();
+
+	/* Never far ahead of the cluster's clock (store_cluster_clock()). */
+	if (cluster != 0 && wall > cluster + STORE_CLOCK_SLACK_MS)
+		wall = cluster + STORE_CLOCK_SLACK_MS;
+	return hlc_now(&s->clock, wall);
 }
 
 static void
@@ -489,7 +494,7 @@ store_session_end_all(struct store *s, const char *user, unsigned *n)
 int
 store_expire(struct store *s, uint64_t idle_ms, unsigned *n)
 {
-	uint64_t now = db_wall_ms();
+	uint64_t now = db_now_ms();
 	sqlite3_stmt *q = db_stmt(s, S_SESS_IDLE);
 
 	db_bind_int(q, ":at", (int64_t)(now > idle_ms ? now - idle_ms : 0));

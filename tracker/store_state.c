@@ -38,7 +38,7 @@
 int
 state_req_remember(struct store *s, const uint8_t *req, uint64_t at)
 {
-	uint64_t k = reqset_key(req), now = db_wall_ms();
+	uint64_t k = reqset_key(req), now = db_now_ms();
 	sqlite3_stmt *q;
 
 	if (reqset_has(&s->reqs, k) || (now > REQ_KEEP_MS &&
@@ -865,6 +865,18 @@ applier(unsigned type)
  * origin's high-water mark, remember its request: inside the caller's
  * transaction.  ST_OK, ST_BAD_OP or ST_ERR.
  */
+#ifdef P2PS_MUTANT_DROP_GROUP
+static int
+mutant_nothing(struct store *s, const struct wire_msg *m,
+    const struct opctx *c)
+{
+	(void)s;
+	(void)m;
+	(void)c;
+	return 0;
+}
+#endif
+
 int
 state_apply_logged(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
     const uint8_t *req, size_t reqlen, const uint8_t *op, size_t oplen)
@@ -885,6 +897,22 @@ state_apply_logged(struct store *s, uint32_t origin, uint64_t seq, uint64_t hlc,
 		    (unsigned long long)seq, why ? why : "not an op");
 		return ST_BAD_OP;
 	}
+#ifdef P2PS_MUTANT_DROP_GROUP
+	/*
+	 * A planted bug, only in build/asan/bin/tracker-mutant (Makefile):
+	 * the Nth group creation from another tracker is logged and counted
+	 * as applied but changes nothing.  The nemesis checker must catch it
+	 * (tests/netlab/t_lab_nemesis.sh).
+	 */
+	static unsigned mutant_seen;
+
+	if (h.type == WT_OP_GROUP && origin != s->origin &&
+	    ++mutant_seen == P2PS_MUTANT_DROP_GROUP) {
+		log_warnx("store: MUTANT: group op %u:%llu dropped", origin,
+		    (unsigned long long)seq);
+		fn = mutant_nothing;
+	}
+#endif
 	if ((r = fn(s, &m, &c)) != 0) {
 		if (r == -2)
 			log_warnx("store: malformed %s op %u:%llu",

@@ -62,6 +62,8 @@ static const struct conn_ops orphan_ops = { .frame = orphan_frame };
 static void
 sp_reset(struct speer *p)
 {
+	if (p->asked)
+		sp_snap_gone(p);
 	p->c = NULL;
 	p->state = SP_NONE;
 	p->hello = p->authed = 0;
@@ -71,21 +73,50 @@ sp_reset(struct speer *p)
 	memset(p->has, 0, sizeof(p->has));
 	store_snap_free(p->snap);
 	p->snap = NULL;
-	p->offered = p->asked = 0;
+	p->offered = p->asked = p->deferred = 0;
 }
 
+/* A random delay in [n/2, n]: dialers that lost a peer together spread. */
+static unsigned
+jittered(unsigned n)
+{
+	uint32_t r = 0;
+
+	(void)random_bytes(&r, sizeof(r));
+	return n / 2 + r % (n / 2 + 1);
+}
+
+/* The next dial, while there is no channel (see sync_int.h). */
 static void
 sp_schedule(struct speer *p)
 {
 	struct sync *sy = p->sy;
 
 	/* The lower id connects; the higher one waits for it. */
-	if (sy->self > p->id || p->retry != NULL || sy->cut)
+	if (sy->self > p->id || p->retry != NULL || sy->cut || p->c != NULL)
 		return;
 	p->backoff = p->backoff == 0 ? RETRY_MIN_MS : p->backoff * 2;
 	if (p->backoff > RETRY_MAX_MS)
 		p->backoff = RETRY_MAX_MS;
-	p->retry = loop_timer(sy->t->loop, p->backoff, sp_connect, p);
+	p->retry = loop_timer(sy->t->loop, jittered(p->backoff), sp_connect,
+	    p);
+}
+
+/* Let go of every dial under way (a channel is up, or none may be). */
+static void
+dial_drop_all(struct speer *p, const char *why)
+{
+	unsigned i;
+
+	for (i = 0; i < DIALS; i++) {
+		struct conn *c = p->dial[i];
+
+		if (c == NULL)
+			continue;
+		p->dial[i] = NULL;
+		conn_set_ops(c, &orphan_ops, NULL);
+		conn_close(c, why);
+	}
 }
 
 /* Replaced connections are orphaned first, so c is always p->c. */
@@ -308,7 +339,6 @@ static void
 sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 {
 	struct speer *p = arg;
-	struct wire_enc e;
 	const char *why;
 
 	if (!p->hello) {
@@ -318,6 +348,11 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 			return;
 		}
 		p->hello = 1;
+		return;
+	}
+	if (m->h.type == WT_BEAT) {
+		/* It lives (conn noted the bytes); its clock says this. */
+		sp_clock_heard(p, m->f[BEAT_WALL].u);
 		return;
 	}
 	if (p->state != SP_READY) {
@@ -357,10 +392,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 			sp_drop(c, "a second snapshot offered");
 			break;
 		}
-		p->asked = 1;
-		wire_begin(&e, conn_out(c), WT_S_SNAP_ASK, 0);
-		wire_end(&e);
-		conn_flush(c);
+		sp_on_snap_offer(p);
 		break;
 	case WT_S_SNAP_ASK:
 		if (sp_on_snap_ask(p))
@@ -391,26 +423,79 @@ sp_drained(struct conn *c, void *arg)
 	sp_pump(arg);
 }
 
-/* TLS is up: the tracker we dialled must prove the key pinned for it. */
-static void
-sp_connected(struct conn *c, void *arg)
-{
-	struct speer *p = arg;
-
-	if (pinned(p->sy, c, p->id, 0) == -1) {
-		conn_close(c, "not the key pinned for this tracker");
-		return;
-	}
-	log_debug("sync: tracker %u: connected", p->id);
-}
-
 static const struct conn_ops sp_ops = {
 	.frame = sp_frame,
 	.closed = sp_closed,
-	.connected = sp_connected,
 	.drained = sp_drained,
 };
 
+/* A dial is through (TLS up): if it is the first, it becomes the channel. */
+static void
+dial_connected(struct conn *c, void *arg)
+{
+	struct speer *p = arg;
+	struct sync *sy = p->sy;
+	unsigned i;
+
+	if (p->c != NULL || sy->cut) {
+		conn_close(c, "a channel is up already");
+		return;
+	}
+	/* The tracker we dialled must prove the key pinned for it. */
+	if (pinned(sy, c, p->id, 0) == -1) {
+		conn_close(c, "not the key pinned for this tracker");
+		return;
+	}
+	for (i = 0; i < DIALS; i++)
+		if (p->dial[i] == c)
+			p->dial[i] = NULL;
+	dial_drop_all(p, "another dial got through first");
+	if (p->retry != NULL) {
+		loop_timer_cancel(sy->t->loop, p->retry);
+		p->retry = NULL;
+	}
+	conn_set_ops(c, &sp_ops, p);
+	p->c = c;
+	p->since = loop_now(sy->t->loop);
+	log_debug("sync: tracker %u: connected", p->id);
+	wire_hello(conn_out(c), ROLE_TRACKER);
+	send_auth(p);
+}
+
+/* conn_ops' type: c is not const there. */
+static void
+/* cppcheck-suppress constParameter */
+dial_closed(struct conn *c, const char *why, void *arg)
+{
+	struct speer *p = arg;
+	unsigned i;
+
+	for (i = 0; i < DIALS; i++)
+		if (p->dial[i] == c)
+			p->dial[i] = NULL;
+	log_debug("sync: tracker %u: dial: %s", p->id, why);
+	sp_schedule(p);
+}
+
+/* Nothing comes before our HELLO: the acceptor waits for it. */
+static void
+dial_frame(struct conn *c, const struct wire_msg *m, void *arg)
+{
+	(void)m;
+	(void)arg;
+	conn_close(c, "a frame before our HELLO");
+}
+
+static const struct conn_ops dial_ops = {
+	.frame = dial_frame,
+	.closed = dial_closed,
+	.connected = dial_connected,
+};
+
+/*
+ * The retry timer: one more dial, beside those under way (a partition
+ * may have eaten their SYNs), then the next one scheduled.
+ */
 static void
 sp_connect(void *arg)
 {
@@ -418,29 +503,38 @@ sp_connect(void *arg)
 	struct sync *sy = p->sy;
 	const struct tracker_addr *a = &sy->t->cluster.v[p->id - 1];
 	char err[256], name[64];
+	struct conn *c;
+	unsigned i;
 	int fd;
 
 	p->retry = NULL;
 	if (p->c != NULL || sy->cut)
 		return;
+	for (i = 0; i < DIALS && p->dial[i] != NULL; i++)
+		;
+	if (i == DIALS) {
+		sp_schedule(p);
+		return;
+	}
 	if ((fd = net_connect(a->host, a->port, err, sizeof(err))) == -1) {
 		log_debug("sync: tracker %u: %s", p->id, err);
 		sp_schedule(p);
 		return;
 	}
+	net_quick_retransmit(fd);
 	snprintf(name, sizeof(name), "tracker %u", p->id);
-	if ((p->c = conn_new(sy->t->loop, fd, name, 1, &sp_ops, p,
+	if ((c = conn_new(sy->t->loop, fd, name, 1, &dial_ops, p,
 	    SYNC_IN_MAX, SYNC_OUT_MAX)) == NULL) {
 		sp_schedule(p);
 		return;
 	}
-	/* HELLO and AUTH below wait for the handshake and the pin check. */
-	if (sy->t->tls_cli != NULL && conn_start_tls(p->c, sy->t->tls_cli,
+	p->dial[i] = c;
+	p->dial_at[i] = loop_now(sy->t->loop);
+	/* HELLO and AUTH wait for the handshake and the pin check. */
+	if (sy->t->tls_cli != NULL && conn_start_tls(c, sy->t->tls_cli,
 	    name) == -1)
-		conn_close(p->c, "cannot start TLS");
-	p->since = loop_now(sy->t->loop);
-	wire_hello(conn_out(p->c), ROLE_TRACKER);
-	send_auth(p);
+		conn_close(c, "cannot start TLS");
+	sp_schedule(p);
 }
 
 /*
@@ -733,6 +827,45 @@ sync_tick(void *arg)
 	sy->tick = loop_timer(sy->t->loop, 1000, sync_tick, sy);
 }
 
+/*
+ * Every BEAT_TICK_MS: dials past their time are given up; a ready
+ * channel that heard nothing for SILENT_MS is dropped (and dialled
+ * again), the others get a BEAT every BEAT_MS.
+ */
+static void
+sync_beat(void *arg)
+{
+	struct sync *sy = arg;
+	uint64_t now = loop_now(sy->t->loop);
+	struct wire_enc e;
+	uint32_t i;
+	unsigned k;
+
+	for (i = 1; i <= sy->n; i++) {
+		struct speer *p = &sy->peers[i];
+
+		for (k = 0; k < DIALS; k++)
+			if (p->dial[k] != NULL &&
+			    now - p->dial_at[k] > DIAL_MS)
+				conn_close(p->dial[k], "no answer in time");
+		if (p->state != SP_READY || conn_closing(p->c))
+			continue;
+		if (now - conn_last_rx(p->c) > SILENT_MS) {
+			sp_drop(p->c, "nothing heard for 2.5 s");
+			continue;
+		}
+		if (now - p->beat_at < BEAT_MS)
+			continue;
+		p->beat_at = now;
+		wire_begin(&e, conn_out(p->c), WT_BEAT, 0);
+		wire_put_u64(&e, store_wall_ms());
+		wire_end(&e);
+		conn_flush(p->c);
+	}
+	sp_cluster_clock(sy, now);
+	sy->beat = loop_timer(sy->t->loop, BEAT_TICK_MS, sync_beat, sy);
+}
+
 void
 sync_presence(struct sync *sy, const uint8_t key[32], int up)
 {
@@ -763,6 +896,8 @@ sync_cut(struct sync *sy, int cut)
 
 		if (i == sy->self)
 			continue;
+		if (cut)
+			dial_drop_all(p, "sync channel cut (test switch)");
 		if (cut && p->c != NULL)
 			conn_close(p->c, "sync channel cut (test switch)");
 		else if (!cut && p->c == NULL)
@@ -794,6 +929,7 @@ sync_new(struct tracker *t, const uint8_t *secret, size_t secretlen)
 	sy->applied_seen = store_applied(t->store);
 	sy->tick = loop_timer(t->loop, 1000, sync_tick, sy);
 	sy->trim = loop_timer(t->loop, TRIM_MS, sync_trim, sy);
+	sy->beat = loop_timer(t->loop, BEAT_TICK_MS, sync_beat, sy);
 	return sy;
 }
 
@@ -809,6 +945,7 @@ sync_shutdown(struct sync *sy)
 		if (p->retry != NULL)
 			loop_timer_cancel(sy->t->loop, p->retry);
 		p->retry = NULL;
+		dial_drop_all(p, "shutting down");
 		if (p->c != NULL) {
 			conn_set_ops(p->c, &orphan_ops, NULL);
 			conn_close(p->c, "shutting down");
@@ -821,7 +958,8 @@ sync_shutdown(struct sync *sy)
 	sy->cut = 1;	/* nothing reconnects */
 	loop_timer_cancel(sy->t->loop, sy->tick);
 	loop_timer_cancel(sy->t->loop, sy->trim);
-	sy->tick = sy->trim = NULL;
+	loop_timer_cancel(sy->t->loop, sy->beat);
+	sy->tick = sy->trim = sy->beat = NULL;
 }
 
 void

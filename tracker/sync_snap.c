@@ -70,19 +70,85 @@ sp_snap_pump(struct speer *p)
 	return 0;
 }
 
+static void
+send_empty(struct speer *p, unsigned type)
+{
+	struct wire_enc e;
+
+	wire_begin(&e, conn_out(p->c), type, 0);
+	wire_end(&e);
+	conn_flush(p->c);
+}
+
+/* Our HWM: what we hold now. */
+static void
+send_hwm(struct speer *p)
+{
+	struct wire_enc e;
+
+	wire_begin(&e, conn_out(p->c), WT_S_HWM, 0);
+	store_hwms(p->sy->t->store, sp_put_hwm, &e);
+	wire_end(&e);
+	conn_flush(p->c);
+}
+
 /* Everything we hold, as a snapshot, in place of the ops it lacks. */
 void
 sp_send_snapshot(struct speer *p)
 {
-	struct wire_enc e;
-
 	if (p->snap != NULL || p->offered)
 		return;
 	/* It must ask: no snapshot is taken unasked for. */
 	p->offered = 1;
-	wire_begin(&e, conn_out(p->c), WT_S_SNAP_OFFER, 0);
-	wire_end(&e);
-	conn_flush(p->c);
+	send_empty(p, WT_S_SNAP_OFFER);
+}
+
+/*
+ * A tracker back from far behind is offered a snapshot by every other
+ * tracker at once; it takes one at a time.  An offer made while another
+ * tracker's snapshot is on its way waits; once that one is merged (or
+ * its channel dropped), the waiting offerers are told our HWM, and each
+ * either withdraws (we lack nothing it alone holds: ops go on) or
+ * offers again (sp_on_hwm).  So a tracker coming back gets one snapshot,
+ * not one from every other tracker.
+ */
+void
+sp_on_snap_offer(struct speer *p)
+{
+	uint32_t i;
+
+	for (i = 1; i <= p->sy->n; i++)
+		if (p->sy->peers[i].asked) {
+			log_info("sync: tracker %u offers a snapshot too: "
+			    "waiting for tracker %u's", p->id, i);
+			p->deferred = 1;
+			return;
+		}
+	p->asked = 1;
+	send_empty(p, WT_S_SNAP_ASK);
+}
+
+/* The snapshot we took (or lost) was from done: on with the waiting. */
+static void
+undefer(struct sync *sy, const struct speer *done)
+{
+	uint32_t i;
+
+	for (i = 1; i <= sy->n; i++) {
+		struct speer *q = &sy->peers[i];
+
+		if (q == done || !q->deferred || q->state != SP_READY)
+			continue;
+		q->deferred = 0;
+		send_hwm(q);
+	}
+}
+
+void
+sp_snap_gone(struct speer *p)
+{
+	p->asked = 0;
+	undefer(p->sy, p);
 }
 
 /* It asked for the snapshot we offered: stream it. */
@@ -140,6 +206,19 @@ sp_on_hwm(struct speer *p, const struct wire_msg *m)
 			p->has[o] = seq;
 	}
 	p->known = 1;
+	if (p->synced && p->offered && p->snap == NULL) {
+		/* It merged another tracker's snapshot meanwhile: does it
+		   still lack what only our tables hold? */
+		if (lacks_trimmed(p) || p->has[p->id] <
+		    store_hwm(p->sy->t->store, p->id)) {
+			send_empty(p, WT_S_SNAP_OFFER);
+			return 0;
+		}
+		log_info("sync: tracker %u: has what our log lacks now: "
+		    "no snapshot, ops go on", p->id);
+		p->offered = 0;
+		return 1;
+	}
 	if (p->synced)
 		return 0;
 	p->synced = 1;
@@ -158,7 +237,6 @@ sp_on_snapshot(struct speer *p, const struct wire_msg *m)
 	struct sync *sy = p->sy;
 	struct wire_field f[HWM_STAMP + 1];
 	struct wire_iter it;
-	struct wire_enc e;
 	int rc;
 
 	if (!p->asked) {
@@ -183,8 +261,6 @@ sp_on_snapshot(struct speer *p, const struct wire_msg *m)
 		return;
 	log_info("sync: tracker %u: snapshot merged", p->id);
 	/* Like an ack: written after the batch's COMMIT (before_sleep). */
-	wire_begin(&e, conn_out(p->c), WT_S_HWM, 0);
-	store_hwms(sy->t->store, sp_put_hwm, &e);
-	wire_end(&e);
-	conn_flush(p->c);
+	send_hwm(p);
+	undefer(sy, p);
 }

@@ -353,6 +353,8 @@ send_create_group(struct client *cl, char tag)
 static void
 send_user(struct client *cl, unsigned type)
 {
+	uint8_t tok[WIRE_TOKEN_LEN] = { 0 };
+	uint32_t pid = (uint32_t)getpid();
 	char peer[32];
 	struct wire_enc e;
 
@@ -363,6 +365,10 @@ send_user(struct client *cl, unsigned type)
 		snprintf(peer, sizeof(peer), "127.0.0.1:%u",
 		    10000 + cl->idx % 50000);
 		wire_put_str(&e, peer);
+		/* A token of each client's own: one session is one token. */
+		memcpy(tok, &pid, sizeof(pid));
+		memcpy(tok + sizeof(pid), &cl->idx, sizeof(cl->idx));
+		wire_put_token(&e, tok);
 	}
 	req_end(cl, &e);
 }

@@ -327,6 +327,7 @@ stream_seeds(void)
 	wire_put_id(&e, "alice");
 	wire_put_str(&e, "s3cret pass");
 	wire_put_str(&e, "127.0.0.1:6001");
+	wire_put_token(&e, token);
 	wire_end(&e);
 	wire_begin(&e, &b, WT_SESSION, 2);
 	wire_put_token(&e, token);

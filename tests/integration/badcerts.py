@@ -233,7 +233,8 @@ def quick(tport, pport, certs, group, name, user):
                           wp.string("pw"))
                 typ, _, _, f = a.request(wp.LOGIN, 61, wp.ident("rsauser") +
                                          wp.string("pw") +
-                                         wp.string("127.0.0.1:1"))
+                                         wp.string("127.0.0.1:1") +
+                                         wp.random_token())
                 if typ == wp.SESSION:
                     tok2 = f[0]
                 say("observed: tracker: on the RSA link, LOGIN answered "

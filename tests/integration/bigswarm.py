@@ -67,7 +67,7 @@ class Session:
         self.c.hello()
         typ, _, _, f = self.c.request(wp.LOGIN, 1, wp.ident(user) +
                                       wp.string(password) +
-                                      wp.string(addr))
+                                      wp.string(addr) + wp.random_token())
         assert typ == wp.SESSION, (typ, f)
         self.tok = f[0]
         self.rid = 1

@@ -236,7 +236,8 @@ elif CASE == "bad_hello":
                      ("version 1 (before TLS)", {"version": 1}),
                      ("version 2 (sources not told HAVE)", {"version": 2}),
                      ("version 3 (no SOURCES)", {"version": 3}),
-                     ("version 5", {"version": 5}),
+                     ("version 4 (no BEAT)", {"version": 4}),
+                     ("version 6", {"version": 6}),
                      ("version 0", {"version": 0}),
                      ("role 9", {"role": 9}),
                      ("role 0", {"role": 0})):
@@ -253,12 +254,12 @@ elif CASE == "bad_id":
                       ("NUL inside", b"ab\0cd"), ("high byte", b"caf\xc3\xa9")):
         c = fresh()
         body = w.u8(len(uid)) + uid + b"\0" + w.string("pw") + \
-            w.string("127.0.0.1:1")
+            w.string("127.0.0.1:1") + w.random_token()
         c.send(w.frame(w.LOGIN, 18, body))
         dropped(c, "LOGIN with id " + what)
     c = fresh()
     c.send(w.frame(w.LOGIN, 19, w.u8(3) + b"abcX" + w.string("pw") +
-                   w.string("127.0.0.1:1")))
+                   w.string("127.0.0.1:1") + w.random_token()))
     dropped(c, "LOGIN with id missing its NUL")
     c = fresh()
     c.send(w.frame(w.CREATE_USER, 20, w.ident("x") + w.u16(5000) + b"pw\0"))
@@ -300,7 +301,8 @@ elif CASE == "bad_token":
     # The connection is still usable: a login on it works.
     c.request(w.CREATE_USER, 121, w.ident("tokuser") + w.string("pw"))
     typ, _, _, f = c.request(w.LOGIN, 122, w.ident("tokuser") +
-                             w.string("pw") + w.string("127.0.0.1:2"))
+                             w.string("pw") + w.string("127.0.0.1:2") +
+                             w.random_token())
     check("same connection still serves a login", typ == w.SESSION, repr(f))
     # A real token of a logged-out session is refused as well.
     tok = f[0]

@@ -44,7 +44,7 @@ c0 = w.Conn(PORT)
 c0.hello()
 c0.request(w.CREATE_USER, 1, w.ident("many_owner") + w.string("pw"))
 c0.request(w.LOGIN, 2, w.ident("many_owner") + w.string("pw") +
-           w.string("127.0.0.1:9"))
+           w.string("127.0.0.1:9") + w.random_token())
 c0.close()
 c0, tok = w.login(PORT, "many_owner", "pw")
 typ, _, _, f = c0.request(w.CREATE_GROUP, 3, tok + w.ident("many_g"))
@@ -124,7 +124,8 @@ check("all %d connections stayed open (second round)" % N, good == N,
 
 # 6. The users created through the crowd exist: log one in.
 typ, _, _, f = c0.request(w.LOGIN, 9, w.ident("mu%04d" % (N - 2)) +
-                          w.string("pw%d" % (N - 2)) + w.string("127.0.0.1:9"))
+                          w.string("pw%d" % (N - 2)) + w.string("127.0.0.1:9") +
+                          w.random_token())
 check("a user created in the crowd logs in", typ == w.SESSION, repr(f))
 print("elapsed %.1fs" % (time.monotonic() - t0))
 for c in conns:

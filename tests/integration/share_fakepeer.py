@@ -46,7 +46,8 @@ def register(tracker_port, user, group, name, addr):
     c = wp.Conn(tracker_port)
     c.hello()
     typ, _, _, f = c.request(wp.LOGIN, 1, wp.ident(user) +
-                             wp.string("pw-" + user) + wp.string(addr))
+                             wp.string("pw-" + user) + wp.string(addr) +
+                             wp.random_token())
     if typ != wp.SESSION:
         raise SystemExit("%s: login failed: %r" % (user, f))
     typ, _, _, f = c.request(SHARE, 2, f[0] + wp.ident(group) +

@@ -51,7 +51,8 @@ def register(tracker_port, user, group, names, addr):
     c = wp.Conn(tracker_port)
     c.hello()
     typ, _, _, f = c.request(wp.LOGIN, 1, wp.ident(user) +
-                             wp.string("pw-" + user) + wp.string(addr))
+                             wp.string("pw-" + user) + wp.string(addr) +
+                             wp.random_token())
     if typ != wp.SESSION:
         raise SystemExit("%s: login failed: %r" % (user, f))
     tok = f[0]

@@ -10,6 +10,10 @@
 # him, both acknowledged.  Tracker 2 comes back and the two converge.
 # Every acknowledged command must still hold: ben is a member of dup, and
 # one request is not a conflict with itself (nothing in `lost`).
+# Then LOGIN, the same way: a login made by tracker 2 and resent to
+# tracker 1 (after tracker 2 was killed with its op unsent, and once the
+# op had arrived) makes one session each time, with the token proposed,
+# on both trackers once they converge.
 . "$(dirname "$0")/lib.sh"
 
 RETRY=$(dirname "$0")/cluster_retry.py
@@ -30,6 +34,7 @@ info_file only2.txt 2 >/dev/null
 run_client setup "$only1" <<'S'
 create_user ann pa
 create_user ben pb
+create_user cat pc
 S
 check_eq "retry: setup" 0 "$RC"
 python3 "$RETRY" login "${TPORTS[1]}" ann pa "$T/tok"
@@ -72,5 +77,39 @@ list_files dup
 S
 	check_eq "retry: tracker $n: ben is a member of dup (list_files)" "" \
 		"$(err "m$n")"
+done
+
+# --- LOGIN resent after a failover -------------------------------------------
+tok1=00112233445566778899aabbccddeeff
+tok2=ffeeddccbbaa99887766554433221100
+ncat() {
+	db_query "$1" "SELECT count(*) FROM sessions WHERE user = 'cat'"
+}
+tracker_cmd 2 cut
+check "retry: tracker 2 is cut off again" \
+	wait_for 200 eval '[ "$(grep -c "sync: tracker 2: channel down" "$T/t1/err.log")" -ge 2 ]'
+check_eq "retry: tracker 2 logs cat in with the token proposed" "$tok1" \
+	"$(python3 "$RETRY" login_as "${TPORTS[1]}" cat pc "$tok1")"
+crash_tracker 2
+check_eq "retry: the same LOGIN, resent to tracker 1, gets the same token" \
+	"$tok1" "$(python3 "$RETRY" login_as "${TPORTS[0]}" cat pc "$tok1")"
+start_ctl_tracker 2
+check_converged "retry: converged after the login retried" 1 2
+for n in 1 2; do
+	check_eq "retry: tracker $n: one session of cat, not two" 1 "$(ncat "$n")"
+done
+check_eq "retry: a login through tracker 1" "$tok2" \
+	"$(python3 "$RETRY" login_as "${TPORTS[0]}" cat pc "$tok2")"
+check "retry: tracker 2 has it" wait_for 200 eval '[ "$(ncat 2)" = 2 ]'
+check_eq "retry: the same LOGIN resent to tracker 2 is answered with the session" \
+	"$tok2" "$(python3 "$RETRY" login_as "${TPORTS[1]}" cat pc "$tok2")"
+check "retry: tracker 2 saw a retry" \
+	grep -q "cat logged in (a retry: the session was made already)" "$T/t2/err.log"
+check_eq "retry: a wrong password with that token is still refused" \
+	"error: wrong user id or password" \
+	"$(python3 "$RETRY" login_as "${TPORTS[1]}" cat nope "$tok2")"
+check_converged "retry: converged after the second login" 1 2
+for n in 1 2; do
+	check_eq "retry: tracker $n: two sessions of cat in all" 2 "$(ncat "$n")"
 done
 for n in 1 2; do stop_tracker "$n" || fail "retry: tracker $n stops with status 0"; done

@@ -186,6 +186,9 @@ start_ctl_tracker 3 --log-keep "$LOGKEEP"
 check_converged "snapshot: tracker 3 back after SIGKILL caught up" 1 2 3
 check "snapshot: tracker 3 got a snapshot" \
 	wait_for 100 sync_log_has 3 "snapshot merged"
+check_eq "snapshot: tracker 3 got one snapshot, not one from each tracker" 1 \
+	"$(log_count 3 "snapshot merged")"
+grep -hF "offers a snapshot too" "$T/t3/err.log" | sed 's/^/  /'
 run_client v3 "$only3" <<'S'
 login w50 pw
 list_groups

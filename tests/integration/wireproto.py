@@ -29,8 +29,8 @@ import time
 
 HDR = 12
 MAGIC = 0x50325053
-VERSION = 4       # 2: under TLS, tickets name keys; 3: HAVE to sources;
-                  # 4: SOURCES, a bounded random set of them
+VERSION = 5       # 2: under TLS, tickets name keys; 3: HAVE to sources;
+                  # 4: SOURCES, a bounded random set of them; 5: BEAT
 ROLE_CLIENT, ROLE_TRACKER, ROLE_PEER = 1, 2, 3
 # A peer ticket: u64 expiry, the source's key (SHA-256 of its public key
 # info, as a fingerprint), HMAC-SHA256 naming the asker's key too.
@@ -439,12 +439,13 @@ def connect_many(port, n, timeout=20.0, host="127.0.0.1"):
     return conns, err
 
 
-def login(port, user, password, peer="127.0.0.1:1"):
-    """A connection after HELLO and a session token for user."""
+def login(port, user, password, peer="127.0.0.1:1", token=None):
+    """A connection after HELLO and a session token for user (token: the
+    one LOGIN proposes, random by default; the tracker answers with it)."""
     c = Conn(port)
     c.hello()
     typ, _, _, f = c.request(LOGIN, 1, ident(user) + string(password) +
-                             string(peer))
+                             string(peer) + (token or random_token()))
     assert typ == SESSION, (typ, f)
     return c, f[0]
 

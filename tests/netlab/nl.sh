@@ -10,7 +10,10 @@
 #                           at that host's address, port NL_TPORT (7000)
 #   nl_info NAME N...       $T/NAME naming trackers N... (printed)
 #   nl_tracker N [args...]  start tracker N on its host in $T/tN (a
-#                           directory of its own); PID in TPID[N]
+#                           directory of its own); PID in TPID[N]; its
+#                           standard input is the fifo $T/tN/ctl
+#   nl_cmd N LINE           write LINE to tracker N's standard input (the
+#                           test switches: cut, heal, clock MS)
 #   nl_client NAME HOST [info] [-v]
 #                           a long-running client on HOST listening on
 #                           HOST's address (as start_client: input from the
@@ -22,6 +25,9 @@
 #   nl_listens HOST ADDR:PORT
 #                           something listens on exactly ADDR:PORT in HOST
 #   now_ms                  wall clock in milliseconds
+#   nl_hold T0 MS           a fault begun at T0 (now_ms) lasts MS in all:
+#                           what is left of it is slept (the length of a
+#                           fault is a time, not a condition to wait for)
 # Every process is also in lib.sh's PIDS, so both cleanups kill it by PID.
 
 # shellcheck source=../integration/lib.sh
@@ -40,6 +46,10 @@ NL_THOST=()
 NL_HOST=
 
 now_ms() { date +%s%3N; }
+nl_hold() {
+	sleep "$(awk -v t="$(($(now_ms) - $1))" -v ms="$2" \
+		'BEGIN { d = (ms - t) / 1000; print (d > 0 ? d : 0) }')"
+}
 
 nl_cluster() {
 	local h
@@ -72,13 +82,20 @@ nl_tracker() {
 	dir=$T/t$n
 	mkdir -p "$dir"
 	cp "$T/tracker_info.txt" "$dir/"
-	lab_bg_io "$h" /dev/null "$dir/out.log" "$dir/err.log" \
+	if [ ! -p "$dir/ctl" ]; then
+		mkfifo "$dir/ctl"
+		(exec sleep 3600 <>"$dir/ctl") &
+		PIDS+=($!)
+	fi
+	lab_bg_io "$h" "$dir/ctl" "$dir/out.log" "$dir/err.log" \
 		env -C "$dir" "$TRACKER" tracker_info.txt "$n" --kdf-iter 1000 "$@"
 	TPID[$n]=$LAB_LAST_PID
 	PIDS+=("$LAB_LAST_PID")
 	wait_for 200 nl_port_open "$h" "${LAB_ADDR[$h]}" "$NL_TPORT" ||
 		{ fail "tracker $n starts on $h"; cat "$dir/err.log"; exit 1; }
 }
+
+nl_cmd() { printf '%s\n' "$2" >>"$T/t$1/ctl"; }
 
 nl_client() {
 	local name=$1 h=$2 info=${3:-$T/tracker_info.txt} v=${4:-} port

@@ -9,7 +9,7 @@
 # tracker 1 only, and in the databases (cluster_check.py).
 . "$(dirname "$0")/nl.sh"
 
-FAILOVER_MAX_S=40	# the client's reply deadline is 15 s; leave room
+FAILOVER_MAX_S=10	# a silent tracker is noticed within 5 s (4 s + a 1 s tick)
 
 lab_host T1 100 100
 lab_host T2 100 100

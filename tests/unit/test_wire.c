@@ -56,6 +56,7 @@ static const struct {
 	{ WT_HELLO,		"HELLO",		"uwbs" },
 	{ WT_ERROR,		"ERROR",		"ws" },
 	{ WT_OK,		"OK",			"" },
+	{ WT_BEAT,		"BEAT",			"q" },
 	{ WT_NAMES,		"NAMES",		"*s" },
 	{ WT_SESSION,		"SESSION",		"tiB" },
 	{ WT_FILES,		"FILES",		"*sqh" },
@@ -63,7 +64,7 @@ static const struct {
 	{ WT_SHARES,		"SHARES",		"*isshqq" },
 	{ WT_PEERS,		"PEERS",		"h*sB" },
 	{ WT_CREATE_USER,	"CREATE_USER",		"is" },
-	{ WT_LOGIN,		"LOGIN",		"iss" },
+	{ WT_LOGIN,		"LOGIN",		"isst" },
 	{ WT_LOGOUT,		"LOGOUT",		"t" },
 	{ WT_CREATE_GROUP,	"CREATE_GROUP",		"ti" },
 	{ WT_JOIN_GROUP,	"JOIN_GROUP",		"ti" },
@@ -839,12 +840,14 @@ test_roundtrip_create_user_login_logout(void **state)
 	wire_put_id(&e, "bob.b-1_x");
 	wire_put_str(&e, "");
 	wire_put_str(&e, "127.0.0.1:9000");
+	wire_put_token(&e, tok);
 	assert_int_equal(wire_end(&e), 0);
 	body = decode_ok(&b, &m);
-	assert_int_equal(m.nf, 3);
+	assert_int_equal(m.nf, 4);
 	assert_string_equal(m.f[0].s, "bob.b-1_x");
 	assert_string_equal(m.f[1].s, "");
 	assert_string_equal(m.f[2].s, "127.0.0.1:9000");
+	assert_memory_equal(m.f[LOGIN_TOKEN].p, tok, WIRE_TOKEN_LEN);
 	free(body);
 
 	buf_reset(&b);
@@ -1074,6 +1077,7 @@ test_frame_prefixes(void **state)
 	wire_put_id(&e, "erin");
 	wire_put_str(&e, "secret");
 	wire_put_str(&e, "10.0.0.1:4000");
+	wire_put_token(&e, tok);
 	assert_int_equal(wire_end(&e), 0);
 	n = buf_used(&b);
 	for (k = 0; k < n; k++) {
@@ -3502,7 +3506,7 @@ test_field_names(void **state)
 	assert_int_equal(item_len(WT_FOUND), HIT_SHA1 + 1);
 	assert_int_equal(fixed_len(WT_SEARCH), SEARCH_AFTER_NAME + 1);
 	assert_int_equal(fixed_len(WT_CREATE_USER), ACCOUNT_PASSWORD + 1);
-	assert_int_equal(fixed_len(WT_LOGIN), LOGIN_PEER + 1);
+	assert_int_equal(fixed_len(WT_LOGIN), LOGIN_TOKEN + 1);
 	assert_int_equal(fixed_len(WT_LOGOUT), REQ_TOKEN + 1);
 	assert_int_equal(fixed_len(WT_CREATE_GROUP), REQ_GROUP + 1);
 	assert_int_equal(fixed_len(WT_ACCEPT_REQUEST), REQ_USER + 1);
