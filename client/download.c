@@ -20,6 +20,7 @@
 #include "download_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -486,7 +487,7 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 	void (*started)(void *, const char *);
 	char e[256];
 	uint64_t want;
-	int resume;
+	int resume, fd;
 
 	if (err != NULL) {
 		dl_fail(d, "%s", err);
@@ -513,19 +514,19 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 		memcpy(d->hashes, m->f[FILE_PIECES].p,
 		    (size_t)d->npieces * 20);
 	on_sources(d, m, NULL);
-	if (storage_open(d, &resume) == -1) {
-		dl_fail(d, "%s: %s", d->part, strerror(errno));
+	if (storage_open(d, &resume, e, sizeof(e)) == -1) {
+		dl_fail(d, "%s", e);
 		return;
 	}
 	picker_init(&d->pk, d->size, ((uint64_t)getpid() << 32) ^
 	    loop_clock_ms() ^ (uint64_t)(uintptr_t)d);
 	peer_init(d);
-	d->sh = shares_add(cl, d->group, d->name, d->part, d->sha1, d->size,
-	    d->hashes, d->npieces, 0, e, sizeof(e));
-	if (d->sh == NULL) {
-		dl_fail(d, "%s", e);
+	if ((fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		dl_fail(d, "%s: %s", d->part, strerror(errno));
 		return;
 	}
+	d->sh = shares_adopt(cl, fd, d->group, d->name, d->part, d->sha1,
+	    d->size, d->hashes, d->npieces, 0);
 	d->t_start = d->t_useful = d->rate_t = dl_now(d);
 	d->refresh_ms = REFRESH_MIN_MS;
 	d->state = DL_RUN;
@@ -567,12 +568,13 @@ download_start(struct client *cl, const char *group, const char *name,
 	d = xcalloc(1, sizeof(*d));
 	d->cl = cl;
 	d->ev = &dl_events;
-	d->fd = d->dio = -1;
+	d->fd = d->dio = d->dirfd = -1;
 	snprintf(d->group, sizeof(d->group), "%s", group);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	if (resolve_dest(d, dest, err, sizeof(err)) == -1)
 		goto fail;
-	if (stat(d->dest, &st) == 0) {
+	/* lstat: a link there, even to nothing, is not ours to replace. */
+	if (lstat(d->dest, &st) == 0) {
 		snprintf(err, sizeof(err), "%s already exists", d->dest);
 		goto fail;
 	}
