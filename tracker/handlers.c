@@ -405,20 +405,18 @@ submit(struct kdf_job *j)
 	worker_submit(j->r.t->workers, &j->w);
 }
 
+/*
+ * The password is hashed before the id is looked at, taken or not, so
+ * CREATE_USER answers after one hash either way, as LOGIN does: its
+ * timing says nothing.  Its answer ("already exists") must say the id is
+ * taken, as the contract wants; what limits asking it of many ids is the
+ * cost of that hash, under the same caps as logins (link.c's admission).
+ */
 static void
 h_create_user(struct req *r)
 {
-	struct user_cred cur;
 	struct kdf_job *j;
-	int rc;
 
-	/* Refuse a taken id before spending a hash on it. */
-	rc = store_user_cred(r->t->store, r->m->f[ACCOUNT_USER].s, &cur);
-	if (rc != ST_NO_USER) {
-		reply_store(r, rc == ST_OK ? ST_USER_EXISTS : rc, NULL,
-		    r->m->f[ACCOUNT_USER].s);
-		return;
-	}
 	if ((j = kdf_job(r)) == NULL)
 		return;
 	j->cred.iter = r->t->kdf_iter;

@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -260,6 +261,28 @@ sweep(void *arg)
 	loop_timer(T.loop, 1000, sweep, NULL);
 }
 
+/*
+ * "check" on standard input: PRAGMA integrity_check, which reads every
+ * page and every index (seconds on a large database, the loop waiting),
+ * so it is the operator's to ask for; the start runs quick_check.  The
+ * verdict goes to standard output.
+ */
+static void
+check_db(void)
+{
+	char out[4096];
+
+	if (store_check(T.store, 1, out, sizeof(out)) == 0) {
+		printf("check: database sound (integrity_check ok)\n");
+	} else {
+		printf("check: database DAMAGED (integrity_check):\n%s\n", out);
+		log_warnx("integrity_check found damage; restore the database "
+		    "from a backup, or move it away and restart this tracker "
+		    "to catch up from the others");
+	}
+	fflush(stdout);
+}
+
 static void
 command(const char *line)
 {
@@ -278,9 +301,11 @@ command(const char *line)
 		/* Test switch: drop the sync channels, and keep them down. */
 		log_info("sync channels %s", w[0][0] == 'c' ? "cut" : "healed");
 		sync_cut(T.sync, w[0][0] == 'c');
+	} else if (strcasecmp(w[0], "check") == 0) {
+		check_db();
 	} else {
-		fprintf(stderr, "error: unknown tracker command (quit, or the "
-		    "test switches cut and heal)\n");
+		fprintf(stderr, "error: unknown tracker command (quit, check, "
+		    "or the test switches cut and heal)\n");
 	}
 }
 
@@ -432,6 +457,46 @@ identity(const char *db)
 	log_info("identity %s (key %s)", fp, path);
 }
 
+/*
+ * The database, its -wal and -shm hold salts, password hashes and
+ * session keys.  The tracker creates them 0600 (umask 077 below); one
+ * that others may read or write (an older tracker's, one copied in) is
+ * refused with the chmod that fixes it, as PostgreSQL refuses a data
+ * directory and OpenSSH a private key others can read.  So is one of
+ * another user's: the tracker would be trusting what they may change.
+ */
+static void
+check_private(const char *db)
+{
+	static const char *const ext[] = { "", "-wal", "-shm" };
+	char path[PATH_MAX], open_to[3 * PATH_MAX + 8];
+	struct stat st;
+	size_t i, n = 0;
+
+	open_to[0] = '\0';
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s%s", db, ext[i]) >=
+		    (int)sizeof(path))
+			fatalx("database path too long");
+		if (stat(path, &st) == -1)
+			continue;	/* not there: SQLite makes it 0600 */
+		if (!S_ISREG(st.st_mode))
+			fatalx("database %s: not a regular file", path);
+		if (st.st_uid != geteuid())
+			fatalx("database %s belongs to uid %u, not to this "
+			    "tracker's user (uid %u): chown it, or run the "
+			    "tracker as its owner", path, (unsigned)st.st_uid,
+			    (unsigned)geteuid());
+		if ((st.st_mode & 077) != 0)
+			n += (size_t)snprintf(open_to + n, sizeof(open_to) - n,
+			    " %s", path);
+	}
+	if (n > 0)
+		fatalx("database%s: open to other users, and it holds salts, "
+		    "password hashes and session keys: the owner's alone, "
+		    "please (chmod 600%s)", open_to, open_to);
+}
+
 /* Thousands of clients need thousands of descriptors: take what we may. */
 static void
 raise_fd_limit(void)
@@ -522,6 +587,7 @@ main(int argc, char **argv)
 	 * pins.  Created so, not chmodded after.
 	 */
 	umask(077);
+	check_private(db);
 	identity(db);
 
 	if ((T.store = store_open(db, err, sizeof(err))) == NULL)
