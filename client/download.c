@@ -35,6 +35,7 @@
 #include "loop.h"
 #include "parse.h"
 #include "picker.h"
+#include "reshare.h"
 #include "shares.h"
 #include "shell.h"
 #include "tracker_link.h"
@@ -142,7 +143,7 @@ static void
 dl_complete(struct download *d)
 {
 	struct wire_enc *e;
-	char err[256];
+	char err[256], path[PATH_MAX];
 	uint64_t mtime;
 
 	if (storage_commit(d, err, sizeof(err)) == -1) {
@@ -156,6 +157,11 @@ dl_complete(struct download *d)
 	}
 	/* This user now shares it, across logins. */
 	if (storage_mtime(d, &mtime) == 0 && d->cl->logged_in) {
+		/* Named as a later login finds it, from any directory. */
+		if (realpath(d->dest, path) == NULL)
+			snprintf(path, sizeof(path), "%s", d->dest);
+		reshare_note(d->cl, d->group, d->name, path, d->size, mtime,
+		    d->sha1);
 		e = tlink_begin(d->cl->tl, WT_UPLOAD);
 		wire_put_token(e, d->cl->token);
 		wire_put_id(e, d->group);
@@ -163,7 +169,7 @@ dl_complete(struct download *d)
 		wire_put_u64(e, d->size);
 		wire_put_hash(e, d->sha1);
 		wire_put_hashes(e, d->hashes, d->npieces);
-		wire_put_str(e, d->dest);
+		wire_put_str(e, path);
 		wire_put_u64(e, mtime);
 		tlink_send(d->cl->tl, on_uploaded, d);
 	}
