@@ -343,6 +343,7 @@ logged_in(struct kdf_job *j)
 		reply_store(r, rc, NULL, r->user);
 		return;
 	}
+	link_proven(r->l);
 	log_info("%s: %s logged in", conn_name(r->l->c), r->user);
 	wire_begin(&e, conn_out(r->l->c), WT_SESSION, r->id);
 	wire_put_token(&e, token);
@@ -358,6 +359,7 @@ kdf_done(struct worker_job *w)
 {
 	struct kdf_job *j = (struct kdf_job *)w;
 
+	link_kdf_done(j->r.l);
 	if (link_release(j->r.l)) {
 		if (!j->ok)
 			reply_err(&j->r, WE_INTERNAL, "cannot hash password");
@@ -376,6 +378,7 @@ kdf_job(struct req *r)
 {
 	const struct wire_field *pass = &r->m->f[ACCOUNT_PASSWORD];
 	struct kdf_job *j;
+	char why[128];
 
 	if (pass->n == 0 || pass->n > PASS_MAX) {
 		reply_err(r, WE_INVALID, "password must be 1 to 256 bytes");
@@ -384,6 +387,10 @@ kdf_job(struct req *r)
 	if (r->l->jobs >= KDF_JOBS_PER_LINK) {
 		reply_err(r, WE_BUSY, "too many logins at once on this "
 		    "connection; try again");
+		return NULL;
+	}
+	if (link_kdf_take(r->l, why, sizeof(why)) == -1) {
+		reply_err(r, WE_BUSY, why);
 		return NULL;
 	}
 	j = xcalloc(1, sizeof(*j));
@@ -402,7 +409,7 @@ static void
 submit(struct kdf_job *j)
 {
 	link_hold(j->r.l);
-	worker_submit(j->r.t->workers, &j->w);
+	link_kdf_queue(j->r.l, &j->w);
 }
 
 /*
@@ -422,6 +429,7 @@ h_create_user(struct req *r)
 	j->cred.iter = r->t->kdf_iter;
 	if (random_bytes(j->cred.salt, sizeof(j->cred.salt)) == -1) {
 		reply_err(r, WE_INTERNAL, "no randomness for a salt");
+		link_kdf_cancel(r->l);
 		free(j);
 		return;
 	}
@@ -452,6 +460,7 @@ h_login(struct req *r)
 		j->cred.iter = r->t->kdf_iter;
 	} else {
 		reply_store(r, rc, NULL, j->r.user);
+		link_kdf_cancel(r->l);
 		free(j);
 		return;
 	}
@@ -956,6 +965,7 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 			reply_store(&r, rc, NULL, NULL);
 			return;
 		}
+		link_proven(l);
 		if (m->h.type != WT_LOGOUT && m->h.type != WT_LOGOUT_ALL)
 			bind(t, l, r.key);
 	}

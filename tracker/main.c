@@ -4,7 +4,7 @@
  *
  *	tracker tracker_info.txt N [--db PATH] [--secret FILE]
  *	    [--kdf-iter N] [--log-keep N] [--session-idle SECONDS]
- *	    [--ticket-seconds N] [-v | -q]
+ *	    [--ticket-seconds N] [--login-seconds N] [-v | -q]
  *	tracker --help | --version
  *
  * N is this tracker's 1-based line in tracker_info.txt (0 means 1).  The
@@ -62,7 +62,7 @@ usage_line(FILE *f)
 {
 	fprintf(f, "usage: %s tracker_info.txt N [--db PATH] [--secret FILE] "
 	    "[--kdf-iter N] [--log-keep N] [--session-idle SECONDS] "
-	    "[--ticket-seconds N] [-v | -q]\n", prog);
+	    "[--ticket-seconds N] [--login-seconds N] [-v | -q]\n", prog);
 }
 
 /* A bad argument: why, then the usage line, and status 2. */
@@ -99,10 +99,13 @@ help(void)
 	    "                          long (%d; 0: never)\n"
 	    "  --ticket-seconds N      how long a peer ticket is good (%d; "
 	    "at least 4)\n"
+	    "  --login-seconds N       close a connection without a session "
+	    "after (%d)\n"
 	    "  -v, -q                  debug logging; warnings only\n"
 	    "  --help, --version       this text; the version\n"
 	    "See p2ps-tracker(1).\n", prog, KDF_ITER_DEFAULT,
-	    LOG_KEEP_DEFAULT, SESSION_IDLE_DEFAULT, TICKET_SECONDS_DEFAULT);
+	    LOG_KEEP_DEFAULT, SESSION_IDLE_DEFAULT, TICKET_SECONDS_DEFAULT,
+	    TRACKER_LOGIN_MS / 1000);
 	exit(0);
 }
 
@@ -187,7 +190,7 @@ static const struct conn_ops client_ops = {
 static void
 accept_cb(int fd, unsigned ev, void *arg)
 {
-	char peer[64];
+	char peer[64], why[128];
 	int cfd;
 
 	(void)ev;
@@ -199,9 +202,8 @@ accept_cb(int fd, unsigned ev, void *arg)
 				log_warn("accept");
 			return;
 		}
-		if (T.nlinks >= TRACKER_MAX_CONNS) {
-			log_warnx("%s: refused: %zu connections already",
-			    peer, T.nlinks);
+		if (link_admit(&T, peer, why, sizeof(why)) == -1) {
+			log_warnx("%s: refused: %s", peer, why);
 			close(cfd);
 			continue;
 		}
@@ -520,6 +522,7 @@ main(int argc, char **argv)
 	struct tracker_addr *me;
 	long long n, iter = KDF_ITER_DEFAULT, keep = LOG_KEEP_DEFAULT;
 	long long idle = SESSION_IDLE_DEFAULT, tsec = TICKET_SECONDS_DEFAULT;
+	long long lsec = TRACKER_LOGIN_MS / 1000;
 	int i, npos = 0, level = LOG_INFO;
 
 	if (argc > 0 && argv[0][0] != '\0')
@@ -541,6 +544,8 @@ main(int argc, char **argv)
 			idle = opt_num(argc, argv, &i, 0, 10LL * 365 * 86400);
 		} else if (strcmp(argv[i], "--ticket-seconds") == 0) {
 			tsec = opt_num(argc, argv, &i, 4, 86400);
+		} else if (strcmp(argv[i], "--login-seconds") == 0) {
+			lsec = opt_num(argc, argv, &i, 1, 86400);
 		} else if (strcmp(argv[i], "--secret") == 0) {
 			secretfile = opt_value(argc, argv, &i);
 		} else if (strcmp(argv[i], "-v") == 0) {
@@ -570,6 +575,7 @@ main(int argc, char **argv)
 	T.log_keep = (uint64_t)keep;
 	T.session_idle_ms = (uint64_t)idle * 1000;
 	T.ticket_seconds = (unsigned)tsec;
+	T.login_ms = (uint64_t)lsec * 1000;
 	me = &T.cluster.v[T.self];
 	if (db == NULL) {
 		snprintf(dbdef, sizeof(dbdef), "tracker%zu.db", T.self + 1);
@@ -622,6 +628,7 @@ main(int argc, char **argv)
 	link_close_all(&T, "shutting down");
 	sync_shutdown(T.sync);
 	loop_drain(T.loop);	/* reaps them, freeing idle links */
+	link_kdf_drain(&T);		/* hashes still waiting: dropped */
 	worker_pool_free(T.workers);	/* runs what is left: frees the rest */
 	sync_free(T.sync);
 	log_info("stopped");
