@@ -83,11 +83,13 @@
  * A link is a stranger's until it WANTs a file with a valid ticket (the
  * tracker vouched for it): strangers get PS_WANT_MS to do so, whatever
  * else they send (a CANCEL keeps nothing), and at most PS_ADDR_STRANGERS
- * of them from one address hold links at once, so one address cannot
- * take every one of the PS_MAX_CONNS.
+ * (384) of them from one address hold links at once, so one address
+ * cannot take every one of the PS_MAX_CONNS (t_limits holds 300 from
+ * one address, a dribbler and a greedy peer beside them).
  */
-#define PS_WANT_MS	(10 * 1000)
-#define PS_ADDR_STRANGERS 128
+#define PS_WANT_MS	(20 * 1000)	/* after the frame deadline: a
+					   stranger mid-frame meets that */
+#define PS_ADDR_STRANGERS (PS_MAX_CONNS * 3 / 4)
 #define PS_TURN_MS	2000	/* an upload turn longer than this is cut */
 #define PS_LOWAT	(128 * 1024)	/* unsent bytes the kernel may hold */
 
@@ -695,7 +697,7 @@ ps_accept(int fd, unsigned ev, void *arg)
 			continue;
 		}
 		if (strangers_from(name) >= PS_ADDR_STRANGERS) {
-			log_info("%s: refused: %u links from its address "
+			log_info("%s: refused: %d links from its address "
 			    "without a ticket already", name,
 			    PS_ADDR_STRANGERS);
 			close(cfd);
