@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -323,6 +324,20 @@ open_part(struct download *d, int *fresh, char *err, size_t errlen)
 	return 0;
 }
 
+/* Remove the .part's name, if it still names the file we hold. */
+static void
+unlink_part(const struct download *d)
+{
+	char part[sizeof(d->base) + 8];
+	struct stat mine, now;
+
+	snprintf(part, sizeof(part), "%s.part", d->base);
+	if (fstat(d->fd, &mine) == 0 &&
+	    fstatat(d->dirfd, part, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now.st_dev == mine.st_dev && now.st_ino == mine.st_ino)
+		unlinkat(d->dirfd, part, 0);
+}
+
 /* The .part again, with O_DIRECT, if it is still the same file. */
 static int
 open_direct(const struct download *d)
@@ -344,6 +359,34 @@ open_direct(const struct download *d)
 	return fd;
 }
 
+/*
+ * Room for what the .part still lacks, checked before it is allocated: a
+ * member may register a huge file it does not have, and a download must
+ * fail at once with the figures, not fill the disk first.  Some room
+ * (STORAGE_KEEP_FREE) is left over for everything else on that disk.
+ */
+#define STORAGE_KEEP_FREE	(64ULL * 1024 * 1024)
+
+static int
+check_room(const struct download *d, uint64_t have, char *err,
+    size_t errlen)
+{
+	struct statvfs vfs;
+	uint64_t need, avail;
+
+	if (have >= d->size || fstatvfs(d->fd, &vfs) == -1)
+		return 0;	/* nothing to add, or no figures: try */
+	need = d->size - have;
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (avail >= STORAGE_KEEP_FREE && avail - STORAGE_KEEP_FREE >= need)
+		return 0;
+	snprintf(err, errlen, "not enough free space for %.120s: %llu bytes "
+	    "needed, %llu free (%llu kept free)", d->part,
+	    (unsigned long long)need, (unsigned long long)avail,
+	    (unsigned long long)STORAGE_KEEP_FREE);
+	return -1;
+}
+
 int
 storage_open(struct download *d, int *resume, char *err, size_t errlen)
 {
@@ -356,6 +399,11 @@ storage_open(struct download *d, int *resume, char *err, size_t errlen)
 		return -1;
 	if (fstat(d->fd, &st) == -1)
 		goto fail;
+	if (check_room(d, (uint64_t)st.st_size, err, errlen) == -1) {
+		if (fresh)	/* ours, just made: not left behind */
+			unlink_part(d);
+		return -1;
+	}
 	*resume = !fresh && st.st_size > 0 && (uint64_t)st.st_size <= d->size;
 	if ((uint64_t)st.st_size != d->size && reserve(d->fd, d->size) == -1)
 		goto fail;
@@ -596,9 +644,7 @@ link_into_place(struct download *d, char *err, size_t errlen)
 		goto fail;
 	if (linkat(AT_FDCWD, proc, d->dirfd, d->base, AT_SYMLINK_FOLLOW) ==
 	    0) {
-		if (fstatat(d->dirfd, part, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    now.st_dev == mine.st_dev && now.st_ino == mine.st_ino)
-			unlinkat(d->dirfd, part, 0);
+		unlink_part(d);
 		return 0;
 	}
 	if (errno == EEXIST)

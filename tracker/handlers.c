@@ -938,6 +938,13 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 		conn_close(l->c, "not a request");
 		return;
 	}
+	if (table[m->h.type].mutation && t->disk_low &&
+	    m->h.type != WT_LOGOUT && m->h.type != WT_LOGOUT_ALL) {
+		reply_err(&r, WE_BUSY, "the tracker's disk is nearly full: "
+		    "changes are refused until space is freed (reads still "
+		    "work)");
+		return;
+	}
 	if (table[m->h.type].mutation) {
 		if (request_key(m, r.reqkey) == -1) {
 			reply_err(&r, WE_INTERNAL, "cannot hash request");

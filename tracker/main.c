@@ -4,7 +4,8 @@
  *
  *	tracker tracker_info.txt N [--db PATH] [--secret FILE]
  *	    [--kdf-iter N] [--log-keep N] [--session-idle SECONDS]
- *	    [--ticket-seconds N] [--login-seconds N] [-v | -q]
+ *	    [--ticket-seconds N] [--login-seconds N] [--min-free MB]
+ *	    [-v | -q]
  *	tracker --help | --version
  *
  * N is this tracker's 1-based line in tracker_info.txt (0 means 1).  The
@@ -35,6 +36,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -62,7 +64,8 @@ usage_line(FILE *f)
 {
 	fprintf(f, "usage: %s tracker_info.txt N [--db PATH] [--secret FILE] "
 	    "[--kdf-iter N] [--log-keep N] [--session-idle SECONDS] "
-	    "[--ticket-seconds N] [--login-seconds N] [-v | -q]\n", prog);
+	    "[--ticket-seconds N] [--login-seconds N] [--min-free MB] "
+	    "[-v | -q]\n", prog);
 }
 
 /* A bad argument: why, then the usage line, and status 2. */
@@ -101,11 +104,14 @@ help(void)
 	    "at least 4)\n"
 	    "  --login-seconds N       close a connection without a session "
 	    "after (%d)\n"
+	    "  --min-free MB           refuse changes when the database's disk "
+	    "has less\n"
+	    "                          free (%d; 0: never)\n"
 	    "  -v, -q                  debug logging; warnings only\n"
 	    "  --help, --version       this text; the version\n"
 	    "See p2ps-tracker(1).\n", prog, KDF_ITER_DEFAULT,
 	    LOG_KEEP_DEFAULT, SESSION_IDLE_DEFAULT, TICKET_SECONDS_DEFAULT,
-	    TRACKER_LOGIN_MS / 1000);
+	    TRACKER_LOGIN_MS / 1000, MIN_FREE_MB_DEFAULT);
 	exit(0);
 }
 
@@ -248,6 +254,36 @@ before_sleep(void *arg)
 }
 
 /* Once a second: drop links that never said HELLO, stalled or idled. */
+/*
+ * Room on the database's disk, every second.  Below --min-free, changes
+ * are refused (handlers.c says so to each) and reads go on: a tracker
+ * that runs out in the middle of a commit cannot answer anything, and a
+ * database with its last changes lost on a full disk starts no better.
+ * Ops from the other trackers are still applied: the reserve is for
+ * them, and for logins.
+ */
+static void
+disk_check(void)
+{
+	struct statvfs vfs;
+	uint64_t avail;
+	int low;
+
+	if (T.min_free == 0 || statvfs(T.db_dir, &vfs) == -1)
+		return;
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	low = avail < T.min_free;
+	if (low && !T.disk_low)
+		log_warnx("disk nearly full: %llu MiB free in %s, under "
+		    "--min-free %llu MiB: refusing changes, still answering "
+		    "reads", (unsigned long long)(avail >> 20), T.db_dir,
+		    (unsigned long long)(T.min_free >> 20));
+	else if (!low && T.disk_low)
+		log_info("disk has room again (%llu MiB free): taking changes",
+		    (unsigned long long)(avail >> 20));
+	T.disk_low = low;
+}
+
 static void
 sweep(void *arg)
 {
@@ -255,6 +291,7 @@ sweep(void *arg)
 	unsigned n = 0;
 
 	(void)arg;
+	disk_check();
 	link_sweep(&T, loop_now(T.loop));
 	/* Every 10 s: sessions idle past --session-idle end. */
 	if (T.session_idle_ms > 0 && ++ticks % 10 == 0 &&
@@ -522,7 +559,7 @@ main(int argc, char **argv)
 	struct tracker_addr *me;
 	long long n, iter = KDF_ITER_DEFAULT, keep = LOG_KEEP_DEFAULT;
 	long long idle = SESSION_IDLE_DEFAULT, tsec = TICKET_SECONDS_DEFAULT;
-	long long lsec = TRACKER_LOGIN_MS / 1000;
+	long long lsec = TRACKER_LOGIN_MS / 1000, minfree = MIN_FREE_MB_DEFAULT;
 	int i, npos = 0, level = LOG_INFO;
 
 	if (argc > 0 && argv[0][0] != '\0')
@@ -546,6 +583,8 @@ main(int argc, char **argv)
 			tsec = opt_num(argc, argv, &i, 4, 86400);
 		} else if (strcmp(argv[i], "--login-seconds") == 0) {
 			lsec = opt_num(argc, argv, &i, 1, 86400);
+		} else if (strcmp(argv[i], "--min-free") == 0) {
+			minfree = opt_num(argc, argv, &i, 0, 1024 * 1024);
 		} else if (strcmp(argv[i], "--secret") == 0) {
 			secretfile = opt_value(argc, argv, &i);
 		} else if (strcmp(argv[i], "-v") == 0) {
@@ -576,11 +615,19 @@ main(int argc, char **argv)
 	T.session_idle_ms = (uint64_t)idle * 1000;
 	T.ticket_seconds = (unsigned)tsec;
 	T.login_ms = (uint64_t)lsec * 1000;
+	T.min_free = (uint64_t)minfree << 20;
 	me = &T.cluster.v[T.self];
 	if (db == NULL) {
 		snprintf(dbdef, sizeof(dbdef), "tracker%zu.db", T.self + 1);
 		db = dbdef;
 	}
+	if (strrchr(db, '/') == NULL)
+		snprintf(T.db_dir, sizeof(T.db_dir), ".");
+	else if (snprintf(T.db_dir, sizeof(T.db_dir), "%.*s",
+	    (int)(strrchr(db, '/') - db), db) >= (int)sizeof(T.db_dir))
+		bad_args("database path too long");
+	if (T.db_dir[0] == '\0')
+		snprintf(T.db_dir, sizeof(T.db_dir), "/");
 
 	if (secretfile != NULL &&
 	    read_secret(secretfile, secret, &secretlen, err, sizeof(err)) == -1)
@@ -616,6 +663,7 @@ main(int argc, char **argv)
 	loop_before_sleep(T.loop, before_sleep, NULL);
 	T.workers = worker_pool_new(T.loop, KDF_THREADS);
 	loop_add(T.loop, T.lfd, EV_READ, accept_cb, NULL);
+	disk_check();
 	loop_timer(T.loop, 1000, sweep, NULL);
 	watch_stdin();
 	log_info("tracker %zu of %zu listening on %s:%u, database %s",

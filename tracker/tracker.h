@@ -59,6 +59,7 @@ struct worker_pool;
  * wait from one address, TRACKER_KDF_MAX in all; more are answered BUSY.
  */
 #define TRACKER_LOGIN_MS	(60 * 1000)
+#define MIN_FREE_MB_DEFAULT	64	/* --min-free */
 #define TRACKER_ADDR_UNPROVEN	1024
 #define TRACKER_UNPROVEN_MAX	(TRACKER_MAX_CONNS - 1024)
 #define TRACKER_KDF_RUNNING	KDF_THREADS
@@ -85,6 +86,14 @@ struct tracker {
 	uint64_t		 session_idle_ms;	/* 0: never */
 	unsigned		 ticket_seconds;
 	uint64_t		 login_ms;	/* --login-seconds */
+	/*
+	 * Free space on the database's disk, looked at every second by
+	 * main.c: below min_free (--min-free) changes are refused and reads
+	 * still served, so the tracker never meets a full disk mid-commit.
+	 */
+	uint64_t		 min_free;
+	int			 disk_low;
+	char			 db_dir[4096];
 	struct worker_pool	*workers;	/* password hashing */
 	size_t			 nlinks;
 	struct link		*links;		/* every accepted connection,

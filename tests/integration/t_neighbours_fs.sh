@@ -7,7 +7,9 @@
 # while the download runs.  Each is refused with an error naming it and
 # nothing of the victim's changes.  The .part is 0600 while it fills;
 # the finished file gets 0666 less the umask (027 here: 0640); the
-# user's own .part, left 0644 by an older client, still resumes.
+# user's own .part, left 0644 by an older client, still resumes.  A
+# download that its disk (a 16 MiB tmpfs) cannot hold with 64 MiB to
+# spare fails at once, before anything is allocated.
 . "$(dirname "$0")/lib.sh"
 
 command -v setpriv >/dev/null || { echo "SKIP: no setpriv"; exit 0; }
@@ -113,6 +115,19 @@ check "fs: own 0644 .part: resumes and completes" wait_for 600 test -e "$T/d/r.b
 check "fs: own .part: byte-identical" cmp -s "$T/s/r.bin" "$T/d/r.bin"
 check_eq "fs: own .part: finished 0640" 640 "$(stat -c %a "$T/d/r.bin")"
 check_eq "fs: no .part left of it" "" "$(find "$T/d" -name 'r.bin.part')"
+
+# --- free space is checked before the .part is allocated ------------------------
+mkdir -p "$T/small"
+if mount -t tmpfs -o size=16m tmpfs "$T/small" 2>/dev/null; then
+	trap 'umount "$T/small" 2>/dev/null; cleanup' EXIT
+	send D "download_file g h.bin $T/small" "echo after-small"
+	check "fs: a download too big for its disk: refused at once" \
+		wait_for 200 grep -qF "error: not enough free space for $T/small/h.bin.part: 4194309 bytes needed" "$T/D.err"
+	check_eq "fs: ... and no .part left there" "" "$(ls -A "$T/small")"
+	umount "$T/small"
+else
+	echo "  (no tmpfs mount here: free space not tested)"
+fi
 
 send D "logout"
 wait_for 200 has_line "$T/D.out" "logged out"
