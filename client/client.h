@@ -15,6 +15,7 @@
 #ifndef CLIENT_H
 #define CLIENT_H
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -81,6 +82,9 @@ struct client {
 	 * shared by every transfer.  Made by main.c, set by commands.c.
 	 */
 	struct conn_limit	*up_limit, *down_limit;
+	char			 ledger[PATH_MAX];	/* reshare.c: this
+						   client's record of shares
+						   (main.c names it; "": none) */
 	char			 ok_msg[256];	/* commands.c: printed when the
 						   running command succeeds */
 

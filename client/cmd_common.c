@@ -24,13 +24,14 @@
 
 #include "client.h"
 #include "log.h"
+#include "reshare.h"
 #include "shares.h"
 #include "shell.h"
 #include "suggest.h"
 #include "tracker_link.h"
 #include "xalloc.h"
 
-static void	reshare(struct client *);
+static void	logged_in(struct client *, unsigned, unsigned);
 
 void
 commands_error(struct client *cl, const char *fmt, ...)
@@ -101,7 +102,7 @@ cmd_reply(void *arg, const struct wire_msg *m, const char *err)
 		    m->f[SESSION_USER].s);
 		cl->logged_in = 1;
 		cl->cmd_events->session_started(cl);
-		reshare(cl);
+		reshare_start(cl, logged_in);
 		return;
 	default:
 		commands_error(cl, "unexpected reply from tracker");
@@ -111,125 +112,10 @@ cmd_reply(void *arg, const struct wire_msg *m, const char *err)
 	cmd_done(cl, 1);
 }
 
-/*
- * Login: offer again every file this user shared before that is still on
- * disk unchanged (same size and modification time), without hashing.  A
- * file whose time changed but size did not is hashed again in the
- * background and offered only if its content is the same.
- */
-struct recheck {
-	struct client	*cl;
-	char		 group[ID_MAX + 1], name[NAME_MAX_LEN + 1];
-	char		 path[PATH_MAX];
-	uint8_t		 sha1[20];
-	int		 fd;
-	uint64_t	 mtime;
-};
-
+/* The login's line, once reshare.c knows what it shares again. */
 static void
-reshared(void *arg, const struct wire_msg *m, const char *err)
+logged_in(struct client *cl, unsigned n, unsigned checking)
 {
-	const char *why;
-	char esc[512];
-
-	(void)arg;
-	if (err != NULL || m->h.type == WT_ERROR) {
-		why = err ? err : m->f[ERROR_MSG].s;
-		log_warnx("re-sharing refused: %s",
-		    log_escape(esc, sizeof(esc), why, strlen(why)));
-	}
-}
-
-static void
-send_share(struct client *cl, unsigned type, const char *group,
-    const char *name, const struct share *sh, uint64_t mtime)
-{
-	struct wire_enc *e = tlink_begin(cl->tl, type);
-
-	wire_put_token(e, cl->token);
-	wire_put_id(e, group);
-	wire_put_str(e, name);
-	if (type == WT_UPLOAD) {
-		wire_put_u64(e, sh->size);
-		wire_put_hash(e, sh->sha1);
-		wire_put_hashes(e, sh->hashes, sh->npieces);
-		wire_put_str(e, sh->path);
-		wire_put_u64(e, mtime);
-	}
-	tlink_send(cl->tl, reshared, cl);
-}
-
-static void
-rechecked(void *arg, struct file_hash *h)
-{
-	struct recheck *r = arg;
-	struct client *cl = r->cl;
-	struct share *sh;
-	char err[256];
-
-	if (h->ok && cl->logged_in && memcmp(h->sha1, r->sha1, 20) == 0 &&
-	    shares_get(cl, r->group, r->name) == NULL &&
-	    (sh = shares_add(cl, r->group, r->name, r->path, h->sha1, h->size,
-	    h->pieces, h->npieces, 1, err, sizeof(err))) != NULL)
-		send_share(cl, WT_UPLOAD, r->group, r->name, sh, r->mtime);
-	free(h->pieces);
-	close(r->fd);
-	free(r);
-}
-
-static void
-on_my_shares(void *arg, const struct wire_msg *m, const char *err)
-{
-	struct client *cl = arg;
-	struct wire_field f[WIRE_MAX_FIELDS];
-	struct wire_iter it;
-	struct share *sh;
-	struct stat st;
-	char e[256];
-	unsigned n = 0, checking = 0;
-
-	if (err == NULL && m->h.type == WT_SHARES && cl->logged_in) {
-		wire_iter_init(&it, m);
-		while (wire_iter_next(&it, f)) {
-			const char *g = f[SHARES_GROUP].s;
-			const char *name = f[SHARES_NAME].s;
-			const char *path = f[SHARES_PATH].s;
-			uint64_t size = f[SHARES_SIZE].u;
-			uint64_t mtime = f[SHARES_MTIME].u;
-
-			/* A path we could not hold whole is not ours. */
-			if (!parse_filename(name) || shares_get(cl, g, name) ||
-			    strlen(path) >= PATH_MAX ||
-			    stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
-			    (uint64_t)st.st_size != size)
-				continue;
-			if ((uint64_t)st.st_mtime != mtime) {
-				struct recheck *r = xcalloc(1, sizeof(*r));
-
-				r->cl = cl;
-				snprintf(r->group, sizeof(r->group), "%s", g);
-				snprintf(r->name, sizeof(r->name), "%s", name);
-				snprintf(r->path, sizeof(r->path), "%s", path);
-				memcpy(r->sha1, f[SHARES_SHA1].p, 20);
-				r->mtime = (uint64_t)st.st_mtime;
-				if ((r->fd = open(path, O_RDONLY |
-				    O_CLOEXEC)) == -1) {
-					free(r);
-					continue;
-				}
-				hash_file(cl, r->fd, size, rechecked, r);
-				checking++;
-				continue;
-			}
-			/* Unchanged: serve it again as it is. */
-			sh = shares_add(cl, g, name, path, f[SHARES_SHA1].p,
-			    size, NULL, 0, 1, e, sizeof(e));
-			if (sh == NULL)
-				continue;
-			send_share(cl, WT_SHARE, g, name, NULL, 0);
-			n++;
-		}
-	}
 	printf("logged in as %s", cl->user);
 	if (n > 0 || checking > 0)
 		printf(" (sharing %u file%s again%s)", n + checking,
@@ -237,15 +123,6 @@ on_my_shares(void *arg, const struct wire_msg *m, const char *err)
 		    ", some being rechecked" : "");
 	printf("\n");
 	cmd_done(cl, 1);
-}
-
-static void
-reshare(struct client *cl)
-{
-	struct wire_enc *e = tlink_begin(cl->tl, WT_MY_SHARES);
-
-	wire_put_token(e, cl->token);
-	tlink_send(cl->tl, on_my_shares, cl);
 }
 
 /* Send a request whose fields are the token (if any) then ids. */

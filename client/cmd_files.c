@@ -26,6 +26,7 @@
 #include "log.h"
 #include "loop.h"
 #include "match.h"
+#include "reshare.h"
 #include "search.h"
 #include "shares.h"
 #include "shell.h"
@@ -98,6 +99,8 @@ uploaded(void *arg, const struct wire_msg *m, const char *err)
 			cmd_done(cl, 0);
 			return;
 		}
+		reshare_note(cl, u->group, u->name, u->path, u->size,
+		    u->mtime, u->h.sha1);
 		printf("sharing %s in group %s (%llu bytes, %u pieces)\n",
 		    u->name, u->group, (unsigned long long)u->size,
 		    u->h.npieces);

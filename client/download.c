@@ -20,6 +20,7 @@
 #include "download_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include "loop.h"
 #include "parse.h"
 #include "picker.h"
+#include "reshare.h"
 #include "shares.h"
 #include "shell.h"
 #include "tracker_link.h"
@@ -145,7 +147,7 @@ static void
 dl_complete(struct download *d)
 {
 	struct wire_enc *e;
-	char err[256];
+	char err[256], path[PATH_MAX];
 	uint64_t mtime;
 
 	if (storage_commit(d, err, sizeof(err)) == -1) {
@@ -161,6 +163,11 @@ dl_complete(struct download *d)
 	}
 	/* This user now shares it, across logins. */
 	if (storage_mtime(d, &mtime) == 0 && d->cl->logged_in) {
+		/* Named as a later login finds it, from any directory. */
+		if (realpath(d->dest, path) == NULL)
+			snprintf(path, sizeof(path), "%s", d->dest);
+		reshare_note(d->cl, d->group, d->name, path, d->size, mtime,
+		    d->sha1);
 		e = tlink_begin(d->cl->tl, WT_UPLOAD);
 		wire_put_token(e, d->cl->token);
 		wire_put_id(e, d->group);
@@ -168,7 +175,7 @@ dl_complete(struct download *d)
 		wire_put_u64(e, d->size);
 		wire_put_hash(e, d->sha1);
 		wire_put_hashes(e, d->hashes, d->npieces);
-		wire_put_str(e, d->dest);
+		wire_put_str(e, path);
 		wire_put_u64(e, mtime);
 		tlink_send(d->cl->tl, on_uploaded, d);
 	}
@@ -492,7 +499,7 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 	void (*started)(void *, const char *);
 	char e[256];
 	uint64_t want;
-	int resume;
+	int resume, fd;
 
 	if (err != NULL) {
 		dl_fail(d, "%s", err);
@@ -519,19 +526,19 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 		memcpy(d->hashes, m->f[FILE_PIECES].p,
 		    (size_t)d->npieces * 20);
 	on_sources(d, m, NULL);
-	if (storage_open(d, &resume) == -1) {
-		dl_fail(d, "%s: %s", d->part, strerror(errno));
+	if (storage_open(d, &resume, e, sizeof(e)) == -1) {
+		dl_fail(d, "%s", e);
 		return;
 	}
 	picker_init(&d->pk, d->size, ((uint64_t)getpid() << 32) ^
 	    loop_clock_ms() ^ (uint64_t)(uintptr_t)d);
 	peer_init(d);
-	d->sh = shares_add(cl, d->group, d->name, d->part, d->sha1, d->size,
-	    d->hashes, d->npieces, 0, e, sizeof(e));
-	if (d->sh == NULL) {
-		dl_fail(d, "%s", e);
+	if ((fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		dl_fail(d, "%s: %s", d->part, strerror(errno));
 		return;
 	}
+	d->sh = shares_adopt(cl, fd, d->group, d->name, d->part, d->sha1,
+	    d->size, d->hashes, d->npieces, 0);
 	d->t_start = d->t_useful = d->rate_t = dl_now(d);
 	d->refresh_ms = REFRESH_MIN_MS;
 	d->state = DL_RUN;
@@ -582,13 +589,14 @@ dl_start(struct client *cl, const char *group, const char *name,
 	d = xcalloc(1, sizeof(*d));
 	d->cl = cl;
 	d->ev = &dl_events;
-	d->fd = d->dio = -1;
+	d->fd = d->dio = d->dirfd = -1;
 	d->quiet = quiet;
 	snprintf(d->group, sizeof(d->group), "%s", group);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	if (resolve_dest(d, dest, err, sizeof(err)) == -1)
 		goto fail;
-	if (stat(d->dest, &st) == 0) {
+	/* lstat: a link there, even to nothing, is not ours to replace. */
+	if (lstat(d->dest, &st) == 0) {
 		snprintf(err, sizeof(err), "%s already exists", d->dest);
 		goto fail;
 	}

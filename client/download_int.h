@@ -142,6 +142,8 @@ struct download {
 	unsigned	 moved;		/* endgame: blocks moved to a peer */
 
 	/* storage.c */
+	int		 dirfd;		/* dest's directory (set -1 first) */
+	char		 base[NAME_MAX + 1];	/* dest's name in it */
 	int		 fd;		/* the .part file */
 	int		 dio;		/* the same file, O_DIRECT, or -1 */
 	uint8_t		*bounce;	/* aligned copy of a block for dio */
@@ -189,12 +191,15 @@ void	peer_close_all(struct download *, const char *why);
 /* Piece buffers a client may use (read once, by download_init()). */
 unsigned storage_buffers(void);
 /*
- * Open or create d->part, give it d->size bytes, open it again with
+ * Create d->part (mode 0600, never through a link), or open the user's
+ * own one to resume (a link, another user's file or a file with other
+ * names there is refused), give it d->size bytes, open it again with
  * O_DIRECT where the file system allows, start the whole-file SHA1 and
  * set up the per-piece tables.  *resume: the file already had content,
- * to be rechecked.  0, or -1 with errno set.
+ * to be rechecked.  0, or -1 with err set (a sentence naming the file).
  */
-int	storage_open(struct download *, int *resume);
+int	storage_open(struct download *, int *resume, char *err,
+	    size_t errlen);
 /* Resume: check every piece of the file (d->checking of them). */
 void	storage_recheck(struct download *);
 /* A block of piece at off: into the piece's buffer, or to disk.  -1 errno. */
@@ -212,8 +217,10 @@ void	storage_discard(struct download *, uint32_t piece);
 /* Extend the whole-file SHA1 over the verified pieces that follow it. */
 void	storage_advance(struct download *);
 /*
- * The whole-file SHA1 is complete: check it, sync the file and rename it
- * to d->dest.  0, or -1 with err set.
+ * The whole-file SHA1 is complete: check it, sync the file, give it the
+ * user's mode (0666 less the umask) and its name d->dest, which must not
+ * exist (a file that appeared there meanwhile is never replaced).  0, or
+ * -1 with err set.
  */
 int	storage_commit(struct download *, char *err, size_t errlen);
 /* The file's modification time: 0, or -1. */

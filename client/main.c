@@ -289,17 +289,32 @@ on_signal(int signo, void *arg)
 }
 
 /*
- * The client's key, made for this run, and where the trackers' keys are
- * remembered: $P2PS_HOME/known_trackers, by default
- * ~/.p2ps/known_trackers.
+ * The client's key, made for this run, and its folder: $P2PS_HOME, by
+ * default ~/.p2ps, where the trackers' keys are remembered
+ * (known_trackers) and the record of what its users shared is kept
+ * (shared: reshare.h).
  */
 static void
 identity(struct client *cl, char *known, size_t len)
 {
 	const char *home = getenv("P2PS_HOME"), *h;
 	struct passwd pwbuf, *pw = NULL;
-	char pwtext[4096];
+	char pwtext[4096], dir[PATH_MAX - 32];
 
+	if (home != NULL && *home != '\0') {
+		if ((size_t)snprintf(dir, sizeof(dir), "%s", home) >=
+		    sizeof(dir))
+			die("P2PS_HOME is too long");
+	} else {
+		if ((h = getenv("HOME")) == NULL || *h == '\0')
+			h = getpwuid_r(geteuid(), &pwbuf, pwtext,
+			    sizeof(pwtext), &pw) == 0 && pw != NULL ?
+			    pw->pw_dir : "/";
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/.p2ps", h) >=
+		    sizeof(dir))
+			die("HOME is too long");
+	}
+	snprintf(cl->ledger, sizeof(cl->ledger), "%s/shared", dir);
 	if (getenv("P2PS_BENCH_PLAINTEXT") != NULL) {
 		log_warnx("P2PS_BENCH_PLAINTEXT is set: every link in clear "
 		    "and unauthenticated, for benchmarks only");
@@ -310,17 +325,8 @@ identity(struct client *cl, char *known, size_t len)
 	    (cl->tls_cli = tls_ctx_new(cl->id, 0)) == NULL ||
 	    (cl->tls_srv = tls_ctx_new(cl->id, 1)) == NULL)
 		die("TLS: %s", tls_error());
-	if (home != NULL && *home != '\0') {
-		if ((size_t)snprintf(known, len, "%s/known_trackers",
-		    home) >= len)
-			die("P2PS_HOME is too long");
-		return;
-	}
-	if ((h = getenv("HOME")) == NULL || *h == '\0')
-		h = getpwuid_r(geteuid(), &pwbuf, pwtext, sizeof(pwtext),
-		    &pw) == 0 && pw != NULL ? pw->pw_dir : "/";
-	if ((size_t)snprintf(known, len, "%s/.p2ps/known_trackers", h) >= len)
-		die("HOME is too long");
+	if ((size_t)snprintf(known, len, "%s/known_trackers", dir) >= len)
+		die("P2PS_HOME is too long");
 }
 
 static const struct commands_events command_events = {

@@ -83,6 +83,17 @@
 #define PS_IDLE_MS	(5 * 60 * 1000)
 #define PS_FRAME_MS	(15 * 1000)	/* to receive one frame */
 #define PS_HELLO_MS	(10 * 1000)
+/*
+ * A link is a stranger's until it WANTs a file with a valid ticket (the
+ * tracker vouched for it): strangers get PS_WANT_MS to do so, whatever
+ * else they send (a CANCEL keeps nothing), and at most PS_ADDR_STRANGERS
+ * (384) of them from one address hold links at once, so one address
+ * cannot take every one of the PS_MAX_CONNS (t_limits holds 300 from
+ * one address, a dribbler and a greedy peer beside them).
+ */
+#define PS_WANT_MS	(20 * 1000)	/* after the frame deadline: a
+					   stranger mid-frame meets that */
+#define PS_ADDR_STRANGERS (PS_MAX_CONNS * 3 / 4)
 #define PS_TURN_MS	2000	/* an upload turn longer than this is cut */
 #define PS_LOWAT	(128 * 1024)	/* unsent bytes the kernel may hold */
 
@@ -106,6 +117,7 @@ struct pconn {
 	struct client	*cl;
 	struct conn	*c;
 	int		 hello;
+	int		 vouched;	/* a WANT with a valid ticket came */
 	uint64_t	 since;		/* accepted at */
 	unsigned	 nsubs;
 	struct sub	 subs[PS_MAX_SUBS];
@@ -386,6 +398,7 @@ on_want(struct pconn *p, const struct wire_msg *m)
 		    "tracker for this file");
 		return;
 	}
+	p->vouched = 1;
 	expiry = ticket_expiry(m->f[WANT_TICKET].p, m->f[WANT_TICKET].n);
 	if ((sub = sub_find(p, sha)) != NULL) {
 		/* A renewal: the later end holds; a plain WANT is answered. */
@@ -714,6 +727,22 @@ static const struct conn_ops ps_ops = {
 	.drained = ps_drained,
 };
 
+/* Strangers' links from the address of name ("ip:port") now. */
+static unsigned
+strangers_from(const char *name)
+{
+	const char *colon = strrchr(name, ':');
+	size_t n = colon != NULL ? (size_t)(colon - name) : strlen(name);
+	const struct pconn *q;
+	unsigned k = 0;
+
+	for (q = pconns; q != NULL; q = q->next)
+		if (!q->vouched && strncmp(conn_name(q->c), name, n) == 0 &&
+		    conn_name(q->c)[n] == ':')
+			k++;
+	return k;
+}
+
 static void
 ps_accept(int fd, unsigned ev, void *arg)
 {
@@ -725,6 +754,13 @@ ps_accept(int fd, unsigned ev, void *arg)
 	(void)ev;
 	while ((cfd = net_accept(fd, name, sizeof(name))) != -1) {
 		if (npconns >= PS_MAX_CONNS || !cl->logged_in) {
+			close(cfd);
+			continue;
+		}
+		if (strangers_from(name) >= PS_ADDR_STRANGERS) {
+			log_info("%s: refused: %d links from its address "
+			    "without a ticket already", name,
+			    PS_ADDR_STRANGERS);
 			close(cfd);
 			continue;
 		}
@@ -753,7 +789,8 @@ ps_accept(int fd, unsigned ev, void *arg)
 
 /*
  * Once a second: forget files whose ticket ended (a connection left with
- * none is closed), drop connections that never said HELLO, that take too
+ * none is closed), drop connections that never said HELLO or never
+ * showed a valid ticket, that take too
  * long over a frame (one byte at a time), or said nothing for a while.
  */
 static void
@@ -777,6 +814,8 @@ ps_sweep(void *arg)
 			drop(p, "its tickets ended");
 		else if (!p->hello && now - p->since > PS_HELLO_MS)
 			conn_close(p->c, "no HELLO in time");
+		else if (!p->vouched && now - p->since > PS_WANT_MS)
+			conn_close(p->c, "no WANT with a valid ticket in time");
 		else if (conn_stalled(p->c, now, PS_FRAME_MS))
 			conn_close(p->c, "a frame took too long to arrive");
 		else if (now - conn_last_rx(p->c) > PS_IDLE_MS &&

@@ -39,13 +39,23 @@ shares_add(struct client *cl, const char *group, const char *name,
     const uint8_t *hashes, uint32_t npieces, int complete, char *err,
     size_t errlen)
 {
-	struct share *s;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
+	return shares_adopt(cl, fd, group, name, path, sha1, size, hashes,
+	    npieces, complete);
+}
+
+struct share *
+shares_adopt(struct client *cl, int fd, const char *group, const char *name,
+    const char *path, const uint8_t sha1[20], uint64_t size,
+    const uint8_t *hashes, uint32_t npieces, int complete)
+{
+	struct share *s;
+
 	s = xcalloc(1, sizeof(*s));
 	snprintf(s->group, sizeof(s->group), "%s", group);
 	snprintf(s->name, sizeof(s->name), "%s", name);

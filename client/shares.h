@@ -56,6 +56,15 @@ struct share	*shares_add(struct client *, const char *group,
 		    const char *name, const char *path, const uint8_t sha1[20],
 		    uint64_t size, const uint8_t *hashes, uint32_t npieces,
 		    int complete, char *err, size_t errlen);
+/*
+ * The same with a descriptor already open for reading (owned from now
+ * on): a download shares the .part it created, never a file found again
+ * by its name.
+ */
+struct share	*shares_adopt(struct client *, int fd, const char *group,
+		    const char *name, const char *path, const uint8_t sha1[20],
+		    uint64_t size, const uint8_t *hashes, uint32_t npieces,
+		    int complete);
 struct share	*shares_find(struct client *, const uint8_t sha1[20]);
 struct share	*shares_get(struct client *, const char *group,
 		    const char *name);

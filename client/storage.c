@@ -28,11 +28,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -212,25 +212,212 @@ reserve(int fd, uint64_t size)
 	return ftruncate(fd, (off_t)size);
 }
 
-int
-storage_open(struct download *d, int *resume)
+/*
+ * The mode a finished file gets: what a new file of the user's gets
+ * (0666 less the umask), as cp, curl and wget give it.  The source's
+ * mode does not travel (no bit of it is in the protocol), and the .part
+ * is 0600 until then.  Read once, on the loop thread: umask() both reads
+ * and sets, and a file another thread created meanwhile would get 077,
+ * the safe side.
+ */
+static mode_t
+final_mode(void)
 {
+	static mode_t mode;
+	static int known;
+	mode_t m;
+
+	if (!known) {
+		m = umask(077);
+		umask(m);
+		mode = 0666 & ~m;
+		known = 1;
+	}
+	return mode;
+}
+
+/*
+ * d->dest split: its directory, held open (d->dirfd), and the base names
+ * of the file and of its .part under it.  Everything after this is done
+ * relative to that descriptor, so a directory renamed or replaced by a
+ * link meanwhile changes nothing.
+ */
+static int
+open_dir(struct download *d, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(d->dest, '/');
+	size_t n;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == d->dest)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - d->dest),
+		    d->dest);
+	n = strlen(slash != NULL ? slash + 1 : d->dest);
+	if (n == 0 || n + 5 >= sizeof(d->base)) {
+		snprintf(err, errlen, "%.150s: not a file name", d->dest);
+		return -1;
+	}
+	memcpy(d->base, slash != NULL ? slash + 1 : d->dest, n + 1);
+	if ((d->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		snprintf(err, errlen, "%.150s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The .part: created new (O_EXCL, never through a link, 0600), or, to
+ * resume, one that is a plain file of this user's with no other name;
+ * an old one of ours made with a looser mode is made 0600.  Anything
+ * else there (a symbolic link, someone else's file, a FIFO) is refused,
+ * never opened for writing: it is not ours to overwrite.
+ */
+static int
+open_part(struct download *d, int *fresh, char *err, size_t errlen)
+{
+	char part[sizeof(d->base) + 8];
 	struct stat st;
 
-	d->fd = open(d->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (d->fd == -1 || fstat(d->fd, &st) == -1)
+	snprintf(part, sizeof(part), "%s.part", d->base);
+	*fresh = 1;
+	d->fd = openat(d->dirfd, part, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (d->fd != -1)
+		return 0;
+	*fresh = 0;
+	if (errno == EEXIST)
+		d->fd = openat(d->dirfd, part, O_RDWR | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+	if (d->fd == -1 || fstat(d->fd, &st) == -1) {
+		if (errno == ELOOP)
+			snprintf(err, errlen, "%.120s is a symbolic link: "
+			    "refused (remove it)", d->part);
+		else
+			snprintf(err, errlen, "%.120s: %s", d->part,
+			    strerror(errno));
 		return -1;
-	*resume = st.st_size > 0 && (uint64_t)st.st_size <= d->size;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%.120s is not a regular file: refused",
+		    d->part);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%.120s belongs to another user "
+		    "(uid %u): refused", d->part, (unsigned)st.st_uid);
+		return -1;
+	}
+	if (st.st_nlink != 1) {
+		snprintf(err, errlen, "%.120s has other names (hard links): "
+		    "refused", d->part);
+		return -1;
+	}
+	if ((st.st_mode & 07777) != 0600 && fchmod(d->fd, 0600) == -1) {
+		snprintf(err, errlen, "%.120s: %s", d->part, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove the .part's name, if it still names the file we hold. */
+static void
+unlink_part(const struct download *d)
+{
+	char part[sizeof(d->base) + 8];
+	struct stat mine, now;
+
+	snprintf(part, sizeof(part), "%s.part", d->base);
+	if (fstat(d->fd, &mine) == 0 &&
+	    fstatat(d->dirfd, part, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now.st_dev == mine.st_dev && now.st_ino == mine.st_ino)
+		unlinkat(d->dirfd, part, 0);
+}
+
+/* The .part again, with O_DIRECT, if it is still the same file. */
+static int
+open_direct(const struct download *d)
+{
+	char part[sizeof(d->base) + 8];
+	struct stat a, b;
+	int fd;
+
+	snprintf(part, sizeof(part), "%s.part", d->base);
+	fd = openat(d->dirfd, part, O_RDWR | O_DIRECT | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &a) == -1 || fstat(d->fd, &b) == -1 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Room for what the .part still lacks, checked before it is allocated: a
+ * member may register a huge file it does not have, and a download must
+ * fail at once with the figures, not fill the disk first.  Some room
+ * (STORAGE_KEEP_FREE) is left over for everything else on that disk.
+ */
+#define STORAGE_KEEP_FREE	(64ULL * 1024 * 1024)
+
+static int
+check_room(const struct download *d, uint64_t have, char *err,
+    size_t errlen)
+{
+	struct statvfs vfs;
+	uint64_t need, avail;
+
+	if (have >= d->size || fstatvfs(d->fd, &vfs) == -1)
+		return 0;	/* nothing to add, or no figures: try */
+	need = d->size - have;
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (avail >= STORAGE_KEEP_FREE && avail - STORAGE_KEEP_FREE >= need)
+		return 0;
+	snprintf(err, errlen, "not enough free space for %.120s: %llu bytes "
+	    "needed, %llu free (%llu kept free)", d->part,
+	    (unsigned long long)need, (unsigned long long)avail,
+	    (unsigned long long)STORAGE_KEEP_FREE);
+	return -1;
+}
+
+int
+storage_open(struct download *d, int *resume, char *err, size_t errlen)
+{
+	struct stat st;
+	int fresh;
+
+	(void)final_mode();
+	if (open_dir(d, err, errlen) == -1 ||
+	    open_part(d, &fresh, err, errlen) == -1)
+		return -1;
+	if (fstat(d->fd, &st) == -1)
+		goto fail;
+	if (check_room(d, (uint64_t)st.st_size, err, errlen) == -1) {
+		if (fresh)	/* ours, just made: not left behind */
+			unlink_part(d);
+		return -1;
+	}
+	*resume = !fresh && st.st_size > 0 && (uint64_t)st.st_size <= d->size;
 	if ((uint64_t)st.st_size != d->size && reserve(d->fd, d->size) == -1)
-		return -1;
-	if ((d->dio = open(d->part, O_RDWR | O_DIRECT | O_CLOEXEC)) != -1)
+		goto fail;
+	if ((d->dio = open_direct(d)) != -1)
 		d->bounce = xmalloc_aligned(IO_ALIGN, PICK_BLOCK);
 	if ((d->whole = hash_chain_new(read_fd(d))) == NULL)
-		return -1;
+		goto fail;
 	d->ondisk = xcalloc(d->npieces + 1, 1);
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
 	d->pb = xcalloc(d->npieces + 1, sizeof(*d->pb));
 	return 0;
+fail:
+	snprintf(err, errlen, "%.120s: %s", d->part, strerror(errno));
+	return -1;
 }
 
 /* A check that read the piece back from the file. */
@@ -437,12 +624,56 @@ whole_fed(void *arg, int ok)
 	storage_advance(d);
 }
 
+/*
+ * Give the finished .part its name: a second name for the inode we hold
+ * (linkat through /proc/self/fd: never replaces a file, and names the
+ * file we wrote even if someone swapped the .part's name meanwhile),
+ * then the .part's name goes, if it is still ours.  Without /proc, a
+ * rename that refuses to replace.  A file that appeared at the
+ * destination during the download is left alone.
+ */
+static int
+link_into_place(struct download *d, char *err, size_t errlen)
+{
+	char proc[64], part[sizeof(d->base) + 8];
+	struct stat mine, now;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", d->fd);
+	snprintf(part, sizeof(part), "%s.part", d->base);
+	if (fstat(d->fd, &mine) == -1)
+		goto fail;
+	if (linkat(AT_FDCWD, proc, d->dirfd, d->base, AT_SYMLINK_FOLLOW) ==
+	    0) {
+		unlink_part(d);
+		return 0;
+	}
+	if (errno == EEXIST)
+		goto exists;
+	if (fstatat(d->dirfd, part, &now, AT_SYMLINK_NOFOLLOW) == -1)
+		goto fail;
+	if (now.st_dev != mine.st_dev || now.st_ino != mine.st_ino) {
+		snprintf(err, errlen, "%.120s was replaced during the "
+		    "download: refused", d->part);
+		return -1;
+	}
+	if (renameat2(d->dirfd, part, d->dirfd, d->base, RENAME_NOREPLACE) ==
+	    0)
+		return 0;
+	if (errno == EEXIST)
+		goto exists;
+fail:
+	snprintf(err, errlen, "cannot move into place: %s", strerror(errno));
+	return -1;
+exists:
+	snprintf(err, errlen, "%.120s appeared during the download: left "
+	    "alone (the file is in %.120s)", d->dest, part);
+	return -1;
+}
+
 int
 storage_commit(struct download *d, char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
 	uint8_t got[20];
-	int dfd;
 
 	if (hash_chain_final(d->whole, got) == -1) {
 		snprintf(err, errlen, "SHA1 failed");
@@ -452,16 +683,14 @@ storage_commit(struct download *d, char *err, size_t errlen)
 		snprintf(err, errlen, "whole-file SHA1 does not match");
 		return -1;
 	}
-	if (fsync(d->fd) == -1 || rename(d->part, d->dest) == -1) {
+	if (fsync(d->fd) == -1 || fchmod(d->fd, final_mode()) == -1) {
 		snprintf(err, errlen, "cannot move into place: %s",
 		    strerror(errno));
 		return -1;
 	}
-	snprintf(dir, sizeof(dir), "%s", d->dest);
-	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY)) != -1) {
-		fsync(dfd);
-		close(dfd);
-	}
+	if (link_into_place(d, err, errlen) == -1)
+		return -1;
+	fsync(d->dirfd);
 	return 0;
 }
 
@@ -485,6 +714,8 @@ storage_free(struct download *d)
 		close(d->fd);
 	if (d->dio != -1)
 		close(d->dio);
+	if (d->dirfd != -1)
+		close(d->dirfd);
 	free(d->bounce);
 	hash_chain_free(d->whole);
 	for (i = 0; d->pb != NULL && i < d->npieces; i++) {

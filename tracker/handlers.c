@@ -360,6 +360,7 @@ logged_in(struct kdf_job *j)
 	} else {
 		log_info("%s: %s logged in", conn_name(r->l->c), r->user);
 	}
+	link_proven(r->l);
 	wire_begin(&e, conn_out(r->l->c), WT_SESSION, r->id);
 	wire_put_token(&e, j->token);
 	wire_put_id(&e, r->user);
@@ -373,6 +374,7 @@ kdf_done(struct worker_job *w)
 {
 	struct kdf_job *j = (struct kdf_job *)w;
 
+	link_kdf_done(j->r.l);
 	if (link_release(j->r.l)) {
 		if (!j->ok)
 			reply_err(&j->r, WE_INTERNAL, "cannot hash password");
@@ -391,6 +393,7 @@ kdf_job(struct req *r)
 {
 	const struct wire_field *pass = &r->m->f[ACCOUNT_PASSWORD];
 	struct kdf_job *j;
+	char why[128];
 
 	if (pass->n == 0 || pass->n > PASS_MAX) {
 		reply_err(r, WE_INVALID, "password must be 1 to 256 bytes");
@@ -399,6 +402,10 @@ kdf_job(struct req *r)
 	if (r->l->jobs >= KDF_JOBS_PER_LINK) {
 		reply_err(r, WE_BUSY, "too many logins at once on this "
 		    "connection; try again");
+		return NULL;
+	}
+	if (link_kdf_take(r->l, why, sizeof(why)) == -1) {
+		reply_err(r, WE_BUSY, why);
 		return NULL;
 	}
 	j = xcalloc(1, sizeof(*j));
@@ -417,28 +424,27 @@ static void
 submit(struct kdf_job *j)
 {
 	link_hold(j->r.l);
-	worker_submit(j->r.t->workers, &j->w);
+	link_kdf_queue(j->r.l, &j->w);
 }
 
+/*
+ * The password is hashed before the id is looked at, taken or not, so
+ * CREATE_USER answers after one hash either way, as LOGIN does: its
+ * timing says nothing.  Its answer ("already exists") must say the id is
+ * taken, as the contract wants; what limits asking it of many ids is the
+ * cost of that hash, under the same caps as logins (link.c's admission).
+ */
 static void
 h_create_user(struct req *r)
 {
-	struct user_cred cur;
 	struct kdf_job *j;
-	int rc;
 
-	/* Refuse a taken id before spending a hash on it. */
-	rc = store_user_cred(r->t->store, r->m->f[ACCOUNT_USER].s, &cur);
-	if (rc != ST_NO_USER) {
-		reply_store(r, rc == ST_OK ? ST_USER_EXISTS : rc, NULL,
-		    r->m->f[ACCOUNT_USER].s);
-		return;
-	}
 	if ((j = kdf_job(r)) == NULL)
 		return;
 	j->cred.iter = r->t->kdf_iter;
 	if (random_bytes(j->cred.salt, sizeof(j->cred.salt)) == -1) {
 		reply_err(r, WE_INTERNAL, "no randomness for a salt");
+		link_kdf_cancel(r->l);
 		free(j);
 		return;
 	}
@@ -470,6 +476,7 @@ h_login(struct req *r)
 		j->cred.iter = r->t->kdf_iter;
 	} else {
 		reply_store(r, rc, NULL, j->r.user);
+		link_kdf_cancel(r->l);
 		free(j);
 		return;
 	}
@@ -964,6 +971,13 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 		conn_close(l->c, "not a request");
 		return;
 	}
+	if (table[m->h.type].mutation && t->disk_low &&
+	    m->h.type != WT_LOGOUT && m->h.type != WT_LOGOUT_ALL) {
+		reply_err(&r, WE_BUSY, "the tracker's disk is nearly full: "
+		    "changes are refused until space is freed (reads still "
+		    "work)");
+		return;
+	}
 	if (table[m->h.type].mutation) {
 		if (request_key(m, r.reqkey) == -1) {
 			reply_err(&r, WE_INTERNAL, "cannot hash request");
@@ -991,6 +1005,7 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 			reply_store(&r, rc, NULL, NULL);
 			return;
 		}
+		link_proven(l);
 		if (m->h.type != WT_LOGOUT && m->h.type != WT_LOGOUT_ALL)
 			bind(t, l, r.key);
 	}

@@ -24,6 +24,7 @@
 
 struct conn;
 struct conn_ops;
+struct worker_job;
 
 struct link {
 	struct tracker		*t;
@@ -36,6 +37,10 @@ struct link {
 	int			 bound;		/* key is online through us */
 	uint8_t			 key[32];	/* session last seen here */
 	struct link		*prev, *next;
+	/* Admission: where it comes from, and whether it has a session. */
+	struct link_addr	*addr;
+	int			 proven;
+	unsigned		 kdf;		/* its password hashes pending */
 };
 
 /*
@@ -67,6 +72,25 @@ void		 link_sweep(struct tracker *, uint64_t now);
  */
 #define LINK_SILENT_MS	4000
 void		 link_beat(struct tracker *, uint64_t now);
+/*
+ * Admission (limits in tracker.h).  link_admit: may a new connection
+ * from peer ("ip:port") be taken?  0 yes (perhaps after pushing out an
+ * older stranger), -1 no, with why.  link_proven: a request on l showed
+ * a live session.  link_kdf_take: a password hash for l may be queued
+ * (0), or -1 with why (too many from its address, or in all); then
+ * link_kdf_queue(l, job) hands the job to the worker pool in its
+ * address's turn (or link_kdf_cancel if it is dropped instead);
+ * link_kdf_done when it is back from the pool (before link_release).
+ * link_kdf_drain: hashes still waiting end unhashed (at shutdown).
+ */
+int		 link_admit(struct tracker *, const char *peer, char *why,
+		    size_t whylen);
+void		 link_proven(struct link *);
+int		 link_kdf_take(struct link *, char *why, size_t whylen);
+void		 link_kdf_queue(struct link *, struct worker_job *);
+void		 link_kdf_done(struct link *);
+void		 link_kdf_cancel(struct link *);
+void		 link_kdf_drain(struct tracker *);
 /* Close every link (at shutdown); each is freed as above. */
 void		 link_close_all(struct tracker *, const char *why);
 

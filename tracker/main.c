@@ -4,7 +4,8 @@
  *
  *	tracker tracker_info.txt N [--db PATH] [--secret FILE]
  *	    [--kdf-iter N] [--log-keep N] [--session-idle SECONDS]
- *	    [--ticket-seconds N] [-v | -q]
+ *	    [--ticket-seconds N] [--login-seconds N] [--min-free MB]
+ *	    [-v | -q]
  *	tracker --help | --version
  *
  * N is this tracker's 1-based line in tracker_info.txt (0 means 1).  The
@@ -27,6 +28,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -61,7 +64,8 @@ usage_line(FILE *f)
 {
 	fprintf(f, "usage: %s tracker_info.txt N [--db PATH] [--secret FILE] "
 	    "[--kdf-iter N] [--log-keep N] [--session-idle SECONDS] "
-	    "[--ticket-seconds N] [-v | -q]\n", prog);
+	    "[--ticket-seconds N] [--login-seconds N] [--min-free MB] "
+	    "[-v | -q]\n", prog);
 }
 
 /* A bad argument: why, then the usage line, and status 2. */
@@ -98,10 +102,16 @@ help(void)
 	    "                          long (%d; 0: never)\n"
 	    "  --ticket-seconds N      how long a peer ticket is good (%d; "
 	    "at least 4)\n"
+	    "  --login-seconds N       close a connection without a session "
+	    "after (%d)\n"
+	    "  --min-free MB           refuse changes when the database's disk "
+	    "has less\n"
+	    "                          free (%d; 0: never)\n"
 	    "  -v, -q                  debug logging; warnings only\n"
 	    "  --help, --version       this text; the version\n"
 	    "See p2ps-tracker(1).\n", prog, KDF_ITER_DEFAULT,
-	    LOG_KEEP_DEFAULT, SESSION_IDLE_DEFAULT, TICKET_SECONDS_DEFAULT);
+	    LOG_KEEP_DEFAULT, SESSION_IDLE_DEFAULT, TICKET_SECONDS_DEFAULT,
+	    TRACKER_LOGIN_MS / 1000, MIN_FREE_MB_DEFAULT);
 	exit(0);
 }
 
@@ -190,7 +200,7 @@ static const struct conn_ops client_ops = {
 static void
 accept_cb(int fd, unsigned ev, void *arg)
 {
-	char peer[64];
+	char peer[64], why[128];
 	int cfd;
 
 	(void)ev;
@@ -202,9 +212,8 @@ accept_cb(int fd, unsigned ev, void *arg)
 				log_warn("accept");
 			return;
 		}
-		if (T.nlinks >= TRACKER_MAX_CONNS) {
-			log_warnx("%s: refused: %zu connections already",
-			    peer, T.nlinks);
+		if (link_admit(&T, peer, why, sizeof(why)) == -1) {
+			log_warnx("%s: refused: %s", peer, why);
 			close(cfd);
 			continue;
 		}
@@ -251,6 +260,36 @@ before_sleep(void *arg)
 }
 
 /*
+ * Room on the database's disk, every second.  Below --min-free, changes
+ * are refused (handlers.c says so to each) and reads go on: a tracker
+ * that runs out in the middle of a commit cannot answer anything, and a
+ * database with its last changes lost on a full disk starts no better.
+ * Ops from the other trackers are still applied: the reserve is for
+ * them, and for logins.
+ */
+static void
+disk_check(void)
+{
+	struct statvfs vfs;
+	uint64_t avail;
+	int low;
+
+	if (T.min_free == 0 || statvfs(T.db_dir, &vfs) == -1)
+		return;
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	low = avail < T.min_free;
+	if (low && !T.disk_low)
+		log_warnx("disk nearly full: %llu MiB free in %s, under "
+		    "--min-free %llu MiB: refusing changes, still answering "
+		    "reads", (unsigned long long)(avail >> 20), T.db_dir,
+		    (unsigned long long)(T.min_free >> 20));
+	else if (!low && T.disk_low)
+		log_info("disk has room again (%llu MiB free): taking changes",
+		    (unsigned long long)(avail >> 20));
+	T.disk_low = low;
+}
+
+/*
  * Once a second: drop links that never said HELLO, stalled, idled or
  * went silent; beat the others that beat.
  */
@@ -261,6 +300,7 @@ sweep(void *arg)
 	unsigned n = 0;
 
 	(void)arg;
+	disk_check();
 	link_sweep(&T, loop_now(T.loop));
 	link_beat(&T, loop_now(T.loop));
 	/* Every 10 s: sessions idle past --session-idle end. */
@@ -268,6 +308,28 @@ sweep(void *arg)
 	    store_expire(T.store, T.session_idle_ms, &n) == ST_OK && n > 0)
 		log_info("%u idle sessions ended", n);
 	loop_timer(T.loop, 1000, sweep, NULL);
+}
+
+/*
+ * "check" on standard input: PRAGMA integrity_check, which reads every
+ * page and every index (seconds on a large database, the loop waiting),
+ * so it is the operator's to ask for; the start runs quick_check.  The
+ * verdict goes to standard output.
+ */
+static void
+check_db(void)
+{
+	char out[4096];
+
+	if (store_check(T.store, 1, out, sizeof(out)) == 0) {
+		printf("check: database sound (integrity_check ok)\n");
+	} else {
+		printf("check: database DAMAGED (integrity_check):\n%s\n", out);
+		log_warnx("integrity_check found damage; restore the database "
+		    "from a backup, or move it away and restart this tracker "
+		    "to catch up from the others");
+	}
+	fflush(stdout);
 }
 
 static void
@@ -296,9 +358,11 @@ command(const char *line)
 		log_info("clock moved %lld ms from the system's (test switch)",
 		    ms);
 		store_clock_jump(ms);
+	} else if (strcasecmp(w[0], "check") == 0) {
+		check_db();
 	} else {
-		fprintf(stderr, "error: unknown tracker command (quit, or the "
-		    "test switches cut, heal and clock MS)\n");
+		fprintf(stderr, "error: unknown tracker command (quit, check, "
+		    "or the test switches cut, heal and clock MS)\n");
 	}
 }
 
@@ -450,6 +514,46 @@ identity(const char *db)
 	log_info("identity %s (key %s)", fp, path);
 }
 
+/*
+ * The database, its -wal and -shm hold salts, password hashes and
+ * session keys.  The tracker creates them 0600 (umask 077 below); one
+ * that others may read or write (an older tracker's, one copied in) is
+ * refused with the chmod that fixes it, as PostgreSQL refuses a data
+ * directory and OpenSSH a private key others can read.  So is one of
+ * another user's: the tracker would be trusting what they may change.
+ */
+static void
+check_private(const char *db)
+{
+	static const char *const ext[] = { "", "-wal", "-shm" };
+	char path[PATH_MAX], open_to[3 * PATH_MAX + 8];
+	struct stat st;
+	size_t i, n = 0;
+
+	open_to[0] = '\0';
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		if (snprintf(path, sizeof(path), "%s%s", db, ext[i]) >=
+		    (int)sizeof(path))
+			fatalx("database path too long");
+		if (stat(path, &st) == -1)
+			continue;	/* not there: SQLite makes it 0600 */
+		if (!S_ISREG(st.st_mode))
+			fatalx("database %s: not a regular file", path);
+		if (st.st_uid != geteuid())
+			fatalx("database %s belongs to uid %u, not to this "
+			    "tracker's user (uid %u): chown it, or run the "
+			    "tracker as its owner", path, (unsigned)st.st_uid,
+			    (unsigned)geteuid());
+		if ((st.st_mode & 077) != 0)
+			n += (size_t)snprintf(open_to + n, sizeof(open_to) - n,
+			    " %s", path);
+	}
+	if (n > 0)
+		fatalx("database%s: open to other users, and it holds salts, "
+		    "password hashes and session keys: the owner's alone, "
+		    "please (chmod 600%s)", open_to, open_to);
+}
+
 /* Thousands of clients need thousands of descriptors: take what we may. */
 static void
 raise_fd_limit(void)
@@ -473,6 +577,7 @@ main(int argc, char **argv)
 	struct tracker_addr *me;
 	long long n, iter = KDF_ITER_DEFAULT, keep = LOG_KEEP_DEFAULT;
 	long long idle = SESSION_IDLE_DEFAULT, tsec = TICKET_SECONDS_DEFAULT;
+	long long lsec = TRACKER_LOGIN_MS / 1000, minfree = MIN_FREE_MB_DEFAULT;
 	int i, npos = 0, level = LOG_INFO;
 
 	if (argc > 0 && argv[0][0] != '\0')
@@ -494,6 +599,10 @@ main(int argc, char **argv)
 			idle = opt_num(argc, argv, &i, 0, 10LL * 365 * 86400);
 		} else if (strcmp(argv[i], "--ticket-seconds") == 0) {
 			tsec = opt_num(argc, argv, &i, 4, 86400);
+		} else if (strcmp(argv[i], "--login-seconds") == 0) {
+			lsec = opt_num(argc, argv, &i, 1, 86400);
+		} else if (strcmp(argv[i], "--min-free") == 0) {
+			minfree = opt_num(argc, argv, &i, 0, 1024 * 1024);
 		} else if (strcmp(argv[i], "--secret") == 0) {
 			secretfile = opt_value(argc, argv, &i);
 		} else if (strcmp(argv[i], "-v") == 0) {
@@ -523,11 +632,20 @@ main(int argc, char **argv)
 	T.log_keep = (uint64_t)keep;
 	T.session_idle_ms = (uint64_t)idle * 1000;
 	T.ticket_seconds = (unsigned)tsec;
+	T.login_ms = (uint64_t)lsec * 1000;
+	T.min_free = (uint64_t)minfree << 20;
 	me = &T.cluster.v[T.self];
 	if (db == NULL) {
 		snprintf(dbdef, sizeof(dbdef), "tracker%zu.db", T.self + 1);
 		db = dbdef;
 	}
+	if (strrchr(db, '/') == NULL)
+		snprintf(T.db_dir, sizeof(T.db_dir), ".");
+	else if (snprintf(T.db_dir, sizeof(T.db_dir), "%.*s",
+	    (int)(strrchr(db, '/') - db), db) >= (int)sizeof(T.db_dir))
+		bad_args("database path too long");
+	if (T.db_dir[0] == '\0')
+		snprintf(T.db_dir, sizeof(T.db_dir), "/");
 
 	if (secretfile != NULL &&
 	    read_secret(secretfile, secret, &secretlen, err, sizeof(err)) == -1)
@@ -540,6 +658,7 @@ main(int argc, char **argv)
 	 * pins.  Created so, not chmodded after.
 	 */
 	umask(077);
+	check_private(db);
 	identity(db);
 
 	if ((T.store = store_open(db, err, sizeof(err))) == NULL)
@@ -562,6 +681,7 @@ main(int argc, char **argv)
 	loop_before_sleep(T.loop, before_sleep, NULL);
 	T.workers = worker_pool_new(T.loop, KDF_THREADS);
 	loop_add(T.loop, T.lfd, EV_READ, accept_cb, NULL);
+	disk_check();
 	loop_timer(T.loop, 1000, sweep, NULL);
 	watch_stdin();
 	log_info("tracker %zu of %zu listening on %s:%u, database %s",
@@ -574,6 +694,7 @@ main(int argc, char **argv)
 	link_close_all(&T, "shutting down");
 	sync_shutdown(T.sync);
 	loop_drain(T.loop);	/* reaps them, freeing idle links */
+	link_kdf_drain(&T);		/* hashes still waiting: dropped */
 	worker_pool_free(T.workers);	/* runs what is left: frees the rest */
 	sync_free(T.sync);
 	log_info("stopped");

@@ -77,9 +77,21 @@ struct user_cred {
 /* Called once per row of a listing. */
 typedef void (*store_row_cb)(void *arg, const char *name);
 
-/* Open or create; path ":memory:" for tests.  NULL with err filled. */
+/*
+ * Open or create; path ":memory:" for tests.  NULL with err filled: also
+ * for an empty file (not a database: a new one is made only where there
+ * is no file) and for one that fails PRAGMA quick_check.
+ */
 struct store	*store_open(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
+/*
+ * Check the database: quick_check (full 0) or integrity_check (full 1).
+ * 0 when sound, else -1 with SQLite's first findings in out, a line each.
+ * On the loop thread; it reads every page (integrity_check: seconds for
+ * a large database), so only at start and on the operator's "check".
+ */
+int		 store_check(struct store *, int full, char *out,
+		    size_t outlen);
 
 int	store_user_create(struct store *, const char *user,
 	    const struct user_cred *);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "hlc.h"
@@ -662,6 +663,66 @@ fail:
 	return -1;
 }
 
+/*
+ * PRAGMA quick_check (full 0: every page's structure, O(N)) or
+ * integrity_check (full 1: also every index against its table): 0 when
+ * SQLite says "ok", else -1 with its first findings in out, one a line.
+ * A database too damaged to be asked answers with an error: -1 too.
+ */
+int
+store_check(struct store *s, int full, char *out, size_t outlen)
+{
+	sqlite3_stmt *q;
+	size_t n = 0;
+	int rc, lines = 0, ok = 0;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(s->db, full ? "PRAGMA integrity_check(20)" :
+	    "PRAGMA quick_check(20)", -1, &q, NULL) != SQLITE_OK) {
+		snprintf(out, outlen, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(q, 0);
+
+		if (line == NULL)
+			continue;
+		if (lines++ == 0 && strcmp(line, "ok") == 0)
+			ok = 1;
+		if (n < outlen)
+			n += (size_t)snprintf(out + n, outlen - n, "%s%s",
+			    n > 0 ? "\n" : "", line);
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(out, outlen, "%s", sqlite3_errmsg(s->db));
+		ok = 0;
+	}
+	sqlite3_finalize(q);
+	return ok && lines == 1 ? 0 : -1;
+}
+
+/*
+ * A file that is there but empty is no tracker's database (SQLite would
+ * take it for a new one, and the tracker would come up as a fresh member
+ * holding nothing): refused.  A new database is made only where there
+ * was no file.  Between SQLite's creating the file and its first write
+ * (the journal mode, at once below) a crash would leave such a file: the
+ * message says to remove it.
+ */
+static int
+refuse_empty(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (strcmp(path, ":memory:") == 0 || stat(path, &st) == -1 ||
+	    st.st_size > 0)
+		return 0;
+	snprintf(err, errlen, "%s: the file is empty, not a tracker's "
+	    "database; remove it to start this tracker afresh (it then "
+	    "catches up from the others)", path);
+	return -1;
+}
+
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
@@ -670,6 +731,10 @@ store_open(const char *path, char *err, size_t errlen)
 	char *msg = NULL;
 	int i, version = 0;
 
+	char why[512];
+
+	if (refuse_empty(path, err, errlen) == -1)
+		goto fail;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, s->db ?
@@ -677,6 +742,14 @@ store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
+	/* Before anything is written to it. */
+	if (store_check(s, 0, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s is damaged (quick_check: %.300s); "
+		    "restore it from a backup, or move it away to start this "
+		    "tracker afresh (it then catches up from the others)", path,
+		    why);
+		goto fail;
+	}
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
 	    NULL, NULL, &msg) != SQLITE_OK)

@@ -24,6 +24,7 @@
 #include "trackers.h"
 
 struct link;
+struct link_addr;
 struct loop;
 struct store;
 struct sync;
@@ -41,6 +42,30 @@ struct worker_pool;
 /* Ops the log keeps at most, held by every peer or not (--log-keep). */
 #define LOG_KEEP_DEFAULT	500000
 #define KDF_THREADS		2
+/*
+ * Admission (link.c).  A link is "unproven" until a request on it shows
+ * a live session (a token, or a LOGIN that succeeds): strangers' links.
+ * They get TRACKER_LOGIN_MS (--login-seconds) to prove one, whatever they send meanwhile
+ * (a PING with a bogus token included), at most TRACKER_ADDR_UNPROVEN
+ * of them from one address, and together at most TRACKER_UNPROVEN_MAX:
+ * the rest of TRACKER_MAX_CONNS is kept for links with a session.  When
+ * strangers fill their share, a newcomer from an address with fewer
+ * pushes out the oldest of the address with the most.  Password hashes
+ * (LOGIN, CREATE_USER) wait in a queue per address, and the addresses
+ * take turns: TRACKER_KDF_RUNNING at a time go to the worker pool, one
+ * from each address with some waiting, in turn, and at most
+ * TRACKER_KDF_ADDR_RUNNING from one address: an address that floods
+ * waits behind itself, and a pool thread stays free for the others.  At most TRACKER_KDF_PER_ADDR
+ * wait from one address, TRACKER_KDF_MAX in all; more are answered BUSY.
+ */
+#define TRACKER_LOGIN_MS	(60 * 1000)
+#define MIN_FREE_MB_DEFAULT	64	/* --min-free */
+#define TRACKER_ADDR_UNPROVEN	1024
+#define TRACKER_UNPROVEN_MAX	(TRACKER_MAX_CONNS - 1024)
+#define TRACKER_KDF_RUNNING	KDF_THREADS
+#define TRACKER_KDF_ADDR_RUNNING (KDF_THREADS - 1)
+#define TRACKER_KDF_PER_ADDR	1024
+#define TRACKER_KDF_MAX		4096
 /* A session with no client link anywhere this long ends (--session-idle). */
 #define SESSION_IDLE_DEFAULT	(7 * 86400)
 /*
@@ -60,10 +85,26 @@ struct tracker {
 	uint64_t		 log_keep;
 	uint64_t		 session_idle_ms;	/* 0: never */
 	unsigned		 ticket_seconds;
+	uint64_t		 login_ms;	/* --login-seconds */
+	/*
+	 * Free space on the database's disk, looked at every second by
+	 * main.c: below min_free (--min-free) changes are refused and reads
+	 * still served, so the tracker never meets a full disk mid-commit.
+	 */
+	uint64_t		 min_free;
+	int			 disk_low;
+	char			 db_dir[4096];
 	struct worker_pool	*workers;	/* password hashing */
 	size_t			 nlinks;
 	struct link		*links;		/* every accepted connection,
 						   kept by link.c */
+	struct link_addr	*addrs;		/* link.c: per address */
+	size_t			 unproven;	/* links without a session */
+	unsigned		 kdf_queued;	/* password hashes pending */
+	unsigned		 kdf_running;	/* of which in the pool */
+	int			 kdf_pumping;
+	struct link_addr	*kdf_turn;	/* addresses with hashes
+						   waiting, in turn order */
 	struct sync		*sync;		/* channels to the others */
 	/*
 	 * This tracker's identity (kept beside the database) and its TLS

@@ -154,13 +154,9 @@ class FrameLog:
         self.types = []
 
     def feed(self, data):
-        self.buf += data
-        while len(self.buf) >= wp.HDR:
-            ln, typ, _flags, _rid = struct.unpack(">IHHI", self.buf[:wp.HDR])
-            if len(self.buf) < wp.HDR + ln:
-                break
-            body = self.buf[wp.HDR:wp.HDR + ln]
-            self.buf = self.buf[wp.HDR + ln:]
+        frames, self.buf = wp.split_frames(self.buf + data)
+        for typ, _rid, body in frames:
+            ln = len(body)
             name = NAMES.get(typ, "type%d" % typ)
             self.types.append(name)
             extra = ""

@@ -20,6 +20,7 @@ prep() {
 	D=$T/$1
 	mkdir -p "$D"
 	cp "$FIX/$2" "$D/tracker.db"
+	chmod 600 "$D/tracker.db"	# a tracker refuses a database others read
 	PORT=$(free_ports 1)
 	echo "127.0.0.1:$PORT" >"$D/tracker_info.txt"
 	mkfifo "$D/ctl"

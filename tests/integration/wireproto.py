@@ -76,6 +76,19 @@ def frame(typ, rid, body=b"", flags=0, length=None):
     return struct.pack(">IHHI", n, typ, flags, rid) + body
 
 
+def split_frames(buf):
+    """The whole frames at the start of buf, as (type, id, body), and the
+    bytes left over (a frame not yet whole)."""
+    out = []
+    while len(buf) >= HDR:
+        n, typ, _flags, rid = struct.unpack(">IHHI", buf[:HDR])
+        if len(buf) < HDR + n:
+            break
+        out.append((typ, rid, buf[HDR:HDR + n]))
+        buf = buf[HDR + n:]
+    return out, buf
+
+
 def hello(magic=MAGIC, version=VERSION, role=ROLE_CLIENT, rid=0):
     return frame(HELLO, rid, u32(magic) + u16(version) + u8(role) +
                  string("wireproto-test"))
@@ -291,9 +304,11 @@ class Conn:
     SO_RCVBUF before the connect."""
 
     def __init__(self, port, timeout=5.0, host="127.0.0.1", tls=True,
-                 rcvbuf=None):
+                 rcvbuf=None, src=None):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
+            if src is not None:
+                s.bind((src, 0))
             if rcvbuf is not None:
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
             s.settimeout(timeout)
@@ -382,17 +397,20 @@ class Conn:
         self.s.close()
 
 
-def connect_many(port, n, timeout=20.0, host="127.0.0.1"):
+def connect_many(port, n, timeout=20.0, host="127.0.0.1", src=None):
     """n TLS connections to one port, their handshakes run side by side
-    (non-blocking, one selector), all within timeout seconds.  Returns
-    (conns, error): the Conns whose handshake completed, in the order
-    they were opened, and the first error met (None if all n are up)."""
+    (non-blocking, one selector), all within timeout seconds; from the
+    local address src if given.  Returns (conns, error): the Conns whose
+    handshake completed, in the order they were opened, and the first
+    error met (None if all n are up)."""
     deadline = time.monotonic() + timeout
     sel = selectors.DefaultSelector()
     socks, err = [], None
     for _ in range(n):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
+            if src is not None:
+                s.bind((src, 0))
             s.settimeout(max(deadline - time.monotonic(), 0.01))
             s.connect((host, port))
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
