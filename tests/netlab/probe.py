@@ -7,7 +7,9 @@
   probe.py send ADDR PORT SECONDS    connect, send for SECONDS, close
   probe.py connect ADDR PORT TIMEOUT print connected | refused | timeout |
                                      unreachable | error:<errno name>
-  probe.py udprecv ADDR PORT SECONDS print "ready", then "got N" datagrams
+  probe.py udprecv ADDR PORT SECONDS [MOST]
+                                     print "ready", then "got N" datagrams
+                                     (after SECONDS, or once MOST came)
   probe.py udpsend ADDR PORT N       send N datagrams, 10 ms apart
 
 Every mode is bounded in time.
@@ -65,7 +67,7 @@ def connect(addr, port, timeout):
             print("error:%s" % errno.errorcode.get(e.errno, e.errno))
 
 
-def udprecv(addr, port, secs):
+def udprecv(addr, port, secs, most=0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, port))
     print("ready", flush=True)
@@ -79,6 +81,8 @@ def udprecv(addr, port, secs):
             s.recv(2048)
             n += 1
         except socket.timeout:
+            break
+        if n == most:
             break
     print("got %d" % n, flush=True)
 
@@ -102,7 +106,7 @@ def main():
     elif m == "connect":
         connect(a[0], int(a[1]), float(a[2]))
     elif m == "udprecv":
-        udprecv(a[0], int(a[1]), float(a[2]))
+        udprecv(a[0], int(a[1]), float(a[2]), int(a[3]) if len(a) > 3 else 0)
     elif m == "udpsend":
         udpsend(a[0], int(a[1]), int(a[2]))
     else:

@@ -64,10 +64,11 @@ check_eq "lab: link up: refused again" refused \
 	"$(lab_run W python3 "$PROBE" connect "$v" 9 4)"
 
 # --- one-way isolation (UDP, 50 datagrams each way) ----------------------------
-# udp FROM TO: datagrams from host FROM that host TO received.
+# udp FROM TO: datagrams from host FROM that host TO received (within 4 s:
+# a loaded machine may take a second to start the sender).
 udp() {
 	local out=$T/udp.$1.$2.$RANDOM
-	lab_bg_io "$2" /dev/null "$out" /dev/null python3 "$PROBE" udprecv "${LAB_ADDR[$2]}" 9100 1
+	lab_bg_io "$2" /dev/null "$out" /dev/null python3 "$PROBE" udprecv "${LAB_ADDR[$2]}" 9100 4 50
 	local rp=$LAB_LAST_PID
 	wait_for 100 has_line "$out" ready
 	lab_run "$1" python3 "$PROBE" udpsend "${LAB_ADDR[$2]}" 9100 50
