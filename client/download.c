@@ -501,6 +501,9 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 	uint64_t want;
 	int resume, fd;
 
+	/* Stopped while asking (logout, unsync_folder): it stays ended. */
+	if (d->state != DL_META)
+		return;
 	if (err != NULL) {
 		dl_fail(d, "%s", err);
 		return;
@@ -715,6 +718,24 @@ download_abort_all(struct client *cl, const char *why)
 	for (d = cl->downloads; d != NULL; d = d->next)
 		if (d->state < DL_DONE)
 			dl_fail(d, "%s", why);
+}
+
+void
+download_abort_in(struct client *cl, const char *dir, const char *why)
+{
+	struct download *d;
+	size_t n = strlen(dir);
+
+	for (d = cl->downloads; d != NULL; d = d->next) {
+		if (!d->quiet || d->state >= DL_DONE ||
+		    strncmp(d->dest, dir, n) != 0 || d->dest[n] != '/')
+			continue;
+		dl_fail(d, "%s", why);
+		/* Not resumed by anyone: the folder is no longer synced. */
+		if (d->part[0] != '\0' && unlink(d->part) == -1 &&
+		    errno != ENOENT)
+			log_warn("%s", d->part);
+	}
 }
 
 void

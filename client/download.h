@@ -68,6 +68,11 @@ void	download_on_done(struct client *, void (*done)(struct client *,
 void	download_list(struct client *);
 /* Downloads not yet complete or failed. */
 unsigned download_running(const struct client *);
+/*
+ * Stop the quiet downloads (download_fetch()) into dir, a directory: they
+ * end as failed (why), their .part files removed (unsync_folder).
+ */
+void	download_abort_in(struct client *, const char *dir, const char *why);
 /* Stop every download (logout): they end as failed. */
 void	download_abort_all(struct client *, const char *why);
 void	download_free_all(struct client *);

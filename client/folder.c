@@ -740,6 +740,12 @@ folder_remove(struct client *cl, const char *dir, char *abs, size_t len)
 		return -1;
 	snprintf(abs, len, "%s", f->dir);
 	fstate_list_update(cl->user, f->group, f->dir, 0);
+	/*
+	 * Its fetches end now, their .part files removed: after
+	 * unsync_folder the folder changes no more (the fetch hook drops
+	 * each and its reference).
+	 */
+	download_abort_in(cl, f->stage, "the folder is no longer synced");
 	folder_stop(f);
 	return 0;
 }

@@ -82,6 +82,7 @@ static const struct wire_spec specs[WT_TYPE_MAX] = {
 	[WT_S_R_MARK] =		{ "S_R_MARK", "biiqu", 512 },
 	[WT_S_R_REQ] =		{ "S_R_REQ", "Bq", 128 },
 	[WT_S_SNAP_END] =	{ "S_SNAP_END", "*uqq", CTRL },
+	[WT_S_R_VERSION] =	{ "S_R_VERSION", "iqushhqu", CTRL },
 	[WT_OP_USER] =		{ "OP_USER", "iBBu", 512 },
 	[WT_OP_SESSION] =	{ "OP_SESSION", "Biqus", CTRL },
 	[WT_OP_LOGOUT] =	{ "OP_LOGOUT", "B", 128 },
@@ -108,6 +109,13 @@ spec(unsigned type)
 	if (type >= WT_TYPE_MAX || specs[type].name == NULL)
 		return NULL;
 	return &specs[type];
+}
+
+int
+wire_is_snap(unsigned type)
+{
+	return (type >= WT_S_R_USER && type <= WT_S_SNAP_END) ||
+	    type == WT_S_R_VERSION;
 }
 
 const char *

@@ -245,6 +245,9 @@ enum wire_type {
 				   OP_SESSION is left from before TLS */
 	WT_OP_UPDATE = 126,	/* "iqusqhHisqBh" as OP_UPLOAD, then the
 				   parent (WT_UPDATE) */
+	/* A snapshot row, late to the list above (no number was left). */
+	WT_S_R_VERSION = 127,	/* "iqushhqu" group, incarnation, name, sha1,
+				   parent, stamp, origin */
 
 	WT_TYPE_MAX = 128
 };
@@ -320,6 +323,8 @@ enum { SERVE_NAME = G_ORIGIN + 1, SERVE_SHA1, SERVE_KEY };
 enum { RSERVE_NAME = G_ORIGIN + 1, RSERVE_KEY, RSERVE_PRESENT, RSERVE_SHA1,
 	RSERVE_STAMP, RSERVE_ORIGIN };
 enum { STOP_NAME = G_ORIGIN + 1, STOP_USER, STOP_KEY };
+enum { RVER_NAME = G_ORIGIN + 1, RVER_SHA1, RVER_PARENT, RVER_STAMP,
+	RVER_ORIGIN };
 
 /* Codes carried by WT_ERROR; the message says the same in plain words. */
 enum wire_err {
@@ -364,6 +369,8 @@ struct wire_msg {
 	size_t			 items_len;
 };
 
+/* Is type a snapshot frame (an S_R_ row or S_SNAP_END)?  1 or 0. */
+int		 wire_is_snap(unsigned type);
 /* Name of a type for logs, or NULL if the type is unknown. */
 const char	*wire_type_name(unsigned type);
 /* The type's body format (see BODY above), or NULL if unknown. */

@@ -114,10 +114,8 @@ static const char schema[] =
      * OP_UPDATE, what the newest such op (by stamp, origin) said it was
      * made from (zeros: nothing).  A register per (grp, name, sha1), so
      * any order of ops gives the same rows; synced folders tell a later
-     * edit from a concurrent one by it (client/folder_rules.c).  Not in
-     * snapshots: a tracker that caught up by one knows no parents until
-     * the next version, which a folder takes as concurrent (a conflict
-     * copy too many, never a file lost).
+     * edit from a concurrent one by it (client/folder_rules.c).
+     * Snapshots carry it (S_R_VERSION rows), merged by the same rule.
      */
     "CREATE TABLE IF NOT EXISTS version("
     "  grp TEXT NOT NULL REFERENCES grp(name) ON DELETE CASCADE,"
@@ -437,6 +435,9 @@ static const char *const sql[S_COUNT] = {
 	    " v.present, v.sha1, v.stamp, v.origin FROM serving v"
 	    " JOIN grp g ON g.name = v.grp",
 	[S_SNAP_REQS] = "SELECT req, at FROM reqlog",
+	[S_SNAP_VERSIONS] = "SELECT v.grp, g.born, g.origin, v.name, v.sha1,"
+	    " v.parent, v.stamp, v.origin FROM version v"
+	    " JOIN grp g ON g.name = v.grp",
 	[S_SNAP_HWMS] = "SELECT origin, seq, hlc FROM hwm ORDER BY origin",
 };
 

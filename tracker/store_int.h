@@ -78,7 +78,7 @@ enum stmt {
 	S_LOG_SPAN, S_LOG_PREFIX_MAX, S_LOG_DROP_PREFIX, S_REQ_LOG_TRIM,
 	S_SNAP_USERS, S_SNAP_MARKS, S_SNAP_GROUPS, S_SNAP_SESSIONS,
 	S_SNAP_MEMBERS, S_SNAP_FILES, S_SNAP_SHARES, S_SNAP_SERVING,
-	S_SNAP_REQS, S_SNAP_HWMS,
+	S_SNAP_REQS, S_SNAP_VERSIONS, S_SNAP_HWMS,
 	S_COUNT
 };
 
@@ -219,5 +219,7 @@ int	state_share_put(struct store *, const char *group, const char *name,
 int	state_serve_put(struct store *, const uint8_t *key, const char *group,
 	    const char *name, int present, const uint8_t *sha1,
 	    const struct opctx *);
+int	state_version_put(struct store *, const char *group, const char *name,
+	    const uint8_t *sha1, const uint8_t *parent, const struct opctx *);
 
 #endif

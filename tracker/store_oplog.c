@@ -221,6 +221,7 @@ static const struct {
 	{ S_SNAP_SESSIONS,	WT_S_R_SESSION },
 	{ S_SNAP_MEMBERS,	WT_S_R_MEMBER },
 	{ S_SNAP_FILES,		WT_S_R_FILE },
+	{ S_SNAP_VERSIONS,	WT_S_R_VERSION },
 	{ S_SNAP_SHARES,	WT_S_R_SHARE },
 	{ S_SNAP_SERVING,	WT_S_R_SERVE },
 	{ S_SNAP_REQS,		WT_S_R_REQ },
@@ -551,6 +552,12 @@ merge_row(struct store *s, const struct wire_msg *m)
 		return state_serve_put(s, m->f[RSERVE_KEY].p, m->f[G_NAME].s,
 		    m->f[RSERVE_NAME].s, m->f[RSERVE_PRESENT].u != 0,
 		    m->f[RSERVE_SHA1].p, &c);
+	case WT_S_R_VERSION:
+		c = (struct opctx){ m->f[RVER_STAMP].u,
+		    (uint32_t)m->f[RVER_ORIGIN].u, NULL, 0 };
+		return state_version_put(s, m->f[G_NAME].s,
+		    m->f[RVER_NAME].s, m->f[RVER_SHA1].p,
+		    m->f[RVER_PARENT].p, &c);
 	}
 	return -2;
 }
@@ -560,7 +567,7 @@ store_merge(struct store *s, const struct wire_msg *m)
 {
 	int r;
 
-	if (m->h.type < WT_S_R_USER || m->h.type > WT_S_SNAP_END)
+	if (!wire_is_snap(m->h.type))
 		return ST_BAD_OP;	/* not a snapshot frame */
 	if (db_begin(s) == -1)
 		return ST_ERR;

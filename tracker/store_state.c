@@ -767,18 +767,31 @@ state_file_merge(struct store *s, const struct wire_msg *m,
 		if (r == ST_NO_FILE && s->names != NULL)
 			nameidx_add(s->names, group, name);
 	}
-	if (m->h.type == WT_OP_UPDATE) {
-		q = db_stmt(s, S_VERSION_PUT);
-		db_bind_text(q, ":grp", group);
-		db_bind_text(q, ":name", name);
-		db_bind_blob(q, ":sha1", m->f[UP_SHA1].p, 20);
-		db_bind_blob(q, ":parent", m->f[UP_PARENT].p, 20);
-		db_bind_int(q, ":stamp", (int64_t)c->hlc);
-		db_bind_int(q, ":origin", c->origin);
-		if (db_exec(s, q) == -1)
-			return -1;
-	}
+	if (m->h.type == WT_OP_UPDATE)
+		return state_version_put(s, group, name, m->f[UP_SHA1].p,
+		    m->f[UP_PARENT].p, c);
 	return 0;
+}
+
+/*
+ * The version table's register for (group, name, sha1): the parent the
+ * newest update by (stamp, origin) gave, from an OP_UPDATE or a snapshot's
+ * S_R_VERSION row alike, so any order gives the same row.  The group is
+ * checked by the caller.
+ */
+int
+state_version_put(struct store *s, const char *group, const char *name,
+    const uint8_t *sha1, const uint8_t *parent, const struct opctx *c)
+{
+	sqlite3_stmt *q = db_stmt(s, S_VERSION_PUT);
+
+	db_bind_text(q, ":grp", group);
+	db_bind_text(q, ":name", name);
+	db_bind_blob(q, ":sha1", sha1, 20);
+	db_bind_blob(q, ":parent", parent, 20);
+	db_bind_int(q, ":stamp", (int64_t)c->hlc);
+	db_bind_int(q, ":origin", c->origin);
+	return db_exec(s, q);
 }
 
 static int

@@ -407,6 +407,7 @@ sp_frame(struct conn *c, const struct wire_msg *m, void *arg)
 	case WT_S_R_SERVE:
 	case WT_S_R_MARK:
 	case WT_S_R_REQ:
+	case WT_S_R_VERSION:
 	case WT_S_SNAP_END:
 		sp_on_snapshot(p, m);
 		break;

@@ -74,7 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (wire_frame(data + off, size - off, &h, &why) != WIRE_OK)
 			break;
-		if (h.type >= WT_S_R_USER && h.type <= WT_S_SNAP_END &&
+		if (wire_is_snap(h.type) &&
 		    wire_decode(&h, data + off + WIRE_HDR, &m, &why) == 0) {
 			ops++;
 			merge(s, &m);

@@ -64,6 +64,7 @@ TABLES = [
     ("grp", "name, born, origin, revived, req"),
     ("member", "grp, user, epoch, state, stamp, origin"),
     ("file", "grp, name, size, sha1, pieces, born, origin"),
+    ("version", "grp, name, sha1, parent, stamp, origin"),
     ("share", "grp, name, user, present, sha1, path, mtime, stamp, origin"),
     ("serving", "key, grp, name, present, sha1, stamp, origin"),
     ("hwm", "origin, seq"),

@@ -17,7 +17,9 @@
 #    garbage is appended to both state files, a new client in the same
 #    directory logs in and the folder (only it) resumes;
 #  - logout and login on one client: stopped, then resumed;
-#  - unsync_folder: files stay, and stay shared; errors.
+#  - unsync_folder: files stay, and stay shared; errors;
+#  - unsync_folder while a fetch runs (from a slow source): it ends, its
+#    .part removed, and the file never lands in the folder.
 . "$(dirname "$0")/lib.sh"
 
 cluster 2
@@ -216,10 +218,31 @@ check "folders: ...and stay shared" grep -q '^bob2\.bin	' <(files_on 2)
 
 check_eq "folders: no .part was ever shared" "" \
 	"$(grep -h 'shared [^ ]*\.part ' "$T"/a*.err "$T/b.err")"
-csend b "quit"
-end_client b
 csend a2 "quit"
 end_client a2
+
+# unsync_folder while a fetch runs: the fetch ends at once, its .part is
+# removed, and the file never lands in the folder.  Its only source, a
+# plain client of alice's, serves at 8 kB/s (2 MB: minutes).
+randfile "$T/stall.bin" 2000000
+start_in s "$T/S" "$I2"
+csend s "login alice pw-alice" "set_limit up 8k" "upload_file $T/stall.bin g"
+wait_for 400 has_line "$T/s.out" "sharing stall.bin in group g (2000000 bytes, 4 pieces)" ||
+	fail "folders: the slow source shares stall.bin"
+csend b "sync_folder $B g"
+part_there() { [ -f "$B/.p2ps-sync/fetch/stall.bin.part" ]; }
+check "folders: the fetch of stall.bin is under way" wait_for 600 part_there
+csend b "unsync_folder $B" "show_downloads" "echo B4"
+wait_for 200 has_line "$T/b.out" B4
+check "folders: unsync_folder ends the running fetch" grep -qxF \
+	"[F] [g] stall.bin the folder is no longer synced" "$T/b.out"
+check "folders: ...its .part is removed" test ! -e "$B/.p2ps-sync/fetch/stall.bin.part"
+check "folders: ...and it is not in the folder" test ! -e "$B/stall.bin"
+check_eq "folders: nothing left in the fetch area" "" "$(ls -A "$B/.p2ps-sync/fetch")"
+csend s "quit"
+end_client s
+csend b "quit"
+end_client b
 check "folders: no sanitizer report" \
 	bash -c "! grep -l 'runtime error\|AddressSanitizer\|LeakSanitizer' '$T'/*.err"
 exit "$FAILS"

@@ -103,6 +103,7 @@ static const struct {
 	{ WT_S_R_MARK,		"S_R_MARK",		"biiqu" },
 	{ WT_S_R_REQ,		"S_R_REQ",		"Bq" },
 	{ WT_S_SNAP_END,	"S_SNAP_END",		"*uqq" },
+	{ WT_S_R_VERSION,	"S_R_VERSION",		"iqushhqu" },
 	{ WT_OP_USER,		"OP_USER",		"iBBu" },
 	{ WT_OP_SESSION,	"OP_SESSION",		"Biqus" },
 	{ WT_OP_LOGOUT,		"OP_LOGOUT",		"B" },
@@ -3484,7 +3485,8 @@ test_field_names(void **state)
 	static const unsigned grp_ops[] = { WT_OP_JOIN, WT_OP_ACCEPT,
 	    WT_OP_REJECT, WT_OP_LEAVE, WT_OP_UPLOAD, WT_OP_SERVE, WT_OP_STOP,
 	    WT_OP_UPDATE,
-	    WT_S_R_MEMBER, WT_S_R_FILE, WT_S_R_SHARE, WT_S_R_SERVE };
+	    WT_S_R_MEMBER, WT_S_R_FILE, WT_S_R_SHARE, WT_S_R_SERVE,
+	    WT_S_R_VERSION };
 	size_t i;
 
 	(void)state;
