@@ -651,7 +651,8 @@ peer_judge(struct peer *p, uint64_t now)
 				snprintf(why, sizeof(why), "too slow: %u "
 				    "blocks in %u s, another link sends %u "
 				    "or more in as long", p->win_blocks,
-				    DRIP_WINDOW_MS / 1000, DRIP_FAST);
+				    (unsigned)(DRIP_WINDOW_MS / 1000),
+				    (unsigned)DRIP_FAST);
 				p->retry_ms = DRIP_RETRY_MS;
 				peer_drop(p, why);
 				return;
