@@ -78,7 +78,8 @@ def still_open(conns, send):
 
 def login_frame(rid):
     return w.frame(w.LOGIN, rid, w.ident("nobody-%d" % rid) +
-                   w.string("wrong") + w.string("127.0.0.1:9"))
+                   w.string("wrong") + w.string("127.0.0.1:9") +
+                   w.random_token())
 
 
 def kdf(conns):

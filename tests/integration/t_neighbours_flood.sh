@@ -77,7 +77,7 @@ def med(typ, body):
     return statistics.median(ts) * 1000
 taken = med(w.CREATE_USER, w.ident("u") + w.string("other"))
 wrong = med(w.LOGIN, w.ident("nosuchuser") + w.string("pw") +
-            w.string("127.0.0.1:9"))
+            w.string("127.0.0.1:9") + w.random_token())
 print("%d %d" % (taken, wrong))
 PY
 )
