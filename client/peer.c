@@ -9,7 +9,20 @@
  * handed to storage.c and, once its piece is whole, checked there.  A
  * peer that sends anything else, or that was asked and sent nothing for
  * STALL_MS, is dropped.  A closed link gives its requests back to the
- * picker and the other links take them up.  Tickets end: as download.c
+ * picker and the other links take them up.
+ *
+ * Drip-feeders.  A peer that sends a block just before each STALL_MS
+ * would hold its requests for ever, so each link also counts the blocks
+ * it delivers over windows of DRIP_WINDOW_MS during which it had
+ * requests outstanding all along (an idle moment restarts its window: a
+ * link with nothing asked is not slow).  One that delivered less than a
+ * piece (PICK_BPP blocks) in its window, while another link delivers
+ * DRIP_FAST blocks a window or more, is dropped and not tried again for
+ * DRIP_RETRY_MS; its requests go to the others.  The only source, or
+ * several equally slow ones (a low --down-limit), are never dropped so:
+ * none is far faster.  A seeder serving in turns (upload.h: a piece a
+ * turn, rounds of at most UP_ROUND_MS) delivers a piece a window or
+ * more, and is kept.  Tickets end: as download.c
  * brings fresh ones from the tracker, an open link past half its
  * ticket's time sends the new one (a renewing WANT).
  *
@@ -28,6 +41,7 @@
 #include "download_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +64,10 @@
 #define DUP_QUIET_MS	1000		/* endgame: duplicate a block whose peer
 					   sent nothing for this long */
 #define RETRY_MS	2000		/* before reconnecting to a source */
+#define DRIP_WINDOW_MS	20000		/* a link's rate is judged over this */
+#define DRIP_FAST	(8 * PICK_BPP)	/* blocks a window: a link far faster
+					   than a piece a window */
+#define DRIP_RETRY_MS	60000		/* before reconnecting to a dripper */
 #define PEER_IN_MAX	(WIRE_HDR + 28 + WIRE_BLOCK_MAX + 4096)
 #define PEER_OUT_MAX	(1024 * 1024)
 
@@ -70,6 +88,10 @@ struct peer {
 	uint64_t	 last_data;	/* block came or pipeline started */
 	uint64_t	 blk_ms;	/* ms a block takes (average), 0: unknown */
 	uint64_t	 texp;		/* end of the ticket it last sent */
+	uint64_t	 win_t;		/* its window began (busy since) */
+	uint32_t	 win_blocks;	/* blocks delivered in the window */
+	uint32_t	 last_win;	/* blocks in its last whole window */
+	unsigned	 retry_ms;	/* before reconnecting, 0: RETRY_MS */
 	struct peer	*next;
 };
 
@@ -151,7 +173,8 @@ peer_closed(struct conn *c, const char *why, void *arg)
 		picker_peer_remove(&d->pk, &p->has);
 	bitfield_free(&p->has);
 	d->src[p->src].connected = 0;
-	d->src[p->src].next_try = dl_now(d) + RETRY_MS;
+	d->src[p->src].next_try = dl_now(d) +
+	    (p->retry_ms != 0 ? p->retry_ms : RETRY_MS);
 	for (pp = &d->peers; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;
@@ -429,6 +452,7 @@ on_piece(struct peer *p, const struct wire_msg *m)
 	if (p->blk_ms == 0)
 		p->blk_ms = 1;
 	p->last_data = now;
+	p->win_blocks++;
 	d->t_useful = p->last_data;
 	r = picker_received(&d->pk, b);
 	if (r == -1) {
@@ -577,7 +601,7 @@ peer_connect(struct download *d, unsigned si)
 	p = xcalloc(1, sizeof(*p));
 	p->d = d;
 	p->src = (uint16_t)si;
-	p->last_data = dl_now(d);
+	p->last_data = p->win_t = dl_now(d);
 	bitfield_init(&p->has, d->npieces);
 	if ((p->c = conn_new(d->cl->loop, fd, s->addr, 1, &peer_ops, p,
 	    PEER_IN_MAX, PEER_OUT_MAX)) == NULL) {
@@ -595,16 +619,64 @@ peer_connect(struct download *d, unsigned si)
 	d->npeers++;
 }
 
+/* q delivers DRIP_FAST blocks a window or more (judged over 5 s at least). */
+static int
+peer_fast(const struct peer *q, uint64_t now)
+{
+	uint64_t el = now - q->win_t;
+
+	if (q->state != P_ACTIVE || conn_closing(q->c))
+		return 0;
+	return q->last_win >= DRIP_FAST || (el >= DRIP_WINDOW_MS / 4 &&
+	    (uint64_t)q->win_blocks * DRIP_WINDOW_MS >= DRIP_FAST * el);
+}
+
+/* Judge p's window if it is whole: drop p if it drips beside a fast link. */
+static void
+peer_judge(struct peer *p, uint64_t now)
+{
+	struct peer *q;
+	char why[96];
+
+	if (p->state != P_ACTIVE || p->nreq == 0) {
+		p->win_t = now;		/* not busy: not slow */
+		p->win_blocks = 0;
+		return;
+	}
+	if (now - p->win_t < DRIP_WINDOW_MS)
+		return;
+	if (p->win_blocks < PICK_BPP)
+		for (q = p->d->peers; q != NULL; q = q->next)
+			if (q != p && peer_fast(q, now)) {
+				snprintf(why, sizeof(why), "too slow: %u "
+				    "blocks in %u s, another link sends %u "
+				    "or more in as long", p->win_blocks,
+				    (unsigned)(DRIP_WINDOW_MS / 1000),
+				    (unsigned)DRIP_FAST);
+				p->retry_ms = DRIP_RETRY_MS;
+				peer_drop(p, why);
+				return;
+			}
+	p->last_win = p->win_blocks;
+	p->win_t = now;
+	p->win_blocks = 0;
+}
+
 void
 peer_sweep(struct download *d, uint64_t now)
 {
 	struct peer *p;
 
-	for (p = d->peers; p != NULL; p = p->next)
+	for (p = d->peers; p != NULL; p = p->next) {
+		if (conn_closing(p->c))
+			continue;
 		/* Bytes of a block count: under a low limit one is slow. */
 		if (p->nreq > 0 && now - p->last_data > STALL_MS &&
 		    now - conn_last_rx(p->c) > STALL_MS)
 			peer_drop(p, "stalled");
+		else
+			peer_judge(p, now);
+	}
 }
 
 int

@@ -5,6 +5,12 @@
  * for theirs) -> READY.  Each request keeps its encoded frame until it is
  * answered, so a failover can send it again unchanged.
  *
+ * A request goes out again on each new connection until it is answered,
+ * but not for ever: one that was out on REQ_TRIES connections that all
+ * closed before its reply (a tracker that closes on it every time, say
+ * for a reply over LINK_IN_MAX) fails with an error saying so, and the
+ * requests after it go on.
+ *
  * Owns the one tracker connection and the queue of unanswered requests.
  * It never interprets a reply to a request (the request's callback does)
  * and never blocks: connects are non-blocking, deadlines are loop timers.
@@ -38,6 +44,7 @@
  */
 #define SILENT_MS	4000
 #define LINK_IN_MAX	(WIRE_HDR + 32 * 1024 * 1024)
+#define REQ_TRIES	4	/* connections lost with a request out, at most */
 #define LINK_OUT_MAX	(64 * 1024 * 1024)
 
 enum tstate { T_IDLE, T_CONNECTING, T_HELLO, T_READY };
@@ -45,6 +52,8 @@ enum tstate { T_IDLE, T_CONNECTING, T_HELLO, T_READY };
 struct treq {
 	uint32_t	 id;
 	uint64_t	 sent;		/* loop time it last went out */
+	int		 out;		/* went out on the current connection */
+	unsigned	 lost;		/* connections closed while it was out */
 	struct buf	 frame;
 	tlink_cb	 cb;
 	void		*arg;
@@ -164,6 +173,7 @@ send_pending(struct tlink *t)
 			return;
 		}
 		r->sent = loop_now(t->loop);
+		r->out = 1;
 	}
 	conn_flush(t->c);
 }
@@ -206,10 +216,42 @@ link_lost(struct tlink *t, const char *why)
 	}
 }
 
+/*
+ * The connection closed: each request that was out on it has one more
+ * loss; those at REQ_TRIES are taken off the queue and returned (in
+ * order, through their next), for the caller to fail once the link's
+ * state is settled.
+ */
+static struct treq *
+take_lost(struct tlink *t)
+{
+	struct treq *r, **pp = &t->head, *doomed = NULL, **dt = &doomed;
+
+	while ((r = *pp) != NULL) {
+		if (r->out) {
+			r->out = 0;
+			r->lost++;
+		}
+		if (r->lost < REQ_TRIES) {
+			pp = &r->next;
+			continue;
+		}
+		*pp = r->next;
+		if (t->tail == &r->next)
+			t->tail = pp;
+		r->next = NULL;
+		*dt = r;
+		dt = &r->next;
+	}
+	return doomed;
+}
+
 static void
 on_closed(struct conn *c, const char *why, void *arg)
 {
 	struct tlink *t = arg;
+	struct treq *doomed, *r;
+	char msg[1200];
 	int was_ready;
 
 	(void)c;
@@ -217,6 +259,12 @@ on_closed(struct conn *c, const char *why, void *arg)
 		return;		/* tlink_free() let go of it */
 	loop_timer_cancel(t->loop, t->timer);
 	t->timer = NULL;
+	doomed = take_lost(t);
+	if (doomed != NULL)
+		snprintf(msg, sizeof(msg), "the tracker closed the "
+		    "connection %d times while the request waited for its "
+		    "reply (last: %.253s:%u: %.120s); given up", REQ_TRIES,
+		    t->tl->v[t->cur].host, t->tl->v[t->cur].port, why);
 	was_ready = t->state == T_READY;
 	if (was_ready) {
 		/*
@@ -228,6 +276,12 @@ on_closed(struct conn *c, const char *why, void *arg)
 		t->tried = 0;
 	}
 	link_lost(t, why);
+	/* Idle now: a callback's next request starts a connection. */
+	while ((r = doomed) != NULL) {
+		doomed = r->next;
+		r->cb(r->arg, NULL, msg);
+		req_free(r);
+	}
 	/*
 	 * A working link lost: on with the next tracker at once, requests
 	 * or not, so the session is online there (the ready hook) before
@@ -469,6 +523,7 @@ tlink_send(struct tlink *t, tlink_cb cb, void *arg)
 			return;
 		}
 		r->sent = loop_now(t->loop);
+		r->out = 1;
 		conn_flush(t->c);
 	} else if (t->state == T_IDLE) {
 		link_connect(t);
