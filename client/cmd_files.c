@@ -138,13 +138,8 @@ hashed(void *arg, struct file_hash *h)
 	}
 	e = tlink_begin(cl->tl, WT_UPLOAD);
 	wire_put_token(e, cl->token);
-	wire_put_id(e, u->group);
-	wire_put_str(e, u->name);
-	wire_put_u64(e, u->size);
-	wire_put_hash(e, h->sha1);
-	wire_put_hashes(e, h->pieces, h->npieces);
-	wire_put_str(e, u->path);
-	wire_put_u64(e, u->mtime);
+	wire_put_file(e, &(struct wire_file){ u->group, u->name, u->size,
+	    h->sha1, h->pieces, h->npieces, u->path, u->mtime });
 	tlink_send(cl->tl, uploaded, u);
 }
 

@@ -170,13 +170,8 @@ dl_complete(struct download *d)
 		    d->sha1);
 		e = tlink_begin(d->cl->tl, WT_UPLOAD);
 		wire_put_token(e, d->cl->token);
-		wire_put_id(e, d->group);
-		wire_put_str(e, d->name);
-		wire_put_u64(e, d->size);
-		wire_put_hash(e, d->sha1);
-		wire_put_hashes(e, d->hashes, d->npieces);
-		wire_put_str(e, path);
-		wire_put_u64(e, mtime);
+		wire_put_file(e, &(struct wire_file){ d->group, d->name,
+		    d->size, d->sha1, d->hashes, d->npieces, path, mtime });
 		tlink_send(d->cl->tl, on_uploaded, d);
 	}
 	dl_end(d);

@@ -94,13 +94,9 @@ send_upload(struct folder *f, const struct share *sh, int64_t mtime_ns)
 		return;
 	e = tlink_begin(f->cl->tl, WT_UPLOAD);
 	wire_put_token(e, f->cl->token);
-	wire_put_id(e, f->group);
-	wire_put_str(e, sh->name);
-	wire_put_u64(e, sh->size);
-	wire_put_hash(e, sh->sha1);
-	wire_put_hashes(e, sh->hashes, sh->npieces);
-	wire_put_str(e, sh->path);
-	wire_put_u64(e, (uint64_t)(mtime_ns / 1000000000));
+	wire_put_file(e, &(struct wire_file){ f->group, sh->name, sh->size,
+	    sh->sha1, sh->hashes, sh->npieces, sh->path,
+	    (uint64_t)(mtime_ns / 1000000000) });
 	f->refs++;
 	tlink_send(f->cl->tl, logged, f);
 }
@@ -434,13 +430,9 @@ push(struct folder *f, struct fentry *e)
 	e->busy = B_PUSH;
 	w = tlink_begin(f->cl->tl, WT_UPDATE);
 	wire_put_token(w, f->cl->token);
-	wire_put_id(w, f->group);
-	wire_put_str(w, e->name);
-	wire_put_u64(w, e->size);
-	wire_put_hash(w, e->sha1);
-	wire_put_hashes(w, e->pieces, e->npieces);
-	wire_put_str(w, p);
-	wire_put_u64(w, (uint64_t)(e->mtime / 1000000000));
+	wire_put_file(w, &(struct wire_file){ f->group, e->name, e->size,
+	    e->sha1, e->pieces, e->npieces, p,
+	    (uint64_t)(e->mtime / 1000000000) });
 	wire_put_hash(w, e->has_base ? e->base : none);
 	f->refs++;
 	tlink_send(f->cl->tl, pushed, e);

@@ -75,14 +75,13 @@ send_share(struct client *cl, unsigned type, const struct share *sh,
 	struct wire_enc *e = tlink_begin(cl->tl, type);
 
 	wire_put_token(e, cl->token);
-	wire_put_id(e, sh->group);
-	wire_put_str(e, sh->name);
 	if (type == WT_UPLOAD) {
-		wire_put_u64(e, sh->size);
-		wire_put_hash(e, sh->sha1);
-		wire_put_hashes(e, sh->hashes, sh->npieces);
-		wire_put_str(e, sh->path);
-		wire_put_u64(e, mtime);
+		wire_put_file(e, &(struct wire_file){ sh->group, sh->name,
+		    sh->size, sh->sha1, sh->hashes, sh->npieces, sh->path,
+		    mtime });
+	} else {
+		wire_put_id(e, sh->group);
+		wire_put_str(e, sh->name);
 	}
 	tlink_send(cl->tl, reshared, cl);
 }

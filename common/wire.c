@@ -457,6 +457,18 @@ wire_put_token(struct wire_enc *e, const uint8_t *t)
 }
 
 void
+wire_put_file(struct wire_enc *e, const struct wire_file *f)
+{
+	wire_put_id(e, f->group);
+	wire_put_str(e, f->name);
+	wire_put_u64(e, f->size);
+	wire_put_hash(e, f->sha1);
+	wire_put_hashes(e, f->hashes, f->npieces);
+	wire_put_str(e, f->path);
+	wire_put_u64(e, f->mtime);
+}
+
+void
 wire_put_hashes(struct wire_enc *e, const uint8_t *h, uint32_t count)
 {
 	if (expect(e, 'H') == -1)

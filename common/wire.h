@@ -430,6 +430,19 @@ void	wire_put_hash(struct wire_enc *, const uint8_t *);
 void	wire_put_token(struct wire_enc *, const uint8_t *);
 void	wire_put_hashes(struct wire_enc *, const uint8_t *, uint32_t count);
 void	wire_put_blob(struct wire_enc *, const void *, uint32_t len);
+/*
+ * The fields of an UPLOAD (and of an UPDATE, before its parent) after the
+ * token: a file of group as one place writes them.
+ */
+struct wire_file {
+	const char	*group, *name;
+	uint64_t	 size;
+	const uint8_t	*sha1, *hashes;	/* 20 bytes; 20 a piece */
+	uint32_t	 npieces;
+	const char	*path;
+	uint64_t	 mtime;		/* seconds */
+};
+void	wire_put_file(struct wire_enc *, const struct wire_file *);
 /* Raw bytes to the end of the body (an 'R' field). */
 void	wire_put_rest(struct wire_enc *, const void *, uint32_t len);
 /*
