@@ -78,6 +78,22 @@ reply_err(struct req *r, unsigned code, const char *msg)
 	conn_flush(r->l->c);
 }
 
+/* What a quota's refusal says: the limit, and what makes room. */
+static void
+quota_msg(char *msg, size_t len, int rc, uint32_t max)
+{
+	static const char *const verb[] = { "be a member of", "have",
+	    "share" };
+	static const char *const what[] = {
+		"groups (leave one to create another)",
+		"join requests pending (each ends when accepted or rejected)",
+		"files (stop sharing one to share another)",
+	};
+
+	snprintf(msg, len, "quota reached: a user may %s at most %u %s",
+	    verb[rc - ST_QUOTA_GROUPS], max, what[rc - ST_QUOTA_GROUPS]);
+}
+
 /* Turn a store refusal into an error reply naming what was refused. */
 void
 reply_store(struct req *r, int rc, const char *group, const char *user)
@@ -148,6 +164,13 @@ reply_store(struct req *r, int rc, const char *group, const char *user)
 		snprintf(msg, sizeof(msg), "group %s already has a different "
 		    "file named %.255s", group, user);
 		code = WE_EXISTS;
+		break;
+	case ST_QUOTA_GROUPS:
+	case ST_QUOTA_PENDING:
+	case ST_QUOTA_FILES:
+		quota_msg(msg, sizeof(msg), rc, r->t->quota[rc -
+		    ST_QUOTA_GROUPS]);
+		code = WE_DENIED;
 		break;
 	case ST_NOT_SHARER:
 		snprintf(msg, sizeof(msg), "you do not share %.255s in group "

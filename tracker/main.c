@@ -5,7 +5,8 @@
  *	tracker tracker_info.txt N [--db PATH] [--secret FILE]
  *	    [--kdf-iter N] [--log-keep N] [--session-idle SECONDS]
  *	    [--ticket-seconds N] [--login-seconds N] [--min-free MB]
- *	    [-v | -q]
+ *	    [--max-groups-per-user N] [--max-pending-per-user N]
+ *	    [--max-files-per-user N] [-v | -q]
  *	tracker --help | --version
  *
  * N is this tracker's 1-based line in tracker_info.txt (0 means 1).  The
@@ -65,7 +66,8 @@ usage_line(FILE *f)
 	fprintf(f, "usage: %s tracker_info.txt N [--db PATH] [--secret FILE] "
 	    "[--kdf-iter N] [--log-keep N] [--session-idle SECONDS] "
 	    "[--ticket-seconds N] [--login-seconds N] [--min-free MB] "
-	    "[-v | -q]\n", prog);
+	    "[--max-groups-per-user N] [--max-pending-per-user N] "
+	    "[--max-files-per-user N] [-v | -q]\n", prog);
 }
 
 /* A bad argument: why, then the usage line, and status 2. */
@@ -107,12 +109,32 @@ help(void)
 	    "  --min-free MB           refuse changes when the database's disk "
 	    "has less\n"
 	    "                          free (%d; 0: never)\n"
+	    "  --max-groups-per-user N  create_group refused to a member of "
+	    "N groups\n"
+	    "                          (%d; 0: no limit)\n"
+	    "  --max-pending-per-user N join_group refused with N requests "
+	    "pending (%d)\n"
+	    "  --max-files-per-user N  sharing refused to a sharer of N "
+	    "files (%d)\n"
 	    "  -v, -q                  debug logging; warnings only\n"
 	    "  --help, --version       this text; the version\n"
 	    "See p2ps-tracker(1).\n", prog, KDF_ITER_DEFAULT,
 	    LOG_KEEP_DEFAULT, SESSION_IDLE_DEFAULT, TICKET_SECONDS_DEFAULT,
-	    TRACKER_LOGIN_MS / 1000, MIN_FREE_MB_DEFAULT);
+	    TRACKER_LOGIN_MS / 1000, MIN_FREE_MB_DEFAULT,
+	    QUOTA_GROUPS_DEFAULT, QUOTA_PENDING_DEFAULT, QUOTA_FILES_DEFAULT);
 	exit(0);
+}
+
+/* Which of the quota options arg is (0..2), or -1. */
+static int
+quota_index(const char *const opt[3], const char *arg)
+{
+	int k;
+
+	for (k = 0; k < 3; k++)
+		if (strcmp(arg, opt[k]) == 0)
+			return k;
+	return -1;
 }
 
 /* The value of the option at argv[*i], which must have one. */
@@ -578,7 +600,12 @@ main(int argc, char **argv)
 	long long n, iter = KDF_ITER_DEFAULT, keep = LOG_KEEP_DEFAULT;
 	long long idle = SESSION_IDLE_DEFAULT, tsec = TICKET_SECONDS_DEFAULT;
 	long long lsec = TRACKER_LOGIN_MS / 1000, minfree = MIN_FREE_MB_DEFAULT;
-	int i, npos = 0, level = LOG_INFO;
+	long long quota[3] = { QUOTA_GROUPS_DEFAULT, QUOTA_PENDING_DEFAULT,
+	    QUOTA_FILES_DEFAULT };
+	static const char *const quota_opt[3] = { "--max-groups-per-user",
+	    "--max-pending-per-user", "--max-files-per-user" };
+	struct store_quota sq;
+	int i, k, npos = 0, level = LOG_INFO;
 
 	if (argc > 0 && argv[0][0] != '\0')
 		prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 :
@@ -603,6 +630,8 @@ main(int argc, char **argv)
 			lsec = opt_num(argc, argv, &i, 1, 86400);
 		} else if (strcmp(argv[i], "--min-free") == 0) {
 			minfree = opt_num(argc, argv, &i, 0, 1024 * 1024);
+		} else if ((k = quota_index(quota_opt, argv[i])) >= 0) {
+			quota[k] = opt_num(argc, argv, &i, 0, UINT32_MAX);
 		} else if (strcmp(argv[i], "--secret") == 0) {
 			secretfile = opt_value(argc, argv, &i);
 		} else if (strcmp(argv[i], "-v") == 0) {
@@ -634,6 +663,8 @@ main(int argc, char **argv)
 	T.ticket_seconds = (unsigned)tsec;
 	T.login_ms = (uint64_t)lsec * 1000;
 	T.min_free = (uint64_t)minfree << 20;
+	for (k = 0; k < 3; k++)
+		T.quota[k] = (uint32_t)quota[k];
 	me = &T.cluster.v[T.self];
 	if (db == NULL) {
 		snprintf(dbdef, sizeof(dbdef), "tracker%zu.db", T.self + 1);
@@ -673,6 +704,10 @@ main(int argc, char **argv)
 	if ((T.lfd = net_listen(me->host, me->port, err, sizeof(err))) == -1)
 		fatalx("%s", err);
 	store_set_origin(T.store, (uint32_t)T.self + 1);
+	sq.groups = T.quota[0];
+	sq.pending = T.quota[1];
+	sq.files = T.quota[2];
+	store_set_quota(T.store, &sq);
 	/* Group commit: see before_sleep(), which alone orders the flushes. */
 	store_batch(T.store, 1);
 	conn_flush_by_caller();

@@ -62,6 +62,9 @@ enum store_rc {
 	ST_SESSION_ENDED,	/* ended for a reason: store_session_why() */
 	ST_BAD_OP,		/* a replicated op that does not decode */
 	ST_GAP,			/* an op whose predecessor is missing */
+	ST_QUOTA_GROUPS,	/* the user is in as many groups as allowed */
+	ST_QUOTA_PENDING,	/* has as many join requests pending */
+	ST_QUOTA_FILES,		/* shares as many files */
 };
 
 #define STORE_SALT_LEN		16
@@ -73,6 +76,21 @@ struct user_cred {
 	uint8_t		hash[STORE_HASH_LEN];
 	unsigned	iter;
 };
+
+/*
+ * Per-user quotas (0: none), checked by the local requests that grow
+ * what a user holds, with the product's other rules: create_group while
+ * the user is a member of groups groups, join_group while they have
+ * pending join requests pending, an upload or update that would make
+ * them share one file more than files.  Counted through indexes, each
+ * count stopping at its quota.  Ops from other trackers are never
+ * refused (that would make the trackers differ): under a partition each
+ * side admits up to the quota.
+ */
+struct store_quota {
+	uint32_t	groups, pending, files;
+};
+void	store_set_quota(struct store *, const struct store_quota *);
 
 /* Called once per row of a listing. */
 typedef void (*store_row_cb)(void *arg, const char *name);

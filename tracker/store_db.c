@@ -177,6 +177,15 @@ static const char schema[] =
     "  PRIMARY KEY(kind, name, born, origin)) WITHOUT ROWID;";
 
 /*
+ * Indexes added after schema 6 without changing the layout, made at
+ * every open (IF NOT EXISTS: nothing is written once they are there):
+ * a user's memberships by state, which the quotas count (store.h) and
+ * search's groups of a user walk.
+ */
+static const char added_indexes[] =
+    "CREATE INDEX IF NOT EXISTS member_user ON member(user, state);";
+
+/*
  * Which sessions have a live connection to this tracker.  Not durable and
  * not replicated: it describes this process's sockets.  A TEMP table, so
  * the query for a file's sources is one join.
@@ -322,6 +331,29 @@ static const char *const sql[S_COUNT] = {
 	    " AND f.name = s.name JOIN member m ON m.grp = s.grp"
 	    " AND m.user = s.user WHERE s.user = :user" LIVE_SHARE
 	    " ORDER BY s.grp, s.name",
+	/*
+	 * Quotas (store_rules.c): each count stops at the quota (:n), so
+	 * it walks at most that many entries of the user's index range:
+	 * member_user, share_user.  S_QUOTA_SHARE_ROWS counts every share
+	 * row of the user, a bound on the live ones that needs no join;
+	 * only a user who reaches it pays for S_QUOTA_SHARES's exact count.
+	 */
+	[S_QUOTA_GROUPS] = "SELECT count(*) FROM (SELECT 1 FROM member"
+	    " WHERE user = :user AND state = 3 LIMIT :n)",
+	[S_QUOTA_PENDING] = "SELECT count(*) FROM (SELECT 1 FROM member m"
+	    " JOIN grp g ON g.name = m.grp WHERE m.user = :user"
+	    " AND m.state = 1 AND m.stamp > g.revived LIMIT :n)",
+	[S_QUOTA_SHARE_ROWS] = "SELECT count(*) FROM (SELECT 1 FROM share"
+	    " WHERE user = :user LIMIT :n)",
+	[S_QUOTA_SHARES] = "SELECT count(*) FROM (SELECT 1 FROM share s"
+	    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
+	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
+	    " WHERE s.user = :user" LIVE_SHARE " LIMIT :n)",
+	[S_QUOTA_SHARES_THIS] = "SELECT 1 FROM share s"
+	    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
+	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
+	    " WHERE s.grp = :grp AND s.name = :name AND s.user = :user"
+	    LIVE_SHARE,
 	[S_SHARE_OR_SERVE] = "SELECT 1 WHERE EXISTS(SELECT 1 FROM share s"
 	    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
 	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
@@ -775,7 +807,9 @@ store_open(const char *path, char *err, size_t errlen)
 	if (version < STORE_SCHEMA_VERSION &&
 	    schema_upgrade(s->db, version, &msg) == -1)
 		goto fail_msg;
-	if (sqlite3_exec(s->db, temp_schema, NULL, NULL, &msg) != SQLITE_OK)
+	if (sqlite3_exec(s->db, added_indexes, NULL, NULL, &msg) !=
+	    SQLITE_OK ||
+	    sqlite3_exec(s->db, temp_schema, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail_msg;
 	for (i = 0; i < S_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, sql[i], -1,

@@ -68,6 +68,8 @@ enum stmt {
 	S_FILE_GET, S_FILE_INSERT, S_FILE_REPLACE, S_FILE_BUMP, S_VERSION_PUT,
 	S_FILE_SHARED,
 	S_FILE_LIST, S_FILE_NAMES, S_FILE_FOUND, S_MY_GROUPS, S_SHARE_PUT, S_SHARE_MINE, S_SHARE_OR_SERVE,
+	S_QUOTA_GROUPS, S_QUOTA_PENDING, S_QUOTA_SHARE_ROWS, S_QUOTA_SHARES,
+	S_QUOTA_SHARES_THIS,
 	S_SERVE_PUT, S_SERVE_SOURCES,
 	S_SEEN_TOUCH, S_SEEN_DROP, S_SESS_IDLE, S_SESS_OF_USER,
 	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC, S_ONLINE_GET, S_ONLINE_LIST,
@@ -117,6 +119,7 @@ struct store {
 	struct nameidx	*names;
 	struct nameidx_hit *hits;	/* a search's page */
 	size_t		 search_checked;	/* by the last search */
+	struct store_quota quota;	/* store_set_quota(); 0: none */
 };
 
 /* A membership's states, in the order a membership may move. */

@@ -88,6 +88,71 @@ store_request_done(struct store *s, const uint8_t req[32])
 	return reqset_has(&s->reqs, reqset_key(req));
 }
 
+/*
+ * Quotas (store.h).  A count of statement i for user, which stops at
+ * max: 1 if it reached max, 0 if not, -1 on error.
+ */
+static int
+quota_reached(struct store *s, enum stmt i, const char *user, uint32_t max)
+{
+	sqlite3_stmt *q = db_stmt(s, i);
+	int64_t n;
+
+	db_bind_text(q, ":user", user);
+	db_bind_int(q, ":n", max);
+	if (db_row(s, q) != 1)
+		return -1;
+	n = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return n >= (int64_t)max;
+}
+
+/* ST_OK, the quota's refusal rc, or ST_ERR. */
+static int
+quota_check(struct store *s, enum stmt i, const char *user, uint32_t max,
+    int rc)
+{
+	int r;
+
+	if (max == 0 || (r = quota_reached(s, i, user, max)) == 0)
+		return ST_OK;
+	return r == 1 ? rc : ST_ERR;
+}
+
+/*
+ * Would sharing name in group be one file too many for user?  Not if
+ * the user shares it already; not if all the user's share rows, live or
+ * not, are fewer than the quota (index only); else the live ones count.
+ */
+static int
+quota_files(struct store *s, const char *user, const char *group,
+    const char *name)
+{
+	uint32_t max = s->quota.files;
+	sqlite3_stmt *q;
+	int r;
+
+	if (max == 0)
+		return ST_OK;
+	if ((r = quota_reached(s, S_QUOTA_SHARE_ROWS, user, max)) != 1)
+		return r == 0 ? ST_OK : ST_ERR;
+	q = db_stmt(s, S_QUOTA_SHARES_THIS);
+	db_bind_text(q, ":grp", group);
+	db_bind_text(q, ":name", name);
+	db_bind_text(q, ":user", user);
+	if ((r = db_exists(s, q)) == -1)
+		return ST_ERR;
+	if (r == 1)
+		return ST_OK;
+	return quota_check(s, S_QUOTA_SHARES, user, max, ST_QUOTA_FILES);
+}
+
+void
+store_set_quota(struct store *s, const struct store_quota *q)
+{
+	s->quota = *q;
+}
+
 /* Users and sessions. */
 
 int
@@ -206,6 +271,9 @@ store_group_create(struct store *s, const char *group, const char *owner)
 		return db_rollback(s, r == ST_OK ? ST_GROUP_EXISTS : ST_ERR);
 	if ((r = state_user_born(s, owner, &born, &origin)) != 1)
 		return db_rollback(s, r == 0 ? ST_NO_USER : ST_ERR);
+	if ((r = quota_check(s, S_QUOTA_GROUPS, owner, s->quota.groups,
+	    ST_QUOTA_GROUPS)) != ST_OK)
+		return db_rollback(s, r);
 	hlc = op_stamp(s);
 	/* A group that emptied keeps its incarnation. */
 	if ((r = state_group_born(s, group, &born, &origin)) == -1)
@@ -245,6 +313,9 @@ store_group_join(struct store *s, const char *group, const char *user)
 		return db_rollback(s, r == 1 ? ST_ALREADY_MEMBER : ST_ERR);
 	if ((r = has_request(s, group, user)) != 0)
 		return db_rollback(s, r == 1 ? ST_ALREADY_REQUESTED : ST_ERR);
+	if ((r = quota_check(s, S_QUOTA_PENDING, user, s->quota.pending,
+	    ST_QUOTA_PENDING)) != ST_OK)
+		return db_rollback(s, r);
 	if (group_op(s, WT_OP_JOIN, M_ASKED, group, user) != ST_OK)
 		return db_rollback(s, ST_ERR);
 	return commit_op(s, ST_OK);
@@ -361,6 +432,8 @@ upload_op(struct store *s, const uint8_t key[32], const char *user,
 	if (parent == NULL && r == ST_OK && (cur.size != m->size ||
 	    memcmp(cur.sha1, m->sha1, 20) != 0))
 		return db_rollback(s, ST_FILE_CONFLICT);
+	if ((r = quota_files(s, user, group, name)) != ST_OK)
+		return db_rollback(s, r);
 	if (file_op_begin(s, &e, parent != NULL ? WT_OP_UPDATE : WT_OP_UPLOAD,
 	    group, name) == -1)
 		return db_rollback(s, ST_ERR);

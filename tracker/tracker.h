@@ -74,6 +74,21 @@ struct worker_pool;
  * it holds open.  Downloaders renew theirs on open connections.
  */
 #define TICKET_SECONDS_DEFAULT	120
+/*
+ * Per-user quotas (store.h; --max-groups-per-user, --max-pending-per-user,
+ * --max-files-per-user; 0: none).  Chat services cap the groups a person
+ * is in at some hundreds (Discord 100 servers, Telegram 500 groups), so a
+ * thousand groups, or a thousand join requests waiting at once, is more
+ * than anyone uses, and 1,000 names of 64 characters are 65 KiB of
+ * listing: one user's 252,000 groups stop at 0.4% of that.  A hundred
+ * thousand files is a large music library or source tree shared whole;
+ * the check walks at most that many entries of the user's own index
+ * range (some 7 ms at the limit, 0.1 ms for a user with a thousand), and
+ * only for a file the user does not share yet.
+ */
+#define QUOTA_GROUPS_DEFAULT	1000
+#define QUOTA_PENDING_DEFAULT	1000
+#define QUOTA_FILES_DEFAULT	100000
 
 struct tracker {
 	struct loop		*loop;
@@ -86,6 +101,8 @@ struct tracker {
 	uint64_t		 session_idle_ms;	/* 0: never */
 	unsigned		 ticket_seconds;
 	uint64_t		 login_ms;	/* --login-seconds */
+	uint32_t		 quota[3];	/* groups, pending, files as
+						   store_set_quota() got them */
 	/*
 	 * Free space on the database's disk, looked at every second by
 	 * main.c: below min_free (--min-free) changes are refused and reads

@@ -365,9 +365,15 @@ send_user(struct client *cl, unsigned type)
 		snprintf(peer, sizeof(peer), "127.0.0.1:%u",
 		    10000 + cl->idx % 50000);
 		wire_put_str(&e, peer);
-		/* A token of each client's own: one session is one token. */
+		/*
+		 * A token of each client's own: one session is one token.
+		 * Probes count from 0 as load clients do: the role tells
+		 * them apart (else T1#1 and a probe share a token, and one
+		 * LOGIN finds the other user's session).
+		 */
 		memcpy(tok, &pid, sizeof(pid));
 		memcpy(tok + sizeof(pid), &cl->idx, sizeof(cl->idx));
+		tok[sizeof(pid) + sizeof(cl->idx)] = (uint8_t)cl->role + 1;
 		wire_put_token(&e, tok);
 	}
 	req_end(cl, &e);
