@@ -187,43 +187,6 @@ fail:
 	return CMD_FAIL;
 }
 
-static void
-on_files(void *arg, const struct wire_msg *m, const char *err)
-{
-	struct client *cl = arg;
-	struct wire_field f[WIRE_MAX_FIELDS];
-	struct wire_iter it;
-	char hex[SHA1_HEX];
-
-	suggest_reply(cl, err == NULL ? m : NULL);
-	if (err != NULL || m->h.type != WT_FILES) {
-		cmd_reply(arg, m, err);
-		return;
-	}
-	wire_iter_init(&it, m);
-	while (wire_iter_next(&it, f)) {
-		hex_encode(f[FILES_SHA1].p, 20, hex);
-		log_print(stdout, f[FILES_NAME].s);
-		printf("\t%llu\t%s\n", (unsigned long long)f[FILES_SIZE].u,
-		    hex);
-	}
-	cmd_done(cl, 1);
-}
-
-enum cmd_rc
-c_list_files(struct client *cl, int argc, char **argv)
-{
-	struct wire_enc *e;
-
-	(void)argc;
-	suggest_expect(cl, SUGGEST_LIST_FILES, argv[1], NULL);
-	e = tlink_begin(cl->tl, WT_LIST_FILES);
-	wire_put_token(e, cl->token);
-	wire_put_id(e, argv[1]);
-	tlink_send(cl->tl, on_files, cl);
-	return CMD_WAIT;
-}
-
 /* Every page printed (m and err NULL), or what ended the search. */
 static void
 searched(void *arg, const struct wire_msg *m, const char *err)

@@ -35,7 +35,7 @@ sync_checked(void *arg, const struct wire_msg *m, const char *err)
 	struct client *cl = r->cl;
 	char why[PATH_MAX + 64];
 
-	if (err != NULL || m->h.type != WT_VERSIONS) {
+	if (err != NULL || m->h.type != WT_FILES_PAGE) {
 		free(r);
 		cmd_reply(cl, m, err);
 		return;
@@ -68,9 +68,11 @@ c_sync_folder(struct client *cl, int argc, char **argv)
 		free(r);
 		return CMD_FAIL;
 	}
-	e = tlink_begin(cl->tl, WT_LIST_VERSIONS);
+	/* A member's question: the first page says yes or no. */
+	e = tlink_begin(cl->tl, WT_VERSIONS_PAGE);
 	wire_put_token(e, cl->token);
 	wire_put_id(e, r->group);
+	wire_put_str(e, "");
 	tlink_send(cl->tl, sync_checked, r);
 	return CMD_WAIT;
 }

@@ -213,14 +213,6 @@ c_leave_group(struct client *cl, int argc, char **argv)
 }
 
 static enum cmd_rc
-c_list_requests(struct client *cl, int argc, char **argv)
-{
-	(void)argc;
-	suggest_expect(cl, SUGGEST_LIST_REQUESTS, argv[1], NULL);
-	return cmd_simple(cl, WT_LIST_REQUESTS, argv[1], NULL);
-}
-
-static enum cmd_rc
 c_accept_request(struct client *cl, int argc, char **argv)
 {
 	(void)argc;
@@ -238,15 +230,6 @@ c_reject_request(struct client *cl, int argc, char **argv)
 	    "group %s rejected", argv[2], argv[1]);
 	suggest_expect(cl, SUGGEST_DROP_REQUEST, argv[1], argv[2]);
 	return cmd_simple(cl, WT_REJECT_REQUEST, argv[1], argv[2]);
-}
-
-static enum cmd_rc
-c_list_groups(struct client *cl, int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	suggest_expect(cl, SUGGEST_LIST_GROUPS, NULL, NULL);
-	return cmd_simple(cl, WT_LIST_GROUPS, NULL, NULL);
 }
 
 /* help: the command list; help NAME: one command (help.c's text). */

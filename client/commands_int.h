@@ -1,12 +1,13 @@
 /*
  * commands_int.h - what the files of the commands module share: the shell's
  * command table and dispatch (commands.c), the reply paths and the login's
- * re-sharing (cmd_common.c), the file commands (cmd_files.c) and the
- * synced-folder commands (cmd_folder.c).  The rest of the client sees only
+ * re-sharing (cmd_common.c), the file commands (cmd_files.c), the
+ * listings asked for in pages (cmd_pages.c) and the synced-folder
+ * commands (cmd_folder.c).  The rest of the client sees only
  * commands.h.
  *
- * Calls run one way: commands.c names the handlers of cmd_files.c and
- * cmd_folder.c; those and commands.c call down into cmd_common.c, which
+ * Calls run one way: commands.c names the handlers of cmd_files.c,
+ * cmd_pages.c and cmd_folder.c; those and commands.c call down into cmd_common.c, which
  * names none of them.
  */
 #ifndef COMMANDS_INT_H
@@ -40,11 +41,15 @@ enum cmd_rc cmd_simple(struct client *, unsigned type, const char *a,
 
 /* cmd_files.c */
 enum cmd_rc c_upload_file(struct client *, int, char **);
-enum cmd_rc c_list_files(struct client *, int, char **);
 enum cmd_rc c_search(struct client *, int, char **);
 enum cmd_rc c_download_file(struct client *, int, char **);
 enum cmd_rc c_show_downloads(struct client *, int, char **);
 enum cmd_rc c_stop_share(struct client *, int, char **);
+
+/* cmd_pages.c: the listings, asked for a page at a time. */
+enum cmd_rc c_list_groups(struct client *, int, char **);
+enum cmd_rc c_list_requests(struct client *, int, char **);
+enum cmd_rc c_list_files(struct client *, int, char **);
 
 /* cmd_folder.c */
 enum cmd_rc c_sync_folder(struct client *, int, char **);

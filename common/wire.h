@@ -41,10 +41,11 @@ struct buf;
 
 #define WIRE_HDR	12
 #define WIRE_MAGIC	0x50325053u	/* "P2PS" */
-#define WIRE_VERSION	5	/* 2: under TLS, tickets name keys; 3: downloaders
+#define WIRE_VERSION	6	/* 2: under TLS, tickets name keys; 3: downloaders
 				   tell their sources HAVE and BITFIELD; 4:
 				   SOURCES, a bounded random set of them; 5:
-				   BEAT on client and sync links */
+				   BEAT on client and sync links; 6: listings
+				   in pages (GROUPS_PAGE...) */
 #define WIRE_CTRL_MAX	(64 * 1024)
 #define WIRE_STR_MAX	4096
 #define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */
@@ -114,6 +115,12 @@ enum wire_type {
 				   hears nothing for a while is taken for
 				   dead (see sync.c, tracker/link.c,
 				   client/tracker_link.c) */
+	WT_NAMES_PAGE = 13,	/* "bs*s" more (1: ask again from the cursor),
+				   the cursor (opaque: the tracker's), then
+				   names: a page of a listing (common/page.h) */
+	WT_FILES_PAGE = 14,	/* "bs*sqhh" more, cursor, then files: name,
+				   size, sha1, parent (zeros: none, not
+				   known, or not asked for) */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
 	WT_LOGIN = 17,		/* "isst" user, password, peer address, the
@@ -152,6 +159,17 @@ enum wire_type {
 				   (zeros: a new name) */
 	WT_LIST_VERSIONS = 37,	/* "ti" -> WT_VERSIONS: list_files with
 				   each content's parent */
+	/*
+	 * Listings a page at a time: the cursor is "" for the first page,
+	 * then what the last page named, until one says no more.  A page
+	 * is at most a control frame (64 KiB), so no listing has a size a
+	 * user can push over a limit.
+	 */
+	WT_GROUPS_PAGE = 38,	/* "ts" cursor -> WT_NAMES_PAGE */
+	WT_REQUESTS_PAGE = 39,	/* "tis" group, cursor -> WT_NAMES_PAGE */
+	WT_FILES_PAGE_REQ = 42,	/* "tis" group, cursor -> WT_FILES_PAGE */
+	WT_VERSIONS_PAGE = 43,	/* "tis" group, cursor -> WT_FILES_PAGE,
+				   parents given */
 
 	/*
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,
@@ -280,6 +298,11 @@ enum { REQ_TOKEN, REQ_GROUP, REQ_ARG, REQ_USER = REQ_ARG,
 enum { UPLOAD_TOKEN, UPLOAD_GROUP, UPLOAD_NAME, UPLOAD_SIZE, UPLOAD_SHA1,
 	UPLOAD_PIECES, UPLOAD_PATH, UPLOAD_MTIME, UPDATE_PARENT };
 enum { VER_NAME, VER_SIZE, VER_SHA1, VER_PARENT };	/* VERSIONS' item */
+/* NAMES_PAGE and FILES_PAGE; their items are NAMES' and VERSIONS'. */
+enum { PAGE_MORE, PAGE_CURSOR };
+/* GROUPS_PAGE "ts"; the others "tis" as REQ_TOKEN, REQ_GROUP. */
+enum { PAGEREQ_TOKEN, PAGEREQ_GROUPS_CURSOR };
+enum { PAGEREQ_CURSOR = 2 };
 /* Peer messages: the file, then per type. */
 #define WIRE_ID_RENEW	0xffffffffu	/* a WANT that renews a ticket */
 enum { PEER_SHA1, WANT_TICKET = 1, BITFIELD_BITS = 1, PEER_PIECE = 1,

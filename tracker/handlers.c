@@ -59,6 +59,25 @@ reply_end(struct req *r, struct wire_enc *e)
 	conn_flush(r->l->c);
 }
 
+/*
+ * A whole listing's reply (NAMES, FILES, VERSIONS, SHARES): one too long
+ * for its frame is an error, and the link goes on.  The shell's commands
+ * ask in pages (handlers_page.c); these are left for what lists a
+ * session's own, bounded data, and for Tab's lists.
+ */
+static void
+reply_list_end(struct req *r, struct wire_enc *e)
+{
+	if (wire_end(e) == 0) {
+		conn_flush(r->l->c);
+		return;
+	}
+	log_warnx("%s: reply to %s does not fit: answered with an error",
+	    conn_name(r->l->c), wire_type_name(r->type));
+	reply_err(r, WE_BUSY, "too many to list in one reply (the shell's "
+	    "commands list them in pages)");
+}
+
 void
 reply_ok(struct req *r)
 {
@@ -171,6 +190,10 @@ reply_store(struct req *r, int rc, const char *group, const char *user)
 		quota_msg(msg, sizeof(msg), rc, r->t->quota[rc -
 		    ST_QUOTA_GROUPS]);
 		code = WE_DENIED;
+		break;
+	case ST_BAD_CURSOR:
+		snprintf(msg, sizeof(msg), "bad cursor in a listing");
+		code = WE_INVALID;
 		break;
 	case ST_NOT_SHARER:
 		snprintf(msg, sizeof(msg), "you do not share %.255s in group "
@@ -394,7 +417,7 @@ h_list_files(struct req *r)
 		reply_store(r, rc, g, r->user);
 		return;
 	}
-	reply_end(r, &e);
+	reply_list_end(r, &e);
 }
 
 static void
@@ -492,7 +515,7 @@ h_my_shares(struct req *r)
 		reply_store(r, rc, NULL, r->user);
 		return;
 	}
-	reply_end(r, &e);
+	reply_list_end(r, &e);
 }
 
 /*
@@ -642,7 +665,7 @@ list_reply(struct req *r, int (*fn)(struct store *, const char *,
 		reply_store(r, rc, group, r->user);
 		return;
 	}
-	reply_end(r, &e);
+	reply_list_end(r, &e);
 }
 
 static void
@@ -717,6 +740,10 @@ static const struct {
 	[WT_STOP_SHARE] =	{ h_stop_share, 1, 1 },
 	[WT_MY_SHARES] =	{ h_my_shares, 1, 0 },
 	[WT_SEARCH] =		{ h_search, 1, 0 },
+	[WT_GROUPS_PAGE] =	{ h_groups_page, 1, 0 },
+	[WT_REQUESTS_PAGE] =	{ h_requests_page, 1, 0 },
+	[WT_FILES_PAGE_REQ] =	{ h_files_page, 1, 0 },
+	[WT_VERSIONS_PAGE] =	{ h_files_page, 1, 0 },
 };
 
 /* reqkey = SHA-256(type, id, SHA-256(body)). */

@@ -40,6 +40,11 @@ void	reply_store(struct req *, int rc, const char *group,
 /* The key the client on this link proved (zeros in plaintext benches). */
 void	link_key(const struct link *, uint8_t fp[32]);
 
+/* Listings a page at a time (handlers_page.c). */
+void	h_groups_page(struct req *);
+void	h_requests_page(struct req *);
+void	h_files_page(struct req *);
+
 /* Accounts (handlers_auth.c): password hashing on the worker pool. */
 void	h_create_user(struct req *);
 void	h_login(struct req *);

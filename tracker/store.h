@@ -1,7 +1,7 @@
 /*
  * store.h - the tracker's durable state, in SQLite.
  *
- * One module in six files, tracker/store_*.c (store_int.h says which
+ * One module in seven files, tracker/store_*.c (store_int.h says which
  * holds what); the only one that sees sqlite3.h.  The database runs in
  * WAL mode with synchronous=FULL.  Every mutation below is one
  * transaction of its own (BEGIN IMMEDIATE ... COMMIT, returning after
@@ -65,6 +65,7 @@ enum store_rc {
 	ST_QUOTA_GROUPS,	/* the user is in as many groups as allowed */
 	ST_QUOTA_PENDING,	/* has as many join requests pending */
 	ST_QUOTA_FILES,		/* shares as many files */
+	ST_BAD_CURSOR,		/* a listing's cursor that is not one */
 };
 
 #define STORE_SALT_LEN		16
@@ -271,6 +272,30 @@ int	store_search_warm(struct store *);
  */
 void	store_search_stats(const struct store *, int *walked,
 	    size_t *candidates, size_t *checked);
+
+/*
+ * Listings a page at a time (store_page.c; common/page.h): the rows after
+ * the cursor (after "" from the start), in the order of the whole
+ * listings above, each handed to cb with the cursor that follows it
+ * (key), until cb returns -1 (the page is full: that row is not taken)
+ * or STORE_PAGE_ROWS were; *more then says rows may follow.  Groups and
+ * files are ordered by name, and their cursor is the last name; join
+ * requests by when they were made, their cursor saying so.  The checks
+ * are the whole listings' (members only, the owner only); a cursor that
+ * is not one is ST_BAD_CURSOR.
+ */
+#define STORE_PAGE_ROWS	16384
+typedef int (*store_page_cb)(void *arg, const char *name, uint64_t size,
+	    const uint8_t *sha1, const uint8_t *parent, const char *key);
+int	store_groups_page(struct store *, const char *after, store_page_cb,
+	    void *arg, int *more);
+int	store_requests_page(struct store *, const char *group,
+	    const char *owner, const char *after, store_page_cb, void *arg,
+	    int *more);
+/* Files of the group; with parents set, each content's parent too. */
+int	store_files_page(struct store *, const char *group, const char *user,
+	    const char *after, int parents, store_page_cb, void *arg,
+	    int *more);
 
 /* Online bookkeeping: one call per link bound to / unbound from a key. */
 int	store_online(struct store *, const uint8_t key[32], int up);

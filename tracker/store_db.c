@@ -354,6 +354,24 @@ static const char *const sql[S_COUNT] = {
 	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
 	    " WHERE s.grp = :grp AND s.name = :name AND s.user = :user"
 	    LIVE_SHARE,
+	/*
+	 * Listings a page at a time (store_page.c): the rows after the
+	 * cursor, in the order the whole listings give them.
+	 */
+	[S_GROUP_PAGE] = "SELECT name FROM grp g WHERE name > :after"
+	    " AND EXISTS(SELECT 1 FROM member m WHERE m.grp = g.name"
+	    " AND m.state = 3) ORDER BY name LIMIT :n",
+	[S_REQ_PAGE] = "SELECT m.user, m.stamp, m.origin FROM member m"
+	    " JOIN grp g ON g.name = m.grp WHERE m.grp = :grp AND m.state = 1"
+	    " AND m.stamp > g.revived AND (m.stamp, m.origin, m.user) >"
+	    " (:stamp, :origin, :user) ORDER BY m.stamp, m.origin, m.user"
+	    " LIMIT :n",
+	[S_FILE_PAGE] = "SELECT f.name, f.size, f.sha1, v.parent FROM file f"
+	    " LEFT JOIN version v ON v.grp = f.grp AND v.name = f.name"
+	    " AND v.sha1 = f.sha1 WHERE f.grp = :grp AND f.name > :after"
+	    " AND EXISTS(SELECT 1 FROM share s JOIN member m ON m.grp = s.grp"
+	    " AND m.user = s.user WHERE s.grp = f.grp AND s.name = f.name"
+	    LIVE_SHARE ") ORDER BY f.name LIMIT :n",
 	[S_SHARE_OR_SERVE] = "SELECT 1 WHERE EXISTS(SELECT 1 FROM share s"
 	    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
 	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"

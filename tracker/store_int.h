@@ -1,7 +1,7 @@
 /*
  * store_int.h - what the store's files share, and nobody else sees.
  *
- * The store is one module in six files (see store.h for its API and the
+ * The store is one module in seven files (see store.h for its API and the
  * rules it keeps):
  *   store_db.c     the database itself: open, schema and its migrations,
  *                  the statement table, transactions and group commit;
@@ -13,7 +13,8 @@
  *   store_read.c   reads for the handlers, and presence (live sessions);
  *   store_oplog.c  the op log as the sync channel sees it: ops from other
  *                  trackers, high-water marks, snapshots, trimming;
- *   store_search.c search: the name index (nameidx.h) and its reads.
+ *   store_search.c search: the name index (nameidx.h) and its reads;
+ *   store_page.c   listings a page at a time.
  * They share the struct store below, the statement table (db_stmt()) and
  * two sets of helpers: db_* (SQLite plumbing) and state_* (the rules of
  * the replicated tables).  Only these files include sqlite3.h; only the
@@ -69,7 +70,7 @@ enum stmt {
 	S_FILE_SHARED,
 	S_FILE_LIST, S_FILE_NAMES, S_FILE_FOUND, S_MY_GROUPS, S_SHARE_PUT, S_SHARE_MINE, S_SHARE_OR_SERVE,
 	S_QUOTA_GROUPS, S_QUOTA_PENDING, S_QUOTA_SHARE_ROWS, S_QUOTA_SHARES,
-	S_QUOTA_SHARES_THIS,
+	S_QUOTA_SHARES_THIS, S_GROUP_PAGE, S_REQ_PAGE, S_FILE_PAGE,
 	S_SERVE_PUT, S_SERVE_SOURCES,
 	S_SEEN_TOUCH, S_SEEN_DROP, S_SESS_IDLE, S_SESS_OF_USER,
 	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC, S_ONLINE_GET, S_ONLINE_LIST,

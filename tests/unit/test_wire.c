@@ -125,6 +125,12 @@ static const struct {
 	{ WT_UPDATE,		"UPDATE",		"tisqhHsqh" },
 	{ WT_LIST_VERSIONS,	"LIST_VERSIONS",	"ti" },
 	{ WT_OP_UPDATE,		"OP_UPDATE",		"iqusqhHisqBh" },
+	{ WT_NAMES_PAGE,	"NAMES_PAGE",		"bs*s" },
+	{ WT_FILES_PAGE,	"FILES_PAGE",		"bs*sqhh" },
+	{ WT_GROUPS_PAGE,	"GROUPS_PAGE",		"ts" },
+	{ WT_REQUESTS_PAGE,	"REQUESTS_PAGE",	"tis" },
+	{ WT_FILES_PAGE_REQ,	"FILES_PAGE_REQ",	"tis" },
+	{ WT_VERSIONS_PAGE,	"VERSIONS_PAGE",	"tis" },
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
 
@@ -3520,6 +3526,14 @@ test_field_names(void **state)
 	    UPLOAD_MTIME + 1);
 	assert_int_equal(item_len(WT_VERSIONS), VER_PARENT + 1);
 	assert_int_equal(fixed_len(WT_LIST_VERSIONS), REQ_GROUP + 1);
+	assert_int_equal(fixed_len(WT_NAMES_PAGE), PAGE_CURSOR + 1);
+	assert_int_equal(item_len(WT_NAMES_PAGE), NAMES_NAME + 1);
+	assert_int_equal(fixed_len(WT_FILES_PAGE), PAGE_CURSOR + 1);
+	assert_int_equal(item_len(WT_FILES_PAGE), VER_PARENT + 1);
+	assert_int_equal(fixed_len(WT_GROUPS_PAGE), PAGEREQ_GROUPS_CURSOR + 1);
+	assert_int_equal(fixed_len(WT_REQUESTS_PAGE), PAGEREQ_CURSOR + 1);
+	assert_int_equal(fixed_len(WT_FILES_PAGE_REQ), PAGEREQ_CURSOR + 1);
+	assert_int_equal(fixed_len(WT_VERSIONS_PAGE), PAGEREQ_CURSOR + 1);
 	assert_int_equal(fixed_len(WT_P_WANT), WANT_TICKET + 1);
 	assert_int_equal(fixed_len(WT_P_BITFIELD), BITFIELD_BITS + 1);
 	assert_int_equal(fixed_len(WT_P_HAVE), PEER_PIECE + 1);

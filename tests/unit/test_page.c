@@ -1,0 +1,221 @@
+/*
+ * test_page.c - listings a page at a time (common/page.c): a page takes
+ * items while they fit its budget (the first always), its frame decodes
+ * as the wire layout says and never passes a control frame, the cursor
+ * is the last item's key, "more" goes out only with items; and the
+ * client's side (page_next()) walks a whole listing page by page to the
+ * same rows, refusing pages that would make it ask for ever.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "page.h"
+#include "rbuf.h"
+#include "wire.h"
+
+/* Decode the one frame in b into m: 0 or -1. */
+static int
+decode(const struct buf *b, struct wire_msg *m)
+{
+	struct wire_hdr h;
+	const char *why;
+
+	if (wire_frame(buf_head(b), buf_used(b), &h, &why) != WIRE_OK ||
+	    buf_used(b) != WIRE_HDR + h.len)
+		return -1;
+	return wire_decode(&h, buf_head(b) + WIRE_HDR, m, &why);
+}
+
+static void
+test_names_budget(void **state)
+{
+	char name[80], got[80];
+	struct wire_field f[WIRE_MAX_FIELDS];
+	struct wire_iter it;
+	struct wire_msg m;
+	struct page pg;
+	struct buf b;
+	int i, n = 0;
+
+	(void)state;
+	page_init(&pg, WT_NAMES_PAGE, 0);
+	for (i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "g%06d-%056d", i, 0);
+		if (page_add(&pg, name, 0, NULL, NULL, name) == -1)
+			break;
+	}
+	/* 64-character names: 67 bytes each in the frame. */
+	assert_int_equal(i, PAGE_BUDGET / 67);
+	assert_true(pg.bytes <= PAGE_BUDGET);
+	buf_init(&b, 2 * WIRE_CTRL_MAX);
+	assert_int_equal(page_encode(&pg, &b, 7, 1), 0);
+	assert_true(buf_used(&b) <= WIRE_HDR + WIRE_CTRL_MAX);
+	assert_int_equal(decode(&b, &m), 0);
+	assert_int_equal(m.h.type, WT_NAMES_PAGE);
+	assert_int_equal(m.h.id, 7);
+	assert_int_equal(m.f[PAGE_MORE].u, 1);
+	snprintf(name, sizeof(name), "g%06d-%056d", i - 1, 0);
+	assert_string_equal(m.f[PAGE_CURSOR].s, name);
+	wire_iter_init(&it, &m);
+	while (wire_iter_next(&it, f)) {
+		snprintf(got, sizeof(got), "g%06d-%056d", n++, 0);
+		assert_string_equal(f[NAMES_NAME].s, got);
+	}
+	assert_int_equal(n, i);
+	page_free(&pg);
+	buf_free(&b);
+}
+
+/* The first item fits whatever the budget; an empty page has no more. */
+static void
+test_first_and_empty(void **state)
+{
+	static const uint8_t sha[20] = { 1, 2, 3 }, parent[20] = { 9 };
+	struct wire_field f[WIRE_MAX_FIELDS];
+	struct wire_iter it;
+	struct wire_msg m;
+	struct page pg;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 2 * WIRE_CTRL_MAX);
+	page_init(&pg, WT_FILES_PAGE, 1);
+	assert_int_equal(page_add(&pg, "a.txt", 5, sha, parent, "a.txt"), 0);
+	assert_int_equal(page_add(&pg, "b.txt", 6, sha, NULL, "b.txt"), -1);
+	assert_int_equal(page_encode(&pg, &b, 1, 1), 0);
+	assert_int_equal(decode(&b, &m), 0);
+	assert_int_equal(m.h.type, WT_FILES_PAGE);
+	assert_int_equal(m.nitems, 1);
+	wire_iter_init(&it, &m);
+	assert_true(wire_iter_next(&it, f));
+	assert_string_equal(f[VER_NAME].s, "a.txt");
+	assert_int_equal(f[VER_SIZE].u, 5);
+	assert_memory_equal(f[VER_SHA1].p, sha, 20);
+	assert_memory_equal(f[VER_PARENT].p, parent, 20);
+	page_free(&pg);
+
+	/* No item: "more" is not sent, whatever the caller said. */
+	buf_reset(&b);
+	page_init(&pg, WT_NAMES_PAGE, 0);
+	assert_int_equal(page_encode(&pg, &b, 2, 1), 0);
+	assert_int_equal(decode(&b, &m), 0);
+	assert_int_equal(m.f[PAGE_MORE].u, 0);
+	assert_string_equal(m.f[PAGE_CURSOR].s, "");
+	page_free(&pg);
+	buf_free(&b);
+}
+
+/*
+ * A listing of n names walked as tracker and client do: each page from
+ * the cursor the last one named, of at most budget bytes; the client
+ * sees every name once, in order.
+ */
+static void
+test_walk(void **state)
+{
+	char cursor[PAGE_CURSOR_MAX + 1] = "", name[300];
+	struct wire_field f[WIRE_MAX_FIELDS];
+	struct wire_iter it;
+	struct wire_msg m;
+	struct page pg;
+	struct buf b;
+	const char *why;
+	int i, next = 0, pages = 0, r;
+
+	(void)state;
+	buf_init(&b, 2 * WIRE_CTRL_MAX);
+	do {
+		page_init(&pg, WT_NAMES_PAGE, 0);
+		for (i = 0; i < 5000; i++) {
+			/* Names of 1 to 255 bytes, in order. */
+			snprintf(name, sizeof(name), "%05d%.*s", i, i % 251,
+			    "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
+			if (strcmp(name, cursor) <= 0)
+				continue;
+			if (page_add(&pg, name, 0, NULL, NULL, name) == -1)
+				break;
+		}
+		buf_reset(&b);
+		assert_int_equal(page_encode(&pg, &b, 1, i < 5000), 0);
+		page_free(&pg);
+		assert_int_equal(decode(&b, &m), 0);
+		wire_iter_init(&it, &m);
+		while (wire_iter_next(&it, f)) {
+			snprintf(name, 6, "%05d", next++);
+			assert_memory_equal(f[NAMES_NAME].s, name, 5);
+		}
+		pages++;
+	} while ((r = page_next(&m, cursor, 1, &why)) == 1);
+	assert_int_equal(r, 0);
+	assert_int_equal(next, 5000);
+	assert_true(pages > 5);
+	buf_free(&b);
+}
+
+/* Pages a client refuses: it would ask for ever, or for nothing. */
+static void
+test_bad_pages(void **state)
+{
+	char cursor[PAGE_CURSOR_MAX + 1];
+	struct wire_enc e;
+	struct wire_msg m;
+	struct buf b;
+	const char *why = NULL;
+
+	(void)state;
+	buf_init(&b, 2 * WIRE_CTRL_MAX);
+	/* more, but no item */
+	wire_begin(&e, &b, WT_NAMES_PAGE, 1);
+	wire_put_u8(&e, 1);
+	wire_put_str(&e, "x");
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(decode(&b, &m), 0);
+	snprintf(cursor, sizeof(cursor), "a");
+	assert_int_equal(page_next(&m, cursor, 1, &why), -1);
+	assert_non_null(why);
+	/* a cursor that does not move: back (ordered) or the same */
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_NAMES_PAGE, 1);
+	wire_put_u8(&e, 1);
+	wire_put_str(&e, "m");
+	wire_put_str(&e, "m");
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(decode(&b, &m), 0);
+	snprintf(cursor, sizeof(cursor), "n");
+	assert_int_equal(page_next(&m, cursor, 1, &why), -1);
+	snprintf(cursor, sizeof(cursor), "m");
+	assert_int_equal(page_next(&m, cursor, 0, &why), -1);
+	/* unordered (requests): any other cursor is taken */
+	snprintf(cursor, sizeof(cursor), "z");
+	assert_int_equal(page_next(&m, cursor, 0, &why), 1);
+	assert_string_equal(cursor, "m");
+	/* an empty cursor, or one too long */
+	buf_reset(&b);
+	wire_begin(&e, &b, WT_NAMES_PAGE, 1);
+	wire_put_u8(&e, 1);
+	wire_put_str(&e, "");
+	wire_put_str(&e, "m");
+	assert_int_equal(wire_end(&e), 0);
+	assert_int_equal(decode(&b, &m), 0);
+	cursor[0] = '\0';
+	assert_int_equal(page_next(&m, cursor, 0, &why), -1);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names_budget),
+		cmocka_unit_test(test_first_and_empty),
+		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_bad_pages),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,166 @@
+/*
+ * store_page.c - listings a page at a time (see store.h, common/page.h).
+ *
+ * Each page is one query from its cursor, LIMIT STORE_PAGE_ROWS, walked
+ * until the page is full: a range of the table's primary key for groups
+ * and files (ordered by name), a group's requests sorted by when they
+ * were made.  The whole listings (store_read.c) stay for older clients.
+ *
+ * Reads only; the checks are the whole listings' own.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "store.h"
+#define STORE_INTERNAL
+#include "store_int.h"
+
+/*
+ * Hand q's rows to cb; column 0 is the name and, unless key says
+ * otherwise (keyf), its cursor.  ST_OK or ST_ERR.
+ */
+static int
+walk(struct store *s, sqlite3_stmt *q, int files,
+    void (*keyf)(sqlite3_stmt *, char *, size_t), store_page_cb cb,
+    void *arg, int *more)
+{
+	char key[ID_MAX + 48];
+	const char *name;
+	unsigned rows = 0;
+	int r;
+
+	*more = 0;
+	while ((r = db_row(s, q)) == 1) {
+		rows++;
+		name = (const char *)sqlite3_column_text(q, 0);
+		if (name == NULL || (files && sqlite3_column_bytes(q, 2) != 20))
+			continue;
+		if (keyf != NULL)
+			keyf(q, key, sizeof(key));
+		if (cb(arg, name, files ? (uint64_t)sqlite3_column_int64(q, 1) :
+		    0, files ? sqlite3_column_blob(q, 2) : NULL, files &&
+		    sqlite3_column_bytes(q, 3) == 20 ? sqlite3_column_blob(q, 3) :
+		    NULL, keyf != NULL ? key : name) == -1) {
+			sqlite3_reset(q);
+			*more = 1;
+			return ST_OK;
+		}
+	}
+	*more = rows == STORE_PAGE_ROWS;
+	return r == 0 ? ST_OK : ST_ERR;
+}
+
+int
+store_groups_page(struct store *s, const char *after, store_page_cb cb,
+    void *arg, int *more)
+{
+	sqlite3_stmt *q;
+
+	if (after[0] != '\0' && !parse_id(after))
+		return ST_BAD_CURSOR;
+	q = db_stmt(s, S_GROUP_PAGE);
+	db_bind_text(q, ":after", after);
+	db_bind_int(q, ":n", STORE_PAGE_ROWS);
+	return walk(s, q, 0, NULL, cb, arg, more);
+}
+
+/* A request's cursor: "stamp.origin.user", its place in the order. */
+static void
+request_key(sqlite3_stmt *q, char *key, size_t len)
+{
+	snprintf(key, len, "%lld.%lld.%s",
+	    (long long)sqlite3_column_int64(q, 1),
+	    (long long)sqlite3_column_int64(q, 2),
+	    (const char *)sqlite3_column_text(q, 0));
+}
+
+/* Read a request cursor back: 0, or -1 if it is not one. */
+static int
+request_cursor(const char *c, int64_t *stamp, int64_t *origin,
+    const char **user)
+{
+	char *end;
+	unsigned long long v;
+
+	if (c[0] < '0' || c[0] > '9')
+		return -1;
+	v = strtoull(c, &end, 10);
+	if (*end != '.' || v > INT64_MAX)
+		return -1;
+	*stamp = (int64_t)v;
+	c = end + 1;
+	if (c[0] < '0' || c[0] > '9')
+		return -1;
+	v = strtoull(c, &end, 10);
+	if (*end != '.' || v > UINT32_MAX)
+		return -1;
+	*origin = (int64_t)v;
+	*user = end + 1;
+	return parse_id(*user) ? 0 : -1;
+}
+
+int
+store_requests_page(struct store *s, const char *group, const char *owner,
+    const char *after, store_page_cb cb, void *arg, int *more)
+{
+	char cur[ID_MAX + 1];
+	int64_t stamp = -1, origin = 0;
+	const char *user = "";
+	sqlite3_stmt *q;
+	int r;
+
+	if (after[0] != '\0' && request_cursor(after, &stamp, &origin,
+	    &user) == -1)
+		return ST_BAD_CURSOR;
+	if ((r = state_group_owner(s, group, cur)) != ST_OK)
+		return r;
+	if (strcmp(cur, owner) != 0)
+		return ST_NOT_OWNER;
+	q = db_stmt(s, S_REQ_PAGE);
+	db_bind_text(q, ":grp", group);
+	db_bind_int(q, ":stamp", stamp);
+	db_bind_int(q, ":origin", origin);
+	db_bind_text(q, ":user", user);
+	db_bind_int(q, ":n", STORE_PAGE_ROWS);
+	return walk(s, q, 0, request_key, cb, arg, more);
+}
+
+/* The parents' column dropped: list_files asks for none. */
+struct no_parents {
+	store_page_cb	 cb;
+	void		*arg;
+};
+
+static int
+drop_parent(void *arg, const char *name, uint64_t size, const uint8_t *sha1,
+    const uint8_t *parent, const char *key)
+{
+	const struct no_parents *np = arg;
+
+	(void)parent;
+	return np->cb(np->arg, name, size, sha1, NULL, key);
+}
+
+int
+store_files_page(struct store *s, const char *group, const char *user,
+    const char *after, int parents, store_page_cb cb, void *arg, int *more)
+{
+	struct no_parents np = { cb, arg };
+	sqlite3_stmt *q;
+	int r;
+
+	if (after[0] != '\0' && !parse_filename(after))
+		return ST_BAD_CURSOR;
+	if ((r = state_member_check(s, group, user)) != ST_OK)
+		return r;
+	q = db_stmt(s, S_FILE_PAGE);
+	db_bind_text(q, ":grp", group);
+	db_bind_text(q, ":after", after);
+	db_bind_int(q, ":n", STORE_PAGE_ROWS);
+	return parents ? walk(s, q, 1, NULL, cb, arg, more) :
+	    walk(s, q, 1, NULL, drop_parent, &np, more);
+}
