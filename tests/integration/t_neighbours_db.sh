@@ -24,7 +24,7 @@ try_start() {
 }
 
 # --- modes as created -------------------------------------------------
-start_ctl_tracker 1
+start_ctl_tracker 1 --max-groups-per-user 0	# 1,500 groups of one user
 s="create_user u pw-u"$'\n'"login u pw-u"
 for i in $(seq 1 1500); do s+=$'\n'"create_group grp-$i-padded-to-make-the-table-long"; done
 run_client mk <<<"$s"

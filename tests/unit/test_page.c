@@ -25,6 +25,7 @@ decode(const struct buf *b, struct wire_msg *m)
 	struct wire_hdr h;
 	const char *why;
 
+	memset(m, 0, sizeof(*m));
 	if (wire_frame(buf_head(b), buf_used(b), &h, &why) != WIRE_OK ||
 	    buf_used(b) != WIRE_HDR + h.len)
 		return -1;
