@@ -803,8 +803,10 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 		conn_close(l->c, "not a request");
 		return;
 	}
-	if (table[m->h.type].mutation && t->disk_low &&
-	    m->h.type != WT_LOGOUT && m->h.type != WT_LOGOUT_ALL) {
+	/* After a failed commit, nothing that writes: logins neither. */
+	if ((table[m->h.type].mutation || m->h.type == WT_LOGIN) &&
+	    (t->disk_full || (t->disk_low && m->h.type != WT_LOGOUT &&
+	    m->h.type != WT_LOGOUT_ALL && m->h.type != WT_LOGIN))) {
 		reply_err(&r, WE_BUSY, "the tracker's disk is nearly full: "
 		    "changes are refused until space is freed (reads still "
 		    "work)");

@@ -59,6 +59,7 @@ static struct tracker	 T;
 static char		 stdin_line[256];
 static size_t		 stdin_len;
 static const char	*prog = "tracker";	/* as it was run */
+static int		 cut_switch;	/* "cut" on standard input */
 
 static void
 usage_line(FILE *f)
@@ -246,18 +247,51 @@ accept_cb(int fd, unsigned ev, void *arg)
 	}
 }
 
+/* Free bytes on the database's disk into *avail: 0, or -1. */
+static int
+disk_avail(uint64_t *avail)
+{
+	struct statvfs vfs;
+
+	*avail = 0;
+	if (statvfs(T.db_dir, &vfs) == -1)
+		return -1;
+	*avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	return 0;
+}
+
 /*
  * One COMMIT for every mutation since the last.  Each request, and each
  * op applied from another tracker, ran in a savepoint of the batch, which
  * was RELEASEd when it returned, and its reply or ack was queued then;
- * only this COMMIT makes them durable.  A tracker that cannot commit must
- * not answer: it stops, and its clients go on with another.
+ * only this COMMIT makes them durable.
+ *
+ * A COMMIT that fails (the disk filled since the last look despite
+ * --min-free, an I/O error) is rolled back whole, and nothing of it was
+ * answered: so every client connection is closed with its queued
+ * replies unsent (some tell of changes now gone), and the sync channels
+ * are cut, so the other trackers send again what we took and did not
+ * keep.  The clients send their unanswered requests again, here or to
+ * another tracker; here, until the disk has room again (disk_check()),
+ * the store is read-only and changes, logins and logouts are refused
+ * while reads are answered.  The tracker goes on.
  */
 static void
 commit(void)
 {
-	if (store_flush(T.store) == -1)
-		fatalx("cannot commit to the database; stopping unanswered");
+	if (store_flush(T.store) == 0)
+		return;
+	disk_avail(&T.full_avail);
+	log_warnx("cannot commit to the database (%llu KiB free in %s): "
+	    "its changes rolled back unanswered, every connection closed; "
+	    "refusing changes until the disk has room, still answering reads",
+	    (unsigned long long)(T.full_avail >> 10), T.db_dir);
+	link_close_all(&T, "a commit failed: replies dropped");
+	if (!T.disk_full) {
+		T.disk_full = T.disk_low = 1;
+		store_readonly(T.store, 1);
+		sync_cut(T.sync, 1);
+	}
 }
 
 /*
@@ -284,21 +318,30 @@ before_sleep(void *arg)
 /*
  * Room on the database's disk, every second.  Below --min-free, changes
  * are refused (handlers.c says so to each) and reads go on: a tracker
- * that runs out in the middle of a commit cannot answer anything, and a
- * database with its last changes lost on a full disk starts no better.
- * Ops from the other trackers are still applied: the reserve is for
- * them, and for logins.
+ * that runs out in the middle of a commit must drop every connection
+ * and refuse even logins (commit()).  Ops from the other trackers are
+ * still applied: the reserve is for them, and for logins.  After a
+ * failed commit, the disk must gain DISK_ROOM_AGAIN before anything is
+ * written again.
  */
 static void
 disk_check(void)
 {
-	struct statvfs vfs;
 	uint64_t avail;
 	int low;
 
-	if (T.min_free == 0 || statvfs(T.db_dir, &vfs) == -1)
+	if ((T.min_free == 0 && !T.disk_full) || disk_avail(&avail) == -1)
 		return;
-	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	/* After a failed commit: until the disk gained some room since. */
+	if (T.disk_full) {
+		if (avail < T.full_avail + DISK_ROOM_AGAIN || avail < T.min_free)
+			return;
+		log_info("disk has room again after a failed commit (%llu MiB "
+		    "free): taking changes", (unsigned long long)(avail >> 20));
+		T.disk_full = T.disk_low = 0;
+		store_readonly(T.store, 0);
+		sync_cut(T.sync, cut_switch);
+	}
 	low = avail < T.min_free;
 	if (low && !T.disk_low)
 		log_warnx("disk nearly full: %llu MiB free in %s, under "
@@ -372,7 +415,9 @@ command(const char *line)
 	    strcasecmp(w[0], "heal") == 0) {
 		/* Test switch: drop the sync channels, and keep them down. */
 		log_info("sync channels %s", w[0][0] == 'c' ? "cut" : "healed");
-		sync_cut(T.sync, w[0][0] == 'c');
+		cut_switch = w[0][0] == 'c';
+		if (!T.disk_full)	/* else cut until the disk has room */
+			sync_cut(T.sync, cut_switch);
 	} else if (strcasecmp(w[0], "clock") == 0 && n == 2 &&
 	    parse_num(w[1][0] == '+' ? w[1] + 1 : w[1], -86400000LL * 365,
 	    86400000LL * 365, &ms) == 0) {

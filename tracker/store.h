@@ -351,6 +351,13 @@ void	 store_cluster_clock(struct store *, int64_t off);
  */
 void	 store_batch(struct store *, int on);
 int	 store_flush(struct store *);
+/*
+ * Read-only (on 1): every mutation fails at once (ST_ERR, nothing
+ * written) and the local bookkeeping that writes (a session's last
+ * activity) is skipped, so nothing reaches the disk.  For a tracker
+ * whose COMMIT failed (a full disk) until the disk has room again.
+ */
+void	 store_readonly(struct store *, int on);
 uint32_t store_origin(const struct store *);
 /*
  * The request being served: its key (32 bytes, e.g. a hash of the

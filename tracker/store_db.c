@@ -199,11 +199,6 @@ static const char temp_schema[] =
     "  key BLOB NOT NULL, PRIMARY KEY(tracker, key)) WITHOUT ROWID;"
     "CREATE INDEX temp.remote_online_key ON remote_online(key);";
 
-/* A share row that counts: on, for the current content, by a member. */
-#define LIVE_SHARE \
-	" AND s.present = 1 AND s.sha1 = f.sha1 AND m.state = 3" \
-	" AND s.stamp > m.stamp"
-
 static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_BEGIN_READ] = "BEGIN",
@@ -331,47 +326,15 @@ static const char *const sql[S_COUNT] = {
 	    " AND f.name = s.name JOIN member m ON m.grp = s.grp"
 	    " AND m.user = s.user WHERE s.user = :user" LIVE_SHARE
 	    " ORDER BY s.grp, s.name",
-	/*
-	 * Quotas (store_rules.c): each count stops at the quota (:n), so
-	 * it walks at most that many entries of the user's index range:
-	 * member_user, share_user.  S_QUOTA_SHARE_ROWS counts every share
-	 * row of the user, a bound on the live ones that needs no join;
-	 * only a user who reaches it pays for S_QUOTA_SHARES's exact count.
-	 */
-	[S_QUOTA_GROUPS] = "SELECT count(*) FROM (SELECT 1 FROM member"
-	    " WHERE user = :user AND state = 3 LIMIT :n)",
-	[S_QUOTA_PENDING] = "SELECT count(*) FROM (SELECT 1 FROM member m"
-	    " JOIN grp g ON g.name = m.grp WHERE m.user = :user"
-	    " AND m.state = 1 AND m.stamp > g.revived LIMIT :n)",
-	[S_QUOTA_SHARE_ROWS] = "SELECT count(*) FROM (SELECT 1 FROM share"
-	    " WHERE user = :user LIMIT :n)",
-	[S_QUOTA_SHARES] = "SELECT count(*) FROM (SELECT 1 FROM share s"
-	    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
-	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
-	    " WHERE s.user = :user" LIVE_SHARE " LIMIT :n)",
-	[S_QUOTA_SHARES_THIS] = "SELECT 1 FROM share s"
-	    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
-	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
-	    " WHERE s.grp = :grp AND s.name = :name AND s.user = :user"
-	    LIVE_SHARE,
-	/*
-	 * Listings a page at a time (store_page.c): the rows after the
-	 * cursor, in the order the whole listings give them.
-	 */
-	[S_GROUP_PAGE] = "SELECT name FROM grp g WHERE name > :after"
-	    " AND EXISTS(SELECT 1 FROM member m WHERE m.grp = g.name"
-	    " AND m.state = 3) ORDER BY name LIMIT :n",
-	[S_REQ_PAGE] = "SELECT m.user, m.stamp, m.origin FROM member m"
-	    " JOIN grp g ON g.name = m.grp WHERE m.grp = :grp AND m.state = 1"
-	    " AND m.stamp > g.revived AND (m.stamp, m.origin, m.user) >"
-	    " (:stamp, :origin, :user) ORDER BY m.stamp, m.origin, m.user"
-	    " LIMIT :n",
-	[S_FILE_PAGE] = "SELECT f.name, f.size, f.sha1, v.parent FROM file f"
-	    " LEFT JOIN version v ON v.grp = f.grp AND v.name = f.name"
-	    " AND v.sha1 = f.sha1 WHERE f.grp = :grp AND f.name > :after"
-	    " AND EXISTS(SELECT 1 FROM share s JOIN member m ON m.grp = s.grp"
-	    " AND m.user = s.user WHERE s.grp = f.grp AND s.name = f.name"
-	    LIVE_SHARE ") ORDER BY f.name LIMIT :n",
+	/* Quotas (store_rules.c) and pages (store_page.c): theirs. */
+	[S_QUOTA_GROUPS] = db_sql_quota_groups,
+	[S_QUOTA_PENDING] = db_sql_quota_pending,
+	[S_QUOTA_SHARE_ROWS] = db_sql_quota_share_rows,
+	[S_QUOTA_SHARES] = db_sql_quota_shares,
+	[S_QUOTA_SHARES_THIS] = db_sql_quota_shares_this,
+	[S_GROUP_PAGE] = db_sql_group_page,
+	[S_REQ_PAGE] = db_sql_req_page,
+	[S_FILE_PAGE] = db_sql_file_page,
 	[S_SHARE_OR_SERVE] = "SELECT 1 WHERE EXISTS(SELECT 1 FROM share s"
 	    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
 	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
@@ -510,8 +473,10 @@ db_stmt(struct store *s, enum stmt i)
 	 */
 	if (s->batch && !s->in_txn && i != S_COMMIT && i != S_ROLLBACK) {
 		sqlite3_reset(s->st[S_BEGIN_READ]);
-		if (sqlite3_step(s->st[S_BEGIN_READ]) == SQLITE_DONE)
+		if (sqlite3_step(s->st[S_BEGIN_READ]) == SQLITE_DONE) {
 			s->in_txn = 1;
+			s->batch_reqs = s->reqs.added;
+		}
 		sqlite3_reset(s->st[S_BEGIN_READ]);
 	}
 	sqlite3_reset(s->st[i]);
@@ -608,6 +573,8 @@ int
 db_begin(struct store *s)
 {
 	s->reqs_mark = s->reqs.added;
+	if (s->readonly)
+		return -1;
 	if (!s->batch)
 		return db_exec(s, db_stmt(s, S_BEGIN));
 	/* db_stmt() opened the batch's transaction if need be. */
@@ -652,7 +619,11 @@ store_flush(struct store *s)
 		return 0;
 	s->in_txn = 0;
 	if (db_exec(s, db_stmt(s, S_COMMIT)) == -1) {
-		db_exec(s, db_stmt(s, S_ROLLBACK));
+		/* SQLite rolls back by itself on a full disk, say. */
+		if (!sqlite3_get_autocommit(s->db))
+			db_exec(s, db_stmt(s, S_ROLLBACK));
+		/* Its requests were not done: a retry does them. */
+		reqset_undo(&s->reqs, s->batch_reqs);
 		s->groups_ok = 0;	/* may list what was rolled back */
 		s->seq = db_hwm(s, s->origin);
 		return -1;
@@ -986,8 +957,11 @@ store_origin(const struct store *s)
 int
 db_seen(struct store *s, const uint8_t key[32])
 {
-	sqlite3_stmt *q = db_stmt(s, S_SEEN_TOUCH);
+	sqlite3_stmt *q;
 
+	if (s->readonly)
+		return 0;	/* local bookkeeping: it can wait */
+	q = db_stmt(s, S_SEEN_TOUCH);
 	db_bind_blob(q, ":key", key, 32);
 	db_bind_int(q, ":at", (int64_t)db_now_ms());
 	return db_exec(s, q);

@@ -121,7 +121,24 @@ struct store {
 	struct nameidx_hit *hits;	/* a search's page */
 	size_t		 search_checked;	/* by the last search */
 	struct store_quota quota;	/* store_set_quota(); 0: none */
+	uint64_t	 batch_reqs;	/* reqs.added when the batch began */
+	int		 readonly;	/* store_readonly() */
 };
+
+/* A share row that counts: on, for the current content, by a member. */
+#define LIVE_SHARE \
+	" AND s.present = 1 AND s.sha1 = f.sha1 AND m.state = 3" \
+	" AND s.stamp > m.stamp"
+
+/*
+ * Statements kept beside the code that uses them, named in store_db.c's
+ * table: the quotas' (store_rules.c) and the pages' (store_page.c).
+ */
+extern const char db_sql_quota_groups[], db_sql_quota_pending[],
+	db_sql_quota_share_rows[], db_sql_quota_shares[],
+	db_sql_quota_shares_this[];
+extern const char db_sql_group_page[], db_sql_req_page[],
+	db_sql_file_page[];
 
 /* A membership's states, in the order a membership may move. */
 enum { M_ASKED = 1, M_REFUSED, M_MEMBER, M_LEFT };

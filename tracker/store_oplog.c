@@ -690,6 +690,8 @@ store_trim(struct store *s, const uint64_t *held, uint32_t n, uint64_t keep,
 	uint32_t o;
 
 	*trimmed = 0;
+	if (s->readonly)
+		return ST_OK;	/* a trim can wait for room (store_readonly()) */
 	if (db_begin(s) == -1)
 		return ST_ERR;
 	/* What every other tracker holds, up to what we hold. */

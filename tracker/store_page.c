@@ -19,6 +19,22 @@
 #define STORE_INTERNAL
 #include "store_int.h"
 
+/* The rows after the cursor, in the order the whole listings give them. */
+const char db_sql_group_page[] = "SELECT name FROM grp g WHERE name > :after"
+    " AND EXISTS(SELECT 1 FROM member m WHERE m.grp = g.name"
+    " AND m.state = 3) ORDER BY name LIMIT :n";
+const char db_sql_req_page[] = "SELECT m.user, m.stamp, m.origin FROM member m"
+    " JOIN grp g ON g.name = m.grp WHERE m.grp = :grp AND m.state = 1"
+    " AND m.stamp > g.revived AND (m.stamp, m.origin, m.user) >"
+    " (:stamp, :origin, :user) ORDER BY m.stamp, m.origin, m.user"
+    " LIMIT :n";
+const char db_sql_file_page[] = "SELECT f.name, f.size, f.sha1, v.parent"
+    " FROM file f LEFT JOIN version v ON v.grp = f.grp AND v.name = f.name"
+    " AND v.sha1 = f.sha1 WHERE f.grp = :grp AND f.name > :after"
+    " AND EXISTS(SELECT 1 FROM share s JOIN member m ON m.grp = s.grp"
+    " AND m.user = s.user WHERE s.grp = f.grp AND s.name = f.name"
+    LIVE_SHARE ") ORDER BY f.name LIMIT :n";
+
 /*
  * Hand q's rows to cb; column 0 is the name and, unless key says
  * otherwise (keyf), its cursor.  ST_OK or ST_ERR.

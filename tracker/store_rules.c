@@ -89,8 +89,32 @@ store_request_done(struct store *s, const uint8_t req[32])
 }
 
 /*
- * Quotas (store.h).  A count of statement i for user, which stops at
- * max: 1 if it reached max, 0 if not, -1 on error.
+ * Quotas (store.h).  Each count stops at the quota (:n), so it walks at
+ * most that many entries of the user's index range: member_user,
+ * share_user.  The share rows count every share row of the user, a
+ * bound on the live ones that needs no join; only a user who reaches it
+ * pays for the exact count.
+ */
+const char db_sql_quota_groups[] = "SELECT count(*) FROM (SELECT 1"
+    " FROM member WHERE user = :user AND state = 3 LIMIT :n)";
+const char db_sql_quota_pending[] = "SELECT count(*) FROM (SELECT 1"
+    " FROM member m JOIN grp g ON g.name = m.grp WHERE m.user = :user"
+    " AND m.state = 1 AND m.stamp > g.revived LIMIT :n)";
+const char db_sql_quota_share_rows[] = "SELECT count(*) FROM (SELECT 1"
+    " FROM share WHERE user = :user LIMIT :n)";
+const char db_sql_quota_shares[] = "SELECT count(*) FROM (SELECT 1"
+    " FROM share s JOIN file f ON f.grp = s.grp AND f.name = s.name"
+    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
+    " WHERE s.user = :user" LIVE_SHARE " LIMIT :n)";
+const char db_sql_quota_shares_this[] = "SELECT 1 FROM share s"
+    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
+    " JOIN member m ON m.grp = s.grp AND m.user = s.user"
+    " WHERE s.grp = :grp AND s.name = :name AND s.user = :user"
+    LIVE_SHARE;
+
+/*
+ * A count of statement i for user, which stops at max: 1 if it reached
+ * max, 0 if not, -1 on error.
  */
 static int
 quota_reached(struct store *s, enum stmt i, const char *user, uint32_t max)
@@ -151,6 +175,12 @@ void
 store_set_quota(struct store *s, const struct store_quota *q)
 {
 	s->quota = *q;
+}
+
+void
+store_readonly(struct store *s, int on)
+{
+	s->readonly = on;
 }
 
 /* Users and sessions. */

@@ -60,6 +60,7 @@ struct worker_pool;
  */
 #define TRACKER_LOGIN_MS	(60 * 1000)
 #define MIN_FREE_MB_DEFAULT	64	/* --min-free */
+#define DISK_ROOM_AGAIN		(1024 * 1024)	/* after a failed commit */
 #define TRACKER_ADDR_UNPROVEN	1024
 #define TRACKER_UNPROVEN_MAX	(TRACKER_MAX_CONNS - 1024)
 #define TRACKER_KDF_RUNNING	KDF_THREADS
@@ -110,6 +111,14 @@ struct tracker {
 	 */
 	uint64_t		 min_free;
 	int			 disk_low;
+	/*
+	 * A COMMIT failed (the disk filled between two looks, or an I/O
+	 * error): changes, logins and logouts are refused, the store is
+	 * read-only and the sync channels are down until the disk has
+	 * DISK_ROOM_AGAIN more free than full_avail, what it had then.
+	 */
+	int			 disk_full;
+	uint64_t		 full_avail;
 	char			 db_dir[4096];
 	struct worker_pool	*workers;	/* password hashing */
 	size_t			 nlinks;
