@@ -797,7 +797,7 @@ store_open(const char *path, char *err, size_t errlen)
 	    schema_upgrade(s->db, version, &msg) == -1)
 		goto fail_msg;
 	if (sqlite3_exec(s->db, added_indexes, NULL, NULL, &msg) !=
-	    SQLITE_OK ||
+	    SQLITE_OK || db_quota_open(s->db, &msg) == -1 ||
 	    sqlite3_exec(s->db, temp_schema, NULL, NULL, &msg) != SQLITE_OK)
 		goto fail_msg;
 	for (i = 0; i < S_COUNT; i++)

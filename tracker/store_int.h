@@ -139,6 +139,8 @@ extern const char db_sql_quota_groups[], db_sql_quota_pending[],
 	db_sql_quota_shares_this[];
 extern const char db_sql_group_page[], db_sql_req_page[],
 	db_sql_file_page[];
+/* The quotas' own table and its triggers (store_rules.c): 0, or -1. */
+int	db_quota_open(sqlite3 *, char **msg);
 
 /* A membership's states, in the order a membership may move. */
 enum { M_ASKED = 1, M_REFUSED, M_MEMBER, M_LEFT };

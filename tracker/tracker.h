@@ -81,7 +81,8 @@ struct worker_pool;
  * is in at some hundreds (Discord 100 servers, Telegram 500 groups), so a
  * thousand groups, or a thousand join requests waiting at once, is more
  * than anyone uses, and 1,000 names of 64 characters are 65 KiB of
- * listing: one user's 252,000 groups stop at 0.4% of that.  A hundred
+ * listing: one user's 252,000 groups stop at 0.4% of that (a look-up:
+ * the store keeps each user's count of groups).  A hundred
  * thousand files is a large music library or source tree shared whole;
  * the check walks at most that many entries of the user's own index
  * range (some 7 ms at the limit, 0.1 ms for a user with a thousand), and
