@@ -67,7 +67,10 @@ struct client {
 						   downloads: long jobs, kept
 						   out of the way of piece
 						   checks */
-	struct share		*shares;	/* shares.c: files served */
+	struct share		*shares;	/* shares.c: files served, */
+	struct share		**share_sha1;	/* ... hashed by content */
+	struct share		**share_name;	/* ... and by group, name */
+	size_t			 share_buckets, nshares;
 	struct download		*downloads;	/* download.c: this session's */
 	struct folder		*folders;	/* folder.c: synced folders */
 	/* Piece buffers, shared by every download (storage.c). */

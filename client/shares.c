@@ -2,7 +2,11 @@
  * shares.c - served files and hashing jobs (see shares.h).
  *
  * Owns the list of shares (cl->shares), each with its open descriptor
- * and have-map, and the hashing jobs.  Jobs run on the worker pools with
+ * and have-map, and the hashing jobs.  Shares are found by content (a
+ * peer's every WANT and REQUEST) and by group and name (commands, synced
+ * folders) through two hash tables, not a walk of the list: a synced
+ * folder of thousands of files would otherwise cost a walk per block
+ * served.  Jobs run on the worker pools with
  * their own descriptor (duplicated) and buffers, and report back on the
  * loop; a share is never touched off the loop thread.  Nothing here
  * speaks to a peer or the tracker: who must learn of a verified piece
@@ -32,6 +36,92 @@
  */
 #define READ_CHUNK	(128 * 1024)
 #define CHAIN_CHUNK	(1024 * 1024)	/* O_DIRECT reads want them big */
+#define SHARE_BUCKETS	64		/* at first; doubled as shares come */
+
+/* Content hashes are SHA1s: their first bytes are spread already. */
+static size_t
+sha1_bucket(const struct client *cl, const uint8_t sha1[20])
+{
+	uint64_t h;
+
+	memcpy(&h, sha1, sizeof(h));
+	return (size_t)(h & (cl->share_buckets - 1));
+}
+
+/* FNV-1a over group, a zero byte and name. */
+static size_t
+name_bucket(const struct client *cl, const char *group, const char *name)
+{
+	uint64_t h = 14695981039346656037ull;
+	const char *c;
+
+	for (c = group; *c != '\0'; c++)
+		h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	h *= 1099511628211ull;
+	for (c = name; *c != '\0'; c++)
+		h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	return (size_t)(h & (cl->share_buckets - 1));
+}
+
+/*
+ * A bucket keeps the list's order, newest first (shares_find() and
+ * shares_get() answer as a walk of the list did): a new share goes
+ * first, and at a rebuild, which walks the list newest first, last.
+ */
+static void
+index_put(struct client *cl, struct share *s, int last)
+{
+	struct share **pp;
+
+	pp = &cl->share_sha1[sha1_bucket(cl, s->sha1)];
+	while (last && *pp != NULL)
+		pp = &(*pp)->sha1_next;
+	s->sha1_next = *pp;
+	*pp = s;
+	pp = &cl->share_name[name_bucket(cl, s->group, s->name)];
+	while (last && *pp != NULL)
+		pp = &(*pp)->name_next;
+	s->name_next = *pp;
+	*pp = s;
+}
+
+/* Room for one more share: the tables at most one share a bucket. */
+static void
+index_grow(struct client *cl)
+{
+	struct share *s;
+	size_t n;
+
+	if (cl->share_buckets > cl->nshares)
+		return;
+	n = cl->share_buckets == 0 ? SHARE_BUCKETS : cl->share_buckets * 2;
+	free(cl->share_sha1);
+	free(cl->share_name);
+	cl->share_sha1 = xcalloc(n, sizeof(*cl->share_sha1));
+	cl->share_name = xcalloc(n, sizeof(*cl->share_name));
+	cl->share_buckets = n;
+	for (s = cl->shares; s != NULL; s = s->next)
+		index_put(cl, s, 1);
+}
+
+static void
+index_drop(struct client *cl, struct share *s)
+{
+	struct share **pp;
+
+	for (pp = &cl->share_sha1[sha1_bucket(cl, s->sha1)]; *pp != NULL;
+	    pp = &(*pp)->sha1_next)
+		if (*pp == s) {
+			*pp = s->sha1_next;
+			break;
+		}
+	for (pp = &cl->share_name[name_bucket(cl, s->group, s->name)];
+	    *pp != NULL; pp = &(*pp)->name_next)
+		if (*pp == s) {
+			*pp = s->name_next;
+			break;
+		}
+}
 
 struct share *
 shares_add(struct client *cl, const char *group, const char *name,
@@ -72,8 +162,11 @@ shares_adopt(struct client *cl, int fd, const char *group, const char *name,
 		bitfield_fill(&s->have);
 	s->complete = complete;
 	s->fd = fd;
+	index_grow(cl);
 	s->next = cl->shares;
 	cl->shares = s;
+	cl->nshares++;
+	index_put(cl, s, 0);
 	return s;
 }
 
@@ -82,8 +175,11 @@ shares_find(struct client *cl, const uint8_t sha1[20])
 {
 	struct share *s, *best = NULL;
 
+	if (cl->share_buckets == 0)
+		return NULL;
 	/* Prefer a complete copy when the same content is shared twice. */
-	for (s = cl->shares; s != NULL; s = s->next)
+	for (s = cl->share_sha1[sha1_bucket(cl, sha1)]; s != NULL;
+	    s = s->sha1_next)
 		if (memcmp(s->sha1, sha1, 20) == 0 &&
 		    (best == NULL || (s->complete && !best->complete)))
 			best = s;
@@ -95,7 +191,10 @@ shares_get(struct client *cl, const char *group, const char *name)
 {
 	struct share *s;
 
-	for (s = cl->shares; s != NULL; s = s->next)
+	if (cl->share_buckets == 0)
+		return NULL;
+	for (s = cl->share_name[name_bucket(cl, group, name)]; s != NULL;
+	    s = s->name_next)
 		if (strcmp(s->group, group) == 0 && strcmp(s->name, name) == 0)
 			return s;
 	return NULL;
@@ -111,6 +210,8 @@ shares_remove(struct client *cl, struct share *s)
 			*pp = s->next;
 			break;
 		}
+	index_drop(cl, s);
+	cl->nshares--;
 	close(s->fd);
 	bitfield_free(&s->have);
 	free(s->hashes);
@@ -125,6 +226,10 @@ shares_clear(struct client *cl)
 {
 	while (cl->shares != NULL)
 		shares_remove(cl, cl->shares);
+	free(cl->share_sha1);
+	free(cl->share_name);
+	cl->share_sha1 = cl->share_name = NULL;
+	cl->share_buckets = 0;
 }
 
 void

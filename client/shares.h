@@ -30,6 +30,7 @@ struct client;
 
 struct share {
 	struct share	*next;
+	struct share	*sha1_next, *name_next;	/* shares.c: buckets */
 	char		 group[ID_MAX + 1];
 	char		 name[NAME_MAX_LEN + 1];
 	char		 path[PATH_MAX];
