@@ -146,6 +146,27 @@ tlink_pending(const struct tlink *t)
 	return n;
 }
 
+/* The callback of a request whose owner went away (tlink_cancel()). */
+static void
+unheard(void *arg, const struct wire_msg *m, const char *err)
+{
+	(void)arg;
+	(void)m;
+	(void)err;
+}
+
+void
+tlink_cancel(struct tlink *t, const void *arg)
+{
+	struct treq *r;
+
+	for (r = t->head; r != NULL; r = r->next)
+		if (r->arg == arg) {
+			r->cb = unheard;
+			r->arg = NULL;
+		}
+}
+
 /* Fail every waiting request with msg. */
 static void
 fail_all(struct tlink *t, const char *msg)

@@ -42,5 +42,11 @@ void		 tlink_send(struct tlink *, tlink_cb, void *arg);
 void		 tlink_on_ready(struct tlink *, void (*cb)(void *), void *arg);
 /* Requests not yet answered. */
 unsigned	 tlink_pending(const struct tlink *);
+/*
+ * The owner of arg is going away: no callback of a request made with
+ * arg is called from now on (the requests still go out and are
+ * answered, unheard).  After this nothing of the link refers to arg.
+ */
+void		 tlink_cancel(struct tlink *, const void *arg);
 
 #endif
