@@ -40,6 +40,14 @@ struct wire_enc	*tlink_begin(struct tlink *, unsigned type);
 void		 tlink_send(struct tlink *, tlink_cb, void *arg);
 /* cb(arg) each time a tracker connection becomes ready. */
 void		 tlink_on_ready(struct tlink *, void (*cb)(void *), void *arg);
+/*
+ * cb(arg, m) for each notice the tracker sends unasked (WT_CHANGED:
+ * what a connection subscribed), and cb(arg, NULL) each time a tracker
+ * connection becomes ready, after the ready hook: subscriptions are a
+ * connection's, to be made again on a new one.  One hook (folders').
+ */
+void		 tlink_on_notice(struct tlink *, void (*cb)(void *,
+		    const struct wire_msg *), void *arg);
 /* Requests not yet answered. */
 unsigned	 tlink_pending(const struct tlink *);
 /*

@@ -114,6 +114,11 @@ enum wire_type {
 				   hears nothing for a while is taken for
 				   dead (see sync.c, tracker/link.c,
 				   client/tracker_link.c) */
+	WT_CHANGED = 15,	/* "i" group: a notice, never answered (id
+				   0), to a link that subscribed the group
+				   (WT_SUBSCRIBE): its files changed (an op
+				   applied here or from another tracker);
+				   at most one a group per NOTIFY_GAP_MS */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
 	WT_LOGIN = 17,		/* "isst" user, password, peer address, the
@@ -152,6 +157,11 @@ enum wire_type {
 				   (zeros: a new name) */
 	WT_LIST_VERSIONS = 37,	/* "ti" -> WT_VERSIONS: list_files with
 				   each content's parent */
+	WT_SUBSCRIBE = 40,	/* "ti" group -> WT_OK: WT_CHANGED on this
+				   link when its files change (members only;
+				   NOTIFY_SUBS_MAX groups a link, for as
+				   long as the link lasts) */
+	WT_UNSUBSCRIBE = 41,	/* "ti" group -> WT_OK: no more of them */
 
 	/*
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,
@@ -280,6 +290,7 @@ enum { REQ_TOKEN, REQ_GROUP, REQ_ARG, REQ_USER = REQ_ARG,
 enum { UPLOAD_TOKEN, UPLOAD_GROUP, UPLOAD_NAME, UPLOAD_SIZE, UPLOAD_SHA1,
 	UPLOAD_PIECES, UPLOAD_PATH, UPLOAD_MTIME, UPDATE_PARENT };
 enum { VER_NAME, VER_SIZE, VER_SHA1, VER_PARENT };	/* VERSIONS' item */
+enum { CHANGED_GROUP };
 /* Peer messages: the file, then per type. */
 #define WIRE_ID_RENEW	0xffffffffu	/* a WANT that renews a ticket */
 enum { PEER_SHA1, WANT_TICKET = 1, BITFIELD_BITS = 1, PEER_PIECE = 1,

@@ -132,6 +132,12 @@ start_client() {
 	mkfifo "$T/$name.in"
 	"$CLIENT" "127.0.0.1:$port" "$info" <"$T/$name.in" \
 		>"$T/$name.out" 2>"$T/$name.err" &
+	client_started "$name"
+}
+# client_started NAME: the client just started in the background ($!) is
+# NAME's: its PID in CPID_NAME, and its fifo held open.
+client_started() {
+	local name=$1
 	PIDS+=($!)
 	printf -v "CPID_$name" %s "$!"
 	(exec sleep 3600 >"$T/$name.in") &
@@ -341,12 +347,7 @@ start_in() {
 	mkfifo "$T/$name.in"
 	(cd "$dir" && exec "$CLIENT" "127.0.0.1:$port" "$info" -v) \
 		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
-	PIDS+=($!)
-	printf -v "CPID_$name" %s "$!"
-	(exec sleep 3600 >"$T/$name.in") &
-	PIDS+=($!)
-	printf -v "CHOLD_$name" %s "$!"
-	wait_for 200 held "$name" || fail "client $name: input held open"
+	client_started "$name"
 }
 
 # same_file X Y: both exist with the same SHA1.

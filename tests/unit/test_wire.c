@@ -124,6 +124,9 @@ static const struct {
 	{ WT_VERSIONS,		"VERSIONS",		"*sqhh" },
 	{ WT_UPDATE,		"UPDATE",		"tisqhHsqh" },
 	{ WT_LIST_VERSIONS,	"LIST_VERSIONS",	"ti" },
+	{ WT_SUBSCRIBE,		"SUBSCRIBE",		"ti" },
+	{ WT_UNSUBSCRIBE,	"UNSUBSCRIBE",		"ti" },
+	{ WT_CHANGED,		"CHANGED",		"i" },
 	{ WT_OP_UPDATE,		"OP_UPDATE",		"iqusqhHisqBh" },
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
@@ -3520,6 +3523,9 @@ test_field_names(void **state)
 	    UPLOAD_MTIME + 1);
 	assert_int_equal(item_len(WT_VERSIONS), VER_PARENT + 1);
 	assert_int_equal(fixed_len(WT_LIST_VERSIONS), REQ_GROUP + 1);
+	assert_int_equal(fixed_len(WT_SUBSCRIBE), REQ_GROUP + 1);
+	assert_int_equal(fixed_len(WT_UNSUBSCRIBE), REQ_GROUP + 1);
+	assert_int_equal(fixed_len(WT_CHANGED), CHANGED_GROUP + 1);
 	assert_int_equal(fixed_len(WT_P_WANT), WANT_TICKET + 1);
 	assert_int_equal(fixed_len(WT_P_BITFIELD), BITFIELD_BITS + 1);
 	assert_int_equal(fixed_len(WT_P_HAVE), PEER_PIECE + 1);
