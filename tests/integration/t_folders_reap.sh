@@ -2,11 +2,12 @@
 # t_folders_reap.sh - a synced folder's fetches do not stay in the
 # client's download list once they have ended: bob's folder fetches 60
 # small files from alice's, then 10 more, then new contents of 20 of
-# them; after each round show_downloads lists none of them (each was
-# freed), while a download bob started himself is still listed when
-# complete (show_downloads' contract).  Under ASan: no report, so nothing
-# touched a fetch after it was freed (the UPLOAD a fetch sends as it
-# completes is still out when the fetch is freed: its reply must not
+# them, then 3 that complete while the tracker is frozen; after each
+# round show_downloads lists none of them (each was freed), while a
+# download bob started himself is still listed when complete
+# (show_downloads' contract).  Under ASan: no report, so nothing touched
+# a fetch after it was freed (the UPLOAD a fetch sends as it completes is
+# still out when the fetch is freed: its reply, or its failure, must not
 # reach it).
 . "$(dirname "$0")/lib.sh"
 
@@ -65,6 +66,23 @@ check "reap: ...and are not kept in the list either" wait_for 40 only_mine
 for i in $(seq 21 40); do randfile "$T/new" $((2000 + i)); mv "$T/new" "$A/f$i.bin"; done
 check "reap: 20 changed files reach bob" wait_for 1200 all_in f 21 40
 check "reap: ...and their fetches are not kept" wait_for 40 only_mine
+
+# Fetches that complete while the tracker is frozen: each sends its
+# UPLOAD and is freed; the UPLOAD fails 4 s later, when the silent link
+# is given up.  That failure must reach no freed fetch (tlink_cancel()).
+# alice serves at 32 kB/s, so the three fetches are running when the
+# tracker stops.
+csend a "set_limit up 32k"
+for i in 1 2 3; do randfile "$A/frozen$i.bin" 40000; done
+parts_there() { ls "$B/.p2ps-sync/fetch/" 2>/dev/null | grep -q '^frozen.*\.part$'; }
+check "reap: fetches under way" wait_for 600 parts_there
+kill -STOP "${TPID[1]}"
+check "reap: ...complete with the tracker frozen" wait_for 600 all_in frozen 1 3
+check "reap: ...and bob's link gives the tracker up" \
+	wait_for 300 grep -q 'nothing heard for 4 s' "$T/b.err"
+kill -CONT "${TPID[1]}"
+csend a "set_limit up off"
+check "reap: ...their fetches are not kept" wait_for 200 only_mine
 
 csend b "quit"
 end_client b
