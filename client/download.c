@@ -72,6 +72,61 @@ static void	connect_sources(struct download *);
 
 /* Lifecycle. */
 
+/* What d holds, and d: it is off cl->downloads and nothing refers to it. */
+static void
+dl_free(struct download *d)
+{
+	loop_timer_cancel(d->cl->loop, d->tick);
+	loop_timer_cancel(d->cl->loop, d->reap);
+	storage_free(d);
+	if (d->npieces > 0 || d->pk.have != NULL)
+		picker_free(&d->pk);
+	peer_free(d);
+	free(d->hashes);
+	free(d->src);
+	free(d);
+}
+
+/*
+ * May an ended download be freed?  Its links to peers are reaped (each
+ * reports to d as it closes), no piece check and no whole-file hashing
+ * is on the pool (they report to d).  Tracker requests do not count:
+ * dl_reap() cancels their callbacks.
+ */
+static int
+dl_idle(const struct download *d)
+{
+	return d->peers == NULL && d->checking == 0 && d->verifying == 0 &&
+	    (d->whole == NULL || !hash_chain_busy(d->whole));
+}
+
+/*
+ * A synced folder's download that ended: off the list and freed once
+ * idle (looked at again every TICK_MS until then), so a folder synced
+ * for weeks does not pile them up.  The list owns every download; this
+ * and download_free_all() are the only places one is freed.  A download
+ * the user started stays, for show_downloads.
+ */
+static void
+dl_reap(void *arg)
+{
+	struct download *d = arg, **pp;
+
+	d->reap = NULL;
+	if (!dl_idle(d)) {
+		d->reap = loop_timer(d->cl->loop, TICK_MS, dl_reap, d);
+		return;
+	}
+	for (pp = &d->cl->downloads; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	/* Its requests still go out (the UPLOAD is recorded), unanswered. */
+	tlink_cancel(d->cl->tl, d);
+	dl_free(d);
+}
+
 static void
 dl_end(struct download *d)
 {
@@ -96,6 +151,9 @@ dl_end(struct download *d)
 			d->cl->download_done(d->cl, d->dest, d->sha1,
 			    d->state == DL_DONE);
 		d->cl->download_ended(d->cl);
+		/* Not now: the caller may go on with d. */
+		if (d->quiet)
+			d->reap = loop_timer(d->cl->loop, 0, dl_reap, d);
 	}
 }
 
@@ -219,15 +277,19 @@ announce(struct download *d)
 static void
 piece_checked(struct download *d, uint32_t piece, int ok)
 {
-	if (d->state == DL_CHECK) {
-		/* Resume: a piece already in the .part file. */
+	if (d->checking > 0) {
+		/* Resume: a piece already in the .part file (none is sent
+		   for checking before they are all back). */
+		d->checking--;
+		if (d->state != DL_CHECK)
+			return;		/* failed meanwhile */
 		if (ok) {
 			picker_mark_done(&d->pk, piece);
 			bitfield_set(&d->sh->have, piece);
 			d->bytes += picker_piece_len(&d->pk, piece);
 			storage_advance(d);
 		}
-		if (--d->checking == 0) {
+		if (d->checking == 0) {
 			d->state = DL_RUN;
 			if (picker_complete(&d->pk))
 				dl_finish(d);
@@ -740,14 +802,7 @@ download_free_all(struct client *cl)
 
 	while ((d = cl->downloads) != NULL) {
 		cl->downloads = d->next;
-		loop_timer_cancel(cl->loop, d->tick);
-		storage_free(d);
-		if (d->npieces > 0 || d->pk.have != NULL)
-			picker_free(&d->pk);
-		peer_free(d);
-		free(d->hashes);
-		free(d->src);
-		free(d);
+		dl_free(d);
 	}
 	storage_free_buffers(cl);
 }

@@ -52,7 +52,9 @@ void	download_start(struct client *, const char *group, const char *name,
 /*
  * The same for a synced folder (folder.c): prints nothing when it starts,
  * and a failure does not count against the exit status (the folder asks
- * again at its next look at the group).
+ * again at its next look at the group).  Once it has ended (after the
+ * done hook) it leaves the list and is freed as soon as nothing refers
+ * to it (its tracker requests still out are cancelled: tlink_cancel()).
  */
 void	download_fetch(struct client *, const char *group, const char *name,
 	    const char *dest, void (*started)(void *arg, const char *err),
@@ -64,7 +66,8 @@ void	download_fetch(struct client *, const char *group, const char *name,
  */
 void	download_on_done(struct client *, void (*done)(struct client *,
 	    const char *dest, const uint8_t sha1[20], int ok));
-/* One line a download of this session, as show_downloads prints. */
+/* One line a download of this session, as show_downloads prints (a
+   synced folder's: until it is freed). */
 void	download_list(struct client *);
 /* Downloads not yet complete or failed. */
 unsigned download_running(const struct client *);

@@ -122,6 +122,7 @@ struct download {
 	uint64_t	 rate_t;
 	double		 rate;		/* bytes/s, smoothed */
 	struct loop_timer *tick;
+	struct loop_timer *reap;	/* a quiet one that ended: dl_reap() */
 	/* Who waits for the start (download_start's caller), or NULL. */
 	void		(*started)(void *arg, const char *err);
 	void		*started_arg;

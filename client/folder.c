@@ -11,6 +11,10 @@
  * size and time are checked again when the hash is back: a file that
  * changed while it was hashed stays dirty.
  *
+ * The group is looked at (LIST_VERSIONS) when the tracker says it
+ * changed (WT_CHANGED, for the WT_SUBSCRIBE each folder makes on each
+ * tracker connection), one look at a time, and every FOLDER_POLL_MS.
+ *
  * Fetches are downloads into FOLDER_STAGE/FOLDER_FETCH, renamed over the name when
  * complete unless the file changed here meanwhile (then the download is
  * dropped: the group still has it, and our change goes out as a newer
@@ -47,6 +51,7 @@
 #include "xalloc.h"
 
 #define TICK_MS		250
+#define FOLDER_SUB_RETRY_MS	5000	/* a refused SUBSCRIBE: again after */
 
 static void	decide(struct folder *, struct fentry *);
 static void	walk(struct folder *);
@@ -297,10 +302,36 @@ scan(struct folder *f, uint64_t now)
 
 /* The group. */
 
+static void	ask(struct folder *, uint64_t now, int notice);
+
+/*
+ * A request of type about f's group ("ti": the token and the group),
+ * answered to cb(f): LIST_VERSIONS, SUBSCRIBE, UNSUBSCRIBE.
+ */
 static void
-on_versions(void *arg, const struct wire_msg *m, const char *err)
+group_request(struct folder *f, unsigned type, tlink_cb cb)
 {
-	struct folder *f = arg;
+	struct wire_enc *e = tlink_begin(f->cl->tl, type);
+
+	wire_put_token(e, f->cl->token);
+	wire_put_id(e, f->group);
+	f->refs++;
+	tlink_send(f->cl->tl, cb, f);
+}
+
+/* Why a reply is not the one hoped for. */
+static const char *
+why_not(const struct wire_msg *m, const char *err)
+{
+	if (err != NULL)
+		return err;
+	return m->h.type == WT_ERROR ? m->f[ERROR_MSG].s : "unexpected reply";
+}
+
+/* The group's versions: what each name is there; then decide each. */
+static void
+versions(struct folder *f, const struct wire_msg *m, const char *err)
+{
 	struct wire_field fl[WIRE_MAX_FIELDS];
 	static const uint8_t none[20];
 	struct wire_iter it;
@@ -308,19 +339,12 @@ on_versions(void *arg, const struct wire_msg *m, const char *err)
 	const char *why;
 	char esc[300];
 
-	f->polling = 0;
-	if (f->dead) {
-		unref(f);
-		return;
-	}
 	if (err != NULL || m->h.type != WT_VERSIONS) {
-		why = err ? err : m->h.type == WT_ERROR ? m->f[ERROR_MSG].s :
-		    "unexpected reply";
+		why = why_not(m, err);
 		if (!f->warned)
 			log_warnx("folder %s: group %s: %s", f->dir, f->group,
 			    log_escape(esc, sizeof(esc), why, strlen(why)));
 		f->warned = 1;
-		unref(f);
 		return;
 	}
 	f->seen = 1;
@@ -338,19 +362,93 @@ on_versions(void *arg, const struct wire_msg *m, const char *err)
 	}
 	for (e = f->files; e != NULL; e = e->next)
 		decide(f, e);
-	unref(f);
 }
 
 static void
-poll_group(struct folder *f)
+on_versions(void *arg, const struct wire_msg *m, const char *err)
 {
-	struct wire_enc *e = tlink_begin(f->cl->tl, WT_LIST_VERSIONS);
+	struct folder *f = arg;
+	int again = folder_poll_done(&f->poll);
 
-	wire_put_token(e, f->cl->token);
-	wire_put_id(e, f->group);
-	f->polling = 1;
-	f->refs++;
-	tlink_send(f->cl->tl, on_versions, f);
+	if (!f->dead)
+		versions(f, m, err);
+	/* A notice came while this was out: the change may be newer. */
+	if (again)
+		ask(f, loop_now(f->cl->loop), 1);
+	unref(f);
+}
+
+/*
+ * Look at the group now if folder_poll_due() says so: notice, the
+ * tracker said it changed (or a new connection may have missed that);
+ * else the slow poll's turn.
+ */
+static void
+ask(struct folder *f, uint64_t now, int notice)
+{
+	struct client *cl = f->cl;
+
+	if (!f->dead && !cl->quitting && cl->logged_in &&
+	    folder_poll_due(&f->poll, now, notice))
+		group_request(f, WT_LIST_VERSIONS, on_versions);
+}
+
+static void
+subscribed(void *arg, const struct wire_msg *m, const char *err)
+{
+	struct folder *f = arg;
+	const char *why;
+	char esc[300];
+
+	f->sub = SUB_NONE;
+	if (!f->dead && err == NULL && m->h.type == WT_OK) {
+		f->sub = SUB_DONE;
+	} else if (!f->dead) {
+		/* Told nothing: the slow poll still looks; asked again. */
+		f->sub_retry = loop_now(f->cl->loop) + FOLDER_SUB_RETRY_MS;
+		why = why_not(m, err);
+		log_info("folder %s: group %s not followed: %s", f->dir,
+		    f->group, log_escape(esc, sizeof(esc), why, strlen(why)));
+	}
+	unref(f);
+}
+
+/* Follow the group on this connection, unless done or refused lately. */
+static void
+follow_group(struct folder *f, uint64_t now)
+{
+	struct client *cl = f->cl;
+
+	if (f->dead || cl->quitting || !cl->logged_in || f->sub != SUB_NONE ||
+	    now < f->sub_retry)
+		return;
+	f->sub = SUB_ASKING;
+	group_request(f, WT_SUBSCRIBE, subscribed);
+}
+
+/*
+ * The tracker link's notice hook: a group changed (WT_CHANGED), or m is
+ * NULL: a new connection, which follows nothing yet (a SUBSCRIBE still
+ * unanswered went out again on it) and may have missed changes.
+ */
+static void
+on_notice(void *arg, const struct wire_msg *m)
+{
+	struct client *cl = arg;
+	uint64_t now = loop_now(cl->loop);
+	struct folder *f;
+
+	for (f = cl->folders; f != NULL; f = f->next) {
+		if (m == NULL) {
+			if (f->sub == SUB_DONE)
+				f->sub = SUB_NONE;
+			f->sub_retry = 0;
+			follow_group(f, now);
+			ask(f, now, 1);
+		} else if (strcmp(f->group, m->f[CHANGED_GROUP].s) == 0) {
+			ask(f, now, 1);
+		}
+	}
 }
 
 static void
@@ -366,10 +464,8 @@ tick(void *arg)
 		for (e = f->files; e != NULL; e = e->next)
 			if (e->dirty && e->busy == B_NONE)
 				look(f, e, now);
-		if (!f->polling && now - f->polled >= FOLDER_POLL_MS) {
-			f->polled = now;
-			poll_group(f);
-		}
+		follow_group(f, now);
+		ask(f, now, 0);
 	}
 	if (f->save)
 		fstate_save(f);
@@ -692,6 +788,7 @@ folder_add(struct client *cl, const char *dir, const char *group,
 	if (persist)
 		fstate_list_update(cl->user, group, f->dir, 1);
 	f->tick = loop_timer(cl->loop, 1, tick, f);
+	tlink_on_notice(cl->tl, on_notice, cl);
 	return 0;
 fail:
 	if (f->ifd != -1)
@@ -704,6 +801,7 @@ fail:
 static void
 folder_stop(struct folder *f)
 {
+	struct folder *o;
 	struct fentry *e;
 
 	loop_timer_cancel(f->cl->loop, f->tick);
@@ -719,6 +817,13 @@ folder_stop(struct folder *f)
 		e->pieces = NULL;
 	}
 	f->dead = 1;
+	/* No longer followed, unless another folder syncs the group. */
+	for (o = f->cl->folders; o != NULL; o = o->next)
+		if (!o->dead && strcmp(o->group, f->group) == 0)
+			break;
+	if (o == NULL && f->sub != SUB_NONE && f->cl->logged_in &&
+	    !f->cl->quitting)
+		group_request(f, WT_UNSUBSCRIBE, logged);
 	f->refs++;
 	unref(f);
 }

@@ -6,8 +6,10 @@
  * folder is watched with inotify; a file is shared once it is stable
  * (folder_rules.h), as a new version of its name (WT_UPDATE, naming the
  * content it was made from).  The group is asked for its files and their
- * versions (WT_LIST_VERSIONS) every FOLDER_POLL_MS; what to do with each
- * name is folder_decide()'s.  Downloads go through the download engine
+ * versions (WT_LIST_VERSIONS) when the tracker says it changed (the
+ * group is subscribed on each tracker connection: WT_SUBSCRIBE, then
+ * WT_CHANGED notices), and every FOLDER_POLL_MS besides (folder_rules.h);
+ * what to do with each name is folder_decide()'s.  Downloads go through the download engine
  * into the folder's own subfolder (FOLDER_STAGE), and are renamed into
  * place once complete, so neither a .part nor half a file ever shows under
  * a synced name, and the watcher never shares what it is downloading.
@@ -30,7 +32,6 @@
 
 struct client;
 
-#define FOLDER_POLL_MS	1000
 #define FOLDER_LIST	".p2ps-folders"
 
 /* Register the download hook (download_on_done()) once, at start. */

@@ -15,10 +15,17 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "folder_rules.h"
 #include "parse.h"
 
 struct client;
 struct loop_timer;
+
+/*
+ * The folder's group followed on the tracker connection (WT_SUBSCRIBE):
+ * not (yet, or not on this connection), asked, or followed.
+ */
+enum sub { SUB_NONE, SUB_ASKING, SUB_DONE };
 
 /* What a name has under way: one thing at a time. */
 enum busy { B_NONE, B_HASH, B_PUSH, B_FETCH };
@@ -63,8 +70,9 @@ struct folder {
 	int		 ifd;
 	struct fentry	*files;
 	struct loop_timer *tick;
-	uint64_t	 polled;
-	int		 polling;
+	struct folder_poll poll;	/* LIST_VERSIONS: when (folder_rules) */
+	enum sub	 sub;		/* WT_SUBSCRIBE on this connection */
+	uint64_t	 sub_retry;	/* a refused one: not before (ms) */
 	int		 seen;		/* the group answered once: nothing is
 					   decided before */
 	int		 warned;	/* its last answer was an error */

@@ -28,6 +28,30 @@ folder_stable(uint64_t changed_ms, uint64_t now_ms, int closed)
 }
 
 int
+folder_poll_due(struct folder_poll *p, uint64_t now_ms, int notice)
+{
+	if (p->asking) {
+		p->again |= notice;
+		return 0;
+	}
+	if (p->asked && !notice && now_ms - p->last < FOLDER_POLL_MS)
+		return 0;
+	p->asked = p->asking = 1;
+	p->again = 0;
+	p->last = now_ms;
+	return 1;
+}
+
+int
+folder_poll_done(struct folder_poll *p)
+{
+	int again = p->again;
+
+	p->asking = p->again = 0;
+	return again;
+}
+
+int
 folder_conflict_name(const char *name, time_t t, const uint8_t sha1[20],
     char *out, size_t outlen)
 {

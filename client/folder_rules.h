@@ -48,6 +48,25 @@ int	folder_candidate(const char *name);
 int	folder_stable(uint64_t changed_ms, uint64_t now_ms, int closed);
 
 /*
+ * When a folder asks the group for its versions (LIST_VERSIONS): at once
+ * when the tracker says the group changed (a notice), but never two at a
+ * time: a notice while one is out asks for exactly one more after its
+ * answer (the change may be newer than the list on its way).  Besides,
+ * every FOLDER_POLL_MS whatever was heard, and at the first look.
+ */
+#define FOLDER_POLL_MS		30000
+struct folder_poll {
+	uint64_t	 last;		/* asked at (ms) */
+	int		 asked;		/* once, ever */
+	int		 asking;	/* one is out */
+	int		 again;		/* a notice came while it was */
+};
+/* Ask now (then it counts as out)?  notice: the group changed.  1 or 0. */
+int	folder_poll_due(struct folder_poll *, uint64_t now_ms, int notice);
+/* The answer came (or the request failed): 1 if to be asked again now. */
+int	folder_poll_done(struct folder_poll *);
+
+/*
  * The name the local copy of name takes when it conflicts with another
  * version: "stem.sync-conflict-YYYYMMDD-HHMMSS-ID.ext", as Syncthing names
  * them, t in UTC and ID the first 7 hex digits of the copy's SHA1 (so

@@ -14,6 +14,10 @@
  * Owns the one tracker connection and the queue of unanswered requests.
  * It never interprets a reply to a request (the request's callback does)
  * and never blocks: connects are non-blocking, deadlines are loop timers.
+ * Frames the tracker sends unasked (WT_CHANGED notices) go to the notice
+ * hook, which also hears of each new connection (subscriptions are a
+ * connection's).  A request's callback is called exactly once, unless
+ * its owner cancelled it (tlink_cancel()): then never.
  */
 #include "tracker_link.h"
 
@@ -75,6 +79,9 @@ struct tlink {
 	char				 lasterr[1024];
 	void				(*ready_cb)(void *);
 	void				*ready_arg;
+	void				(*notice_cb)(void *,
+					    const struct wire_msg *);
+	void				*notice_arg;
 	struct tls_ctx			*tls;
 	const char			*known;
 	char				 refused[1024];	/* a tracker's key
@@ -135,6 +142,14 @@ tlink_on_ready(struct tlink *t, void (*cb)(void *), void *arg)
 	t->ready_arg = arg;
 }
 
+void
+tlink_on_notice(struct tlink *t, void (*cb)(void *, const struct wire_msg *),
+    void *arg)
+{
+	t->notice_cb = cb;
+	t->notice_arg = arg;
+}
+
 unsigned
 tlink_pending(const struct tlink *t)
 {
@@ -144,6 +159,27 @@ tlink_pending(const struct tlink *t)
 	for (r = t->head; r != NULL; r = r->next)
 		n++;
 	return n;
+}
+
+/* The callback of a request whose owner went away (tlink_cancel()). */
+static void
+unheard(void *arg, const struct wire_msg *m, const char *err)
+{
+	(void)arg;
+	(void)m;
+	(void)err;
+}
+
+void
+tlink_cancel(struct tlink *t, const void *arg)
+{
+	struct treq *r;
+
+	for (r = t->head; r != NULL; r = r->next)
+		if (r->arg == arg) {
+			r->cb = unheard;
+			r->arg = NULL;
+		}
 }
 
 /* Fail every waiting request with msg. */
@@ -404,10 +440,17 @@ on_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		send_pending(t);
 		if (t->ready_cb != NULL)
 			t->ready_cb(t->ready_arg);
+		if (t->notice_cb != NULL && t->c == c && !conn_closing(c))
+			t->notice_cb(t->notice_arg, NULL);
 		return;
 	}
 	if (m->h.type == WT_BEAT)
 		return;		/* it lives: conn noted the bytes */
+	if (m->h.type == WT_CHANGED) {
+		if (t->notice_cb != NULL)
+			t->notice_cb(t->notice_arg, m);
+		return;
+	}
 	for (pp = &t->head; (r = *pp) != NULL; pp = &r->next)
 		if (r->id == m->h.id)
 			break;

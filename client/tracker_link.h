@@ -40,7 +40,21 @@ struct wire_enc	*tlink_begin(struct tlink *, unsigned type);
 void		 tlink_send(struct tlink *, tlink_cb, void *arg);
 /* cb(arg) each time a tracker connection becomes ready. */
 void		 tlink_on_ready(struct tlink *, void (*cb)(void *), void *arg);
+/*
+ * cb(arg, m) for each notice the tracker sends unasked (WT_CHANGED:
+ * what a connection subscribed), and cb(arg, NULL) each time a tracker
+ * connection becomes ready, after the ready hook: subscriptions are a
+ * connection's, to be made again on a new one.  One hook (folders').
+ */
+void		 tlink_on_notice(struct tlink *, void (*cb)(void *,
+		    const struct wire_msg *), void *arg);
 /* Requests not yet answered. */
 unsigned	 tlink_pending(const struct tlink *);
+/*
+ * The owner of arg is going away: no callback of a request made with
+ * arg is called from now on (the requests still go out and are
+ * answered, unheard).  After this nothing of the link refers to arg.
+ */
+void		 tlink_cancel(struct tlink *, const void *arg);
 
 #endif

@@ -45,7 +45,8 @@ struct buf;
 				   tell their sources HAVE and BITFIELD; 4:
 				   SOURCES, a bounded random set of them; 5:
 				   BEAT on client and sync links; 6: listings
-				   in pages (GROUPS_PAGE...) */
+				   in pages (GROUPS_PAGE...), SUBSCRIBE and
+				   CHANGED */
 #define WIRE_CTRL_MAX	(64 * 1024)
 #define WIRE_STR_MAX	4096
 #define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */
@@ -121,6 +122,11 @@ enum wire_type {
 	WT_FILES_PAGE = 14,	/* "bs*sqhh" more, cursor, then files: name,
 				   size, sha1, parent (zeros: none, not
 				   known, or not asked for) */
+	WT_CHANGED = 15,	/* "i" group: a notice, never answered (id
+				   0), to a link that subscribed the group
+				   (WT_SUBSCRIBE): its files changed (an op
+				   applied here or from another tracker);
+				   at most one a group per NOTIFY_GAP_MS */
 
 	WT_CREATE_USER = 16,	/* "is" user, password */
 	WT_LOGIN = 17,		/* "isst" user, password, peer address, the
@@ -170,6 +176,11 @@ enum wire_type {
 	WT_FILES_PAGE_REQ = 42,	/* "tis" group, cursor -> WT_FILES_PAGE */
 	WT_VERSIONS_PAGE = 43,	/* "tis" group, cursor -> WT_FILES_PAGE,
 				   parents given */
+	WT_SUBSCRIBE = 40,	/* "ti" group -> WT_OK: WT_CHANGED on this
+				   link when its files change (members only;
+				   NOTIFY_SUBS_MAX groups a link, for as
+				   long as the link lasts) */
+	WT_UNSUBSCRIBE = 41,	/* "ti" group -> WT_OK: no more of them */
 
 	/*
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,
@@ -303,6 +314,7 @@ enum { PAGE_MORE, PAGE_CURSOR };
 /* GROUPS_PAGE "ts"; the others "tis" as REQ_TOKEN, REQ_GROUP. */
 enum { PAGEREQ_TOKEN, PAGEREQ_GROUPS_CURSOR };
 enum { PAGEREQ_CURSOR = 2 };
+enum { CHANGED_GROUP };
 /* Peer messages: the file, then per type. */
 #define WIRE_ID_RENEW	0xffffffffu	/* a WANT that renews a ticket */
 enum { PEER_SHA1, WANT_TICKET = 1, BITFIELD_BITS = 1, PEER_PIECE = 1,

@@ -7,12 +7,19 @@
 # folder (whole: a rename), and the time until bob's copy has its SHA1;
 # then the same file changed in place, until bob has the new content.
 # Prints the median and the range of each.  Every process started is
-# stopped by its PID (lib.sh), the temp directory removed.
+# stopped by its PID (lib.sh), the temp directory removed.  BENCH_BIN=DIR
+# runs the tracker and client binaries in DIR instead (another build, for
+# before/after figures).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(mktemp -d /tmp/p2p-benchbin.XXXXXX)
-ln -s "$top/tracker/tracker" "$BIN/tracker"
-ln -s "$top/client/client" "$BIN/client"
+if [ -n "${BENCH_BIN:-}" ]; then
+	ln -s "$BENCH_BIN/tracker" "$BIN/tracker"
+	ln -s "$BENCH_BIN/client" "$BIN/client"
+else
+	ln -s "$top/tracker/tracker" "$BIN/tracker"
+	ln -s "$top/client/client" "$BIN/client"
+fi
 export P2P_BIN=$BIN
 . "$top/tests/integration/lib.sh"
 trap 'cleanup; rm -rf "$BIN"' EXIT

@@ -32,6 +32,7 @@
 #include "link.h"
 #include "log.h"
 #include "match.h"
+#include "notify.h"
 #include "parse.h"
 #include "rbuf.h"
 #include "sample.h"
@@ -378,6 +379,8 @@ h_upload(struct req *r)
 	    f[UPDATE_PARENT].p) : store_upload(r->t->store, r->key, r->user,
 	    g, name, &m, path, (int64_t)f[UPLOAD_MTIME].u);
 	reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
+	if (rc == ST_OK)
+		notify_group(r->t->notify, g);
 }
 
 static void
@@ -486,6 +489,8 @@ h_stop_share(struct req *r)
 		return;
 	rc = store_stop_share(r->t->store, r->key, r->user, g, name);
 	reply_store(r, rc, g, rc == ST_NOT_MEMBER ? r->user : name);
+	if (rc == ST_OK)
+		notify_group(r->t->notify, g);
 }
 
 static void
@@ -616,9 +621,11 @@ static void
 h_leave_group(struct req *r)
 {
 	const char *g = r->m->f[REQ_GROUP].s;
+	int rc = store_group_leave(r->t->store, g, r->user);
 
-	reply_store(r, store_group_leave(r->t->store, g, r->user), g,
-	    r->user);
+	reply_store(r, rc, g, r->user);
+	if (rc == ST_OK)
+		notify_group(r->t->notify, g);
 }
 
 static void
@@ -635,6 +642,35 @@ h_reject(struct req *r)
 	const char *g = r->m->f[REQ_GROUP].s, *u = r->m->f[REQ_USER].s;
 
 	reply_store(r, store_group_reject(r->t->store, g, r->user, u), g, u);
+}
+
+/*
+ * SUBSCRIBE and UNSUBSCRIBE: the link is told when the group's files
+ * change (notify.h); members only, a bounded number of groups a link.
+ */
+static void
+h_subscribe(struct req *r)
+{
+	const char *g = r->m->f[REQ_GROUP].s;
+	char msg[128];
+	int rc;
+
+	if (r->type == WT_UNSUBSCRIBE) {
+		notify_unsubscribe(r->t->notify, r->l, g);
+		reply_ok(r);
+		return;
+	}
+	if ((rc = store_is_member(r->t->store, g, r->user)) != ST_OK) {
+		reply_store(r, rc, g, r->user);
+		return;
+	}
+	if (notify_subscribe(r->t->notify, r->l, r->user, g) == -1) {
+		snprintf(msg, sizeof(msg), "a connection follows at most %d "
+		    "groups", NOTIFY_SUBS_MAX);
+		reply_err(r, WE_BUSY, msg);
+		return;
+	}
+	reply_ok(r);
 }
 
 /* Listings: rows go straight into the reply frame. */
@@ -744,6 +780,8 @@ static const struct {
 	[WT_REQUESTS_PAGE] =	{ h_requests_page, 1, 0 },
 	[WT_FILES_PAGE_REQ] =	{ h_files_page, 1, 0 },
 	[WT_VERSIONS_PAGE] =	{ h_files_page, 1, 0 },
+	[WT_SUBSCRIBE] =	{ h_subscribe, 1, 0 },
+	[WT_UNSUBSCRIBE] =	{ h_subscribe, 1, 0 },
 };
 
 /* reqkey = SHA-256(type, id, SHA-256(body)). */
@@ -762,6 +800,7 @@ request_key(const struct wire_msg *m, uint8_t out[32])
 void
 handlers_unbind(struct tracker *t, struct link *l)
 {
+	notify_link_gone(t->notify, l);	/* subscriptions are a session's */
 	if (!l->bound)
 		return;
 	store_online(t->store, l->key, 0);

@@ -24,6 +24,7 @@
 
 struct conn;
 struct conn_ops;
+struct nsub;
 struct worker_job;
 
 struct link {
@@ -41,6 +42,9 @@ struct link {
 	struct link_addr	*addr;
 	int			 proven;
 	unsigned		 kdf;		/* its password hashes pending */
+	/* Groups it follows (notify.c's; gone when the link closes). */
+	struct nsub		*subs;
+	unsigned		 nsubs;
 };
 
 /*

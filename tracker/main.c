@@ -46,6 +46,7 @@
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "notify.h"
 #include "parse.h"
 #include "store.h"
 #include "sync.h"
@@ -757,6 +758,7 @@ main(int argc, char **argv)
 	store_batch(T.store, 1);
 	conn_flush_by_caller();
 	T.sync = sync_new(&T, secretlen > 0 ? secret : NULL, secretlen);
+	T.notify = notify_new(&T);
 	explicit_bzero(secret, sizeof(secret));
 	loop_before_sleep(T.loop, before_sleep, NULL);
 	T.workers = worker_pool_new(T.loop, KDF_THREADS);
@@ -777,6 +779,7 @@ main(int argc, char **argv)
 	link_kdf_drain(&T);		/* hashes still waiting: dropped */
 	worker_pool_free(T.workers);	/* runs what is left: frees the rest */
 	sync_free(T.sync);
+	notify_free(T.notify);
 	log_info("stopped");
 	store_close(T.store);
 	buf_free(&T.groups_reply);

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "notify.h"
 #include "pins.h"
 #include "rbuf.h"
 #include "store.h"
@@ -315,6 +316,7 @@ on_op(struct speer *p, const struct wire_msg *m)
 		    rc == ST_BAD_OP ? "malformed op" : "cannot apply op");
 		return;
 	}
+	notify_op(sy->t->notify, m->f[SOP_OP].p, m->f[SOP_OP].n);
 	/* It holds what it sent us: never send it back. */
 	if (seq > p->has[origin])
 		p->has[origin] = seq;

@@ -26,6 +26,7 @@
 struct link;
 struct link_addr;
 struct loop;
+struct notify;
 struct store;
 struct sync;
 struct tls_ctx;
@@ -133,6 +134,7 @@ struct tracker {
 	struct link_addr	*kdf_turn;	/* addresses with hashes
 						   waiting, in turn order */
 	struct sync		*sync;		/* channels to the others */
+	struct notify		*notify;	/* who follows which group */
 	/*
 	 * This tracker's identity (kept beside the database) and its TLS
 	 * contexts: tls_srv for what it accepts, tls_cli for its channels

@@ -132,6 +132,12 @@ start_client() {
 	mkfifo "$T/$name.in"
 	"$CLIENT" "127.0.0.1:$port" "$info" <"$T/$name.in" \
 		>"$T/$name.out" 2>"$T/$name.err" &
+	client_started "$name"
+}
+# client_started NAME: the client just started in the background ($!) is
+# NAME's: its PID in CPID_NAME, and its fifo held open.
+client_started() {
+	local name=$1
 	PIDS+=($!)
 	printf -v "CPID_$name" %s "$!"
 	(exec sleep 3600 >"$T/$name.in") &
@@ -328,3 +334,21 @@ csend() {
 	fi
 	send "$@"
 }
+
+# --- synced folders (t_folders*.sh) ---
+
+# start_in NAME DIR INFO: start_client, in DIR (where the client keeps
+# .p2ps-folders) and with -v, so its log says what it shared.
+start_in() {
+	local name=$1 dir=$2 info=$3 port
+	mkdir -p "$dir"
+	port=$(free_ports 1)
+	rm -f "$T/$name.in"
+	mkfifo "$T/$name.in"
+	(cd "$dir" && exec "$CLIENT" "127.0.0.1:$port" "$info" -v) \
+		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
+	client_started "$name"
+}
+
+# same_file X Y: both exist with the same SHA1.
+same_file() { [ -f "$1" ] && [ -f "$2" ] && [ "$(sha1_of "$1")" = "$(sha1_of "$2")" ]; }

@@ -29,24 +29,6 @@ make_group g alice bob
 I1=$(info_file i1 1)
 I2=$(info_file i2 2)
 
-# start_in NAME DIR INFO: start_client, in DIR (where the client keeps
-# .p2ps-folders) and with -v, so its log says what it shared.
-start_in() {
-	local name=$1 dir=$2 info=$3 port
-	mkdir -p "$dir"
-	port=$(free_ports 1)
-	rm -f "$T/$name.in"
-	mkfifo "$T/$name.in"
-	(cd "$dir" && exec "$CLIENT" "127.0.0.1:$port" "$info" -v) \
-		<"$T/$name.in" >"$T/$name.out" 2>"$T/$name.err" &
-	PIDS+=($!)
-	printf -v "CPID_$name" %s "$!"
-	(exec sleep 3600 >"$T/$name.in") &
-	PIDS+=($!)
-	printf -v "CHOLD_$name" %s "$!"
-	wait_for 200 held "$name" || fail "client $name: input held open"
-}
-
 A=$T/A/sync
 B=$T/B/sync
 mkdir -p "$A" "$B" "$A/sub"
@@ -69,8 +51,6 @@ check "folders: a relative dir is made absolute" has_line "$T/b.out" \
 check "folders: list_folders: dir<TAB>group, then more" \
 	has_prefix "$T/a.out" "$A	g	"
 
-# same_file X Y: both exist with the same SHA1.
-same_file() { [ -f "$1" ] && [ -f "$2" ] && [ "$(sha1_of "$1")" = "$(sha1_of "$2")" ]; }
 check "folders: initial fill: a1 reaches bob" wait_for 600 same_file "$A/a1.bin" "$B/a1.bin"
 check "folders: initial fill: a2 (3 pieces) reaches bob" wait_for 600 same_file "$A/a2.bin" "$B/a2.bin"
 check "folders: initial fill: b1 reaches alice" wait_for 600 same_file "$B/b1.bin" "$A/b1.bin"
@@ -234,8 +214,10 @@ part_there() { [ -f "$B/.p2ps-sync/fetch/stall.bin.part" ]; }
 check "folders: the fetch of stall.bin is under way" wait_for 600 part_there
 csend b "unsync_folder $B" "show_downloads" "echo B4"
 wait_for 200 has_line "$T/b.out" B4
-check "folders: unsync_folder ends the running fetch" grep -qxF \
-	"[F] [g] stall.bin the folder is no longer synced" "$T/b.out"
+# The ended fetch is [F] in show_downloads until it is freed (at once,
+# once idle: t_folders_reap), never [D] again.
+check_eq "folders: unsync_folder ends the running fetch" "" \
+	"$(sed -n '/^B3$/,/^B4$/p' "$T/b.out" | grep '^\[D\] \[g\] stall\.bin')"
 check "folders: ...its .part is removed" test ! -e "$B/.p2ps-sync/fetch/stall.bin.part"
 check "folders: ...and it is not in the folder" test ! -e "$B/stall.bin"
 check_eq "folders: nothing left in the fetch area" "" "$(ls -A "$B/.p2ps-sync/fetch")"

@@ -62,6 +62,35 @@ test_stable(void **state)
 	assert_true(FOLDER_QUIET_MS > FOLDER_SETTLE_MS);
 }
 
+/* Notices ask at once, one at a time, one more after; the slow poll. */
+static void
+test_poll(void **state)
+{
+	struct folder_poll p = { 0 };
+
+	(void)state;
+	/* The first look is at once, notice or not. */
+	assert_true(folder_poll_due(&p, 5, 0));
+	/* Out: neither the poll nor notices ask a second time. */
+	assert_false(folder_poll_due(&p, 5 + FOLDER_POLL_MS, 0));
+	assert_false(folder_poll_due(&p, 6, 1));
+	assert_false(folder_poll_due(&p, 7, 1));
+	/* Its answer: once more for the notices heard meanwhile... */
+	assert_true(folder_poll_done(&p));
+	assert_true(folder_poll_due(&p, 8, 1));
+	/* ...and only once. */
+	assert_false(folder_poll_done(&p));
+	/* Quiet: nothing until FOLDER_POLL_MS after the last ask. */
+	assert_false(folder_poll_due(&p, 8 + FOLDER_POLL_MS - 1, 0));
+	assert_true(folder_poll_due(&p, 8 + FOLDER_POLL_MS, 0));
+	assert_false(folder_poll_done(&p));
+	/* A notice asks at once, however recent the last ask. */
+	assert_true(folder_poll_due(&p, 9 + FOLDER_POLL_MS, 1));
+	assert_false(folder_poll_done(&p));
+	/* An answer (or a failure) with no notice meanwhile: the poll's time. */
+	assert_false(folder_poll_due(&p, 10 + FOLDER_POLL_MS, 0));
+}
+
 static void
 test_conflict_name(void **state)
 {
@@ -313,6 +342,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_candidate),
 		cmocka_unit_test(test_stable),
+		cmocka_unit_test(test_poll),
 		cmocka_unit_test(test_conflict_name),
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_two_editors),

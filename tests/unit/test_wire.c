@@ -124,6 +124,9 @@ static const struct {
 	{ WT_VERSIONS,		"VERSIONS",		"*sqhh" },
 	{ WT_UPDATE,		"UPDATE",		"tisqhHsqh" },
 	{ WT_LIST_VERSIONS,	"LIST_VERSIONS",	"ti" },
+	{ WT_SUBSCRIBE,		"SUBSCRIBE",		"ti" },
+	{ WT_UNSUBSCRIBE,	"UNSUBSCRIBE",		"ti" },
+	{ WT_CHANGED,		"CHANGED",		"i" },
 	{ WT_OP_UPDATE,		"OP_UPDATE",		"iqusqhHisqBh" },
 	{ WT_NAMES_PAGE,	"NAMES_PAGE",		"bs*s" },
 	{ WT_FILES_PAGE,	"FILES_PAGE",		"bs*sqhh" },
@@ -3534,6 +3537,9 @@ test_field_names(void **state)
 	assert_int_equal(fixed_len(WT_REQUESTS_PAGE), PAGEREQ_CURSOR + 1);
 	assert_int_equal(fixed_len(WT_FILES_PAGE_REQ), PAGEREQ_CURSOR + 1);
 	assert_int_equal(fixed_len(WT_VERSIONS_PAGE), PAGEREQ_CURSOR + 1);
+	assert_int_equal(fixed_len(WT_SUBSCRIBE), REQ_GROUP + 1);
+	assert_int_equal(fixed_len(WT_UNSUBSCRIBE), REQ_GROUP + 1);
+	assert_int_equal(fixed_len(WT_CHANGED), CHANGED_GROUP + 1);
 	assert_int_equal(fixed_len(WT_P_WANT), WANT_TICKET + 1);
 	assert_int_equal(fixed_len(WT_P_BITFIELD), BITFIELD_BITS + 1);
 	assert_int_equal(fixed_len(WT_P_HAVE), PEER_PIECE + 1);
