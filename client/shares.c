@@ -97,8 +97,8 @@ index_grow(struct client *cl)
 	n = cl->share_buckets == 0 ? SHARE_BUCKETS : cl->share_buckets * 2;
 	free(cl->share_sha1);
 	free(cl->share_name);
-	cl->share_sha1 = xcalloc(n, sizeof(*cl->share_sha1));
-	cl->share_name = xcalloc(n, sizeof(*cl->share_name));
+	cl->share_sha1 = xcalloc(n, sizeof(struct share *));
+	cl->share_name = xcalloc(n, sizeof(struct share *));
 	cl->share_buckets = n;
 	for (s = cl->shares; s != NULL; s = s->next)
 		index_put(cl, s, 1);
