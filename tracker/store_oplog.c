@@ -214,10 +214,14 @@ static const struct {
 	enum stmt	 q;
 	unsigned	 type;
 } snap_kinds[] = {
-	/* Accounts and groups before what names them. */
+	/*
+	 * Accounts and groups before what names them; marks (aliases,
+	 * losers) after the rows, so that none is ever earlier than the
+	 * row of its name (store_inc.c).
+	 */
 	{ S_SNAP_USERS,		WT_S_R_USER },
-	{ S_SNAP_MARKS,		WT_S_R_MARK },
 	{ S_SNAP_GROUPS,	WT_S_R_GROUP },
+	{ S_SNAP_MARKS,		WT_S_R_MARK },
 	{ S_SNAP_SESSIONS,	WT_S_R_SESSION },
 	{ S_SNAP_MEMBERS,	WT_S_R_MEMBER },
 	{ S_SNAP_FILES,		WT_S_R_FILE },
@@ -483,18 +487,16 @@ merge_row(struct store *s, const struct wire_msg *m)
 		    m->f[RUSER_REQ].n };
 		return state_apply_user(s, m, &c);
 	case WT_S_R_MARK:
-		if (strcmp(m->f[MARK_KIND].s, "user") != 0 &&
-		    strcmp(m->f[MARK_KIND].s, "group") != 0)
+		/* Alias or lost alike: its key says which it is here. */
+		if ((strcmp(m->f[MARK_KIND].s, "user") != 0 &&
+		    strcmp(m->f[MARK_KIND].s, "group") != 0) ||
+		    (m->f[MARK_WHAT].u != 1 && m->f[MARK_WHAT].u != 2) ||
+		    (m->f[MARK_REQ].n != 0 && m->f[MARK_REQ].n != 32))
 			return -2;
-		if (m->f[MARK_WHAT].u == 1)
-			return state_alias_add(s, m->f[MARK_KIND].s,
-			    m->f[MARK_NAME].s, m->f[MARK_BORN].u,
-			    (uint32_t)m->f[MARK_ORIGIN].u);
-		if (m->f[MARK_WHAT].u == 2)
-			return state_lost(s, m->f[MARK_KIND].s,
-			    m->f[MARK_NAME].s, m->f[MARK_BORN].u,
-			    (uint32_t)m->f[MARK_ORIGIN].u);
-		return -2;
+		return state_merge_mark(s, m->f[MARK_KIND].s,
+		    m->f[MARK_NAME].s, m->f[MARK_BORN].u,
+		    (uint32_t)m->f[MARK_ORIGIN].u, m->f[MARK_REQ].p,
+		    m->f[MARK_REQ].n);
 	case WT_S_R_GROUP:
 		if (m->f[RGROUP_REQ].n != 0 && m->f[RGROUP_REQ].n != 32)
 			return -2;
