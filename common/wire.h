@@ -198,7 +198,9 @@ enum wire_type {
 	 * makes such a row, so one function applies both.
 	 */
 	WT_S_R_USER = 102,	/* "iBBuquB" as OP_USER; born, origin, req */
-	WT_S_R_SESSION = 103,	/* "BiqusBBb" as OP_LOGIN; alive (0: ended) */
+	WT_S_R_SESSION = 103,	/* "BiqusBBb" as OP_LOGIN; alive (1; 0:
+				   logged out; 2: ended by its account's
+				   loss, a login to class again) */
 	WT_S_R_GROUP = 104,	/* "iquqB" group, born, origin, revived, req */
 	WT_S_R_MEMBER = 105,	/* "iquiuuqu" as OP_JOIN; state, stamp, origin */
 	WT_S_R_FILE = 106,	/* "iqusqhHqu" group, incarnation, name, size,

@@ -71,10 +71,17 @@ static const char schema[] =
      */
     "CREATE TABLE IF NOT EXISTS seen("
     "  key BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
-    /* Ended sessions, so a late op cannot revive one; why for the user. */
+    /*
+     * Ended sessions, so a late op cannot revive one; why for the user.
+     * lost: ended because its account's creation lost (not logged out):
+     * with what the session was, so that it lives again if that creation
+     * turns out to be a copy of the winning one (store_inc.c).
+     */
     "CREATE TABLE IF NOT EXISTS session_dead("
     "  key BLOB PRIMARY KEY, user TEXT NOT NULL,"
-    "  ubirth INTEGER NOT NULL, uorigin INTEGER NOT NULL) WITHOUT ROWID;"
+    "  ubirth INTEGER NOT NULL, uorigin INTEGER NOT NULL,"
+    "  peer TEXT, fp BLOB, tkey BLOB, lost INTEGER NOT NULL DEFAULT 0)"
+    "  WITHOUT ROWID;"
     /* A group with no member is gone; its name may be taken again. */
     /* revived: the last creation's stamp; older requests are void. */
     "CREATE TABLE IF NOT EXISTS grp("
@@ -241,8 +248,6 @@ static const char *const sql[S_COUNT] = {
 	    " AND req IS NULL",
 	/* Every op, for state_replay() (rare: a loser became an alias). */
 	[S_LOG_REPLAY] = "SELECT origin, hlc, req, op FROM oplog ORDER BY lseq",
-	[S_DEAD_DROP] = "DELETE FROM session_dead WHERE key = :key"
-	    " AND user = :user AND ubirth = :born AND uorigin = :origin",
 	/* A group was created again by each of its aliases' creations. */
 	[S_GROUP_REVIVE_ALIASES] = "UPDATE grp SET revived = max(revived,"
 	    " coalesce((SELECT max(born) FROM alias WHERE kind = 'group'"
@@ -262,14 +267,32 @@ static const char *const sql[S_COUNT] = {
 	[S_SESS_GET] = "SELECT user, fp FROM sessions WHERE key = :key",
 	[S_SESS_DEL] = "DELETE FROM sessions WHERE key = :key",
 	[S_SESS_KILL_USER] = "INSERT OR IGNORE INTO session_dead(key, user,"
-	    " ubirth, uorigin) SELECT key, user, ubirth, uorigin FROM sessions"
-	    " WHERE user = :user",
+	    " ubirth, uorigin, peer, fp, tkey, lost) SELECT key, user, ubirth,"
+	    " uorigin, peer, fp, tkey, 1 FROM sessions WHERE user = :user",
 	[S_SESS_DEL_USER] = "DELETE FROM sessions WHERE user = :user",
-	[S_DEAD_ADD] = "INSERT OR IGNORE INTO session_dead(key, user, ubirth,"
-	    " uorigin) VALUES(:key, :user, :born, :origin)",
+	/* Logged out beats ended by a loss: that one never comes back. */
+	[S_DEAD_ADD] = "INSERT INTO session_dead(key, user, ubirth, uorigin,"
+	    " peer, fp, tkey, lost) VALUES(:key, :user, :born, :origin, :peer,"
+	    " :fp, :tkey, :lost) ON CONFLICT(key) DO UPDATE SET"
+	    " lost = min(lost, excluded.lost)",
+	[S_DEAD_LOST] = "SELECT lost FROM session_dead WHERE key = :key",
+	[S_DEAD_LOGOUT] = "UPDATE session_dead SET lost = 0 WHERE key = :key",
+	/* The account's ended-by-loss sessions whose creation won after all. */
+	[S_DEAD_REVIVE] = "INSERT OR IGNORE INTO sessions(key, user, peer,"
+	    " ubirth, uorigin, fp, tkey) SELECT key, user, peer, ubirth,"
+	    " uorigin, fp, tkey FROM session_dead d WHERE user = :user"
+	    " AND lost = 1 AND peer IS NOT NULL AND (EXISTS(SELECT 1 FROM users"
+	    " u WHERE u.name = d.user AND u.born = d.ubirth AND u.origin ="
+	    " d.uorigin) OR EXISTS(SELECT 1 FROM alias a WHERE a.kind = 'user'"
+	    " AND a.name = d.user AND a.born = d.ubirth AND a.origin ="
+	    " d.uorigin))",
+	[S_DEAD_REVIVED] = "DELETE FROM session_dead WHERE user = :user"
+	    " AND key IN (SELECT key FROM sessions WHERE user = :user)",
+	[S_SEEN_USER] = "INSERT OR IGNORE INTO seen(key, at) SELECT key, :at"
+	    " FROM sessions WHERE user = :user",
 	[S_DEAD_MOVE] = "INSERT OR IGNORE INTO session_dead(key, user, ubirth,"
-	    " uorigin) SELECT key, user, ubirth, uorigin FROM sessions"
-	    " WHERE key = :key",
+	    " uorigin, peer, fp, tkey) SELECT key, user, ubirth, uorigin, peer,"
+	    " fp, tkey FROM sessions WHERE key = :key",
 	/* Why it ended: its account lost to an earlier one, or not. */
 	[S_DEAD_GET] = "SELECT d.user, (u.born IS NOT d.ubirth OR"
 	    " u.origin IS NOT d.uorigin) AND NOT EXISTS(SELECT 1 FROM alias a"
@@ -457,7 +480,9 @@ static const char *const sql[S_COUNT] = {
 	[S_SNAP_GROUPS] = "SELECT name, born, origin, revived, req FROM grp",
 	[S_SNAP_SESSIONS] = "SELECT key, user, ubirth, uorigin, peer,"
 	    " coalesce(fp, x''), coalesce(tkey, x''), 1 FROM sessions"
-	    " UNION ALL SELECT key, user, ubirth, uorigin, '', x'', x'', 0"
+	    " UNION ALL SELECT key, user, ubirth, uorigin, coalesce(peer, ''),"
+	    " coalesce(fp, x''), coalesce(tkey, x''), CASE WHEN lost = 1 AND"
+	    " length(fp) = 32 AND length(tkey) = 32 THEN 2 ELSE 0 END"
 	    " FROM session_dead",
 	[S_SNAP_MEMBERS] = "SELECT m.grp, g.born, g.origin, m.user, m.epoch,"
 	    " m.state, m.stamp, m.origin FROM member m"
@@ -656,33 +681,35 @@ store_flush(struct store *s)
  *   4     the same tables as the later 3, whichever 3 it came from;
  *   5     sessions keep the key their client proved and a ticket key;
  *   6     version: synced folders' versions and their parents;
- *   7     alias and lost keep their creation's request key.  An alias's
- *         is its row's (it was one creation); a loser's is not known.
+ *   7     alias and lost keep their creation's request key (an alias's
+ *         is its row's: it was one creation; a loser's is not known), and
+ *         session_dead what a session ended by a loss was.
  * The schema is all CREATE ... IF NOT EXISTS, so it adds what an older
  * layout lacks; the steps after it move what has to move.  One
  * transaction: a failure leaves the database as it was.
  */
 /*
- * Add the column req to table (alias or lost) unless the CREATE above
- * made the table with it: a 3 from before aliases had none.  0 or -1.
+ * Add a column (its name, then its type) to table unless the CREATE above
+ * made the table with it: a 3 from before aliases had no alias table.
+ * 0 or -1.
  */
 static int
-add_req(sqlite3 *db, const char *table, char **msg)
+add_column(sqlite3 *db, const char *table, const char *column, char **msg)
 {
-	char text[128];
+	char text[160];
 	sqlite3_stmt *q;
 	int has;
 
 	snprintf(text, sizeof(text), "SELECT 1 FROM pragma_table_info('%s')"
-	    " WHERE name = 'req'", table);
+	    " WHERE name = '%.*s'", table, (int)strcspn(column, " "), column);
 	if (sqlite3_prepare_v2(db, text, -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	has = sqlite3_step(q) == SQLITE_ROW;
 	sqlite3_finalize(q);
 	if (has)
 		return 0;
-	snprintf(text, sizeof(text), "ALTER TABLE %s ADD COLUMN req BLOB",
-	    table);
+	snprintf(text, sizeof(text), "ALTER TABLE %s ADD COLUMN %s", table,
+	    column);
 	return sqlite3_exec(db, text, NULL, NULL, msg) == SQLITE_OK ? 0 : -1;
 }
 
@@ -712,8 +739,13 @@ schema_upgrade(sqlite3 *db, int from, char **msg)
 	    NULL, NULL, msg) != SQLITE_OK)
 		goto fail;
 	/* An alias's key is its row's: one creation (schema 7). */
-	if (from >= 3 && from < 7 && (add_req(db, "alias", msg) == -1 ||
-	    add_req(db, "lost", msg) == -1 || sqlite3_exec(db, "UPDATE alias"
+	if (from >= 3 && from < 7 && (add_column(db, "alias", "req BLOB",
+	    msg) == -1 || add_column(db, "lost", "req BLOB", msg) == -1 ||
+	    add_column(db, "session_dead", "peer TEXT", msg) == -1 ||
+	    add_column(db, "session_dead", "fp BLOB", msg) == -1 ||
+	    add_column(db, "session_dead", "tkey BLOB", msg) == -1 ||
+	    add_column(db, "session_dead", "lost INTEGER NOT NULL DEFAULT 0",
+	    msg) == -1 || sqlite3_exec(db, "UPDATE alias"
 	    " SET req = (SELECT req FROM users WHERE name = alias.name)"
 	    " WHERE kind = 'user'; UPDATE alias SET req = (SELECT req FROM grp"
 	    " WHERE name = alias.name) WHERE kind = 'group';", NULL, NULL,

@@ -63,9 +63,10 @@ enum stmt {
 	S_ALIAS_ADD, S_ALIAS_GET, S_GROUP_REBORN,
 	S_MARK_GET, S_LOST_DROP, S_ALIAS_REQ, S_ALIAS_TO_LOST, S_ALIAS_CLEAR,
 	S_LOST_TO_ALIAS, S_LOST_CLEAR_REQ, S_USER_SET_REQ, S_GROUP_SET_REQ,
-	S_GROUP_REVIVE_ALIASES, S_LOG_REPLAY, S_DEAD_DROP,
+	S_GROUP_REVIVE_ALIASES, S_LOG_REPLAY,
 	S_SESS_INSERT, S_SESS_GET, S_SESS_DEL, S_SESS_KILL_USER,
-	S_SESS_DEL_USER, S_DEAD_ADD, S_DEAD_MOVE, S_DEAD_GET,
+	S_SESS_DEL_USER, S_DEAD_ADD, S_DEAD_MOVE, S_DEAD_GET, S_DEAD_LOST,
+	S_DEAD_LOGOUT, S_DEAD_REVIVE, S_DEAD_REVIVED, S_SEEN_USER,
 	S_GROUP_INSERT, S_GROUP_BORN, S_GROUP_DELETE, S_GROUP_OWNER,
 	S_GROUP_LIST,
 	S_GROUP_REVIVE, S_MEM_GET, S_MEM_PUT, S_MEMBER_GET, S_REQ_GET,
@@ -200,8 +201,7 @@ int	state_member_check(struct store *, const char *group,
 int	state_mem_epoch(struct store *, const char *group, const char *user,
 	    uint32_t state, uint32_t *epoch);
 void	state_lost_why(char *why, size_t len, const char *user);
-int	state_dead_add(struct store *, const uint8_t *key, const char *user,
-	    uint64_t born, uint32_t origin);
+int	state_dead_add(struct store *, const struct wire_msg *, int lost);
 /* A file someone shares; its piece hashes only if pieces is set. */
 int	state_live_file(struct store *, const char *group, const char *name,
 	    struct file_meta *, int pieces);
@@ -257,11 +257,12 @@ int	state_inc_merge(struct store *, const char *kind, const char *name,
 int	state_merge_mark(struct store *, const char *kind, const char *name,
 	    uint64_t born, uint32_t origin, const uint8_t *req, size_t reqlen);
 /*
- * Losers of kind/name became aliases of its row (s->inc_flipped): what
- * came for them while they had lost was dropped, so it is applied again
- * from the log.  0 or -1.
+ * Losers of group became aliases of its row (s->inc_flipped): what came
+ * for them while they had lost was dropped, so it is applied again from
+ * the log.  0 or -1.  (A user's: state_sessions_revive().)
  */
-int	state_replay(struct store *, const char *kind, const char *name);
+int	state_replay(struct store *, const char *group);
+int	state_sessions_revive(struct store *, const char *user);
 /* A group is made again by each of its aliases' creations: revived. */
 int	state_group_revive_aliases(struct store *, const char *group);
 

@@ -508,12 +508,16 @@ merge_row(struct store *s, const struct wire_msg *m)
 		    m->f[RGROUP_REVIVED].u, &c);
 		return r == -1 ? -1 : 0;
 	case WT_S_R_SESSION:	/* as OP_LOGIN, then alive */
-		if (m->f[RSESS_ALIVE].u)
-			return state_apply_session(s, m, &c);
-		if (m->f[SESS_KEY].n != 32)
+		/*
+		 * 1 alive, 2 ended by its account's loss there (here its
+		 * creation may be a copy of the winner): a login either way,
+		 * that the rules here decide; 0 logged out.
+		 */
+		if (m->f[RSESS_ALIVE].u > 2 || m->f[SESS_KEY].n != 32)
 			return -2;
-		if (state_dead_add(s, m->f[SESS_KEY].p, m->f[SESS_USER].s,
-		    m->f[SESS_UBORN].u, (uint32_t)m->f[SESS_UORIGIN].u) == -1)
+		if (m->f[RSESS_ALIVE].u != 0)
+			return state_apply_session(s, m, &c);
+		if (state_dead_add(s, m, 0) == -1)
 			return -1;
 		q = db_stmt(s, S_SESS_DEL);
 		db_bind_blob(q, ":key", m->f[SESS_KEY].p, 32);

@@ -170,6 +170,17 @@ state_lost_why(char *why, size_t len, const char *user)
 	    "account under another name", user);
 }
 
+/*
+ * Creations of user that had lost became aliases of its row: their
+ * sessions that ended by the loss live again (session_dead kept them).
+ */
+static int
+user_flipped(struct store *s, const char *user)
+{
+	s->inc_flipped = 0;
+	return state_sessions_revive(s, user);
+}
+
 int
 state_apply_user(struct store *s, const struct wire_msg *m,
     const struct opctx *c)
@@ -184,7 +195,7 @@ state_apply_user(struct store *s, const struct wire_msg *m,
 	r = state_inc_merge(s, "user", user, c->hlc, c->origin, c->req,
 	    c->reqlen, 1);
 	if (r == INC_SAME && s->inc_flipped)
-		return state_replay(s, "user", user);
+		return user_flipped(s, user);
 	if (r == -1 || r == INC_LOST || r == INC_SAME)
 		return r == -1 ? -1 : 0;
 	if (r == INC_WINS) {
@@ -209,24 +220,69 @@ state_apply_user(struct store *s, const struct wire_msg *m,
 	db_bind_int(q, ":origin", c->origin);
 	if (db_exec(s, q) == -1)
 		return -1;
-	return s->inc_flipped ? state_replay(s, "user", user) : 0;
+	return s->inc_flipped ? user_flipped(s, user) : 0;
 }
 
 /*
  * Ended sessions keep their user and its incarnation, so why one ended
- * is worked out when asked, the same on every tracker.
+ * is worked out when asked, the same on every tracker.  m: a session op
+ * or S_R_SESSION row; lost: ended because the account's creation lost
+ * (then what it was is kept: it lives again if that creation turns out
+ * to be a copy of the winner, state_sessions_revive()), not logged out.
  */
 int
-state_dead_add(struct store *s, const uint8_t *key, const char *user,
-    uint64_t born, uint32_t origin)
+state_dead_add(struct store *s, const struct wire_msg *m, int lost)
 {
 	sqlite3_stmt *q = db_stmt(s, S_DEAD_ADD);
 
-	db_bind_blob(q, ":key", key, 32);
-	db_bind_text(q, ":user", user);
-	db_bind_int(q, ":born", (int64_t)born);
-	db_bind_int(q, ":origin", origin);
+	db_bind_blob(q, ":key", m->f[SESS_KEY].p, 32);
+	db_bind_text(q, ":user", m->f[SESS_USER].s);
+	db_bind_int(q, ":born", (int64_t)m->f[SESS_UBORN].u);
+	db_bind_int(q, ":origin", (uint32_t)m->f[SESS_UORIGIN].u);
+	db_bind_int(q, ":lost", lost);
+	if (lost) {
+		db_bind_text(q, ":peer", m->f[SESS_PEER].s);
+		if (m->h.type != WT_OP_SESSION) {	/* checked: 32 bytes */
+			db_bind_blob(q, ":fp", m->f[SESS_FP].p, 32);
+			db_bind_blob(q, ":tkey", m->f[SESS_TKEY].p, 32);
+		}
+	}
 	return db_exec(s, q);
+}
+
+/* Is key ended?  0 no, 1 logged out, 2 ended by a loss, -1. */
+static int
+dead_state(struct store *s, const uint8_t *key)
+{
+	sqlite3_stmt *q = db_stmt(s, S_DEAD_LOST);
+	int r;
+
+	db_bind_blob(q, ":key", key, 32);
+	if ((r = db_row(s, q)) != 1)
+		return r;
+	r = sqlite3_column_int64(q, 0) ? 2 : 1;
+	sqlite3_reset(q);
+	return r;
+}
+
+/* The account's sessions that ended by a loss its creation now won. */
+int
+state_sessions_revive(struct store *s, const char *user)
+{
+	static const enum stmt steps[] = { S_DEAD_REVIVE, S_DEAD_REVIVED,
+	    S_SEEN_USER };
+	sqlite3_stmt *q;
+	size_t i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		q = db_stmt(s, steps[i]);
+		db_bind_text(q, ":user", user);
+		if (steps[i] == S_SEEN_USER)
+			db_bind_int(q, ":at", (int64_t)db_now_ms());
+		if (db_exec(s, q) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -238,7 +294,7 @@ state_apply_session(struct store *s, const struct wire_msg *m,
 	sqlite3_stmt *q;
 	uint64_t born = 0;
 	uint32_t origin = 0;
-	int r;
+	int r, dead;
 
 	(void)c;
 	if (m->f[SESS_KEY].n != 32)
@@ -247,8 +303,8 @@ state_apply_session(struct store *s, const struct wire_msg *m,
 	if (m->h.type != WT_OP_SESSION && (m->f[SESS_FP].n != 32 ||
 	    m->f[SESS_TKEY].n != 32))
 		return -2;
-	if ((r = db_blob_exists(s, S_DEAD_GET, ":key", key)) != 0)
-		return r == 1 ? 0 : -1;
+	if ((dead = dead_state(s, key)) == -1 || dead == 1)
+		return dead == -1 ? -1 : 0;
 	if ((r = state_user_born(s, user, &born, &origin)) == -1)
 		return -1;
 	if (r == 1 &&
@@ -257,8 +313,7 @@ state_apply_session(struct store *s, const struct wire_msg *m,
 	    (uint32_t)m->f[SESS_UORIGIN].u)) == -1)
 		return -1;
 	if (r == 0)
-		return state_dead_add(s, key, user, m->f[SESS_UBORN].u,
-		    (uint32_t)m->f[SESS_UORIGIN].u);
+		return state_dead_add(s, m, 1);
 	q = db_stmt(s, S_SESS_INSERT);
 	db_bind_blob(q, ":key", key, 32);
 	db_bind_text(q, ":user", user);
@@ -271,6 +326,9 @@ state_apply_session(struct store *s, const struct wire_msg *m,
 		db_bind_blob(q, ":tkey", m->f[SESS_TKEY].p, 32);
 	}
 	if (db_exec(s, q) == -1)
+		return -1;
+	/* Ended by a loss its account's creation won after all. */
+	if (dead == 2 && state_sessions_revive(s, user) == -1)
 		return -1;
 	return db_seen(s, key);		/* its idle clock starts here */
 }
@@ -285,6 +343,11 @@ apply_logout(struct store *s, const struct wire_msg *m,
 	if (m->f[LOGOUT_KEY].n != 32)
 		return -2;
 	q = db_stmt(s, S_DEAD_MOVE);
+	db_bind_blob(q, ":key", m->f[LOGOUT_KEY].p, 32);
+	if (db_exec(s, q) == -1)
+		return -1;
+	/* Ended by a loss before: logged out now, for good. */
+	q = db_stmt(s, S_DEAD_LOGOUT);
 	db_bind_blob(q, ":key", m->f[LOGOUT_KEY].p, 32);
 	if (db_exec(s, q) == -1)
 		return -1;
@@ -392,7 +455,7 @@ group_revived(struct store *s, const char *group)
 {
 	if (state_group_revive_aliases(s, group) == -1)
 		return -1;
-	return s->inc_flipped ? state_replay(s, "group", group) : 0;
+	return s->inc_flipped ? state_replay(s, group) : 0;
 }
 
 /*
@@ -769,74 +832,50 @@ applier(unsigned type)
 }
 
 /*
- * The incarnation an op is about, if it names one of kind/name: 1 (born,
- * origin filled), 0 not.  A logout names a session only: 1, for its
- * rule to run again (idempotent: a session alive now with a key that
- * was logged out is one state_replay() just brought back).
+ * The incarnation of group an op is about, if it is about group: 1
+ * (born, origin filled), 0 not.
  */
 static int
-replay_names(const struct wire_msg *m, const char *kind, const char *name,
-    uint64_t *born, uint32_t *origin)
+replay_names(const struct wire_msg *m, const char *group, uint64_t *born,
+    uint32_t *origin)
 {
 	unsigned t = m->h.type, n = G_NAME, b = G_BORN, o = G_ORIGIN;
-	int user = strcmp(kind, "user") == 0;
 
-	if (t == WT_OP_LOGOUT) {
-		*born = 0;
-		*origin = 0;
-		return user;
-	}
-	if ((t == WT_OP_LOGIN || t == WT_OP_SESSION) != user ||
-	    t == WT_OP_USER)
+	if (t == WT_OP_USER || t == WT_OP_LOGIN || t == WT_OP_SESSION ||
+	    t == WT_OP_LOGOUT)
 		return 0;
-	if (user) {
-		n = SESS_USER;
-		b = SESS_UBORN;
-		o = SESS_UORIGIN;
-	} else if (t == WT_OP_GROUP) {
+	if (t == WT_OP_GROUP) {
 		n = GROUP_NAME;
 		b = GROUP_BORN;
 		o = GROUP_ORIGIN;
 	}
 	*born = m->f[b].u;
 	*origin = (uint32_t)m->f[o].u;
-	return strcmp(m->f[n].s, name) == 0;
+	return strcmp(m->f[n].s, group) == 0;
 }
 
-/* One logged op again, if it is about an alias of kind/name. */
+/* One logged op again, if it is about an alias of group. */
 static int
-replay_one(struct store *s, const char *kind, const char *name,
-    const struct wire_msg *m, const struct opctx *c)
+replay_one(struct store *s, const char *group, const struct wire_msg *m,
+    const struct opctx *c)
 {
-	sqlite3_stmt *q;
 	uint64_t born;
 	uint32_t origin;
 	int r;
 
-	if (!replay_names(m, kind, name, &born, &origin))
+	if (!replay_names(m, group, &born, &origin))
 		return 0;
-	if (m->h.type != WT_OP_LOGOUT &&
-	    (r = state_is_alias(s, kind, name, born, origin)) != 1)
+	if ((r = state_is_alias(s, "group", group, born, origin)) != 1)
 		return r;
-	if (m->h.type == WT_OP_LOGIN || m->h.type == WT_OP_SESSION) {
-		/* Ended because its account had lost: it had not. */
-		q = db_stmt(s, S_DEAD_DROP);
-		db_bind_blob(q, ":key", m->f[SESS_KEY].p, 32);
-		db_bind_text(q, ":user", name);
-		db_bind_int(q, ":born", (int64_t)born);
-		db_bind_int(q, ":origin", origin);
-		if (db_exec(s, q) == -1)
-			return -1;
-	}
 	return applier(m->h.type)(s, m, c) == -1 ? -1 : 0;
 }
 
 /*
  * Ops trimmed from the log are not there to apply again: a tracker that
- * trimmed them keeps what it had (README, "Merge rules").
+ * trimmed them keeps what it had (README, "Conflicts").
  */
 static int
-replay_log(struct store *s, const char *kind, const char *name)
+replay_log(struct store *s, const char *group)
 {
 	sqlite3_stmt *q = db_stmt(s, S_LOG_REPLAY);
 	struct wire_hdr h;
@@ -858,7 +897,7 @@ replay_log(struct store *s, const char *kind, const char *name)
 		    applier(h.type) == NULL ||
 		    wire_decode(&h, op + WIRE_HDR, &m, &why) == -1)
 			continue;
-		if (replay_one(s, kind, name, &m, &c) == -1) {
+		if (replay_one(s, group, &m, &c) == -1) {
 			sqlite3_reset(q);
 			return -1;
 		}
@@ -867,7 +906,7 @@ replay_log(struct store *s, const char *kind, const char *name)
 }
 
 int
-state_replay(struct store *s, const char *kind, const char *name)
+state_replay(struct store *s, const char *group)
 {
 	int rounds = 0;
 
@@ -877,7 +916,7 @@ state_replay(struct store *s, const char *kind, const char *name)
 	s->replaying = 1;
 	while (s->inc_flipped && rounds++ < 4) {
 		s->inc_flipped = 0;
-		if (replay_log(s, kind, name) == -1) {
+		if (replay_log(s, group) == -1) {
 			s->replaying = 0;
 			return -1;
 		}

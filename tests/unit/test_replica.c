@@ -40,6 +40,7 @@
 #include "../../tracker/store.h"
 #include "hlc.h"
 #include "match.h"
+#include "parse.h"
 #include "rbuf.h"
 #include "wire.h"
 #include "rng.h"
@@ -303,8 +304,8 @@ dump(const char *path)
 	    "SELECT 'user', name, hex(hash), born, origin, hex(req) FROM users"
 	    " ORDER BY name",
 	    "SELECT 'session', hex(key), user FROM sessions ORDER BY key",
-	    "SELECT 'dead', hex(key), user, ubirth, uorigin FROM session_dead"
-	    " ORDER BY key",
+	    "SELECT 'dead', hex(key), user, ubirth, uorigin, lost FROM"
+	    " session_dead ORDER BY key",
 	    "SELECT 'group', name, born, origin, revived, hex(req) FROM grp"
 	    " ORDER BY name",
 	    "SELECT 'member', grp, user, epoch, state, stamp, origin"
@@ -701,12 +702,15 @@ sql_int(const char *path, const char *sql)
 	return v;
 }
 
-/* User ann and group g created on tracker t at ms by request key k. */
+/*
+ * User ann and group g created on tracker t at ms by request key rk; ann
+ * logs in there.
+ */
 static void
-create_at(struct cluster *c, int t, uint64_t ms, uint8_t k)
+create_at(struct cluster *c, int t, uint64_t ms, uint8_t rk)
 {
 	struct user_cred u;
-	uint8_t req[32];
+	uint8_t req[32], k[32];
 	char owner[16];
 
 	snprintf(owner, sizeof(owner), "o%d", t);
@@ -714,13 +718,16 @@ create_at(struct cluster *c, int t, uint64_t ms, uint8_t k)
 	store_clock_fix(MODEL_EPOCH_MS + 1);
 	assert_int_equal(store_user_create(c->s[t], owner, &u), ST_OK);
 	store_clock_fix(MODEL_EPOCH_MS + ms);
-	memset(req, k, sizeof(req));
+	memset(req, rk, sizeof(req));
 	store_set_request(c->s[t], req);
 	assert_int_equal(store_user_create(c->s[t], "ann", &u), ST_OK);
 	req[0] ^= 0xff;		/* another request */
 	store_set_request(c->s[t], req);
 	assert_int_equal(store_group_create(c->s[t], "g", owner), ST_OK);
 	store_set_request(c->s[t], NULL);
+	key(k, t, 0);		/* ann logs in to this incarnation */
+	assert_int_equal(store_session_add(c->s[t], k, "ann", "p:1", TEST_FP,
+	    TEST_TKEY), ST_OK);
 }
 
 /*
@@ -728,7 +735,8 @@ create_at(struct cluster *c, int t, uint64_t ms, uint8_t k)
  * of the first on another tracker) at stamps ms[0..2] on trackers 1..3,
  * arrive in three orders; every tracker ends the same, with nalias
  * aliases (copies of the winning request) and nlost losers, for the
- * user as for the group.
+ * user as for the group, and the sessions of the winning request's
+ * copies alive (one a copy, the winner's own ended by none).
  */
 static void
 three_creations(struct cluster *c, const uint64_t ms[3], int nalias,
@@ -758,6 +766,8 @@ three_creations(struct cluster *c, const uint64_t ms[3], int nalias,
 		    " = '%s' AND name = '%s'", kinds[k], k ? "g" : "ann");
 		assert_int_equal(sql_int(c->path[1], q), nlost);
 	}
+	assert_int_equal(sql_int(c->path[1], "SELECT count(*) FROM sessions"
+	    " WHERE user = 'ann'"), 1 + nalias);
 }
 
 /*
@@ -1084,24 +1094,23 @@ trace_op(void *arg, const struct store_op *o)
 static void
 seed_range(uint64_t n, uint64_t *lo, uint64_t *hi)
 {
-	const char *e = getenv("REPLICA_SEEDS");
-	unsigned long long a, b;
-	int used = 0;
+	const char *e = getenv("REPLICA_SEEDS"), *dash;
+	char first[32];
+	long long a = 1, b = 1;
 
 	*lo = 1;
 	*hi = n;
 	if (e == NULL || *e == '\0')
 		return;
-	if (sscanf(e, "%llu-%llu%n", &a, &b, &used) == 2 &&
-	    e[used] == '\0' && a >= 1 && a <= b) {
-		*lo = a;
-		*hi = b;
-	} else if (sscanf(e, "%llu%n", &a, &used) == 1 && e[used] == '\0' &&
-	    a >= 1) {
-		*lo = *hi = a;
-	} else {
+	dash = strchr(e, '-');
+	snprintf(first, sizeof(first), "%.*s", dash != NULL ?
+	    (int)(dash - e) : (int)strlen(e), e);
+	if (parse_num(first, 1, LLONG_MAX, &a) == -1 ||
+	    parse_num(dash != NULL ? dash + 1 : first, a, LLONG_MAX,
+	    &b) == -1)
 		fail_msg("REPLICA_SEEDS=%s: want a seed or a range a-b", e);
-	}
+	*lo = (uint64_t)a;
+	*hi = (uint64_t)b;
 }
 
 /* A fresh cluster for each seed after the first. */
