@@ -791,7 +791,8 @@ test_alias_any_order(void **state)
 
 /*
  * A database of schema 6 (alias and lost without request keys) opens
- * as 7: an alias takes its row's key, a loser none.
+ * as 7: an alias takes its row's key, a loser none; session_dead gets
+ * the columns of what a session was.
  */
 static void
 test_schema6_migrates(void **state)
@@ -813,6 +814,10 @@ test_schema6_migrates(void **state)
 		assert_int_equal(sqlite3_open(c->path[1], &db), SQLITE_OK);
 		assert_int_equal(sqlite3_exec(db, "ALTER TABLE alias DROP"
 		    " COLUMN req; ALTER TABLE lost DROP COLUMN req;"
+		    " ALTER TABLE session_dead DROP COLUMN peer;"
+		    " ALTER TABLE session_dead DROP COLUMN fp;"
+		    " ALTER TABLE session_dead DROP COLUMN tkey;"
+		    " ALTER TABLE session_dead DROP COLUMN lost;"
 		    " INSERT INTO alias VALUES('user', 'amy', 7, 2);"
 		    " INSERT INTO lost VALUES('user', 'amy', 9, 3);"
 		    " PRAGMA user_version = 6;", NULL, NULL, NULL), SQLITE_OK);
@@ -827,6 +832,9 @@ test_schema6_migrates(void **state)
 	    " JOIN users u ON u.name = a.name AND u.req = a.req"), 1);
 	assert_int_equal(sql_int(c->path[1], "SELECT count(*) FROM lost"
 	    " WHERE req IS NULL"), 1);
+	assert_int_equal(sql_int(c->path[1], "SELECT count(*) FROM"
+	    " pragma_table_info('session_dead') WHERE name IN ('peer', 'fp',"
+	    " 'tkey', 'lost')"), 4);
 }
 
 static void
