@@ -237,7 +237,9 @@ elif CASE == "bad_hello":
                      ("version 2 (sources not told HAVE)", {"version": 2}),
                      ("version 3 (no SOURCES)", {"version": 3}),
                      ("version 4 (no BEAT)", {"version": 4}),
-                     ("version 6", {"version": 6}),
+                     ("version 5 (S_R_MARK without request keys)",
+                      {"version": 5}),
+                     ("version 7", {"version": 7}),
                      ("version 0", {"version": 0}),
                      ("role 9", {"role": 9}),
                      ("role 0", {"role": 0})):
