@@ -41,12 +41,13 @@ struct buf;
 
 #define WIRE_HDR	12
 #define WIRE_MAGIC	0x50325053u	/* "P2PS" */
-#define WIRE_VERSION	6	/* 2: under TLS, tickets name keys; 3: downloaders
+#define WIRE_VERSION	7	/* 2: under TLS, tickets name keys; 3: downloaders
 				   tell their sources HAVE and BITFIELD; 4:
 				   SOURCES, a bounded random set of them; 5:
 				   BEAT on client and sync links; 6: listings
 				   in pages (GROUPS_PAGE...), SUBSCRIBE and
-				   CHANGED */
+				   CHANGED; 7: S_R_MARK carries a request
+				   key, after the rows */
 #define WIRE_CTRL_MAX	(64 * 1024)
 #define WIRE_STR_MAX	4096
 #define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */
@@ -226,7 +227,9 @@ enum wire_type {
 	 * makes such a row, so one function applies both.
 	 */
 	WT_S_R_USER = 102,	/* "iBBuquB" as OP_USER; born, origin, req */
-	WT_S_R_SESSION = 103,	/* "BiqusBBb" as OP_LOGIN; alive (0: ended) */
+	WT_S_R_SESSION = 103,	/* "BiqusBBb" as OP_LOGIN; alive (1; 0:
+				   logged out; 2: ended by its account's
+				   loss, a login to class again) */
 	WT_S_R_GROUP = 104,	/* "iquqB" group, born, origin, revived, req */
 	WT_S_R_MEMBER = 105,	/* "iquiuuqu" as OP_JOIN; state, stamp, origin */
 	WT_S_R_FILE = 106,	/* "iqusqhHqu" group, incarnation, name, size,
@@ -236,8 +239,10 @@ enum wire_type {
 				   origin */
 	WT_S_R_SERVE = 108,	/* "iqusBbhqu" group, incarnation, name, key,
 				   present, sha1, stamp, origin */
-	WT_S_R_MARK = 109,	/* "biiqu" 1 alias / 2 lost, kind ("user",
-				   "group"), name, born, origin */
+	WT_S_R_MARK = 109,	/* "biiquB" 1 alias / 2 lost, kind ("user",
+				   "group"), name, born, origin, request
+				   key (empty: none); sent after USER and
+				   GROUP rows */
 	WT_S_R_REQ = 110,	/* "Bq" a request done, when */
 	WT_S_SNAP_END = 111,	/* "*uqq" origin, seq, stamp */
 	/*
@@ -335,7 +340,7 @@ enum { SESS_KEY, SESS_USER, SESS_UBORN, SESS_UORIGIN, SESS_PEER,
 enum { LOGOUT_KEY };
 enum { GROUP_NAME, GROUP_CREATOR, GROUP_BORN, GROUP_ORIGIN, GROUP_EPOCH };
 enum { RGROUP_NAME, RGROUP_BORN, RGROUP_ORIGIN, RGROUP_REVIVED, RGROUP_REQ };
-enum { MARK_WHAT, MARK_KIND, MARK_NAME, MARK_BORN, MARK_ORIGIN };
+enum { MARK_WHAT, MARK_KIND, MARK_NAME, MARK_BORN, MARK_ORIGIN, MARK_REQ };
 enum { RREQ_KEY, RREQ_AT };
 /*
  * Every op and row about a group begins with the group's incarnation:

@@ -70,7 +70,7 @@ enum store_rc {
 
 #define STORE_SALT_LEN		16
 #define STORE_HASH_LEN		32
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 
 struct user_cred {
 	uint8_t		salt[STORE_SALT_LEN];
@@ -331,6 +331,12 @@ uint64_t store_wall_ms(void);
  * sign), as if this tracker's clock had jumped; 0 puts it back.
  */
 void	 store_clock_jump(int64_t ms);
+/*
+ * Unit tests only: the store's wall clock reads ms until set again (0:
+ * the system's again), so that stamps, and the order of stamps made on
+ * different stores, depend on what the test does and not on timing.
+ */
+void	 store_clock_fix(uint64_t ms);
 /*
  * The cluster's clock, as loop_clock_ms() (monotonic) + off (sync.c: the
  * median of the trackers' clocks, from their BEATs).  From then on ops

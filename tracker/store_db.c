@@ -45,10 +45,11 @@ static const char schema[] =
      * A creation retried on another tracker after a failover (same
      * request key) is one creation: the earliest copy is the row, the
      * others its aliases, and ops naming an alias apply to the row.
+     * req: the creation's request key (the row's), as in lost.
      */
     "CREATE TABLE IF NOT EXISTS alias("
     "  kind TEXT NOT NULL, name TEXT NOT NULL,"
-    "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL, req BLOB,"
     "  PRIMARY KEY(kind, name, born, origin)) WITHOUT ROWID;"
     /*
      * fp: the key the client proved over TLS at login (its requests must
@@ -70,10 +71,17 @@ static const char schema[] =
      */
     "CREATE TABLE IF NOT EXISTS seen("
     "  key BLOB PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
-    /* Ended sessions, so a late op cannot revive one; why for the user. */
+    /*
+     * Ended sessions, so a late op cannot revive one; why for the user.
+     * lost: ended because its account's creation lost (not logged out):
+     * with what the session was, so that it lives again if that creation
+     * turns out to be a copy of the winning one (store_inc.c).
+     */
     "CREATE TABLE IF NOT EXISTS session_dead("
     "  key BLOB PRIMARY KEY, user TEXT NOT NULL,"
-    "  ubirth INTEGER NOT NULL, uorigin INTEGER NOT NULL) WITHOUT ROWID;"
+    "  ubirth INTEGER NOT NULL, uorigin INTEGER NOT NULL,"
+    "  peer TEXT, fp BLOB, tkey BLOB, lost INTEGER NOT NULL DEFAULT 0)"
+    "  WITHOUT ROWID;"
     /* A group with no member is gone; its name may be taken again. */
     /* revived: the last creation's stamp; older requests are void. */
     "CREATE TABLE IF NOT EXISTS grp("
@@ -170,10 +178,14 @@ static const char schema[] =
      */
     "CREATE TABLE IF NOT EXISTS reqlog("
     "  at INTEGER NOT NULL, req BLOB NOT NULL);"
-    /* Creations that lost a conflict to an earlier one elsewhere. */
+    /*
+     * Creations that lost a conflict to an earlier one elsewhere, with
+     * their request key: a copy of one of them that comes to be the
+     * earliest of all makes them its aliases (store_inc.c).
+     */
     "CREATE TABLE IF NOT EXISTS lost("
     "  kind TEXT NOT NULL, name TEXT NOT NULL,"
-    "  born INTEGER NOT NULL, origin INTEGER NOT NULL,"
+    "  born INTEGER NOT NULL, origin INTEGER NOT NULL, req BLOB,"
     "  PRIMARY KEY(kind, name, born, origin)) WITHOUT ROWID;";
 
 /*
@@ -210,11 +222,40 @@ static const char *const sql[S_COUNT] = {
 	[S_USER_INSERT] = "INSERT INTO users(name, salt, hash, iter, born,"
 	    " origin, req) VALUES(:user, :salt, :hash, :iter, :born, :origin,"
 	    " :req)",
-	[S_REQ_OF] = "SELECT req FROM users WHERE name = :name AND :kind ="
-	    " 'user' UNION ALL SELECT req FROM grp WHERE name = :name"
-	    " AND :kind = 'group'",
-	[S_ALIAS_ADD] = "INSERT OR IGNORE INTO alias(kind, name, born, origin)"
-	    " VALUES(:kind, :name, :born, :origin)",
+	[S_INC_ROW] = "SELECT born, origin, req FROM users WHERE name = :name"
+	    " AND :kind = 'user' UNION ALL SELECT born, origin, req FROM grp"
+	    " WHERE name = :name AND :kind = 'group'",
+	[S_ALIAS_ADD] = "INSERT OR IGNORE INTO alias(kind, name, born, origin,"
+	    " req) VALUES(:kind, :name, :born, :origin, :req)",
+	/* Incarnations of kind/name (store_inc.c). */
+	[S_MARK_GET] = "SELECT 1, req FROM alias WHERE kind = :kind"
+	    " AND name = :name AND born = :born AND origin = :origin"
+	    " UNION ALL SELECT 2, req FROM lost WHERE kind = :kind"
+	    " AND name = :name AND born = :born AND origin = :origin",
+	[S_LOST_DROP] = "DELETE FROM lost WHERE kind = :kind AND name = :name"
+	    " AND born = :born AND origin = :origin",
+	[S_ALIAS_REQ] = "SELECT 1 FROM alias WHERE kind = :kind"
+	    " AND name = :name AND req = :req",
+	[S_ALIAS_TO_LOST] = "INSERT OR IGNORE INTO lost(kind, name, born,"
+	    " origin, req) SELECT kind, name, born, origin, req FROM alias"
+	    " WHERE kind = :kind AND name = :name",
+	[S_ALIAS_CLEAR] = "DELETE FROM alias WHERE kind = :kind"
+	    " AND name = :name",
+	[S_LOST_TO_ALIAS] = "INSERT OR IGNORE INTO alias(kind, name, born,"
+	    " origin, req) SELECT kind, name, born, origin, req FROM lost"
+	    " WHERE kind = :kind AND name = :name AND req = :req",
+	[S_LOST_CLEAR_REQ] = "DELETE FROM lost WHERE kind = :kind"
+	    " AND name = :name AND req = :req",
+	[S_USER_SET_REQ] = "UPDATE users SET req = :req WHERE name = :name"
+	    " AND req IS NULL",
+	[S_GROUP_SET_REQ] = "UPDATE grp SET req = :req WHERE name = :name"
+	    " AND req IS NULL",
+	/* Every op, for state_replay() (rare: a loser became an alias). */
+	[S_LOG_REPLAY] = "SELECT origin, hlc, req, op FROM oplog ORDER BY lseq",
+	/* A group was created again by each of its aliases' creations. */
+	[S_GROUP_REVIVE_ALIASES] = "UPDATE grp SET revived = max(revived,"
+	    " coalesce((SELECT max(born) FROM alias WHERE kind = 'group'"
+	    " AND name = :grp), 0)) WHERE name = :grp",
 	[S_ALIAS_GET] = "SELECT 1 FROM alias WHERE kind = :kind"
 	    " AND name = :name AND born = :born AND origin = :origin",
 	[S_USER_GET] = "SELECT salt, hash, iter FROM users WHERE name = :user",
@@ -230,14 +271,32 @@ static const char *const sql[S_COUNT] = {
 	[S_SESS_GET] = "SELECT user, fp FROM sessions WHERE key = :key",
 	[S_SESS_DEL] = "DELETE FROM sessions WHERE key = :key",
 	[S_SESS_KILL_USER] = "INSERT OR IGNORE INTO session_dead(key, user,"
-	    " ubirth, uorigin) SELECT key, user, ubirth, uorigin FROM sessions"
-	    " WHERE user = :user",
+	    " ubirth, uorigin, peer, fp, tkey, lost) SELECT key, user, ubirth,"
+	    " uorigin, peer, fp, tkey, 1 FROM sessions WHERE user = :user",
 	[S_SESS_DEL_USER] = "DELETE FROM sessions WHERE user = :user",
-	[S_DEAD_ADD] = "INSERT OR IGNORE INTO session_dead(key, user, ubirth,"
-	    " uorigin) VALUES(:key, :user, :born, :origin)",
+	/* Logged out beats ended by a loss: that one never comes back. */
+	[S_DEAD_ADD] = "INSERT INTO session_dead(key, user, ubirth, uorigin,"
+	    " peer, fp, tkey, lost) VALUES(:key, :user, :born, :origin, :peer,"
+	    " :fp, :tkey, :lost) ON CONFLICT(key) DO UPDATE SET"
+	    " lost = min(lost, excluded.lost)",
+	[S_DEAD_LOST] = "SELECT lost FROM session_dead WHERE key = :key",
+	[S_DEAD_LOGOUT] = "UPDATE session_dead SET lost = 0 WHERE key = :key",
+	/* The account's ended-by-loss sessions whose creation won after all. */
+	[S_DEAD_REVIVE] = "INSERT OR IGNORE INTO sessions(key, user, peer,"
+	    " ubirth, uorigin, fp, tkey) SELECT key, user, peer, ubirth,"
+	    " uorigin, fp, tkey FROM session_dead d WHERE user = :user"
+	    " AND lost = 1 AND peer IS NOT NULL AND (EXISTS(SELECT 1 FROM users"
+	    " u WHERE u.name = d.user AND u.born = d.ubirth AND u.origin ="
+	    " d.uorigin) OR EXISTS(SELECT 1 FROM alias a WHERE a.kind = 'user'"
+	    " AND a.name = d.user AND a.born = d.ubirth AND a.origin ="
+	    " d.uorigin))",
+	[S_DEAD_REVIVED] = "DELETE FROM session_dead WHERE user = :user"
+	    " AND key IN (SELECT key FROM sessions WHERE user = :user)",
+	[S_SEEN_USER] = "INSERT OR IGNORE INTO seen(key, at) SELECT key, :at"
+	    " FROM sessions WHERE user = :user",
 	[S_DEAD_MOVE] = "INSERT OR IGNORE INTO session_dead(key, user, ubirth,"
-	    " uorigin) SELECT key, user, ubirth, uorigin FROM sessions"
-	    " WHERE key = :key",
+	    " uorigin, peer, fp, tkey) SELECT key, user, ubirth, uorigin, peer,"
+	    " fp, tkey FROM sessions WHERE key = :key",
 	/* Why it ended: its account lost to an earlier one, or not. */
 	[S_DEAD_GET] = "SELECT d.user, (u.born IS NOT d.ubirth OR"
 	    " u.origin IS NOT d.uorigin) AND NOT EXISTS(SELECT 1 FROM alias a"
@@ -406,8 +465,8 @@ static const char *const sql[S_COUNT] = {
 	[S_REQ_LOG_ADD] = "INSERT INTO reqlog(at, req) VALUES(:at, :req)",
 	[S_REQ_LOG_RECENT] = "SELECT at, req FROM reqlog WHERE at >= :at"
 	    " ORDER BY rowid",
-	[S_LOST_ADD] = "INSERT OR IGNORE INTO lost(kind, name, born, origin)"
-	    " VALUES(:kind, :name, :born, :origin)",
+	[S_LOST_ADD] = "INSERT OR IGNORE INTO lost(kind, name, born, origin,"
+	    " req) VALUES(:kind, :name, :born, :origin, :req)",
 	/* Log trimming and snapshots. */
 	[S_HWM_RAISE] = "INSERT INTO hwm(origin, seq, hlc)"
 	    " VALUES(:origin, :seq, :hlc) ON CONFLICT(origin) DO UPDATE"
@@ -428,12 +487,15 @@ static const char *const sql[S_COUNT] = {
 	/* One query a row kind, in the order a snapshot sends them. */
 	[S_SNAP_USERS] = "SELECT name, salt, hash, iter, born, origin, req"
 	    " FROM users",
-	[S_SNAP_MARKS] = "SELECT 1, kind, name, born, origin FROM alias"
-	    " UNION ALL SELECT 2, kind, name, born, origin FROM lost",
+	[S_SNAP_MARKS] = "SELECT 1, kind, name, born, origin,"
+	    " coalesce(req, x'') FROM alias UNION ALL SELECT 2, kind, name,"
+	    " born, origin, coalesce(req, x'') FROM lost",
 	[S_SNAP_GROUPS] = "SELECT name, born, origin, revived, req FROM grp",
 	[S_SNAP_SESSIONS] = "SELECT key, user, ubirth, uorigin, peer,"
 	    " coalesce(fp, x''), coalesce(tkey, x''), 1 FROM sessions"
-	    " UNION ALL SELECT key, user, ubirth, uorigin, '', x'', x'', 0"
+	    " UNION ALL SELECT key, user, ubirth, uorigin, coalesce(peer, ''),"
+	    " coalesce(fp, x''), coalesce(tkey, x''), CASE WHEN lost = 1 AND"
+	    " length(fp) = 32 AND length(tkey) = 32 THEN 2 ELSE 0 END"
 	    " FROM session_dead",
 	[S_SNAP_MEMBERS] = "SELECT m.grp, g.born, g.origin, m.user, m.epoch,"
 	    " m.state, m.stamp, m.origin FROM member m"
@@ -639,11 +701,39 @@ store_flush(struct store *s)
  *         logbase without changing the number;
  *   4     the same tables as the later 3, whichever 3 it came from;
  *   5     sessions keep the key their client proved and a ticket key;
- *   6     version: synced folders' versions and their parents.
+ *   6     version: synced folders' versions and their parents;
+ *   7     alias and lost keep their creation's request key (an alias's
+ *         is its row's: it was one creation; a loser's is not known), and
+ *         session_dead what a session ended by a loss was.
  * The schema is all CREATE ... IF NOT EXISTS, so it adds what an older
  * layout lacks; the steps after it move what has to move.  One
  * transaction: a failure leaves the database as it was.
  */
+/*
+ * Add a column (its name, then its type) to table unless the CREATE above
+ * made the table with it: a 3 from before aliases had no alias table.
+ * 0 or -1.
+ */
+static int
+add_column(sqlite3 *db, const char *table, const char *column, char **msg)
+{
+	char text[160];
+	sqlite3_stmt *q;
+	int has;
+
+	snprintf(text, sizeof(text), "SELECT 1 FROM pragma_table_info('%s')"
+	    " WHERE name = '%.*s'", table, (int)strcspn(column, " "), column);
+	if (sqlite3_prepare_v2(db, text, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	has = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	if (has)
+		return 0;
+	snprintf(text, sizeof(text), "ALTER TABLE %s ADD COLUMN %s", table,
+	    column);
+	return sqlite3_exec(db, text, NULL, NULL, msg) == SQLITE_OK ? 0 : -1;
+}
+
 static int
 schema_upgrade(sqlite3 *db, int from, char **msg)
 {
@@ -668,6 +758,19 @@ schema_upgrade(sqlite3 *db, int from, char **msg)
 	if ((from == 3 || from == 4) && sqlite3_exec(db, "ALTER TABLE sessions"
 	    " ADD COLUMN fp BLOB; ALTER TABLE sessions ADD COLUMN tkey BLOB;",
 	    NULL, NULL, msg) != SQLITE_OK)
+		goto fail;
+	/* An alias's key is its row's: one creation (schema 7). */
+	if (from >= 3 && from < 7 && (add_column(db, "alias", "req BLOB",
+	    msg) == -1 || add_column(db, "lost", "req BLOB", msg) == -1 ||
+	    add_column(db, "session_dead", "peer TEXT", msg) == -1 ||
+	    add_column(db, "session_dead", "fp BLOB", msg) == -1 ||
+	    add_column(db, "session_dead", "tkey BLOB", msg) == -1 ||
+	    add_column(db, "session_dead", "lost INTEGER NOT NULL DEFAULT 0",
+	    msg) == -1 || sqlite3_exec(db, "UPDATE alias"
+	    " SET req = (SELECT req FROM users WHERE name = alias.name)"
+	    " WHERE kind = 'user'; UPDATE alias SET req = (SELECT req FROM grp"
+	    " WHERE name = alias.name) WHERE kind = 'group';", NULL, NULL,
+	    msg) != SQLITE_OK))
 		goto fail;
 	/* Request keys, oldest first, as reqlog keeps them. */
 	if (reqdone && sqlite3_exec(db, "INSERT INTO reqlog(at, req)"
@@ -857,67 +960,6 @@ store_close(struct store *s)
 	free(s->hits);
 	free(s->pieces);
 	free(s);
-}
-
-/*
- * Where the store's wall clock stands against the system's: 0, but for
- * the test switch "clock" (tracker/main.c), which makes this tracker's
- * clock jump as a badly kept one would.  The one wall clock of the store:
- * stamps, the ages of request keys and of sessions.
- */
-static int64_t wall_offset_ms;
-static int64_t db_cluster_off;	/* store_cluster_clock() */
-static int db_cluster_known;
-
-uint64_t
-db_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-	    wall_offset_ms);
-}
-
-uint64_t
-store_wall_ms(void)
-{
-	return db_wall_ms();
-}
-
-void
-store_clock_jump(int64_t ms)
-{
-	wall_offset_ms = ms;
-}
-
-void
-store_cluster_clock(struct store *s, int64_t off)
-{
-	(void)s;	/* one cluster clock a process, as one wall clock */
-	db_cluster_off = off;
-	db_cluster_known = 1;
-}
-
-uint64_t
-db_now_ms(void)
-{
-	uint64_t c = db_cluster_ms();
-
-	return c != 0 ? c : db_wall_ms();
-}
-
-uint64_t
-db_cluster_ms(void)
-{
-	struct timespec ts;
-
-	if (!db_cluster_known)
-		return 0;
-	/* The clock loop_clock_ms() reads, which sync.c measured off by. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
-	    db_cluster_off);
 }
 
 const char *

@@ -1,13 +1,15 @@
 /*
  * store_int.h - what the store's files share, and nobody else sees.
  *
- * The store is one module in seven files (see store.h for its API and the
+ * The store is one module in nine files (see store.h for its API and the
  * rules it keeps):
  *   store_db.c     the database itself: open, schema and its migrations,
  *                  the statement table, transactions and group commit;
+ *   store_clock.c  its wall clock (stamps, ages);
  *   store_state.c  the replicated state: ops applied from anywhere, the
- *                  merge rules of every table, incarnations, aliases,
- *                  losses, request keys;
+ *                  merge rules of every table, request keys;
+ *   store_inc.c    incarnations of users and groups: which creation of a
+ *                  name is its row, which are aliases of it, which lost;
  *   store_rules.c  local requests: check the rules, then make an op and
  *                  apply it as any other tracker's op would be;
  *   store_read.c   reads for the handlers, and presence (live sessions);
@@ -58,10 +60,14 @@ struct wire_msg;
 enum stmt {
 	S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE,
 	S_ROLLBACK_TO,
-	S_USER_INSERT, S_USER_GET, S_USER_BORN, S_USER_REPLACE, S_REQ_OF,
+	S_USER_INSERT, S_USER_GET, S_USER_BORN, S_USER_REPLACE, S_INC_ROW,
 	S_ALIAS_ADD, S_ALIAS_GET, S_GROUP_REBORN,
+	S_MARK_GET, S_LOST_DROP, S_ALIAS_REQ, S_ALIAS_TO_LOST, S_ALIAS_CLEAR,
+	S_LOST_TO_ALIAS, S_LOST_CLEAR_REQ, S_USER_SET_REQ, S_GROUP_SET_REQ,
+	S_GROUP_REVIVE_ALIASES, S_LOG_REPLAY,
 	S_SESS_INSERT, S_SESS_GET, S_SESS_DEL, S_SESS_KILL_USER,
-	S_SESS_DEL_USER, S_DEAD_ADD, S_DEAD_MOVE, S_DEAD_GET,
+	S_SESS_DEL_USER, S_DEAD_ADD, S_DEAD_MOVE, S_DEAD_GET, S_DEAD_LOST,
+	S_DEAD_LOGOUT, S_DEAD_REVIVE, S_DEAD_REVIVED, S_SEEN_USER,
 	S_GROUP_INSERT, S_GROUP_BORN, S_GROUP_DELETE, S_GROUP_OWNER,
 	S_GROUP_LIST,
 	S_GROUP_REVIVE, S_MEM_GET, S_MEM_PUT, S_MEMBER_GET, S_REQ_GET,
@@ -105,6 +111,8 @@ struct store {
 	uint64_t	 lseq;
 	int		 batch;		/* group commit: see store_batch() */
 	int		 in_txn;	/* the batch's transaction is open */
+	int		 inc_flipped;	/* losers became aliases: state_replay() */
+	int		 replaying;	/* state_replay() is scanning the log */
 	/* store_groups()'s last answer, while no row has changed since. */
 	struct buf	 groups;	/* names, each ending in a NUL */
 	int64_t		 groups_at;	/* sqlite3_total_changes64() then */
@@ -215,13 +223,8 @@ int	state_member_check(struct store *, const char *group,
 	    const char *user);
 int	state_mem_epoch(struct store *, const char *group, const char *user,
 	    uint32_t state, uint32_t *epoch);
-int	state_lost(struct store *, const char *kind, const char *name,
-	    uint64_t born, uint32_t origin);
 void	state_lost_why(char *why, size_t len, const char *user);
-int	state_alias_add(struct store *, const char *kind, const char *name,
-	    uint64_t born, uint32_t origin);
-int	state_dead_add(struct store *, const uint8_t *key, const char *user,
-	    uint64_t born, uint32_t origin);
+int	state_dead_add(struct store *, const struct wire_msg *, int lost);
 /* A file someone shares; its piece hashes only if pieces is set. */
 int	state_live_file(struct store *, const char *group, const char *name,
 	    struct file_meta *, int pieces);
@@ -244,5 +247,46 @@ int	state_serve_put(struct store *, const uint8_t *key, const char *group,
 	    const struct opctx *);
 int	state_version_put(struct store *, const char *group, const char *name,
 	    const uint8_t *sha1, const uint8_t *parent, const struct opctx *);
+
+/* store_inc.c: incarnations of users and groups. */
+void	state_bind_req(sqlite3_stmt *, const uint8_t *req, size_t reqlen);
+int	state_lost(struct store *, const char *kind, const char *name,
+	    uint64_t born, uint32_t origin, const uint8_t *req, size_t reqlen);
+int	state_alias_add(struct store *, const char *kind, const char *name,
+	    uint64_t born, uint32_t origin, const uint8_t *req, size_t reqlen);
+/* Is (born, origin) an alias of the row kind/name?  1, 0, -1. */
+int	state_is_alias(struct store *, const char *kind, const char *name,
+	    uint64_t born, uint32_t origin);
+/*
+ * Merge the creation (born, origin) of kind/name by request req (reqlen
+ * 32, or 0: none) into the incarnations of the name.  What became of it:
+ *   INC_LOST     it lost (or had): recorded in lost;
+ *   INC_SAME     it is the row's incarnation or (now) an alias of it;
+ *   INC_EARLIER  an earlier copy of the row's request: the row's old
+ *                incarnation is an alias now; the caller moves the row
+ *                to this one (its content);
+ *   INC_WINS     earlier than the row's request: that one lost, with its
+ *                aliases; lost copies of this one are its aliases now;
+ *                the caller replaces the row;
+ *   INC_NEW      no row yet: the caller makes it;
+ * -1 on an SQL error.  content 0 (a snapshot's mark: nothing to make a
+ * row of): -2 where the caller would have to make the row.
+ */
+enum { INC_LOST, INC_SAME, INC_EARLIER, INC_WINS, INC_NEW };
+int	state_inc_merge(struct store *, const char *kind, const char *name,
+	    uint64_t born, uint32_t origin, const uint8_t *req, size_t reqlen,
+	    int content);
+/* A snapshot's S_R_MARK (alias or lost alike: the key classes it). */
+int	state_merge_mark(struct store *, const char *kind, const char *name,
+	    uint64_t born, uint32_t origin, const uint8_t *req, size_t reqlen);
+/*
+ * Losers of group became aliases of its row (s->inc_flipped): what came
+ * for them while they had lost was dropped, so it is applied again from
+ * the log.  0 or -1.  (A user's: state_sessions_revive().)
+ */
+int	state_replay(struct store *, const char *group);
+int	state_sessions_revive(struct store *, const char *user);
+/* A group is made again by each of its aliases' creations: revived. */
+int	state_group_revive_aliases(struct store *, const char *group);
 
 #endif

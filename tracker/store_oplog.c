@@ -214,10 +214,14 @@ static const struct {
 	enum stmt	 q;
 	unsigned	 type;
 } snap_kinds[] = {
-	/* Accounts and groups before what names them. */
+	/*
+	 * Accounts and groups before what names them; marks (aliases,
+	 * losers) after the rows, so that none is ever earlier than the
+	 * row of its name (store_inc.c).
+	 */
 	{ S_SNAP_USERS,		WT_S_R_USER },
-	{ S_SNAP_MARKS,		WT_S_R_MARK },
 	{ S_SNAP_GROUPS,	WT_S_R_GROUP },
+	{ S_SNAP_MARKS,		WT_S_R_MARK },
 	{ S_SNAP_SESSIONS,	WT_S_R_SESSION },
 	{ S_SNAP_MEMBERS,	WT_S_R_MEMBER },
 	{ S_SNAP_FILES,		WT_S_R_FILE },
@@ -483,18 +487,16 @@ merge_row(struct store *s, const struct wire_msg *m)
 		    m->f[RUSER_REQ].n };
 		return state_apply_user(s, m, &c);
 	case WT_S_R_MARK:
-		if (strcmp(m->f[MARK_KIND].s, "user") != 0 &&
-		    strcmp(m->f[MARK_KIND].s, "group") != 0)
+		/* Alias or lost alike: its key says which it is here. */
+		if ((strcmp(m->f[MARK_KIND].s, "user") != 0 &&
+		    strcmp(m->f[MARK_KIND].s, "group") != 0) ||
+		    (m->f[MARK_WHAT].u != 1 && m->f[MARK_WHAT].u != 2) ||
+		    (m->f[MARK_REQ].n != 0 && m->f[MARK_REQ].n != 32))
 			return -2;
-		if (m->f[MARK_WHAT].u == 1)
-			return state_alias_add(s, m->f[MARK_KIND].s,
-			    m->f[MARK_NAME].s, m->f[MARK_BORN].u,
-			    (uint32_t)m->f[MARK_ORIGIN].u);
-		if (m->f[MARK_WHAT].u == 2)
-			return state_lost(s, m->f[MARK_KIND].s,
-			    m->f[MARK_NAME].s, m->f[MARK_BORN].u,
-			    (uint32_t)m->f[MARK_ORIGIN].u);
-		return -2;
+		return state_merge_mark(s, m->f[MARK_KIND].s,
+		    m->f[MARK_NAME].s, m->f[MARK_BORN].u,
+		    (uint32_t)m->f[MARK_ORIGIN].u, m->f[MARK_REQ].p,
+		    m->f[MARK_REQ].n);
 	case WT_S_R_GROUP:
 		if (m->f[RGROUP_REQ].n != 0 && m->f[RGROUP_REQ].n != 32)
 			return -2;
@@ -506,12 +508,16 @@ merge_row(struct store *s, const struct wire_msg *m)
 		    m->f[RGROUP_REVIVED].u, &c);
 		return r == -1 ? -1 : 0;
 	case WT_S_R_SESSION:	/* as OP_LOGIN, then alive */
-		if (m->f[RSESS_ALIVE].u)
-			return state_apply_session(s, m, &c);
-		if (m->f[SESS_KEY].n != 32)
+		/*
+		 * 1 alive, 2 ended by its account's loss there (here its
+		 * creation may be a copy of the winner): a login either way,
+		 * that the rules here decide; 0 logged out.
+		 */
+		if (m->f[RSESS_ALIVE].u > 2 || m->f[SESS_KEY].n != 32)
 			return -2;
-		if (state_dead_add(s, m->f[SESS_KEY].p, m->f[SESS_USER].s,
-		    m->f[SESS_UBORN].u, (uint32_t)m->f[SESS_UORIGIN].u) == -1)
+		if (m->f[RSESS_ALIVE].u != 0)
+			return state_apply_session(s, m, &c);
+		if (state_dead_add(s, m, 0) == -1)
 			return -1;
 		q = db_stmt(s, S_SESS_DEL);
 		db_bind_blob(q, ":key", m->f[SESS_KEY].p, 32);

@@ -9,8 +9,9 @@
  * tracker converges whatever order ops arrive in: users and groups carry
  * the stamp of the op that created them (their incarnation), the earliest
  * creation wins a name and the others are recorded as lost, one request
- * done on two trackers is one creation (an alias), memberships only move
- * forward, shares and serving rows are last-writer-wins by stamp.
+ * done on two trackers is one creation (an alias; store_inc.c classes
+ * creations), memberships only move forward, shares and serving rows are
+ * last-writer-wins by stamp.
  * Snapshot rows (store_oplog.c) merge through the same functions.
  *
  * Owns the rows of the replicated tables and the request keys of recent
@@ -96,9 +97,6 @@ state_group_born(struct store *s, const char *group, uint64_t *born,
 }
 
 /* Is the group row the incarnation (born, origin)?  1, 0, -1. */
-static int	is_alias(struct store *, const char *, const char *, uint64_t,
-		    uint32_t);
-
 int
 state_group_is(struct store *s, const char *group, uint64_t born,
     uint32_t origin)
@@ -111,7 +109,7 @@ state_group_is(struct store *s, const char *group, uint64_t born,
 		return r;
 	if (b == born && o == origin)
 		return 1;
-	return is_alias(s, "group", group, born, origin);
+	return state_is_alias(s, "group", group, born, origin);
 }
 
 /* state_group_is() for the group an op or row names in its first fields. */
@@ -148,26 +146,6 @@ state_is_member(struct store *s, const char *group, const char *user)
 	return state_grp_user_exists(s, S_MEMBER_GET, group, user);
 }
 
-int
-state_lost(struct store *s, const char *kind, const char *name, uint64_t born,
-    uint32_t origin)
-{
-	sqlite3_stmt *q = db_stmt(s, S_LOST_ADD);
-
-	db_bind_text(q, ":kind", kind);
-	db_bind_text(q, ":name", name);
-	db_bind_int(q, ":born", (int64_t)born);
-	db_bind_int(q, ":origin", origin);
-	if (db_exec(s, q) == -1)
-		return -1;
-	/* Once per loss: a snapshot brings known ones again. */
-	if (sqlite3_changes(s->db) > 0)
-		log_info("store: conflict: %s %s created at %llu on tracker "
-		    "%u lost to an earlier one", kind, name,
-		    (unsigned long long)born, origin);
-	return 0;
-}
-
 /*
  * Applying ops.  Each function below applies one op type to the tables,
  * the same way on the tracker that accepted the request and on every
@@ -183,65 +161,6 @@ state_lost(struct store *s, const char *kind, const char *name, uint64_t born,
  * Return 0, -1 on an SQL error, -2 for a malformed op.
  */
 
-int
-state_alias_add(struct store *s, const char *kind, const char *name,
-    uint64_t born, uint32_t origin)
-{
-	sqlite3_stmt *q = db_stmt(s, S_ALIAS_ADD);
-
-	db_bind_text(q, ":kind", kind);
-	db_bind_text(q, ":name", name);
-	db_bind_int(q, ":born", (int64_t)born);
-	db_bind_int(q, ":origin", origin);
-	return db_exec(s, q);
-}
-
-/* Is (born, origin) an alias of the row kind/name?  1, 0, -1. */
-static int
-is_alias(struct store *s, const char *kind, const char *name, uint64_t born,
-    uint32_t origin)
-{
-	sqlite3_stmt *q = db_stmt(s, S_ALIAS_GET);
-
-	db_bind_text(q, ":kind", kind);
-	db_bind_text(q, ":name", name);
-	db_bind_int(q, ":born", (int64_t)born);
-	db_bind_int(q, ":origin", origin);
-	return db_exists(s, q);
-}
-
-/* Was the row kind/name created by the op's own request?  1, 0, -1. */
-static int
-same_request(struct store *s, const char *kind, const char *name,
-    const struct opctx *c)
-{
-	sqlite3_stmt *q;
-	int r;
-
-	if (c->reqlen != 32)
-		return 0;
-	q = db_stmt(s, S_REQ_OF);
-	db_bind_text(q, ":kind", kind);
-	db_bind_text(q, ":name", name);
-	if ((r = db_row(s, q)) != 1)
-		return r;
-	r = sqlite3_column_bytes(q, 0) == 32 &&
-	    memcmp(sqlite3_column_blob(q, 0), c->req, 32) == 0;
-	sqlite3_reset(q);
-	return r;
-}
-
-static void
-bind_req(sqlite3_stmt *q, const struct opctx *c)
-{
-	int i = sqlite3_bind_parameter_index(q, ":req");
-
-	if (c->reqlen == 32)
-		sqlite3_bind_blob(q, i, c->req, 32, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, i);
-}
-
 /* What the user of a session of a losing account is told. */
 void
 state_lost_why(char *why, size_t len, const char *user)
@@ -251,43 +170,36 @@ state_lost_why(char *why, size_t len, const char *user)
 	    "account under another name", user);
 }
 
+/*
+ * Creations of user that had lost became aliases of its row: their
+ * sessions that ended by the loss live again (session_dead kept them).
+ */
+static int
+user_flipped(struct store *s, const char *user)
+{
+	s->inc_flipped = 0;
+	return state_sessions_revive(s, user);
+}
+
 int
 state_apply_user(struct store *s, const struct wire_msg *m,
     const struct opctx *c)
 {
 	const char *user = m->f[USER_NAME].s;
 	sqlite3_stmt *q;
-	uint64_t born;
-	uint32_t origin;
-	int r, same;
+	int r;
 
 	if (m->f[USER_SALT].n != STORE_SALT_LEN ||
 	    m->f[USER_HASH].n != STORE_HASH_LEN)
 		return -2;
-	if ((r = state_user_born(s, user, &born, &origin)) == -1)
-		return -1;
-	if (r == 1) {
-		r = hlc_cmp(c->hlc, c->origin, born, origin);
-		if (r == 0)
-			return 0;
-		if ((same = same_request(s, "user", user, c)) == -1)
-			return -1;
-		if (same && r > 0)
-			return state_alias_add(s, "user", user, c->hlc,
-			    c->origin);
-		if (same) {
-			/* The earlier copy of one creation: its row. */
-			if (state_alias_add(s, "user", user, born,
-			    origin) == -1)
-				return -1;
-			q = db_stmt(s, S_USER_REPLACE);
-			goto put;
-		}
-		if (r > 0)
-			return state_lost(s, "user", user, c->hlc, c->origin);
+	r = state_inc_merge(s, "user", user, c->hlc, c->origin, c->req,
+	    c->reqlen, 1);
+	if (r == INC_SAME && s->inc_flipped)
+		return user_flipped(s, user);
+	if (r == -1 || r == INC_LOST || r == INC_SAME)
+		return r == -1 ? -1 : 0;
+	if (r == INC_WINS) {
 		/* Ours is earlier: the account here was the loser. */
-		if (state_lost(s, "user", user, born, origin) == -1)
-			return -1;
 		q = db_stmt(s, S_SESS_KILL_USER);
 		db_bind_text(q, ":user", user);
 		if (db_exec(s, q) == -1)
@@ -296,36 +208,81 @@ state_apply_user(struct store *s, const struct wire_msg *m,
 		db_bind_text(q, ":user", user);
 		if (db_exec(s, q) == -1)
 			return -1;
-		q = db_stmt(s, S_USER_REPLACE);
-	} else {
-		q = db_stmt(s, S_USER_INSERT);
 	}
-put:
-	bind_req(q, c);
+	/* INC_EARLIER: the earlier copy of one creation is its row. */
+	q = db_stmt(s, r == INC_NEW ? S_USER_INSERT : S_USER_REPLACE);
+	state_bind_req(q, c->req, c->reqlen);
 	db_bind_text(q, ":user", user);
 	db_bind_blob(q, ":salt", m->f[USER_SALT].p, STORE_SALT_LEN);
 	db_bind_blob(q, ":hash", m->f[USER_HASH].p, STORE_HASH_LEN);
 	db_bind_int(q, ":iter", (int64_t)m->f[USER_ITER].u);
 	db_bind_int(q, ":born", (int64_t)c->hlc);
 	db_bind_int(q, ":origin", c->origin);
-	return db_exec(s, q);
+	if (db_exec(s, q) == -1)
+		return -1;
+	return s->inc_flipped ? user_flipped(s, user) : 0;
 }
 
 /*
  * Ended sessions keep their user and its incarnation, so why one ended
- * is worked out when asked, the same on every tracker.
+ * is worked out when asked, the same on every tracker.  m: a session op
+ * or S_R_SESSION row; lost: ended because the account's creation lost
+ * (then what it was is kept: it lives again if that creation turns out
+ * to be a copy of the winner, state_sessions_revive()), not logged out.
  */
 int
-state_dead_add(struct store *s, const uint8_t *key, const char *user,
-    uint64_t born, uint32_t origin)
+state_dead_add(struct store *s, const struct wire_msg *m, int lost)
 {
 	sqlite3_stmt *q = db_stmt(s, S_DEAD_ADD);
 
-	db_bind_blob(q, ":key", key, 32);
-	db_bind_text(q, ":user", user);
-	db_bind_int(q, ":born", (int64_t)born);
-	db_bind_int(q, ":origin", origin);
+	db_bind_blob(q, ":key", m->f[SESS_KEY].p, 32);
+	db_bind_text(q, ":user", m->f[SESS_USER].s);
+	db_bind_int(q, ":born", (int64_t)m->f[SESS_UBORN].u);
+	db_bind_int(q, ":origin", (uint32_t)m->f[SESS_UORIGIN].u);
+	db_bind_int(q, ":lost", lost);
+	if (lost) {
+		db_bind_text(q, ":peer", m->f[SESS_PEER].s);
+		if (m->h.type != WT_OP_SESSION) {	/* checked: 32 bytes */
+			db_bind_blob(q, ":fp", m->f[SESS_FP].p, 32);
+			db_bind_blob(q, ":tkey", m->f[SESS_TKEY].p, 32);
+		}
+	}
 	return db_exec(s, q);
+}
+
+/* Is key ended?  0 no, 1 logged out, 2 ended by a loss, -1. */
+static int
+dead_state(struct store *s, const uint8_t *key)
+{
+	sqlite3_stmt *q = db_stmt(s, S_DEAD_LOST);
+	int r;
+
+	db_bind_blob(q, ":key", key, 32);
+	if ((r = db_row(s, q)) != 1)
+		return r;
+	r = sqlite3_column_int64(q, 0) ? 2 : 1;
+	sqlite3_reset(q);
+	return r;
+}
+
+/* The account's sessions that ended by a loss its creation now won. */
+int
+state_sessions_revive(struct store *s, const char *user)
+{
+	static const enum stmt steps[] = { S_DEAD_REVIVE, S_DEAD_REVIVED,
+	    S_SEEN_USER };
+	sqlite3_stmt *q;
+	size_t i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		q = db_stmt(s, steps[i]);
+		db_bind_text(q, ":user", user);
+		if (steps[i] == S_SEEN_USER)
+			db_bind_int(q, ":at", (int64_t)db_now_ms());
+		if (db_exec(s, q) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -337,7 +294,7 @@ state_apply_session(struct store *s, const struct wire_msg *m,
 	sqlite3_stmt *q;
 	uint64_t born = 0;
 	uint32_t origin = 0;
-	int r;
+	int r, dead;
 
 	(void)c;
 	if (m->f[SESS_KEY].n != 32)
@@ -346,18 +303,17 @@ state_apply_session(struct store *s, const struct wire_msg *m,
 	if (m->h.type != WT_OP_SESSION && (m->f[SESS_FP].n != 32 ||
 	    m->f[SESS_TKEY].n != 32))
 		return -2;
-	if ((r = db_blob_exists(s, S_DEAD_GET, ":key", key)) != 0)
-		return r == 1 ? 0 : -1;
+	if ((dead = dead_state(s, key)) == -1 || dead == 1)
+		return dead == -1 ? -1 : 0;
 	if ((r = state_user_born(s, user, &born, &origin)) == -1)
 		return -1;
 	if (r == 1 &&
 	    (born != m->f[SESS_UBORN].u || origin != m->f[SESS_UORIGIN].u) &&
-	    (r = is_alias(s, "user", user, m->f[SESS_UBORN].u,
+	    (r = state_is_alias(s, "user", user, m->f[SESS_UBORN].u,
 	    (uint32_t)m->f[SESS_UORIGIN].u)) == -1)
 		return -1;
 	if (r == 0)
-		return state_dead_add(s, key, user, m->f[SESS_UBORN].u,
-		    (uint32_t)m->f[SESS_UORIGIN].u);
+		return state_dead_add(s, m, 1);
 	q = db_stmt(s, S_SESS_INSERT);
 	db_bind_blob(q, ":key", key, 32);
 	db_bind_text(q, ":user", user);
@@ -370,6 +326,9 @@ state_apply_session(struct store *s, const struct wire_msg *m,
 		db_bind_blob(q, ":tkey", m->f[SESS_TKEY].p, 32);
 	}
 	if (db_exec(s, q) == -1)
+		return -1;
+	/* Ended by a loss its account's creation won after all. */
+	if (dead == 2 && state_sessions_revive(s, user) == -1)
 		return -1;
 	return db_seen(s, key);		/* its idle clock starts here */
 }
@@ -384,6 +343,11 @@ apply_logout(struct store *s, const struct wire_msg *m,
 	if (m->f[LOGOUT_KEY].n != 32)
 		return -2;
 	q = db_stmt(s, S_DEAD_MOVE);
+	db_bind_blob(q, ":key", m->f[LOGOUT_KEY].p, 32);
+	if (db_exec(s, q) == -1)
+		return -1;
+	/* Ended by a loss before: logged out now, for good. */
+	q = db_stmt(s, S_DEAD_LOGOUT);
 	db_bind_blob(q, ":key", m->f[LOGOUT_KEY].p, 32);
 	if (db_exec(s, q) == -1)
 		return -1;
@@ -485,71 +449,65 @@ state_mem_epoch(struct store *s, const char *group, const char *user,
 	return 0;
 }
 
+/* The group's row is written: its aliases' ops and creations count. */
+static int
+group_revived(struct store *s, const char *group)
+{
+	if (state_group_revive_aliases(s, group) == -1)
+		return -1;
+	return s->inc_flipped ? state_replay(s, group) : 0;
+}
+
 /*
  * Merge the incarnation (inc, inco) of group, (re)created at stamp
- * revived, into its row: the earliest creation keeps the name, the same
- * creation (one request done on two trackers) is one.  1 if inc is now
- * the group's incarnation, 0 if it lost, -1.
+ * revived, into its row (store_inc.c says which creation is the row).
+ * c's request key is the creation's only if c is the creation (a group
+ * made again after it emptied names the incarnation it revives).  1 if
+ * inc is now the group's incarnation or an alias of it, 0 if it lost,
+ * -1.
  */
 int
 state_group_merge(struct store *s, const char *group, uint64_t inc,
     uint32_t inco, uint64_t revived, const struct opctx *c)
 {
-	uint64_t born = 0;
-	uint32_t origin = 0;
+	size_t reqlen = c->hlc == inc && c->origin == inco ? c->reqlen : 0;
 	sqlite3_stmt *q;
-	int r, there;
+	int r;
 
-	if ((there = state_group_born(s, group, &born, &origin)) == -1)
-		return -1;
-	r = there ? hlc_cmp(inc, inco, born, origin) : 1;
-	if (there && r != 0) {
-		int same = same_request(s, "group", group, c);
-
-		if (same == -1 || (same == 0 && (same = is_alias(s, "group",
-		    group, inc, inco)) == -1))
-			return -1;
-		if (same && r < 0) {
-			/* The earlier copy of one creation: its row. */
-			q = db_stmt(s, S_GROUP_REBORN);
-			db_bind_text(q, ":grp", group);
-			db_bind_int(q, ":born", (int64_t)inc);
-			db_bind_int(q, ":origin", inco);
-			if (state_alias_add(s, "group", group, born,
-			    origin) == -1 ||
-			    db_exec(s, q) == -1)
-				return -1;
-		} else if (same && state_alias_add(s, "group", group, inc,
-		    inco) == -1) {
-			return -1;
-		}
-		if (same)
-			r = 0;
-	}
-	if (there && r == 0) {
-		/* Created again after it emptied: old requests are void. */
-		q = db_stmt(s, S_GROUP_REVIVE);
-		db_bind_text(q, ":grp", group);
-		db_bind_int(q, ":stamp", (int64_t)revived);
-		return db_exec(s, q) == -1 ? -1 : 1;
-	}
-	if (there && r > 0)
-		return state_lost(s, "group", group, inc, inco);
-	if (there) {
-		if (state_lost(s, "group", group, born, origin) == -1)
-			return -1;
+	r = state_inc_merge(s, "group", group, inc, inco, c->req, reqlen, 1);
+	if (r == -1 || r == INC_LOST)
+		return r == -1 ? -1 : 0;
+	if (r == INC_WINS) {
 		q = db_stmt(s, S_GROUP_DELETE);	/* cascades to its rows */
 		db_bind_text(q, ":grp", group);
 		if (db_exec(s, q) == -1)
 			return -1;
 	}
-	q = db_stmt(s, S_GROUP_INSERT);
-	bind_req(q, c);
+	if (r == INC_WINS || r == INC_NEW) {
+		q = db_stmt(s, S_GROUP_INSERT);
+		state_bind_req(q, c->req, reqlen);
+		db_bind_text(q, ":grp", group);
+		db_bind_int(q, ":born", (int64_t)inc);
+		db_bind_int(q, ":origin", inco);
+		db_bind_int(q, ":revived", (int64_t)revived);
+		return db_exec(s, q) == -1 ||
+		    group_revived(s, group) == -1 ? -1 : 1;
+	}
+	if (r == INC_EARLIER) {
+		/* The earlier copy of one creation: its row. */
+		q = db_stmt(s, S_GROUP_REBORN);
+		db_bind_text(q, ":grp", group);
+		db_bind_int(q, ":born", (int64_t)inc);
+		db_bind_int(q, ":origin", inco);
+		if (db_exec(s, q) == -1)
+			return -1;
+	}
+	/* Created again after it emptied: old requests are void. */
+	q = db_stmt(s, S_GROUP_REVIVE);
 	db_bind_text(q, ":grp", group);
-	db_bind_int(q, ":born", (int64_t)inc);
-	db_bind_int(q, ":origin", inco);
-	db_bind_int(q, ":revived", (int64_t)revived);
-	return db_exec(s, q) == -1 ? -1 : 1;
+	db_bind_int(q, ":stamp", (int64_t)revived);
+	return db_exec(s, q) == -1 ||
+	    group_revived(s, group) == -1 ? -1 : 1;
 }
 
 static int
@@ -871,6 +829,100 @@ applier(unsigned type)
 	case WT_OP_STOP:	return apply_stop;
 	}
 	return NULL;
+}
+
+/*
+ * The incarnation of group an op is about, if it is about group: 1
+ * (born, origin filled), 0 not.
+ */
+static int
+replay_names(const struct wire_msg *m, const char *group, uint64_t *born,
+    uint32_t *origin)
+{
+	unsigned t = m->h.type, n = G_NAME, b = G_BORN, o = G_ORIGIN;
+
+	if (t == WT_OP_USER || t == WT_OP_LOGIN || t == WT_OP_SESSION ||
+	    t == WT_OP_LOGOUT)
+		return 0;
+	if (t == WT_OP_GROUP) {
+		n = GROUP_NAME;
+		b = GROUP_BORN;
+		o = GROUP_ORIGIN;
+	}
+	*born = m->f[b].u;
+	*origin = (uint32_t)m->f[o].u;
+	return strcmp(m->f[n].s, group) == 0;
+}
+
+/* One logged op again, if it is about an alias of group. */
+static int
+replay_one(struct store *s, const char *group, const struct wire_msg *m,
+    const struct opctx *c)
+{
+	uint64_t born;
+	uint32_t origin;
+	int r;
+
+	if (!replay_names(m, group, &born, &origin))
+		return 0;
+	if ((r = state_is_alias(s, "group", group, born, origin)) != 1)
+		return r;
+	return applier(m->h.type)(s, m, c) == -1 ? -1 : 0;
+}
+
+/*
+ * Ops trimmed from the log are not there to apply again: a tracker that
+ * trimmed them keeps what it had (README, "Conflicts").
+ */
+static int
+replay_log(struct store *s, const char *group)
+{
+	sqlite3_stmt *q = db_stmt(s, S_LOG_REPLAY);
+	struct wire_hdr h;
+	struct wire_msg m;
+	struct opctx c;
+	const char *why;
+	int r;
+
+	while ((r = db_row(s, q)) == 1) {
+		const uint8_t *op = sqlite3_column_blob(q, 3);
+		size_t oplen = (size_t)sqlite3_column_bytes(q, 3);
+
+		c = (struct opctx){ (uint64_t)sqlite3_column_int64(q, 1),
+		    (uint32_t)sqlite3_column_int64(q, 0),
+		    sqlite3_column_blob(q, 2),
+		    (size_t)sqlite3_column_bytes(q, 2) };
+		/* Logged after it was applied once: well formed. */
+		if (wire_frame(op, oplen, &h, &why) != WIRE_OK ||
+		    applier(h.type) == NULL ||
+		    wire_decode(&h, op + WIRE_HDR, &m, &why) == -1)
+			continue;
+		if (replay_one(s, group, &m, &c) == -1) {
+			sqlite3_reset(q);
+			return -1;
+		}
+	}
+	return r;
+}
+
+int
+state_replay(struct store *s, const char *group)
+{
+	int rounds = 0;
+
+	/* Not from inside itself (one log scan at a time): again after. */
+	if (s->replaying)
+		return 0;
+	s->replaying = 1;
+	while (s->inc_flipped && rounds++ < 4) {
+		s->inc_flipped = 0;
+		if (replay_log(s, group) == -1) {
+			s->replaying = 0;
+			return -1;
+		}
+	}
+	s->replaying = 0;
+	return 0;
 }
 
 /*

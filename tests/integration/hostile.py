@@ -238,7 +238,9 @@ elif CASE == "bad_hello":
                      ("version 3 (no SOURCES)", {"version": 3}),
                      ("version 4 (no BEAT)", {"version": 4}),
                      ("version 5 (no listing pages)", {"version": 5}),
-                     ("version 7", {"version": 7}),
+                     ("version 6 (S_R_MARK without request keys)",
+                      {"version": 6}),
+                     ("version 8", {"version": 8}),
                      ("version 0", {"version": 0}),
                      ("role 9", {"role": 9}),
                      ("role 0", {"role": 0})):

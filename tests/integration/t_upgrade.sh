@@ -5,8 +5,9 @@
 # a clear message and left untouched; both schema 3 layouts (reqdone, then
 # reqlog and logbase) are taken up: accounts, groups, members, pending
 # requests and shared files are there, new mutations work, everything is
-# still there after a clean restart, and the file ends at schema 6 with
-# reqlog and logbase and without reqdone, and a version table.
+# still there after a clean restart, and the file ends at schema 7 with
+# reqlog and logbase and without reqdone, a version table, request keys
+# in alias and lost, and what a session ended by a loss was.
 . "$(dirname "$0")/lib.sh"
 
 FIX=$(cd "$(dirname "$0")/../fixtures/db" && pwd)
@@ -64,6 +65,9 @@ for name in ("reqdone", "reqlog", "logbase"):
 cols = [r[1] for r in db.execute("PRAGMA table_info(sessions)")]
 print("sessions fp %s, tkey %s" % ("fp" in cols, "tkey" in cols))
 print("version %s" % ("present" if "version" in t else "absent"))
+for name, col in (("alias", "req"), ("lost", "req"), ("session_dead", "lost")):
+    cols = [r[1] for r in db.execute("PRAGMA table_info(%s)" % name)]
+    print("%s %s %s" % (name, col, col in cols))
 print("integrity %s" % db.execute("PRAGMA integrity_check").fetchone()[0])
 PY
 }
@@ -178,13 +182,16 @@ logged out
 logged in as dave" "$(res "$fx-again")"
 	check "$n: second quit exits 0" down
 
-	check_eq "$n: schema 6, reqlog and logbase, no reqdone, sessions with keys, versions" \
-		"user_version 6
+	check_eq "$n: schema 7, reqlog and logbase, no reqdone, sessions with keys, versions, request keys of aliases and losers" \
+		"user_version 7
 reqdone absent
 reqlog present
 logbase present
 sessions fp True, tkey True
 version present
+alias req True
+lost req True
+session_dead lost True
 integrity ok" "$(schema "$D/tracker.db")"
 	check_eq "$n: no error in the tracker's log" "" \
 		"$(grep -iE 'fatal|error|runtime error|AddressSanitizer' "$D/err.log")"

@@ -100,7 +100,7 @@ static const struct {
 	{ WT_S_R_FILE,		"S_R_FILE",		"iqusqhHqu" },
 	{ WT_S_R_SHARE,		"S_R_SHARE",		"iqusibhsqqu" },
 	{ WT_S_R_SERVE,		"S_R_SERVE",		"iqusBbhqu" },
-	{ WT_S_R_MARK,		"S_R_MARK",		"biiqu" },
+	{ WT_S_R_MARK,		"S_R_MARK",		"biiquB" },
 	{ WT_S_R_REQ,		"S_R_REQ",		"Bq" },
 	{ WT_S_SNAP_END,	"S_SNAP_END",		"*uqq" },
 	{ WT_S_R_VERSION,	"S_R_VERSION",		"iqushhqu" },
@@ -3567,7 +3567,7 @@ test_field_names(void **state)
 	assert_int_equal(fixed_len(WT_OP_LOGOUT), LOGOUT_KEY + 1);
 	assert_int_equal(fixed_len(WT_OP_GROUP), GROUP_EPOCH + 1);
 	assert_int_equal(fixed_len(WT_S_R_GROUP), RGROUP_REQ + 1);
-	assert_int_equal(fixed_len(WT_S_R_MARK), MARK_ORIGIN + 1);
+	assert_int_equal(fixed_len(WT_S_R_MARK), MARK_REQ + 1);
 	assert_int_equal(fixed_len(WT_S_R_REQ), RREQ_AT + 1);
 	for (i = 0; i < sizeof(grp_ops) / sizeof(grp_ops[0]); i++)
 		assert_memory_equal(wire_format(grp_ops[i]), "iqu",
