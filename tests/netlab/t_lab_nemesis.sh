@@ -164,7 +164,7 @@ for n in 1 2 3; do
 done
 
 # --- the checker catches a planted bug --------------------------------------
-if [ "$MUTANT" = 0 ]; then exit 0; fi
+if [ "$MUTANT" = 0 ]; then exit $((FAILS > 0)); fi
 for n in 1 2 3; do mv "$T/t$n" "$T/run-t$n"; done
 nl_tracker 1
 nl_tracker 2
@@ -181,3 +181,4 @@ rc=$?
 grep -E "^verdict .*FAIL|MUTANT" "$T/mutant.txt" "$T/t3/err.log" | sed 's/^/  mutant: /'
 check "nemesis: the mutant dropped a group op" grep -q "MUTANT: group op" "$T/t3/err.log"
 check "nemesis: the checker fails the mutant" test "$rc" -ne 0
+exit $((FAILS > 0))	# make nemesis reports by this status
