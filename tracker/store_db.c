@@ -694,101 +694,6 @@ store_flush(struct store *s)
 }
 
 /*
- * The layouts that were released, by user_version:
- *   1, 2  before replication: refused (no stamps to give their rows);
- *   3     replication.  Its first release kept request keys in reqdone (a
- *         B-tree by key); a later one moved them to reqlog and added
- *         logbase without changing the number;
- *   4     the same tables as the later 3, whichever 3 it came from;
- *   5     sessions keep the key their client proved and a ticket key;
- *   6     version: synced folders' versions and their parents;
- *   7     alias and lost keep their creation's request key (an alias's
- *         is its row's: it was one creation; a loser's is not known), and
- *         session_dead what a session ended by a loss was.
- * The schema is all CREATE ... IF NOT EXISTS, so it adds what an older
- * layout lacks; the steps after it move what has to move.  One
- * transaction: a failure leaves the database as it was.
- */
-/*
- * Add a column (its name, then its type) to table unless the CREATE above
- * made the table with it: a 3 from before aliases had no alias table.
- * 0 or -1.
- */
-static int
-add_column(sqlite3 *db, const char *table, const char *column, char **msg)
-{
-	char text[160];
-	sqlite3_stmt *q;
-	int has;
-
-	snprintf(text, sizeof(text), "SELECT 1 FROM pragma_table_info('%s')"
-	    " WHERE name = '%.*s'", table, (int)strcspn(column, " "), column);
-	if (sqlite3_prepare_v2(db, text, -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	has = sqlite3_step(q) == SQLITE_ROW;
-	sqlite3_finalize(q);
-	if (has)
-		return 0;
-	snprintf(text, sizeof(text), "ALTER TABLE %s ADD COLUMN %s", table,
-	    column);
-	return sqlite3_exec(db, text, NULL, NULL, msg) == SQLITE_OK ? 0 : -1;
-}
-
-static int
-schema_upgrade(sqlite3 *db, int from, char **msg)
-{
-	char pragma[64];
-	sqlite3_stmt *q;
-	int reqdone = 0;
-
-	snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d;",
-	    STORE_SCHEMA_VERSION);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg) != SQLITE_OK)
-		return -1;
-	if (sqlite3_exec(db, schema, NULL, NULL, msg) != SQLITE_OK)
-		goto fail;
-	if (from == 3) {
-		if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE"
-		    " type = 'table' AND name = 'reqdone'", -1, &q,
-		    NULL) != SQLITE_OK)
-			goto fail;
-		reqdone = sqlite3_step(q) == SQLITE_ROW;
-		sqlite3_finalize(q);
-	}
-	if ((from == 3 || from == 4) && sqlite3_exec(db, "ALTER TABLE sessions"
-	    " ADD COLUMN fp BLOB; ALTER TABLE sessions ADD COLUMN tkey BLOB;",
-	    NULL, NULL, msg) != SQLITE_OK)
-		goto fail;
-	/* An alias's key is its row's: one creation (schema 7). */
-	if (from >= 3 && from < 7 && (add_column(db, "alias", "req BLOB",
-	    msg) == -1 || add_column(db, "lost", "req BLOB", msg) == -1 ||
-	    add_column(db, "session_dead", "peer TEXT", msg) == -1 ||
-	    add_column(db, "session_dead", "fp BLOB", msg) == -1 ||
-	    add_column(db, "session_dead", "tkey BLOB", msg) == -1 ||
-	    add_column(db, "session_dead", "lost INTEGER NOT NULL DEFAULT 0",
-	    msg) == -1 || sqlite3_exec(db, "UPDATE alias"
-	    " SET req = (SELECT req FROM users WHERE name = alias.name)"
-	    " WHERE kind = 'user'; UPDATE alias SET req = (SELECT req FROM grp"
-	    " WHERE name = alias.name) WHERE kind = 'group';", NULL, NULL,
-	    msg) != SQLITE_OK))
-		goto fail;
-	/* Request keys, oldest first, as reqlog keeps them. */
-	if (reqdone && sqlite3_exec(db, "INSERT INTO reqlog(at, req)"
-	    " SELECT at, req FROM reqdone ORDER BY at; DROP TABLE reqdone;",
-	    NULL, NULL, msg) != SQLITE_OK)
-		goto fail;
-	if (sqlite3_exec(db, pragma, NULL, NULL, msg) != SQLITE_OK ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, msg) != SQLITE_OK)
-		goto fail;
-	return 0;
-fail:
-	if (*msg == NULL)
-		*msg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-/*
  * PRAGMA quick_check (full 0: every page's structure, O(N)) or
  * integrity_check (full 1: also every index against its table): 0 when
  * SQLite says "ok", else -1 with its first findings in out, one a line.
@@ -897,7 +802,7 @@ store_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	if (version < STORE_SCHEMA_VERSION &&
-	    schema_upgrade(s->db, version, &msg) == -1)
+	    db_schema_upgrade(s->db, schema, version, &msg) == -1)
 		goto fail_msg;
 	if (sqlite3_exec(s->db, added_indexes, NULL, NULL, &msg) !=
 	    SQLITE_OK || db_quota_open(s->db, &msg) == -1 ||

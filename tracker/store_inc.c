@@ -29,6 +29,7 @@
 #include "store.h"
 #define STORE_INTERNAL
 #include "store_int.h"
+#include "wire.h"
 
 /* A request key, or NULL for none (reqlen other than 32). */
 void
@@ -276,5 +277,67 @@ state_merge_mark(struct store *s, const char *kind, const char *name,
 		return r;
 	if (strcmp(kind, "group") == 0)
 		return state_group_revive_aliases(s, name);
+	return 0;
+}
+
+/*
+ * Ended sessions keep their user and its incarnation, so why one ended
+ * is worked out when asked, the same on every tracker.  m: a session op
+ * or S_R_SESSION row; lost: ended because the account's creation lost
+ * (then what it was is kept: it lives again if that creation turns out
+ * to be a copy of the winner, state_sessions_revive()), not logged out.
+ */
+int
+state_dead_add(struct store *s, const struct wire_msg *m, int lost)
+{
+	sqlite3_stmt *q = db_stmt(s, S_DEAD_ADD);
+
+	db_bind_blob(q, ":key", m->f[SESS_KEY].p, 32);
+	db_bind_text(q, ":user", m->f[SESS_USER].s);
+	db_bind_int(q, ":born", (int64_t)m->f[SESS_UBORN].u);
+	db_bind_int(q, ":origin", (uint32_t)m->f[SESS_UORIGIN].u);
+	db_bind_int(q, ":lost", lost);
+	if (lost) {
+		db_bind_text(q, ":peer", m->f[SESS_PEER].s);
+		if (m->h.type != WT_OP_SESSION) {	/* checked: 32 bytes */
+			db_bind_blob(q, ":fp", m->f[SESS_FP].p, 32);
+			db_bind_blob(q, ":tkey", m->f[SESS_TKEY].p, 32);
+		}
+	}
+	return db_exec(s, q);
+}
+
+/* Is key ended?  0 no, 1 logged out, 2 ended by a loss, -1. */
+int
+state_dead_state(struct store *s, const uint8_t *key)
+{
+	sqlite3_stmt *q = db_stmt(s, S_DEAD_LOST);
+	int r;
+
+	db_bind_blob(q, ":key", key, 32);
+	if ((r = db_row(s, q)) != 1)
+		return r;
+	r = sqlite3_column_int64(q, 0) ? 2 : 1;
+	sqlite3_reset(q);
+	return r;
+}
+
+/* The account's sessions that ended by a loss its creation now won. */
+int
+state_sessions_revive(struct store *s, const char *user)
+{
+	static const enum stmt steps[] = { S_DEAD_REVIVE, S_DEAD_REVIVED,
+	    S_SEEN_USER };
+	sqlite3_stmt *q;
+	size_t i;
+
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		q = db_stmt(s, steps[i]);
+		db_bind_text(q, ":user", user);
+		if (steps[i] == S_SEEN_USER)
+			db_bind_int(q, ":at", (int64_t)db_now_ms());
+		if (db_exec(s, q) == -1)
+			return -1;
+	}
 	return 0;
 }

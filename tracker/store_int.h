@@ -1,15 +1,18 @@
 /*
  * store_int.h - what the store's files share, and nobody else sees.
  *
- * The store is one module in nine files (see store.h for its API and the
+ * The store is one module in ten files (see store.h for its API and the
  * rules it keeps):
- *   store_db.c     the database itself: open, schema and its migrations,
- *                  the statement table, transactions and group commit;
+ *   store_db.c     the database itself: open, schema, the statement
+ *                  table, transactions and group commit;
+ *   store_schema.c older layouts brought to this one, the quotas' table;
  *   store_clock.c  its wall clock (stamps, ages);
  *   store_state.c  the replicated state: ops applied from anywhere, the
  *                  merge rules of every table, request keys;
  *   store_inc.c    incarnations of users and groups: which creation of a
  *                  name is its row, which are aliases of it, which lost;
+ *                  sessions ended by a loss, alive again if it turns out
+ *                  an alias;
  *   store_rules.c  local requests: check the rules, then make an op and
  *                  apply it as any other tracker's op would be;
  *   store_read.c   reads for the handlers, and presence (live sessions);
@@ -140,15 +143,21 @@ struct store {
 
 /*
  * Statements kept beside the code that uses them, named in store_db.c's
- * table: the quotas' (store_rules.c) and the pages' (store_page.c).
+ * table: the quotas' (store_schema.c) and the pages' (store_page.c).
  */
 extern const char db_sql_quota_groups[], db_sql_quota_pending[],
 	db_sql_quota_share_rows[], db_sql_quota_shares[],
 	db_sql_quota_shares_this[];
 extern const char db_sql_group_page[], db_sql_req_page[],
 	db_sql_file_page[];
-/* The quotas' own table and its triggers (store_rules.c): 0, or -1. */
+/* The quotas' own table and its triggers (store_schema.c): 0, or -1. */
 int	db_quota_open(sqlite3 *, char **msg);
+/*
+ * Bring a database of layout from (3 and later) to this release's, schema
+ * being store_db.c's CREATEs, in one transaction: 0, or -1 with *msg.
+ */
+int	db_schema_upgrade(sqlite3 *, const char *schema, int from,
+	    char **msg);
 
 /* A membership's states, in the order a membership may move. */
 enum { M_ASKED = 1, M_REFUSED, M_MEMBER, M_LEFT };
@@ -225,6 +234,8 @@ int	state_mem_epoch(struct store *, const char *group, const char *user,
 	    uint32_t state, uint32_t *epoch);
 void	state_lost_why(char *why, size_t len, const char *user);
 int	state_dead_add(struct store *, const struct wire_msg *, int lost);
+/* Is key ended?  0 no, 1 logged out, 2 ended by a loss, -1. */
+int	state_dead_state(struct store *, const uint8_t *key);
 /* A file someone shares; its piece hashes only if pieces is set. */
 int	state_live_file(struct store *, const char *group, const char *name,
 	    struct file_meta *, int pieces);
