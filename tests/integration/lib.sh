@@ -189,6 +189,16 @@ make_group() {
 }
 # randfile PATH SIZE: a file of SIZE random bytes.
 randfile() { head -c "$2" /dev/urandom >"$1"; }
+
+# small_disk MIB: a tmpfs of MIB MiB mounted at D=$T/disk, unmounted at
+# exit; where none can be mounted the script says SKIP and ends.
+small_disk() {
+	D=$T/disk
+	mkdir -p "$D"
+	mount -t tmpfs -o size="$1"m tmpfs "$D" 2>/dev/null ||
+		{ echo "SKIP: cannot mount a tmpfs here"; exit 0; }
+	trap 'umount "$D" 2>/dev/null; cleanup' EXIT
+}
 # sha1_of FILE: the file's SHA1 in hex.
 sha1_of() { sha1sum "$1" | cut -d' ' -f1; }
 # client_pid NAME / client_port NAME: a long-running client's PID, and

@@ -11,11 +11,7 @@
 # failed.
 . "$(dirname "$0")/lib.sh"
 
-D=$T/disk
-mkdir -p "$D"
-mount -t tmpfs -o size=20m tmpfs "$D" 2>/dev/null ||
-	{ echo "SKIP: cannot mount a tmpfs here"; exit 0; }
-trap 'umount "$D" 2>/dev/null; cleanup' EXIT
+small_disk 20
 
 cluster 1
 start_tracker 1 --db "$D/tracker1.db" --min-free 0
