@@ -88,8 +88,24 @@ def cell(v):
 
 # --req-since MS: request keys that arrived before MS are left out (each
 # tracker lets go of them 5 minutes after, on its own: in a run that long
-# the oldest are there on one tracker and gone from another).
+# the oldest are there on one tracker and gone from another).  A key's
+# age is its earliest `at` on any tracker: a request retried on a second
+# tracker before the first one's op reached it is carried out twice, the
+# ops carry one key with two stamps, and each tracker keeps the stamp of
+# the one it applied first; so one key can be on either side of MS.
 REQ_SINCE = None
+
+
+def req_window(dumps):
+    """Each dump's reqlog {req: at} -> the set of keys whose earliest at
+    (over every dump) is at or after REQ_SINCE."""
+    first = {}
+    for d in dumps:
+        for k, at in d["reqlog"].items():
+            if k not in first or at < first[k]:
+                first[k] = at
+    for d in dumps:
+        d["reqlog"] = {(k,) for k in d["reqlog"] if first[k] >= REQ_SINCE}
 
 
 def dump(path):
@@ -100,8 +116,7 @@ def dump(path):
         out = {}
         for table, cols in TABLES:
             if table == "reqlog" and REQ_SINCE is not None:
-                out[table] = set(db.execute(
-                    "SELECT req FROM reqlog WHERE at >= ?", (REQ_SINCE,)))
+                out[table] = dict(db.execute("SELECT req, at FROM reqlog"))
                 continue
             out[table] = set(db.execute("SELECT %s FROM %s" % (cols, table)))
         db.execute("COMMIT")
@@ -118,6 +133,8 @@ def compare(paths):
             dumps.append(dump(p))
         except sqlite3.Error as e:
             return False, ["%s: cannot read: %s" % (p, e)], 0
+    if REQ_SINCE is not None:
+        req_window(dumps)
     lines = []
     ref = dumps[0]
     for i in range(1, len(paths)):
