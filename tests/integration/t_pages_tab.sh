@@ -31,14 +31,7 @@ done
 run_client setup <<<"$s"
 check_eq "tab pages: 14 groups, 10 files, 7 requests" 0 "$RC"
 
-TMX=(tmux -L "p2p-$$" -f /dev/null)
-port=$(free_ports 1)
-"${TMX[@]}" new-session -d -x 160 -y 50 \
-	"$CLIENT 127.0.0.1:$port $T/tracker_info.txt; echo \$? >$T/tty.rc; sleep 30" &&
-	PIDS+=($("${TMX[@]}" display-message -p '#{pid}'))
-screen() { "${TMX[@]}" capture-pane -p; }
-last_is() { [ "$(screen | sed '/^$/d' | tail -n 1)" = "$1" ]; }
-screen_has() { screen | grep -qE -- "$1"; }
+tty_client "$T/tty.rc"
 check "tab pages: prompt shown" wait_for 200 last_is "p2p>"
 "${TMX[@]}" send-keys "login tab pw-tab" Enter
 check "tab pages: login" wait_for 200 screen_has '^logged in as tab'

@@ -219,6 +219,16 @@ make_key(uint8_t key[32], unsigned n)
 	key[7] = 0;
 }
 
+/* A session of user with key made from n (make_key), at peer. */
+static void
+add_session(struct store *s, uint8_t key[32], unsigned n, const char *user,
+    const char *peer)
+{
+	make_key(key, n);
+	assert_rc(store_session_add(s, key, user, peer, TEST_FP, TEST_TKEY),
+	    ST_OK);
+}
+
 /* Join and accept. */
 static void
 admit(struct store *s, const char *group, const char *owner, const char *user)
@@ -282,12 +292,8 @@ test_update_versions(void **state)
 	add_users(s, users);
 	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
 	admit(s, "g", "alice", "bob");
-	make_key(ka, 1);
-	make_key(kb, 2);
-	assert_rc(store_session_add(s, ka, "alice", "a:1", TEST_FP, TEST_TKEY),
-	    ST_OK);
-	assert_rc(store_session_add(s, kb, "bob", "b:1", TEST_FP, TEST_TKEY),
-	    ST_OK);
+	add_session(s, ka, 1, "alice", "a:1");
+	add_session(s, kb, 2, "bob", "b:1");
 	assert_rc(store_online(s, ka, 1), ST_OK);
 	assert_rc(store_online(s, kb, 1), ST_OK);
 	make_key(kc, 3);		/* who asks for sources */
@@ -402,12 +408,8 @@ test_shares_pages(void **state)
 	int i, g, more, pages, rows, per;
 
 	add_users(s, users);
-	make_key(ka, 1);
-	make_key(kb, 2);
-	assert_rc(store_session_add(s, ka, "alice", "a:1", TEST_FP, TEST_TKEY),
-	    ST_OK);
-	assert_rc(store_session_add(s, kb, "bob", "b:1", TEST_FP, TEST_TKEY),
-	    ST_OK);
+	add_session(s, ka, 1, "alice", "a:1");
+	add_session(s, kb, 2, "bob", "b:1");
 	memset(piece, 0x5a, sizeof(piece));
 	x.pieces = piece;
 	x.npieces = 1;
