@@ -420,7 +420,7 @@ test_shares_pages(void **state)
 			snprintf(name, sizeof(name), "f%d", 4 - i);
 			snprintf(path, sizeof(path), "/a/%s/%s", groups[g],
 			    name);
-			x.size = (uint64_t)(10 * g + i + 1);
+			x.size = 10 * (uint64_t)g + (uint64_t)i + 1;
 			memset(x.sha1, 10 * g + i + 1, 20);
 			assert_rc(store_upload(s, ka, "alice", groups[g], name,
 			    &x, path, 1), ST_OK);
