@@ -10,10 +10,10 @@
  *
  * The cache.  The tracker's lists are not fetched while Tab is pressed
  * (the loop must not wait on the network): they are what the client last
- * saw, either in the answer to a command the user ran (list_groups,
- * list_files, list_requests; create_group, upload_file, accept_request
- * and the like adjust them) or in a fetch made in the background when a
- * list was missing or older than COMPLETE_STALE_MS.  complete_line()
+ * saw in a fetch made in the background when a list was missing or
+ * older than COMPLETE_STALE_MS (its first pages: suggest.c), adjusted by
+ * the commands the user ran since (create_group, upload_file,
+ * accept_request and the like).  complete_line()
  * says which list it lacked (need), and the caller may fetch it.  Every
  * list is sorted, holds no duplicates and at most COMPLETE_NAMES_MAX
  * names; file names and requests are kept for the COMPLETE_GROUPS_MAX

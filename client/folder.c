@@ -11,9 +11,10 @@
  * size and time are checked again when the hash is back: a file that
  * changed while it was hashed stays dirty.
  *
- * The group is looked at (LIST_VERSIONS) when the tracker says it
- * changed (WT_CHANGED, for the WT_SUBSCRIBE each folder makes on each
- * tracker connection), one look at a time, and every FOLDER_POLL_MS.
+ * The group is looked at (VERSIONS_PAGE, a page at a time) when the
+ * tracker says it changed (WT_CHANGED, for the WT_SUBSCRIBE each folder
+ * makes on each tracker connection), one look at a time, and every
+ * FOLDER_POLL_MS.
  *
  * Fetches are downloads into FOLDER_STAGE/FOLDER_FETCH, renamed over the name when
  * complete unless the file changed here meanwhile (then the download is
@@ -306,7 +307,7 @@ static void	ask(struct folder *, uint64_t now, int notice);
 
 /*
  * A request of type about f's group ("ti": the token and the group),
- * answered to cb(f): LIST_VERSIONS, SUBSCRIBE, UNSUBSCRIBE.
+ * answered to cb(f): SUBSCRIBE, UNSUBSCRIBE.
  */
 static void
 group_request(struct folder *f, unsigned type, tlink_cb cb)
@@ -328,69 +329,131 @@ why_not(const struct wire_msg *m, const char *err)
 	return m->h.type == WT_ERROR ? m->f[ERROR_MSG].s : "unexpected reply";
 }
 
-/* The group's versions: what each name is there; then decide each. */
+/*
+ * A look at the group is a walk through its versions (VERSIONS_PAGE), a
+ * page at a time from the cursor; each page's rows are marked on their
+ * names (w_in, w_g, w_parent) and taken only once the last page is in,
+ * so a walk that fails half-way changes nothing: the next look (a
+ * notice, or the poll) walks again from the start, as a whole listing
+ * that failed was asked again.  poll.asking stays set from the first
+ * page to the last: one walk at a time.
+ */
+static void	on_versions(void *, const struct wire_msg *, const char *);
+
 static void
-versions(struct folder *f, const struct wire_msg *m, const char *err)
+ask_page(struct folder *f)
+{
+	struct wire_enc *e = tlink_begin(f->cl->tl, WT_VERSIONS_PAGE);
+
+	wire_put_token(e, f->cl->token);
+	wire_put_id(e, f->group);
+	wire_put_str(e, f->cursor);
+	f->refs++;
+	tlink_send(f->cl->tl, on_versions, f);
+}
+
+/* A page of the group's versions: each name marked. */
+static void
+mark_page(struct folder *f, const struct wire_msg *m)
 {
 	struct wire_field fl[WIRE_MAX_FIELDS];
-	static const uint8_t none[20];
 	struct wire_iter it;
 	struct fentry *e;
-	const char *why;
-	char esc[300];
 
-	if (err != NULL || m->h.type != WT_VERSIONS) {
-		why = why_not(m, err);
-		if (!f->warned)
-			log_warnx("folder %s: group %s: %s", f->dir, f->group,
-			    log_escape(esc, sizeof(esc), why, strlen(why)));
-		f->warned = 1;
-		return;
-	}
-	f->seen = 1;
-	f->warned = 0;
-	for (e = f->files; e != NULL; e = e->next)
-		e->in_group = 0;
 	wire_iter_init(&it, m);
 	while (wire_iter_next(&it, fl)) {
 		if ((e = fstate_entry(f, fl[VER_NAME].s, 1)) == NULL)
 			continue;
-		e->in_group = 1;
-		memcpy(e->g, fl[VER_SHA1].p, 20);
-		memcpy(e->parent, fl[VER_PARENT].p, 20);
-		e->has_parent = memcmp(e->parent, none, 20) != 0;
+		e->w_in = 1;
+		memcpy(e->w_g, fl[VER_SHA1].p, 20);
+		memcpy(e->w_parent, fl[VER_PARENT].p, 20);
+	}
+}
+
+/* The walk is whole: what each name is in the group; then decide each. */
+static void
+walked(struct folder *f)
+{
+	static const uint8_t none[20];
+	struct fentry *e;
+
+	f->seen = 1;
+	f->warned = 0;
+	for (e = f->files; e != NULL; e = e->next) {
+		e->in_group = e->w_in;
+		if (e->w_in) {
+			memcpy(e->g, e->w_g, 20);
+			memcpy(e->parent, e->w_parent, 20);
+			e->has_parent = memcmp(e->parent, none, 20) != 0;
+		}
 	}
 	for (e = f->files; e != NULL; e = e->next)
 		decide(f, e);
+}
+
+/* Whether the walk goes on (1) or ended (0, failed or whole). */
+static int
+walk_page(struct folder *f, const struct wire_msg *m, const char *err)
+{
+	const char *why;
+	char esc[300];
+	int r;
+
+	if (!f->cl->logged_in)
+		return 0;
+	if (err != NULL || m->h.type != WT_FILES_PAGE) {
+		why = why_not(m, err);
+	} else {
+		mark_page(f, m);
+		if ((r = page_next(m, f->cursor, 1, &why)) == 1) {
+			ask_page(f);
+			return 1;
+		}
+		if (r == 0) {
+			walked(f);
+			return 0;
+		}
+	}
+	if (!f->warned)
+		log_warnx("folder %s: group %s: %s", f->dir, f->group,
+		    log_escape(esc, sizeof(esc), why, strlen(why)));
+	f->warned = 1;
+	return 0;
 }
 
 static void
 on_versions(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct folder *f = arg;
-	int again = folder_poll_done(&f->poll);
+	int again;
 
-	if (!f->dead)
-		versions(f, m, err);
-	/* A notice came while this was out: the change may be newer. */
-	if (again)
-		ask(f, loop_now(f->cl->loop), 1);
+	if (f->dead || walk_page(f, m, err) == 0) {
+		again = folder_poll_done(&f->poll);
+		/* A notice came while this was out: the change may be newer. */
+		if (again)
+			ask(f, loop_now(f->cl->loop), 1);
+	}
 	unref(f);
 }
 
 /*
  * Look at the group now if folder_poll_due() says so: notice, the
  * tracker said it changed (or a new connection may have missed that);
- * else the slow poll's turn.
+ * else the slow poll's turn.  A walk from the first page.
  */
 static void
 ask(struct folder *f, uint64_t now, int notice)
 {
 	struct client *cl = f->cl;
+	struct fentry *e;
 
-	if (!f->dead && !cl->quitting && cl->logged_in &&
-	    folder_poll_due(&f->poll, now, notice))
-		group_request(f, WT_LIST_VERSIONS, on_versions);
+	if (f->dead || cl->quitting || !cl->logged_in ||
+	    !folder_poll_due(&f->poll, now, notice))
+		return;
+	f->cursor[0] = '\0';
+	for (e = f->files; e != NULL; e = e->next)
+		e->w_in = 0;
+	ask_page(f);
 }
 
 static void

@@ -6,8 +6,8 @@
  * folder is watched with inotify; a file is shared once it is stable
  * (folder_rules.h), as a new version of its name (WT_UPDATE, naming the
  * content it was made from).  The group is asked for its files and their
- * versions (WT_LIST_VERSIONS) when the tracker says it changed (the
- * group is subscribed on each tracker connection: WT_SUBSCRIBE, then
+ * versions (WT_VERSIONS_PAGE, page by page) when the tracker says it
+ * changed (the group is subscribed on each tracker connection: WT_SUBSCRIBE, then
  * WT_CHANGED notices), and every FOLDER_POLL_MS besides (folder_rules.h);
  * what to do with each name is folder_decide()'s.  Downloads go through the download engine
  * into the folder's own subfolder (FOLDER_STAGE), and are renamed into

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "folder_rules.h"
+#include "page.h"
 #include "parse.h"
 
 struct client;
@@ -55,6 +56,9 @@ struct fentry {
 	/* The group, at the last look. */
 	int		 in_group, has_parent;
 	uint8_t		 g[20], parent[20];
+	/* The look under way, page by page: taken when it is whole. */
+	int		 w_in;
+	uint8_t		 w_g[20], w_parent[20];
 	enum busy	 busy;
 };
 
@@ -70,7 +74,10 @@ struct folder {
 	int		 ifd;
 	struct fentry	*files;
 	struct loop_timer *tick;
-	struct folder_poll poll;	/* LIST_VERSIONS: when (folder_rules) */
+	struct folder_poll poll;	/* a look at the group: when
+					   (folder_rules) */
+	char		 cursor[PAGE_CURSOR_MAX + 1];	/* the look's next
+							   page: from */
 	enum sub	 sub;		/* WT_SUBSCRIBE on this connection */
 	uint64_t	 sub_retry;	/* a refused one: not before (ms) */
 	int		 seen;		/* the group answered once: nothing is

@@ -48,10 +48,11 @@ int	folder_candidate(const char *name);
 int	folder_stable(uint64_t changed_ms, uint64_t now_ms, int closed);
 
 /*
- * When a folder asks the group for its versions (LIST_VERSIONS): at once
- * when the tracker says the group changed (a notice), but never two at a
- * time: a notice while one is out asks for exactly one more after its
- * answer (the change may be newer than the list on its way).  Besides,
+ * When a folder asks the group for its versions (a walk through
+ * VERSIONS_PAGE's pages): at once when the tracker says the group
+ * changed (a notice), but never two at a time: a notice while one is out
+ * asks for exactly one more after its last page (the change may be newer
+ * than the list on its way).  Besides,
  * every FOLDER_POLL_MS whatever was heard, and at the first look.
  */
 #define FOLDER_POLL_MS		30000

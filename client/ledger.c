@@ -51,6 +51,8 @@ open_own(const char *path, int flags, char *err, size_t errlen)
 		    "the user's: not trusted (chown it to the user, chmod 600 "
 		    "%s)", path, path);
 		close(fd);
+		/* Not a missing file, whatever errno said before. */
+		errno = EPERM;
 		return -1;
 	}
 	return fd;

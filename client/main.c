@@ -258,10 +258,16 @@ link_ready(void *arg)
 		ping(cl);
 }
 
-/* A login succeeded: keep the session online. */
+/*
+ * A login succeeded: keep the session online.  A PING at once: the
+ * tracker takes a link for the session's (online, and so not idle) at
+ * the first request that carries its token, and a login may ask nothing
+ * more (no record of shares to walk, reshare.c).
+ */
 static void
 session_started(struct client *cl)
 {
+	ping(cl);
 	loop_timer_cancel(cl->loop, cl->ping);
 	cl->ping = loop_timer(cl->loop, 20000, ping_timer, cl);
 	suggest_session_started(cl);

@@ -4,7 +4,11 @@
  *
  * Owns nothing between logins but the record file, whose name main.c
  * put in cl->ledger.  Each login reads it afresh: other clients of the
- * same user on this machine append to it too.  Files are opened once,
+ * same user on this machine append to it too.  The tracker's list comes
+ * a page at a time (MY_SHARES_PAGE, common/page.h), each page looked at
+ * before the next is asked for, so a user with 100,000 shares never
+ * needs a reply over a control frame; the login's line waits for the
+ * last page.  Files are opened once,
  * by the recorded path, never through a link at its end, and checked on
  * that descriptor (fstat), which is the one served.
  */
@@ -22,6 +26,7 @@
 #include "client.h"
 #include "ledger.h"
 #include "log.h"
+#include "page.h"
 #include "parse.h"
 #include "shares.h"
 #include "tracker_link.h"
@@ -37,9 +42,16 @@ struct recheck {
 	uint64_t	 mtime;
 };
 
+/*
+ * A login's walk through its shares, a page at a time: the record read
+ * once at the start, the counts so far, where the next page starts.
+ */
 struct reshare {
 	struct client	*cl;
 	void		(*done)(struct client *, unsigned, unsigned);
+	struct ledger	 lg;
+	unsigned	 n, checking;
+	char		 cursor[PAGE_CURSOR_MAX + 1];	/* "" at first */
 };
 
 void
@@ -176,51 +188,87 @@ reshare_one(struct client *cl, const struct ledger *lg,
 	return 1;
 }
 
+static void	ask(struct reshare *);
+
+/* A page of the tracker's list: each share looked at, then the next. */
 static void
-on_my_shares(void *arg, const struct wire_msg *m, const char *err)
+on_page(void *arg, const struct wire_msg *m, const char *err)
 {
 	struct reshare *rs = arg;
 	struct client *cl = rs->cl;
 	struct wire_field f[WIRE_MAX_FIELDS];
 	struct wire_iter it;
-	struct ledger lg = { NULL, 0 };
-	char why[PATH_MAX + 256];
-	unsigned n = 0, checking = 0;
+	const char *why = NULL;
+	char esc[512];
+	int more = 0;
 
-	if (err == NULL && m->h.type == WT_SHARES && cl->logged_in) {
-		if (cl->ledger[0] == '\0' ||
-		    ledger_load(cl->ledger, &lg, why, sizeof(why)) == -1) {
-			if (cl->ledger[0] != '\0')
-				log_warnx("%s; nothing shared again", why);
-		} else {
-			wire_iter_init(&it, m);
-			while (wire_iter_next(&it, f))
-				switch (reshare_one(cl, &lg, f)) {
-				case 1:
-					n++;
-					break;
-				case 2:
-					checking++;
-					break;
-				default:
-					break;
-				}
+	if (err != NULL || m->h.type != WT_SHARES_PAGE || !cl->logged_in) {
+		/* A session over, or a refusal (reshared() says it). */
+		if (cl->logged_in)
+			reshared(NULL, m, err);
+	} else {
+		wire_iter_init(&it, m);
+		while (wire_iter_next(&it, f))
+			switch (reshare_one(cl, &rs->lg, f)) {
+			case 1:
+				rs->n++;
+				break;
+			case 2:
+				rs->checking++;
+				break;
+			default:
+				break;
+			}
+		if ((more = page_next(m, rs->cursor, 1, &why)) == 1) {
+			ask(rs);
+			return;
 		}
-		ledger_free(&lg);
+		if (more == -1)
+			log_warnx("re-sharing stopped: %s",
+			    log_escape(esc, sizeof(esc), why, strlen(why)));
 	}
-	rs->done(cl, n, checking);
+	ledger_free(&rs->lg);
+	rs->done(cl, rs->n, rs->checking);
 	free(rs);
+}
+
+static void
+ask(struct reshare *rs)
+{
+	struct wire_enc *e = tlink_begin(rs->cl->tl, WT_MY_SHARES_PAGE);
+
+	wire_put_token(e, rs->cl->token);
+	wire_put_str(e, rs->cursor);
+	tlink_send(rs->cl->tl, on_page, rs);
 }
 
 void
 reshare_start(struct client *cl, void (*done)(struct client *, unsigned,
     unsigned))
 {
-	struct wire_enc *e = tlink_begin(cl->tl, WT_MY_SHARES);
-	struct reshare *rs = xcalloc(1, sizeof(*rs));
+	struct reshare *rs;
+	char why[PATH_MAX + 256];
 
+	/* Without a record there is nothing this client may serve again. */
+	if (cl->ledger[0] == '\0') {
+		done(cl, 0, 0);
+		return;
+	}
+	rs = xcalloc(1, sizeof(*rs));
+	if (ledger_load(cl->ledger, &rs->lg, why, sizeof(why)) == -1) {
+		log_warnx("%s; nothing shared again", why);
+		ledger_free(&rs->lg);
+		free(rs);
+		done(cl, 0, 0);
+		return;
+	}
+	if (rs->lg.n == 0) {
+		ledger_free(&rs->lg);
+		free(rs);
+		done(cl, 0, 0);
+		return;
+	}
 	rs->cl = cl;
 	rs->done = done;
-	wire_put_token(e, cl->token);
-	tlink_send(cl->tl, on_my_shares, rs);
+	ask(rs);
 }

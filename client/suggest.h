@@ -32,9 +32,6 @@ struct wire_msg;
 /* What the running command's success changes in the lists. */
 enum suggest_effect {
 	SUGGEST_NONE,
-	SUGGEST_LIST_GROUPS,		/* the reply is the group list */
-	SUGGEST_LIST_FILES,		/* ... the files of group */
-	SUGGEST_LIST_REQUESTS,		/* ... the requests to join group */
 	SUGGEST_ADD_GROUP,		/* group exists now */
 	SUGGEST_ADD_FILE,		/* group has a file called name */
 	SUGGEST_DROP_REQUEST,		/* name's request to join group is over */

@@ -216,10 +216,16 @@ send_pending(struct tlink *t)
 
 /*
  * The current tracker is gone: move on to the next, failing the waiting
- * requests once every tracker has failed in a row.  The caller reconnects.
+ * requests once every tracker has failed in a row.  A connection that
+ * was working (counted 0) starts a round that ends with that tracker
+ * again: with one tracker, a connection it closed (a commit that failed
+ * on a full disk drops every connection, its replies unsent) is made
+ * again and the requests sent again, so they get the tracker's own
+ * answer (the disk is full) rather than "unreachable".  The caller
+ * reconnects.
  */
 static void
-link_lost(struct tlink *t, const char *why)
+link_lost(struct tlink *t, const char *why, int counted)
 {
 	char msg[1200];
 	int refusal = t->refused[0] != '\0';
@@ -234,6 +240,8 @@ link_lost(struct tlink *t, const char *why)
 		    t->tl->v[t->cur].host, t->tl->v[t->cur].port, why);
 	log_debug("tracker %s", t->lasterr);
 	t->cur = (t->cur + 1) % t->tl->n;
+	if (!counted)
+		return;
 	if (++t->tried < t->tl->n) {
 		/* Going on with the next one: the refusal is still said. */
 		if (refusal)
@@ -305,13 +313,14 @@ on_closed(struct conn *c, const char *why, void *arg)
 	if (was_ready) {
 		/*
 		 * A tracker we were using went away: a new round starts at
-		 * the next one listed.  Sessions are valid on every tracker
-		 * of the cluster, and a request sent again is recognised by
-		 * its id, so the user sees nothing of the move.
+		 * the next one listed, and goes round to this one again.
+		 * Sessions are valid on every tracker of the cluster, and a
+		 * request sent again is recognised by its id, so the user
+		 * sees nothing of the move.
 		 */
 		t->tried = 0;
 	}
-	link_lost(t, why);
+	link_lost(t, why, !was_ready);
 	/* Idle now: a callback's next request starts a connection. */
 	while ((r = doomed) != NULL) {
 		doomed = r->next;
@@ -508,7 +517,7 @@ link_connect(struct tlink *t)
 		snprintf(name, sizeof(name), "%s:%u", a->host, a->port);
 		if ((fd = net_connect(a->host, a->port, err,
 		    sizeof(err))) == -1) {
-			link_lost(t, err);
+			link_lost(t, err, 1);
 			if (t->head == NULL)
 				return;
 			continue;
@@ -516,7 +525,7 @@ link_connect(struct tlink *t)
 		net_quick_retransmit(fd);
 		if ((t->c = conn_new(t->loop, fd, name, 1, &link_ops, t,
 		    LINK_IN_MAX, LINK_OUT_MAX)) == NULL) {
-			link_lost(t, "cannot watch socket");
+			link_lost(t, "cannot watch socket", 1);
 			if (t->head == NULL)
 				return;
 			continue;

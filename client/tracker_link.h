@@ -6,8 +6,9 @@
  * connects on demand to the trackers of tracker_info.txt in order, uses
  * the first that completes the HELLO exchange, and on losing it (or when a
  * reply is overdue) moves on to the next one and sends the unanswered
- * requests again.  When every tracker has been tried once in a row, the
- * waiting requests fail.  Only the loop thread calls in; a callback may
+ * requests again.  When every tracker has been tried once in a row (a
+ * round after a working connection was lost ending with its tracker),
+ * the waiting requests fail.  Only the loop thread calls in; a callback may
  * run before tlink_send() returns (a request that cannot be sent).
  */
 #ifndef TRACKER_LINK_H

@@ -1,5 +1,6 @@
 /*
- * page.h - listings a page at a time (WT_NAMES_PAGE, WT_FILES_PAGE).
+ * page.h - listings a page at a time (WT_NAMES_PAGE, WT_FILES_PAGE,
+ * WT_SHARES_PAGE).
  *
  * A listing whose length a user controls (groups, a group's files or
  * join requests) goes out in pages of at most a control frame: the
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parse.h"
 #include "rbuf.h"
 #include "wire.h"
 
@@ -29,12 +31,13 @@
 
 struct page_item {
 	size_t		 name;		/* offset into names */
-	uint64_t	 size;
+	size_t		 group, path;	/* SHARES_PAGE's too */
+	uint64_t	 size, mtime;
 	uint8_t		 sha1[20], parent[20];
 };
 
 struct page {
-	unsigned	  type;		/* WT_NAMES_PAGE or WT_FILES_PAGE */
+	unsigned	  type;		/* NAMES_PAGE, FILES_PAGE, SHARES_PAGE */
 	size_t		  budget, bytes;	/* item bytes: most, taken */
 	struct buf	  names;	/* each item's name, with its NUL */
 	struct page_item *v;
@@ -53,6 +56,27 @@ void	page_free(struct page *);
  */
 int	page_add(struct page *, const char *name, uint64_t size,
 	    const uint8_t *sha1, const uint8_t *parent, const char *key);
+/* A SHARES_PAGE's item: one share of the user, as in WT_SHARES. */
+struct page_share {
+	const char	*group, *name, *path;
+	const uint8_t	*sha1;
+	uint64_t	 size, mtime;
+};
+/*
+ * Take a share into a SHARES_PAGE, as page_add() takes other items; its
+ * cursor is page_share_key()'s.
+ */
+int	page_add_share(struct page *, const struct page_share *);
+/*
+ * The cursor after a share, "group name" (a blank sorts before every id
+ * character, so these grow in (group, name) order), into key: 0, or -1
+ * if it does not fit.  page_share_cursor() reads one back: the group
+ * into group, *name into the cursor; 0, or -1 if it is not one.
+ */
+int	page_share_key(const char *group, const char *name, char *key,
+	    size_t len);
+int	page_share_cursor(const char *cursor, char group[ID_MAX + 1],
+	    const char **name);
 /* Append the page to b as the reply to request id: 0, or -1. */
 int	page_encode(const struct page *, struct buf *b, uint32_t id,
 	    int more);

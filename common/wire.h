@@ -41,13 +41,14 @@ struct buf;
 
 #define WIRE_HDR	12
 #define WIRE_MAGIC	0x50325053u	/* "P2PS" */
-#define WIRE_VERSION	7	/* 2: under TLS, tickets name keys; 3: downloaders
+#define WIRE_VERSION	8	/* 2: under TLS, tickets name keys; 3: downloaders
 				   tell their sources HAVE and BITFIELD; 4:
 				   SOURCES, a bounded random set of them; 5:
 				   BEAT on client and sync links; 6: listings
 				   in pages (GROUPS_PAGE...), SUBSCRIBE and
 				   CHANGED; 7: S_R_MARK carries a request
-				   key, after the rows */
+				   key, after the rows; 8: a user's shares in
+				   pages (MY_SHARES_PAGE, SHARES_PAGE) */
 #define WIRE_CTRL_MAX	(64 * 1024)
 #define WIRE_STR_MAX	4096
 #define WIRE_HASHES_MAX	(256 * 1024)	/* 128 GiB of 512 KiB pieces */
@@ -82,7 +83,9 @@ enum wire_role {
 /*
  * Message types.  Numbers are part of the protocol: never reuse one.
  * 1..15 generic replies, 16..63 client->tracker, 64..95 peer<->peer,
- * 96..127 tracker<->tracker.
+ * 96..127 tracker<->tracker.  1..15 being all taken, a later reply takes
+ * a number of 16..63 (SHARES_PAGE); the tracker answers no such number
+ * as a request (handlers.c's table has no row for it).
  */
 enum wire_type {
 	WT_HELLO = 1,		/* "uwbs" magic, version, role, software */
@@ -182,6 +185,15 @@ enum wire_type {
 				   NOTIFY_SUBS_MAX groups a link, for as
 				   long as the link lasts) */
 	WT_UNSUBSCRIBE = 41,	/* "ti" group -> WT_OK: no more of them */
+	/*
+	 * A user's shares a page at a time (the login's re-share): the
+	 * cursor is "" at first, then "group name" (one blank between: a
+	 * blank sorts before every id character, so cursors grow as the
+	 * (group, name) order does).
+	 */
+	WT_MY_SHARES_PAGE = 44,	/* "ts" cursor -> WT_SHARES_PAGE */
+	WT_SHARES_PAGE = 45,	/* "bs*isshqq" more, cursor, then shares as
+				   in WT_SHARES: a reply (see above) */
 
 	/*
 	 * Peer protocol.  Files are addressed by their whole-file SHA1,
@@ -316,7 +328,8 @@ enum { UPLOAD_TOKEN, UPLOAD_GROUP, UPLOAD_NAME, UPLOAD_SIZE, UPLOAD_SHA1,
 enum { VER_NAME, VER_SIZE, VER_SHA1, VER_PARENT };	/* VERSIONS' item */
 /* NAMES_PAGE and FILES_PAGE; their items are NAMES' and VERSIONS'. */
 enum { PAGE_MORE, PAGE_CURSOR };
-/* GROUPS_PAGE "ts"; the others "tis" as REQ_TOKEN, REQ_GROUP. */
+/* GROUPS_PAGE and MY_SHARES_PAGE "ts"; the others "tis" as REQ_TOKEN,
+   REQ_GROUP.  SHARES_PAGE's items are SHARES'. */
 enum { PAGEREQ_TOKEN, PAGEREQ_GROUPS_CURSOR };
 enum { PAGEREQ_CURSOR = 2 };
 enum { CHANGED_GROUP };

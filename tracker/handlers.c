@@ -780,6 +780,7 @@ static const struct {
 	[WT_REQUESTS_PAGE] =	{ h_requests_page, 1, 0 },
 	[WT_FILES_PAGE_REQ] =	{ h_files_page, 1, 0 },
 	[WT_VERSIONS_PAGE] =	{ h_files_page, 1, 0 },
+	[WT_MY_SHARES_PAGE] =	{ h_shares_page, 1, 0 },
 	[WT_SUBSCRIBE] =	{ h_subscribe, 1, 0 },
 	[WT_UNSUBSCRIBE] =	{ h_subscribe, 1, 0 },
 };

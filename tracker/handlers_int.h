@@ -44,6 +44,7 @@ void	link_key(const struct link *, uint8_t fp[32]);
 void	h_groups_page(struct req *);
 void	h_requests_page(struct req *);
 void	h_files_page(struct req *);
+void	h_shares_page(struct req *);
 
 /* Accounts (handlers_auth.c): password hashing on the worker pool. */
 void	h_create_user(struct req *);

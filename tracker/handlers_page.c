@@ -1,6 +1,7 @@
 /*
  * handlers_page.c - listings a page at a time: GROUPS_PAGE,
- * REQUESTS_PAGE, FILES_PAGE_REQ and VERSIONS_PAGE (see common/page.h).
+ * REQUESTS_PAGE, FILES_PAGE_REQ, VERSIONS_PAGE and MY_SHARES_PAGE (see
+ * common/page.h).
  *
  * Each request is answered with one page of at most a control frame,
  * from the cursor it names, so no listing, however long a user made it,
@@ -85,4 +86,24 @@ h_files_page(struct req *r)
 	    r->m->f[PAGEREQ_CURSOR].s, r->type == WT_VERSIONS_PAGE, take,
 	    &pg, &more);
 	page_reply(r, &pg, rc, more, g);
+}
+
+static int
+take_share(void *arg, const struct share_row *sr)
+{
+	return page_add_share(arg, &(struct page_share){ sr->group, sr->name,
+	    sr->path, sr->sha1, sr->size, (uint64_t)sr->mtime });
+}
+
+/* MY_SHARES_PAGE: the session's user's shares, for its login. */
+void
+h_shares_page(struct req *r)
+{
+	struct page pg;
+	int rc, more;
+
+	page_init(&pg, WT_SHARES_PAGE, 0);
+	rc = store_shares_page(r->t->store, r->user,
+	    r->m->f[PAGEREQ_GROUPS_CURSOR].s, take_share, &pg, &more);
+	page_reply(r, &pg, rc, more, NULL);
 }

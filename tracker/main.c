@@ -296,6 +296,26 @@ commit(void)
 }
 
 /*
+ * P2PS_PAGE_ROWS=N (1..16384): a page's query reads at most N rows, so
+ * tests make listings of many pages from a few rows (README: listings in
+ * pages).  Not an option: nothing a deployment needs.
+ */
+static void
+page_rows_knob(void)
+{
+	const char *v = getenv("P2PS_PAGE_ROWS");
+	long long n;
+
+	if (v == NULL)
+		return;
+	if (parse_num(v, 1, STORE_PAGE_ROWS, &n) == -1)
+		fatalx("P2PS_PAGE_ROWS=%.32s: not a number of 1..%d", v,
+		    STORE_PAGE_ROWS);
+	log_info("P2PS_PAGE_ROWS: pages of at most %lld rows", n);
+	store_set_page_rows(T.store, (unsigned)n);
+}
+
+/*
  * The work before the loop sleeps, in the one order that makes "nothing
  * is acknowledged or sent on before it is committed" true.  It is the
  * tracker's only before-sleep hook (conn.c's own is switched off in
@@ -754,6 +774,7 @@ main(int argc, char **argv)
 	sq.pending = T.quota[1];
 	sq.files = T.quota[2];
 	store_set_quota(T.store, &sq);
+	page_rows_knob();
 	/* Group commit: see before_sleep(), which alone orders the flushes. */
 	store_batch(T.store, 1);
 	conn_flush_by_caller();

@@ -296,6 +296,21 @@ int	store_requests_page(struct store *, const char *group,
 int	store_files_page(struct store *, const char *group, const char *user,
 	    const char *after, int parents, store_page_cb, void *arg,
 	    int *more);
+/*
+ * The user's shares, as store_my_shares() lists them, in (group, name)
+ * order after the cursor (page_share_cursor()'s "group name"; "": from
+ * the start), each handed to cb with its key until cb returns -1 or
+ * STORE_PAGE_ROWS were.
+ */
+typedef int (*store_share_page_cb)(void *arg, const struct share_row *);
+int	store_shares_page(struct store *, const char *user, const char *after,
+	    store_share_page_cb, void *arg, int *more);
+/*
+ * Rows a page's query reads at most (0: STORE_PAGE_ROWS): a test's knob
+ * (P2PS_PAGE_ROWS, tracker/main.c) for listings of many pages made of
+ * few rows.
+ */
+void	store_set_page_rows(struct store *, unsigned rows);
 
 /* Online bookkeeping: one call per link bound to / unbound from a key. */
 int	store_online(struct store *, const uint8_t key[32], int up);

@@ -394,6 +394,7 @@ static const char *const sql[S_COUNT] = {
 	[S_GROUP_PAGE] = db_sql_group_page,
 	[S_REQ_PAGE] = db_sql_req_page,
 	[S_FILE_PAGE] = db_sql_file_page,
+	[S_SHARE_PAGE] = db_sql_share_page,
 	[S_SHARE_OR_SERVE] = "SELECT 1 WHERE EXISTS(SELECT 1 FROM share s"
 	    " JOIN file f ON f.grp = s.grp AND f.name = s.name"
 	    " JOIN member m ON m.grp = s.grp AND m.user = s.user"

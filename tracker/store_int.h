@@ -80,6 +80,7 @@ enum stmt {
 	S_FILE_LIST, S_FILE_NAMES, S_FILE_FOUND, S_MY_GROUPS, S_SHARE_PUT, S_SHARE_MINE, S_SHARE_OR_SERVE,
 	S_QUOTA_GROUPS, S_QUOTA_PENDING, S_QUOTA_SHARE_ROWS, S_QUOTA_SHARES,
 	S_QUOTA_SHARES_THIS, S_GROUP_PAGE, S_REQ_PAGE, S_FILE_PAGE,
+	S_SHARE_PAGE,
 	S_SERVE_PUT, S_SERVE_SOURCES,
 	S_SEEN_TOUCH, S_SEEN_DROP, S_SESS_IDLE, S_SESS_OF_USER,
 	S_ONLINE_ADD, S_ONLINE_DROP, S_ONLINE_GC, S_ONLINE_GET, S_ONLINE_LIST,
@@ -134,6 +135,7 @@ struct store {
 	struct store_quota quota;	/* store_set_quota(); 0: none */
 	uint64_t	 batch_reqs;	/* reqs.added when the batch began */
 	int		 readonly;	/* store_readonly() */
+	unsigned	 page_rows;	/* store_set_page_rows(); 0: default */
 };
 
 /* A share row that counts: on, for the current content, by a member. */
@@ -149,7 +151,14 @@ extern const char db_sql_quota_groups[], db_sql_quota_pending[],
 	db_sql_quota_share_rows[], db_sql_quota_shares[],
 	db_sql_quota_shares_this[];
 extern const char db_sql_group_page[], db_sql_req_page[],
-	db_sql_file_page[];
+	db_sql_file_page[], db_sql_share_page[];
+struct share_row;
+/*
+ * The share row q stands on (columns as S_SHARE_MINE's: group, name,
+ * path, sha1, size, mtime) into sr, pointing into q's row: 0, or -1 if
+ * the row is not a whole one.
+ */
+int	db_share_row(sqlite3_stmt *q, struct share_row *sr);
 /* The quotas' own table and its triggers (store_schema.c): 0, or -1. */
 int	db_quota_open(sqlite3 *, char **msg);
 /*

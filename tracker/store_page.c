@@ -4,7 +4,9 @@
  * Each page is one query from its cursor, LIMIT STORE_PAGE_ROWS, walked
  * until the page is full: a range of the table's primary key for groups
  * and files (ordered by name), a group's requests sorted by when they
- * were made.  The whole listings (store_read.c) stay for older clients.
+ * were made; a user's shares by (group, name), from the index share_user
+ * (user, then the primary key).  The whole listings (store_read.c) stay
+ * for older clients.
  *
  * Reads only; the checks are the whole listings' own.
  */
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "page.h"
 #include "parse.h"
 #include "store.h"
 #define STORE_INTERNAL
@@ -34,6 +37,26 @@ const char db_sql_file_page[] = "SELECT f.name, f.size, f.sha1, v.parent"
     " AND EXISTS(SELECT 1 FROM share s JOIN member m ON m.grp = s.grp"
     " AND m.user = s.user WHERE s.grp = f.grp AND s.name = f.name"
     LIVE_SHARE ") ORDER BY f.name LIMIT :n";
+/* As S_SHARE_MINE, from a cursor: a range of the index share_user. */
+const char db_sql_share_page[] = "SELECT s.grp, s.name, s.path, f.sha1,"
+    " f.size, s.mtime FROM share s JOIN file f ON f.grp = s.grp"
+    " AND f.name = s.name JOIN member m ON m.grp = s.grp"
+    " AND m.user = s.user WHERE s.user = :user"
+    " AND (s.grp, s.name) > (:grp, :name)" LIVE_SHARE
+    " ORDER BY s.grp, s.name LIMIT :n";
+
+void
+store_set_page_rows(struct store *s, unsigned rows)
+{
+	s->page_rows = rows;
+}
+
+/* Rows a page's query reads at most. */
+static unsigned
+page_rows(const struct store *s)
+{
+	return s->page_rows != 0 ? s->page_rows : STORE_PAGE_ROWS;
+}
 
 /*
  * Hand q's rows to cb; column 0 is the name and, unless key says
@@ -66,7 +89,7 @@ walk(struct store *s, sqlite3_stmt *q, int files,
 			return ST_OK;
 		}
 	}
-	*more = rows == STORE_PAGE_ROWS;
+	*more = rows == page_rows(s);
 	return r == 0 ? ST_OK : ST_ERR;
 }
 
@@ -80,7 +103,7 @@ store_groups_page(struct store *s, const char *after, store_page_cb cb,
 		return ST_BAD_CURSOR;
 	q = db_stmt(s, S_GROUP_PAGE);
 	db_bind_text(q, ":after", after);
-	db_bind_int(q, ":n", STORE_PAGE_ROWS);
+	db_bind_int(q, ":n", page_rows(s));
 	return walk(s, q, 0, NULL, cb, arg, more);
 }
 
@@ -141,7 +164,7 @@ store_requests_page(struct store *s, const char *group, const char *owner,
 	db_bind_int(q, ":stamp", stamp);
 	db_bind_int(q, ":origin", origin);
 	db_bind_text(q, ":user", user);
-	db_bind_int(q, ":n", STORE_PAGE_ROWS);
+	db_bind_int(q, ":n", page_rows(s));
 	return walk(s, q, 0, request_key, cb, arg, more);
 }
 
@@ -176,7 +199,38 @@ store_files_page(struct store *s, const char *group, const char *user,
 	q = db_stmt(s, S_FILE_PAGE);
 	db_bind_text(q, ":grp", group);
 	db_bind_text(q, ":after", after);
-	db_bind_int(q, ":n", STORE_PAGE_ROWS);
+	db_bind_int(q, ":n", page_rows(s));
 	return parents ? walk(s, q, 1, NULL, cb, arg, more) :
 	    walk(s, q, 1, NULL, drop_parent, &np, more);
+}
+
+int
+store_shares_page(struct store *s, const char *user, const char *after,
+    store_share_page_cb cb, void *arg, int *more)
+{
+	char group[ID_MAX + 1] = "";
+	const char *name = "";
+	struct share_row sr;
+	sqlite3_stmt *q;
+	unsigned rows = 0;
+	int r;
+
+	if (after[0] != '\0' && page_share_cursor(after, group, &name) == -1)
+		return ST_BAD_CURSOR;
+	q = db_stmt(s, S_SHARE_PAGE);
+	db_bind_text(q, ":user", user);
+	db_bind_text(q, ":grp", group);
+	db_bind_text(q, ":name", name);
+	db_bind_int(q, ":n", page_rows(s));
+	*more = 0;
+	while ((r = db_row(s, q)) == 1) {
+		rows++;
+		if (db_share_row(q, &sr) == 0 && cb(arg, &sr) == -1) {
+			sqlite3_reset(q);
+			*more = 1;
+			return ST_OK;
+		}
+	}
+	*more = rows == page_rows(s);
+	return r == 0 ? ST_OK : ST_ERR;
 }

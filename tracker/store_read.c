@@ -281,6 +281,23 @@ store_sources(struct store *s, const char *group, const char *name,
 }
 
 int
+db_share_row(sqlite3_stmt *q, struct share_row *sr)
+{
+	if (sqlite3_column_bytes(q, 3) != 20 ||
+	    sqlite3_column_text(q, 0) == NULL ||
+	    sqlite3_column_text(q, 1) == NULL ||
+	    sqlite3_column_text(q, 2) == NULL)
+		return -1;
+	sr->group = (const char *)sqlite3_column_text(q, 0);
+	sr->name = (const char *)sqlite3_column_text(q, 1);
+	sr->path = (const char *)sqlite3_column_text(q, 2);
+	sr->sha1 = sqlite3_column_blob(q, 3);
+	sr->size = (uint64_t)sqlite3_column_int64(q, 4);
+	sr->mtime = sqlite3_column_int64(q, 5);
+	return 0;
+}
+
+int
 store_my_shares(struct store *s, const char *user, store_share_cb cb,
     void *arg)
 {
@@ -289,17 +306,9 @@ store_my_shares(struct store *s, const char *user, store_share_cb cb,
 	int r;
 
 	db_bind_text(q, ":user", user);
-	while ((r = db_row(s, q)) == 1) {
-		if (sqlite3_column_bytes(q, 3) != 20)
-			continue;
-		sr.group = (const char *)sqlite3_column_text(q, 0);
-		sr.name = (const char *)sqlite3_column_text(q, 1);
-		sr.path = (const char *)sqlite3_column_text(q, 2);
-		sr.sha1 = sqlite3_column_blob(q, 3);
-		sr.size = (uint64_t)sqlite3_column_int64(q, 4);
-		sr.mtime = sqlite3_column_int64(q, 5);
-		cb(arg, &sr);
-	}
+	while ((r = db_row(s, q)) == 1)
+		if (db_share_row(q, &sr) == 0)
+			cb(arg, &sr);
 	return r == 0 ? ST_OK : ST_ERR;
 }
 

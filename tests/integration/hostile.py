@@ -240,7 +240,8 @@ elif CASE == "bad_hello":
                      ("version 5 (no listing pages)", {"version": 5}),
                      ("version 6 (S_R_MARK without request keys)",
                       {"version": 6}),
-                     ("version 8", {"version": 8}),
+                     ("version 7 (shares not in pages)", {"version": 7}),
+                     ("version 9", {"version": 9}),
                      ("version 0", {"version": 0}),
                      ("role 9", {"role": 9}),
                      ("role 0", {"role": 0})):

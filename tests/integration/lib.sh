@@ -199,6 +199,21 @@ small_disk() {
 		{ echo "SKIP: cannot mount a tmpfs here"; exit 0; }
 	trap 'umount "$D" 2>/dev/null; cleanup' EXIT
 }
+# tty_client RCFILE: a client of the cluster on a terminal (a tmux
+# session of 160x50 on the server TMX, driven by "${TMX[@]}" send-keys),
+# its exit status written to RCFILE when it ends; screen, last_is LINE
+# (the last non-blank line) and screen_has ERE read what it shows.
+tty_client() {
+	local port
+	TMX=(tmux -L "p2p-$$" -f /dev/null)
+	port=$(free_ports 1)
+	"${TMX[@]}" new-session -d -x 160 -y 50 \
+		"$CLIENT 127.0.0.1:$port $T/tracker_info.txt; echo \$? >$1; sleep 30" &&
+		PIDS+=($("${TMX[@]}" display-message -p '#{pid}'))
+}
+screen() { "${TMX[@]}" capture-pane -p; }
+last_is() { [ "$(screen | sed '/^$/d' | tail -n 1)" = "$1" ]; }
+screen_has() { screen | grep -qE -- "$1"; }
 # sha1_of FILE: the file's SHA1 in hex.
 sha1_of() { sha1sum "$1" | cut -d' ' -f1; }
 # client_pid NAME / client_port NAME: a long-running client's PID, and

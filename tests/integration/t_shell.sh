@@ -267,14 +267,7 @@ GROUPS_NOW=$(tail -n +2 "$T/nlg.out")
 
 # The terminal: prompt, tab completion, history, output, quit.
 if command -v tmux >/dev/null 2>&1; then
-	TMX=(tmux -L "p2p-$$" -f /dev/null)
-	port=$(free_ports 1)
-	"${TMX[@]}" new-session -d -x 160 -y 50 \
-		"$CLIENT 127.0.0.1:$port $T/tracker_info.txt; echo \$? >$T/tty.rc; sleep 30" &&
-		PIDS+=($("${TMX[@]}" display-message -p '#{pid}'))
-	screen() { "${TMX[@]}" capture-pane -p; }
-	last_is() { [ "$(screen | sed '/^$/d' | tail -n 1)" = "$1" ]; }
-	screen_has() { screen | grep -qE -- "$1"; }
+	tty_client "$T/tty.rc"
 	check "tty: prompt shown" wait_for 200 last_is "p2p>"
 	"${TMX[@]}" send-keys "hel" Tab
 	check "tty: tab completes hel to help" wait_for 200 screen_has '^p2p> help ?$'
@@ -297,10 +290,7 @@ if command -v tmux >/dev/null 2>&1; then
 	"${TMX[@]}" kill-server 2>/dev/null
 
 	# A download ends while a line is half typed, the cursor inside it.
-	port=$(free_ports 1)
-	"${TMX[@]}" new-session -d -x 160 -y 50 \
-		"$CLIENT 127.0.0.1:$port $T/tracker_info.txt; echo \$? >$T/ntty.rc; sleep 30" &&
-		PIDS+=($("${TMX[@]}" display-message -p '#{pid}'))
+	tty_client "$T/ntty.rc"
 	# The screen's non-blank lines, the last N of them.
 	bottom() { screen | sed '/^$/d' | tail -n "$1"; }
 	bottom_is() { [ "$(bottom "$(printf '%s\n' "$1" | wc -l)")" = "$1" ]; }

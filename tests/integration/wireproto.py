@@ -29,10 +29,10 @@ import time
 
 HDR = 12
 MAGIC = 0x50325053
-VERSION = 7       # 2: under TLS, tickets name keys; 3: HAVE to sources;
+VERSION = 8       # 2: under TLS, tickets name keys; 3: HAVE to sources;
                   # 4: SOURCES, a bounded random set of them; 5: BEAT;
                   # 6: listings in pages; 7: S_R_MARK carries a
-                  # request key
+                  # request key; 8: a user's shares in pages
 ROLE_CLIENT, ROLE_TRACKER, ROLE_PEER = 1, 2, 3
 # A peer ticket: u64 expiry, the source's key (SHA-256 of its public key
 # info, as a fingerprint), HMAC-SHA256 naming the asker's key too.
@@ -40,6 +40,8 @@ TICKET_LEN = 72
 
 HELLO, ERROR, OK, NAMES, SESSION, FILES, FILE = 1, 2, 3, 4, 5, 6, 7
 PEERS, FOUND = 9, 10
+# A user's shares a page at a time: request and its reply.
+MY_SHARES_PAGE, SHARES_PAGE = 44, 45
 FILE_INFO, SHARE, SOURCES, SEARCH = 29, 30, 34, 35
 # The most sources one FILE or PEERS reply names (WIRE_SOURCES_MAX).
 SOURCES_MAX = 40
@@ -293,6 +295,24 @@ def decode(typ, body):
             hits.append((name, g, size, body[o + 8:o + 28].hex()))
             o += 28
         return more, cur[0], cur[1], hits
+    if typ == SHARES_PAGE:
+        # (more, cursor, [(group, name, path, sha1, size, mtime)])
+        more, o = body[0], 1
+        (n,) = struct.unpack(">H", body[o:o + 2])
+        cursor, o = body[o + 2:o + 2 + n].decode(errors="replace"), o + 2 + n + 1
+        shares = []
+        while o < len(body):
+            g, o = body[o + 1:o + 1 + body[o]].decode(), o + 1 + body[o] + 1
+            strs = []
+            for _ in range(2):
+                (n,) = struct.unpack(">H", body[o:o + 2])
+                strs.append(body[o + 2:o + 2 + n].decode(errors="replace"))
+                o += 2 + n + 1
+            sha = body[o:o + 20].hex()
+            size, mtime = struct.unpack(">QQ", body[o + 20:o + 36])
+            shares.append((g, strs[0], strs[1], sha, size, mtime))
+            o += 36
+        return more, cursor, shares
     return ()
 
 

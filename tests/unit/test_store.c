@@ -219,6 +219,16 @@ make_key(uint8_t key[32], unsigned n)
 	key[7] = 0;
 }
 
+/* A session of user with key made from n (make_key), at peer. */
+static void
+add_session(struct store *s, uint8_t key[32], unsigned n, const char *user,
+    const char *peer)
+{
+	make_key(key, n);
+	assert_rc(store_session_add(s, key, user, peer, TEST_FP, TEST_TKEY),
+	    ST_OK);
+}
+
 /* Join and accept. */
 static void
 admit(struct store *s, const char *group, const char *owner, const char *user)
@@ -282,12 +292,8 @@ test_update_versions(void **state)
 	add_users(s, users);
 	assert_rc(store_group_create(s, "g", "alice"), ST_OK);
 	admit(s, "g", "alice", "bob");
-	make_key(ka, 1);
-	make_key(kb, 2);
-	assert_rc(store_session_add(s, ka, "alice", "a:1", TEST_FP, TEST_TKEY),
-	    ST_OK);
-	assert_rc(store_session_add(s, kb, "bob", "b:1", TEST_FP, TEST_TKEY),
-	    ST_OK);
+	add_session(s, ka, 1, "alice", "a:1");
+	add_session(s, kb, 2, "bob", "b:1");
 	assert_rc(store_online(s, ka, 1), ST_OK);
 	assert_rc(store_online(s, kb, 1), ST_OK);
 	make_key(kc, 3);		/* who asks for sources */
@@ -352,6 +358,118 @@ test_update_versions(void **state)
 	/* Non-members: refused. */
 	assert_rc(store_update(s, ka, "carol", "g", "f", &y, "/c/f", 5,
 	    none), ST_NOT_MEMBER);
+}
+
+/* A user's shares, as the whole listing or a page's callback sees them. */
+struct share_list {
+	int	n, page, per_page;	/* per_page: the page is full after */
+	char	v[64][ID_MAX + 40];
+};
+
+static void
+share_whole(void *arg, const struct share_row *sr)
+{
+	struct share_list *l = arg;
+
+	assert_true(l->n < 64);
+	snprintf(l->v[l->n++], sizeof(l->v[0]), "%s %s %s", sr->group,
+	    sr->name, sr->path);
+}
+
+static int
+share_paged(void *arg, const struct share_row *sr)
+{
+	struct share_list *l = arg;
+
+	if (l->page == l->per_page)
+		return -1;
+	l->page++;
+	share_whole(arg, sr);
+	return 0;
+}
+
+/*
+ * MY_SHARES_PAGE's query: walked from each page's cursor (the last
+ * share's "group name"), pages cut by rows (store_set_page_rows) or by
+ * the callback, it gives exactly the whole listing, in (group, name)
+ * order, with groups that are each other's prefix ("g", "g-a", "g.b");
+ * others' shares and those of a group left are not in it.
+ */
+static void
+test_shares_pages(void **state)
+{
+	static const char *const users[] = { "alice", "bob", NULL };
+	static const char *const groups[] = { "g", "g-a", "g.b", "h", NULL };
+	struct store *s = *state;
+	struct share_list whole, paged;
+	char cursor[ID_MAX + 40] = "", path[32], name[16], *sp;
+	struct file_meta x;
+	uint8_t ka[32], kb[32], piece[20];
+	int i, g, more, pages, rows, per;
+
+	add_users(s, users);
+	add_session(s, ka, 1, "alice", "a:1");
+	add_session(s, kb, 2, "bob", "b:1");
+	memset(piece, 0x5a, sizeof(piece));
+	x.pieces = piece;
+	x.npieces = 1;
+	for (g = 0; groups[g] != NULL; g++) {
+		assert_rc(store_group_create(s, groups[g], "bob"), ST_OK);
+		admit(s, groups[g], "bob", "alice");
+		for (i = 0; i < 5; i++) {
+			snprintf(name, sizeof(name), "f%d", 4 - i);
+			snprintf(path, sizeof(path), "/a/%s/%s", groups[g],
+			    name);
+			x.size = 10 * (uint64_t)g + (uint64_t)i + 1;
+			memset(x.sha1, 10 * g + i + 1, 20);
+			assert_rc(store_upload(s, ka, "alice", groups[g], name,
+			    &x, path, 1), ST_OK);
+		}
+		memset(x.sha1, 0xee - g, 20);
+		assert_rc(store_upload(s, kb, "bob", groups[g], "bobs", &x,
+		    "/b/bobs", 1), ST_OK);
+	}
+	/* Left: its shares are no longer listed. */
+	assert_rc(store_group_leave(s, "h", "alice"), ST_OK);
+	memset(&whole, 0, sizeof(whole));
+	assert_rc(store_my_shares(s, "alice", share_whole, &whole), ST_OK);
+	assert_int_equal(whole.n, 15);
+	assert_string_equal(whole.v[0], "g f0 /a/g/f0");
+	assert_string_equal(whole.v[5], "g-a f0 /a/g-a/f0");
+	assert_string_equal(whole.v[14], "g.b f4 /a/g.b/f4");
+
+	for (rows = 1; rows <= 4; rows++)
+		for (per = 1; per <= 5; per++) {
+			store_set_page_rows(s, (unsigned)rows);
+			memset(&paged, 0, sizeof(paged));
+			paged.per_page = per;
+			cursor[0] = '\0';
+			pages = 0;
+			do {
+				paged.page = 0;
+				assert_rc(store_shares_page(s, "alice", cursor,
+				    share_paged, &paged, &more), ST_OK);
+				assert_true(paged.page <= rows);
+				if (paged.n > 0) {
+					/* "group name path": the cursor is
+					   up to the second blank. */
+					snprintf(cursor, sizeof(cursor), "%s",
+					    paged.v[paged.n - 1]);
+					sp = strchr(strchr(cursor, ' ') + 1,
+					    ' ');
+					*sp = '\0';
+				}
+				assert_true(++pages <= 16);
+			} while (more);
+			assert_int_equal(paged.n, whole.n);
+			for (i = 0; i < whole.n; i++)
+				assert_string_equal(paged.v[i], whole.v[i]);
+		}
+	store_set_page_rows(s, 0);
+	assert_rc(store_shares_page(s, "alice", "g", share_paged, &paged,
+	    &more), ST_BAD_CURSOR);
+	assert_rc(store_shares_page(s, "alice", "g/x f0", share_paged,
+	    &paged, &more), ST_BAD_CURSOR);
 }
 
 /* Fixtures. */
@@ -1758,6 +1876,7 @@ main(void)
 		MEM(test_sole_owner_leaves),
 		MEM(test_is_member),
 		MEM(test_update_versions),
+		MEM(test_shares_pages),
 		FILE_(test_persistence),
 		FILE_(test_batch_commit),
 		FILE_(test_since_strictly_increasing),

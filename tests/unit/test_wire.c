@@ -134,6 +134,8 @@ static const struct {
 	{ WT_REQUESTS_PAGE,	"REQUESTS_PAGE",	"tis" },
 	{ WT_FILES_PAGE_REQ,	"FILES_PAGE_REQ",	"tis" },
 	{ WT_VERSIONS_PAGE,	"VERSIONS_PAGE",	"tis" },
+	{ WT_MY_SHARES_PAGE,	"MY_SHARES_PAGE",	"ts" },
+	{ WT_SHARES_PAGE,	"SHARES_PAGE",		"bs*isshqq" },
 };
 #define NTABLE	(sizeof(table) / sizeof(table[0]))
 
@@ -3537,6 +3539,15 @@ test_field_names(void **state)
 	assert_int_equal(fixed_len(WT_REQUESTS_PAGE), PAGEREQ_CURSOR + 1);
 	assert_int_equal(fixed_len(WT_FILES_PAGE_REQ), PAGEREQ_CURSOR + 1);
 	assert_int_equal(fixed_len(WT_VERSIONS_PAGE), PAGEREQ_CURSOR + 1);
+	assert_int_equal(fixed_len(WT_MY_SHARES_PAGE),
+	    PAGEREQ_GROUPS_CURSOR + 1);
+	assert_int_equal(fixed_len(WT_SHARES_PAGE), PAGE_CURSOR + 1);
+	assert_int_equal(item_len(WT_SHARES_PAGE), SHARES_MTIME + 1);
+	/* A page of shares: SHARES' items after NAMES_PAGE's fixed fields. */
+	assert_string_equal(strchr(wire_format(WT_SHARES_PAGE), '*'),
+	    wire_format(WT_SHARES));
+	assert_memory_equal(wire_format(WT_SHARES_PAGE),
+	    wire_format(WT_NAMES_PAGE), PAGE_CURSOR + 1);
 	assert_int_equal(fixed_len(WT_SUBSCRIBE), REQ_GROUP + 1);
 	assert_int_equal(fixed_len(WT_UNSUBSCRIBE), REQ_GROUP + 1);
 	assert_int_equal(fixed_len(WT_CHANGED), CHANGED_GROUP + 1);
