@@ -259,15 +259,12 @@ link_ready(void *arg)
 }
 
 /*
- * A login succeeded: keep the session online.  A PING at once: the
- * tracker takes a link for the session's (online, and so not idle) at
- * the first request that carries its token, and a login may ask nothing
- * more (no record of shares to walk, reshare.c).
+ * A login succeeded: keep the session online (the tracker took this link
+ * for the session's at the LOGIN).
  */
 static void
 session_started(struct client *cl)
 {
-	ping(cl);
 	loop_timer_cancel(cl->loop, cl->ping);
 	cl->ping = loop_timer(cl->loop, 20000, ping_timer, cl);
 	suggest_session_started(cl);

@@ -811,8 +811,8 @@ handlers_unbind(struct tracker *t, struct link *l)
 }
 
 /* The link now speaks for this session: it is online through us. */
-static void
-bind(struct tracker *t, struct link *l, const uint8_t key[32])
+void
+handlers_bind(struct tracker *t, struct link *l, const uint8_t key[32])
 {
 	if (l->bound && memcmp(l->key, key, 32) == 0)
 		return;
@@ -881,7 +881,7 @@ handlers_request(struct tracker *t, struct link *l, const struct wire_msg *m)
 		}
 		link_proven(l);
 		if (m->h.type != WT_LOGOUT && m->h.type != WT_LOGOUT_ALL)
-			bind(t, l, r.key);
+			handlers_bind(t, l, r.key);
 	}
 	store_set_request(t->store, r.dedupe ? r.reqkey : NULL);
 	table[m->h.type].fn(&r);

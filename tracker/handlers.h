@@ -9,6 +9,8 @@
 #ifndef HANDLERS_H
 #define HANDLERS_H
 
+#include <stdint.h>
+
 struct link;
 struct tracker;
 struct wire_msg;
@@ -23,5 +25,10 @@ void	handlers_request(struct tracker *, struct link *,
 	    const struct wire_msg *);
 /* The link closes: the session it spoke for is no longer online by it. */
 void	handlers_unbind(struct tracker *, struct link *);
+/*
+ * The link speaks for session key from now on (online through this
+ * tracker, so not idle): at LOGIN, and at each request carrying a token.
+ */
+void	handlers_bind(struct tracker *, struct link *, const uint8_t key[32]);
 
 #endif

@@ -111,6 +111,7 @@ logged_in(struct kdf_job *j)
 		log_info("%s: %s logged in", conn_name(r->l->c), r->user);
 	}
 	link_proven(r->l);
+	handlers_bind(r->t, r->l, key);
 	wire_begin(&e, conn_out(r->l->c), WT_SESSION, r->id);
 	wire_put_token(&e, j->token);
 	wire_put_id(&e, r->user);
