@@ -21,6 +21,15 @@ same axes in every panel, the time axis in seconds from the start:
                      0.5 s windows): the seeder(s), every downloader, the
                      downloaders' mean, the uplink's rate, T_min.
 The tracker's host is left out.  Needs gnuplot (pngcairo).
+
+And, per round, a line of what the plots show of the downloaders' uplinks
+(the swarm's scarce resource: at N = 16 they must carry ~94% of their
+rate for the swarm to keep up with its seeder):
+  ramp   when each downloader's uplink first carried half its rate
+         (over SMOOTH_S), s from the start: min/median/max;
+  idle   the share of samples, from that moment to 1 s before the first
+         downloader was done, in which it carried under half: mean and
+         max over the downloaders.
 """
 import csv
 import os
@@ -110,6 +119,35 @@ def fmt_done(r):
         last = max(done)
         return last, "last done %.1f s = %.2f x T_min" % (last, last / r["tmin_s"])
     return None, "%d of %d done" % (len(done), len(r["done_s"]))
+
+
+def uplink_use(d, r):
+    """The round's ramp/idle line (see the module's text), or None."""
+    path = os.path.join(d, "%s-%s.tsv" % (r["case"], r["system"]))
+    if not os.path.exists(path):
+        return None
+    ts, cols = load_samples(path, r["t0_ms"])
+    done = [x for x in r["done_s"] if x is not None]
+    if len(ts) < 3 or not done:
+        return None
+    half = r["up_mbit"] / 2
+    end = min(done) - 1.0
+    ramp, idle = [], []
+    for h in hosts(cols, "D"):
+        up = rate(ts, cols[h + "_tx"], SMOOTH_S)
+        first = next((i for i, (t, x) in enumerate(zip(ts, up))
+                      if t > 0 and x >= half), None)
+        if first is None:
+            return None
+        ramp.append(ts[first])
+        mid = [x for t, x in zip(ts[first:], up[first:]) if t <= end]
+        if mid:
+            idle.append(sum(x < half for x in mid) / len(mid))
+    ramp.sort()
+    return ("ramp %.1f/%.1f/%.1f s, idle mid-run mean %.1f%% max %.1f%%" %
+            (ramp[0], ramp[len(ramp) // 2], ramp[-1],
+             100 * sum(idle) / max(len(idle), 1),
+             100 * max(idle, default=0)))
 
 
 def plot_case(d, case, rounds, work):
@@ -264,6 +302,11 @@ def main():
         for c in cases:
             plot_case(d, c, [r for r in rounds if r["case"] == c], work)
             print("  %s-received.png, %s-upload.png" % (c, c))
+    for r in rounds:
+        use = uplink_use(d, r) if r["case"].startswith("n") else None
+        if use:
+            print("  %-4s %-10s downloaders' uplinks: %s" % (r["case"],
+                                                           r["system"], use))
 
 
 if __name__ == "__main__":
