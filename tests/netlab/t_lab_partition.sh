@@ -12,9 +12,14 @@
 #    1 s tick) and W's next command goes through tracker 2 at once,
 #    tracker 1 closes W's silent link; after the heal every tracker
 #    holds every write within CONVERGE_MAX_MS (printed).
-# 2. A cut of 1.5 s, shorter than the heartbeat deadline: the channels
-#    stay up, TCP carries the backlog (linear retransmits, a 1 s RTO cap);
-#    converged within CONVERGE_MAX_MS of the heal.
+# 2. A cut of 1 s, well under the heartbeat deadline: the channels stay
+#    up, TCP carries the backlog (linear retransmits, a 1 s RTO cap);
+#    converged within CONVERGE_MAX_MS of the heal.  (Not 1.5 s: with the
+#    cut's writes in flight the stream is not thin, so its retransmits
+#    back off, 0.2, 0.4, 0.8 s apart, and the first after the heal can
+#    come 1 s later: up to 0.5 + 1.5 + 1 s without a byte, past the 2.5 s
+#    deadline; the channels then drop and come back, which is correct but
+#    not this case.  One CI run in four or so met it.)
 # 3. One-way: for 5 s nothing reaches tracker 1 (what it sends still
 #    leaves): it drops its channels, the others see them close; after the
 #    heal, converged within CONVERGE_MAX_MS.
@@ -131,13 +136,13 @@ send B "create_group sb"
 check "lab partition: short cut: writes on both sides" \
 	wait_for 200 eval 'has_line "$T/A.out" "group sa created" &&
 		has_line "$T/B.out" "group sb created"'
-nl_hold "$t0" 1500
+nl_hold "$t0" 1000
 lab_link_up T1
 heal=$(now_ms)
-converge_check "1.5 s cut" "$heal" sa sb
-check "lab partition: 1.5 s cut: the channels stayed up" \
+converge_check "1 s cut" "$heal" sa sb
+check "lab partition: 1 s cut: the channels stayed up" \
 	eval '! channels_down 2'
-check_converged "lab partition: 1.5 s cut: converged" 1 2 3
+check_converged "lab partition: 1 s cut: converged" 1 2 3
 
 # --- 3. one-way: nothing reaches tracker 1 for 5 s --------------------------
 lab_isolate_oneway T1 in
