@@ -56,7 +56,7 @@ upload_free(struct upload *u)
 	loop_timer_cancel(u->cl->loop, u->bar);
 	if (u->shown)
 		fprintf(stderr, "\r\033[K");
-	free(u->h.pieces);
+	free(u->h.hashes);
 	close(u->fd);
 	free(u);
 }
@@ -92,7 +92,7 @@ uploaded(void *arg, const struct wire_msg *m, const char *err)
 		if ((sh = shares_get(cl, u->group, u->name)) != NULL)
 			shares_remove(cl, sh);
 		sh = shares_add(cl, u->group, u->name, u->path, u->h.sha1,
-		    u->size, u->h.pieces, u->h.npieces, 1, e, sizeof(e));
+		    u->size, u->h.hashes, u->h.nhashes, 1, e, sizeof(e));
 		if (sh == NULL) {
 			commands_error(cl, "%s", e);
 			upload_free(u);
@@ -103,7 +103,7 @@ uploaded(void *arg, const struct wire_msg *m, const char *err)
 		    u->mtime, u->h.sha1);
 		printf("sharing %s in group %s (%llu bytes, %u pieces)\n",
 		    u->name, u->group, (unsigned long long)u->size,
-		    u->h.npieces);
+		    u->h.nhashes);
 		upload_free(u);
 		cmd_done(cl, 1);
 		return;
@@ -139,7 +139,7 @@ hashed(void *arg, struct file_hash *h)
 	e = tlink_begin(cl->tl, WT_UPLOAD);
 	wire_put_token(e, cl->token);
 	wire_put_file(e, &(struct wire_file){ u->group, u->name, u->size,
-	    h->sha1, h->pieces, h->npieces, u->path, u->mtime });
+	    h->sha1, h->hashes, h->nhashes, u->path, u->mtime });
 	tlink_send(cl->tl, uploaded, u);
 }
 

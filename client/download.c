@@ -79,7 +79,7 @@ dl_free(struct download *d)
 	loop_timer_cancel(d->cl->loop, d->tick);
 	loop_timer_cancel(d->cl->loop, d->reap);
 	storage_free(d);
-	if (d->npieces > 0 || d->pk.have != NULL)
+	if (d->nunits > 0 || d->pk.have != NULL)
 		picker_free(&d->pk);
 	peer_free(d);
 	free(d->hashes);
@@ -229,7 +229,7 @@ dl_complete(struct download *d)
 		e = tlink_begin(d->cl->tl, WT_UPLOAD);
 		wire_put_token(e, d->cl->token);
 		wire_put_file(e, &(struct wire_file){ d->group, d->name,
-		    d->size, d->sha1, d->hashes, d->npieces, path, mtime });
+		    d->size, d->sha1, d->hashes, d->nhashes, path, mtime });
 		tlink_send(d->cl->tl, on_uploaded, d);
 	}
 	dl_end(d);
@@ -555,7 +555,6 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 	struct client *cl = d->cl;
 	void (*started)(void *, const char *);
 	char e[256];
-	uint64_t want;
 	int resume, fd;
 
 	/* Stopped while asking (logout, unsync_folder): it stays ended. */
@@ -575,22 +574,26 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 	}
 	d->size = m->f[FILE_SIZE].u;
 	memcpy(d->sha1, m->f[FILE_SHA1].p, 20);
-	d->npieces = m->f[FILE_PIECES].n;
-	want = wire_npieces(d->size);
-	if (d->size > WIRE_FILE_MAX || d->npieces != want) {
+	d->nhashes = m->f[FILE_PIECES].n;
+	if (!wire_hashes_ok(d->size, d->nhashes)) {
 		dl_fail(d, "tracker sent inconsistent metadata");
 		return;
 	}
-	d->hashes = xreallocarray(NULL, d->npieces ? d->npieces : 1, 20);
-	if (d->npieces > 0)
+	d->hashes = xreallocarray(NULL, d->nhashes ? d->nhashes : 1, 20);
+	if (d->nhashes > 0)
 		memcpy(d->hashes, m->f[FILE_PIECES].p,
-		    (size_t)d->npieces * 20);
+		    (size_t)d->nhashes * 20);
+	d->unit_len = wire_unit_len(d->size, d->nhashes);
+	d->nunits = (uint32_t)(d->size / d->unit_len +
+	    (d->size % d->unit_len != 0));
+	d->units = d->unit_len == WIRE_PIECE_LEN ? d->hashes : d->hashes +
+	    20 * (size_t)wire_npieces(d->size);
 	on_sources(d, m, NULL);
 	if (storage_open(d, &resume, e, sizeof(e)) == -1) {
 		dl_fail(d, "%s", e);
 		return;
 	}
-	picker_init(&d->pk, d->size, ((uint64_t)getpid() << 32) ^
+	picker_init(&d->pk, d->size, d->unit_len, ((uint64_t)getpid() << 32) ^
 	    loop_clock_ms() ^ (uint64_t)(uintptr_t)d);
 	peer_init(d);
 	if ((fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
@@ -598,11 +601,11 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 		return;
 	}
 	d->sh = shares_adopt(cl, fd, d->group, d->name, d->part, d->sha1,
-	    d->size, d->hashes, d->npieces, 0);
+	    d->size, d->hashes, d->nhashes, 0);
 	d->t_start = d->t_useful = d->rate_t = dl_now(d);
 	d->refresh_ms = REFRESH_MIN_MS;
 	d->state = DL_RUN;
-	if (resume && d->npieces > 0) {
+	if (resume && d->nunits > 0) {
 		/* Keep what is already there, once it is rechecked. */
 		d->state = DL_CHECK;
 		storage_recheck(d);

@@ -105,8 +105,14 @@ struct download {
 	char		 part[PATH_MAX + 8];	/* dest ".part" */
 	uint64_t	 size;
 	uint8_t		 sha1[20];
-	uint8_t		*hashes;	/* npieces * 20 */
-	uint32_t	 npieces;
+	uint8_t		*hashes;	/* nhashes * 20: the pieces', then
+					   the units' if any (wire.h) */
+	uint32_t	 nhashes;
+	const uint8_t	*units;		/* nunits * 20: what each unit
+					   is checked against (in hashes) */
+	uint32_t	 nunits;	/* the pieces of the picker, the
+					   peers and storage.c */
+	uint32_t	 unit_len;
 	struct picker	 pk;		/* requests and blocks: peer.c;
 					   verdicts: download.c */
 	struct share	*sh;		/* the .part, served as it fills */

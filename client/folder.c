@@ -101,7 +101,7 @@ send_upload(struct folder *f, const struct share *sh, int64_t mtime_ns)
 	e = tlink_begin(f->cl->tl, WT_UPLOAD);
 	wire_put_token(e, f->cl->token);
 	wire_put_file(e, &(struct wire_file){ f->group, sh->name, sh->size,
-	    sh->sha1, sh->hashes, sh->npieces, sh->path,
+	    sh->sha1, sh->hashes, sh->nhashes, sh->path,
 	    (uint64_t)(mtime_ns / 1000000000) });
 	f->refs++;
 	tlink_send(f->cl->tl, logged, f);
@@ -169,7 +169,7 @@ hashed(void *arg, struct file_hash *h)
 	    mtime_ns(&st) != e->obs_mtime || h->size != e->obs_size) {
 		/* Changed while hashed (or unreadable): look again later. */
 		e->changed = loop_now(f->cl->loop);
-		free(h->pieces);
+		free(h->hashes);
 		unref(f);
 		return;
 	}
@@ -180,8 +180,8 @@ hashed(void *arg, struct file_hash *h)
 	e->dirty = 0;
 	e->has_gone = 0;
 	free(e->pieces);
-	e->pieces = h->pieces;
-	e->npieces = h->npieces;
+	e->pieces = h->hashes;
+	e->npieces = h->nhashes;
 	f->save = 1;
 	decide(f, e);
 	unref(f);

@@ -16,9 +16,9 @@
  * it delivers over windows of DRIP_WINDOW_MS during which it had
  * requests outstanding all along (an idle moment restarts its window: a
  * link with nothing asked is not slow).  One that delivered less than a
- * piece (PICK_BPP blocks) in its window, while another link delivers
- * DRIP_FAST blocks a window or more, is dropped and not tried again for
- * DRIP_RETRY_MS; its requests go to the others.  The only source, or
+ * piece (PICK_BPP_MAX blocks, 512 KiB) in its window, while another link
+ * delivers DRIP_FAST blocks a window or more, is dropped and not tried
+ * again for DRIP_RETRY_MS; its requests go to the others.  The only source, or
  * several equally slow ones (a low --down-limit), are never dropped so:
  * none is far faster.  A seeder serving in turns (upload.h: a piece a
  * turn, rounds of at most UP_ROUND_MS) delivers a piece a window or
@@ -65,7 +65,7 @@
 					   sent nothing for this long */
 #define RETRY_MS	2000		/* before reconnecting to a source */
 #define DRIP_WINDOW_MS	20000		/* a link's rate is judged over this */
-#define DRIP_FAST	(8 * PICK_BPP)	/* blocks a window: a link far faster
+#define DRIP_FAST	(8 * PICK_BPP_MAX)	/* blocks a window: a link far faster
 					   than a piece a window */
 #define DRIP_RETRY_MS	60000		/* before reconnecting to a dripper */
 #define PEER_IN_MAX	(WIRE_HDR + 28 + WIRE_BLOCK_MAX + 4096)
@@ -106,9 +106,9 @@ peer_init(struct download *d)
 	    sizeof(*d->contrib));
 	for (i = 0; i <= d->pk.nblocks; i++)
 		d->contrib[i] = NO_SOURCE;
-	d->solo = xcalloc(d->npieces + 1, 1);
-	d->owner = xreallocarray(NULL, d->npieces + 1, sizeof(*d->owner));
-	for (i = 0; i <= d->npieces; i++)
+	d->solo = xcalloc(d->nunits + 1, 1);
+	d->owner = xreallocarray(NULL, d->nunits + 1, sizeof(*d->owner));
+	for (i = 0; i <= d->nunits; i++)
 		d->owner[i] = NO_SOURCE;
 }
 
@@ -166,7 +166,7 @@ peer_closed(struct conn *c, const char *why, void *arg)
 	    strlen(addr)), why);
 	for (i = 0; i < p->nreq; i++)
 		picker_unrequested(&d->pk, p->req[i]);
-	for (i = 0; i < d->npieces; i++)
+	for (i = 0; i < d->nunits; i++)
 		if (d->solo != NULL && d->owner[i] == p->src)
 			d->owner[i] = NO_SOURCE;
 	if (p->has_bf)
@@ -290,7 +290,7 @@ static int
 peer_can_take(void *arg, uint32_t b)
 {
 	struct peer *p = arg;
-	uint32_t piece = b / PICK_BPP;
+	uint32_t piece = b / p->d->pk.bpp;
 
 	return bitfield_get(&p->has, piece) && !p->d->solo[piece] &&
 	    !peer_asked(p, b);
@@ -373,8 +373,8 @@ peer_fill(struct peer *p)
 	    p, &b)) {
 		if (p->nreq == 0)
 			p->last_data = dl_now(d);
-		if (d->solo[b / PICK_BPP])
-			d->owner[b / PICK_BPP] = p->src;
+		if (d->solo[b / d->pk.bpp])
+			d->owner[b / d->pk.bpp] = p->src;
 		picker_requested(&d->pk, b);
 		p->req[p->nreq++] = b;
 		peer_send_request(p, WT_P_REQUEST, b);
@@ -423,12 +423,12 @@ on_piece(struct peer *p, const struct wire_msg *m)
 	int r;
 
 	if (memcmp(m->f[PEER_SHA1].p, d->sha1, 20) != 0 ||
-	    piece >= d->npieces || off % PICK_BLOCK != 0 ||
+	    piece >= d->nunits || off % PICK_BLOCK != 0 ||
 	    off >= picker_piece_len(&d->pk, piece)) {
 		peer_drop(p, "data we did not ask for");
 		return;
 	}
-	b = piece * PICK_BPP + off / PICK_BLOCK;
+	b = piece * d->pk.bpp + off / PICK_BLOCK;
 	for (i = 0; i < p->nreq; i++)
 		if (p->req[i] == b)
 			break;
@@ -520,7 +520,7 @@ peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
 		break;
 	case WT_P_HAVE:
 		if (memcmp(m->f[PEER_SHA1].p, d->sha1, 20) != 0 ||
-		    m->f[PEER_PIECE].u >= d->npieces) {
+		    m->f[PEER_PIECE].u >= d->nunits) {
 			peer_drop(p, "bad HAVE");
 			return;
 		}
@@ -541,10 +541,10 @@ peer_frame(struct conn *c, const struct wire_msg *m, void *arg)
 					break;
 				}
 			picker_unrequested(&d->pk, m->h.id);
-			if (bitfield_get(&p->has, m->h.id / PICK_BPP)) {
-				bitfield_clear(&p->has, m->h.id / PICK_BPP);
+			if (bitfield_get(&p->has, m->h.id / d->pk.bpp)) {
+				bitfield_clear(&p->has, m->h.id / d->pk.bpp);
 				picker_peer_unhave(&d->pk,
-				    m->h.id / PICK_BPP);
+				    m->h.id / d->pk.bpp);
 			}
 		}
 		break;
@@ -602,7 +602,7 @@ peer_connect(struct download *d, unsigned si)
 	p->d = d;
 	p->src = (uint16_t)si;
 	p->last_data = p->win_t = dl_now(d);
-	bitfield_init(&p->has, d->npieces);
+	bitfield_init(&p->has, d->nunits);
 	if ((p->c = conn_new(d->cl->loop, fd, s->addr, 1, &peer_ops, p,
 	    PEER_IN_MAX, PEER_OUT_MAX)) == NULL) {
 		bitfield_free(&p->has);
@@ -645,7 +645,7 @@ peer_judge(struct peer *p, uint64_t now)
 	}
 	if (now - p->win_t < DRIP_WINDOW_MS)
 		return;
-	if (p->win_blocks < PICK_BPP)
+	if (p->win_blocks < PICK_BPP_MAX)
 		for (q = p->d->peers; q != NULL; q = q->next)
 			if (q != p && peer_fast(q, now)) {
 				snprintf(why, sizeof(why), "too slow: %u "
@@ -690,7 +690,7 @@ peer_useful(const struct download *d)
 			continue;
 		if (p->nreq > 0)
 			return 1;
-		for (i = 0; i < d->npieces; i++)
+		for (i = 0; i < d->nunits; i++)
 			if (d->pk.state[i] == PIECE_NEED &&
 			    bitfield_get(&p->has, i))
 				return 1;
@@ -702,13 +702,13 @@ void
 peer_strike(struct download *d, uint32_t piece)
 {
 	uint32_t b, n = picker_blocks(&d->pk, piece);
-	unsigned si = d->contrib[piece * PICK_BPP];
+	unsigned si = d->contrib[piece * d->pk.bpp];
 	struct peer *p;
 
-	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++)
+	for (b = piece * d->pk.bpp; b < piece * d->pk.bpp + n; b++)
 		if (d->contrib[b] != si)
 			si = NO_SOURCE;
-	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++)
+	for (b = piece * d->pk.bpp; b < piece * d->pk.bpp + n; b++)
 		d->contrib[b] = NO_SOURCE;
 	/* Fetch it again from one source, so the next failure is proof. */
 	d->solo[piece] = 1;
@@ -731,7 +731,7 @@ peer_forget(struct download *d, unsigned si)
 	for (i = 0; i < d->pk.nblocks; i++)
 		if (d->contrib[i] == si)
 			d->contrib[i] = NO_SOURCE;
-	for (i = 0; i < d->npieces; i++)
+	for (i = 0; i < d->nunits; i++)
 		if (d->owner[i] == si)
 			d->owner[i] = NO_SOURCE;
 }

@@ -135,9 +135,9 @@ static void	serve_next(uint64_t now);
 static uint32_t
 piece_len(const struct share *s, uint32_t i)
 {
-	uint64_t left = s->size - (uint64_t)i * WIRE_PIECE_LEN;
+	uint64_t left = s->size - (uint64_t)i * s->unit_len;
 
-	return left < WIRE_PIECE_LEN ? (uint32_t)left : WIRE_PIECE_LEN;
+	return left < s->unit_len ? (uint32_t)left : s->unit_len;
 }
 
 static void
@@ -185,7 +185,7 @@ show_more(struct pconn *p, struct sub *sub, struct share *s, int have,
 
 	if (s->seed == NULL) {
 		s->seed = xcalloc(1, sizeof(*s->seed));
-		seed_init(s->seed, s->npieces);
+		seed_init(s->seed, s->nunits);
 	}
 	while (sub->open < want && most-- > 0) {
 		best = seed_pick(s->seed, &sub->shown, &sub->theirs,
@@ -419,14 +419,14 @@ on_want(struct pconn *p, const struct wire_msg *m)
 		sub = &p->subs[p->nsubs++];
 		memcpy(sub->sha1, sha, 20);
 		sub->expiry = expiry;
-		sub->npieces = s->npieces;
-		bitfield_init(&sub->theirs, s->npieces);
+		sub->npieces = s->nunits;
+		bitfield_init(&sub->theirs, s->nunits);
 		if (bitfield_full(&s->have)) {
 			/* Seeding: shown a few pieces at a time. */
 			sub->seeding = 1;
 			s->followers++;
-			bitfield_init(&sub->shown, s->npieces);
-			sub->sent = xcalloc(s->npieces + 1,
+			bitfield_init(&sub->shown, s->nunits);
+			sub->sent = xcalloc(s->nunits + 1,
 			    sizeof(*sub->sent));
 			show_more(p, sub, s, 0, SEED_MIN);
 			if (!settling) {
@@ -466,7 +466,7 @@ serve(struct pconn *p, const struct up_req *r, struct share *s,
 	wire_put_u32(&e, r->piece);
 	wire_put_u32(&e, r->off);
 	if (wire_end_external(&e, r->len) == -1 ||
-	    conn_sendfile(p->c, s->fd, (uint64_t)r->piece * WIRE_PIECE_LEN +
+	    conn_sendfile(p->c, s->fd, (uint64_t)r->piece * s->unit_len +
 	    r->off, r->len) == -1) {
 		conn_close(p->c, "cannot queue piece");
 		return;
@@ -588,7 +588,7 @@ on_request(struct pconn *p, const struct wire_msg *m)
 		conn_close_after_write(p->c, "ticket ended");
 		return;
 	}
-	if (piece >= s->npieces) {
+	if (piece >= s->nunits) {
 		drop(p, "request past the last piece");
 		return;
 	}

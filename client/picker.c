@@ -25,14 +25,17 @@ next_rand(struct picker *p)
 }
 
 void
-picker_init(struct picker *p, uint64_t size, uint64_t seed)
+picker_init(struct picker *p, uint64_t size, uint32_t plen, uint64_t seed)
 {
 	uint32_t i;
 
 	memset(p, 0, sizeof(*p));
 	p->size = size;
-	p->npieces = (uint32_t)wire_npieces(size);
-	p->nblocks = p->npieces * PICK_BPP;
+	p->plen = plen >= PICK_BLOCK && plen <= WIRE_PIECE_LEN &&
+	    plen % PICK_BLOCK == 0 ? plen : WIRE_PIECE_LEN;
+	p->bpp = p->plen / PICK_BLOCK;
+	p->npieces = (uint32_t)(size / p->plen + (size % p->plen != 0));
+	p->nblocks = p->npieces * p->bpp;
 	p->have = xcalloc(p->nblocks + 1, 1);
 	p->reqs = xcalloc(p->nblocks + 1, 1);
 	p->state = xcalloc(p->npieces + 1, 1);
@@ -62,12 +65,12 @@ picker_free(struct picker *p)
 uint32_t
 picker_piece_len(const struct picker *p, uint32_t piece)
 {
-	uint64_t off = (uint64_t)piece * WIRE_PIECE_LEN;
+	uint64_t off = (uint64_t)piece * p->plen;
 
 	if (piece >= p->npieces)
 		return 0;
-	return p->size - off < WIRE_PIECE_LEN ? (uint32_t)(p->size - off) :
-	    WIRE_PIECE_LEN;
+	return p->size - off < p->plen ? (uint32_t)(p->size - off) :
+	    p->plen;
 }
 
 uint32_t
@@ -82,8 +85,8 @@ picker_block(const struct picker *p, uint32_t b, uint32_t *piece,
 {
 	uint32_t plen;
 
-	*piece = b / PICK_BPP;
-	*off = (b % PICK_BPP) * PICK_BLOCK;
+	*piece = b / p->bpp;
+	*off = (b % p->bpp) * PICK_BLOCK;
 	plen = picker_piece_len(p, *piece);
 	*len = plen - *off < PICK_BLOCK ? plen - *off : PICK_BLOCK;
 }
@@ -120,7 +123,7 @@ static int
 valid_block(const struct picker *p, uint32_t b)
 {
 	return b < p->nblocks &&
-	    b % PICK_BPP < picker_blocks(p, b / PICK_BPP);
+	    b % p->bpp < picker_blocks(p, b / p->bpp);
 }
 
 void
@@ -136,7 +139,7 @@ first_unrequested(const struct picker *p, uint32_t i, uint32_t *block)
 {
 	uint32_t b, n = picker_blocks(p, i);
 
-	for (b = i * PICK_BPP; b < i * PICK_BPP + n; b++)
+	for (b = i * p->bpp; b < i * p->bpp + n; b++)
 		if (!p->have[b] && p->reqs[b] == 0) {
 			*block = b;
 			return 1;
@@ -156,7 +159,7 @@ pick_endgame(struct picker *p, const struct bitfield *has,
 		    (p->piece_ok != NULL && !p->piece_ok(arg, i)))
 			continue;
 		n = picker_blocks(p, i);
-		for (b = i * PICK_BPP; b < i * PICK_BPP + n; b++) {
+		for (b = i * p->bpp; b < i * p->bpp + n; b++) {
 			if (p->have[b] || p->reqs[b] >= PICK_MAX_DUP ||
 			    (asked != NULL && asked(arg, b)))
 				continue;
@@ -206,7 +209,7 @@ picker_pick(struct picker *p, const struct bitfield *has,
 void
 picker_requested(struct picker *p, uint32_t b)
 {
-	uint32_t i = b / PICK_BPP;
+	uint32_t i = b / p->bpp;
 
 	if (!valid_block(p, b))
 		return;
@@ -222,7 +225,7 @@ picker_requested(struct picker *p, uint32_t b)
 void
 picker_unrequested(struct picker *p, uint32_t b)
 {
-	uint32_t i = b / PICK_BPP;
+	uint32_t i = b / p->bpp;
 
 	if (!valid_block(p, b) || p->reqs[b] == 0)
 		return;
@@ -236,7 +239,7 @@ picker_unrequested(struct picker *p, uint32_t b)
 int
 picker_received(struct picker *p, uint32_t b)
 {
-	uint32_t i = b / PICK_BPP, n, k;
+	uint32_t i = b / p->bpp, n, k;
 
 	if (!valid_block(p, b) || p->have[b] || p->state[i] != PIECE_NEED)
 		return -1;
@@ -249,7 +252,7 @@ picker_received(struct picker *p, uint32_t b)
 	p->have[b] = 1;
 	p->touched[i] = 1;
 	n = picker_blocks(p, i);
-	for (k = i * PICK_BPP; k < i * PICK_BPP + n; k++)
+	for (k = i * p->bpp; k < i * p->bpp + n; k++)
 		if (!p->have[k])
 			return 0;
 	p->state[i] = PIECE_VERIFY;
@@ -269,7 +272,7 @@ picker_verified(struct picker *p, uint32_t piece, int ok)
 		return;
 	}
 	n = picker_blocks(p, piece);
-	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++) {
+	for (b = piece * p->bpp; b < piece * p->bpp + n; b++) {
 		p->have[b] = 0;
 		if (p->reqs[b] == 0) {
 			p->unreq[piece]++;
@@ -288,7 +291,7 @@ picker_mark_done(struct picker *p, uint32_t piece)
 	if (piece >= p->npieces || p->state[piece] == PIECE_DONE)
 		return;
 	n = picker_blocks(p, piece);
-	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++)
+	for (b = piece * p->bpp; b < piece * p->bpp + n; b++)
 		p->have[b] = 1;
 	if (p->state[piece] == PIECE_NEED) {
 		p->unrequested -= p->unreq[piece];

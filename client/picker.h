@@ -2,10 +2,12 @@
  * picker.h - which block to ask a peer for next.  Pure: no I/O, no clock,
  * no globals; randomness comes from a seed the caller gives.
  *
- * A file is cut into pieces of WIRE_PIECE_LEN bytes (each with its SHA1)
- * and pieces into blocks of PICK_BLOCK bytes, the unit of a request.
- * Global block b is block (b % PICK_BPP) of piece (b / PICK_BPP); the last
- * piece may have fewer blocks, and its last block may be short.
+ * A file is cut into pieces of plen bytes, each checked on its own
+ * against its SHA1 (the download's units, wire.h: WIRE_UNIT_LEN, or
+ * WIRE_PIECE_LEN for a file without unit hashes), and pieces into blocks
+ * of PICK_BLOCK bytes, the unit of a request.  Global block b is block
+ * (b % bpp) of piece (b / bpp); the last piece may have fewer blocks, and
+ * its last block may be short.
  *
  * Order of choice, for a peer that has the piece:
  *  1. a piece already started (some block received or requested) that
@@ -43,15 +45,17 @@
  * longer the rarest for the others.
  */
 #define PICK_WINDOW	4
-#define PICK_BPP	(WIRE_PIECE_LEN / PICK_BLOCK)	/* blocks a piece */
+#define PICK_BPP_MAX	(WIRE_PIECE_LEN / PICK_BLOCK)	/* blocks a piece */
 #define PICK_MAX_DUP	3	/* most requests for one block in endgame */
 
 enum { PIECE_NEED, PIECE_VERIFY, PIECE_DONE };
 
 struct picker {
 	uint64_t	 size;
+	uint32_t	 plen;		/* bytes a piece (the last: fewer) */
+	uint32_t	 bpp;		/* blocks a piece: plen / PICK_BLOCK */
 	uint32_t	 npieces;
-	uint32_t	 nblocks;	/* npieces * PICK_BPP */
+	uint32_t	 nblocks;	/* npieces * bpp */
 	uint8_t		*have;		/* per block: received */
 	uint8_t		*reqs;		/* per block: requests out */
 	uint8_t		*state;		/* per piece: PIECE_* */
@@ -67,7 +71,9 @@ struct picker {
 	int		(*piece_ok)(void *arg, uint32_t piece);
 };
 
-void	 picker_init(struct picker *, uint64_t size, uint64_t seed);
+/* plen: a multiple of PICK_BLOCK, at most WIRE_PIECE_LEN. */
+void	 picker_init(struct picker *, uint64_t size, uint32_t plen,
+	    uint64_t seed);
 void	 picker_free(struct picker *);
 /* Blocks in piece p, and the place of global block b. */
 uint32_t picker_blocks(const struct picker *, uint32_t piece);

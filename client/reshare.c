@@ -89,7 +89,7 @@ send_share(struct client *cl, unsigned type, const struct share *sh,
 	wire_put_token(e, cl->token);
 	if (type == WT_UPLOAD) {
 		wire_put_file(e, &(struct wire_file){ sh->group, sh->name,
-		    sh->size, sh->sha1, sh->hashes, sh->npieces, sh->path,
+		    sh->size, sh->sha1, sh->hashes, sh->nhashes, sh->path,
 		    mtime });
 	} else {
 		wire_put_id(e, sh->group);
@@ -109,13 +109,13 @@ rechecked(void *arg, struct file_hash *h)
 	if (h->ok && cl->logged_in && memcmp(h->sha1, r->sha1, 20) == 0 &&
 	    shares_get(cl, r->group, r->name) == NULL) {
 		sh = shares_adopt(cl, r->fd, r->group, r->name, r->path,
-		    h->sha1, h->size, h->pieces, h->npieces, 1);
+		    h->sha1, h->size, h->hashes, h->nhashes, 1);
 		r->fd = -1;
 		reshare_note(cl, r->group, r->name, r->path, h->size,
 		    r->mtime, h->sha1);
 		send_share(cl, WT_UPLOAD, sh, r->mtime);
 	}
-	free(h->pieces);
+	free(h->hashes);
 	if (r->fd != -1)
 		close(r->fd);
 	free(r);

@@ -126,7 +126,7 @@ index_drop(struct client *cl, struct share *s)
 struct share *
 shares_add(struct client *cl, const char *group, const char *name,
     const char *path, const uint8_t sha1[20], uint64_t size,
-    const uint8_t *hashes, uint32_t npieces, int complete, char *err,
+    const uint8_t *hashes, uint32_t nhashes, int complete, char *err,
     size_t errlen)
 {
 	int fd;
@@ -136,13 +136,13 @@ shares_add(struct client *cl, const char *group, const char *name,
 		return NULL;
 	}
 	return shares_adopt(cl, fd, group, name, path, sha1, size, hashes,
-	    npieces, complete);
+	    nhashes, complete);
 }
 
 struct share *
 shares_adopt(struct client *cl, int fd, const char *group, const char *name,
     const char *path, const uint8_t sha1[20], uint64_t size,
-    const uint8_t *hashes, uint32_t npieces, int complete)
+    const uint8_t *hashes, uint32_t nhashes, int complete)
 {
 	struct share *s;
 
@@ -152,12 +152,17 @@ shares_adopt(struct client *cl, int fd, const char *group, const char *name,
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	memcpy(s->sha1, sha1, 20);
 	s->size = size;
-	s->npieces = (uint32_t)wire_npieces(size);
-	if (hashes != NULL && npieces == s->npieces && npieces > 0) {
-		s->hashes = xreallocarray(NULL, npieces, 20);
-		memcpy(s->hashes, hashes, (size_t)npieces * 20);
-	}
-	bitfield_init(&s->have, s->npieces);
+	if (hashes != NULL && nhashes > 0 && wire_hashes_ok(size, nhashes)) {
+		s->hashes = xreallocarray(NULL, nhashes, 20);
+		memcpy(s->hashes, hashes, (size_t)nhashes * 20);
+		s->nhashes = nhashes;
+		s->unit_len = wire_unit_len(size, nhashes);
+	} else
+		s->unit_len = wire_has_units(size) ? WIRE_UNIT_LEN :
+		    WIRE_PIECE_LEN;
+	s->nunits = (uint32_t)(size / s->unit_len +
+	    (size % s->unit_len != 0));
+	bitfield_init(&s->have, s->nunits);
 	if (complete)
 		bitfield_fill(&s->have);
 	s->complete = complete;
@@ -258,8 +263,8 @@ struct hash_task {
 	int			 failed;
 	char			 err[200];
 	uint8_t			 sha1[20];
-	uint8_t			*pieces;
-	uint32_t		 npieces;
+	uint8_t			*hashes;	/* pieces', then units' */
+	uint32_t		 nhashes;
 	hash_done_fn		 done;
 	void			*arg;
 };
@@ -299,31 +304,28 @@ read_all(struct hash_task *t, _Atomic uint64_t *progress,
 	return rc;
 }
 
+/* SHA1s of consecutive len-byte parts, into out[20 * i]. */
 struct piece_acc {
 	struct sha1_ctx	*ctx;
-	uint64_t	 in_piece;
+	uint64_t	 in_piece, len;
 	uint32_t	 index;
+	uint8_t		*out;
 };
 
 static int
-feed_pieces(struct hash_task *t, const uint8_t *p, size_t n, uint64_t off,
-    void *arg)
+acc_feed(struct piece_acc *a, const uint8_t *p, size_t n)
 {
-	struct piece_acc *a = arg;
-
-	(void)off;
 	while (n > 0) {
-		size_t take = WIRE_PIECE_LEN - a->in_piece < n ?
-		    (size_t)(WIRE_PIECE_LEN - a->in_piece) : n;
+		size_t take = a->len - a->in_piece < n ?
+		    (size_t)(a->len - a->in_piece) : n;
 
 		if (sha1_update(a->ctx, p, take) == -1)
 			return -1;
 		p += take;
 		n -= take;
 		a->in_piece += take;
-		if (a->in_piece == WIRE_PIECE_LEN) {
-			if (sha1_final(a->ctx, t->pieces + 20 * a->index) ==
-			    -1)
+		if (a->in_piece == a->len) {
+			if (sha1_final(a->ctx, a->out + 20 * a->index) == -1)
 				return -1;
 			sha1_free(a->ctx);
 			a->index++;
@@ -335,18 +337,45 @@ feed_pieces(struct hash_task *t, const uint8_t *p, size_t n, uint64_t off,
 	return 0;
 }
 
+static int
+acc_end(struct piece_acc *a)
+{
+	return a->in_piece > 0 ? sha1_final(a->ctx, a->out + 20 * a->index) :
+	    0;
+}
+
+/* The pieces' and (if the file has them) the units' hashes, one read. */
+static int
+feed_pieces(struct hash_task *t, const uint8_t *p, size_t n, uint64_t off,
+    void *arg)
+{
+	struct piece_acc *a = arg;
+
+	(void)t;
+	(void)off;
+	if (acc_feed(&a[0], p, n) == -1)
+		return -1;
+	return a[1].out != NULL ? acc_feed(&a[1], p, n) : 0;
+}
+
 static void
 pieces_work(struct worker_job *w)
 {
 	struct hash_task *t = (struct hash_task *)((char *)w -
 	    offsetof(struct hash_task, pieces_job));
-	struct piece_acc a = { sha1_new(), 0, 0 };
+	uint32_t np = (uint32_t)wire_npieces(t->size);
+	struct piece_acc a[2] = {
+		{ sha1_new(), 0, WIRE_PIECE_LEN, 0, t->hashes },
+		{ sha1_new(), 0, WIRE_UNIT_LEN, 0, t->nhashes > np ?
+		    t->hashes + 20 * (size_t)np : NULL },
+	};
 
-	if (a.ctx == NULL || read_all(t, &t->done_pieces, feed_pieces,
-	    &a) == -1 || (a.in_piece > 0 &&
-	    sha1_final(a.ctx, t->pieces + 20 * a.index) == -1))
+	if (a[0].ctx == NULL || a[1].ctx == NULL ||
+	    read_all(t, &t->done_pieces, feed_pieces, a) == -1 ||
+	    acc_end(&a[0]) == -1 || (a[1].out != NULL && acc_end(&a[1]) == -1))
 		t->failed = 1;
-	sha1_free(a.ctx);
+	sha1_free(a[0].ctx);
+	sha1_free(a[1].ctx);
 }
 
 static int
@@ -384,8 +413,8 @@ task_back(struct hash_task *t)
 	    "hashing failed");
 	r.size = t->size;
 	memcpy(r.sha1, t->sha1, 20);
-	r.pieces = t->pieces;
-	r.npieces = t->npieces;
+	r.hashes = t->hashes;
+	r.nhashes = t->nhashes;
 	close(t->fd);
 	t->done(t->arg, &r);
 	free(t);
@@ -413,8 +442,9 @@ hash_file(struct client *cl, int fd, uint64_t size, hash_done_fn done,
 
 	t->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	t->size = size;
-	t->npieces = (uint32_t)wire_npieces(size);
-	t->pieces = xreallocarray(NULL, t->npieces ? t->npieces : 1, 20);
+	t->nhashes = (uint32_t)(wire_npieces(size) + (wire_has_units(size) ?
+	    wire_nunits(size) : 0));
+	t->hashes = xreallocarray(NULL, t->nhashes ? t->nhashes : 1, 20);
 	t->done = done;
 	t->arg = arg;
 	t->pending = 2;

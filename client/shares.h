@@ -36,10 +36,14 @@ struct share {
 	char		 path[PATH_MAX];
 	uint8_t		 sha1[20];
 	uint64_t	 size;
-	uint32_t	 npieces;
-	uint8_t		*hashes;	/* npieces * 20, or NULL if not
-					   known here (served, not checked) */
-	struct bitfield	 have;		/* verified pieces */
+	uint8_t		*hashes;	/* nhashes * 20 as the tracker has
+					   them (wire.h: the pieces', then
+					   the units'), or NULL if not known
+					   here (served, not checked) */
+	uint32_t	 nhashes;
+	uint32_t	 unit_len;	/* what peers exchange (wire.h) */
+	uint32_t	 nunits;
+	struct bitfield	 have;		/* verified units */
 	int		 fd;		/* open for reading */
 	int		 complete;
 	struct seed_stats *seed;	/* peer_server.c: the pieces in
@@ -50,12 +54,14 @@ struct share {
 };
 
 /*
- * Add a share of path (opened here); complete: every piece is had.
- * hashes (npieces of them) may be NULL; the piece count follows size.
+ * Add a share of path (opened here); complete: every unit is had.
+ * hashes (nhashes of them, wire_hashes_ok()) may be NULL: the units are
+ * then those of a file of that size uploaded by this build (with unit
+ * hashes if they fit).
  */
 struct share	*shares_add(struct client *, const char *group,
 		    const char *name, const char *path, const uint8_t sha1[20],
-		    uint64_t size, const uint8_t *hashes, uint32_t npieces,
+		    uint64_t size, const uint8_t *hashes, uint32_t nhashes,
 		    int complete, char *err, size_t errlen);
 /*
  * The same with a descriptor already open for reading (owned from now
@@ -64,7 +70,7 @@ struct share	*shares_add(struct client *, const char *group,
  */
 struct share	*shares_adopt(struct client *, int fd, const char *group,
 		    const char *name, const char *path, const uint8_t sha1[20],
-		    uint64_t size, const uint8_t *hashes, uint32_t npieces,
+		    uint64_t size, const uint8_t *hashes, uint32_t nhashes,
 		    int complete);
 struct share	*shares_find(struct client *, const uint8_t sha1[20]);
 struct share	*shares_get(struct client *, const char *group,
@@ -90,8 +96,9 @@ struct file_hash {
 	char		 err[256];
 	uint64_t	 size;
 	uint8_t		 sha1[20];
-	uint8_t		*pieces;	/* npieces * 20, caller frees */
-	uint32_t	 npieces;
+	uint8_t		*hashes;	/* nhashes * 20, caller frees: the
+					   pieces', then the units' (wire.h) */
+	uint32_t	 nhashes;
 };
 typedef void (*hash_done_fn)(void *arg, struct file_hash *);
 struct hash_task;

@@ -156,7 +156,7 @@ storage_release_all(struct download *d)
 {
 	uint32_t i;
 
-	for (i = 0; d->pb != NULL && i < d->npieces; i++)
+	for (i = 0; d->pb != NULL && i < d->nunits; i++)
 		storage_release(d, i);
 }
 
@@ -411,9 +411,9 @@ storage_open(struct download *d, int *resume, char *err, size_t errlen)
 		d->bounce = xmalloc_aligned(IO_ALIGN, PICK_BLOCK);
 	if ((d->whole = hash_chain_new(read_fd(d))) == NULL)
 		goto fail;
-	d->ondisk = xcalloc(d->npieces + 1, 1);
+	d->ondisk = xcalloc(d->nunits + 1, 1);
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): array of pointers */
-	d->pb = xcalloc(d->npieces + 1, sizeof(*d->pb));
+	d->pb = xcalloc(d->nunits + 1, sizeof(*d->pb));
 	return 0;
 fail:
 	snprintf(err, errlen, "%.120s: %s", d->part, strerror(errno));
@@ -434,10 +434,10 @@ storage_recheck(struct download *d)
 {
 	uint32_t i;
 
-	d->checking = d->npieces;
-	for (i = 0; i < d->npieces; i++)
-		hash_piece(d->cl, read_fd(d), (uint64_t)i * WIRE_PIECE_LEN,
-		    picker_piece_len(&d->pk, i), d->hashes + 20 * i, i,
+	d->checking = d->nunits;
+	for (i = 0; i < d->nunits; i++)
+		hash_piece(d->cl, read_fd(d), (uint64_t)i * d->unit_len,
+		    picker_piece_len(&d->pk, i), d->units + 20 * i, i,
 		    piece_read_back, d);
 }
 
@@ -483,7 +483,7 @@ storage_block(struct download *d, uint32_t piece, uint32_t off,
 		return 0;
 	}
 	d->ondisk[piece] = 1;
-	return write_block(d, p, n, (uint64_t)piece * WIRE_PIECE_LEN + off);
+	return write_block(d, p, n, (uint64_t)piece * d->unit_len + off);
 }
 
 /* On a pool thread: check the piece in b, then write it out. */
@@ -537,8 +537,8 @@ storage_verify(struct download *d, uint32_t piece)
 	if (b == NULL) {
 		/* Its blocks went to disk: read them back. */
 		hash_piece(d->cl, read_fd(d), (uint64_t)piece *
-		    WIRE_PIECE_LEN, picker_piece_len(&d->pk, piece),
-		    d->hashes + 20 * piece, piece, piece_read_back, d);
+		    d->unit_len, picker_piece_len(&d->pk, piece),
+		    d->units + 20 * piece, piece, piece_read_back, d);
 		return;
 	}
 	b->w.work = store_work;
@@ -546,10 +546,10 @@ storage_verify(struct download *d, uint32_t piece)
 	b->d = d;
 	b->piece = piece;
 	b->len = picker_piece_len(&d->pk, piece);
-	b->off = (uint64_t)piece * WIRE_PIECE_LEN;
+	b->off = (uint64_t)piece * d->unit_len;
 	b->fd = d->fd;
 	b->dio = d->dio;
-	memcpy(b->want, d->hashes + 20 * (size_t)piece, 20);
+	memcpy(b->want, d->units + 20 * (size_t)piece, 20);
 	b->busy = 1;
 	worker_submit(d->cl->workers, &b->w);
 }
@@ -570,9 +570,9 @@ storage_advance(struct download *d)
 	if (d->whole == NULL || hash_chain_busy(d->whole) ||
 	    d->state >= DL_DONE)
 		return;
-	from = hash_chain_hashed(d->whole) == d->size ? d->npieces :
-	    (uint32_t)(hash_chain_hashed(d->whole) / WIRE_PIECE_LEN);
-	for (to = from; to < d->npieces && to - from < CHAIN_IOV &&
+	from = hash_chain_hashed(d->whole) == d->size ? d->nunits :
+	    (uint32_t)(hash_chain_hashed(d->whole) / d->unit_len);
+	for (to = from; to < d->nunits && to - from < CHAIN_IOV &&
 	    d->pk.state[to] == PIECE_DONE && d->pb != NULL &&
 	    (b = d->pb[to]) != NULL && !b->busy; to++) {
 		unkeep(d, b);
@@ -587,18 +587,18 @@ storage_advance(struct download *d)
 		    whole_fed, d);
 		return;
 	}
-	for (to = from; to < d->npieces && to - from < WHOLE_RUN &&
+	for (to = from; to < d->nunits && to - from < WHOLE_RUN &&
 	    d->pk.state[to] == PIECE_DONE && (d->pb == NULL ||
 	    d->pb[to] == NULL); to++)
 		;
 	if (to > from) {
-		end = to == d->npieces ? d->size : (uint64_t)to *
-		    WIRE_PIECE_LEN;
+		end = to == d->nunits ? d->size : (uint64_t)to *
+		    d->unit_len;
 		hash_chain_feed(d->cl, d->whole, end -
 		    hash_chain_hashed(d->whole), whole_fed, d);
 		return;
 	}
-	if (d->state == DL_FINISH && from == d->npieces)
+	if (d->state == DL_FINISH && from == d->nunits)
 		d->ev->hashed(d);
 }
 
@@ -718,7 +718,7 @@ storage_free(struct download *d)
 		close(d->dirfd);
 	free(d->bounce);
 	hash_chain_free(d->whole);
-	for (i = 0; d->pb != NULL && i < d->npieces; i++) {
+	for (i = 0; d->pb != NULL && i < d->nunits; i++) {
 		if (d->pb[i] != NULL)
 			d->pb[i]->busy = 0;	/* the pool is gone */
 		storage_release(d, i);

@@ -358,7 +358,6 @@ h_upload(struct req *r)
 	const char *g = f[UPLOAD_GROUP].s, *name = f[UPLOAD_NAME].s;
 	const char *path = f[UPLOAD_PATH].s;
 	struct file_meta m;
-	uint64_t want;
 	int rc;
 
 	if (check_name(r, name) == -1)
@@ -367,8 +366,7 @@ h_upload(struct req *r)
 	memcpy(m.sha1, f[UPLOAD_SHA1].p, 20);
 	m.pieces = f[UPLOAD_PIECES].p;
 	m.npieces = f[UPLOAD_PIECES].n;
-	want = wire_npieces(m.size);
-	if (m.size > WIRE_FILE_MAX || m.npieces != want ||
+	if (!wire_hashes_ok(m.size, m.npieces) ||
 	    f[UPLOAD_PATH].n == 0 || f[UPLOAD_MTIME].u > INT64_MAX) {
 		reply_err(r, WE_INVALID, "piece hashes do not match the size");
 		return;

@@ -170,7 +170,8 @@ struct file_meta {
 	uint8_t		 sha1[20];
 	const uint8_t	*pieces;	/* npieces * 20; from the store:
 					   valid until its next file call */
-	uint32_t	 npieces;
+	uint32_t	 npieces;	/* hashes: of the pieces, then of
+					   the units if any (wire.h) */
 };
 
 /* One row of store_my_shares(). */

@@ -537,8 +537,7 @@ merge_row(struct store *s, const struct wire_msg *m)
 		return r;
 	switch (m->h.type) {
 	case WT_S_R_FILE:	/* "iqusqhH" as OP_UPLOAD, then born, origin */
-		if (m->f[UP_SIZE].u > WIRE_FILE_MAX ||
-		    m->f[UP_PIECES].n != wire_npieces(m->f[UP_SIZE].u))
+		if (!wire_hashes_ok(m->f[UP_SIZE].u, m->f[UP_PIECES].n))
 			return -2;
 		c = (struct opctx){ m->f[RFILE_BORN].u,
 		    (uint32_t)m->f[RFILE_ORIGIN].u, NULL, 0 };

@@ -698,8 +698,8 @@ apply_upload(struct store *s, const struct wire_msg *m,
 	const char *user = m->f[UP_USER].s;
 	int r;
 
-	if (m->f[UP_KEY].n != 32 || m->f[UP_SIZE].u > WIRE_FILE_MAX ||
-	    m->f[UP_PIECES].n != wire_npieces(m->f[UP_SIZE].u) ||
+	if (m->f[UP_KEY].n != 32 ||
+	    !wire_hashes_ok(m->f[UP_SIZE].u, m->f[UP_PIECES].n) ||
 	    (m->h.type == WT_OP_UPDATE && m->f[UP_PARENT].n != 20))
 		return -2;
 	/* No membership test here: shares count only for members anyway. */

@@ -29,10 +29,11 @@ import time
 
 HDR = 12
 MAGIC = 0x50325053
-VERSION = 8       # 2: under TLS, tickets name keys; 3: HAVE to sources;
+VERSION = 9       # 2: under TLS, tickets name keys; 3: HAVE to sources;
                   # 4: SOURCES, a bounded random set of them; 5: BEAT;
                   # 6: listings in pages; 7: S_R_MARK carries a
-                  # request key; 8: a user's shares in pages
+                  # request key; 8: a user's shares in pages; 9: unit
+                  # hashes after the piece hashes, peers count units
 ROLE_CLIENT, ROLE_TRACKER, ROLE_PEER = 1, 2, 3
 # A peer ticket: u64 expiry, the source's key (SHA-256 of its public key
 # info, as a fingerprint), HMAC-SHA256 naming the asker's key too.

@@ -78,7 +78,7 @@ request_piece(struct picker *p, uint32_t piece)
 {
 	uint32_t b, n = picker_blocks(p, piece);
 
-	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++)
+	for (b = piece * PICK_BPP_MAX; b < piece * PICK_BPP_MAX + n; b++)
 		picker_requested(p, b);
 }
 
@@ -88,13 +88,13 @@ complete_piece(struct picker *p, uint32_t piece)
 {
 	uint32_t b, n = picker_blocks(p, piece);
 
-	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++) {
+	for (b = piece * PICK_BPP_MAX; b < piece * PICK_BPP_MAX + n; b++) {
 		if (p->have[b])
 			continue;
 		if (p->reqs[b] == 0)
 			picker_requested(p, b);
 		assert_int_equal(picker_received(p, b),
-		    b + 1 == piece * PICK_BPP + n ? 1 : 0);
+		    b + 1 == piece * PICK_BPP_MAX + n ? 1 : 0);
 	}
 	assert_int_equal(p->state[piece], PIECE_VERIFY);
 }
@@ -105,7 +105,7 @@ count_unreq(const struct picker *p, uint32_t piece)
 {
 	uint32_t b, n = picker_blocks(p, piece), c = 0;
 
-	for (b = piece * PICK_BPP; b < piece * PICK_BPP + n; b++)
+	for (b = piece * PICK_BPP_MAX; b < piece * PICK_BPP_MAX + n; b++)
 		if (!p->have[b] && p->reqs[b] == 0)
 			c++;
 	return c;
@@ -140,10 +140,10 @@ check_geometry(uint64_t size)
 	uint64_t total = 0, btotal;
 	uint32_t i, k, n, piece, off, len, plen, nblk = 0;
 
-	picker_init(&p, size, 1);
+	picker_init(&p, size, PL, 1);
 	assert_int_equal(p.size, size);
 	assert_int_equal(p.npieces, (size + PL - 1) / PL);
-	assert_int_equal(p.nblocks, p.npieces * PICK_BPP);
+	assert_int_equal(p.nblocks, p.npieces * PICK_BPP_MAX);
 	assert_int_equal(p.done, 0);
 	for (i = 0; i < p.npieces; i++) {
 		plen = picker_piece_len(&p, i);
@@ -153,11 +153,11 @@ check_geometry(uint64_t size)
 		total += plen;
 		n = picker_blocks(&p, i);
 		assert_int_equal(n, (plen + BL - 1) / BL);
-		assert_true(n >= 1 && n <= PICK_BPP);
+		assert_true(n >= 1 && n <= PICK_BPP_MAX);
 		nblk += n;
 		btotal = 0;
 		for (k = 0; k < n; k++) {
-			picker_block(&p, i * PICK_BPP + k, &piece, &off, &len);
+			picker_block(&p, i * PICK_BPP_MAX + k, &piece, &off, &len);
 			assert_int_equal(piece, i);
 			assert_int_equal(off, k * BL);
 			assert_int_equal(len, k + 1 < n ? BL :
@@ -184,8 +184,8 @@ test_geometry_constants(void **state)
 {
 	(void)state;
 	assert_int_equal(WIRE_PIECE_LEN, 512 * 1024);
-	assert_int_equal(PICK_BLOCK * PICK_BPP, WIRE_PIECE_LEN);
-	assert_int_equal(PICK_BPP, 4);
+	assert_int_equal(PICK_BLOCK * PICK_BPP_MAX, WIRE_PIECE_LEN);
+	assert_int_equal(PICK_BPP_MAX, 4);
 }
 
 static void
@@ -195,7 +195,7 @@ test_geometry_exact_pieces(void **state)
 	uint32_t piece, off, len;
 
 	(void)state;
-	picker_init(&p, 3 * PL, 7);
+	picker_init(&p, 3 * PL, PL, 7);
 	assert_int_equal(p.npieces, 3);
 	assert_int_equal(p.nblocks, 12);
 	assert_int_equal(p.unrequested, 12);
@@ -221,7 +221,7 @@ test_geometry_short_last(void **state)
 
 	(void)state;
 	/* Last piece: two full blocks and 100 bytes. */
-	picker_init(&p, 3 * PL + 2 * BL + 100, 7);
+	picker_init(&p, 3 * PL + 2 * BL + 100, PL, 7);
 	assert_int_equal(p.npieces, 4);
 	assert_int_equal(p.nblocks, 16);
 	assert_int_equal(picker_piece_len(&p, 3), 2 * BL + 100);
@@ -236,7 +236,7 @@ test_geometry_short_last(void **state)
 	picker_free(&p);
 
 	/* Last piece one byte short: four blocks, the last one short. */
-	picker_init(&p, 7 * PL - 1, 7);
+	picker_init(&p, 7 * PL - 1, PL, 7);
 	assert_int_equal(p.npieces, 7);
 	assert_int_equal(picker_piece_len(&p, 6), PL - 1);
 	assert_int_equal(picker_blocks(&p, 6), 4);
@@ -265,7 +265,7 @@ test_geometry_size_zero(void **state)
 	uint32_t b = 12345;
 
 	(void)state;
-	picker_init(&p, 0, 1);
+	picker_init(&p, 0, PL, 1);
 	assert_int_equal(p.npieces, 0);
 	assert_int_equal(p.nblocks, 0);
 	assert_int_equal(p.unrequested, 0);
@@ -299,7 +299,7 @@ test_geometry_one_piece(void **state)
 	uint32_t piece, off, len;
 
 	(void)state;
-	picker_init(&p, PL, 1);
+	picker_init(&p, PL, PL, 1);
 	assert_int_equal(p.npieces, 1);
 	assert_int_equal(p.nblocks, 4);
 	assert_int_equal(picker_piece_len(&p, 0), PL);
@@ -322,7 +322,7 @@ test_geometry_one_piece_plus_one(void **state)
 	uint32_t piece, off, len;
 
 	(void)state;
-	picker_init(&p, PL + 1, 1);
+	picker_init(&p, PL + 1, PL, 1);
 	assert_int_equal(p.npieces, 2);
 	assert_int_equal(p.nblocks, 8);
 	assert_int_equal(picker_piece_len(&p, 0), PL);
@@ -349,7 +349,7 @@ test_started_first(void **state)
 	uint32_t b, k, seen;
 
 	(void)state;
-	picker_init(&p, 10 * PL, 3);
+	picker_init(&p, 10 * PL, PL, 3);
 	bf_full(&all, 10);
 	/* Piece 7 is the rarest: 3 peers; the others have 4. */
 	picker_peer_add(&p, &all);
@@ -364,43 +364,43 @@ test_started_first(void **state)
 
 /* Without a started piece, the rarest. */
 	b = pick1(&p, &all, NULL, NULL);
-	assert_int_equal(b / PICK_BPP, 7);
+	assert_int_equal(b / PICK_BPP_MAX, 7);
 
 	/* One block of piece 3 asked for: piece 3 is finished first. */
-	picker_requested(&p, 3 * PICK_BPP + 1);
+	picker_requested(&p, 3 * PICK_BPP_MAX + 1);
 	assert_int_equal(p.unrequested, 39);
 	for (seen = 0, k = 0; k < 3; k++) {
 		b = pick1(&p, &all, NULL, NULL);
-		assert_int_equal(b / PICK_BPP, 3);
+		assert_int_equal(b / PICK_BPP_MAX, 3);
 		assert_int_equal(p.have[b], 0);
 		assert_int_equal(p.reqs[b], 0);
-		assert_true((seen & (1u << (b % PICK_BPP))) == 0);
-		seen |= 1u << (b % PICK_BPP);
+		assert_true((seen & (1u << (b % PICK_BPP_MAX))) == 0);
+		seen |= 1u << (b % PICK_BPP_MAX);
 		picker_requested(&p, b);
 	}
 	assert_int_equal(seen, 0xd);	/* blocks 0, 2, 3 */
 	/* Piece 3 all asked for: back to the rarest. */
 	b = pick1(&p, &all, NULL, NULL);
-	assert_int_equal(b / PICK_BPP, 7);
+	assert_int_equal(b / PICK_BPP_MAX, 7);
 
 	/* Started by a block that arrived unasked: also first. */
-	assert_int_equal(picker_received(&p, 5 * PICK_BPP + 2), 0);
+	assert_int_equal(picker_received(&p, 5 * PICK_BPP_MAX + 2), 0);
 	b = pick1(&p, &all, NULL, NULL);
-	assert_int_equal(b / PICK_BPP, 5);
-	assert_true(b != 5 * PICK_BPP + 2);
+	assert_int_equal(b / PICK_BPP_MAX, 5);
+	assert_true(b != 5 * PICK_BPP_MAX + 2);
 
 	/* Two started pieces: the first in file order. */
-	picker_requested(&p, 9 * PICK_BPP);
-	picker_requested(&p, 1 * PICK_BPP + 3);
+	picker_requested(&p, 9 * PICK_BPP_MAX);
+	picker_requested(&p, 1 * PICK_BPP_MAX + 3);
 	b = pick1(&p, &all, NULL, NULL);
-	assert_int_equal(b / PICK_BPP, 1);
+	assert_int_equal(b / PICK_BPP_MAX, 1);
 
 	/* A peer without the started pieces gets its own choice. */
 	for (k = 0; k < 10; k++)
 		bitfield_clear(&only7, k);
 	bitfield_set(&only7, 7);
 	b = pick1(&p, &only7, NULL, NULL);
-	assert_int_equal(b / PICK_BPP, 7);
+	assert_int_equal(b / PICK_BPP_MAX, 7);
 	check_counters(&p);
 
 	bitfield_free(&all);
@@ -423,7 +423,7 @@ test_rarest_first(void **state)
 	uint32_t avail[NP], i, b, min, k, order[NP], n;
 
 	(void)state;
-	picker_init(&p, NP * PL, 11);
+	picker_init(&p, NP * PL, PL, 11);
 	bf_list(&peers[0], NP, pa, sizeof(pa) / sizeof(pa[0]));
 	bf_list(&peers[1], NP, pb, sizeof(pb) / sizeof(pb[0]));
 	bf_list(&peers[2], NP, pc, sizeof(pc) / sizeof(pc[0]));
@@ -449,13 +449,13 @@ test_rarest_first(void **state)
 	bf_full(&all, NP);
 	for (k = 0; k < NP; k++) {
 		b = pick1(&p, &all, NULL, NULL);
-		i = b / PICK_BPP;
+		i = b / PICK_BPP_MAX;
 		for (min = UINT32_MAX, n = 0; n < NP; n++)
 			if (p.state[n] == PIECE_NEED && p.unreq[n] > 0 &&
 			    avail[n] < min)
 				min = avail[n];
 		assert_int_equal(avail[i], min);
-		assert_int_equal(b % PICK_BPP, 0);
+		assert_int_equal(b % PICK_BPP_MAX, 0);
 		order[k] = i;
 		/* Ask for the whole piece, so it is not "started". */
 		request_piece(&p, i);
@@ -471,7 +471,7 @@ test_rarest_first(void **state)
 	picker_free(&p);
 
 	/* A peer with some pieces: the rarest of those it has. */
-	picker_init(&p, NP * PL, 12);
+	picker_init(&p, NP * PL, PL, 12);
 	for (k = 0; k < NPEERS; k++)
 		picker_peer_add(&p, &peers[k]);
 	bitfield_init(&part, NP);
@@ -479,10 +479,10 @@ test_rarest_first(void **state)
 	bitfield_set(&part, 5);		/* avail 3 */
 	bitfield_set(&part, 8);		/* avail 4 */
 	b = pick1(&p, &part, NULL, NULL);
-	assert_int_equal(b / PICK_BPP, 5);
+	assert_int_equal(b / PICK_BPP_MAX, 5);
 	request_piece(&p, 5);
 	b = pick1(&p, &part, NULL, NULL);
-	assert_true(b / PICK_BPP == 0 || b / PICK_BPP == 8);
+	assert_true(b / PICK_BPP_MAX == 0 || b / PICK_BPP_MAX == 8);
 
 	/* Peer 0 leaves: pieces 6 and 7 have nobody, and become rarest. */
 	picker_peer_remove(&p, &peers[0]);
@@ -490,7 +490,7 @@ test_rarest_first(void **state)
 	assert_int_equal(p.avail[7], 0);
 	assert_int_equal(p.avail[0], 3);
 	b = pick1(&p, &all, NULL, NULL);
-	assert_true(b / PICK_BPP == 6 || b / PICK_BPP == 7);
+	assert_true(b / PICK_BPP_MAX == 6 || b / PICK_BPP_MAX == 7);
 	/* Removing more than was added stops at 0. */
 	picker_peer_remove(&p, &peers[0]);
 	assert_int_equal(p.avail[6], 0);
@@ -512,7 +512,7 @@ first_pick(uint32_t np, uint64_t seed, uint32_t window,
 	struct picker p;
 	uint32_t b;
 
-	picker_init(&p, (uint64_t)np * PL, seed);
+	picker_init(&p, (uint64_t)np * PL, PL, seed);
 	if (window)
 		p.window = window;
 	bf_full(&all, np);
@@ -520,10 +520,10 @@ first_pick(uint32_t np, uint64_t seed, uint32_t window,
 	if (avail_bf != NULL)
 		picker_peer_add(&p, avail_bf);
 	b = pick1(&p, &all, NULL, NULL);
-	assert_int_equal(b % PICK_BPP, 0);
+	assert_int_equal(b % PICK_BPP_MAX, 0);
 	bitfield_free(&all);
 	picker_free(&p);
-	return b / PICK_BPP;
+	return b / PICK_BPP_MAX;
 }
 
 static void
@@ -536,7 +536,7 @@ test_random_ties(void **state)
 
 	(void)state;
 	/* Default window: PICK_WINDOW, each of its pieces chosen. */
-	picker_init(&p, PL, 1);
+	picker_init(&p, PL, PL, 1);
 	assert_int_equal(p.window, PICK_WINDOW);
 	picker_free(&p);
 
@@ -612,7 +612,7 @@ test_lacking_never_picked(void **state)
 	uint32_t b, i, k;
 
 	(void)state;
-	picker_init(&p, NP * PL - 5, 5);
+	picker_init(&p, NP * PL - 5, PL, 5);
 	bitfield_init(&odd, NP);
 	for (i = 1; i < NP; i += 2)
 		bitfield_set(&odd, i);
@@ -624,10 +624,10 @@ test_lacking_never_picked(void **state)
 	assert_int_equal(picker_pick(&p, &none, NULL, NULL, &b), 0);
 	/* Even started pieces are not given to a peer without them. */
 	picker_requested(&p, 0);
-	picker_requested(&p, 2 * PICK_BPP);
-	for (k = 0; k < 4 * PICK_BPP; k++) {
+	picker_requested(&p, 2 * PICK_BPP_MAX);
+	for (k = 0; k < 4 * PICK_BPP_MAX; k++) {
 		b = pick1(&p, &odd, NULL, NULL);
-		assert_int_equal((b / PICK_BPP) % 2, 1);
+		assert_int_equal((b / PICK_BPP_MAX) % 2, 1);
 		assert_int_equal(p.reqs[b], 0);
 		picker_requested(&p, b);
 	}
@@ -641,7 +641,7 @@ test_lacking_never_picked(void **state)
 	bitfield_init(&none, 1);
 	bitfield_set(&none, 0);
 	b = pick1(&p, &none, NULL, NULL);
-	assert_int_equal(b / PICK_BPP, 0);
+	assert_int_equal(b / PICK_BPP_MAX, 0);
 	check_counters(&p);
 	bitfield_free(&none);
 	bitfield_free(&odd);
@@ -658,7 +658,7 @@ test_nothing_to_pick(void **state)
 
 	(void)state;
 	/* Everything done. */
-	picker_init(&p, 3 * PL + 1, 5);
+	picker_init(&p, 3 * PL + 1, PL, 5);
 	bf_full(&all, 4);
 	picker_peer_add(&p, &all);
 	for (i = 0; i < 4; i++)
@@ -670,7 +670,7 @@ test_nothing_to_pick(void **state)
 	picker_free(&p);
 
 	/* Everything received, waiting for verification. */
-	picker_init(&p, 3 * PL + 1, 5);
+	picker_init(&p, 3 * PL + 1, PL, 5);
 	picker_peer_add(&p, &all);
 	for (i = 0; i < 4; i++)
 		complete_piece(&p, i);
@@ -695,9 +695,9 @@ endgame_pick(struct picker *p, const struct bitfield *has, uint8_t *asked,
 
 	assert_int_equal(p->unrequested, 0);
 	for (b = 0; b < p->nblocks; b++) {
-		if (b % PICK_BPP >= picker_blocks(p, b / PICK_BPP) ||
-		    p->state[b / PICK_BPP] != PIECE_NEED ||
-		    !bitfield_get(has, b / PICK_BPP) || p->have[b] ||
+		if (b % PICK_BPP_MAX >= picker_blocks(p, b / PICK_BPP_MAX) ||
+		    p->state[b / PICK_BPP_MAX] != PIECE_NEED ||
+		    !bitfield_get(has, b / PICK_BPP_MAX) || p->have[b] ||
 		    asked[b] || p->reqs[b] >= PICK_MAX_DUP)
 			continue;
 		if (p->reqs[b] < min)
@@ -710,8 +710,8 @@ endgame_pick(struct picker *p, const struct bitfield *has, uint8_t *asked,
 	}
 	assert_int_equal(r, 1);
 	assert_true(got < p->nblocks);
-	assert_int_equal(p->state[got / PICK_BPP], PIECE_NEED);
-	assert_true(bitfield_get(has, got / PICK_BPP));
+	assert_int_equal(p->state[got / PICK_BPP_MAX], PIECE_NEED);
+	assert_true(bitfield_get(has, got / PICK_BPP_MAX));
 	assert_int_equal(p->have[got], 0);
 	assert_int_equal(asked[got], 0);
 	assert_int_equal(p->reqs[got], min);
@@ -731,7 +731,7 @@ test_endgame(void **state)
 
 	(void)state;
 	memset(asked, 0, sizeof(asked));
-	picker_init(&p, 2 * PL, 9);
+	picker_init(&p, 2 * PL, PL, 9);
 	bf_full(&all, 2);
 	for (k = 0; k < NPEERS; k++)
 		picker_peer_add(&p, &all);
@@ -850,7 +850,7 @@ test_endgame_skips_verify(void **state)
 
 	(void)state;
 	memset(asked, 0, sizeof(asked));
-	picker_init(&p, 2 * PL, 9);
+	picker_init(&p, 2 * PL, PL, 9);
 	bf_full(&all, 2);
 	picker_peer_add(&p, &all);
 	complete_piece(&p, 0);
@@ -860,7 +860,7 @@ test_endgame_skips_verify(void **state)
 		assert_int_equal(endgame_pick(&p, &all, asked, &b), 1);
 		/* b is set: a failed assert_int_equal() does not return. */
 		/* NOLINTNEXTLINE(clang-analyzer-core.*) */
-		assert_int_equal(b / PICK_BPP, 1);
+		assert_int_equal(b / PICK_BPP_MAX, 1);
 		picker_requested(&p, b);
 		asked[b] = 1;
 	}
@@ -871,7 +871,7 @@ test_endgame_skips_verify(void **state)
 	assert_false(picker_endgame(&p));
 	assert_int_equal(p.unrequested, 4);
 	b = pick1(&p, &all, asked_flags, asked);
-	assert_int_equal(b / PICK_BPP, 0);
+	assert_int_equal(b / PICK_BPP_MAX, 0);
 	check_counters(&p);
 	bitfield_free(&all);
 	picker_free(&p);
@@ -889,7 +889,7 @@ test_received(void **state)
 	uint32_t k, u;
 
 	(void)state;
-	picker_init(&p, 2 * PL + 1, 1);
+	picker_init(&p, 2 * PL + 1, PL, 1);
 	request_piece(&p, 0);
 	u = p.unrequested;
 	for (k = 0; k < 4; k++) {
@@ -943,7 +943,7 @@ test_verify_fail(void **state)
 	uint32_t b, u, k;
 
 	(void)state;
-	picker_init(&p, 3 * PL, 4);
+	picker_init(&p, 3 * PL, PL, 4);
 	bf_full(&all, 3);
 	picker_peer_add(&p, &all);
 	u = p.unrequested;
@@ -971,7 +971,7 @@ test_verify_fail(void **state)
 	request_piece(&p, 2);
 	for (k = 0; k < 4; k++) {
 		b = pick1(&p, &all, NULL, NULL);
-		assert_int_equal(b / PICK_BPP, 1);
+		assert_int_equal(b / PICK_BPP_MAX, 1);
 		picker_requested(&p, b);
 	}
 	/* And it can arrive again and pass. */
@@ -992,7 +992,7 @@ test_verify_ok(void **state)
 	uint32_t i, b;
 
 	(void)state;
-	picker_init(&p, 3 * PL + 10, 4);
+	picker_init(&p, 3 * PL + 10, PL, 4);
 	bf_full(&all, 4);
 	picker_peer_add(&p, &all);
 	for (i = 0; i < 4; i++) {
@@ -1009,7 +1009,7 @@ test_verify_ok(void **state)
 		assert_int_equal(p.state[i], PIECE_DONE);
 		check_counters(&p);
 		/* DONE pieces: blocks are duplicates. */
-		assert_int_equal(picker_received(&p, i * PICK_BPP), -1);
+		assert_int_equal(picker_received(&p, i * PICK_BPP_MAX), -1);
 	}
 	assert_true(picker_complete(&p));
 	assert_false(picker_endgame(&p));
@@ -1026,7 +1026,7 @@ test_mark_done(void **state)
 	uint32_t b, u, k, seen[6];
 
 	(void)state;
-	picker_init(&p, 5 * PL + BL, 4);
+	picker_init(&p, 5 * PL + BL, PL, 4);
 	bf_full(&all, 6);
 	picker_peer_add(&p, &all);
 	u = p.unrequested;
@@ -1049,9 +1049,9 @@ test_mark_done(void **state)
 	memset(seen, 0, sizeof(seen));
 	for (k = 0; k < 12; k++) {
 		b = pick1(&p, &all, NULL, NULL);
-		assert_true(b / PICK_BPP == 1 || b / PICK_BPP == 2 ||
-		    b / PICK_BPP == 4);
-		seen[b / PICK_BPP]++;
+		assert_true(b / PICK_BPP_MAX == 1 || b / PICK_BPP_MAX == 2 ||
+		    b / PICK_BPP_MAX == 4);
+		seen[b / PICK_BPP_MAX]++;
 		picker_requested(&p, b);
 	}
 	assert_int_equal(seen[1], 4);
@@ -1061,8 +1061,8 @@ test_mark_done(void **state)
 	/* Endgame duplicates never in a done piece either. */
 	for (k = 0; k < 8; k++) {
 		b = pick1(&p, &all, NULL, NULL);
-		assert_true(b / PICK_BPP == 1 || b / PICK_BPP == 2 ||
-		    b / PICK_BPP == 4);
+		assert_true(b / PICK_BPP_MAX == 1 || b / PICK_BPP_MAX == 2 ||
+		    b / PICK_BPP_MAX == 4);
 		picker_requested(&p, b);
 	}
 
@@ -1090,7 +1090,7 @@ test_unrequested(void **state)
 	uint32_t b, c, u;
 
 	(void)state;
-	picker_init(&p, 4 * PL, 8);
+	picker_init(&p, 4 * PL, PL, 8);
 	bf_full(&all, 4);
 	picker_peer_add(&p, &all);
 	u = p.unrequested;
@@ -1161,7 +1161,7 @@ test_block_past_short_last_piece(void **state)
 	struct picker *p = *state;
 	uint32_t u;
 
-	picker_init(p, PL + 1, 1);
+	picker_init(p, PL + 1, PL, 1);
 	assert_int_equal(picker_blocks(p, 1), 1);
 	u = p->unrequested;
 	assert_int_equal(u, 5);
@@ -1203,7 +1203,7 @@ sim_asked(void *arg, uint32_t b)
 {
 	const struct sim_peer *sp = arg;
 
-	assert_true(b < sp->bf.n * PICK_BPP);
+	assert_true(b < sp->bf.n * PICK_BPP_MAX);
 	return sp->out[b] != 0;
 }
 
@@ -1218,12 +1218,12 @@ sim_check(const struct sim *s)
 	for (i = 0; i < p->npieces; i++) {
 		n = picker_blocks(p, i);
 		miss = mu = 0;
-		for (b = i * PICK_BPP; b < (i + 1) * PICK_BPP; b++) {
+		for (b = i * PICK_BPP_MAX; b < (i + 1) * PICK_BPP_MAX; b++) {
 			for (out = 0, k = 0; k < s->npeers; k++)
 				out += s->peer[k].out[b];
 			assert_int_equal(p->reqs[b], out);
 			assert_true(p->reqs[b] <= PICK_MAX_DUP);
-			if (b >= i * PICK_BPP + n) {
+			if (b >= i * PICK_BPP_MAX + n) {
 				assert_int_equal(p->reqs[b], 0);
 				continue;
 			}
@@ -1275,8 +1275,8 @@ sim_request(struct sim *s, struct sim_peer *sp)
 
 	if (endgame) {
 		for (b = 0; b < p->nblocks; b++) {
-			i = b / PICK_BPP;
-			if (b % PICK_BPP >= picker_blocks(p, i) ||
+			i = b / PICK_BPP_MAX;
+			if (b % PICK_BPP_MAX >= picker_blocks(p, i) ||
 			    p->state[i] != PIECE_NEED ||
 			    !bitfield_get(&sp->bf, i) || p->have[b] ||
 			    sp->out[b] || p->reqs[b] >= PICK_MAX_DUP)
@@ -1303,8 +1303,8 @@ sim_request(struct sim *s, struct sim_peer *sp)
 	}
 	assert_int_equal(r, 1);
 	assert_true(got < p->nblocks);
-	i = got / PICK_BPP;
-	assert_true(got % PICK_BPP < picker_blocks(p, i));
+	i = got / PICK_BPP_MAX;
+	assert_true(got % PICK_BPP_MAX < picker_blocks(p, i));
 	assert_int_equal(p->state[i], PIECE_NEED);
 	assert_true(bitfield_get(&sp->bf, i));
 	assert_int_equal(p->have[got], 0);
@@ -1357,9 +1357,9 @@ sim_receive(struct sim *s, struct sim_peer *sp)
 	if (sp->nout == 0)
 		return;
 	b = sim_nth_out(s, sp, rng_below(sp->nout));
-	i = b / PICK_BPP;
+	i = b / PICK_BPP_MAX;
 	n = picker_blocks(p, i);
-	for (k = i * PICK_BPP; k < i * PICK_BPP + n; k++)
+	for (k = i * PICK_BPP_MAX; k < i * PICK_BPP_MAX + n; k++)
 		miss += !p->have[k];
 	sp->out[b] = 0;
 	sp->nout--;
@@ -1418,7 +1418,7 @@ sim_verify(struct sim *s)
 	}
 	assert_int_equal(p->state[i], PIECE_NEED);
 	assert_int_equal(p->unrequested, u + picker_blocks(p, i));
-	for (b = i * PICK_BPP; b < i * PICK_BPP + picker_blocks(p, i); b++)
+	for (b = i * PICK_BPP_MAX; b < i * PICK_BPP_MAX + picker_blocks(p, i); b++)
 		assert_int_equal(p->have[b], 0);
 	s->started[i] = 0;
 }
@@ -1448,7 +1448,7 @@ sim_run(uint64_t size, uint64_t seed, int npeers, uint32_t window)
 	int k;
 
 	memset(&s, 0, sizeof(s));
-	picker_init(&s.p, size, seed);
+	picker_init(&s.p, size, PL, seed);
 	if (window)
 		s.p.window = window;
 	np = s.p.npieces;
