@@ -254,7 +254,9 @@ stdin_cb(int fd, unsigned ev, void *arg)
 static void
 watch(struct shell *s, int on)
 {
-	if (!s->pollable || s->watched == on || s->eof)
+	/* After EOF never again, but always off: a hung-up stdin is always
+	 * ready, and watched it spun the loop while downloads ran on. */
+	if (!s->pollable || s->watched == on || (on && s->eof))
 		return;
 	if (on)
 		loop_add(s->loop, STDIN_FILENO, EV_READ, stdin_cb, s);

@@ -64,10 +64,31 @@ randfile "$T/seed/only.bin" "$size2"
 send S "upload_file $T/seed/only.bin g"
 check "drip: the seeder shares only.bin" wait_for 400 has_line \
 	"$T/S.out" "sharing only.bin in group g ($size2 bytes, 8 pieces)"
-run_client E <<S
+bg_client E <<S
 login eve pw-eve
 download_file g only.bin $T/e
 S
+# Its script ended at once; it waits for the download (~27 s) idle: a
+# hung-up stdin once kept its loop spinning (a core at 100%).
+e_pid() {
+	local p
+	for p in $(pgrep -f "$T/tracker_info.txt"); do
+		[ "$(readlink "/proc/$p/fd/1" 2>/dev/null)" = "$T/E.out" ] &&
+			[ "$(readlink "/proc/$p/exe")" = "$(readlink -f "$CLIENT")" ] &&
+			{ echo "$p"; return 0; }
+	done
+	return 1
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+check "drip: E is downloading" wait_for 200 has_prefix "$T/E.out" "downloading only.bin"
+epid=$(e_pid)
+c0=$(cpu_ticks "$epid"); t0=$(date +%s.%N)
+sleep 2
+c1=$(cpu_ticks "$epid"); t1=$(date +%s.%N)
+check "drip: ... and idle while it waits, its script done ($((c1 - c0)) ticks in $(elapsed "$t0" "$t1") s)" \
+	test "$((c1 - c0))" -lt 50
+wait_bg
+RC=$(rc_of E)
 check_eq "drip: from the only, slow source: completes (exit 0)" 0 "$RC"
 check "drip: ... byte-identical" cmp -s "$T/seed/only.bin" "$T/e/only.bin"
 check "drip: ... and nothing was dropped" bash -c "! grep -q 'dropped' '$T/E.err'"
