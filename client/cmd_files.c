@@ -103,7 +103,7 @@ uploaded(void *arg, const struct wire_msg *m, const char *err)
 		    u->mtime, u->h.sha1);
 		printf("sharing %s in group %s (%llu bytes, %u pieces)\n",
 		    u->name, u->group, (unsigned long long)u->size,
-		    u->h.nhashes);
+		    (unsigned)wire_npieces(u->size));
 		upload_free(u);
 		cmd_done(cl, 1);
 		return;

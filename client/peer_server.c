@@ -96,6 +96,8 @@
 #define PS_ADDR_STRANGERS (PS_MAX_CONNS * 3 / 4)
 #define PS_TURN_MS	2000	/* an upload turn longer than this is cut */
 #define PS_LOWAT	(128 * 1024)	/* unsent bytes the kernel may hold */
+/* A share's units a 512 KiB piece (wire.h): seeding budgets are bytes. */
+#define UNITS_A_PIECE(s) ((unsigned)(WIRE_PIECE_LEN / (s)->unit_len))
 
 /* A file a connection follows, until its ticket ends. */
 struct sub {
@@ -179,7 +181,7 @@ static void
 show_more(struct pconn *p, struct sub *sub, struct share *s, int have,
     unsigned most)
 {
-	unsigned want = seed_open(s->followers);
+	unsigned want = seed_open(s->followers, UNITS_A_PIECE(s));
 	struct wire_enc e;
 	uint32_t best;
 
@@ -216,7 +218,7 @@ static void
 seed_topup(struct share *s)
 {
 	struct pconn *p;
-	unsigned i, want = seed_open(s->followers);
+	unsigned i, want = seed_open(s->followers, UNITS_A_PIECE(s));
 
 	for (p = pconns; p != NULL; p = p->next)
 		for (i = 0; i < p->nsubs; i++)
@@ -240,7 +242,8 @@ ps_settled(void *arg)
 		for (i = 0; i < p->nsubs; i++)
 			if (p->subs[i].seeding && !conn_closing(p->c) &&
 			    (s = shares_find(cl, p->subs[i].sha1)) != NULL)
-				show_more(p, &p->subs[i], s, 1, SEED_BUDGET);
+				show_more(p, &p->subs[i], s, 1,
+				    SEED_BUDGET * UNITS_A_PIECE(s));
 }
 
 /* A shown piece went as far as it will: had, or sent whole. */
@@ -428,7 +431,7 @@ on_want(struct pconn *p, const struct wire_msg *m)
 			bitfield_init(&sub->shown, s->nunits);
 			sub->sent = xcalloc(s->nunits + 1,
 			    sizeof(*sub->sent));
-			show_more(p, sub, s, 0, SEED_MIN);
+			show_more(p, sub, s, 0, SEED_MIN * UNITS_A_PIECE(s));
 			if (!settling) {
 				settling = 1;
 				loop_timer(p->cl->loop, PS_SETTLE_MS,

@@ -93,9 +93,9 @@ seed_out(struct seed_stats *st, uint32_t i)
 }
 
 unsigned
-seed_open(unsigned followers)
+seed_open(unsigned followers, unsigned per_piece)
 {
-	unsigned n = SEED_BUDGET / (followers ? followers : 1);
+	unsigned n = SEED_BUDGET * per_piece / (followers ? followers : 1);
 
-	return n < SEED_MIN ? SEED_MIN : n;
+	return n < SEED_MIN * per_piece ? SEED_MIN * per_piece : n;
 }

@@ -24,7 +24,11 @@
  *     gone (seed_unshow()), is as good as never shown (rule 1): no piece
  *     may wait on one peer.
  * seed_open() is how many shown pieces each peer may have open (shown,
- * neither had nor sent whole) when n peers follow the file.
+ * neither had nor sent whole) when n peers follow the file, whose pieces
+ * here are its units (wire.h), per_piece of them a 512 KiB piece: the
+ * budget is in bytes.  (In units, 16 of 128 KiB between the followers,
+ * a peer dripping a block every 9.5 s had all a lone downloader's shown
+ * units in its 24-block line, and the download stood still.)
  */
 #ifndef SEED_H
 #define SEED_H
@@ -33,7 +37,8 @@
 
 #include "bitfield.h"
 
-#define SEED_BUDGET	16	/* pieces open, between the followers */
+#define SEED_BUDGET	16	/* 512 KiB pieces open, between the
+				   followers */
 #define SEED_MIN	2	/* ... and at least this many each */
 #define SEED_LEASE_MS	20000	/* shown, not left: shown again after */
 
@@ -64,6 +69,6 @@ int	 seed_held(struct seed_stats *, uint32_t i, int delta);
 void	 seed_unshow(struct seed_stats *, uint32_t i);
 /* Piece i was sent whole to a follower: 1 if that is its first copy. */
 int	 seed_out(struct seed_stats *, uint32_t i);
-unsigned seed_open(unsigned followers);
+unsigned seed_open(unsigned followers, unsigned per_piece);
 
 #endif

@@ -19,10 +19,13 @@
  *    the body, and what follows them is the next field (FILE's sources,
  *    UPLOAD's path);
  *  - when the count matches the size (ceil(size / WIRE_PIECE_LEN),
- *    worked out here without overflow), the hashes are copied as the
- *    receiver copies them and walked piece by piece, each piece 1..
- *    WIRE_PIECE_LEN bytes long and all of them adding up to the size;
- *    such a file's have-bitfield fits a P_BITFIELD frame, and the
+ *    worked out here without overflow, or that and ceil(size /
+ *    WIRE_UNIT_LEN) while both fit a message: wire_hashes_ok()), the
+ *    hashes are copied as the receiver copies them and walked piece by
+ *    piece, each piece 1..WIRE_PIECE_LEN bytes long and all of them
+ *    adding up to the size, then unit by unit (each 1..WIRE_UNIT_LEN,
+ *    adding up to the size too); such a file's have-bitfield (of its
+ *    units) fits a P_BITFIELD frame, and the
  *    tracker's FILE answer for it (the name, size, sha1 and these
  *    hashes) can be encoded;
  *  - every FILE source is walked with wire_iter and parsed with
@@ -78,11 +81,28 @@ be32(const uint8_t *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Pieces of a file of size bytes, without overflow. */
+/* Parts of len bytes of a file of size bytes, without overflow. */
 static uint64_t
-pieces_for(uint64_t size)
+parts_for(uint64_t size, uint64_t len)
 {
-	return size / WIRE_PIECE_LEN + (size % WIRE_PIECE_LEN != 0);
+	return size / len + (size % len != 0);
+}
+
+/* Parts i..i+n-1, of len bytes but the last, add up to the size. */
+static void
+walk_parts(uint64_t size, uint64_t len, uint32_t n)
+{
+	uint64_t total = 0, plen;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		plen = size - (uint64_t)i * len;
+		if (plen > len)
+			plen = len;
+		CHECK(plen >= 1 && plen <= len);
+		total += plen;
+	}
+	CHECK(total == size);
 }
 
 /*
@@ -96,28 +116,25 @@ use_file(const char *name, uint64_t size, const uint8_t *sha1,
 	struct wire_enc e;
 	struct buf b;
 	uint8_t *copy;
-	uint64_t total = 0, plen;
-	uint32_t i;
+	uint32_t np = (uint32_t)parts_for(size, WIRE_PIECE_LEN), nu;
+	uint32_t unit = wire_unit_len(size, hf->n);
 
 	/* download.c on_meta keeps its own copy of the hashes. */
 	copy = malloc(hf->n > 0 ? (size_t)hf->n * WIRE_HASH_LEN : 1);
 	CHECK(copy != NULL);
-	if (hf->n > 0)
+	if (hf->n > 0) {
 		memcpy(copy, hf->p, (size_t)hf->n * WIRE_HASH_LEN);
-	for (i = 0; i < hf->n; i++) {
-		plen = size - (uint64_t)i * WIRE_PIECE_LEN;
-		if (plen > WIRE_PIECE_LEN)
-			plen = WIRE_PIECE_LEN;
-		CHECK(plen >= 1 && plen <= WIRE_PIECE_LEN);
-		total += plen;
-		CHECK(memcmp(copy + (size_t)i * WIRE_HASH_LEN,
-		    hf->p + (size_t)i * WIRE_HASH_LEN, WIRE_HASH_LEN) == 0);
+		CHECK(memcmp(copy, hf->p, (size_t)hf->n * WIRE_HASH_LEN) ==
+		    0);
 	}
-	CHECK(total == size);
 	free(copy);
+	walk_parts(size, WIRE_PIECE_LEN, np);
+	nu = (uint32_t)parts_for(size, unit);
+	CHECK(unit == WIRE_PIECE_LEN ? hf->n == np : hf->n == np + nu);
+	walk_parts(size, unit, nu);
 
-	/* Its have-map travels in one P_BITFIELD. */
-	CHECK(WIRE_HASH_LEN + 4 + ((size_t)hf->n + 7) / 8 <=
+	/* Its have-map (of its units) travels in one P_BITFIELD. */
+	CHECK(WIRE_HASH_LEN + 4 + ((size_t)nu + 7) / 8 <=
 	    wire_max_body(WT_P_BITFIELD));
 
 	/* The tracker can answer FILE_INFO for it (no sources yet). */
@@ -232,7 +249,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK((const uint8_t *)m.f[6].s ==
 		    hf->p + (size_t)hf->n * WIRE_HASH_LEN + 2);
 
-	if (pieces_for(sf->u) == hf->n)
+	if (wire_hashes_ok(sf->u, hf->n))
 		use_file(name, sf->u, m.f[file ? 2 : 4].p, hf);
 
 	if (file) {

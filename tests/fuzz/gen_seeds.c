@@ -946,7 +946,17 @@ hash_seeds(void)
 	file_frame(&b, 1, "two.bin", PIECE + 1, 2, good, 3);
 	write_body("file-last-piece-short", &b);
 	buf_reset(&b);
+	/* With unit hashes (wire.h): pieces', then units'. */
+	file_frame(&b, 1, "two.bin", PIECE + 1, 2 + 5, good, 3);
+	write_body("file-units", &b);
+	buf_reset(&b);
 	file_frame(&b, 1, "odd.bin", 100, 2, good, 1);
+	write_body("file-units-one-piece", &b);
+	buf_reset(&b);
+	file_frame(&b, 1, "odd.bin", PIECE + 1, 2 + 4, good, 1);
+	write_body("file-units-one-short", &b);
+	buf_reset(&b);
+	file_frame(&b, 1, "odd.bin", 100, 3, good, 1);
 	write_body("file-count-too-big", &b);
 	buf_reset(&b);
 	file_frame(&b, 1, "odd.bin", PIECE + 1, 1, good, 1);
@@ -993,6 +1003,10 @@ hash_seeds(void)
 	upload_frame(&b, 1, "report.pdf", 3 * PIECE - 5, 3,
 	    "/home/alice/report.pdf", MTIME);
 	write_body("upload-typical", &b);
+	buf_reset(&b);
+	upload_frame(&b, 1, "report.pdf", 3 * PIECE - 5, 3 + 12,
+	    "/home/alice/report.pdf", MTIME);
+	write_body("upload-units", &b);
 	buf_reset(&b);
 	upload_frame(&b, 1, "empty", 0, 0, "/tmp/empty", 0);
 	write_body("upload-empty-file", &b);

@@ -96,7 +96,7 @@ def draws(me, group, name, rounds, others, exact):
                 bad.append("reply type %d to %d" % (t, typ))
                 continue
             f = wp.decode(t, body)
-            srcs = f[-1]
+            srcs = f[4] if t == wp.FILE else f[1]
             addrs = [a for a, _ in srcs]
             if t == wp.FILE:
                 sha = f[2]

@@ -241,7 +241,8 @@ elif CASE == "bad_hello":
                      ("version 6 (S_R_MARK without request keys)",
                       {"version": 6}),
                      ("version 7 (shares not in pages)", {"version": 7}),
-                     ("version 9", {"version": 9}),
+                     ("version 8 (no unit hashes)", {"version": 8}),
+                     ("version 10", {"version": 10}),
                      ("version 0", {"version": 0}),
                      ("role 9", {"role": 9}),
                      ("role 0", {"role": 0})):

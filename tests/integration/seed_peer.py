@@ -1,5 +1,7 @@
 """seed_peer.py - super-seeding spoken by hand to a client that seeds a
-40-piece file: what it shows each peer, and when it shows more.
+file of 40 units (wire.h: the peer protocol's pieces of a file with unit
+hashes, as our client uploads it): what it shows each peer, and when it
+shows more.
 
   seed_peer.py PORT SHA1HEX FILE
 
@@ -13,8 +15,9 @@ process's, so every connection here may use it).  Checks, in order:
     file order, 4-15 between them.
  3. A says HAVE 0 and HAVE 1: each leaves A 7 open, and the seeder shows
     it the next never shown: HAVE 16, HAVE 17, and nothing else.
- 4. A asks for all of its first piece of step 2: four PIECEs with the
-    file's bytes, then HAVE 18 (that piece went whole).
+ 4. A asks for all of its first piece of step 2: its PIECE (a unit is
+    one block) with the file's bytes, then HAVE 18 (that piece went
+    whole).
  5. peer C WANTs (three followers: 5 each): 19-20, then 21-23; C leaves
     without a byte, and what it was shown is shown again first: a
     newcomer D gets 19-20 (a piece waits on no peer that left).  D leaves

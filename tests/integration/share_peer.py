@@ -49,7 +49,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wireproto as wp  # noqa: E402
 
-PIECE_LEN = 512 * 1024
+# A piece of the peer protocol: a unit (common/wire.h WIRE_UNIT_LEN) of a
+# file uploaded by our client, whose hashes name its units.
+PIECE_LEN = 128 * 1024
 BLOCK = 128 * 1024
 WANT, BITFIELD, HAVE, REQUEST, PIECE, CANCEL = 64, 65, 66, 67, 68, 69
 

@@ -38,7 +38,9 @@ import wireproto as wp  # noqa: E402
 from share_peer import recv_raw, WANT, BITFIELD, REQUEST, PIECE  # noqa: E402
 
 SHARE = 30
-PIECE_LEN = 512 * 1024
+# The peer protocol's piece: a unit (common/wire.h WIRE_UNIT_LEN) of a
+# file our client uploaded, whose hashes name its units.
+PIECE_LEN = 128 * 1024
 lock = threading.Lock()
 
 

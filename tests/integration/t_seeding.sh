@@ -11,7 +11,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 cluster 1
 start_tracker 1
 make_group g sam dan d1 d2 d3
-size=$((40 * 524288))
+# 40 units of 128 KiB (wire.h): what a seeder shows and peers exchange.
+size=$((40 * 131072))
 mkdir -p "$T/seed" "$T/d1" "$T/d2" "$T/d3"
 randfile "$T/seed/big.bin" "$size"
 start_client S

@@ -13,7 +13,7 @@ cluster 1
 start_tracker 1
 make_group g a b c e
 
-size=$((3 * 1024 * 1024 + 99))
+size=$((3 * 1024 * 1024 + 99))	# 25 units of 128 KiB (wire.h)
 mkdir -p "$T/a" "$T/b" "$T/c" "$T/e"
 randfile "$T/a/f.bin" "$size"
 cp "$T/a/f.bin" "$T/orig.bin"
@@ -38,7 +38,7 @@ send A "logout"
 check "chain: A logs out" wait_for 200 has_line "$T/A.out" "logged out"
 check "chain: A, logged out, refuses peers" peer "$aport" refused
 check "chain: B serves f.bin" env P2P_TICKET="$(peer_ticket "$bport" e g f.bin)" \
-	python3 "$(dirname "$0")/share_peer.py" "$bport" want "$sha" 7
+	python3 "$(dirname "$0")/share_peer.py" "$bport" want "$sha" 25
 
 run_client C <<S
 login c pw-c
@@ -85,7 +85,7 @@ check "chain: A logs in again, sharing f.bin again" wait_for 200 has_line \
 	"$T/A.out" "logged in as a (sharing 1 file again)"
 check "chain: A serves f.bin again" env \
 	P2P_TICKET="$(peer_ticket "$aport" e g f.bin)" \
-	python3 "$(dirname "$0")/share_peer.py" "$aport" want "$sha" 7
+	python3 "$(dirname "$0")/share_peer.py" "$aport" want "$sha" 25
 run_client E <<S
 login e pw-e
 download_file g f.bin $T/e

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The peer protocol spoken by hand (share_peer.py) to a seeder's listen
-# port: WANT of an unknown SHA1 gets ERROR; WANT of the shared file gets a
-# full BITFIELD; REQUEST of valid blocks (first, middle, the short last
-# one, every block pipelined) gets PIECE with the file's bytes; REQUEST
-# past the last piece, outside the piece, of length 0 or over 512 KiB
-# closes the connection; no HELLO first, a wrong role or an oversized
+# port: the tracker hands out the file's piece SHA1s, then its units'
+# (128 KiB); WANT of an unknown SHA1 gets ERROR; WANT of the shared file
+# gets a full BITFIELD of its units; REQUEST of valid blocks (first,
+# middle, the short last one, every block pipelined) gets PIECE with the
+# file's bytes; REQUEST past the last unit, outside the unit, of length 0
+# or over a unit closes the connection; no HELLO first, a wrong role or an oversized
 # header gets the peer dropped; a ticket names the seeder's key (which it
 # proves) and the asker's (under another key it is refused).  After each,
 # the seeder still serves both a fresh connection and a normal download.
@@ -33,6 +34,22 @@ print(t['127.0.0.1:$port'].hex())")
 	export P2P_TICKET
 }
 get_ticket
+# Its hashes as the tracker hands them out: 4 pieces', then 13 units'.
+hashes_pieces_then_units() {
+	(cd "$(dirname "$0")" && python3 -c "
+import hashlib
+import wireproto as wp
+data = open('$T/seed/pp.bin', 'rb').read()
+c, tok = wp.login(${TPORTS[0]}, 'dan', 'pw-dan')
+typ, _, _, f = c.request(wp.FILE_INFO, 2, tok + wp.ident('g') +
+                         wp.string('pp.bin'))
+want = b''.join(hashlib.sha1(data[i:i + n]).digest()
+                for n in (524288, 131072) for i in range(0, len(data), n))
+raise SystemExit(0 if typ == wp.FILE and f[3] == 17 and f[5] == want
+                 else 1)")
+}
+check "proto: FILE carries the 4 piece SHA1s, then the 13 units'" \
+	hashes_pieces_then_units
 check_eq "proto: the tracker hands a member a 72-byte ticket" 144 \
 	"${#P2P_TICKET}"
 check "proto: the seeder proves the key the ticket names" \
@@ -62,32 +79,33 @@ still_serves() { check "proto: still serves after $1" peer serves "$sha"; }
 check "proto: WANT of an unknown SHA1 gets ERROR" peer want-unknown
 check "proto: no WANT, a forged, empty or short ticket: ERROR, no data" \
 	peer no-ticket "$sha"
-check "proto: WANT of the file gets a BITFIELD with all 4 pieces" \
-	peer want "$sha" 4
+check "proto: WANT of the file gets a BITFIELD with all 13 units" \
+	peer want "$sha" 13
 check "proto: REQUEST of the first block gets its bytes" \
 	peer request "$sha" "$T/seed/pp.bin" 0 0 131072
-check "proto: REQUEST of an odd range inside a piece gets its bytes" \
-	peer request "$sha" "$T/seed/pp.bin" 1 1000 70000
-check "proto: REQUEST of a whole 512 KiB piece gets its bytes" \
-	peer request "$sha" "$T/seed/pp.bin" 2 0 524288
-check "proto: REQUEST of the short last piece gets its bytes" \
-	peer request "$sha" "$T/seed/pp.bin" 3 0 1000
+check "proto: REQUEST of an odd range inside a unit gets its bytes" \
+	peer request "$sha" "$T/seed/pp.bin" 5 1000 70000
+check "proto: REQUEST of a whole unit gets its bytes" \
+	peer request "$sha" "$T/seed/pp.bin" 2 0 131072
+check "proto: REQUEST of the short last unit gets its bytes" \
+	peer request "$sha" "$T/seed/pp.bin" 12 0 1000
 check "proto: every block requested at once, all right" \
 	peer pipeline "$sha" "$T/seed/pp.bin"
 check "proto: REQUEST for a file not shared gets ERROR" peer unshared-request
 
-check "proto: REQUEST past the last piece closes" peer bad-request "$sha" 4 0 1024
-still_serves "a request past the last piece"
-check "proto: REQUEST far past the last piece closes" \
+check "proto: REQUEST past the last unit closes" peer bad-request "$sha" 13 0 1024
+still_serves "a request past the last unit"
+check "proto: REQUEST far past the last unit closes" \
 	peer bad-request "$sha" 4294967295 0 1024
-check "proto: REQUEST beyond the end of a piece closes" \
-	peer bad-request "$sha" 0 524000 1024
-check "proto: REQUEST at an offset past the piece closes" \
-	peer bad-request "$sha" 1 524288 16
-check "proto: REQUEST beyond the end of the short last piece closes" \
-	peer bad-request "$sha" 3 0 1001
-still_serves "requests outside a piece"
+check "proto: REQUEST beyond the end of a unit closes" \
+	peer bad-request "$sha" 0 131000 1024
+check "proto: REQUEST at an offset past the unit closes" \
+	peer bad-request "$sha" 1 131072 16
+check "proto: REQUEST beyond the end of the short last unit closes" \
+	peer bad-request "$sha" 12 0 1001
+still_serves "requests outside a unit"
 check "proto: REQUEST of length 0 closes" peer bad-request "$sha" 0 0 0
+check "proto: REQUEST of a unit + 1 closes" peer bad-request "$sha" 0 0 131073
 check "proto: REQUEST of 512 KiB + 1 closes" peer bad-request "$sha" 0 0 524289
 check "proto: REQUEST of 4 GiB - 1 closes" peer bad-request "$sha" 0 0 4294967295
 still_serves "requests of bad lengths"
@@ -117,7 +135,7 @@ check "proto: seeder logs in again" wait_for 200 has_line "$T/S.out" \
 # A new session has a new ticket key: the old ticket is no good.
 check "proto: a ticket for the old session is refused" peer want-denied "$sha"
 get_ticket
-check "proto: serves again after login, with a new ticket" peer want "$sha" 4
+check "proto: serves again after login, with a new ticket" peer want "$sha" 13
 send S "logout"
 two_logouts() { [ "$(grep -c '^logged out$' "$T/S.out")" -ge 2 ]; }
 check "proto: seeder logs out again" wait_for 200 two_logouts

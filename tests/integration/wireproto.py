@@ -267,14 +267,16 @@ def decode(typ, body):
         magic, ver, role = struct.unpack(">IHB", body[:7])
         return magic, ver, role
     if typ == FILE:
-        # name, size, sha1, piece count, [(source address, ticket)]
+        # name, size, sha1, hash count, [(source address, ticket)],
+        # the hashes (the pieces', then the units' if any)
         (n,) = struct.unpack(">H", body[:2])
         name, o = body[2:2 + n].decode(), 2 + n + 1
         (size,) = struct.unpack(">Q", body[o:o + 8])
         sha, o = body[o + 8:o + 28], o + 28
         (np,) = struct.unpack(">I", body[o:o + 4])
+        hashes = body[o + 4:o + 4 + 20 * np]
         o += 4 + 20 * np
-        return name, size, sha, np, _sources(body, o)
+        return name, size, sha, np, _sources(body, o), hashes
     if typ == PEERS:
         # sha1, [(source address, ticket)]
         return body[:20], _sources(body, 20)

@@ -78,7 +78,7 @@ request_piece(struct picker *p, uint32_t piece)
 {
 	uint32_t b, n = picker_blocks(p, piece);
 
-	for (b = piece * PICK_BPP_MAX; b < piece * PICK_BPP_MAX + n; b++)
+	for (b = piece * p->bpp; b < piece * p->bpp + n; b++)
 		picker_requested(p, b);
 }
 
@@ -88,13 +88,13 @@ complete_piece(struct picker *p, uint32_t piece)
 {
 	uint32_t b, n = picker_blocks(p, piece);
 
-	for (b = piece * PICK_BPP_MAX; b < piece * PICK_BPP_MAX + n; b++) {
+	for (b = piece * p->bpp; b < piece * p->bpp + n; b++) {
 		if (p->have[b])
 			continue;
 		if (p->reqs[b] == 0)
 			picker_requested(p, b);
 		assert_int_equal(picker_received(p, b),
-		    b + 1 == piece * PICK_BPP_MAX + n ? 1 : 0);
+		    b + 1 == piece * p->bpp + n ? 1 : 0);
 	}
 	assert_int_equal(p->state[piece], PIECE_VERIFY);
 }
@@ -105,7 +105,7 @@ count_unreq(const struct picker *p, uint32_t piece)
 {
 	uint32_t b, n = picker_blocks(p, piece), c = 0;
 
-	for (b = piece * PICK_BPP_MAX; b < piece * PICK_BPP_MAX + n; b++)
+	for (b = piece * p->bpp; b < piece * p->bpp + n; b++)
 		if (!p->have[b] && p->reqs[b] == 0)
 			c++;
 	return c;
@@ -132,32 +132,34 @@ check_counters(const struct picker *p)
  * Geometry
  */
 
-/* Everything that follows from size alone. */
+/* Everything that follows from size and the piece length alone. */
 static void
-check_geometry(uint64_t size)
+check_geometry_pl(uint64_t size, uint64_t pl)
 {
 	struct picker p;
 	uint64_t total = 0, btotal;
 	uint32_t i, k, n, piece, off, len, plen, nblk = 0;
 
-	picker_init(&p, size, PL, 1);
+	picker_init(&p, size, (uint32_t)pl, 1);
 	assert_int_equal(p.size, size);
-	assert_int_equal(p.npieces, (size + PL - 1) / PL);
-	assert_int_equal(p.nblocks, p.npieces * PICK_BPP_MAX);
+	assert_int_equal(p.plen, pl);
+	assert_int_equal(p.bpp, pl / BL);
+	assert_int_equal(p.npieces, (size + pl - 1) / pl);
+	assert_int_equal(p.nblocks, p.npieces * p.bpp);
 	assert_int_equal(p.done, 0);
 	for (i = 0; i < p.npieces; i++) {
 		plen = picker_piece_len(&p, i);
-		assert_int_equal(plen, i + 1 < p.npieces ? PL :
-		    size - (uint64_t)i * PL);
-		assert_true(plen > 0 && plen <= PL);
+		assert_int_equal(plen, i + 1 < p.npieces ? pl :
+		    size - (uint64_t)i * pl);
+		assert_true(plen > 0 && plen <= pl);
 		total += plen;
 		n = picker_blocks(&p, i);
 		assert_int_equal(n, (plen + BL - 1) / BL);
-		assert_true(n >= 1 && n <= PICK_BPP_MAX);
+		assert_true(n >= 1 && n <= p.bpp);
 		nblk += n;
 		btotal = 0;
 		for (k = 0; k < n; k++) {
-			picker_block(&p, i * PICK_BPP_MAX + k, &piece, &off, &len);
+			picker_block(&p, i * p.bpp + k, &piece, &off, &len);
 			assert_int_equal(piece, i);
 			assert_int_equal(off, k * BL);
 			assert_int_equal(len, k + 1 < n ? BL :
@@ -177,6 +179,61 @@ check_geometry(uint64_t size)
 	assert_int_equal(picker_endgame(&p), 0);
 	check_counters(&p);
 	picker_free(&p);
+}
+
+/* ... with pieces (wire.h), and with units: a block each. */
+static void
+check_geometry(uint64_t size)
+{
+	check_geometry_pl(size, PL);
+	check_geometry_pl(size, WIRE_UNIT_LEN);
+}
+
+/*
+ * A download with unit hashes: its picker's pieces are the units, of one
+ * block each; a length that is not a whole number of blocks up to a
+ * piece is taken as a piece.
+ */
+static void
+test_geometry_units(void **state)
+{
+	struct picker p;
+	uint32_t piece, off, len;
+	static const uint32_t bad[] = { 0, 1, PICK_BLOCK - 1, PICK_BLOCK + 1,
+	    2 * WIRE_PIECE_LEN, UINT32_MAX };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(WIRE_UNIT_LEN % PICK_BLOCK, 0);
+	picker_init(&p, 3 * PL + 100, WIRE_UNIT_LEN, 7);
+	assert_int_equal(p.bpp, 1);
+	assert_int_equal(p.npieces, 13);
+	assert_int_equal(p.nblocks, 13);
+	assert_int_equal(p.unrequested, 13);
+	assert_int_equal(picker_piece_len(&p, 11), WIRE_UNIT_LEN);
+	assert_int_equal(picker_piece_len(&p, 12), 100);
+	assert_int_equal(picker_blocks(&p, 12), 1);
+	picker_block(&p, 5, &piece, &off, &len);
+	assert_int_equal(piece, 5);
+	assert_int_equal(off, 0);
+	assert_int_equal(len, BL);
+	picker_block(&p, 12, &piece, &off, &len);
+	assert_int_equal(piece, 12);
+	assert_int_equal(len, 100);
+	/* A unit is whole with its one block, and checked alone. */
+	picker_requested(&p, 12);
+	assert_int_equal(picker_received(&p, 12), 1);
+	assert_int_equal(p.state[12], PIECE_VERIFY);
+	picker_verified(&p, 12, 1);
+	assert_int_equal(p.done, 1);
+	check_counters(&p);
+	picker_free(&p);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		picker_init(&p, 3 * PL, bad[i], 7);
+		assert_int_equal(p.plen, PL);
+		assert_int_equal(p.npieces, 3);
+		picker_free(&p);
+	}
 }
 
 static void
@@ -1635,6 +1692,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_geometry_constants),
+		cmocka_unit_test(test_geometry_units),
 		cmocka_unit_test(test_geometry_exact_pieces),
 		cmocka_unit_test(test_geometry_short_last),
 		cmocka_unit_test(test_geometry_size_zero),

@@ -114,10 +114,15 @@ static void
 test_open(void **state)
 {
 	(void)state;
-	assert_int_equal(seed_open(0), SEED_BUDGET);
-	assert_int_equal(seed_open(1), SEED_BUDGET);
-	assert_int_equal(seed_open(4), SEED_BUDGET / 4);
-	assert_int_equal(seed_open(100), SEED_MIN);
+	assert_int_equal(seed_open(0, 1), SEED_BUDGET);
+	assert_int_equal(seed_open(1, 1), SEED_BUDGET);
+	assert_int_equal(seed_open(4, 1), SEED_BUDGET / 4);
+	assert_int_equal(seed_open(100, 1), SEED_MIN);
+	/* In units, 4 a piece: the same bytes. */
+	assert_int_equal(seed_open(0, 4), 4 * SEED_BUDGET);
+	assert_int_equal(seed_open(4, 4), SEED_BUDGET);
+	assert_int_equal(seed_open(3, 4), 4 * SEED_BUDGET / 3);
+	assert_int_equal(seed_open(100, 4), 4 * SEED_MIN);
 }
 
 /*
@@ -140,7 +145,7 @@ test_swarm(void **state)
 	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
 		for (pi = 0; pi < sizeof(peers) / sizeof(peers[0]); pi++) {
 			uint32_t np = sizes[si], once = 0, b, k;
-			unsigned n = peers[pi], want = seed_open(n), f;
+			unsigned n = peers[pi], want = seed_open(n, 1), f;
 			struct bitfield *shown, *theirs;
 			uint32_t **open;
 			unsigned *nopen, steps = 0;

@@ -582,6 +582,55 @@ test_npieces(void **state)
 	assert_int_equal(wire_npieces(WIRE_FILE_MAX), WIRE_HASHES_MAX);
 }
 
+/*
+ * A file's hashes: its pieces' alone, or its pieces' then its units'
+ * while both fit a message; nothing else.  The unit follows the count.
+ */
+static void
+test_units(void **state)
+{
+	/* The largest file whose unit hashes still fit: 5 a piece. */
+	uint64_t big = (uint64_t)(WIRE_HASHES_MAX / 5) * WIRE_PIECE_LEN;
+
+	(void)state;
+	assert_int_equal(WIRE_PIECE_LEN % WIRE_UNIT_LEN, 0);
+	assert_int_equal(wire_nunits(0), 0);
+	assert_int_equal(wire_nunits(1), 1);
+	assert_int_equal(wire_nunits(WIRE_UNIT_LEN), 1);
+	assert_int_equal(wire_nunits(WIRE_UNIT_LEN + 1), 2);
+	assert_int_equal(wire_nunits(WIRE_PIECE_LEN + 1), 5);
+	assert_int_equal(wire_nunits(UINT64_MAX),
+	    UINT64_MAX / WIRE_UNIT_LEN + 1);
+	/* Empty: no hashes at all. */
+	assert_true(wire_hashes_ok(0, 0));
+	assert_false(wire_hashes_ok(0, 1));
+	/* 100 bytes: one piece, one unit. */
+	assert_true(wire_hashes_ok(100, 1));
+	assert_true(wire_hashes_ok(100, 2));
+	assert_false(wire_hashes_ok(100, 0));
+	assert_false(wire_hashes_ok(100, 3));
+	assert_int_equal(wire_unit_len(100, 1), WIRE_PIECE_LEN);
+	assert_int_equal(wire_unit_len(100, 2), WIRE_UNIT_LEN);
+	/* A piece and a byte: 2 pieces, 5 units. */
+	assert_true(wire_hashes_ok(WIRE_PIECE_LEN + 1, 2));
+	assert_true(wire_hashes_ok(WIRE_PIECE_LEN + 1, 7));
+	assert_false(wire_hashes_ok(WIRE_PIECE_LEN + 1, 5));
+	assert_false(wire_hashes_ok(WIRE_PIECE_LEN + 1, 6));
+	assert_false(wire_hashes_ok(WIRE_PIECE_LEN + 1, 8));
+	assert_int_equal(wire_unit_len(WIRE_PIECE_LEN + 1, 7), WIRE_UNIT_LEN);
+	/* Where unit hashes stop fitting, pieces' alone remain. */
+	assert_true(wire_has_units(big));
+	assert_true(wire_hashes_ok(big, wire_npieces(big) + wire_nunits(big)));
+	assert_false(wire_has_units(big + WIRE_PIECE_LEN));
+	assert_false(wire_hashes_ok(big + WIRE_PIECE_LEN,
+	    wire_npieces(big + WIRE_PIECE_LEN) +
+	    wire_nunits(big + WIRE_PIECE_LEN)));
+	assert_true(wire_hashes_ok(big + WIRE_PIECE_LEN,
+	    wire_npieces(big + WIRE_PIECE_LEN)));
+	assert_true(wire_hashes_ok(WIRE_FILE_MAX, WIRE_HASHES_MAX));
+	assert_false(wire_hashes_ok(WIRE_FILE_MAX + 1, WIRE_HASHES_MAX + 1));
+}
+
 static void
 test_unknown_types(void **state)
 {
@@ -3607,6 +3656,7 @@ main(void)
 		cmocka_unit_test(test_spec_table),
 		cmocka_unit_test(test_unknown_types),
 		cmocka_unit_test(test_npieces),
+		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_roundtrip_hello),
 		cmocka_unit_test(test_roundtrip_error),
 		cmocka_unit_test(test_roundtrip_ok),
