@@ -431,7 +431,7 @@ on_want(struct pconn *p, const struct wire_msg *m)
 			bitfield_init(&sub->shown, s->nunits);
 			sub->sent = xcalloc(s->nunits + 1,
 			    sizeof(*sub->sent));
-			show_more(p, sub, s, 0, SEED_MIN * UNITS_A_PIECE(s));
+			show_more(p, sub, s, 0, SEED_MIN);
 			if (!settling) {
 				settling = 1;
 				loop_timer(p->cl->loop, PS_SETTLE_MS,

@@ -97,5 +97,5 @@ seed_open(unsigned followers, unsigned per_piece)
 {
 	unsigned n = SEED_BUDGET * per_piece / (followers ? followers : 1);
 
-	return n < SEED_MIN * per_piece ? SEED_MIN * per_piece : n;
+	return n < SEED_MIN ? SEED_MIN : n;
 }
