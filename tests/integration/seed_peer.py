@@ -1,29 +1,29 @@
 """seed_peer.py - super-seeding spoken by hand to a client that seeds a
-file of 40 units (wire.h: the peer protocol's pieces of a file with unit
-hashes, as our client uploads it): what it shows each peer, and when it
-shows more.
+40-piece file, 160 units (wire.h: the peer protocol's pieces of a file
+with unit hashes, as our client uploads it): what it shows each peer, and
+when it shows more.  Its budget is in bytes: 16 pieces, 64 units open
+between the followers (seed.h), at least 2 units each.
 
   seed_peer.py PORT SHA1HEX FILE
 
 $P2P_TICKET (hex) is a member's ticket for this seeder (one key: this
 process's, so every connection here may use it).  Checks, in order:
 
- 1. peer A WANTs: its BITFIELD shows pieces 0-1 (a newcomer is shown
+ 1. peer A WANTs: its BITFIELD shows units 0-1 (a newcomer is shown
     SEED_MIN at first); peer B WANTs at once: 2-3.
  2. When the newcomers have settled (100 ms), each is shown its share in
-    HAVEs: two followers, 8 open each: 6 more each, never shown pieces in
-    file order, 4-15 between them.
- 3. A says HAVE 0 and HAVE 1: each leaves A 7 open, and the seeder shows
-    it the next never shown: HAVE 16, HAVE 17, and nothing else.
- 4. A asks for all of its first piece of step 2: its PIECE (a unit is
-    one block) with the file's bytes, then HAVE 18 (that piece went
-    whole).
- 5. peer C WANTs (three followers: 5 each): 19-20, then 21-23; C leaves
+    HAVEs: two followers, 32 open each: 30 more each, never shown units
+    in file order, 4-63 between them.
+ 3. A says HAVE 0 and HAVE 1: each leaves A 31 open, and the seeder shows
+    it the next never shown: HAVE 64, HAVE 65, and nothing else.
+ 4. A asks for all of its first unit of step 2: its PIECE (a unit is one
+    block) with the file's bytes, then HAVE 66 (that unit went whole).
+ 5. peer C WANTs (three followers: 21 each): 67-68, then 69-87; C leaves
     without a byte, and what it was shown is shown again first: a
-    newcomer D gets 19-20 (a piece waits on no peer that left).  D leaves
+    newcomer D gets 67-68 (a unit waits on no peer that left).  D leaves
     too.
- 6. B sends a BITFIELD of every piece but 30: B is shown 30, the one
-    piece it lacks, and nothing more.
+ 6. B sends a BITFIELD of every unit but 150: B is shown 150, the one
+    unit it lacks, and nothing more.
 
 Prints "ok" and exits 0, or a line saying what went wrong and exits 1.
 """
@@ -36,7 +36,8 @@ import wireproto as wp  # noqa: E402
 from share_peer import (peer, want, request, recv_raw, expect_piece,  # noqa
                         HAVE, BITFIELD, BLOCK, PIECE_LEN)
 
-NP = 40
+NP = 160        # units
+OPEN2, OPEN3 = 64 // 2, 64 // 3  # open each, two and three followers
 
 
 def fail(msg):
@@ -90,7 +91,7 @@ def main():
         sys.argv[3]
     data = open(path, "rb").read()
     if len(data) != NP * PIECE_LEN:
-        fail("the file must be %d pieces" % NP)
+        fail("the file must be %d units" % NP)
     a = peer(port)
     got = shown(*want(a, sha)[0::2], sha, "A's WANT")
     if got != [0, 1]:
@@ -101,13 +102,14 @@ def main():
         fail("B shown %r, expected 2-3" % got)
     more_a = got_haves(a, sha, "A settled")
     more_b = got_haves(b, sha, "B settled")
-    if len(more_a) != 6 or len(more_b) != 6 or \
-            sorted(more_a + more_b) != list(range(4, 16)):
-        fail("settled: A shown %r, B %r, expected 6 each of 4-15" %
-             (more_a, more_b))
+    nxt = 4 + 2 * (OPEN2 - 2)
+    if len(more_a) != OPEN2 - 2 or len(more_b) != OPEN2 - 2 or \
+            sorted(more_a + more_b) != list(range(4, nxt)):
+        fail("settled: A shown %r, B %r, expected %d each of 4-%d" %
+             (more_a, more_b, OPEN2 - 2, nxt - 1))
     have(a, sha, 0)
     have(a, sha, 1)
-    haves(a, sha, [16, 17], "A after HAVE 0 and 1")
+    haves(a, sha, [nxt, nxt + 1], "A after HAVE 0 and 1")
     first = min(more_a)
     for i, off in enumerate(range(0, PIECE_LEN, BLOCK)):
         request(a, sha, first, off, BLOCK, 200 + i)
@@ -115,32 +117,33 @@ def main():
         err = expect_piece(a, sha, data, first, off, BLOCK, 200 + i)
         if err:
             fail("A's piece %d: %s" % (first, err))
-    haves(a, sha, [18], "A after piece %d whole" % first)
+    haves(a, sha, [nxt + 2], "A after unit %d whole" % first)
     c = peer(port)
     got = shown(*want(c, sha)[0::2], sha, "C's WANT")
-    if got != [19, 20]:
-        fail("C shown %r, expected 19-20" % got)
-    haves(c, sha, [21, 22, 23], "C settled")
+    cs = [nxt + 3, nxt + 4]
+    if got != cs:
+        fail("C shown %r, expected %r" % (got, cs))
+    haves(c, sha, list(range(nxt + 5, nxt + 3 + OPEN3)), "C settled")
     c.close()
     for _ in range(50):         # until the seeder has seen C leave
         d = peer(port)
         got = shown(*want(d, sha)[0::2], sha, "D's WANT")
         d.close()
-        if got == [19, 20]:
+        if got == cs:
             break
     else:
-        fail("D shown %r, expected C's 19-20 again" % got)
+        fail("D shown %r, expected C's %r again" % (got, cs))
     bits = bytearray(NP // 8)
     for p in range(NP):
-        if p != 30:
+        if p != 150:
             bits[p // 8] |= 0x80 >> (p % 8)
     for _ in range(50):         # until the seeder has seen D leave
         b.send(wp.frame(BITFIELD, 0, sha + wp.u32(len(bits)) + bytes(bits)))
         got = got_haves(b, sha, "B after its BITFIELD")
         if got:
             break
-    if got != [30]:
-        fail("B shown %r after its BITFIELD, expected 30" % got)
+    if got != [150]:
+        fail("B shown %r after its BITFIELD, expected 150" % got)
     print("ok", flush=True)
 
 

@@ -11,8 +11,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 cluster 1
 start_tracker 1
 make_group g sam dan d1 d2 d3
-# 40 units of 128 KiB (wire.h): what a seeder shows and peers exchange.
-size=$((40 * 131072))
+# 40 pieces, 160 units of 128 KiB (wire.h): what a seeder shows and peers
+# exchange.
+size=$((40 * 524288))
 mkdir -p "$T/seed" "$T/d1" "$T/d2" "$T/d3"
 randfile "$T/seed/big.bin" "$size"
 start_client S
