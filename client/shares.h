@@ -105,7 +105,7 @@ struct hash_task;
 /*
  * Hash fd (size bytes; the fd is duplicated) on the worker pool; done()
  * runs on the loop.  hash_progress() reports bytes hashed so far by the
- * slower of the two passes.
+ * slowest of the passes.
  */
 struct hash_task *hash_file(struct client *, int fd, uint64_t size,
 		    hash_done_fn, void *arg);
