@@ -154,7 +154,7 @@ pick_endgame(struct picker *p, const struct bitfield *has,
 	uint32_t i, b, n, best = 0;
 	int found = 0;
 
-	for (i = 0; i < p->npieces; i++) {
+	for (i = p->first; i < p->npieces; i++) {
 		if (p->state[i] != PIECE_NEED || !bitfield_get(has, i) ||
 		    (p->piece_ok != NULL && !p->piece_ok(arg, i)))
 			continue;
@@ -183,7 +183,7 @@ picker_pick(struct picker *p, const struct bitfield *has,
 
 	if (p->unrequested == 0)
 		return pick_endgame(p, has, asked, arg, block);
-	for (i = 0; i < p->npieces; i++) {
+	for (i = p->first; i < p->npieces; i++) {
 		if (p->state[i] != PIECE_NEED || p->unreq[i] == 0 ||
 		    !bitfield_get(has, i) ||
 		    (p->piece_ok != NULL && !p->piece_ok(arg, i)))
@@ -259,6 +259,14 @@ picker_received(struct picker *p, uint32_t b)
 	return 1;
 }
 
+/* Past the pieces DONE from the start: no scan looks at them again. */
+static void
+advance_first(struct picker *p)
+{
+	while (p->first < p->npieces && p->state[p->first] == PIECE_DONE)
+		p->first++;
+}
+
 void
 picker_verified(struct picker *p, uint32_t piece, int ok)
 {
@@ -269,6 +277,7 @@ picker_verified(struct picker *p, uint32_t piece, int ok)
 	if (ok) {
 		p->state[piece] = PIECE_DONE;
 		p->done++;
+		advance_first(p);
 		return;
 	}
 	n = picker_blocks(p, piece);
@@ -299,6 +308,7 @@ picker_mark_done(struct picker *p, uint32_t piece)
 	}
 	p->state[piece] = PIECE_DONE;
 	p->done++;
+	advance_first(p);
 }
 
 /* When block i of a line comes, in ms from now (t: a block's ms). */

@@ -65,6 +65,7 @@ struct picker {
 	uint16_t	*avail;		/* per piece: peers that have it */
 	uint32_t	 unrequested;	/* sum of unreq over NEED pieces */
 	uint32_t	 done;		/* pieces DONE */
+	uint32_t	 first;		/* every piece before it is DONE */
 	uint32_t	 window;
 	uint64_t	 rng;
 	/* Optional: may the peer being served take blocks of this piece? */

@@ -12,7 +12,7 @@ void
 seed_init(struct seed_stats *st, uint32_t n)
 {
 	st->n = st->unshown = n;
-	st->nout = 0;
+	st->nout = st->lo = 0;
 	st->shown = xcalloc(n + 1, sizeof(*st->shown));
 	st->held = xcalloc(n + 1, sizeof(*st->held));
 	st->out = xcalloc(n + 1, sizeof(*st->out));
@@ -35,7 +35,8 @@ seed_pick(const struct seed_stats *st, const struct bitfield *shown,
 {
 	uint32_t i, best = UINT32_MAX;
 
-	for (i = 0; i < st->n; i++) {
+	/* Before every piece left, only one that has not can be shown. */
+	for (i = st->nout < st->n ? st->lo : 0; i < st->n; i++) {
 		if (bitfield_get(shown, i) || bitfield_get(theirs, i))
 			continue;
 		if (st->shown[i] == 0 || (!st->out[i] && (st->since[i] == 0 ||
@@ -89,6 +90,8 @@ seed_out(struct seed_stats *st, uint32_t i)
 		return 0;
 	st->out[i] = 1;
 	st->nout++;
+	while (st->lo < st->n && st->out[st->lo])
+		st->lo++;
 	return 1;
 }
 

@@ -49,6 +49,7 @@ struct seed_stats {
 	uint32_t	 n;
 	uint32_t	 unshown;	/* pieces never shown */
 	uint32_t	 nout;		/* pieces that left whole */
+	uint32_t	 lo;		/* every piece before it left whole */
 	uint32_t	*shown;		/* times shown to a follower */
 	uint32_t	*held;		/* followers that say they have it */
 	uint8_t		*out;		/* left the seeder whole once */

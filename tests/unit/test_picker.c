@@ -227,6 +227,21 @@ test_geometry_units(void **state)
 	picker_verified(&p, 12, 1);
 	assert_int_equal(p.done, 1);
 	check_counters(&p);
+	/* Scans start past the pieces done from the first on. */
+	assert_int_equal(p.first, 0);
+	picker_mark_done(&p, 1);
+	assert_int_equal(p.first, 0);
+	picker_mark_done(&p, 0);
+	assert_int_equal(p.first, 2);
+	picker_requested(&p, 2);
+	assert_int_equal(picker_received(&p, 2), 1);
+	picker_verified(&p, 2, 0);		/* failed: needed again */
+	assert_int_equal(p.first, 2);
+	for (piece = 2; piece < 12; piece++)
+		picker_mark_done(&p, piece);
+	assert_int_equal(p.first, 13);
+	assert_true(picker_complete(&p));
+	check_counters(&p);
 	picker_free(&p);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		picker_init(&p, 3 * PL, bad[i], 7);

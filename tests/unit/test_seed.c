@@ -52,6 +52,12 @@ test_first_copies(void **state)
 	assert_int_equal(seed_out(&st, 0), 0);
 	seed_unshow(&st, 0);
 	assert_int_equal(seed_pick(&st, &other, &theirs, NOW), 2);
+	/* Picks start past the pieces that left from the first on. */
+	assert_int_equal(st.lo, 1);
+	assert_int_equal(seed_out(&st, 2), 1);
+	assert_int_equal(st.lo, 1);
+	assert_int_equal(seed_out(&st, 1), 1);
+	assert_int_equal(st.lo, 3);
 	seed_free(&st);
 	bitfield_free(&shown);
 	bitfield_free(&theirs);
