@@ -353,12 +353,12 @@ feed_pieces(struct hash_task *t, const uint8_t *p, size_t n, uint64_t off,
 	return acc_feed(arg, p, n);
 }
 
-/* The SHA1s of len-byte parts into out, on a job of its own. */
+/* The SHA1s of len-byte parts into t's hashes from the first-th on. */
 static void
 parts_work(struct hash_task *t, _Atomic uint64_t *progress, uint64_t len,
-    uint8_t *out)
+    size_t first)
 {
-	struct piece_acc a = { sha1_new(), 0, len, 0, out };
+	struct piece_acc a = { sha1_new(), 0, len, 0, t->hashes + 20 * first };
 
 	if (a.ctx == NULL || read_all(t, progress, feed_pieces, &a) == -1 ||
 	    acc_end(&a) == -1)
@@ -372,7 +372,7 @@ pieces_work(struct worker_job *w)
 	struct hash_task *t = (struct hash_task *)((char *)w -
 	    offsetof(struct hash_task, pieces_job));
 
-	parts_work(t, &t->done_pieces, WIRE_PIECE_LEN, t->hashes);
+	parts_work(t, &t->done_pieces, WIRE_PIECE_LEN, 0);
 }
 
 /* Each on a thread of its own: three SHA1s of 1 GiB on two cores in
@@ -383,8 +383,8 @@ units_work(struct worker_job *w)
 	struct hash_task *t = (struct hash_task *)((char *)w -
 	    offsetof(struct hash_task, units_job));
 
-	parts_work(t, &t->done_units, WIRE_UNIT_LEN, t->hashes +
-	    20 * (size_t)wire_npieces(t->size));
+	parts_work(t, &t->done_units, WIRE_UNIT_LEN,
+	    (size_t)wire_npieces(t->size));
 }
 
 static int
