@@ -584,8 +584,7 @@ on_meta(void *arg, const struct wire_msg *m, const char *err)
 		memcpy(d->hashes, m->f[FILE_PIECES].p,
 		    (size_t)d->nhashes * 20);
 	d->unit_len = wire_unit_len(d->size, d->nhashes);
-	d->nunits = (uint32_t)(d->size / d->unit_len +
-	    (d->size % d->unit_len != 0));
+	d->nunits = (uint32_t)wire_parts(d->size, d->unit_len);
 	d->units = d->unit_len == WIRE_PIECE_LEN ? d->hashes : d->hashes +
 	    20 * (size_t)wire_npieces(d->size);
 	on_sources(d, m, NULL);

@@ -34,7 +34,7 @@ picker_init(struct picker *p, uint64_t size, uint32_t plen, uint64_t seed)
 	p->plen = plen >= PICK_BLOCK && plen <= WIRE_PIECE_LEN &&
 	    plen % PICK_BLOCK == 0 ? plen : WIRE_PIECE_LEN;
 	p->bpp = p->plen / PICK_BLOCK;
-	p->npieces = (uint32_t)(size / p->plen + (size % p->plen != 0));
+	p->npieces = (uint32_t)wire_parts(size, p->plen);
 	p->nblocks = p->npieces * p->bpp;
 	p->have = xcalloc(p->nblocks + 1, 1);
 	p->reqs = xcalloc(p->nblocks + 1, 1);

@@ -160,8 +160,7 @@ shares_adopt(struct client *cl, int fd, const char *group, const char *name,
 	} else
 		s->unit_len = wire_has_units(size) ? WIRE_UNIT_LEN :
 		    WIRE_PIECE_LEN;
-	s->nunits = (uint32_t)(size / s->unit_len +
-	    (size % s->unit_len != 0));
+	s->nunits = (uint32_t)wire_parts(size, s->unit_len);
 	bitfield_init(&s->have, s->nunits);
 	if (complete)
 		bitfield_fill(&s->have);

@@ -69,11 +69,19 @@ struct buf;
 /* The largest file: one whose piece hashes fit a message. */
 #define WIRE_FILE_MAX	((uint64_t)WIRE_HASHES_MAX * WIRE_PIECE_LEN)
 
-/* Pieces of a file of size bytes (no overflow for any size). */
+/* Parts of len bytes (the last maybe fewer) of a file of size bytes
+ * (no overflow for any size). */
+static inline uint64_t
+wire_parts(uint64_t size, uint64_t len)
+{
+	return size / len + (size % len != 0);
+}
+
+/* Pieces of a file of size bytes. */
 static inline uint64_t
 wire_npieces(uint64_t size)
 {
-	return size / WIRE_PIECE_LEN + (size % WIRE_PIECE_LEN != 0);
+	return wire_parts(size, WIRE_PIECE_LEN);
 }
 
 /*
@@ -92,7 +100,7 @@ wire_npieces(uint64_t size)
 static inline uint64_t
 wire_nunits(uint64_t size)
 {
-	return size / WIRE_UNIT_LEN + (size % WIRE_UNIT_LEN != 0);
+	return wire_parts(size, WIRE_UNIT_LEN);
 }
 
 /* Does a file of size bytes have hashes for its units too? */
