@@ -70,14 +70,19 @@ check "reap: ...and their fetches are not kept" wait_for 40 only_mine
 # Fetches that complete while the tracker is frozen: each sends its
 # UPLOAD and is freed; the UPLOAD fails 4 s later, when the silent link
 # is given up.  That failure must reach no freed fetch (tlink_cancel()).
-# alice serves at 32 kB/s, so the three fetches are running when the
-# tracker stops.
-csend a "set_limit up 32k"
-for i in 1 2 3; do randfile "$A/frozen$i.bin" 40000; done
-parts_there() { ls "$B/.p2ps-sync/fetch/" 2>/dev/null | grep -q '^frozen.*\.part$'; }
+# alice serves at 16 kB/s (the three together take ~19 s, one alone
+# ~6 s), and the tracker stops once all three have their .part, i.e.
+# their metadata: one that had not asked for it yet could not complete
+# with the tracker frozen.
+csend a "set_limit up 16k"
+for i in 1 2 3; do randfile "$A/frozen$i.bin" 100000; done
+parts_there() {
+	[ "$(ls "$B/.p2ps-sync/fetch/" 2>/dev/null |
+	    grep -c '^frozen[123]\.bin\.part$')" = 3 ]
+}
 check "reap: fetches under way" wait_for 600 parts_there
 kill -STOP "${TPID[1]}"
-check "reap: ...complete with the tracker frozen" wait_for 600 all_in frozen 1 3
+check "reap: ...complete with the tracker frozen" wait_for 1200 all_in frozen 1 3
 check "reap: ...and bob's link gives the tracker up" \
 	wait_for 300 grep -q 'nothing heard for 4 s' "$T/b.err"
 kill -CONT "${TPID[1]}"
