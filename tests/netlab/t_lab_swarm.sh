@@ -6,15 +6,21 @@
 # byte-identical; every client listens on its host's address, not on
 # 127.0.0.1; the downloaders sent at least a piece between them (a
 # downloader's tx bytes count what it uploaded: it has no one else to
-# send to but a few hundred bytes to the tracker); each got file data
-# from the seeder.  Printed, with a NOTE when it did not hold, not
-# asserted: that each downloader got a piece from the other, and that the
-# seeder sent less than two copies.  Both sit near their edge with this
-# product: on 27ff91d one downloader sent the other less than a piece in
-# 4 runs of 18 (6 MiB); on b3a4e1b (super-seeding) each sent the other at
-# least 0.10 copies in 6 runs, but the seeder sent 1.71-1.91 copies, as
-# the downloaders' endgame asks the seeder again for blocks already on
-# their way (each received 1.06-1.23 copies of this 16-piece file).
+# send to but a few hundred bytes to the tracker); the seeder sent the
+# swarm a copy (what the downloaders received less what they sent each
+# other), and less than 1.5 copies.  Printed, with a NOTE when it did not
+# hold, not asserted: that each downloader got a piece from the other,
+# and from the seeder.  With 128 KiB units (WIRE_VERSION 9) the seeder
+# sent 1.02-1.08 copies in 8 runs, and in one of them it served D1 nearly
+# everything and D2 a few units only: D1 passed each unit on to D2 at
+# once, so D2 never lacked one the seeder could offer it.  Both finished
+# in the same time as in the other runs (the 2.5 MB/s seeder is the
+# bound; D1's 12.5 MB/s uplink keeps up), so which downloader the
+# seeder's bytes go to is the seeder's choice, not a property.  Earlier:
+# on 27ff91d one downloader sent the other less than a piece in 4 runs
+# of 18 (6 MiB); on b3a4e1b (super-seeding, 512 KiB units) the seeder
+# sent 1.71-1.91 copies, as the downloaders' endgame asked it again for
+# blocks already on their way.
 . "$(dirname "$0")/nl.sh"
 
 MiB=$((1024 * 1024))
@@ -76,11 +82,6 @@ copies() { awk -v b="$1" -v f="$size" 'BEGIN { printf "%.2f", b / f }'; }
 echo "  both done in $((t1 - t0)) ms; file $size bytes; seeder sent $(copies "${tx[S]}") copies," \
 	"D1 sent $(copies "${tx[D1]}"), D2 sent $(copies "${tx[D2]}");" \
 	"D1 received $(copies "${rx[D1]}"), D2 received $(copies "${rx[D2]}")"
-if [ "${tx[S]}" -lt $((2 * size)) ]; then
-	echo "  the seeder sent less than two copies"
-else
-	echo "  NOTE: the seeder sent two copies or more"
-fi
 piece=$((512 * 1024))
 check "lab swarm: the downloaders traded at least a piece (D1 sent ${tx[D1]}, D2 ${tx[D2]} bytes)" \
 	test $((tx[D1] + tx[D2])) -ge "$piece"
@@ -92,10 +93,19 @@ for i in 1 2; do
 		echo "  NOTE: D$i got less than a piece from D$j (${tx[D$j]} bytes)"
 	fi
 done
-check "lab swarm: D1 got file data from the seeder" \
-	test $((rx[D1] - tx[D2])) -ge "$piece"
-check "lab swarm: D2 got file data from the seeder" \
-	test $((rx[D2] - tx[D1])) -ge "$piece"
+from_seed=$((rx[D1] + rx[D2] - tx[D1] - tx[D2]))
+check "lab swarm: the downloaders got a copy from the seeder ($from_seed bytes)" \
+	test "$from_seed" -ge $((size * 95 / 100))
+check "lab swarm: the seeder sent less than 1.5 copies (${tx[S]} bytes)" \
+	test "${tx[S]}" -lt $((size * 3 / 2))
+for i in 1 2; do
+	j=$((3 - i))
+	if [ $((rx[D$i] - tx[D$j])) -ge "$piece" ]; then
+		echo "  D$i got file data from the seeder ($((rx[D$i] - tx[D$j])) bytes)"
+	else
+		echo "  NOTE: D$i got less than a piece from the seeder ($((rx[D$i] - tx[D$j])) bytes)"
+	fi
+done
 
 for c in S D1 D2; do
 	send "$c" logout
