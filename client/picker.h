@@ -47,6 +47,12 @@
 #define PICK_WINDOW	4
 #define PICK_BPP_MAX	(WIRE_PIECE_LEN / PICK_BLOCK)	/* blocks a piece */
 #define PICK_MAX_DUP	3	/* most requests for one block in endgame */
+/*
+ * Pieces not DONE counted by availability (the last bucket: this many
+ * holders or more), for the least a pick can find: once it has its
+ * window of ties at that, nothing further on can beat them.
+ */
+#define PICK_HIST	64
 
 enum { PIECE_NEED, PIECE_VERIFY, PIECE_DONE };
 
@@ -66,6 +72,11 @@ struct picker {
 	uint32_t	 unrequested;	/* sum of unreq over NEED pieces */
 	uint32_t	 done;		/* pieces DONE */
 	uint32_t	 first;		/* every piece before it is DONE */
+	uint32_t	 open;		/* no piece before it is open (NEED
+					   with a block not asked for) */
+	uint32_t	 started;	/* open pieces touched: picks finish
+					   them first */
+	uint32_t	 hist[PICK_HIST];	/* pieces not DONE by avail */
 	uint32_t	 window;
 	uint64_t	 rng;
 	/* Optional: may the peer being served take blocks of this piece? */

@@ -59,6 +59,32 @@ bitfield_fill(struct bitfield *b)
 	b->count = b->n;
 }
 
+uint32_t
+bitfield_next(const struct bitfield *b, uint32_t i)
+{
+	size_t nb = bitfield_bytes(b->n), k;
+	uint64_t w;
+	unsigned v;
+
+	if (i >= b->n)
+		return b->n;
+	k = i >> 3;
+	/* The rest of i's own byte, then zero bytes a word at a time. */
+	v = b->bits[k] & (0xffu >> (i & 7));
+	while (v == 0) {
+		for (k++; k + 8 <= nb; k += 8) {
+			memcpy(&w, b->bits + k, 8);
+			if (w != 0)
+				break;
+		}
+		if (k >= nb)
+			return b->n;
+		v = b->bits[k];
+	}
+	i = (uint32_t)(k * 8) + (uint32_t)__builtin_clz(v) - 24;
+	return i < b->n ? i : b->n;	/* a spare bit set in memory */
+}
+
 int
 bitfield_load(struct bitfield *b, const uint8_t *p, size_t len)
 {

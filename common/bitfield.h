@@ -28,6 +28,8 @@ bitfield_get(const struct bitfield *b, uint32_t i)
 void	bitfield_set(struct bitfield *, uint32_t i);
 void	bitfield_clear(struct bitfield *, uint32_t i);
 void	bitfield_fill(struct bitfield *);
+/* The first bit set at or after i, or n if none: whole zero words at once. */
+uint32_t bitfield_next(const struct bitfield *, uint32_t i);
 static inline int bitfield_full(const struct bitfield *b)
 { return b->count == b->n; }
 /* Load len wire bytes: -1 if len is not bitfield_bytes(n) or spare bits

@@ -389,6 +389,57 @@ test_zero_pieces(void **state)
 	bitfield_free(&b);
 }
 
+static uint32_t
+naive_next(const uint8_t *model, uint32_t n, uint32_t i)
+{
+	for (; i < n; i++)
+		if (model[i])
+			return i;
+	return n;
+}
+
+/*
+ * bitfield_next over sparse fields, bits at and around byte and word
+ * edges, every start checked; and a spare bit in memory is not found.
+ */
+static void
+test_next(void **state)
+{
+	enum { N = 5000 };
+	static const uint32_t at[] = { 0, 7, 8, 63, 64, 65, 127, 128, 1000,
+	    1001, 4095, 4096, 4991, 4999 };
+	static uint8_t model[N];
+	struct bitfield b;
+	uint32_t i, k, n, round;
+
+	(void)state;
+	rng_seed(0xb17e57);
+	for (round = 0; round < 40; round++) {
+		n = round < 20 ? N - rng_below(20) : 1 + rng_below(N);
+		bitfield_init(&b, n);
+		memset(model, 0, sizeof(model));
+		assert_int_equal(bitfield_next(&b, 0), n);
+		for (k = 0; k < round % 10; k++) {
+			i = round % 2 ? at[rng_below(sizeof(at) /
+			    sizeof(at[0]))] : rng_below(n);
+			bitfield_set(&b, i);
+			if (i < n)
+				model[i] = 1;
+		}
+		for (i = 0; i < n + 70; i++)
+			assert_int_equal(bitfield_next(&b, i),
+			    naive_next(model, n, i));
+		assert_int_equal(bitfield_next(&b, UINT32_MAX), n);
+		bitfield_free(&b);
+	}
+	bitfield_init(&b, 3);
+	b.bits[0] = 0x1f;	/* pieces 3-7 do not exist */
+	assert_int_equal(bitfield_next(&b, 0), 3);
+	b.bits[0] = 0x3f;
+	assert_int_equal(bitfield_next(&b, 0), 2);
+	bitfield_free(&b);
+}
+
 static void
 test_random_model(void **state)
 {
@@ -440,6 +491,11 @@ test_random_model(void **state)
 			}
 			assert_int_equal(b.count, c);
 			assert_int_equal(bitfield_full(&b), c == n);
+			for (c = 0; c < 3; c++) {
+				i = rng_below(n + 10);
+				assert_int_equal(bitfield_next(&b, i),
+				    naive_next(model, n, i));
+			}
 			if (n & 7)
 				assert_int_equal(b.bits[nb - 1] &
 				    (uint8_t)~(0xff00u >> (n & 7)), 0);
@@ -453,6 +509,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_next),
 		cmocka_unit_test(test_init_clear),
 		cmocka_unit_test(test_set_clear_get),
 		cmocka_unit_test(test_set_clear_idempotent),

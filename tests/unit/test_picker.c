@@ -115,7 +115,8 @@ count_unreq(const struct picker *p, uint32_t piece)
 static void
 check_counters(const struct picker *p)
 {
-	uint32_t i, u = 0, d = 0;
+	uint32_t i, u = 0, d = 0, started = 0, hist[PICK_HIST] = { 0 };
+	int open;
 
 	for (i = 0; i < p->npieces; i++) {
 		if (p->state[i] == PIECE_NEED) {
@@ -123,9 +124,19 @@ check_counters(const struct picker *p)
 			u += count_unreq(p, i);
 		} else if (p->state[i] == PIECE_DONE)
 			d++;
+		/* What a pick's early stop rests on. */
+		open = p->state[i] == PIECE_NEED && p->unreq[i] > 0;
+		if (open)
+			assert_true(i >= p->open);
+		started += open && p->touched[i];
+		if (p->state[i] != PIECE_DONE)
+			hist[p->avail[i] < PICK_HIST - 1 ? p->avail[i] :
+			    PICK_HIST - 1]++;
 	}
 	assert_int_equal(p->unrequested, u);
 	assert_int_equal(p->done, d);
+	assert_int_equal(p->started, started);
+	assert_memory_equal(p->hist, hist, sizeof(hist));
 }
 
 /*
@@ -1334,6 +1345,60 @@ sim_check(const struct sim *s)
 	assert_int_equal(p->unrequested, u);
 	assert_int_equal(p->done, d);
 	assert_int_equal(picker_endgame(p), u == 0 && d < p->npieces);
+	check_counters(p);
+}
+
+/* xorshift64*, as picker.c draws its tie-breaks. */
+static uint64_t
+ref_rand(uint64_t *r)
+{
+	*r ^= *r >> 12;
+	*r ^= *r << 25;
+	*r ^= *r >> 27;
+	return *r * 0x2545f4914f6cdd1dull;
+}
+
+/*
+ * What a whole pass over the pieces picks (picker_pick before it stopped
+ * early), from the same random numbers: a started piece first, else the
+ * rarest, ties sampled among the first `window` of them.  Outside the
+ * endgame only; 1 with *block set, or 0.
+ */
+static int
+ref_pick(const struct picker *p, const struct bitfield *has, uint64_t rng,
+    uint32_t *block)
+{
+	uint32_t i, best = 0, ties = 0, b;
+	unsigned min = UINT16_MAX + 1u;
+
+	for (i = 0; i < p->npieces; i++) {
+		if (p->state[i] != PIECE_NEED || p->unreq[i] == 0 ||
+		    !bitfield_get(has, i))
+			continue;
+		if (p->touched[i]) {
+			best = i;
+			ties = 1;
+			break;
+		}
+		if (p->avail[i] < min) {
+			min = p->avail[i];
+			best = i;
+			ties = 1;
+		} else if (p->avail[i] == min && ties < p->window) {
+			ties++;
+			if (ref_rand(&rng) % ties == 0)
+				best = i;
+		}
+	}
+	if (ties == 0)
+		return 0;
+	for (b = best * p->bpp; b < best * p->bpp + picker_blocks(p, best);
+	    b++)
+		if (!p->have[b] && p->reqs[b] == 0) {
+			*block = b;
+			return 1;
+		}
+	return 0;
 }
 
 /* A pick for peer sp, checked against the three rules. */
@@ -1342,8 +1407,8 @@ sim_request(struct sim *s, struct sim_peer *sp)
 {
 	struct picker *p = &s->p;
 	uint32_t i, b, got = UINT32_MAX, first_started = UINT32_MAX;
-	uint32_t min = UINT32_MAX, rank = 0, rmin = UINT32_MAX;
-	int r, endgame = p->unrequested == 0;
+	uint32_t min = UINT32_MAX, rank = 0, rmin = UINT32_MAX, ref = 0;
+	int r, refr = 0, endgame = p->unrequested == 0;
 
 	if (endgame) {
 		for (b = 0; b < p->nblocks; b++) {
@@ -1368,7 +1433,15 @@ sim_request(struct sim *s, struct sim_peer *sp)
 				min = p->avail[i];
 		}
 	}
+	/* The very block a whole pass would pick. */
+	if (!endgame)
+		refr = ref_pick(p, &sp->bf, p->rng, &ref);
 	r = picker_pick(p, &sp->bf, sim_asked, sp, &got);
+	if (!endgame) {
+		assert_int_equal(r, refr);
+		if (r)
+			assert_int_equal(got, ref);
+	}
 	if (endgame ? rmin == UINT32_MAX : min == UINT32_MAX) {
 		assert_int_equal(r, 0);
 		return;
@@ -1609,6 +1682,74 @@ sim_run(uint64_t size, uint64_t seed, int npeers, uint32_t window)
 	return step;
 }
 
+static int
+count_ok(void *arg, uint32_t piece)
+{
+	(void)piece;
+	++*(unsigned *)arg;
+	return 1;
+}
+
+/*
+ * A pick stops once nothing further on can change its choice: with
+ * every piece at every peer it looks at a window's worth of pieces, not
+ * at all of them, and picks what a whole pass would.  Not when the
+ * rarest are not known exactly (more peers than PICK_HIST counts), nor
+ * past a started piece it has not reached.
+ */
+static void
+test_pick_stops_early(void **state)
+{
+	enum { NP = 4096 };
+	struct bitfield all;
+	struct picker p;
+	uint32_t b, ref, k, npeers;
+	unsigned calls;
+
+	(void)state;
+	bf_full(&all, NP);
+	for (npeers = 4; npeers <= PICK_HIST + 6; npeers += PICK_HIST + 2) {
+		picker_init(&p, NP * BL, (uint32_t)BL, 5);
+		p.piece_ok = count_ok;
+		for (k = 0; k < npeers; k++)
+			picker_peer_add(&p, &all);
+		for (k = 0; k < 3 * NP / 4; k++) {
+			assert_int_equal(ref_pick(&p, &all, p.rng, &ref), 1);
+			calls = 0;
+			assert_int_equal(picker_pick(&p, &all, NULL, &calls,
+			    &b), 1);
+			assert_int_equal(b, ref);
+			if (npeers < PICK_HIST - 1)
+				assert_true(calls <= p.window);
+			else	/* every open piece: the rest of the file */
+				assert_int_equal(calls, NP - k);
+			picker_requested(&p, b);
+		}
+		check_counters(&p);
+		picker_free(&p);
+	}
+
+	/* A started piece near the end is still found first. */
+	picker_init(&p, NP * PL, (uint32_t)PL, 6);
+	picker_peer_add(&p, &all);
+	picker_requested(&p, (NP - 2) * PICK_BPP_MAX);
+	calls = 0;
+	p.piece_ok = count_ok;
+	assert_int_equal(picker_pick(&p, &all, NULL, &calls, &b), 1);
+	assert_int_equal(b, (NP - 2) * PICK_BPP_MAX + 1);
+	assert_int_equal(calls, NP - 1);	/* every piece up to it */
+	/* Once it is all asked for, picks stop early again. */
+	for (k = 1; k < PICK_BPP_MAX; k++)
+		picker_requested(&p, (NP - 2) * PICK_BPP_MAX + k);
+	assert_int_equal(p.started, 0);
+	calls = 0;
+	assert_int_equal(picker_pick(&p, &all, NULL, &calls, &b), 1);
+	assert_true(calls <= p.window);
+	check_counters(&p);
+	picker_free(&p);
+	bitfield_free(&all);
+}
+
 /* picker_steal: which block an idle line takes over in the endgame. */
 static int
 not_b(void *arg, uint32_t b)
@@ -1730,6 +1871,7 @@ main(void)
 		    picker_teardown),
 		cmocka_unit_test(test_steal),
 		cmocka_unit_test(test_simulation),
+		cmocka_unit_test(test_pick_stops_early),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
