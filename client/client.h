@@ -75,8 +75,8 @@ struct client {
 	struct folder		*folders;	/* folder.c: synced folders */
 	/* Piece buffers, shared by every download (storage.c). */
 	struct pbuf		*pbuf_free;	/* idle ones */
-	unsigned		 pbuf_total;	/* allocated, <= pbuf_max */
-	unsigned		 pbuf_max;	/* set by download_init() */
+	size_t			 pbuf_total;	/* bytes allocated, */
+	size_t			 pbuf_max;	/* ... at most (download_init()) */
 	struct loop_timer	*ping;		/* main.c: keepalive while
 						   logged in */
 	/*

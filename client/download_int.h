@@ -55,7 +55,8 @@ struct share;
 
 #define DL_DEAD_MS	30000		/* no source could help: fail */
 #define PEER_MAX_STRIKES 3		/* proven bad pieces: banned */
-#define PBUF_MAX	16		/* piece buffers a client: 8 MiB */
+#define PBUF_BYTES	(8u * 1024 * 1024)	/* piece buffers a client */
+#define PBUF_MAX	(PBUF_BYTES / WIRE_UNIT_LEN)	/* ... at most */
 #define NO_SOURCE	0xffff		/* in contrib[] and owner[]: none */
 
 enum dl_state { DL_META, DL_CHECK, DL_RUN, DL_FINISH, DL_DONE, DL_FAILED };
@@ -195,8 +196,8 @@ void	peer_close_all(struct download *, const char *why);
 
 /* storage.c: pieces on their way to the .part file, and the file. */
 
-/* Piece buffers a client may use (read once, by download_init()). */
-unsigned storage_buffers(void);
+/* Bytes of piece buffers a client may use (read once, download_init()). */
+size_t	 storage_buffers(void);
 /*
  * Create d->part (mode 0600, never through a link), or open the user's
  * own one to resume (a link, another user's file or a file with other
