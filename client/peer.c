@@ -20,7 +20,7 @@
  * delivers DRIP_FAST blocks a window or more, is dropped and not tried
  * again for DRIP_RETRY_MS; its requests go to the others.  The only source, or
  * several equally slow ones (a low --down-limit), are never dropped so:
- * none is far faster.  A seeder serving in turns (upload.h: a piece a
+ * none is far faster.  A seeder serving in turns (upload.h: a unit a
  * turn, rounds of at most UP_ROUND_MS) delivers a piece a window or
  * more, and is kept.  Tickets end: as download.c
  * brings fresh ones from the tracker, an open link past half its

@@ -29,8 +29,8 @@
  * never runs dry.
  *
  * Upload slots (upload.h): a seeder serves the peers following its file
- * in turns, UP_SLOTS at a time, a piece a turn, so each piece it sends is
- * whole at its peer after a piece's time on the link, not after a piece's
+ * in turns, UP_SLOTS at a time, a unit a turn, so each unit it sends is
+ * whole at its peer after a unit's time on the link, not after a unit's
  * time times the number of peers, and the peer passes it on at once.  The
  * kernel holds little unsent (PS_LOWAT), so a turn ends when its bytes
  * are nearly gone.  Requests of a file not seeded here are served with no

@@ -133,16 +133,16 @@ test_turns(void **state)
 	assert_int_equal(many[1].quantum, UP_QUANTUM_MIN);
 	/* With a rate: piece turns while a round of them fits UP_ROUND_MS. */
 	up_sched_init(&s, 2);
-	s.rate = 2500000;		/* 20 Mbit/s: a round of 38 pieces */
-	s.nwaiting = 37;
+	s.rate = 2500000;		/* 20 Mbit/s: a round of 152 units */
+	s.nwaiting = 2500000ull * UP_ROUND_MS / 1000 * 2 / UP_QUANTUM - 1;
 	s.nactive = 1;
 	assert_int_equal(up_piece_turns(&s), 1);
-	s.nwaiting = 38;
+	s.nwaiting++;
 	assert_int_equal(up_piece_turns(&s), 0);
-	s.rate = 625000;		/* 5 Mbit/s: 9 pieces */
-	s.nwaiting = 8;
+	s.rate = 625000;		/* 5 Mbit/s: 38 */
+	s.nwaiting = 625000ull * UP_ROUND_MS / 1000 * 2 / UP_QUANTUM - 1;
 	assert_int_equal(up_piece_turns(&s), 1);
-	s.nwaiting = 9;
+	s.nwaiting++;
 	assert_int_equal(up_piece_turns(&s), 0);
 	s.rate = 0;			/* unknown: by count */
 	s.nwaiting = UP_MANY;
@@ -163,7 +163,7 @@ test_simulated(void **state)
 	enum { NP = 12, SLOTS = 3 };
 	struct up_sched s;
 	struct up_slot sl[NP];
-	unsigned pending[NP], turns_since[NP], step, i, served = 0;
+	unsigned pending[NP], turns_since[NP], step, i, served = 0, left = 1;
 
 	(void)state;
 	rng_seed(7);
@@ -171,7 +171,9 @@ test_simulated(void **state)
 	memset(pending, 0, sizeof(pending));
 	memset(turns_since, 0, sizeof(turns_since));
 	up_sched_init(&s, SLOTS);
-	for (step = 0; step < 200000; step++) {
+	/* Asking for 150,000 steps, then until all is served (bounded). */
+	for (step = 0; step < 150000 || (left > 0 && step < 5000000);
+	    step++) {
 		unsigned p = rng() % NP;
 
 		if (step < 150000 && rng() % 3 == 0) {
@@ -205,9 +207,11 @@ test_simulated(void **state)
 			turns_since[k] = 0;
 		}
 		assert_true(s.nactive <= SLOTS);
-		for (i = 0; i < NP; i++)
+		for (left = 0, i = 0; i < NP; i++) {
 			if (sl[i].state == UP_WAITING)
 				assert_true(pending[i] > 0);
+			left += pending[i];
+		}
 	}
 	for (i = 0; i < NP; i++)
 		assert_int_equal(pending[i], 0);
