@@ -130,7 +130,6 @@ static struct pconn	*pconns;
 static size_t		 npconns;
 static struct up_sched	 sched;		/* this client's upload slots */
 static int		 settling;	/* newcomers: their share is due */
-static uint64_t		 turn_bytes;	/* served in turns since the sweep */
 
 static void	serve_next(uint64_t now);
 
@@ -518,7 +517,6 @@ pump(struct pconn *p, uint64_t now)
 	while (!conn_closing(p->c) && (r = up_queue_peek(&p->q)) != NULL &&
 	    up_may_send(&sched, &p->slot, now)) {
 		up_spend(&p->slot, r->len);
-		turn_bytes += r->len;
 		serve_first(p, &p->q);
 	}
 	conn_flush(p->c);
@@ -803,11 +801,6 @@ ps_sweep(void *arg)
 	uint64_t now = loop_now(cl->loop), wall = (uint64_t)time(NULL);
 	struct pconn *p;
 
-	/* The turns' rate, a second's bytes at a time (upload.h). */
-	if (turn_bytes > 0)
-		sched.rate = sched.rate == 0 ? turn_bytes :
-		    (sched.rate + turn_bytes) / 2;
-	turn_bytes = 0;
 	for (p = pconns; p != NULL; p = p->next)
 		if (up_overdue(&p->slot, now, PS_TURN_MS))
 			up_release(&sched, &p->slot, p->q.n > 0);

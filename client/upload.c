@@ -78,23 +78,12 @@ up_sched_init(struct up_sched *s, unsigned slots)
 	s->slots = slots > 0 ? slots : 1;
 }
 
-int
-up_piece_turns(const struct up_sched *s)
-{
-	uint64_t round = (uint64_t)(s->nwaiting + s->nactive) * UP_QUANTUM /
-	    s->slots;
-
-	if (s->rate == 0)
-		return s->nwaiting <= UP_MANY;
-	return round * 1000 <= s->rate * UP_ROUND_MS;
-}
-
 static void
 begin_turn(struct up_sched *s, struct up_slot *sl, uint64_t now)
 {
 	sl->state = UP_ACTIVE;
 	sl->since = now;
-	sl->quantum = up_piece_turns(s) ? UP_QUANTUM : UP_QUANTUM_MIN;
+	sl->quantum = UP_QUANTUM;
 	s->nactive++;
 }
 

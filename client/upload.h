@@ -30,16 +30,15 @@
 
 /*
  * A turn is a unit (wire.h: the 128 KiB a downloader checks and passes
- * on alone).  With a 512 KiB piece a turn, the 16th of 16 downloaders
- * that start together had its first bytes to pass on after 3 s, and at
- * N = 24 the swarm took 31.9-34.0 s; with a unit a turn, 30.8-31.1 s.  A
- * file with no unit hashes (its units are pieces) takes 4 turns a piece.
+ * on alone), a block's worth, so a round of turns is as short as it can
+ * be.  With a 512 KiB piece a turn (a block only when a round of pieces
+ * would take over 4 s), the 16th of 16 downloaders that start together
+ * had its first bytes to pass on after 3 s, and at N = 24 the swarm took
+ * 31.9-34.0 s; with a unit a turn, 30.8-31.1 s.  A file with no unit
+ * hashes (its units are pieces) takes 4 turns a piece.
  */
 #define UP_SLOTS	2		/* peers served at once */
 #define UP_QUANTUM	WIRE_UNIT_LEN	/* bytes a turn: one unit */
-#define UP_QUANTUM_MIN	(128 * 1024)	/* ... with many waiting: a block */
-#define UP_ROUND_MS	4000		/* a round of piece turns, at most */
-#define UP_MANY		64		/* rate unknown: "many" waiting */
 
 /* A request received and not yet served. */
 struct up_req {
@@ -62,19 +61,9 @@ struct up_slot {
 	struct up_slot	*next;		/* in the waiting line */
 };
 
-/*
- * A turn is a piece while a round of piece turns for everyone in line
- * (a piece each, UP_SLOTS at a time) would take at most UP_ROUND_MS at
- * the rate the turns have lately gone at (rate, bytes/s, set by the
- * caller; 0 while unknown: a piece unless more than UP_MANY wait); else a
- * block, so nobody waits long enough to drop the seeder as stalled.
- * (Blocks with more than 16 waiting made the 24 peers of a swarm wait
- * four rounds, 5 s, before any had a whole piece to pass on.)
- */
 struct up_sched {
 	unsigned	 slots, nactive, nwaiting;
 	struct up_slot	*head, *tail;	/* waiting, oldest first */
-	uint64_t	 rate;
 };
 
 void	up_queue_init(struct up_queue *, unsigned cap);
@@ -89,8 +78,6 @@ int	up_queue_cancel(struct up_queue *, const uint8_t *sha1,
 	    uint32_t piece, uint32_t off, uint32_t len);
 
 void	up_sched_init(struct up_sched *, unsigned slots);
-/* Are turns a piece now (see struct up_sched)? */
-int	up_piece_turns(const struct up_sched *);
 /*
  * A slot with requests waiting: may it send now?  An idle slot becomes
  * active if a slot is free (a new turn from now) or joins the line.
