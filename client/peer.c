@@ -21,7 +21,7 @@
  * again for DRIP_RETRY_MS; its requests go to the others.  The only source, or
  * several equally slow ones (a low --down-limit), are never dropped so:
  * none is far faster.  A seeder serving in turns (upload.h: a unit a
- * turn) delivers a piece a window or more to up to 40 peers at 20 Mbit/s,
+ * turn) delivers a piece a window or more to each of 64 peers at 20 Mbit/s,
  * and is kept.  Tickets end: as download.c
  * brings fresh ones from the tracker, an open link past half its
  * ticket's time sends the new one (a renewing WANT).
