@@ -72,7 +72,9 @@ class Prober:
             self.c.send(wp.frame(typ, self.rid, self.tok + wp.ident("g") +
                                  wp.string("f.bin")))
             t, _, body = self.recv_raw(self.c, 10)
-            srcs = (len(wp.decode(t, body)[-1])
+            # FILE: name, size, sha1, count, sources, hashes; PEERS:
+            # sha1, sources.
+            srcs = (len(wp.decode(t, body)[4 if t == wp.FILE else 1])
                     if t in (wp.FILE, wp.PEERS) else -1)
             if wp.HDR + len(body) > self.big.get(name, (0, 0))[0]:
                 self.big[name] = (wp.HDR + len(body), srcs)

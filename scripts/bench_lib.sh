@@ -4,6 +4,10 @@
 # stops trackers T1 and T2 by PID and removes the directory on exit, and
 # writes ti.txt naming two free loopback ports, P1 and P2.
 D=$(mktemp -d "${TBENCH_DIR:-/tmp}/p2p-$BENCH.XXXXXX")
+# Files made here are the owner's alone: a tracker refuses a database
+# others may read (bench_search.sh fills one with tsearch before it
+# starts a tracker on it; under umask 022 the tracker would not start).
+umask 077
 T1= T2=
 cleanup() {
 	for p in $T1 $T2; do kill "$p" 2>/dev/null || true; done
