@@ -67,11 +67,17 @@ run() {	# N
 		mkdir -p "$r/d$i"
 		( printf 'login u%s p\ndownload_file g f.bin %s\n' "$i" "$r/d$i" |
 		    "$BIN/client/client" "127.0.0.1:$((base + i))" "$r/ti.txt" \
-		    --up-limit "$UP" --down-limit "$DOWN" >"$r/o$i" 2>&1
+		    --up-limit "$UP" --down-limit "$DOWN" >"$r/o$i" 2>&1 ||
+		    echo "$?" >"$r/x$i"
 		  date +%s.%N >"$r/t$i" ) &
 		dl+=($!)
 	done
 	for p in "${dl[@]}"; do wait "$p"; done
+	# A downloader that failed is said, with its last lines, not fatal.
+	for i in $(seq "$n"); do
+		[ -e "$r/x$i" ] || continue
+		echo "  downloader $i exited $(cat "$r/x$i"): $(tail -3 "$r/o$i" | tr '\n' ' ')"
+	done
 	python3 - "$t0" "$n" "$MB" "$UP" "$(awk '/^wchar/ {print $2}' "/proc/$sp/io")" "$r" <<'PY'
 import sys
 t0, n, mb, up, wchar, r = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), sys.argv[6]
