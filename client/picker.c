@@ -57,15 +57,15 @@ bucket(uint16_t avail)
 	return avail < PICK_HIST - 1 ? avail : PICK_HIST - 1;
 }
 
-/* Piece i's availability goes from a to b (counted while not DONE). */
+/* Piece i's availability becomes b (hist counts it while not DONE). */
 static void
-avail_move(struct picker *p, uint32_t i, uint16_t a, uint16_t b)
+avail_set(struct picker *p, uint32_t i, uint16_t b)
 {
-	p->avail[i] = b;
 	if (p->state[i] != PIECE_DONE) {
-		p->hist[bucket(a)]--;
+		p->hist[bucket(p->avail[i])]--;
 		p->hist[bucket(b)]++;
 	}
+	p->avail[i] = b;
 }
 
 /* Piece i (not DONE) becomes DONE. */
@@ -165,7 +165,7 @@ picker_peer_add(struct picker *p, const struct bitfield *has)
 
 	for (i = 0; i < p->npieces; i++)
 		if (bitfield_get(has, i) && p->avail[i] < UINT16_MAX)
-			avail_move(p, i, p->avail[i], p->avail[i] + 1);
+			avail_set(p, i, p->avail[i] + 1);
 }
 
 void
@@ -175,14 +175,14 @@ picker_peer_remove(struct picker *p, const struct bitfield *has)
 
 	for (i = 0; i < p->npieces; i++)
 		if (bitfield_get(has, i) && p->avail[i] > 0)
-			avail_move(p, i, p->avail[i], p->avail[i] - 1);
+			avail_set(p, i, p->avail[i] - 1);
 }
 
 void
 picker_peer_have(struct picker *p, uint32_t piece)
 {
 	if (piece < p->npieces && p->avail[piece] < UINT16_MAX)
-		avail_move(p, piece, p->avail[piece], p->avail[piece] + 1);
+		avail_set(p, piece, p->avail[piece] + 1);
 }
 
 /* A block that holds data: inside the file, not past a short piece. */
@@ -197,7 +197,7 @@ void
 picker_peer_unhave(struct picker *p, uint32_t piece)
 {
 	if (piece < p->npieces && p->avail[piece] > 0)
-		avail_move(p, piece, p->avail[piece], p->avail[piece] - 1);
+		avail_set(p, piece, p->avail[piece] - 1);
 }
 
 /* First block of piece i that is missing and not asked for. */
